@@ -1,0 +1,8 @@
+//! The survey Spin component: routes owned by [`spin_retention_shared::jobs::survey`].
+
+use spin_sdk::http::{Request, Response};
+
+#[spin_sdk::http_component]
+fn handle(req: Request) -> Response {
+    spin_retention_adapter::serve(&spin_retention_shared::jobs::survey::JOB, req)
+}

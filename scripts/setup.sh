@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Makes this machine able to build the wasm components and run the tests.
+# Idempotent: a second run only checks and takes seconds.
+#
+# Tries `rustup target add wasm32-wasip2` with a short timeout; where rustup's
+# servers are out of reach it falls back to the offline Debian route (Debian's
+# rustc-web and std sources, wasi-libc, lld-22, and wasm-component-ld from
+# crates.io). SPIN_RETENTION_WASM_ROUTE=offline forces the fallback.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
+mkdir -p "$TOOLS_DIR"
+
+# Pinned together: nothing else ties rustc-web to the std sources it builds.
+DEBIAN_RUST_VERSION="1.96.0+dfsg1-1~deb12u2"
+WASM_COMPONENT_LD_VERSION="0.5.31"
+
+log() { echo "[setup] $*"; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_native_cargo() {
+    if command -v cargo >/dev/null 2>&1; then return; fi
+    log "no cargo found; installing rustup's stable toolchain"
+    curl --proto '=https' --tlsv1.2 -sSf --max-time 120 https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+    # shellcheck disable=SC1091
+    source "$HOME/.cargo/env"
+}
+
+try_rustup_route() {
+    [ "${SPIN_RETENTION_WASM_ROUTE:-}" = offline ] && return 1
+    command -v rustup >/dev/null 2>&1 || return 1
+    if rustup_has_wasm_std; then return 0; fi
+    log "rustup target add $WASM_TARGET (60 s limit)"
+    timeout 60 rustup target add "$WASM_TARGET" >/dev/null 2>&1 || true
+    rustup_has_wasm_std
+}
+
+setup_offline_route() {
+    log "offline route: Debian rustc-web $DEBIAN_RUST_VERSION, wasi-libc, lld-22"
+    local pkgs=("rustc-web=$DEBIAN_RUST_VERSION" "rust-web-src=$DEBIAN_RUST_VERSION"
+                "cargo-web=$DEBIAN_RUST_VERSION" wasi-libc lld-22)
+    if ! dpkg-query -W -f='${Status} ${Version}\n' rustc-web rust-web-src 2>/dev/null \
+            | grep -c "install ok installed $DEBIAN_RUST_VERSION" | grep -qx 2 \
+        || ! dpkg-query -W wasi-libc lld-22 >/dev/null 2>&1; then
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+    fi
+    local wcl="$TOOLS_DIR/bin/wasm-component-ld"
+    if ! [ -x "$wcl" ] || ! "$wcl" --version 2>/dev/null | grep -q "$WASM_COMPONENT_LD_VERSION"; then
+        log "building wasm-component-ld $WASM_COMPONENT_LD_VERSION (about 10 minutes on 2 cores)"
+        cargo install --locked --quiet --root "$TOOLS_DIR" wasm-component-ld --version "$WASM_COMPONENT_LD_VERSION"
+    fi
+}
+
+ensure_native_cargo
+if try_rustup_route; then
+    echo rustup > "$WASM_ROUTE_FILE"
+else
+    setup_offline_route
+    echo offline > "$WASM_ROUTE_FILE"
+fi
+log "wasm toolchain: $(cat "$WASM_ROUTE_FILE") route, target $WASM_TARGET"

@@ -1,0 +1,81 @@
+//! Plain HTTP request and reply types, so job logic and routing are testable
+//! without Spin. The Spin adapter converts to and from these.
+
+use crate::problem::{self, Problem};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub method: String,
+    /// The path as routed by the host (Spin's full path, query excluded).
+    pub path: String,
+    pub query: String,
+    /// Header names are lowercase.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn new(method: &str, path: &str) -> Self {
+        Self {
+            method: method.to_string(),
+            path: path.to_string(),
+            ..Self::default()
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: serde_json::to_vec(value).expect("reply bodies serialise"),
+        }
+    }
+
+    pub fn problem(problem: &Problem) -> Self {
+        Self {
+            status: problem.status,
+            headers: vec![("content-type".into(), problem::CONTENT_TYPE.into())],
+            body: problem.to_json(),
+        }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl From<Problem> for Reply {
+    fn from(problem: Problem) -> Self {
+        Reply::problem(&problem)
+    }
+}
+
+/// 405 with the `Allow` header RFC 9110 asks for.
+pub fn method_not_allowed(req: &Request, allow: &[&str]) -> Reply {
+    Reply::from(Problem::method_not_allowed(&req.method, &req.path)).with_header("allow", &allow.join(", "))
+}

@@ -1,0 +1,9 @@
+//! lead-scoring: scores leads and routes the hot ones to a person.
+
+use super::Job;
+
+pub const JOB: Job = Job {
+    name: "lead-scoring",
+    prefix: "/scoring",
+    handoffs: &[],
+};

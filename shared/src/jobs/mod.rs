@@ -1,0 +1,172 @@
+//! The five jobs: each one's name, the route prefix it owns, and its request
+//! handler. A component is `spin adapter + one of these`.
+
+pub mod audience_export;
+pub mod instant_ack;
+pub mod lead_intake;
+pub mod lead_scoring;
+pub mod survey;
+
+use crate::health;
+use crate::http::{self, Reply, Request};
+use crate::ports::Ctx;
+use crate::problem::Problem;
+
+/// One job: the component name, the route prefix it owns in spin.toml, and the
+/// components it hands work to.
+pub struct Job {
+    pub name: &'static str,
+    pub prefix: &'static str,
+    pub handoffs: &'static [Handoff],
+}
+
+impl Job {
+    /// Routes one request for this job.
+    pub fn handle(&self, req: &Request, ctx: &Ctx) -> Reply {
+        match sub_path(&req.path, self.prefix) {
+            Some("/health") => health_route(req, ctx, self.name, self.handoffs),
+            _ => Problem::not_found(&req.path).into(),
+        }
+    }
+}
+
+/// `GET <prefix>/health`, the same for every job apart from its hand-offs.
+fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[Handoff]) -> Reply {
+    if req.method != "GET" && req.method != "HEAD" {
+        return http::method_not_allowed(req, &["GET", "HEAD"]);
+    }
+    let store = match health::store_round_trip(ctx, component) {
+        Ok(check) => check,
+        Err(e) => return Problem::store_unavailable(e).with_instance(&req.path).into(),
+    };
+    let handoffs = handoffs
+        .iter()
+        .map(|h| {
+            let base = ctx
+                .config
+                .get(h.url_variable)
+                .unwrap_or_else(|| h.default_url.to_string());
+            health::probe_handoff(ctx, h.component, &base, h.health_path)
+        })
+        .collect();
+    Reply::json(200, &health::report(component, store, handoffs))
+}
+
+/// A component this one hands work to, reached at the URL in a Spin variable.
+pub struct Handoff {
+    pub component: &'static str,
+    pub url_variable: &'static str,
+    /// Spin's local service chaining when all components run in one app.
+    pub default_url: &'static str,
+    pub health_path: &'static str,
+}
+
+/// Strips a job's route prefix: `/intake/health` -> `Some("/health")`.
+fn sub_path<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = path.strip_prefix(prefix)?;
+    if rest.is_empty() {
+        Some("/")
+    } else if rest.starts_with('/') {
+        Some(rest)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sub_path;
+
+    #[test]
+    fn sub_path_respects_segment_boundaries() {
+        assert_eq!(sub_path("/intake/health", "/intake"), Some("/health"));
+        assert_eq!(sub_path("/intake", "/intake"), Some("/"));
+        assert_eq!(sub_path("/intakes/health", "/intake"), None);
+    }
+}
+
+#[cfg(test)]
+mod job_tests {
+    use super::*;
+    use crate::ports::{NoOutbound, Outbound, OutboundRequest, OutboundResponse};
+    use crate::store::MemoryStore;
+    use std::collections::HashMap;
+
+    struct Recorder(std::sync::Mutex<Vec<String>>);
+    impl Outbound for Recorder {
+        fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+            self.0.lock().unwrap().push(request.url);
+            Ok(OutboundResponse {
+                status: 200,
+                body: Vec::new(),
+            })
+        }
+    }
+
+    fn body(reply: &Reply) -> serde_json::Value {
+        serde_json::from_slice(&reply.body).unwrap()
+    }
+
+    #[test]
+    fn every_job_answers_health_and_404_elsewhere() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ctx = Ctx {
+            store: &store,
+            config: &config,
+            outbound: &NoOutbound,
+            now: chrono::Utc::now(),
+        };
+        for job in [
+            &survey::JOB,
+            &lead_scoring::JOB,
+            &instant_ack::JOB,
+            &audience_export::JOB,
+        ] {
+            let reply = job.handle(&Request::new("GET", &format!("{}/health", job.prefix)), &ctx);
+            assert_eq!(reply.status, 200, "{}", job.name);
+            assert_eq!(body(&reply)["component"], job.name);
+            assert_eq!(body(&reply)["store"]["status"], "ok");
+            let missing = job.handle(&Request::new("GET", &format!("{}/nope", job.prefix)), &ctx);
+            assert_eq!(missing.status, 404);
+            assert_eq!(missing.header("content-type"), Some("application/problem+json"));
+        }
+    }
+
+    #[test]
+    fn health_refuses_other_methods_with_allow() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ctx = Ctx {
+            store: &store,
+            config: &config,
+            outbound: &NoOutbound,
+            now: chrono::Utc::now(),
+        };
+        let reply = survey::JOB.handle(&Request::new("POST", "/survey/health"), &ctx);
+        assert_eq!(reply.status, 405);
+        assert_eq!(reply.header("allow"), Some("GET, HEAD"));
+    }
+
+    #[test]
+    fn intake_health_probes_handoffs_at_configured_urls() {
+        let store = MemoryStore::new();
+        let config: HashMap<String, String> = [("ack_url".to_string(), "https://ack.example.com".to_string())].into();
+        let recorder = Recorder(Default::default());
+        let ctx = Ctx {
+            store: &store,
+            config: &config,
+            outbound: &recorder,
+            now: chrono::Utc::now(),
+        };
+        let reply = lead_intake::JOB.handle(&Request::new("GET", "/intake/health"), &ctx);
+        assert_eq!(body(&reply)["status"], "ok");
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            [
+                "https://ack.example.com/ack/health",
+                "http://lead-scoring.spin.internal/scoring/health"
+            ]
+        );
+    }
+}

@@ -1,0 +1,13 @@
+//! Domain logic shared by every spin-retention component.
+//!
+//! Nothing here knows about Spin: the components adapt Spin's HTTP, key-value,
+//! variables and outbound HTTP APIs to the small ports defined in [`ports`], so
+//! all of this is tested natively with `cargo test` over [`store::MemoryStore`].
+
+pub mod health;
+pub mod http;
+pub mod jobs;
+pub mod keys;
+pub mod ports;
+pub mod problem;
+pub mod store;

@@ -1,0 +1,98 @@
+//! RFC 9457 problem details: the one shape every error answer takes.
+
+use serde::Serialize;
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// One invalid input, named so a form can show it next to the field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// A URI naming the kind of problem; `about:blank` means "see the status".
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl Problem {
+    /// A problem of a named kind: `urn:problem:spin-retention:<slug>`.
+    pub fn new(status: u16, slug: &str, title: &str) -> Self {
+        Self {
+            kind: format!("urn:problem:spin-retention:{slug}"),
+            title: title.to_string(),
+            status,
+            detail: None,
+            instance: None,
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_instance(mut self, path: impl Into<String>) -> Self {
+        self.instance = Some(path.into());
+        self
+    }
+
+    pub fn with_field_error(mut self, field: &str, message: &str) -> Self {
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn not_found(path: &str) -> Self {
+        Self::new(404, "not-found", "Not Found")
+            .with_detail(format!("no resource at {path}"))
+            .with_instance(path)
+    }
+
+    pub fn method_not_allowed(method: &str, path: &str) -> Self {
+        Self::new(405, "method-not-allowed", "Method Not Allowed")
+            .with_detail(format!("{method} is not supported on {path}"))
+            .with_instance(path)
+    }
+
+    pub fn store_unavailable(reason: impl std::fmt::Display) -> Self {
+        Self::new(503, "store-unavailable", "Storage Unavailable")
+            .with_detail(format!("{reason}; nothing was changed, retry later"))
+    }
+
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("problem serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_with_rfc9457_member_names() {
+        let p = Problem::new(422, "invalid-fields", "Invalid fields")
+            .with_detail("2 fields are invalid")
+            .with_field_error("email", "not an email address");
+        let v: serde_json::Value = serde_json::from_slice(&p.to_json()).unwrap();
+        assert_eq!(v["type"], "urn:problem:spin-retention:invalid-fields");
+        assert_eq!(v["status"], 422);
+        assert_eq!(v["title"], "Invalid fields");
+        assert_eq!(v["errors"][0]["field"], "email");
+        assert!(v.get("instance").is_none());
+    }
+}

@@ -1,0 +1,155 @@
+//! The harness for the end-to-end tests: a base URL to test, and a small
+//! HTTP client. The tests are black box: they only speak HTTP to the app.
+//!
+//! By default each test binary starts the test host (tests/host) on a free
+//! loopback port, serving the repository's spin.toml with the built release
+//! components and a fresh SQLite store, as `spin up` would. With
+//! `E2E_BASE_URL=http://127.0.0.1:3000` the same tests run against an app
+//! that is already running, for example under `spin up`; tests that need a
+//! host of their own (other manifests, restarts) are skipped then.
+
+use serde_json::Value;
+use spin_test_host::{HostConfig, RunningHost, StoreMode};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+}
+
+/// A scratch folder unique to this test process.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = repo_root()
+        .join("target/e2e-scratch")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Test-host settings for a manifest: memory store, shared compile cache.
+pub fn host_config(manifest: PathBuf) -> HostConfig {
+    let mut config = HostConfig::new(manifest);
+    config.cache_dir = Some(repo_root().join("target/spin-test-host-cache"));
+    config
+}
+
+/// The app under test.
+pub struct App {
+    pub base_url: String,
+    _host: Option<RunningHost>,
+}
+
+/// The app for this test binary: `E2E_BASE_URL`, or the test host on spin.toml.
+pub fn app() -> &'static App {
+    static APP: OnceLock<App> = OnceLock::new();
+    APP.get_or_init(|| match external_base_url() {
+        Some(base_url) => App { base_url, _host: None },
+        None => {
+            let mut config = host_config(repo_root().join("spin.toml"));
+            config.store = StoreMode::Sqlite(scratch_dir("app").join("sqlite_key_value.db"));
+            let host = RunningHost::start(config).expect("test host starts (did scripts/build-wasm.sh run?)");
+            App {
+                base_url: host.base_url.clone(),
+                _host: Some(host),
+            }
+        }
+    })
+}
+
+pub fn external_base_url() -> Option<String> {
+    std::env::var("E2E_BASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('/').to_string())
+}
+
+/// For tests that need their own host: `None` (and a note) under E2E_BASE_URL.
+pub fn own_host(config: HostConfig) -> Option<RunningHost> {
+    if external_base_url().is_some() {
+        eprintln!("skipped: needs its own test host, and E2E_BASE_URL names a running app");
+        return None;
+    }
+    Some(RunningHost::start(config).expect("test host starts"))
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// Asserts an RFC 9457 problem+json answer with this status.
+    pub fn assert_problem(&self, status: u16) -> Value {
+        assert_eq!(self.status, status, "body: {}", self.text());
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        let problem = self.json();
+        assert_eq!(problem["status"], status);
+        assert!(problem["title"].is_string() && problem["type"].is_string(), "{problem}");
+        problem
+    }
+}
+
+fn agent() -> &'static ureq::Agent {
+    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(60)))
+            .build()
+            .into()
+    })
+}
+
+/// Sends a request to `base_url + path`.
+pub fn request(method: &str, base_url: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let url = format!("{base_url}{path}");
+    let mut builder = ureq::http::Request::builder().method(method).uri(&url);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let req = builder.body(body.to_vec()).expect("valid request");
+    let mut resp = agent().run(req).unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = resp.body_mut().read_to_vec().expect("readable body");
+    Reply { status, headers, body }
+}
+
+pub fn get(base_url: &str, path: &str) -> Reply {
+    request("GET", base_url, path, &[], b"")
+}
