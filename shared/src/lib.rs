@@ -6,7 +6,9 @@
 
 pub mod health;
 pub mod http;
+pub mod intake;
 pub mod jobs;
+pub mod lead;
 pub mod keys;
 pub mod ports;
 pub mod problem;

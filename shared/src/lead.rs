@@ -1,0 +1,202 @@
+//! A lead: one person, however many times they came back, with every
+//! submission they made, where they came from and what they consented to.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Lowercased; the key of the person's identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// E.164.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    /// ISO 3166-1 alpha-2, uppercase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attribution {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub utm: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gclid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fbclid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landing_page: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pages: Vec<String>,
+}
+
+impl Attribution {
+    pub fn is_empty(&self) -> bool {
+        *self == Attribution::default()
+    }
+}
+
+/// What the person agreed to, as the form showed it. `None`: not asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    pub marketing: Option<bool>,
+    pub ad_user_data: Option<bool>,
+    pub ad_personalization: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub recorded_at: DateTime<Utc>,
+    pub submission_id: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    Sms,
+    Whatsapp,
+}
+
+/// One form submission, validated and normalised.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Submission {
+    pub id: String,
+    pub lead_id: String,
+    pub received_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    pub contact: Contact,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Attribution::is_empty")]
+    pub attribution: Attribution,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub custom: BTreeMap<String, String>,
+}
+
+/// A contact detail that a later submission changed: kept, not overwritten silently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub from: String,
+    pub to: String,
+    pub submission_id: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lead {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub contact: Contact,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    pub channel: Channel,
+    /// Attribution of the first submission, never changed afterwards.
+    pub first_touch: Attribution,
+    /// Attribution of the latest submission.
+    pub last_touch: Attribution,
+    /// Every page seen across submissions, first-seen order, no repeats.
+    #[serde(default)]
+    pub pages_seen: Vec<String>,
+    /// The consent in force (the latest given) and every earlier one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consent_history: Vec<Consent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+    /// Submission ids, oldest first; each is stored under `submission:<id>`.
+    pub submissions: Vec<String>,
+}
+
+impl Lead {
+    pub fn new(first: &Submission) -> Lead {
+        let mut lead = Lead {
+            id: first.lead_id.clone(),
+            created_at: first.received_at,
+            updated_at: first.received_at,
+            contact: Contact::default(),
+            language: None,
+            channel: first.channel,
+            first_touch: first.attribution.clone(),
+            last_touch: Attribution::default(),
+            pages_seen: Vec::new(),
+            consent: None,
+            consent_history: Vec::new(),
+            changes: Vec::new(),
+            submissions: Vec::new(),
+        };
+        lead.merge(first);
+        lead
+    }
+
+    /// Folds a submission into the profile. Idempotent: merging the same
+    /// submission twice changes nothing.
+    pub fn merge(&mut self, s: &Submission) {
+        if self.submissions.contains(&s.id) {
+            return;
+        }
+        self.submissions.push(s.id.clone());
+        self.updated_at = self.updated_at.max(s.received_at);
+        let c = &mut self.contact;
+        let changes = &mut self.changes;
+        let mut update = |field: &str, slot: &mut Option<String>, new: &Option<String>| {
+            if let Some(new) = new {
+                if let Some(old) = slot.as_ref().filter(|old| *old != new) {
+                    changes.push(Change {
+                        field: field.into(),
+                        from: old.clone(),
+                        to: new.clone(),
+                        submission_id: s.id.clone(),
+                        at: s.received_at,
+                    });
+                }
+                *slot = Some(new.clone());
+            }
+        };
+        update("name", &mut c.name, &s.contact.name);
+        update("first_name", &mut c.first_name, &s.contact.first_name);
+        update("last_name", &mut c.last_name, &s.contact.last_name);
+        update("email", &mut c.email, &s.contact.email);
+        update("phone", &mut c.phone, &s.contact.phone);
+        update("company", &mut c.company, &s.contact.company);
+        update("country", &mut c.country, &s.contact.country);
+        if s.language.is_some() {
+            self.language = s.language.clone();
+        }
+        self.channel = s.channel;
+        if !s.attribution.is_empty() {
+            self.last_touch = s.attribution.clone();
+        }
+        for page in s.attribution.pages.iter().chain(s.attribution.landing_page.iter()) {
+            if !self.pages_seen.contains(page) {
+                self.pages_seen.push(page.clone());
+            }
+        }
+        if let Some(consent) = &s.consent {
+            if let Some(previous) = self.consent.replace(consent.clone()) {
+                self.consent_history.push(previous);
+            }
+        }
+    }
+}
