@@ -144,6 +144,7 @@ mod tests {
         fn send(&self, _: OutboundRequest) -> Result<OutboundResponse, String> {
             Ok(OutboundResponse {
                 status: self.0,
+                headers: Vec::new(),
                 body: Vec::new(),
             })
         }

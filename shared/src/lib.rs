@@ -4,12 +4,18 @@
 //! variables and outbound HTTP APIs to the small ports defined in [`ports`], so
 //! all of this is tested natively with `cargo test` over [`store::MemoryStore`].
 
+pub mod ack;
+pub mod auth;
+pub mod cors;
 pub mod health;
 pub mod http;
+pub mod ids;
+pub mod index;
 pub mod intake;
 pub mod jobs;
 pub mod lead;
 pub mod keys;
 pub mod ports;
 pub mod problem;
+pub mod ratelimit;
 pub mod store;

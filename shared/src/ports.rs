@@ -39,7 +39,15 @@ impl OutboundRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundResponse {
     pub status: u16,
+    /// Header names are lowercase.
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+}
+
+impl OutboundResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
 }
 
 /// Outbound HTTP. `Err` carries the transport failure as text (for example

@@ -6,4 +6,5 @@ pub const JOB: Job = Job {
     name: "audience-export",
     prefix: "/audiences",
     handoffs: &[],
+    routes: super::no_routes,
 };

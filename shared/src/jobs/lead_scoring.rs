@@ -6,4 +6,5 @@ pub const JOB: Job = Job {
     name: "lead-scoring",
     prefix: "/scoring",
     handoffs: &[],
+    routes: super::no_routes,
 };

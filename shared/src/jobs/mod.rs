@@ -12,22 +12,56 @@ use crate::http::{self, Reply, Request};
 use crate::ports::Ctx;
 use crate::problem::Problem;
 
-/// One job: the component name, the route prefix it owns in spin.toml, and the
-/// components it hands work to.
+/// Work a job does after its reply has been sent, so the caller does not
+/// wait for it (hand-offs to other components).
+pub type Task = Box<dyn FnOnce(&Ctx)>;
+
+/// A reply, and what to do once it is sent.
+pub struct Outcome {
+    pub reply: Reply,
+    pub after: Vec<Task>,
+}
+
+impl From<Reply> for Outcome {
+    fn from(reply: Reply) -> Self {
+        Outcome { reply, after: Vec::new() }
+    }
+}
+
+impl From<Problem> for Outcome {
+    fn from(problem: Problem) -> Self {
+        Reply::from(problem).into()
+    }
+}
+
+/// A job's own routes: given the path below its prefix, `None` if unknown.
+pub type Routes = fn(&str, &Request, &Ctx) -> Option<Outcome>;
+
+/// One job: the component name, the route prefix it owns in spin.toml, the
+/// components it hands work to, and its routes besides `/health`.
 pub struct Job {
     pub name: &'static str,
     pub prefix: &'static str,
     pub handoffs: &'static [Handoff],
+    pub routes: Routes,
 }
 
 impl Job {
     /// Routes one request for this job.
-    pub fn handle(&self, req: &Request, ctx: &Ctx) -> Reply {
-        match sub_path(&req.path, self.prefix) {
-            Some("/health") => health_route(req, ctx, self.name, self.handoffs),
-            _ => Problem::not_found(&req.path).into(),
+    pub fn handle(&self, req: &Request, ctx: &Ctx) -> Outcome {
+        let Some(sub) = sub_path(&req.path, self.prefix) else {
+            return Problem::not_found(&req.path).into();
+        };
+        if sub == "/health" {
+            return health_route(req, ctx, self.name, self.handoffs).into();
         }
+        (self.routes)(sub, req, ctx).unwrap_or_else(|| Problem::not_found(&req.path).into())
     }
+}
+
+/// For jobs whose routes are still only `/health`.
+pub fn no_routes(_: &str, _: &Request, _: &Ctx) -> Option<Outcome> {
+    None
 }
 
 /// `GET <prefix>/health`, the same for every job apart from its hand-offs.
@@ -98,6 +132,7 @@ mod job_tests {
             self.0.lock().unwrap().push(request.url);
             Ok(OutboundResponse {
                 status: 200,
+                headers: Vec::new(),
                 body: Vec::new(),
             })
         }
@@ -123,11 +158,11 @@ mod job_tests {
             &instant_ack::JOB,
             &audience_export::JOB,
         ] {
-            let reply = job.handle(&Request::new("GET", &format!("{}/health", job.prefix)), &ctx);
+            let reply = job.handle(&Request::new("GET", &format!("{}/health", job.prefix)), &ctx).reply;
             assert_eq!(reply.status, 200, "{}", job.name);
             assert_eq!(body(&reply)["component"], job.name);
             assert_eq!(body(&reply)["store"]["status"], "ok");
-            let missing = job.handle(&Request::new("GET", &format!("{}/nope", job.prefix)), &ctx);
+            let missing = job.handle(&Request::new("GET", &format!("{}/nope", job.prefix)), &ctx).reply;
             assert_eq!(missing.status, 404);
             assert_eq!(missing.header("content-type"), Some("application/problem+json"));
         }
@@ -143,7 +178,7 @@ mod job_tests {
             outbound: &NoOutbound,
             now: chrono::Utc::now(),
         };
-        let reply = survey::JOB.handle(&Request::new("POST", "/survey/health"), &ctx);
+        let reply = survey::JOB.handle(&Request::new("POST", "/survey/health"), &ctx).reply;
         assert_eq!(reply.status, 405);
         assert_eq!(reply.header("allow"), Some("GET, HEAD"));
     }
@@ -159,7 +194,7 @@ mod job_tests {
             outbound: &recorder,
             now: chrono::Utc::now(),
         };
-        let reply = lead_intake::JOB.handle(&Request::new("GET", "/intake/health"), &ctx);
+        let reply = lead_intake::JOB.handle(&Request::new("GET", "/intake/health"), &ctx).reply;
         assert_eq!(body(&reply)["status"], "ok");
         assert_eq!(
             *recorder.0.lock().unwrap(),

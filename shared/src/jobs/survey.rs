@@ -6,4 +6,5 @@ pub const JOB: Job = Job {
     name: "survey",
     prefix: "/survey",
     handoffs: &[],
+    routes: super::no_routes,
 };

@@ -1,0 +1,259 @@
+//! instant-ack's logic: one personal acknowledgement per submission, sent
+//! through the configured provider, with its delivery state recorded.
+//!
+//! Never an open relay: the only input is a submission id; the recipient
+//! comes from the stored lead and the text from the configured templates.
+
+pub mod providers;
+pub mod templates;
+
+use crate::http::{Reply, Request};
+use crate::index::SETTLE;
+use crate::keys;
+use crate::lead::{Channel, Lead, Submission};
+use crate::ports::{Config, Ctx};
+use crate::problem::Problem;
+use crate::store::{JsonStore, StoreError};
+use chrono::{DateTime, Utc};
+use providers::{Account, Message, Provider};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Being sent by the request that claimed it.
+    Sending,
+    Sent,
+    Failed,
+}
+
+/// `ack:<submission_id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub submission_id: String,
+    pub lead_id: String,
+    pub state: State,
+    pub channel: String,
+    pub provider: String,
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_message_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    pub received_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
+    /// From the submission's arrival at intake to the provider accepting it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<i64>,
+    pub updated_at: DateTime<Utc>,
+    /// Which request is sending; see [`claim`].
+    #[serde(default)]
+    claim: String,
+}
+
+struct Settings {
+    account: Option<Account>,
+    business: String,
+    templates: Result<std::collections::BTreeMap<String, templates::Template>, String>,
+    max_attempts: u32,
+    backoff: Duration,
+}
+
+fn settings(config: &dyn Config) -> Settings {
+    let account = config.get("ack_provider").and_then(|p| Provider::parse(&p)).map(|provider| Account {
+        provider,
+        base_url: config.get("ack_provider_url").unwrap_or_default(),
+        webhook_path: config.get("ack_webhook_path").unwrap_or_else(|| "/".into()),
+        api_key: config.get("ack_api_key"),
+        twilio_account_sid: config.get("ack_twilio_account_sid"),
+        from: config.get("ack_from").unwrap_or_default(),
+    });
+    Settings {
+        account,
+        business: config.get("business_name").unwrap_or_else(|| "our team".into()),
+        templates: templates::load(config.get("ack_templates").as_deref()),
+        max_attempts: config.get("ack_max_attempts").and_then(|v| v.parse().ok()).unwrap_or(3).clamp(1, 10),
+        backoff: Duration::from_millis(config.get("ack_backoff_ms").and_then(|v| v.parse().ok()).unwrap_or(200)),
+    }
+}
+
+fn unavailable(e: StoreError) -> Reply {
+    Problem::store_unavailable(e).into()
+}
+
+/// `GET /ack/submissions/<id>`: the delivery record.
+pub fn status(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
+    match ctx.store.get_json::<Delivery>(&keys::ack(submission_id)) {
+        Ok(Some(d)) => Reply::json(200, &d),
+        Ok(None) => Problem::not_found(&req.path).with_detail("no acknowledgement for this submission").into(),
+        Err(e) => unavailable(e),
+    }
+}
+
+/// `POST /ack/submissions/<id>`: send the acknowledgement unless it was sent.
+/// 200 when sent (now or before), 502 when the provider failed every
+/// attempt, 503 when no provider is configured; the caller retries later.
+pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
+    let s = settings(ctx.config);
+    let submission = match ctx.store.get_json::<Submission>(&keys::submission(submission_id)) {
+        Ok(Some(sub)) => sub,
+        Ok(None) => return Problem::not_found(&req.path).with_detail("no such submission").into(),
+        Err(e) => return unavailable(e),
+    };
+    let lead = match ctx.store.get_json::<Lead>(&keys::lead(&submission.lead_id)) {
+        Ok(Some(lead)) => lead,
+        Ok(None) => return Problem::not_found(&req.path).with_detail("the submission's lead is gone").into(),
+        Err(e) => return unavailable(e),
+    };
+    let key = keys::ack(submission_id);
+    let previous = match ctx.store.get_json::<Delivery>(&key) {
+        Ok(p) => p,
+        Err(e) => return unavailable(e),
+    };
+    if let Some(done) = previous.as_ref().filter(|d| d.state == State::Sent) {
+        return Reply::json(200, done);
+    }
+    let Some(account) = &s.account else {
+        return Problem::new(503, "ack-not-configured", "No Provider Configured")
+            .with_detail("set ack_provider (and its ack_* variables); this submission stays pending")
+            .into();
+    };
+    let templates = match &s.templates {
+        Ok(t) => t,
+        Err(e) => return Problem::new(503, "ack-misconfigured", "Templates Invalid").with_detail(e.clone()).into(),
+    };
+    let Some((channel, to_email, to_phone)) = recipient(&lead, &submission, account.provider) else {
+        return Problem::new(422, "no-reachable-channel", "No Reachable Channel")
+            .with_detail(format!("{} cannot reach this lead by any contact it gave", account.provider.name()))
+            .into();
+    };
+    let token = format!("{}-{}", ctx.now.timestamp_nanos_opt().unwrap_or_default(), std::process::id());
+    let mut delivery = Delivery {
+        submission_id: submission_id.into(),
+        lead_id: lead.id.clone(),
+        state: State::Sending,
+        channel: channel.into(),
+        provider: account.provider.name().into(),
+        attempts: previous.as_ref().map_or(0, |p| p.attempts),
+        provider_message_id: None,
+        last_error: None,
+        received_at: submission.received_at,
+        sent_at: None,
+        latency_ms: None,
+        updated_at: ctx.now,
+        claim: token,
+    };
+    match claim(ctx, &key, &delivery, previous.as_ref()) {
+        Ok(true) => {}
+        Ok(false) => {
+            return Problem::new(409, "ack-in-progress", "Already Being Sent")
+                .with_detail("another request is sending this acknowledgement")
+                .into()
+        }
+        Err(e) => return unavailable(e),
+    }
+    let template = templates::pick(templates, submission.language.as_deref().or(lead.language.as_deref()));
+    let topic = submission.form.as_deref().map(str::to_string).or_else(|| submission.message.as_deref().map(excerpt));
+    let fill = templates::Fill {
+        first_name: lead.contact.first_name.as_deref(),
+        name: lead.contact.name.as_deref(),
+        company: lead.contact.company.as_deref(),
+        topic: topic.as_deref(),
+        business: &s.business,
+    };
+    let subject = templates::render(&template.subject, template, &fill);
+    let text = templates::render(if channel == "email" { &template.email } else { &template.sms }, template, &fill);
+    let message = Message {
+        submission_id,
+        lead_id: &lead.id,
+        channel,
+        to_email,
+        to_phone,
+        to_name: lead.contact.name.as_deref(),
+        language: submission.language.as_deref(),
+        subject: &subject,
+        text: &text,
+    };
+    deliver(ctx, &s, account, &message, &mut delivery);
+    delivery.updated_at = chrono::Utc::now().max(ctx.now);
+    if let Err(e) = ctx.store.set_json(&key, &delivery) {
+        return unavailable(e);
+    }
+    match delivery.state {
+        State::Sent => Reply::json(200, &delivery),
+        _ => Reply::from(
+            Problem::new(502, "provider-failed", "Provider Failed")
+                .with_detail(delivery.last_error.clone().unwrap_or_default()),
+        ),
+    }
+}
+
+/// Writes our claim, waits for concurrent claims to land, and checks we won:
+/// two hand-offs of one submission at once send one message.
+fn claim(ctx: &Ctx, key: &str, mine: &Delivery, previous: Option<&Delivery>) -> Result<bool, StoreError> {
+    if let Some(p) = previous.filter(|p| p.state == State::Sending) {
+        // A sender that died mid-way is taken over after a minute.
+        if (ctx.now - p.updated_at).num_seconds() < 60 {
+            return Ok(false);
+        }
+    }
+    ctx.store.set_json(key, mine)?;
+    std::thread::sleep(SETTLE);
+    Ok(ctx.store.get_json::<Delivery>(key)?.is_some_and(|d| d.claim == mine.claim))
+}
+
+fn deliver(ctx: &Ctx, s: &Settings, account: &Account, message: &Message, delivery: &mut Delivery) {
+    for attempt in 0..s.max_attempts {
+        if attempt > 0 {
+            std::thread::sleep(s.backoff * 2u32.pow(attempt - 1));
+        }
+        delivery.attempts += 1;
+        match ctx.outbound.send(providers::request(account, message)) {
+            Ok(resp) if (200..300).contains(&resp.status) => {
+                let now = chrono::Utc::now().max(ctx.now);
+                delivery.state = State::Sent;
+                delivery.provider_message_id = providers::message_id(account.provider, &resp);
+                delivery.sent_at = Some(now);
+                delivery.latency_ms = Some((now - delivery.received_at).num_milliseconds());
+                delivery.last_error = None;
+                return;
+            }
+            Ok(resp) => {
+                let body: String = String::from_utf8_lossy(&resp.body).chars().take(300).collect();
+                delivery.last_error = Some(format!("{} answered HTTP {}: {body}", account.provider.name(), resp.status));
+                // 4xx other than 408/429 will not get better by retrying.
+                let retryable = resp.status >= 500 || resp.status == 408 || resp.status == 429;
+                if !retryable {
+                    break;
+                }
+            }
+            Err(e) => delivery.last_error = Some(e),
+        }
+    }
+    delivery.state = State::Failed;
+}
+
+/// The channel the lead asked for if the provider can use it, else any
+/// contact the provider can reach.
+fn recipient<'a>(lead: &'a Lead, s: &'a Submission, provider: Provider) -> Option<(&'static str, Option<&'a str>, Option<&'a str>)> {
+    let email = s.contact.email.as_deref().or(lead.contact.email.as_deref());
+    let phone = s.contact.phone.as_deref().or(lead.contact.phone.as_deref());
+    let by_email = (provider.sends_email() && email.is_some()).then_some(("email", email, None));
+    let by_phone = |name: &'static str| (provider.sends_sms() && phone.is_some()).then_some((name, None, phone));
+    match s.channel {
+        Channel::Email => by_email.or_else(|| by_phone("sms")),
+        Channel::Sms => by_phone("sms").or(by_email),
+        Channel::Whatsapp => by_phone("whatsapp").or(by_email),
+    }
+}
+
+fn excerpt(message: &str) -> String {
+    let line = message.lines().next().unwrap_or_default().trim();
+    if line.chars().count() <= 60 {
+        line.to_string()
+    } else {
+        format!("{}\u{2026}", line.chars().take(59).collect::<String>())
+    }
+}

@@ -1,0 +1,84 @@
+//! Small shared lists in the key-value store (for example the submissions
+//! whose hand-off is still pending).
+//!
+//! Spin's key-value API has no compare-and-swap, so two requests that read,
+//! modify and write one list key at the same time can lose an entry. Our
+//! choice: every entry is also its own record under its own key (nothing is
+//! ever lost), and adding to a list is "read, add, write, wait a moment, read
+//! again; if our entry was overwritten, add it again". The wait outlasts the
+//! read-modify-write of any concurrent writer, so a writer that overwrote us
+//! has finished by the time we check. Removing is the same without the wait:
+//! a lost removal leaves an entry whose work is already done, which the
+//! reader skips. Tested with many concurrent writers (tests/e2e).
+
+use crate::store::{JsonStore, Store, StoreError};
+use std::time::Duration;
+
+/// Long enough for a concurrent read-modify-write to land.
+pub const SETTLE: Duration = Duration::from_millis(30);
+const ATTEMPTS: usize = 8;
+
+pub fn add(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {
+    for _ in 0..ATTEMPTS {
+        let mut entries: Vec<String> = store.get_json(key)?.unwrap_or_default();
+        if !entries.iter().any(|e| e == entry) {
+            entries.push(entry.to_string());
+            store.set_json(key, &entries)?;
+        }
+        std::thread::sleep(SETTLE);
+        let check: Vec<String> = store.get_json(key)?.unwrap_or_default();
+        if check.iter().any(|e| e == entry) {
+            return Ok(());
+        }
+    }
+    Err(StoreError::Unavailable(format!("{key} is too busy to add {entry}; retry")))
+}
+
+pub fn remove(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {
+    let mut entries: Vec<String> = store.get_json(key)?.unwrap_or_default();
+    let before = entries.len();
+    entries.retain(|e| e != entry);
+    if entries.len() != before {
+        store.set_json(key, &entries)?;
+    }
+    Ok(())
+}
+
+pub fn list(store: &dyn Store, key: &str) -> Result<Vec<String>, StoreError> {
+    Ok(store.get_json(key)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use std::sync::Arc;
+
+    #[test]
+    fn add_is_idempotent_and_remove_forgets() {
+        let store = MemoryStore::new();
+        add(&store, "k", "a").unwrap();
+        add(&store, "k", "a").unwrap();
+        add(&store, "k", "b").unwrap();
+        assert_eq!(list(&store, "k").unwrap(), ["a", "b"]);
+        remove(&store, "k", "a").unwrap();
+        assert_eq!(list(&store, "k").unwrap(), ["b"]);
+    }
+
+    #[test]
+    fn concurrent_writers_lose_nothing() {
+        let store = Arc::new(MemoryStore::new());
+        let writers: Vec<_> = (0..40)
+            .map(|i| {
+                let store = store.clone();
+                std::thread::spawn(move || add(&*store, "k", &format!("e{i}")).unwrap())
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let mut all = list(&*store, "k").unwrap();
+        all.sort();
+        assert_eq!(all.len(), 40, "{all:?}");
+    }
+}

@@ -1,0 +1,145 @@
+//! Admin endpoints of lead-intake (bearer `admin_token`): read a lead with
+//! its history, erase a person, retry pending hand-offs.
+
+use super::handoff::{self, Handoffs};
+use super::settings::Settings;
+use crate::http::{Reply, Request};
+use crate::index;
+use crate::keys;
+use crate::lead::{Lead, Submission};
+use crate::ports::Ctx;
+use crate::problem::Problem;
+use crate::store::{JsonStore, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Left behind by an erase so the person is never exported again. Holds
+/// no personal data: the key is a hash of the identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub erased_at: DateTime<Utc>,
+    pub kind: String,
+}
+
+fn unavailable(e: StoreError) -> Reply {
+    Problem::store_unavailable(e).into()
+}
+
+fn lead_or_404(ctx: &Ctx, req: &Request, lead_id: &str) -> Result<Lead, Reply> {
+    ctx.store
+        .get_json::<Lead>(&keys::lead(lead_id))
+        .map_err(unavailable)?
+        .ok_or_else(|| Problem::not_found(&req.path).with_detail(format!("no lead {lead_id}")).into())
+}
+
+/// `GET /intake/admin/leads/<id>`: the profile, every submission, and the
+/// state of its hand-offs and acknowledgements.
+pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
+    let lead = match lead_or_404(ctx, req, lead_id) {
+        Ok(lead) => lead,
+        Err(reply) => return reply,
+    };
+    let mut submissions = Vec::new();
+    for id in &lead.submissions {
+        let record = (|| -> Result<serde_json::Value, StoreError> {
+            let submission: Option<Submission> = ctx.store.get_json(&keys::submission(id))?;
+            let handoffs: Option<Handoffs> = ctx.store.get_json(&keys::handoff(id))?;
+            let ack: Option<serde_json::Value> = ctx.store.get_json(&keys::ack(id))?;
+            Ok(serde_json::json!({ "submission": submission, "handoffs": handoffs, "ack": ack }))
+        })();
+        match record {
+            Ok(value) => submissions.push(value),
+            Err(e) => return unavailable(e),
+        }
+    }
+    Reply::json(200, &serde_json::json!({ "lead": lead, "submissions": submissions }))
+}
+
+/// `DELETE /intake/admin/leads/<id>`: the right to be forgotten. Removes the
+/// lead, its submissions, hand-off and acknowledgement records, identity
+/// index entries and pending list entries; leaves hashed suppression entries.
+pub fn erase(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
+    let lead = match lead_or_404(ctx, req, lead_id) {
+        Ok(lead) => lead,
+        Err(reply) => return reply,
+    };
+    match erase_lead(ctx, &lead) {
+        Ok(deleted) => Reply::json(200, &serde_json::json!({ "erased": lead_id, "keys_deleted": deleted })),
+        Err(e) => unavailable(e),
+    }
+}
+
+fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
+    let mut emails: Vec<String> = lead.contact.email.iter().cloned().collect();
+    let mut phones: Vec<String> = lead.contact.phone.iter().cloned().collect();
+    for change in &lead.changes {
+        match change.field.as_str() {
+            "email" => emails.push(change.from.clone()),
+            "phone" => phones.push(change.from.clone()),
+            _ => {}
+        }
+    }
+    // Suppress first: if the erase stops halfway, the person is already
+    // excluded from exports, and a rerun finishes the rest.
+    for (ids, kind) in [(&emails, "email"), (&phones, "phone")] {
+        for id in ids {
+            ctx.store.set_json(&keys::suppressed(id), &Suppression { erased_at: ctx.now, kind: kind.into() })?;
+        }
+    }
+    let mut deleted = 0;
+    let mut delete = |key: String| -> Result<(), StoreError> {
+        if ctx.store.exists(&key)? {
+            ctx.store.delete(&key)?;
+            deleted += 1;
+        }
+        Ok(())
+    };
+    for id in &lead.submissions {
+        index::remove(ctx.store, keys::PENDING_HANDOFFS, id)?;
+        delete(keys::ack(id))?;
+        delete(keys::handoff(id))?;
+        delete(keys::submission(id))?;
+    }
+    let identity_keys = emails.iter().map(|e| keys::lead_by_email(e)).chain(phones.iter().map(|p| keys::lead_by_phone(p)));
+    for key in identity_keys {
+        // Only if it still points at this lead.
+        if ctx.store.get(&key)?.is_some_and(|id| id == lead.id.as_bytes()) {
+            delete(key)?;
+        }
+    }
+    delete(keys::lead(&lead.id))?;
+    Ok(deleted)
+}
+
+/// `POST /intake/admin/handoffs/retry?limit=N`: hands over up to N pending
+/// submissions (default 50), oldest first. Safe to run from a cron job.
+pub fn retry(req: &Request, ctx: &Ctx) -> Reply {
+    let limit = form_urlencoded::parse(req.query.as_bytes())
+        .find(|(k, _)| k == "limit")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(50)
+        .clamp(1, 500);
+    let settings = Settings::from_config(ctx.config);
+    let pending = match index::list(ctx.store, keys::PENDING_HANDOFFS) {
+        Ok(pending) => pending,
+        Err(e) => return unavailable(e),
+    };
+    let (mut done, mut still_pending, mut gone) = (0, 0, 0);
+    for id in pending.iter().take(limit) {
+        match handoff::run(ctx, &settings, id) {
+            Ok(h) if h.all_done() => done += 1,
+            Ok(_) => still_pending += 1,
+            Err(_) => gone += 1,
+        }
+    }
+    Reply::json(
+        200,
+        &serde_json::json!({
+            "processed": pending.len().min(limit),
+            "done": done,
+            "still_pending": still_pending,
+            "skipped": gone,
+            "remaining": pending.len().saturating_sub(limit) + still_pending,
+        }),
+    )
+}

@@ -1,0 +1,112 @@
+//! Handing a stored submission to instant-ack and lead-scoring.
+//!
+//! Runs after the visitor has their answer. Each target's state is kept in
+//! `handoff:<submission_id>`; until every target has taken the submission its
+//! id stays in the `pending-handoffs` list, which `POST /intake/admin/handoffs/retry`
+//! (for a cron job or an operator) works through. Targets are idempotent per
+//! submission, so handing over twice is harmless.
+
+use super::settings::Settings;
+use crate::index;
+use crate::keys;
+use crate::ports::{Ctx, OutboundRequest};
+use crate::store::{JsonStore, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Pending,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub state: State,
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+impl Target {
+    fn pending() -> Self {
+        Target { state: State::Pending, attempts: 0, last_error: None, done_at: None }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handoffs {
+    pub submission_id: String,
+    pub lead_id: String,
+    pub ack: Target,
+    pub scoring: Target,
+}
+
+impl Handoffs {
+    pub fn new(submission_id: &str, lead_id: &str) -> Self {
+        Handoffs {
+            submission_id: submission_id.into(),
+            lead_id: lead_id.into(),
+            ack: Target::pending(),
+            scoring: Target::pending(),
+        }
+    }
+
+    pub fn all_done(&self) -> bool {
+        self.ack.state == State::Done && self.scoring.state == State::Done
+    }
+}
+
+/// Records that a submission must be handed over (before the visitor's answer).
+pub fn mark_pending(ctx: &Ctx, submission_id: &str, lead_id: &str) -> Result<(), StoreError> {
+    let key = keys::handoff(submission_id);
+    if ctx.store.get_json::<Handoffs>(&key)?.is_none() {
+        ctx.store.set_json(&key, &Handoffs::new(submission_id, lead_id))?;
+    }
+    index::add(ctx.store, keys::PENDING_HANDOFFS, submission_id)
+}
+
+/// Hands one submission to every target that has not taken it yet.
+pub fn run(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<Handoffs, StoreError> {
+    let key = keys::handoff(submission_id);
+    let Some(mut handoffs) = ctx.store.get_json::<Handoffs>(&key)? else {
+        // Erased meanwhile, or never stored: nothing to hand over.
+        index::remove(ctx.store, keys::PENDING_HANDOFFS, submission_id)?;
+        return Err(StoreError::Unavailable(format!("no hand-off record for {submission_id}")));
+    };
+    let ack_url = format!("{}/ack/submissions/{submission_id}", settings.ack_url.trim_end_matches('/'));
+    let scoring_url = format!("{}/scoring/leads/{}", settings.scoring_url.trim_end_matches('/'), handoffs.lead_id);
+    deliver(ctx, settings, &mut handoffs.ack, ack_url);
+    deliver(ctx, settings, &mut handoffs.scoring, scoring_url);
+    ctx.store.set_json(&key, &handoffs)?;
+    if handoffs.all_done() {
+        index::remove(ctx.store, keys::PENDING_HANDOFFS, submission_id)?;
+    }
+    Ok(handoffs)
+}
+
+fn deliver(ctx: &Ctx, settings: &Settings, target: &mut Target, url: String) {
+    if target.state == State::Done {
+        return;
+    }
+    let mut request = OutboundRequest { method: "POST".into(), url, headers: Vec::new(), body: Vec::new() };
+    if let Some(token) = &settings.admin_token {
+        request.headers.push(("authorization".into(), format!("Bearer {token}")));
+    }
+    target.attempts += 1;
+    match ctx.outbound.send(request) {
+        Ok(resp) if (200..300).contains(&resp.status) => {
+            target.state = State::Done;
+            target.done_at = Some(ctx.now);
+            target.last_error = None;
+        }
+        Ok(resp) => {
+            let body = String::from_utf8_lossy(&resp.body);
+            target.last_error = Some(format!("HTTP {}: {}", resp.status, body.chars().take(300).collect::<String>()));
+        }
+        Err(e) => target.last_error = Some(e),
+    }
+}

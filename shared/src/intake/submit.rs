@@ -1,0 +1,281 @@
+//! `POST /intake/leads`: a form submission becomes a stored, deduplicated
+//! lead, the visitor gets an answer at once, and the hand-offs run after.
+
+use super::body::{self, media_type};
+use super::handoff;
+use super::settings::Settings;
+use super::validate::{self, Draft, Outcome as Validation};
+use crate::http::{Reply, Request};
+use crate::ids;
+use crate::index;
+use crate::jobs::Outcome;
+use crate::keys;
+use crate::lead::{Lead, Submission};
+use crate::ports::{Ctx, OutboundRequest};
+use crate::problem::Problem;
+use crate::ratelimit::{self, Verdict};
+use crate::store::{JsonStore, StoreError};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct Accepted {
+    pub id: String,
+    pub submission_id: String,
+    pub status: &'static str,
+    /// True when this exact submission was already received (a retry, a
+    /// double click, or a repeated Idempotency-Key): nothing new was created.
+    pub duplicate: bool,
+}
+
+pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
+    let settings = Settings::from_config(ctx.config);
+    let json = wants_json(req);
+    let answer = |reply: Result<Accepted, Reply>| -> Reply {
+        let reply = match reply {
+            Ok(accepted) if json => {
+                let status = if accepted.duplicate { 200 } else { 201 };
+                Reply::json(status, &accepted)
+            }
+            Ok(_) => redirect(&settings.thank_you_url, &[]),
+            Err(problem) if json => problem,
+            Err(problem) => redirect_with_error(&settings.error_url, &problem),
+        };
+        settings.cors.decorate(req, reply)
+    };
+    match accept(req, ctx, &settings) {
+        Ok((accepted, submission_id)) => {
+            let reply = answer(Ok(accepted));
+            let after: Vec<crate::jobs::Task> = match submission_id {
+                Some(id) => vec![Box::new(move |ctx: &Ctx| {
+                    let settings = Settings::from_config(ctx.config);
+                    // A failure stays recorded in handoff:<id> and pending-handoffs.
+                    let _ = handoff::run(ctx, &settings, &id);
+                })],
+                None => Vec::new(),
+            };
+            Outcome { reply, after }
+        }
+        Err(reply) => answer(Err(reply)).into(),
+    }
+}
+
+/// Validates and stores. Returns what to answer, and the submission to hand
+/// over (none for spam).
+fn accept(req: &Request, ctx: &Ctx, settings: &Settings) -> Result<(Accepted, Option<String>), Reply> {
+    settings.cors.check(req)?;
+    if req.body.len() > settings.max_body_bytes {
+        return Err(too_large(settings.max_body_bytes));
+    }
+    let client = client_id(req);
+    match ratelimit::check(ctx.store, &client, settings.rate_limit_per_minute, ctx.now).map_err(unavailable)? {
+        Verdict::Allowed => {}
+        Verdict::Limited { retry_after } => {
+            return Err(Reply::from(
+                Problem::new(429, "rate-limited", "Too Many Requests")
+                    .with_detail(format!("too many submissions from this client; retry in {retry_after} s")),
+            )
+            .with_header("retry-after", &retry_after.to_string()));
+        }
+    }
+    let fields = body::parse(req.header("content-type"), &req.body, settings.limits).map_err(Reply::from)?;
+    let draft = match validate::validate(&fields, &settings.rules).map_err(Reply::from)? {
+        Validation::Valid(draft) => *draft,
+        Validation::Spam => {
+            // Answer like a success so the bot learns nothing; keep nothing.
+            let fake = ids::derive("l", &[&String::from_utf8_lossy(&req.body)]);
+            let accepted = Accepted { id: fake.clone(), submission_id: fake, status: "received", duplicate: false };
+            return Ok((accepted, None));
+        }
+    };
+    if let Some(captcha) = &settings.captcha {
+        verify_captcha(ctx, captcha, draft.captcha_token.as_deref(), &client)?;
+    }
+    let (submission, duplicate) = store(ctx, draft, req.header("idempotency-key")).map_err(unavailable)?;
+    let accepted = Accepted {
+        id: submission.lead_id.clone(),
+        submission_id: submission.id.clone(),
+        status: "received",
+        duplicate,
+    };
+    Ok((accepted, Some(submission.id)))
+}
+
+/// Stores the submission, merges it into its lead and records the pending
+/// hand-off. Every step is idempotent, so a retry after a failure completes
+/// what the first attempt started.
+pub fn store(ctx: &Ctx, draft: Draft, idempotency_key: Option<&str>) -> Result<(Submission, bool), StoreError> {
+    let lead_id = find_lead(ctx, &draft)?;
+    let submission_id = match idempotency_key.map(str::trim).filter(|k| !k.is_empty()) {
+        Some(key) => ids::derive("s", &[&lead_id, "idempotency-key", key]),
+        None => ids::derive("s", &[&lead_id, &fingerprint(&draft)]),
+    };
+    let sub_key = keys::submission(&submission_id);
+    let (submission, duplicate) = match ctx.store.get_json::<Submission>(&sub_key)? {
+        Some(existing) => (existing, true),
+        None => {
+            let submission = draft.into_submission(submission_id.clone(), lead_id.clone(), ctx.now);
+            ctx.store.set_json(&sub_key, &submission)?;
+            (submission, false)
+        }
+    };
+    merge_into_lead(ctx, &submission)?;
+    if let Some(email) = &submission.contact.email {
+        ctx.store.set(&keys::lead_by_email(email), lead_id.as_bytes())?;
+    }
+    if let Some(phone) = &submission.contact.phone {
+        ctx.store.set(&keys::lead_by_phone(phone), lead_id.as_bytes())?;
+    }
+    handoff::mark_pending(ctx, &submission.id, &lead_id)?;
+    Ok((submission, duplicate))
+}
+
+/// The person's existing lead (by email, then phone), or the id a new one
+/// gets: derived from the identity, so concurrent first submissions of one
+/// person land on one lead.
+fn find_lead(ctx: &Ctx, draft: &Draft) -> Result<String, StoreError> {
+    let email = draft.contact.email.as_deref().map(str::to_lowercase);
+    let phone = draft.contact.phone.as_deref();
+    for key in email.iter().map(|e| keys::lead_by_email(e)).chain(phone.map(keys::lead_by_phone)) {
+        if let Some(id) = ctx.store.get(&key)? {
+            return Ok(String::from_utf8_lossy(&id).into_owned());
+        }
+    }
+    Ok(match (&email, phone) {
+        (Some(e), _) => ids::derive("l", &["email", e]),
+        (None, Some(p)) => ids::derive("l", &["phone", p]),
+        (None, None) => unreachable!("validation requires an email or a phone"),
+    })
+}
+
+/// Read, merge, write; then check the submission is there, since a
+/// concurrent submission of the same person may have written over us.
+fn merge_into_lead(ctx: &Ctx, submission: &Submission) -> Result<(), StoreError> {
+    let key = keys::lead(&submission.lead_id);
+    for _ in 0..8 {
+        let lead = match ctx.store.get_json::<Lead>(&key)? {
+            Some(mut lead) => {
+                lead.merge(submission);
+                lead
+            }
+            None => Lead::new(submission),
+        };
+        ctx.store.set_json(&key, &lead)?;
+        std::thread::sleep(index::SETTLE);
+        let check: Option<Lead> = ctx.store.get_json(&key)?;
+        if check.is_some_and(|l| l.submissions.contains(&submission.id)) {
+            return Ok(());
+        }
+    }
+    Err(StoreError::Unavailable(format!("{key} is too busy; retry")))
+}
+
+/// What makes two submissions "the same" for de-duplication.
+fn fingerprint(d: &Draft) -> String {
+    let mut parts = vec![
+        d.form.clone().unwrap_or_default(),
+        d.message.clone().unwrap_or_default(),
+        d.contact.name.clone().unwrap_or_default(),
+        d.contact.phone.clone().unwrap_or_default(),
+        d.contact.company.clone().unwrap_or_default(),
+    ];
+    parts.extend(d.custom.iter().map(|(k, v)| format!("{k}={v}")));
+    parts.join("\u{1f}")
+}
+
+fn verify_captcha(
+    ctx: &Ctx,
+    captcha: &super::settings::Captcha,
+    token: Option<&str>,
+    client: &str,
+) -> Result<(), Reply> {
+    let failed = |detail: &str| {
+        Reply::from(
+            Problem::new(422, "captcha-failed", "Verification Failed")
+                .with_detail(detail)
+                .with_field_error("captcha", "please complete the verification"),
+        )
+    };
+    let Some(token) = token else { return Err(failed("no captcha token was sent")) };
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("secret", &captcha.secret)
+        .append_pair("response", token)
+        .append_pair("remoteip", client)
+        .finish();
+    let request = OutboundRequest {
+        method: "POST".into(),
+        url: captcha.verify_url.clone(),
+        headers: vec![("content-type".into(), "application/x-www-form-urlencoded".into())],
+        body: body.into_bytes(),
+    };
+    let unavailable = |detail: String| {
+        Reply::from(Problem::new(503, "captcha-unavailable", "Verification Unavailable").with_detail(detail))
+            .with_header("retry-after", "5")
+    };
+    let response = ctx.outbound.send(request).map_err(unavailable)?;
+    if response.status != 200 {
+        return Err(unavailable(format!("the captcha service answered HTTP {}", response.status)));
+    }
+    let verdict: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+    if verdict["success"] == true {
+        Ok(())
+    } else {
+        Err(failed("the captcha token was not accepted"))
+    }
+}
+
+/// The client address Spin reports, without the port.
+fn client_id(req: &Request) -> String {
+    let addr = req.header("spin-client-addr").unwrap_or("unknown");
+    match addr.rsplit_once(':') {
+        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.trim_matches(['[', ']']).to_string(),
+        _ => addr.to_string(),
+    }
+}
+
+/// `fetch()` callers ask for JSON; plain HTML forms get a redirect.
+fn wants_json(req: &Request) -> bool {
+    let accept = req.header("accept").unwrap_or_default().to_ascii_lowercase();
+    accept.contains("application/json")
+        || accept.contains("application/problem+json")
+        || media_type(req.header("content-type").unwrap_or_default()) == "application/json"
+}
+
+pub fn too_large(limit: usize) -> Reply {
+    Problem::new(413, "body-too-large", "Content Too Large")
+        .with_detail(format!("the body is larger than {limit} bytes"))
+        .into()
+}
+
+fn unavailable(e: StoreError) -> Reply {
+    Reply::from(Problem::store_unavailable(e)).with_header("retry-after", "2")
+}
+
+fn redirect(url: &str, params: &[(&str, &str)]) -> Reply {
+    let mut target = url.to_string();
+    if !params.is_empty() {
+        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+        target.push(if url.contains('?') { '&' } else { '?' });
+        target.push_str(&query);
+    }
+    Reply { status: 303, headers: vec![("location".into(), target)], body: Vec::new() }
+}
+
+/// For plain HTML forms: back to the error page, with the reason.
+fn redirect_with_error(error_url: &str, problem_reply: &Reply) -> Reply {
+    let problem: serde_json::Value = serde_json::from_slice(&problem_reply.body).unwrap_or_default();
+    let reason = problem["type"].as_str().unwrap_or_default().rsplit(':').next().unwrap_or("error").to_string();
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default();
+    let fields = fields.join(",");
+    let mut params = vec![("error", reason.as_str())];
+    if !fields.is_empty() {
+        params.push(("fields", &fields));
+    }
+    let mut reply = redirect(error_url, &params);
+    if let Some(retry) = problem_reply.header("retry-after") {
+        reply = reply.with_header("retry-after", retry);
+    }
+    reply
+}
