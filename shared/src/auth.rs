@@ -15,7 +15,10 @@ pub fn require_admin(req: &Request, config: &dyn Config) -> Result<(), Reply> {
             .with_detail("set the admin_token variable to use admin endpoints")
             .into());
     };
-    let given = req.header("authorization").and_then(|h| h.strip_prefix("Bearer ")).unwrap_or_default();
+    let given = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .unwrap_or_default();
     if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
         Ok(())
     } else {
@@ -43,8 +46,16 @@ mod tests {
     fn token_checks() {
         let config: HashMap<String, String> = [(ADMIN_TOKEN.to_string(), "s3cret".to_string())].into();
         assert!(require_admin(&req(Some("Bearer s3cret")), &config).is_ok());
-        assert_eq!(require_admin(&req(Some("Bearer s3cre")), &config).unwrap_err().status, 401);
+        assert_eq!(
+            require_admin(&req(Some("Bearer s3cre")), &config).unwrap_err().status,
+            401
+        );
         assert_eq!(require_admin(&req(None), &config).unwrap_err().status, 401);
-        assert_eq!(require_admin(&req(Some("Bearer s3cret")), &HashMap::new()).unwrap_err().status, 403);
+        assert_eq!(
+            require_admin(&req(Some("Bearer s3cret")), &HashMap::new())
+                .unwrap_err()
+                .status,
+            403
+        );
     }
 }

@@ -28,13 +28,11 @@ impl Cors {
     /// Without one, browsers' same-origin rules apply (no CORS headers sent).
     pub fn check(&self, req: &Request) -> Result<(), Reply> {
         match req.header("origin") {
-            Some(origin) if !self.allowed.is_empty() && !self.allows(origin) => Err(Problem::new(
-                403,
-                "origin-not-allowed",
-                "Origin Not Allowed",
-            )
-            .with_detail(format!("{origin} is not in cors_allowed_origins"))
-            .into()),
+            Some(origin) if !self.allowed.is_empty() && !self.allows(origin) => {
+                Err(Problem::new(403, "origin-not-allowed", "Origin Not Allowed")
+                    .with_detail(format!("{origin} is not in cors_allowed_origins"))
+                    .into())
+            }
             _ => Ok(()),
         }
     }
@@ -54,10 +52,14 @@ impl Cors {
         if let Err(refused) = self.check(req) {
             return refused;
         }
-        let reply = Reply { status: 204, headers: Vec::new(), body: Vec::new() }
-            .with_header("access-control-allow-methods", methods)
-            .with_header("access-control-allow-headers", "content-type, accept, idempotency-key")
-            .with_header("access-control-max-age", "600");
+        let reply = Reply {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+        .with_header("access-control-allow-methods", methods)
+        .with_header("access-control-allow-headers", "content-type, accept, idempotency-key")
+        .with_header("access-control-max-age", "600");
         self.decorate(req, reply)
     }
 }
@@ -77,10 +79,17 @@ mod tests {
         let cors = Cors::new(Some("https://shop.example.com, https://www.example.com/".into()));
         let ok = cors.preflight(&from("https://www.example.com"), "POST");
         assert_eq!(ok.status, 204);
-        assert_eq!(ok.header("access-control-allow-origin"), Some("https://www.example.com"));
+        assert_eq!(
+            ok.header("access-control-allow-origin"),
+            Some("https://www.example.com")
+        );
         assert_eq!(cors.preflight(&from("https://evil.example"), "POST").status, 403);
         assert!(Cors::new(None).check(&from("https://any.example")).is_ok());
         let star = Cors::new(Some("*".into()));
-        assert_eq!(star.decorate(&from("https://a.b"), Reply::json(200, &1)).header("access-control-allow-origin"), Some("https://a.b"));
+        assert_eq!(
+            star.decorate(&from("https://a.b"), Reply::json(200, &1))
+                .header("access-control-allow-origin"),
+            Some("https://a.b")
+        );
     }
 }

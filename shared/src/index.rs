@@ -31,7 +31,9 @@ pub fn add(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> 
             return Ok(());
         }
     }
-    Err(StoreError::Unavailable(format!("{key} is too busy to add {entry}; retry")))
+    Err(StoreError::Unavailable(format!(
+        "{key} is too busy to add {entry}; retry"
+    )))
 }
 
 pub fn remove(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {

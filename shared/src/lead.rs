@@ -162,7 +162,8 @@ impl Lead {
         let changes = &mut self.changes;
         let mut update = |field: &str, slot: &mut Option<String>, new: &Option<String>| {
             if let Some(new) = new {
-                if let Some(old) = slot.as_ref().filter(|old| *old != new) {
+                // Case alone is no change (emails match case-insensitively).
+                if let Some(old) = slot.as_ref().filter(|old| !old.eq_ignore_ascii_case(new)) {
                     changes.push(Change {
                         field: field.into(),
                         from: old.clone(),

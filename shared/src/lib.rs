@@ -4,6 +4,10 @@
 //! variables and outbound HTTP APIs to the small ports defined in [`ports`], so
 //! all of this is tested natively with `cargo test` over [`store::MemoryStore`].
 
+// Errors here are problem documents and replies, built once per failed
+// request: their size does not matter, and boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
 pub mod ack;
 pub mod auth;
 pub mod cors;
@@ -13,8 +17,8 @@ pub mod ids;
 pub mod index;
 pub mod intake;
 pub mod jobs;
-pub mod lead;
 pub mod keys;
+pub mod lead;
 pub mod ports;
 pub mod problem;
 pub mod ratelimit;

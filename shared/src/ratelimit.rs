@@ -11,7 +11,9 @@ use chrono::{DateTime, Utc};
 pub enum Verdict {
     Allowed,
     /// Over the limit; retry after this many seconds.
-    Limited { retry_after: u64 },
+    Limited {
+        retry_after: u64,
+    },
 }
 
 pub fn check(store: &dyn Store, client: &str, per_minute: u32, now: DateTime<Utc>) -> Result<Verdict, StoreError> {
@@ -23,7 +25,9 @@ pub fn check(store: &dyn Store, client: &str, per_minute: u32, now: DateTime<Utc
     let count: u32 = store.get_json(&key)?.unwrap_or(0);
     if count >= per_minute {
         let retry_after = 60 - now.timestamp().rem_euclid(60) as u64;
-        return Ok(Verdict::Limited { retry_after: retry_after.max(1) });
+        return Ok(Verdict::Limited {
+            retry_after: retry_after.max(1),
+        });
     }
     store.set_json(&key, &(count + 1))?;
     if count == 0 {
@@ -51,6 +55,9 @@ mod tests {
         assert!(matches!(check(&store, "5.6.7.8", 3, t).unwrap(), Verdict::Allowed));
         let next = t + chrono::Duration::seconds(60);
         assert!(matches!(check(&store, "1.2.3.4", 3, next).unwrap(), Verdict::Allowed));
-        assert!(!store.exists(&keys::rate("1.2.3.4", t.timestamp() / 60)).unwrap(), "old minute cleaned");
+        assert!(
+            !store.exists(&keys::rate("1.2.3.4", t.timestamp() / 60)).unwrap(),
+            "old minute cleaned"
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! The lead-scoring Spin component: routes owned by [`spin_retention_shared::jobs::lead_scoring`].
 
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
 #[spin_sdk::http_component]
-fn handle(req: Request) -> Response {
-    spin_retention_adapter::serve(&spin_retention_shared::jobs::lead_scoring::JOB, req)
+fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    spin_retention_adapter::serve(&spin_retention_shared::jobs::lead_scoring::JOB, req, out)
 }

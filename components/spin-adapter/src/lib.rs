@@ -2,19 +2,29 @@
 //! [`shared::http::Request`], gives the job Spin's store, variables and
 //! outbound HTTP behind the shared ports, and turns the reply back.
 
+use futures::StreamExt;
 use spin_retention_shared as shared;
-use spin_sdk::http::{Request as SpinRequest, Response};
+use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, Request as SpinRequest, Response, ResponseOutparam};
 use spin_sdk::{key_value, variables};
 
 use shared::http::{Reply, Request};
 use shared::jobs::Job;
 use shared::ports::{Config, Ctx, Outbound, OutboundRequest, OutboundResponse};
+use shared::problem::Problem;
 use shared::store::{Store, StoreError, UnavailableStore};
 
-/// Handles one request for `job`. Every failure becomes a problem+json reply
-/// inside the job, so this never traps.
-pub fn serve(job: &Job, req: SpinRequest) -> Response {
-    let request = to_shared(&req);
+/// No request body is read past this, whatever a job allows (jobs set their
+/// own, smaller limits).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Handles one request for `job`: the reply is sent in full first, then the
+/// job's after-reply tasks run, so the caller never waits for them. Every
+/// failure becomes a problem+json reply inside the job, so this never traps.
+pub fn serve(job: &Job, req: IncomingRequest, out: ResponseOutparam) {
+    let request = match spin_sdk::http::run(read_request(req)) {
+        Ok(request) => request,
+        Err(reply) => return send_reply(out, reply),
+    };
     let spin_store;
     let unavailable;
     let store: &dyn Store = match key_value::Store::open_default() {
@@ -33,34 +43,88 @@ pub fn serve(job: &Job, req: SpinRequest) -> Response {
         outbound: &SpinOutbound,
         now: chrono::Utc::now(),
     };
-    to_spin(job.handle(&request, &ctx))
-}
-
-fn to_shared(req: &SpinRequest) -> Request {
-    Request {
-        method: req.method().to_string(),
-        path: req.path().to_string(),
-        query: req.query().to_string(),
-        headers: req
-            .headers()
-            .map(|(k, v)| {
-                (
-                    k.to_ascii_lowercase(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: req.body().to_vec(),
+    let outcome = job.handle(&request, &ctx);
+    send_reply(out, outcome.reply);
+    for task in outcome.after {
+        task(&ctx);
     }
 }
 
-fn to_spin(reply: Reply) -> Response {
-    let mut builder = Response::builder();
-    builder.status(reply.status);
-    for (name, value) in reply.headers {
-        builder.header(name, value);
+async fn read_request(req: IncomingRequest) -> Result<Request, Reply> {
+    let (path, query) = match req.path_with_query() {
+        Some(pq) => match pq.split_once('?') {
+            Some((p, q)) => (p.to_string(), q.to_string()),
+            None => (pq, String::new()),
+        },
+        None => ("/".to_string(), String::new()),
+    };
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .entries()
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+        .collect();
+    let too_large = || -> Reply {
+        Problem::new(413, "body-too-large", "Content Too Large")
+            .with_detail(format!("the body is larger than {MAX_BODY_BYTES} bytes"))
+            .into()
+    };
+    let declared = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
     }
-    builder.body(reply.body).build()
+    let method = method_name(&req.method());
+    let mut body = Vec::new();
+    let mut stream = req.into_body_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            Reply::from(
+                Problem::new(400, "malformed-body", "Malformed Body")
+                    .with_detail(format!("reading the body failed: {e:?}")),
+            )
+        })?;
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
+    }
+    Ok(Request {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    })
+}
+
+fn send_reply(out: ResponseOutparam, reply: Reply) {
+    let headers: Vec<(String, Vec<u8>)> = reply.headers.into_iter().map(|(k, v)| (k, v.into_bytes())).collect();
+    let fields = Fields::from_list(&headers).unwrap_or_else(|_| Fields::new());
+    let response = OutgoingResponse::new(fields);
+    let _ = response.set_status_code(reply.status);
+    // Dropping the body sink inside set_with_body finishes the response.
+    if let Err(e) = spin_sdk::http::run(out.set_with_body(response, reply.body)) {
+        eprintln!("sending the response failed: {e:?}");
+    }
+}
+
+fn method_name(method: &spin_sdk::http::Method) -> String {
+    use spin_sdk::http::Method;
+    match method {
+        Method::Get => "GET".into(),
+        Method::Post => "POST".into(),
+        Method::Put => "PUT".into(),
+        Method::Delete => "DELETE".into(),
+        Method::Patch => "PATCH".into(),
+        Method::Head => "HEAD".into(),
+        Method::Options => "OPTIONS".into(),
+        Method::Connect => "CONNECT".into(),
+        Method::Trace => "TRACE".into(),
+        Method::Other(other) => other.clone(),
+    }
 }
 
 struct SpinStore(key_value::Store);
@@ -106,11 +170,23 @@ impl Outbound for SpinOutbound {
         for (name, value) in request.headers {
             builder.header(name, value);
         }
+        // A known length rather than chunked encoding: some provider APIs insist.
+        builder.header("content-length", request.body.len().to_string());
         let outgoing = builder.body(request.body).build();
         let response: Response = spin_sdk::http::run(spin_sdk::http::send(outgoing))
             .map_err(|e| format!("{} {}: {e}", request.method, request.url))?;
+        let headers = response
+            .headers()
+            .map(|(k, v)| {
+                (
+                    k.to_ascii_lowercase(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
         Ok(OutboundResponse {
             status: *response.status(),
+            headers,
             body: response.into_body(),
         })
     }

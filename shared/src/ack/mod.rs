@@ -62,19 +62,26 @@ struct Settings {
 }
 
 fn settings(config: &dyn Config) -> Settings {
-    let account = config.get("ack_provider").and_then(|p| Provider::parse(&p)).map(|provider| Account {
-        provider,
-        base_url: config.get("ack_provider_url").unwrap_or_default(),
-        webhook_path: config.get("ack_webhook_path").unwrap_or_else(|| "/".into()),
-        api_key: config.get("ack_api_key"),
-        twilio_account_sid: config.get("ack_twilio_account_sid"),
-        from: config.get("ack_from").unwrap_or_default(),
-    });
+    let account = config
+        .get("ack_provider")
+        .and_then(|p| Provider::parse(&p))
+        .map(|provider| Account {
+            provider,
+            base_url: config.get("ack_provider_url").unwrap_or_default(),
+            webhook_path: config.get("ack_webhook_path").unwrap_or_else(|| "/".into()),
+            api_key: config.get("ack_api_key"),
+            twilio_account_sid: config.get("ack_twilio_account_sid"),
+            from: config.get("ack_from").unwrap_or_default(),
+        });
     Settings {
         account,
         business: config.get("business_name").unwrap_or_else(|| "our team".into()),
         templates: templates::load(config.get("ack_templates").as_deref()),
-        max_attempts: config.get("ack_max_attempts").and_then(|v| v.parse().ok()).unwrap_or(3).clamp(1, 10),
+        max_attempts: config
+            .get("ack_max_attempts")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3)
+            .clamp(1, 10),
         backoff: Duration::from_millis(config.get("ack_backoff_ms").and_then(|v| v.parse().ok()).unwrap_or(200)),
     }
 }
@@ -87,7 +94,9 @@ fn unavailable(e: StoreError) -> Reply {
 pub fn status(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     match ctx.store.get_json::<Delivery>(&keys::ack(submission_id)) {
         Ok(Some(d)) => Reply::json(200, &d),
-        Ok(None) => Problem::not_found(&req.path).with_detail("no acknowledgement for this submission").into(),
+        Ok(None) => Problem::not_found(&req.path)
+            .with_detail("no acknowledgement for this submission")
+            .into(),
         Err(e) => unavailable(e),
     }
 }
@@ -104,7 +113,11 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     };
     let lead = match ctx.store.get_json::<Lead>(&keys::lead(&submission.lead_id)) {
         Ok(Some(lead)) => lead,
-        Ok(None) => return Problem::not_found(&req.path).with_detail("the submission's lead is gone").into(),
+        Ok(None) => {
+            return Problem::not_found(&req.path)
+                .with_detail("the submission's lead is gone")
+                .into()
+        }
         Err(e) => return unavailable(e),
     };
     let key = keys::ack(submission_id);
@@ -122,14 +135,21 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     };
     let templates = match &s.templates {
         Ok(t) => t,
-        Err(e) => return Problem::new(503, "ack-misconfigured", "Templates Invalid").with_detail(e.clone()).into(),
+        Err(e) => {
+            return Problem::new(503, "ack-misconfigured", "Templates Invalid")
+                .with_detail(e.clone())
+                .into()
+        }
     };
     let Some((channel, to_email, to_phone)) = recipient(&lead, &submission, account.provider) else {
         return Problem::new(422, "no-reachable-channel", "No Reachable Channel")
-            .with_detail(format!("{} cannot reach this lead by any contact it gave", account.provider.name()))
+            .with_detail(format!(
+                "{} cannot reach this lead by any contact it gave",
+                account.provider.name()
+            ))
             .into();
     };
-    let token = format!("{}-{}", ctx.now.timestamp_nanos_opt().unwrap_or_default(), std::process::id());
+    let token = claim_token(ctx);
     let mut delivery = Delivery {
         submission_id: submission_id.into(),
         lead_id: lead.id.clone(),
@@ -155,7 +175,11 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
         Err(e) => return unavailable(e),
     }
     let template = templates::pick(templates, submission.language.as_deref().or(lead.language.as_deref()));
-    let topic = submission.form.as_deref().map(str::to_string).or_else(|| submission.message.as_deref().map(excerpt));
+    let topic = submission
+        .form
+        .as_deref()
+        .map(str::to_string)
+        .or_else(|| submission.message.as_deref().map(excerpt));
     let fill = templates::Fill {
         first_name: lead.contact.first_name.as_deref(),
         name: lead.contact.name.as_deref(),
@@ -164,7 +188,15 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
         business: &s.business,
     };
     let subject = templates::render(&template.subject, template, &fill);
-    let text = templates::render(if channel == "email" { &template.email } else { &template.sms }, template, &fill);
+    let text = templates::render(
+        if channel == "email" {
+            &template.email
+        } else {
+            &template.sms
+        },
+        template,
+        &fill,
+    );
     let message = Message {
         submission_id,
         lead_id: &lead.id,
@@ -201,7 +233,18 @@ fn claim(ctx: &Ctx, key: &str, mine: &Delivery, previous: Option<&Delivery>) -> 
     }
     ctx.store.set_json(key, mine)?;
     std::thread::sleep(SETTLE);
-    Ok(ctx.store.get_json::<Delivery>(key)?.is_some_and(|d| d.claim == mine.claim))
+    Ok(ctx
+        .store
+        .get_json::<Delivery>(key)?
+        .is_some_and(|d| d.claim == mine.claim))
+}
+
+/// Unique per request: the clock plus a hasher seed from the OS's randomness
+/// (std's RandomState; on WASI it comes from wasi:random).
+fn claim_token(ctx: &Ctx) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    format!("{}-{random:016x}", ctx.now.timestamp_nanos_opt().unwrap_or_default())
 }
 
 fn deliver(ctx: &Ctx, s: &Settings, account: &Account, message: &Message, delivery: &mut Delivery) {
@@ -222,7 +265,11 @@ fn deliver(ctx: &Ctx, s: &Settings, account: &Account, message: &Message, delive
             }
             Ok(resp) => {
                 let body: String = String::from_utf8_lossy(&resp.body).chars().take(300).collect();
-                delivery.last_error = Some(format!("{} answered HTTP {}: {body}", account.provider.name(), resp.status));
+                delivery.last_error = Some(format!(
+                    "{} answered HTTP {}: {body}",
+                    account.provider.name(),
+                    resp.status
+                ));
                 // 4xx other than 408/429 will not get better by retrying.
                 let retryable = resp.status >= 500 || resp.status == 408 || resp.status == 429;
                 if !retryable {
@@ -237,7 +284,11 @@ fn deliver(ctx: &Ctx, s: &Settings, account: &Account, message: &Message, delive
 
 /// The channel the lead asked for if the provider can use it, else any
 /// contact the provider can reach.
-fn recipient<'a>(lead: &'a Lead, s: &'a Submission, provider: Provider) -> Option<(&'static str, Option<&'a str>, Option<&'a str>)> {
+fn recipient<'a>(
+    lead: &'a Lead,
+    s: &'a Submission,
+    provider: Provider,
+) -> Option<(&'static str, Option<&'a str>, Option<&'a str>)> {
     let email = s.contact.email.as_deref().or(lead.contact.email.as_deref());
     let phone = s.contact.phone.as_deref().or(lead.contact.phone.as_deref());
     let by_email = (provider.sends_email() && email.is_some()).then_some(("email", email, None));

@@ -42,7 +42,10 @@ impl Provider {
     }
 
     pub fn sends_email(self) -> bool {
-        matches!(self, Provider::Webhook | Provider::SendGrid | Provider::Postmark | Provider::Resend)
+        matches!(
+            self,
+            Provider::Webhook | Provider::SendGrid | Provider::Postmark | Provider::Resend
+        )
     }
 
     pub fn sends_sms(self) -> bool {
@@ -84,7 +87,12 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
     let json_request = |url: String, headers: Vec<(String, String)>, body: serde_json::Value| {
         let mut headers = headers;
         headers.push(("content-type".into(), "application/json".into()));
-        OutboundRequest { method: "POST".into(), url, headers, body: body.to_string().into_bytes() }
+        OutboundRequest {
+            method: "POST".into(),
+            url,
+            headers,
+            body: body.to_string().into_bytes(),
+        }
     };
     match account.provider {
         Provider::SendGrid => {
@@ -111,7 +119,10 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
         }
         Provider::Postmark => json_request(
             format!("{base}/email"),
-            vec![("x-postmark-server-token".into(), key), ("accept".into(), "application/json".into())],
+            vec![
+                ("x-postmark-server-token".into(), key),
+                ("accept".into(), "application/json".into()),
+            ],
             json!({
                 "From": account.from,
                 "To": m.to_email,
@@ -132,7 +143,13 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
         Provider::Twilio => {
             let sid = account.twilio_account_sid.clone().unwrap_or_default();
             let whatsapp = m.channel == "whatsapp";
-            let address = |n: &str| if whatsapp { format!("whatsapp:{n}") } else { n.to_string() };
+            let address = |n: &str| {
+                if whatsapp {
+                    format!("whatsapp:{n}")
+                } else {
+                    n.to_string()
+                }
+            };
             let body = form_urlencoded::Serializer::new(String::new())
                 .append_pair("To", &address(m.to_phone.unwrap_or_default()))
                 .append_pair("From", &address(&account.from))
@@ -193,7 +210,10 @@ fn split_address(address: &str) -> (Option<String>, String) {
     match (address.find('<'), address.rfind('>')) {
         (Some(open), Some(close)) if open < close => {
             let name = address[..open].trim().trim_matches('"').to_string();
-            ((!name.is_empty()).then_some(name), address[open + 1..close].trim().to_string())
+            (
+                (!name.is_empty()).then_some(name),
+                address[open + 1..close].trim().to_string(),
+            )
         }
         _ => (None, address.trim().to_string()),
     }
@@ -264,7 +284,10 @@ mod tests {
         let mut a = account(Provider::Twilio);
         a.from = "+15005550006".into();
         let sms = request(&a, &message("sms"));
-        assert_eq!(sms.url, "https://api.example.com/2010-04-01/Accounts/AC123/Messages.json");
+        assert_eq!(
+            sms.url,
+            "https://api.example.com/2010-04-01/Accounts/AC123/Messages.json"
+        );
         assert_eq!(header(&sms, "authorization"), Some("Basic QUMxMjM6S0VZ"));
         let form: Vec<(String, String)> = form_urlencoded::parse(&sms.body).into_owned().collect();
         assert!(form.contains(&("To".into(), "+972525551234".into())));
@@ -276,10 +299,27 @@ mod tests {
 
     #[test]
     fn message_ids() {
-        let resp = |headers: Vec<(String, String)>, body: &str| OutboundResponse { status: 200, headers, body: body.into() };
-        assert_eq!(message_id(Provider::SendGrid, &resp(vec![("x-message-id".into(), "sg1".into())], "")).as_deref(), Some("sg1"));
-        assert_eq!(message_id(Provider::Postmark, &resp(vec![], r#"{"MessageID":"pm1"}"#)).as_deref(), Some("pm1"));
-        assert_eq!(message_id(Provider::Twilio, &resp(vec![], r#"{"sid":"SM1"}"#)).as_deref(), Some("SM1"));
+        let resp = |headers: Vec<(String, String)>, body: &str| OutboundResponse {
+            status: 200,
+            headers,
+            body: body.into(),
+        };
+        assert_eq!(
+            message_id(
+                Provider::SendGrid,
+                &resp(vec![("x-message-id".into(), "sg1".into())], "")
+            )
+            .as_deref(),
+            Some("sg1")
+        );
+        assert_eq!(
+            message_id(Provider::Postmark, &resp(vec![], r#"{"MessageID":"pm1"}"#)).as_deref(),
+            Some("pm1")
+        );
+        assert_eq!(
+            message_id(Provider::Twilio, &resp(vec![], r#"{"sid":"SM1"}"#)).as_deref(),
+            Some("SM1")
+        );
         assert_eq!(message_id(Provider::Resend, &resp(vec![], "not json")), None);
     }
 }

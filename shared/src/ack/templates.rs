@@ -57,7 +57,10 @@ pub fn load(custom: Option<&str>) -> Result<BTreeMap<String, Template>, String> 
 
 /// The template for a language, falling back to English.
 pub fn pick<'a>(all: &'a BTreeMap<String, Template>, language: Option<&str>) -> &'a Template {
-    language.and_then(|l| all.get(l)).or_else(|| all.get("en")).unwrap_or_else(|| all.values().next().expect("templates"))
+    language
+        .and_then(|l| all.get(l))
+        .or_else(|| all.get("en"))
+        .unwrap_or_else(|| all.values().next().expect("templates"))
 }
 
 pub struct Fill<'a> {
@@ -92,17 +95,29 @@ mod tests {
     use super::*;
 
     fn fill<'a>(first: Option<&'a str>, topic: Option<&'a str>) -> Fill<'a> {
-        Fill { first_name: first, name: first, company: None, topic, business: "Acme" }
+        Fill {
+            first_name: first,
+            name: first,
+            company: None,
+            topic,
+            business: "Acme",
+        }
     }
 
     #[test]
     fn english_with_and_without_a_name() {
         let all = defaults();
         let t = pick(&all, Some("en"));
-        assert_eq!(render(&t.subject, t, &fill(Some("Dana"), None)), "We got your request, Dana");
+        assert_eq!(
+            render(&t.subject, t, &fill(Some("Dana"), None)),
+            "We got your request, Dana"
+        );
         let body = render(&t.email, t, &fill(None, Some("Pricing for 20 seats")));
         assert!(body.starts_with("Hi there,"), "{body}");
-        assert!(body.contains("your request about \u{201c}Pricing for 20 seats\u{201d} and"), "{body}");
+        assert!(
+            body.contains("your request about \u{201c}Pricing for 20 seats\u{201d} and"),
+            "{body}"
+        );
     }
 
     #[test]
@@ -117,9 +132,23 @@ mod tests {
 
     #[test]
     fn custom_templates_replace_and_add_languages() {
-        let all = load(Some(r#"{"fr":{"subject":"Bien reçu {{first_name}}","email":"Merci","sms":"Merci"}}"#)).unwrap();
-        assert_eq!(render(&pick(&all, Some("fr")).subject, pick(&all, Some("fr")), &fill(Some("Zoé"), None)), "Bien reçu Zoé");
-        assert_eq!(pick(&all, Some("de")).subject, defaults()["en"].subject, "unknown language falls back to English");
+        let all = load(Some(
+            r#"{"fr":{"subject":"Bien reçu {{first_name}}","email":"Merci","sms":"Merci"}}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            render(
+                &pick(&all, Some("fr")).subject,
+                pick(&all, Some("fr")),
+                &fill(Some("Zoé"), None)
+            ),
+            "Bien reçu Zoé"
+        );
+        assert_eq!(
+            pick(&all, Some("de")).subject,
+            defaults()["en"].subject,
+            "unknown language falls back to English"
+        );
         assert!(load(Some("{bad")).is_err());
     }
 }

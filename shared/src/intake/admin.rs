@@ -29,7 +29,11 @@ fn lead_or_404(ctx: &Ctx, req: &Request, lead_id: &str) -> Result<Lead, Reply> {
     ctx.store
         .get_json::<Lead>(&keys::lead(lead_id))
         .map_err(unavailable)?
-        .ok_or_else(|| Problem::not_found(&req.path).with_detail(format!("no lead {lead_id}")).into())
+        .ok_or_else(|| {
+            Problem::not_found(&req.path)
+                .with_detail(format!("no lead {lead_id}"))
+                .into()
+        })
 }
 
 /// `GET /intake/admin/leads/<id>`: the profile, every submission, and the
@@ -83,7 +87,13 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     // excluded from exports, and a rerun finishes the rest.
     for (ids, kind) in [(&emails, "email"), (&phones, "phone")] {
         for id in ids {
-            ctx.store.set_json(&keys::suppressed(id), &Suppression { erased_at: ctx.now, kind: kind.into() })?;
+            ctx.store.set_json(
+                &keys::suppressed(id),
+                &Suppression {
+                    erased_at: ctx.now,
+                    kind: kind.into(),
+                },
+            )?;
         }
     }
     let mut deleted = 0;
@@ -100,7 +110,10 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
         delete(keys::handoff(id))?;
         delete(keys::submission(id))?;
     }
-    let identity_keys = emails.iter().map(|e| keys::lead_by_email(e)).chain(phones.iter().map(|p| keys::lead_by_phone(p)));
+    let identity_keys = emails
+        .iter()
+        .map(|e| keys::lead_by_email(e))
+        .chain(phones.iter().map(|p| keys::lead_by_phone(p)));
     for key in identity_keys {
         // Only if it still points at this lead.
         if ctx.store.get(&key)?.is_some_and(|id| id == lead.id.as_bytes()) {

@@ -20,13 +20,22 @@ impl Default for Limits {
     fn default() -> Self {
         // Generous for any real form, small enough that a bot cannot make us
         // store megabytes per lead.
-        Limits { max_fields: 60, max_name_len: 64, max_value_len: 5000 }
+        Limits {
+            max_fields: 60,
+            max_name_len: 64,
+            max_value_len: 5000,
+        }
     }
 }
 
 /// The body's media type, lowercased, without parameters.
 pub fn media_type(content_type: &str) -> String {
-    content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
 }
 
 pub fn parse(content_type: Option<&str>, body: &[u8], limits: Limits) -> Result<Fields, Problem> {
@@ -53,7 +62,8 @@ fn bad_body(detail: impl Into<String>) -> Problem {
 }
 
 fn utf8(body: &[u8]) -> Result<&str, Problem> {
-    std::str::from_utf8(body).map_err(|e| bad_body(format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to())))
+    std::str::from_utf8(body)
+        .map_err(|e| bad_body(format!("the body is not valid UTF-8 (at byte {})", e.valid_up_to())))
 }
 
 fn urlencoded(body: &[u8]) -> Result<Fields, Problem> {
@@ -114,12 +124,12 @@ fn flatten(name: &str, value: serde_json::Value, out: &mut Fields, depth: usize)
 }
 
 fn multipart(content_type: &str, body: &[u8], limits: Limits) -> Result<Fields, Problem> {
-    let boundary = multer::parse_boundary(content_type)
-        .map_err(|_| bad_body("multipart/form-data needs a boundary parameter"))?;
+    let boundary =
+        multer::parse_boundary(content_type).map_err(|_| bad_body("multipart/form-data needs a boundary parameter"))?;
     let chunk = bytes::Bytes::copy_from_slice(body);
     let source = stream::once(async move { Ok::<_, std::convert::Infallible>(chunk) });
-    let constraints = multer::Constraints::new()
-        .size_limit(multer::SizeLimit::new().per_field(limits.max_value_len as u64 + 1));
+    let constraints =
+        multer::Constraints::new().size_limit(multer::SizeLimit::new().per_field(limits.max_value_len as u64 + 1));
     let mut form = multer::Multipart::with_constraints(source, boundary, constraints);
     futures_executor::block_on(async {
         let mut fields = Fields::new();
@@ -127,12 +137,14 @@ fn multipart(content_type: &str, body: &[u8], limits: Limits) -> Result<Fields, 
             let name = field.name().unwrap_or_default().to_string();
             if field.file_name().is_some() {
                 return Err(Problem::new(415, "files-not-accepted", "Files Not Accepted")
-                    .with_detail(format!("field {name:?} is a file upload; this form takes text fields only"))
+                    .with_detail(format!(
+                        "field {name:?} is a file upload; this form takes text fields only"
+                    ))
                     .with_field_error(&name, "file uploads are not accepted"));
             }
             let data = field.bytes().await.map_err(multipart_error)?;
-            let value = String::from_utf8(data.to_vec())
-                .map_err(|_| bad_body(format!("field {name:?} is not valid UTF-8")))?;
+            let value =
+                String::from_utf8(data.to_vec()).map_err(|_| bad_body(format!("field {name:?} is not valid UTF-8")))?;
             fields.push((name, value));
         }
         Ok(fields)
@@ -153,8 +165,13 @@ fn multipart_error(e: multer::Error) -> Problem {
 
 fn check_limits(fields: &Fields, limits: Limits) -> Result<(), Problem> {
     if fields.len() > limits.max_fields {
-        return Err(Problem::new(422, "too-many-fields", "Too Many Fields")
-            .with_detail(format!("{} fields sent; at most {} are accepted", fields.len(), limits.max_fields)));
+        return Err(
+            Problem::new(422, "too-many-fields", "Too Many Fields").with_detail(format!(
+                "{} fields sent; at most {} are accepted",
+                fields.len(),
+                limits.max_fields
+            )),
+        );
     }
     let mut problem = Problem::new(422, "invalid-fields", "Invalid Fields");
     for (name, value) in fields {
@@ -185,13 +202,26 @@ mod tests {
 
     #[test]
     fn urlencoded_keeps_order_and_repeats() {
-        let f = parse_ok("application/x-www-form-urlencoded; charset=UTF-8", b"name=Dana+Levi&page=%2Fpricing&page=%2Fdemo");
-        assert_eq!(f, vec![pair("name", "Dana Levi"), pair("page", "/pricing"), pair("page", "/demo")]);
+        let f = parse_ok(
+            "application/x-www-form-urlencoded; charset=UTF-8",
+            b"name=Dana+Levi&page=%2Fpricing&page=%2Fdemo",
+        );
+        assert_eq!(
+            f,
+            vec![
+                pair("name", "Dana Levi"),
+                pair("page", "/pricing"),
+                pair("page", "/demo")
+            ]
+        );
     }
 
     #[test]
     fn urlencoded_hebrew_survives() {
-        let f = parse_ok("application/x-www-form-urlencoded", "name=%D7%93%D7%A0%D7%94".as_bytes());
+        let f = parse_ok(
+            "application/x-www-form-urlencoded",
+            "name=%D7%93%D7%A0%D7%94".as_bytes(),
+        );
         assert_eq!(f, vec![pair("name", "דנה")]);
     }
 
@@ -241,10 +271,20 @@ mod tests {
     #[test]
     fn limits_count_fields_and_lengths() {
         let many: String = (0..61).map(|i| format!("f{i}=x&")).collect();
-        let p = parse(Some("application/x-www-form-urlencoded"), many.as_bytes(), Limits::default()).unwrap_err();
+        let p = parse(
+            Some("application/x-www-form-urlencoded"),
+            many.as_bytes(),
+            Limits::default(),
+        )
+        .unwrap_err();
         assert_eq!(p.status, 422);
         let long = format!("message={}", "a".repeat(5001));
-        let p = parse(Some("application/x-www-form-urlencoded"), long.as_bytes(), Limits::default()).unwrap_err();
+        let p = parse(
+            Some("application/x-www-form-urlencoded"),
+            long.as_bytes(),
+            Limits::default(),
+        )
+        .unwrap_err();
         assert_eq!(p.errors[0].field, "message");
     }
 }

@@ -33,7 +33,12 @@ pub struct Target {
 
 impl Target {
     fn pending() -> Self {
-        Target { state: State::Pending, attempts: 0, last_error: None, done_at: None }
+        Target {
+            state: State::Pending,
+            attempts: 0,
+            last_error: None,
+            done_at: None,
+        }
     }
 }
 
@@ -75,10 +80,19 @@ pub fn run(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<Handof
     let Some(mut handoffs) = ctx.store.get_json::<Handoffs>(&key)? else {
         // Erased meanwhile, or never stored: nothing to hand over.
         index::remove(ctx.store, keys::PENDING_HANDOFFS, submission_id)?;
-        return Err(StoreError::Unavailable(format!("no hand-off record for {submission_id}")));
+        return Err(StoreError::Unavailable(format!(
+            "no hand-off record for {submission_id}"
+        )));
     };
-    let ack_url = format!("{}/ack/submissions/{submission_id}", settings.ack_url.trim_end_matches('/'));
-    let scoring_url = format!("{}/scoring/leads/{}", settings.scoring_url.trim_end_matches('/'), handoffs.lead_id);
+    let ack_url = format!(
+        "{}/ack/submissions/{submission_id}",
+        settings.ack_url.trim_end_matches('/')
+    );
+    let scoring_url = format!(
+        "{}/scoring/leads/{}",
+        settings.scoring_url.trim_end_matches('/'),
+        handoffs.lead_id
+    );
     deliver(ctx, settings, &mut handoffs.ack, ack_url);
     deliver(ctx, settings, &mut handoffs.scoring, scoring_url);
     ctx.store.set_json(&key, &handoffs)?;
@@ -92,9 +106,16 @@ fn deliver(ctx: &Ctx, settings: &Settings, target: &mut Target, url: String) {
     if target.state == State::Done {
         return;
     }
-    let mut request = OutboundRequest { method: "POST".into(), url, headers: Vec::new(), body: Vec::new() };
+    let mut request = OutboundRequest {
+        method: "POST".into(),
+        url,
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
     if let Some(token) = &settings.admin_token {
-        request.headers.push(("authorization".into(), format!("Bearer {token}")));
+        request
+            .headers
+            .push(("authorization".into(), format!("Bearer {token}")));
     }
     target.attempts += 1;
     match ctx.outbound.send(request) {
@@ -105,7 +126,11 @@ fn deliver(ctx: &Ctx, settings: &Settings, target: &mut Target, url: String) {
         }
         Ok(resp) => {
             let body = String::from_utf8_lossy(&resp.body);
-            target.last_error = Some(format!("HTTP {}: {}", resp.status, body.chars().take(300).collect::<String>()));
+            target.last_error = Some(format!(
+                "HTTP {}: {}",
+                resp.status,
+                body.chars().take(300).collect::<String>()
+            ));
         }
         Err(e) => target.last_error = Some(e),
     }

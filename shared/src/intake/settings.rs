@@ -42,7 +42,10 @@ impl Settings {
                 _ => ("https://challenges.cloudflare.com", "/turnstile/v0/siteverify"),
             };
             let origin = config.get("captcha_origin").unwrap_or_else(|| default_origin.into());
-            Captcha { secret, verify_url: format!("{}{path}", origin.trim_end_matches('/')) }
+            Captcha {
+                secret,
+                verify_url: format!("{}{path}", origin.trim_end_matches('/')),
+            }
         });
         Settings {
             max_body_bytes: number(config, "intake_max_body_bytes", DEFAULT_MAX_BODY_BYTES),
@@ -57,8 +60,12 @@ impl Settings {
             thank_you_url: config.get("thank_you_url").unwrap_or_else(|| "/intake/thanks".into()),
             error_url: config.get("error_url").unwrap_or_else(|| "/intake/error".into()),
             captcha,
-            ack_url: config.get("ack_url").unwrap_or_else(|| "http://instant-ack.spin.internal".into()),
-            scoring_url: config.get("scoring_url").unwrap_or_else(|| "http://lead-scoring.spin.internal".into()),
+            ack_url: config
+                .get("ack_url")
+                .unwrap_or_else(|| "http://instant-ack.spin.internal".into()),
+            scoring_url: config
+                .get("scoring_url")
+                .unwrap_or_else(|| "http://lead-scoring.spin.internal".into()),
             admin_token: config.get(crate::auth::ADMIN_TOKEN),
         }
     }

@@ -71,8 +71,9 @@ fn accept(req: &Request, ctx: &Ctx, settings: &Settings) -> Result<(Accepted, Op
         Verdict::Allowed => {}
         Verdict::Limited { retry_after } => {
             return Err(Reply::from(
-                Problem::new(429, "rate-limited", "Too Many Requests")
-                    .with_detail(format!("too many submissions from this client; retry in {retry_after} s")),
+                Problem::new(429, "rate-limited", "Too Many Requests").with_detail(format!(
+                    "too many submissions from this client; retry in {retry_after} s"
+                )),
             )
             .with_header("retry-after", &retry_after.to_string()));
         }
@@ -83,7 +84,12 @@ fn accept(req: &Request, ctx: &Ctx, settings: &Settings) -> Result<(Accepted, Op
         Validation::Spam => {
             // Answer like a success so the bot learns nothing; keep nothing.
             let fake = ids::derive("l", &[&String::from_utf8_lossy(&req.body)]);
-            let accepted = Accepted { id: fake.clone(), submission_id: fake, status: "received", duplicate: false };
+            let accepted = Accepted {
+                id: fake.clone(),
+                submission_id: fake,
+                status: "received",
+                duplicate: false,
+            };
             return Ok((accepted, None));
         }
     };
@@ -135,7 +141,11 @@ pub fn store(ctx: &Ctx, draft: Draft, idempotency_key: Option<&str>) -> Result<(
 fn find_lead(ctx: &Ctx, draft: &Draft) -> Result<String, StoreError> {
     let email = draft.contact.email.as_deref().map(str::to_lowercase);
     let phone = draft.contact.phone.as_deref();
-    for key in email.iter().map(|e| keys::lead_by_email(e)).chain(phone.map(keys::lead_by_phone)) {
+    for key in email
+        .iter()
+        .map(|e| keys::lead_by_email(e))
+        .chain(phone.map(keys::lead_by_phone))
+    {
         if let Some(id) = ctx.store.get(&key)? {
             return Ok(String::from_utf8_lossy(&id).into_owned());
         }
@@ -195,7 +205,9 @@ fn verify_captcha(
                 .with_field_error("captcha", "please complete the verification"),
         )
     };
-    let Some(token) = token else { return Err(failed("no captcha token was sent")) };
+    let Some(token) = token else {
+        return Err(failed("no captcha token was sent"));
+    };
     let body = form_urlencoded::Serializer::new(String::new())
         .append_pair("secret", &captcha.secret)
         .append_pair("response", token)
@@ -213,7 +225,10 @@ fn verify_captcha(
     };
     let response = ctx.outbound.send(request).map_err(unavailable)?;
     if response.status != 200 {
-        return Err(unavailable(format!("the captcha service answered HTTP {}", response.status)));
+        return Err(unavailable(format!(
+            "the captcha service answered HTTP {}",
+            response.status
+        )));
     }
     let verdict: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
     if verdict["success"] == true {
@@ -253,17 +268,29 @@ fn unavailable(e: StoreError) -> Reply {
 fn redirect(url: &str, params: &[(&str, &str)]) -> Reply {
     let mut target = url.to_string();
     if !params.is_empty() {
-        let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
         target.push(if url.contains('?') { '&' } else { '?' });
         target.push_str(&query);
     }
-    Reply { status: 303, headers: vec![("location".into(), target)], body: Vec::new() }
+    Reply {
+        status: 303,
+        headers: vec![("location".into(), target)],
+        body: Vec::new(),
+    }
 }
 
 /// For plain HTML forms: back to the error page, with the reason.
 fn redirect_with_error(error_url: &str, problem_reply: &Reply) -> Reply {
     let problem: serde_json::Value = serde_json::from_slice(&problem_reply.body).unwrap_or_default();
-    let reason = problem["type"].as_str().unwrap_or_default().rsplit(':').next().unwrap_or("error").to_string();
+    let reason = problem["type"]
+        .as_str()
+        .unwrap_or_default()
+        .rsplit(':')
+        .next()
+        .unwrap_or("error")
+        .to_string();
     let fields: Vec<&str> = problem["errors"]
         .as_array()
         .map(|errors| errors.iter().filter_map(|e| e["field"].as_str()).collect())

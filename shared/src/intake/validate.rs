@@ -19,7 +19,11 @@ pub struct Rules {
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { default_region: "US".into(), honeypot_field: "_gotcha".into(), max_custom_fields: 20 }
+        Rules {
+            default_region: "US".into(),
+            honeypot_field: "_gotcha".into(),
+            max_custom_fields: 20,
+        }
     }
 }
 
@@ -84,7 +88,10 @@ const UTM: [&str; 5] = ["utm_source", "utm_medium", "utm_campaign", "utm_term", 
 const MAX_PAGES: usize = 50;
 
 pub fn validate(fields: &Fields, rules: &Rules) -> Result<Outcome, Problem> {
-    let mut v = Validator { errors: Problem::new(422, "invalid-fields", "Invalid Fields"), fields };
+    let mut v = Validator {
+        errors: Problem::new(422, "invalid-fields", "Invalid Fields"),
+        fields,
+    };
     if v.first(&rules.honeypot_field).is_some_and(|s| !s.trim().is_empty()) {
         return Ok(Outcome::Spam);
     }
@@ -110,13 +117,26 @@ pub fn validate(fields: &Fields, rules: &Rules) -> Result<Outcome, Problem> {
         v.error("phone", "give an email address or a phone number");
     }
     let channel = v.channel(email.is_some(), phone.is_some());
-    let contact = Contact { name, first_name, last_name, email, phone, company: v.line("company", 200), country };
+    let contact = Contact {
+        name,
+        first_name,
+        last_name,
+        email,
+        phone,
+        company: v.line("company", 200),
+        country,
+    };
     let message = v.text("message", 5000);
-    let language = v.line("language", 16).or_else(|| v.line("lang", 16)).and_then(|l| v.language(l));
+    let language = v
+        .line("language", 16)
+        .or_else(|| v.line("lang", 16))
+        .and_then(|l| v.language(l));
     let form = v.line("form", 64);
     let attribution = v.attribution();
     let consent = v.consent();
-    let captcha_token = v.first("cf-turnstile-response").or_else(|| v.first("g-recaptcha-response"));
+    let captcha_token = v
+        .first("cf-turnstile-response")
+        .or_else(|| v.first("g-recaptcha-response"));
     let custom = v.custom(rules);
     if !v.errors.errors.is_empty() {
         let n = v.errors.errors.len();
@@ -138,10 +158,34 @@ pub fn validate(fields: &Fields, rules: &Rules) -> Result<Outcome, Problem> {
 /// Field names this module interprets; anything else is a custom field.
 fn is_known(name: &str, rules: &Rules) -> bool {
     const KNOWN: [&str; 29] = [
-        "name", "first_name", "last_name", "email", "phone", "company", "country", "message", "language",
-        "lang", "channel", "form", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content",
-        "gclid", "fbclid", "referrer", "landing_page", "page", "pages", "consent_marketing",
-        "consent_ad_user_data", "consent_ad_personalization", "consent_text", "consent_version",
+        "name",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "company",
+        "country",
+        "message",
+        "language",
+        "lang",
+        "channel",
+        "form",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "gclid",
+        "fbclid",
+        "referrer",
+        "landing_page",
+        "page",
+        "pages",
+        "consent_marketing",
+        "consent_ad_user_data",
+        "consent_ad_personalization",
+        "consent_text",
+        "consent_version",
         "cf-turnstile-response",
     ];
     KNOWN.contains(&name) || name == "g-recaptcha-response" || name == rules.honeypot_field
@@ -158,12 +202,18 @@ impl<'a> Validator<'a> {
     }
 
     fn all(&self, name: &'static str) -> impl Iterator<Item = &'a str> {
-        self.fields.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn error(&mut self, field: &str, message: &str) {
         if !self.has_error(field) {
-            self.errors.errors.push(crate::problem::FieldError { field: field.into(), message: message.into() });
+            self.errors.errors.push(crate::problem::FieldError {
+                field: field.into(),
+                message: message.into(),
+            });
         }
     }
 
@@ -181,7 +231,10 @@ impl<'a> Validator<'a> {
             self.error(field, &format!("at most {max} characters"));
             return None;
         }
-        if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        if value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
             self.error(field, "must not contain control characters");
             return None;
         }
@@ -201,11 +254,17 @@ impl<'a> Validator<'a> {
 
     fn email(&mut self, raw: String) -> Option<String> {
         use email_address::{EmailAddress, Options};
-        let options = Options { minimum_sub_domains: 2, allow_domain_literal: false, allow_display_text: false };
+        let options = Options {
+            minimum_sub_domains: 2,
+            allow_domain_literal: false,
+            allow_display_text: false,
+        };
         match EmailAddress::parse_with_options(&raw, options) {
-            Ok(address) if !raw.contains(['<', '>', ' ']) => {
-                Some(format!("{}@{}", address.local_part(), address.domain().to_ascii_lowercase()))
-            }
+            Ok(address) if !raw.contains(['<', '>', ' ']) => Some(format!(
+                "{}@{}",
+                address.local_part(),
+                address.domain().to_ascii_lowercase()
+            )),
             _ => {
                 self.error("email", "not a valid email address");
                 None
@@ -220,7 +279,10 @@ impl<'a> Validator<'a> {
                 Some(number.format().mode(phonenumber::Mode::E164).to_string())
             }
             _ => {
-                self.error("phone", "not a valid phone number (include the country code, e.g. +972 52 555 1234)");
+                self.error(
+                    "phone",
+                    "not a valid phone number (include the country code, e.g. +972 52 555 1234)",
+                );
                 None
             }
         }
@@ -262,7 +324,9 @@ impl<'a> Validator<'a> {
         };
         match channel {
             Channel::Email if !has_email => self.error("email", "needed to answer by email"),
-            Channel::Sms | Channel::Whatsapp if !has_phone => self.error("phone", "needed to answer by SMS or WhatsApp"),
+            Channel::Sms | Channel::Whatsapp if !has_phone => {
+                self.error("phone", "needed to answer by SMS or WhatsApp")
+            }
             _ => return Some(channel),
         }
         None
@@ -318,7 +382,8 @@ impl<'a> Validator<'a> {
             text: self.text("consent_text", 2000),
             version: self.line("consent_version", 64),
         };
-        let asked = consent.marketing.is_some() || consent.ad_user_data.is_some() || consent.ad_personalization.is_some();
+        let asked =
+            consent.marketing.is_some() || consent.ad_user_data.is_some() || consent.ad_personalization.is_some();
         asked.then_some(consent)
     }
 
@@ -381,7 +446,10 @@ mod tests {
         assert_eq!(d.contact.email.as_deref(), Some("Dana.Levi@example.com"));
         assert_eq!(d.contact.phone.as_deref(), Some("+12015550123"));
         assert_eq!(d.contact.name.as_deref(), Some("Dana Levi"));
-        assert_eq!((d.contact.first_name.as_deref(), d.contact.last_name.as_deref()), (Some("Dana"), Some("Levi")));
+        assert_eq!(
+            (d.contact.first_name.as_deref(), d.contact.last_name.as_deref()),
+            (Some("Dana"), Some("Levi"))
+        );
         assert_eq!(d.channel, Channel::Email);
     }
 
@@ -395,7 +463,11 @@ mod tests {
 
     #[test]
     fn names_every_invalid_field() {
-        let mut bad = invalid(&[("email", "not-an-email"), ("phone", "12"), ("consent_marketing", "maybe")]);
+        let mut bad = invalid(&[
+            ("email", "not-an-email"),
+            ("phone", "12"),
+            ("consent_marketing", "maybe"),
+        ]);
         bad.sort();
         assert_eq!(bad, ["consent_marketing", "email", "phone"]);
         assert_eq!(invalid(&[("name", "Dana")]), ["email", "phone"]);
@@ -405,10 +477,16 @@ mod tests {
 
     #[test]
     fn header_injection_in_single_line_fields_is_refused() {
-        assert_eq!(invalid(&[("name", "Dana\r\nBcc: victim@x.io"), ("email", "d@x.io")]), ["name"]);
+        assert_eq!(
+            invalid(&[("name", "Dana\r\nBcc: victim@x.io"), ("email", "d@x.io")]),
+            ["name"]
+        );
         assert_eq!(invalid(&[("email", "d@x.io\nBcc: v@x.io")]), ["email"]);
         // A message may have line breaks.
-        assert!(valid(&[("email", "d@x.io"), ("message", "line 1\nline 2")]).message.unwrap().contains('\n'));
+        assert!(valid(&[("email", "d@x.io"), ("message", "line 1\nline 2")])
+            .message
+            .unwrap()
+            .contains('\n'));
     }
 
     #[test]
@@ -429,15 +507,24 @@ mod tests {
         assert_eq!(d.attribution.utm.get("source").map(String::as_str), Some("google"));
         assert_eq!(d.attribution.pages, ["/pricing", "/demo"]);
         let c = d.consent.unwrap();
-        assert_eq!((c.marketing, c.ad_user_data, c.ad_personalization), (Some(true), Some(true), Some(false)));
+        assert_eq!(
+            (c.marketing, c.ad_user_data, c.ad_personalization),
+            (Some(true), Some(true), Some(false))
+        );
         assert!(valid(&[("email", "d@x.io")]).consent.is_none());
     }
 
     #[test]
     fn honeypot_means_spam() {
-        let outcome = validate(&fields(&[("email", "d@x.io"), ("_gotcha", "http://spam")]), &Rules::default());
+        let outcome = validate(
+            &fields(&[("email", "d@x.io"), ("_gotcha", "http://spam")]),
+            &Rules::default(),
+        );
         assert!(matches!(outcome, Ok(Outcome::Spam)));
-        assert!(matches!(validate(&fields(&[("email", "d@x.io"), ("_gotcha", "")]), &Rules::default()), Ok(Outcome::Valid(_))));
+        assert!(matches!(
+            validate(&fields(&[("email", "d@x.io"), ("_gotcha", "")]), &Rules::default()),
+            Ok(Outcome::Valid(_))
+        ));
     }
 
     #[test]
@@ -454,7 +541,10 @@ mod tests {
     #[test]
     fn channel_must_be_reachable() {
         assert_eq!(invalid(&[("email", "d@x.io"), ("channel", "whatsapp")]), ["phone"]);
-        assert_eq!(valid(&[("phone", "+972525551234"), ("channel", "WhatsApp")]).channel, Channel::Whatsapp);
+        assert_eq!(
+            valid(&[("phone", "+972525551234"), ("channel", "WhatsApp")]).channel,
+            Channel::Whatsapp
+        );
     }
 
     #[test]

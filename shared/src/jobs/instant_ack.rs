@@ -11,10 +11,17 @@ use crate::auth::require_admin;
 use crate::http::{method_not_allowed, Request};
 use crate::ports::Ctx;
 
-pub const JOB: Job = Job { name: "instant-ack", prefix: "/ack", handoffs: &[], routes };
+pub const JOB: Job = Job {
+    name: "instant-ack",
+    prefix: "/ack",
+    handoffs: &[],
+    routes,
+};
 
 fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
-    let id = sub.strip_prefix("/submissions/").filter(|id| !id.is_empty() && !id.contains('/'))?;
+    let id = sub
+        .strip_prefix("/submissions/")
+        .filter(|id| !id.is_empty() && !id.contains('/'))?;
     let reply = match req.method.as_str() {
         "GET" => require_admin(req, ctx.config).map(|()| ack::status(req, ctx, id)),
         // Open when no admin token is set: it can only ever send the one

@@ -38,14 +38,19 @@ fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
     let outcome = match sub {
         "/leads" => match method {
             "POST" => submit::submit(req, ctx),
-            "OPTIONS" => Settings::from_config(ctx.config).cors.preflight(req, "POST, OPTIONS").into(),
+            "OPTIONS" => Settings::from_config(ctx.config)
+                .cors
+                .preflight(req, "POST, OPTIONS")
+                .into(),
             _ => method_not_allowed(req, &["POST", "OPTIONS"]).into(),
         },
         "/thanks" => pages::thanks().into(),
         "/error" => pages::error(req).into(),
-        "/admin/handoffs/retry" => admin_route(req, ctx, &["POST"], |req, ctx| admin::retry(req, ctx)),
+        "/admin/handoffs/retry" => admin_route(req, ctx, &["POST"], admin::retry),
         _ => {
-            let lead_id = sub.strip_prefix("/admin/leads/").filter(|id| !id.is_empty() && !id.contains('/'))?;
+            let lead_id = sub
+                .strip_prefix("/admin/leads/")
+                .filter(|id| !id.is_empty() && !id.contains('/'))?;
             admin_route(req, ctx, &["GET", "DELETE"], |req, ctx| match req.method.as_str() {
                 "GET" => admin::read(req, ctx, lead_id),
                 _ => admin::erase(req, ctx, lead_id),

@@ -24,7 +24,10 @@ pub struct Outcome {
 
 impl From<Reply> for Outcome {
     fn from(reply: Reply) -> Self {
-        Outcome { reply, after: Vec::new() }
+        Outcome {
+            reply,
+            after: Vec::new(),
+        }
     }
 }
 
@@ -158,11 +161,15 @@ mod job_tests {
             &instant_ack::JOB,
             &audience_export::JOB,
         ] {
-            let reply = job.handle(&Request::new("GET", &format!("{}/health", job.prefix)), &ctx).reply;
+            let reply = job
+                .handle(&Request::new("GET", &format!("{}/health", job.prefix)), &ctx)
+                .reply;
             assert_eq!(reply.status, 200, "{}", job.name);
             assert_eq!(body(&reply)["component"], job.name);
             assert_eq!(body(&reply)["store"]["status"], "ok");
-            let missing = job.handle(&Request::new("GET", &format!("{}/nope", job.prefix)), &ctx).reply;
+            let missing = job
+                .handle(&Request::new("GET", &format!("{}/nope", job.prefix)), &ctx)
+                .reply;
             assert_eq!(missing.status, 404);
             assert_eq!(missing.header("content-type"), Some("application/problem+json"));
         }
@@ -194,7 +201,9 @@ mod job_tests {
             outbound: &recorder,
             now: chrono::Utc::now(),
         };
-        let reply = lead_intake::JOB.handle(&Request::new("GET", "/intake/health"), &ctx).reply;
+        let reply = lead_intake::JOB
+            .handle(&Request::new("GET", "/intake/health"), &ctx)
+            .reply;
         assert_eq!(body(&reply)["status"], "ok");
         assert_eq!(
             *recorder.0.lock().unwrap(),

@@ -8,6 +8,8 @@
 //! that is already running, for example under `spin up`; tests that need a
 //! host of their own (other manifests, restarts) are skipped then.
 
+pub mod mock_provider;
+
 use serde_json::Value;
 use spin_test_host::{HostConfig, RunningHost, StoreMode};
 use std::path::PathBuf;
@@ -120,6 +122,7 @@ fn agent() -> &'static ureq::Agent {
     AGENT.get_or_init(|| {
         ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_redirects(0)
             .timeout_global(Some(std::time::Duration::from_secs(60)))
             .build()
             .into()
@@ -152,4 +155,57 @@ pub fn request(method: &str, base_url: &str, path: &str, headers: &[(&str, &str)
 
 pub fn get(base_url: &str, path: &str) -> Reply {
     request("GET", base_url, path, &[], b"")
+}
+
+pub fn post_json(base_url: &str, path: &str, body: &Value) -> Reply {
+    request(
+        "POST",
+        base_url,
+        path,
+        &[("content-type", "application/json"), ("accept", "application/json")],
+        body.to_string().as_bytes(),
+    )
+}
+
+pub fn post_form(base_url: &str, path: &str, body: &str) -> Reply {
+    request(
+        "POST",
+        base_url,
+        path,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        body.as_bytes(),
+    )
+}
+
+pub const ADMIN_TOKEN: &str = "e2e-admin-token";
+
+pub fn admin(method: &str, base_url: &str, path: &str) -> Reply {
+    request(
+        method,
+        base_url,
+        path,
+        &[("authorization", &format!("Bearer {ADMIN_TOKEN}"))],
+        b"",
+    )
+}
+
+/// The whole app on its own test host, with instant-ack sending through `provider`
+/// (SendGrid's format unless `extra` says otherwise) and a rate limit high
+/// enough for bursts of test submissions. `None` under E2E_BASE_URL.
+pub fn app_with_provider(provider: &mock_provider::MockProvider, extra: &[(&str, &str)]) -> Option<RunningHost> {
+    let mut config = host_config(repo_root().join("spin.toml"));
+    let settings = [
+        ("admin_token", ADMIN_TOKEN),
+        ("intake_rate_limit_per_minute", "100000"),
+        ("ack_provider", "sendgrid"),
+        ("ack_provider_url", &provider.url),
+        ("ack_api_key", "SG.test-key"),
+        ("ack_from", "Acme <hello@acme.test>"),
+        ("business_name", "Acme"),
+        ("ack_backoff_ms", "20"),
+    ];
+    for (k, v) in settings.iter().chain(extra) {
+        config.variables.insert(k.to_string(), v.to_string());
+    }
+    own_host(config)
 }

@@ -1,0 +1,514 @@
+//! A web form's lead: stored, deduplicated, and acknowledged through the
+//! provider, end to end through the built lead-intake and instant-ack.
+
+use serde_json::{json, Value};
+use spin_retention_e2e::mock_provider::MockProvider;
+use spin_retention_e2e::{admin, app_with_provider, post_form, post_json, request, Reply};
+
+fn lead(base: &str, id: &str) -> Value {
+    let reply = admin("GET", base, &format!("/intake/admin/leads/{id}"));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    reply.json()
+}
+
+/// Polls the lead until its first submission's ack reaches a final state.
+fn ack_of(base: &str, id: &str) -> Value {
+    for _ in 0..200 {
+        let l = lead(base, id);
+        let ack = &l["submissions"][0]["ack"];
+        if ack["state"] == "sent" || ack["state"] == "failed" {
+            return l;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("no final ack state for {id}: {}", lead(base, id));
+}
+
+#[test]
+fn fetch_submission_is_stored_and_acknowledged_by_email() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    let reply = post_json(
+        &app.base_url,
+        "/intake/leads",
+        &json!({
+            "name": "Dana Levi", "email": "Dana@Example.com", "phone": "+1 201 555 0123",
+            "message": "Pricing for 20 seats", "company": "Initech",
+            "utm_source": "google", "utm_medium": "cpc", "gclid": "Cj0KCQ",
+            "pages": ["/pricing", "/demo"], "landing_page": "/pricing",
+            "consent": { "marketing": true, "ad_user_data": true, "ad_personalization": false, "text": "I agree" },
+            "team_size": "20"
+        }),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let accepted = reply.json();
+    let id = accepted["id"].as_str().unwrap();
+    assert!(id.starts_with("l_"));
+
+    let sent = provider.wait_for(1);
+    assert_eq!(sent.len(), 1);
+    let mail = &sent[0];
+    assert_eq!(mail.path, "/v3/mail/send");
+    assert_eq!(mail.header("authorization"), Some("Bearer SG.test-key"));
+    let body = mail.json();
+    assert_eq!(body["personalizations"][0]["to"][0]["email"], "Dana@example.com");
+    assert_eq!(body["subject"], "We got your request, Dana");
+    let text = body["content"][0]["value"].as_str().unwrap();
+    assert!(text.contains("Thanks for contacting Acme"), "{text}");
+    assert!(text.contains("about \u{201c}Pricing for 20 seats\u{201d}"), "{text}");
+
+    let l = ack_of(&app.base_url, id);
+    let profile = &l["lead"];
+    assert_eq!(profile["contact"]["phone"], "+12015550123");
+    assert_eq!(profile["contact"]["company"], "Initech");
+    assert_eq!(profile["first_touch"]["utm"]["source"], "google");
+    assert_eq!(profile["first_touch"]["gclid"], "Cj0KCQ");
+    assert_eq!(profile["pages_seen"], json!(["/pricing", "/demo"]));
+    assert_eq!(profile["consent"]["ad_personalization"], false);
+    assert!(profile["consent"]["recorded_at"].is_string());
+    let submission = &l["submissions"][0];
+    assert_eq!(submission["submission"]["custom"]["team_size"], "20");
+    let ack = &submission["ack"];
+    assert_eq!(ack["state"], "sent");
+    assert_eq!(ack["attempts"], 1);
+    assert_eq!(ack["provider_message_id"], "sg-1");
+    assert!(ack["latency_ms"].as_i64().unwrap() < 1000, "ack within a second: {ack}");
+    assert_eq!(submission["handoffs"]["ack"]["state"], "done");
+}
+
+#[test]
+fn the_visitor_does_not_wait_for_the_provider() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    provider.hold();
+    // If intake waited for the acknowledgement, this would hang until the
+    // provider answers, which it does not until released below.
+    let reply = post_json(&app.base_url, "/intake/leads", &json!({"email": "wait@example.com"}));
+    assert_eq!(reply.status, 201);
+    assert_eq!(
+        provider.wait_for(1).len(),
+        1,
+        "the ack is on its way, held by the provider"
+    );
+    provider.release();
+    let l = ack_of(&app.base_url, reply.json()["id"].as_str().unwrap());
+    assert_eq!(l["submissions"][0]["ack"]["state"], "sent");
+}
+
+#[test]
+fn hebrew_form_gets_a_hebrew_sms_through_twilio() {
+    let provider = MockProvider::start();
+    let extra = [
+        ("ack_provider", "twilio"),
+        ("ack_twilio_account_sid", "AC42"),
+        ("ack_from", "+15005550006"),
+    ];
+    let Some(app) = app_with_provider(&provider, &extra) else {
+        return;
+    };
+    let form = "name=%D7%93%D7%A0%D7%94+%D7%9C%D7%95%D7%99&phone=052-555-1234&country=IL&language=he&channel=whatsapp";
+    let reply = request(
+        "POST",
+        &app.base_url,
+        "/intake/leads",
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("accept", "application/json"),
+        ],
+        form.as_bytes(),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let sent = provider.wait_for(1);
+    assert_eq!(sent[0].path, "/2010-04-01/Accounts/AC42/Messages.json");
+    assert!(sent[0].header("authorization").unwrap().starts_with("Basic "));
+    let form: Vec<(String, String)> = url_decode(&sent[0].body);
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
+    assert_eq!(get("To"), "whatsapp:+972525551234");
+    assert_eq!(
+        get("Body"),
+        "שלום דנה, תודה שפנית אל Acme. קיבלנו את פנייתך ונחזור אליך בהקדם."
+    );
+}
+
+fn url_decode(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+#[test]
+fn plain_form_posts_are_redirected() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    let ok = post_form(&app.base_url, "/intake/leads", "name=Ari&email=ari%40example.com");
+    assert_eq!(ok.status, 303);
+    assert_eq!(ok.header("location"), Some("/intake/thanks"));
+    let bad = post_form(&app.base_url, "/intake/leads", "name=Ari&email=not-an-email");
+    assert_eq!(bad.status, 303);
+    assert_eq!(
+        bad.header("location"),
+        Some("/intake/error?error=invalid-fields&fields=email")
+    );
+    let page = request(
+        "GET",
+        &app.base_url,
+        "/intake/error?error=invalid-fields&fields=email",
+        &[],
+        b"",
+    );
+    assert!(
+        page.text().contains("Some fields need attention (email)"),
+        "{}",
+        page.text()
+    );
+}
+
+#[test]
+fn multipart_fields_are_accepted_and_files_refused() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    let ct = "multipart/form-data; boundary=BOUNDARY";
+    let json = [("content-type", ct), ("accept", "application/json")];
+    let body =
+        "--BOUNDARY\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nmulti@example.com\r\n--BOUNDARY--\r\n";
+    assert_eq!(
+        request("POST", &app.base_url, "/intake/leads", &json, body.as_bytes()).status,
+        201
+    );
+    let file = "--BOUNDARY\r\nContent-Disposition: form-data; name=\"cv\"; filename=\"cv.pdf\"\r\n\r\n%PDF\r\n--BOUNDARY--\r\n";
+    let reply = request("POST", &app.base_url, "/intake/leads", &json, file.as_bytes());
+    let problem = reply.assert_problem(415);
+    assert_eq!(problem["errors"][0]["field"], "cv");
+}
+
+#[test]
+fn repeats_create_nothing_new_and_returning_people_merge() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    let first = json!({"email": "sam@example.com", "message": "hi", "company": "Old Co", "pages": ["/pricing"],
+                       "consent": {"marketing": false}});
+    let a = post_json(&app.base_url, "/intake/leads", &first);
+    let b = post_json(&app.base_url, "/intake/leads", &first);
+    assert_eq!((a.status, b.status), (201, 200));
+    assert_eq!(a.json()["submission_id"], b.json()["submission_id"]);
+    assert_eq!(b.json()["duplicate"], true);
+
+    let keyed = |body: &Value| {
+        request(
+            "POST",
+            &app.base_url,
+            "/intake/leads",
+            &[
+                ("content-type", "application/json"),
+                ("accept", "application/json"),
+                ("idempotency-key", "k-1"),
+            ],
+            body.to_string().as_bytes(),
+        )
+    };
+    let k1 = keyed(&json!({"email": "sam@example.com", "message": "second"}));
+    let k2 = keyed(&json!({"email": "sam@example.com", "message": "second, edited by a retry"}));
+    assert_eq!((k1.status, k2.status), (201, 200));
+
+    let back = post_json(
+        &app.base_url,
+        "/intake/leads",
+        &json!({
+            "email": "SAM@example.com", "phone": "+12015550199", "company": "New Co", "pages": ["/demo"],
+            "consent": {"marketing": true}
+        }),
+    );
+    assert_eq!(back.status, 201);
+    let id = a.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(back.json()["id"], id, "same person, same lead");
+    // Found by phone alone, too.
+    let by_phone = post_json(
+        &app.base_url,
+        "/intake/leads",
+        &json!({"phone": "+1 201 555 0199", "message": "call me"}),
+    );
+    assert_eq!(by_phone.json()["id"], id);
+
+    let l = lead(&app.base_url, &id);
+    let profile = &l["lead"];
+    assert_eq!(profile["submissions"].as_array().unwrap().len(), 4);
+    assert_eq!(profile["contact"]["company"], "New Co");
+    assert_eq!(
+        profile["changes"][0],
+        json!({"field": "company", "from": "Old Co", "to": "New Co",
+        "submission_id": back.json()["submission_id"], "at": profile["changes"][0]["at"]})
+    );
+    assert_eq!(profile["pages_seen"], json!(["/pricing", "/demo"]));
+    assert_eq!(profile["consent"]["marketing"], true);
+    assert_eq!(profile["consent_history"][0]["marketing"], false);
+    provider.wait_for(4);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(
+        provider.received().len(),
+        4,
+        "one acknowledgement per distinct submission"
+    );
+}
+
+#[test]
+fn a_failing_provider_is_retried_then_recorded_and_nothing_is_lost() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    provider.fail_next(3, 503);
+    let reply = post_json(
+        &app.base_url,
+        "/intake/leads",
+        &json!({"email": "fail@example.com", "name": "Fay"}),
+    );
+    assert_eq!(reply.status, 201);
+    let id = reply.json()["id"].as_str().unwrap().to_string();
+    let l = ack_of(&app.base_url, &id);
+    let ack = &l["submissions"][0]["ack"];
+    assert_eq!(ack["state"], "failed");
+    assert_eq!(ack["attempts"], 3);
+    assert!(ack["last_error"].as_str().unwrap().contains("503"), "{ack}");
+    assert_eq!(l["submissions"][0]["handoffs"]["ack"]["state"], "pending");
+    assert_eq!(l["lead"]["contact"]["email"], "fail@example.com", "the lead is intact");
+
+    // The provider recovers; the cron retry sends it, once.
+    let retry = admin("POST", &app.base_url, "/intake/admin/handoffs/retry");
+    assert_eq!(retry.status, 200, "{}", retry.text());
+    let l = lead(&app.base_url, &id);
+    assert_eq!(l["submissions"][0]["ack"]["state"], "sent", "{l}");
+    assert_eq!(l["submissions"][0]["ack"]["attempts"], 4);
+    assert_eq!(l["submissions"][0]["handoffs"]["ack"]["state"], "done");
+    assert_eq!(provider.received().len(), 4);
+    admin("POST", &app.base_url, "/intake/admin/handoffs/retry");
+    assert_eq!(provider.received().len(), 4, "a second retry sends nothing again");
+}
+
+#[test]
+fn concurrent_leads_are_all_kept_and_duplicates_make_one_profile() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    let base = app.base_url.clone();
+    let distinct: Vec<_> = (0..40)
+        .map(|i| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                let r = post_json(
+                    &base,
+                    "/intake/leads",
+                    &json!({"email": format!("p{i}@example.com"), "name": format!("P{i}")}),
+                );
+                assert_eq!(r.status, 201, "{}", r.text());
+                r.json()["id"].as_str().unwrap().to_string()
+            })
+        })
+        .collect();
+    let same: Vec<_> = (0..20)
+        .map(|_| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                let r = post_json(
+                    &base,
+                    "/intake/leads",
+                    &json!({"email": "twin@example.com", "message": "double click"}),
+                );
+                assert!(r.status == 201 || r.status == 200, "{}", r.text());
+                r.json()["id"].as_str().unwrap().to_string()
+            })
+        })
+        .collect();
+    let ids: Vec<String> = distinct.into_iter().map(|t| t.join().unwrap()).collect();
+    let twins: Vec<String> = same.into_iter().map(|t| t.join().unwrap()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(lead(&base, id)["lead"]["contact"]["email"], format!("p{i}@example.com"));
+    }
+    assert!(twins.iter().all(|t| *t == twins[0]));
+    let twin = lead(&base, &twins[0]);
+    assert_eq!(twin["lead"]["submissions"].as_array().unwrap().len(), 1, "{twin}");
+    provider.wait_for(41);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let to_twin = provider
+        .received()
+        .iter()
+        .filter(|r| r.json()["personalizations"][0]["to"][0]["email"] == "twin@example.com")
+        .count();
+    assert_eq!(to_twin, 1, "one acknowledgement for twenty identical submissions");
+}
+
+#[test]
+fn erase_forgets_the_person() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    let reply = post_json(
+        &app.base_url,
+        "/intake/leads",
+        &json!({"email": "gone@example.com", "phone": "+12015550111"}),
+    );
+    let id = reply.json()["id"].as_str().unwrap().to_string();
+    ack_of(&app.base_url, &id);
+    let erased = admin("DELETE", &app.base_url, &format!("/intake/admin/leads/{id}"));
+    assert_eq!(erased.status, 200, "{}", erased.text());
+    assert!(
+        erased.json()["keys_deleted"].as_u64().unwrap() >= 6,
+        "{}",
+        erased.text()
+    );
+    admin("GET", &app.base_url, &format!("/intake/admin/leads/{id}")).assert_problem(404);
+    // Coming back is a new submission, not a duplicate of erased data.
+    let again = post_json(
+        &app.base_url,
+        "/intake/leads",
+        &json!({"email": "gone@example.com", "phone": "+12015550111"}),
+    );
+    assert_eq!((again.status, again.json()["duplicate"].clone()), (201, json!(false)));
+}
+
+#[test]
+fn admin_endpoints_need_the_token() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    let none = request("GET", &app.base_url, "/intake/admin/leads/l_x", &[], b"");
+    none.assert_problem(401);
+    assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+    let wrong = request(
+        "GET",
+        &app.base_url,
+        "/intake/admin/leads/l_x",
+        &[("authorization", "Bearer nope")],
+        b"",
+    );
+    wrong.assert_problem(401);
+    let ack = request("POST", &app.base_url, "/ack/submissions/s_x", &[], b"");
+    ack.assert_problem(401);
+}
+
+fn reply_of(app: &str, ct: &str, body: &[u8]) -> Reply {
+    request(
+        "POST",
+        app,
+        "/intake/leads",
+        &[("content-type", ct), ("accept", "application/json")],
+        body,
+    )
+}
+
+#[test]
+fn bad_input_is_a_clear_4xx() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    let base = &app.base_url;
+    reply_of(base, "application/json", b"{\"email\": ").assert_problem(400);
+    reply_of(base, "text/plain", b"email=a@b.co").assert_problem(415);
+    reply_of(
+        base,
+        "application/x-www-form-urlencoded",
+        b"email=a%40b.co&name=\xff\xfe",
+    )
+    .assert_problem(400);
+    reply_of(base, "application/x-www-form-urlencoded", &vec![b'a'; 70 * 1024]).assert_problem(413);
+    reply_of(base, "application/x-www-form-urlencoded", &vec![b'a'; 2 * 1024 * 1024]).assert_problem(413);
+    let invalid = reply_of(base, "application/json", br#"{"email":"nope","phone":"12"}"#).assert_problem(422);
+    let fields: Vec<&str> = invalid["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["email", "phone"]);
+    let many: String = (0..80).map(|i| format!("f{i}=x&")).collect::<String>() + "email=a%40b.co";
+    reply_of(base, "application/x-www-form-urlencoded", many.as_bytes()).assert_problem(422);
+    let injected = reply_of(
+        base,
+        "application/json",
+        br#"{"email":"a@b.co","name":"Eve\r\nBcc: all@x.io"}"#,
+    )
+    .assert_problem(422);
+    assert_eq!(injected["errors"][0]["field"], "name");
+    request("PUT", base, "/intake/leads", &[], b"").assert_problem(405);
+}
+
+#[test]
+fn honeypot_answers_like_success_and_stores_nothing() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[]) else {
+        return;
+    };
+    let reply = post_json(
+        &app.base_url,
+        "/intake/leads",
+        &json!({"email": "bot@example.com", "_gotcha": "http://spam"}),
+    );
+    assert_eq!(reply.status, 201);
+    let id = reply.json()["id"].as_str().unwrap().to_string();
+    admin("GET", &app.base_url, &format!("/intake/admin/leads/{id}")).assert_problem(404);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(provider.received().is_empty());
+}
+
+#[test]
+fn rate_limit_and_cors() {
+    let provider = MockProvider::start();
+    let extra = [
+        ("intake_rate_limit_per_minute", "2"),
+        ("cors_allowed_origins", "https://www.example.com"),
+    ];
+    let Some(app) = app_with_provider(&provider, &extra) else {
+        return;
+    };
+    let base = &app.base_url;
+    let origin = |o: &str| {
+        request(
+            "OPTIONS",
+            base,
+            "/intake/leads",
+            &[("origin", o), ("access-control-request-method", "POST")],
+            b"",
+        )
+    };
+    let pre = origin("https://www.example.com");
+    assert_eq!(pre.status, 204);
+    assert_eq!(
+        pre.header("access-control-allow-origin"),
+        Some("https://www.example.com")
+    );
+    origin("https://evil.example").assert_problem(403);
+    let from_site = |email: &str| {
+        request(
+            "POST",
+            base,
+            "/intake/leads",
+            &[
+                ("content-type", "application/json"),
+                ("origin", "https://www.example.com"),
+            ],
+            json!({"email": email}).to_string().as_bytes(),
+        )
+    };
+    let first = from_site("r1@example.com");
+    assert_eq!(first.status, 201);
+    assert_eq!(
+        first.header("access-control-allow-origin"),
+        Some("https://www.example.com")
+    );
+    assert_eq!(from_site("r2@example.com").status, 201);
+    let limited = from_site("r3@example.com");
+    limited.assert_problem(429);
+    let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait));
+}
