@@ -224,7 +224,7 @@ fn verify_captcha(
             .with_header("retry-after", "5")
     };
     let response = ctx.outbound.send(request).map_err(unavailable)?;
-    if response.status != 200 {
+    if !(200..300).contains(&response.status) {
         return Err(unavailable(format!(
             "the captcha service answered HTTP {}",
             response.status
@@ -305,4 +305,77 @@ fn redirect_with_error(error_url: &str, problem_reply: &Reply) -> Reply {
         reply = reply.with_header("retry-after", retry);
     }
     reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::body::Fields;
+    use crate::intake::validate::{validate, Rules};
+    use crate::ports::NoOutbound;
+    use crate::store::MemoryStore;
+    use std::collections::HashMap;
+
+    fn draft(pairs: &[(&str, &str)]) -> Draft {
+        let fields: Fields = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        match validate(&fields, &Rules::default()).unwrap() {
+            Validation::Valid(d) => *d,
+            Validation::Spam => panic!("spam"),
+        }
+    }
+
+    #[test]
+    fn one_person_one_lead_and_retries_are_duplicates() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ctx = Ctx {
+            store: &store,
+            config: &config,
+            outbound: &NoOutbound,
+            now: chrono::Utc::now(),
+        };
+        let (first, dup) = store_submission(&ctx, &[("email", "a@x.io"), ("message", "hi")], None);
+        assert!(!dup);
+        let (again, dup) = store_submission(&ctx, &[("email", "A@X.io"), ("message", "hi")], None);
+        assert!(dup, "same person, same message: a retry");
+        assert_eq!(again.id, first.id);
+        let (phone, _) = store_submission(&ctx, &[("email", "a@x.io"), ("phone", "+12015550123")], None);
+        let (by_phone, dup) = store_submission(&ctx, &[("phone", "(201) 555-0123"), ("message", "call")], None);
+        assert!(!dup);
+        assert_eq!(by_phone.lead_id, first.lead_id);
+        assert_eq!(phone.lead_id, first.lead_id);
+        let lead: Lead = store.get_json(&keys::lead(&first.lead_id)).unwrap().unwrap();
+        assert_eq!(lead.submissions.len(), 3);
+        let pending = crate::index::list(&store, keys::PENDING_HANDOFFS).unwrap();
+        assert_eq!(pending.len(), 3);
+    }
+
+    #[test]
+    fn idempotency_key_wins_over_content() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ctx = Ctx {
+            store: &store,
+            config: &config,
+            outbound: &NoOutbound,
+            now: chrono::Utc::now(),
+        };
+        let (a, _) = store_submission(&ctx, &[("email", "k@x.io"), ("message", "one")], Some("key-1"));
+        let (b, dup) = store_submission(&ctx, &[("email", "k@x.io"), ("message", "two")], Some("key-1"));
+        assert!(dup);
+        assert_eq!((a.id, a.message), (b.id, b.message));
+    }
+
+    fn store_submission(ctx: &Ctx, pairs: &[(&str, &str)], key: Option<&str>) -> (Submission, bool) {
+        store(ctx, draft(pairs), key).unwrap()
+    }
+
+    #[test]
+    fn client_ids_drop_the_port() {
+        let mut req = Request::new("POST", "/intake/leads");
+        req.headers.push(("spin-client-addr".into(), "[::1]:5555".into()));
+        assert_eq!(client_id(&req), "::1");
+        req.headers[0].1 = "10.0.0.7:80".into();
+        assert_eq!(client_id(&req), "10.0.0.7");
+    }
 }

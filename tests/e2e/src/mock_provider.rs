@@ -35,6 +35,10 @@ struct State {
     /// Statuses for the next requests; 202 when empty.
     script: VecDeque<u16>,
     held: bool,
+    /// Fixed response body instead of the default message ids.
+    body: Option<String>,
+    /// How long each answer takes.
+    delay: Duration,
 }
 
 pub struct MockProvider {
@@ -70,6 +74,16 @@ impl MockProvider {
     /// Requests wait, unanswered, until [`Self::release`].
     pub fn hold(&self) {
         self.state.0.lock().unwrap().held = true;
+    }
+
+    /// Every answer takes this long from now on (a slow provider).
+    pub fn delay(&self, delay: Duration) {
+        self.state.0.lock().unwrap().delay = delay;
+    }
+
+    /// Every response carries this body from now on.
+    pub fn answer_with(&self, body: &str) {
+        self.state.0.lock().unwrap().body = Some(body.to_string());
     }
 
     pub fn release(&self) {
@@ -155,12 +169,15 @@ fn serve(stream: TcpStream, state: &(Mutex<State>, Condvar)) {
                 s = cvar.wait(s).unwrap();
             }
             let status = s.script.pop_front().unwrap_or(202);
-            (status, n)
+            (status, n, s.body.clone(), s.delay)
         };
-        let body = format!(
-            "{{\"id\":\"msg-{}\",\"sid\":\"SM{}\",\"MessageID\":\"pm-{}\"}}",
-            status.1, status.1, status.1
-        );
+        std::thread::sleep(status.3);
+        let body = status.2.clone().unwrap_or_else(|| {
+            format!(
+                "{{\"id\":\"msg-{}\",\"sid\":\"SM{}\",\"MessageID\":\"pm-{}\"}}",
+                status.1, status.1, status.1
+            )
+        });
         let response = format!(
             "HTTP/1.1 {} X\r\ncontent-type: application/json\r\nx-message-id: sg-{}\r\ncontent-length: {}\r\n\r\n{}",
             status.0,

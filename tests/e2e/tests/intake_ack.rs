@@ -512,3 +512,34 @@ fn rate_limit_and_cors() {
     let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=60).contains(&wait));
 }
+
+#[test]
+fn captcha_tokens_are_verified_when_a_secret_is_set() {
+    let provider = MockProvider::start();
+    let captcha = MockProvider::start();
+    let extra = [
+        ("captcha_secret", "turnstile-secret"),
+        ("captcha_origin", captcha.url.as_str()),
+    ];
+    let Some(app) = app_with_provider(&provider, &extra) else {
+        return;
+    };
+    let missing = post_json(&app.base_url, "/intake/leads", &json!({"email": "c@example.com"})).assert_problem(422);
+    assert_eq!(missing["errors"][0]["field"], "captcha");
+
+    captcha.answer_with(r#"{"success": false, "error-codes": ["invalid-input-response"]}"#);
+    let token = json!({"email": "c@example.com", "cf-turnstile-response": "tok-1"});
+    post_json(&app.base_url, "/intake/leads", &token).assert_problem(422);
+    let checked = captcha.received();
+    assert_eq!(checked[0].path, "/turnstile/v0/siteverify");
+    let form: Vec<(String, String)> = url_decode(&checked[0].body);
+    assert!(form.contains(&("secret".into(), "turnstile-secret".into())));
+    assert!(form.contains(&("response".into(), "tok-1".into())));
+
+    captcha.answer_with(r#"{"success": true}"#);
+    assert_eq!(post_json(&app.base_url, "/intake/leads", &token).status, 201);
+    // Verification service down: 503, nothing stored, the visitor may retry.
+    captcha.fail_next(1, 500);
+    let down = json!({"email": "d@example.com", "cf-turnstile-response": "tok-2"});
+    post_json(&app.base_url, "/intake/leads", &down).assert_problem(503);
+}

@@ -1,0 +1,101 @@
+//! Benchmark: how long a visitor waits for lead-intake, and how long until
+//! the acknowledgement reaches the provider, through the built components on
+//! the test host. Figures are ratios to a baseline measured in the same run
+//! (a health check, which is one store round trip), since machines differ.
+//!
+//! cargo run -p spin-retention-e2e --bin bench-intake [-- N]
+
+use serde_json::json;
+use spin_retention_e2e::mock_provider::MockProvider;
+use spin_retention_e2e::{admin, app_with_provider, get, post_json};
+use std::time::{Duration, Instant};
+
+fn percentiles(mut samples: Vec<f64>) -> (f64, f64, f64) {
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let at = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+    (samples.iter().sum::<f64>() / samples.len() as f64, at(0.5), at(0.95))
+}
+
+fn time_ms(f: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    f();
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let provider = MockProvider::start();
+    let app = app_with_provider(&provider, &[]).expect("needs its own test host (unset E2E_BASE_URL)");
+    let base = app.base_url.clone();
+    // Warm up: the first requests pay for instantiation caches.
+    for i in 0..5 {
+        get(&base, "/survey/health");
+        post_json(
+            &base,
+            "/intake/leads",
+            &json!({"email": format!("warm{i}@example.com")}),
+        );
+    }
+
+    let baseline: Vec<f64> = (0..n)
+        .map(|_| time_ms(|| assert_eq!(get(&base, "/survey/health").status, 200)))
+        .collect();
+    let submit = |tag: &str, i: usize| {
+        let first = if tag == "fast" { 1000 } else { 2000 };
+        let body = json!({"name": "Bench Mark", "email": format!("{tag}{i}@example.com"), "phone": format!("+1201555{:04}", first + i),
+                          "message": "pricing", "pages": ["/pricing"], "utm_source": "bench"});
+        time_ms(|| assert_eq!(post_json(&base, "/intake/leads", &body).status, 201))
+    };
+    let fast: Vec<f64> = (0..n).map(|i| submit("fast", i)).collect();
+    // The same without a phone number: what E.164 parsing (libphonenumber's
+    // metadata, loaded per request as every request is a fresh instance) costs.
+    let email_only: Vec<f64> = (0..n)
+        .map(|i| {
+            let body = json!({"name": "Bench Mark", "email": format!("mail{i}@example.com"), "message": "pricing"});
+            time_ms(|| assert_eq!(post_json(&base, "/intake/leads", &body).status, 201))
+        })
+        .collect();
+    provider.delay(Duration::from_millis(500));
+    let slow: Vec<f64> = (0..n.min(30)).map(|i| submit("slow", i)).collect();
+    provider.delay(Duration::ZERO);
+
+    // Intake-to-ack latency as instant-ack recorded it, for the fast run.
+    std::thread::sleep(Duration::from_secs(2));
+    let lead_ids: Vec<String> = (0..n)
+        .map(|i| {
+            let r = post_json(&base, "/intake/leads", &json!({"name": "Bench Mark", "email": format!("fast{i}@example.com"),
+                "phone": format!("+1201555{:04}", 1000 + i), "message": "pricing", "pages": ["/pricing"], "utm_source": "bench"}));
+            r.json()["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let acks: Vec<f64> = lead_ids
+        .iter()
+        .filter_map(|id| {
+            admin("GET", &base, &format!("/intake/admin/leads/{id}")).json()["submissions"][0]["ack"]["latency_ms"]
+                .as_f64()
+        })
+        .collect();
+
+    let (b_mean, b_p50, b_p95) = percentiles(baseline);
+    println!("requests per series: {n} (slow provider series: {})", n.min(30));
+    println!("baseline GET /survey/health      mean {b_mean:7.2} ms  p50 {b_p50:7.2} ms  p95 {b_p95:7.2} ms");
+    let series = [
+        ("POST /intake/leads", fast),
+        ("POST /intake/leads, no phone", email_only),
+        ("POST /intake/leads, provider +500ms", slow),
+    ];
+    for (name, samples) in series {
+        let (mean, p50, p95) = percentiles(samples);
+        println!(
+            "{name:<36} mean {mean:7.2} ms  p50 {p50:7.2} ms  p95 {p95:7.2} ms  ({:.1}x baseline p50)",
+            p50 / b_p50
+        );
+    }
+    if !acks.is_empty() {
+        let (mean, p50, p95) = percentiles(acks.clone());
+        println!(
+            "intake-to-ack latency ({} acks)    mean {mean:7.2} ms  p50 {p50:7.2} ms  p95 {p95:7.2} ms",
+            acks.len()
+        );
+    }
+}
