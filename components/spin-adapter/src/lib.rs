@@ -16,6 +16,7 @@ use shared::store::{Store, StoreError, UnavailableStore};
 /// No request body is read past this, whatever a job allows (jobs set their
 /// own, smaller limits).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+const DRAIN_BYTES: usize = 16 * MAX_BODY_BYTES;
 
 /// Handles one request for `job`: the reply is sent in full first, then the
 /// job's after-reply tasks run, so the caller never waits for them. Every
@@ -73,11 +74,12 @@ async fn read_request(req: IncomingRequest) -> Result<Request, Reply> {
         .iter()
         .find(|(k, _)| k == "content-length")
         .and_then(|(_, v)| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    if declared.is_some_and(|n| n > DRAIN_BYTES) {
         return Err(too_large());
     }
     let method = method_name(&req.method());
     let mut body = Vec::new();
+    let mut read = 0;
     let mut stream = req.into_body_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
@@ -86,10 +88,19 @@ async fn read_request(req: IncomingRequest) -> Result<Request, Reply> {
                     .with_detail(format!("reading the body failed: {e:?}")),
             )
         })?;
-        body.extend_from_slice(&chunk);
-        if body.len() > MAX_BODY_BYTES {
-            return Err(too_large());
+        read += chunk.len();
+        if read > MAX_BODY_BYTES {
+            // Keep reading (and dropping) a while, so the client can finish
+            // sending and read our 413 rather than see the connection reset.
+            if read > DRAIN_BYTES {
+                return Err(too_large());
+            }
+            continue;
         }
+        body.extend_from_slice(&chunk);
+    }
+    if read > MAX_BODY_BYTES {
+        return Err(too_large());
     }
     Ok(Request {
         method,

@@ -26,6 +26,9 @@ pub enum State {
     Sending,
     Sent,
     Failed,
+    /// Not sent because the submission is older than `ack_max_age_minutes`:
+    /// a "we got your request" days later would do more harm than good.
+    Expired,
 }
 
 /// `ack:<submission_id>`.
@@ -59,6 +62,7 @@ struct Settings {
     templates: Result<std::collections::BTreeMap<String, templates::Template>, String>,
     max_attempts: u32,
     backoff: Duration,
+    max_age_minutes: i64,
 }
 
 fn settings(config: &dyn Config) -> Settings {
@@ -83,6 +87,10 @@ fn settings(config: &dyn Config) -> Settings {
             .unwrap_or(3)
             .clamp(1, 10),
         backoff: Duration::from_millis(config.get("ack_backoff_ms").and_then(|v| v.parse().ok()).unwrap_or(200)),
+        max_age_minutes: config
+            .get("ack_max_age_minutes")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(24 * 60),
     }
 }
 
@@ -125,8 +133,35 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
         Ok(p) => p,
         Err(e) => return unavailable(e),
     };
-    if let Some(done) = previous.as_ref().filter(|d| d.state == State::Sent) {
+    if let Some(done) = previous
+        .as_ref()
+        .filter(|d| matches!(d.state, State::Sent | State::Expired))
+    {
         return Reply::json(200, done);
+    }
+    if (ctx.now - submission.received_at).num_minutes() >= s.max_age_minutes {
+        let expired = Delivery {
+            submission_id: submission_id.into(),
+            lead_id: lead.id.clone(),
+            state: State::Expired,
+            channel: String::new(),
+            provider: String::new(),
+            attempts: previous.as_ref().map_or(0, |p| p.attempts),
+            provider_message_id: None,
+            last_error: Some(format!(
+                "not sent: older than ack_max_age_minutes ({})",
+                s.max_age_minutes
+            )),
+            received_at: submission.received_at,
+            sent_at: None,
+            latency_ms: None,
+            updated_at: ctx.now,
+            claim: String::new(),
+        };
+        return match ctx.store.set_json(&key, &expired) {
+            Ok(()) => Reply::json(200, &expired),
+            Err(e) => unavailable(e),
+        };
     }
     let Some(account) = &s.account else {
         return Problem::new(503, "ack-not-configured", "No Provider Configured")

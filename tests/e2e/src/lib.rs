@@ -57,6 +57,10 @@ pub fn app() -> &'static App {
         None => {
             let mut config = host_config(repo_root().join("spin.toml"));
             config.store = StoreMode::Sqlite(scratch_dir("app").join("sqlite_key_value.db"));
+            // What the README asks of an app started for these tests.
+            for (name, value) in APP_VARIABLES {
+                config.variables.insert(name.to_string(), value.to_string());
+            }
             let host = RunningHost::start(config).expect("test host starts (did scripts/build-wasm.sh run?)");
             App {
                 base_url: host.base_url.clone(),
@@ -65,6 +69,11 @@ pub fn app() -> &'static App {
         }
     })
 }
+
+/// Variables the shared app runs with. Start an app for `E2E_BASE_URL` with
+/// them too, e.g. `SPIN_VARIABLE_ADMIN_TOKEN=e2e-admin-token
+/// SPIN_VARIABLE_INTAKE_RATE_LIMIT_PER_MINUTE=100000 spin up`.
+pub const APP_VARIABLES: [(&str, &str); 2] = [("admin_token", ADMIN_TOKEN), ("intake_rate_limit_per_minute", "100000")];
 
 pub fn external_base_url() -> Option<String> {
     std::env::var("E2E_BASE_URL")

@@ -11,12 +11,14 @@ fn lead(base: &str, id: &str) -> Value {
     reply.json()
 }
 
-/// Polls the lead until its first submission's ack reaches a final state.
+/// Polls the lead until its first submission's ack reaches a final state
+/// and intake has recorded the hand-off's outcome (written after instant-ack answers).
 fn ack_of(base: &str, id: &str) -> Value {
-    for _ in 0..200 {
+    for _ in 0..400 {
         let l = lead(base, id);
         let ack = &l["submissions"][0]["ack"];
-        if ack["state"] == "sent" || ack["state"] == "failed" {
+        let handed = l["submissions"][0]["handoffs"]["ack"]["attempts"].as_u64().unwrap_or(0) > 0;
+        if handed && (ack["state"] == "sent" || ack["state"] == "failed") {
             return l;
         }
         std::thread::sleep(std::time::Duration::from_millis(25));
@@ -542,4 +544,29 @@ fn captcha_tokens_are_verified_when_a_secret_is_set() {
     captcha.fail_next(1, 500);
     let down = json!({"email": "d@example.com", "cf-turnstile-response": "tok-2"});
     post_json(&app.base_url, "/intake/leads", &down).assert_problem(503);
+}
+
+#[test]
+fn submissions_too_old_to_acknowledge_are_recorded_expired() {
+    let provider = MockProvider::start();
+    let Some(app) = app_with_provider(&provider, &[("ack_max_age_minutes", "0")]) else {
+        return;
+    };
+    let reply = post_json(&app.base_url, "/intake/leads", &json!({"email": "late@example.com"}));
+    let l = {
+        let id = reply.json()["id"].as_str().unwrap().to_string();
+        let mut l = lead(&app.base_url, &id);
+        for _ in 0..200 {
+            // The hand-off record is written after instant-ack answered.
+            if l["submissions"][0]["handoffs"]["ack"]["state"] == "done" {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+            l = lead(&app.base_url, &id);
+        }
+        l
+    };
+    assert_eq!(l["submissions"][0]["ack"]["state"], "expired", "{l}");
+    assert_eq!(l["submissions"][0]["handoffs"]["ack"]["state"], "done");
+    assert!(provider.received().is_empty());
 }
