@@ -12,8 +12,8 @@ echo "=== wasm components (release)"
 bash scripts/build-wasm.sh
 bash scripts/sizes.sh
 
-echo "=== native unit tests (shared/, the test host, the components' interface)"
-cargo test --locked -p spin-retention-shared -p spin-test-host
-
-echo "=== end-to-end tests (built components over HTTP)"
-cargo test --locked -p spin-retention-e2e
+# One cargo invocation, so dependencies are built once with one feature set:
+# native unit tests of shared/ and the test host, the components' interface
+# check, and the end-to-end tests over HTTP.
+echo "=== unit, interface and end-to-end tests"
+cargo test --locked -p spin-retention-shared -p spin-test-host -p spin-retention-e2e

@@ -10,6 +10,13 @@
 //! has finished by the time we check. Removing is the same without the wait:
 //! a lost removal leaves an entry whose work is already done, which the
 //! reader skips. Tested with many concurrent writers (tests/e2e).
+//!
+//! Considered and not taken: `wasi:keyvalue/atomics` (compare-and-swap,
+//! increment). spin-sdk 5 only generates it in a module it marks internal,
+//! and only Spin 3 and later provide it, while these components are meant to
+//! run on every WASI 0.2 Spin host. The wait assumes a store round trip under
+//! 30 ms, true of SQLite and a nearby Redis; a slower backend needs a longer
+//! [`SETTLE`].
 
 use crate::store::{JsonStore, Store, StoreError};
 use std::time::Duration;

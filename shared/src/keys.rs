@@ -13,7 +13,7 @@
 //! | `lead-email:<sha256(email)>` | lead-intake     | lead id (identity index)                           |
 //! | `lead-phone:<sha256(e164)>`  | lead-intake     | lead id (identity index)                           |
 //! | `pending-handoffs`           | lead-intake     | list of submission ids not yet handed off ([`crate::index`]) |
-//! | `rate:<sha256(client)>:<minute>` | lead-intake | submissions counted this minute (approximate)      |
+//! | `rate:<sha256(client)>`      | lead-intake     | this minute's submission count (approximate)       |
 //! | `suppressed:<sha256(id)>`    | lead-intake     | [`crate::intake::erase::Suppression`]: erased person, never exported |
 //! | `ack:<submission_id>`        | instant-ack     | [`crate::ack::Delivery`]: acknowledgement state    |
 //!
@@ -48,8 +48,8 @@ pub fn lead_by_phone(e164: &str) -> String {
 
 pub const PENDING_HANDOFFS: &str = "pending-handoffs";
 
-pub fn rate(client: &str, minute: i64) -> String {
-    format!("rate:{}:{minute}", &sha256_hex(client)[..32])
+pub fn rate(client: &str) -> String {
+    format!("rate:{}", &sha256_hex(client)[..32])
 }
 
 /// Suppression of one identifier (lowercased email or E.164 phone).

@@ -71,7 +71,7 @@ impl Problem {
 
     pub fn store_unavailable(reason: impl std::fmt::Display) -> Self {
         Self::new(503, "store-unavailable", "Storage Unavailable")
-            .with_detail(format!("{reason}; nothing was changed, retry later"))
+            .with_detail(format!("{reason}; retry: a retry completes what this request started"))
     }
 
     pub fn to_json(&self) -> Vec<u8> {

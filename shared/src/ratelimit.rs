@@ -2,7 +2,7 @@
 //!
 //! Without compare-and-swap, concurrent requests from one client may both
 //! read the same count; the limit is then a little generous, never stricter
-//! than configured. Old minutes' keys are deleted as a client moves on.
+//! than configured.
 
 use crate::keys;
 use crate::store::{JsonStore, Store, StoreError};
@@ -16,23 +16,36 @@ pub enum Verdict {
     },
 }
 
+/// One key per client holding this minute's count: no keys pile up.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Window {
+    minute: i64,
+    count: u32,
+}
+
 pub fn check(store: &dyn Store, client: &str, per_minute: u32, now: DateTime<Utc>) -> Result<Verdict, StoreError> {
     if per_minute == 0 {
         return Ok(Verdict::Allowed);
     }
     let minute = now.timestamp().div_euclid(60);
-    let key = keys::rate(client, minute);
-    let count: u32 = store.get_json(&key)?.unwrap_or(0);
+    let key = keys::rate(client);
+    let count = match store.get_json::<Window>(&key)? {
+        Some(w) if w.minute == minute => w.count,
+        _ => 0,
+    };
     if count >= per_minute {
         let retry_after = 60 - now.timestamp().rem_euclid(60) as u64;
         return Ok(Verdict::Limited {
             retry_after: retry_after.max(1),
         });
     }
-    store.set_json(&key, &(count + 1))?;
-    if count == 0 {
-        store.delete(&keys::rate(client, minute - 1))?;
-    }
+    store.set_json(
+        &key,
+        &Window {
+            minute,
+            count: count + 1,
+        },
+    )?;
     Ok(Verdict::Allowed)
 }
 
@@ -55,9 +68,6 @@ mod tests {
         assert!(matches!(check(&store, "5.6.7.8", 3, t).unwrap(), Verdict::Allowed));
         let next = t + chrono::Duration::seconds(60);
         assert!(matches!(check(&store, "1.2.3.4", 3, next).unwrap(), Verdict::Allowed));
-        assert!(
-            !store.exists(&keys::rate("1.2.3.4", t.timestamp() / 60)).unwrap(),
-            "old minute cleaned"
-        );
+        assert_eq!(store.len(), 2, "one key per client");
     }
 }

@@ -112,8 +112,13 @@ async fn read_request(req: IncomingRequest) -> Result<Request, Reply> {
 }
 
 fn send_reply(out: ResponseOutparam, reply: Reply) {
-    let headers: Vec<(String, Vec<u8>)> = reply.headers.into_iter().map(|(k, v)| (k, v.into_bytes())).collect();
-    let fields = Fields::from_list(&headers).unwrap_or_else(|_| Fields::new());
+    // One by one: a header the host refuses is dropped alone, not with the rest.
+    let fields = Fields::new();
+    for (name, value) in reply.headers {
+        if fields.append(&name, &value.into_bytes()).is_err() {
+            eprintln!("dropped response header {name}");
+        }
+    }
     let response = OutgoingResponse::new(fields);
     let _ = response.set_status_code(reply.status);
     // Dropping the body sink inside set_with_body finishes the response.

@@ -86,7 +86,13 @@ fn settings(config: &dyn Config) -> Settings {
             .and_then(|v| v.parse().ok())
             .unwrap_or(3)
             .clamp(1, 10),
-        backoff: Duration::from_millis(config.get("ack_backoff_ms").and_then(|v| v.parse().ok()).unwrap_or(200)),
+        backoff: Duration::from_millis(
+            config
+                .get("ack_backoff_ms")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(200)
+                .min(2000),
+        ),
         max_age_minutes: config
             .get("ack_max_age_minutes")
             .and_then(|v| v.parse().ok())
@@ -213,8 +219,8 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     let topic = submission
         .form
         .as_deref()
-        .map(str::to_string)
-        .or_else(|| submission.message.as_deref().map(excerpt));
+        .and_then(topic)
+        .or_else(|| submission.message.as_deref().and_then(topic));
     let fill = templates::Fill {
         first_name: lead.contact.first_name.as_deref(),
         name: lead.contact.name.as_deref(),
@@ -244,6 +250,13 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
         text: &text,
     };
     deliver(ctx, &s, account, &message, &mut delivery);
+    if !matches!(ctx.store.exists(&keys::submission(submission_id)), Ok(true)) {
+        // Erased while we were sending: leave no record behind.
+        let _ = ctx.store.delete(&key);
+        return Problem::not_found(&req.path)
+            .with_detail("the submission was erased")
+            .into();
+    }
     delivery.updated_at = chrono::Utc::now().max(ctx.now);
     if let Err(e) = ctx.store.set_json(&key, &delivery) {
         return unavailable(e);
@@ -257,12 +270,14 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     }
 }
 
+/// A sender that has not finished after this long is taken to have died.
+const CLAIM_SECONDS: i64 = 300;
+
 /// Writes our claim, waits for concurrent claims to land, and checks we won:
 /// two hand-offs of one submission at once send one message.
 fn claim(ctx: &Ctx, key: &str, mine: &Delivery, previous: Option<&Delivery>) -> Result<bool, StoreError> {
     if let Some(p) = previous.filter(|p| p.state == State::Sending) {
-        // A sender that died mid-way is taken over after a minute.
-        if (ctx.now - p.updated_at).num_seconds() < 60 {
+        if (ctx.now - p.updated_at).num_seconds() < CLAIM_SECONDS {
             return Ok(false);
         }
     }
@@ -285,7 +300,7 @@ fn claim_token(ctx: &Ctx) -> String {
 fn deliver(ctx: &Ctx, s: &Settings, account: &Account, message: &Message, delivery: &mut Delivery) {
     for attempt in 0..s.max_attempts {
         if attempt > 0 {
-            std::thread::sleep(s.backoff * 2u32.pow(attempt - 1));
+            std::thread::sleep(s.backoff.saturating_mul(1 << (attempt - 1)));
         }
         delivery.attempts += 1;
         match ctx.outbound.send(providers::request(account, message)) {
@@ -299,12 +314,8 @@ fn deliver(ctx: &Ctx, s: &Settings, account: &Account, message: &Message, delive
                 return;
             }
             Ok(resp) => {
-                let body: String = String::from_utf8_lossy(&resp.body).chars().take(300).collect();
-                delivery.last_error = Some(format!(
-                    "{} answered HTTP {}: {body}",
-                    account.provider.name(),
-                    resp.status
-                ));
+                // The status only: an error body may quote the recipient.
+                delivery.last_error = Some(format!("{} answered HTTP {}", account.provider.name(), resp.status));
                 // 4xx other than 408/429 will not get better by retrying.
                 let retryable = resp.status >= 500 || resp.status == 408 || resp.status == 429;
                 if !retryable {
@@ -335,11 +346,18 @@ fn recipient<'a>(
     }
 }
 
-fn excerpt(message: &str) -> String {
-    let line = message.lines().next().unwrap_or_default().trim();
-    if line.chars().count() <= 60 {
+/// What the lead asked about, for `{{topic}}`: the form's name or the first
+/// line of the message. Left out when it holds a link or an address, so the
+/// acknowledgement cannot be used to mail someone a stranger's link.
+fn topic(text: &str) -> Option<String> {
+    let line = text.lines().next().unwrap_or_default().trim();
+    let lower = line.to_ascii_lowercase();
+    if line.is_empty() || ["://", "www.", "@", ".com", "http"].iter().any(|m| lower.contains(m)) {
+        return None;
+    }
+    Some(if line.chars().count() <= 60 {
         line.to_string()
     } else {
         format!("{}\u{2026}", line.chars().take(59).collect::<String>())
-    }
+    })
 }

@@ -71,23 +71,51 @@ pub struct Fill<'a> {
     pub business: &'a str,
 }
 
-/// Replaces placeholders. Values are inserted as they are: they were
-/// validated as single lines at intake, and the message is plain text.
+/// Replaces placeholders in one pass: a value that itself looks like a
+/// placeholder is inserted as it is, never expanded again.
 pub fn render(text: &str, template: &Template, fill: &Fill) -> String {
     let first = fill.first_name.unwrap_or(&template.no_name);
     let about = match fill.topic {
-        Some(topic) => template.about.replace("{{topic}}", topic),
+        Some(topic) => substitute(&template.about, &|name| (name == "topic").then(|| topic.to_string())),
         None => String::new(),
     };
-    let out = text
-        .replace("{{about}}", &about)
-        .replace("{{first_name}}", first)
-        .replace("{{name}}", fill.name.unwrap_or(first))
-        .replace("{{company}}", fill.company.unwrap_or_default())
-        .replace("{{topic}}", fill.topic.unwrap_or_default())
-        .replace("{{business}}", fill.business);
+    let value = |name: &str| -> Option<String> {
+        Some(match name {
+            "about" => about.clone(),
+            "first_name" => first.to_string(),
+            "name" => fill.name.unwrap_or(first).to_string(),
+            "company" => fill.company.unwrap_or_default().to_string(),
+            "topic" => fill.topic.unwrap_or_default().to_string(),
+            "business" => fill.business.to_string(),
+            _ => return None,
+        })
+    };
     // "Hi ," when there is no name: tidy the gap.
-    out.replace(" ,", ",").trim_end().to_string()
+    substitute(text, &value).replace(" ,", ",").trim_end().to_string()
+}
+
+fn substitute(text: &str, value: &dyn Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after
+            .find("}}")
+            .and_then(|end| value(after[..end].trim()).map(|v| (v, end)))
+        {
+            Some((v, end)) => {
+                out.push_str(&v);
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -128,6 +156,20 @@ mod tests {
         assert_eq!(sms, "שלום דנה, תודה שפנית אל Acme. קיבלנו את פנייתך ונחזור אליך בהקדם.");
         let nameless = render(&t.subject, t, &fill(None, None));
         assert_eq!(nameless, "קיבלנו את הפנייה שלך,");
+    }
+
+    #[test]
+    fn values_are_not_expanded_again() {
+        let all = defaults();
+        let t = pick(&all, Some("en"));
+        let sneaky = Fill {
+            first_name: Some("{{business}}"),
+            name: None,
+            company: None,
+            topic: None,
+            business: "Acme",
+        };
+        assert_eq!(render(&t.subject, t, &sneaky), "We got your request, {{business}}");
     }
 
     #[test]

@@ -118,18 +118,23 @@ pub fn store(ctx: &Ctx, draft: Draft, idempotency_key: Option<&str>) -> Result<(
     let sub_key = keys::submission(&submission_id);
     let (submission, duplicate) = match ctx.store.get_json::<Submission>(&sub_key)? {
         Some(existing) => (existing, true),
-        None => {
-            let submission = draft.into_submission(submission_id.clone(), lead_id.clone(), ctx.now);
-            ctx.store.set_json(&sub_key, &submission)?;
-            (submission, false)
-        }
+        None => (
+            draft.into_submission(submission_id.clone(), lead_id.clone(), ctx.now),
+            false,
+        ),
     };
+    // The lead lists the submission before it is written, so an erase always
+    // finds it, even when a failure stops us in between (a retry completes it).
     merge_into_lead(ctx, &submission)?;
-    if let Some(email) = &submission.contact.email {
-        ctx.store.set(&keys::lead_by_email(email), lead_id.as_bytes())?;
+    if !duplicate {
+        ctx.store.set_json(&sub_key, &submission)?;
     }
-    if let Some(phone) = &submission.contact.phone {
-        ctx.store.set(&keys::lead_by_phone(phone), lead_id.as_bytes())?;
+    let identities = submission.contact.email.iter().map(|e| keys::lead_by_email(e));
+    for key in identities.chain(submission.contact.phone.iter().map(|p| keys::lead_by_phone(p))) {
+        // Never re-point an identifier that belongs to another lead.
+        if ctx.store.get(&key)?.is_none() {
+            ctx.store.set(&key, lead_id.as_bytes())?;
+        }
     }
     handoff::mark_pending(ctx, &submission.id, &lead_id)?;
     Ok((submission, duplicate))
@@ -189,6 +194,17 @@ fn fingerprint(d: &Draft) -> String {
         d.contact.company.clone().unwrap_or_default(),
     ];
     parts.extend(d.custom.iter().map(|(k, v)| format!("{k}={v}")));
+    // A changed consent or a new visit's attribution is news, not a repeat.
+    if let Some(c) = &d.consent {
+        parts.push(format!(
+            "{:?}{:?}{:?}",
+            c.marketing, c.ad_user_data, c.ad_personalization
+        ));
+        parts.push(c.text.clone().unwrap_or_default());
+        parts.push(c.version.clone().unwrap_or_default());
+    }
+    parts.push(serde_json::to_string(&d.attribution).unwrap_or_default());
+    // Control characters are refused at validation, so this separator is safe.
     parts.join("\u{1f}")
 }
 
@@ -247,12 +263,15 @@ fn client_id(req: &Request) -> String {
     }
 }
 
-/// `fetch()` callers ask for JSON; plain HTML forms get a redirect.
+/// A browser navigating (a plain HTML form post) gets a redirect; every
+/// other caller, `fetch()` with JSON or FormData included, gets JSON.
 fn wants_json(req: &Request) -> bool {
+    let navigating = req
+        .header("sec-fetch-mode")
+        .is_some_and(|m| m.eq_ignore_ascii_case("navigate"));
     let accept = req.header("accept").unwrap_or_default().to_ascii_lowercase();
-    accept.contains("application/json")
-        || accept.contains("application/problem+json")
-        || media_type(req.header("content-type").unwrap_or_default()) == "application/json"
+    let json_body = media_type(req.header("content-type").unwrap_or_default()) == "application/json";
+    json_body || !(navigating || accept.contains("text/html"))
 }
 
 pub fn too_large(limit: usize) -> Reply {

@@ -95,9 +95,9 @@ pub fn validate(fields: &Fields, rules: &Rules) -> Result<Outcome, Problem> {
     if v.first(&rules.honeypot_field).is_some_and(|s| !s.trim().is_empty()) {
         return Ok(Outcome::Spam);
     }
-    let name = v.line("name", 100);
-    let mut first_name = v.line("first_name", 100);
-    let mut last_name = v.line("last_name", 100);
+    let name = v.person_name("name");
+    let mut first_name = v.person_name("first_name");
+    let mut last_name = v.person_name("last_name");
     if let (Some(full), None, None) = (&name, &first_name, &last_name) {
         // Best effort for platforms that want first and last names apart.
         let mut parts = full.splitn(2, ' ');
@@ -252,6 +252,17 @@ impl<'a> Validator<'a> {
         self.text(field, max)
     }
 
+    /// A name, not a link: names are echoed in the acknowledgement.
+    fn person_name(&mut self, field: &str) -> Option<String> {
+        let name = self.line(field, 100)?;
+        let lower = name.to_ascii_lowercase();
+        if ["://", "www.", "@", "http"].iter().any(|m| lower.contains(m)) {
+            self.error(field, "a name, without links or addresses");
+            return None;
+        }
+        Some(name)
+    }
+
     fn email(&mut self, raw: String) -> Option<String> {
         use email_address::{EmailAddress, Options};
         let options = Options {
@@ -260,7 +271,9 @@ impl<'a> Validator<'a> {
             allow_display_text: false,
         };
         match EmailAddress::parse_with_options(&raw, options) {
-            Ok(address) if !raw.contains(['<', '>', ' ']) => Some(format!(
+            // No display names, quoted local parts or lists: one plain mailbox,
+            // so a provider can never read it as several recipients.
+            Ok(address) if !raw.contains(['<', '>', ' ', '"', ',', ';']) => Some(format!(
                 "{}@{}",
                 address.local_part(),
                 address.domain().to_ascii_lowercase()
@@ -396,6 +409,8 @@ impl<'a> Validator<'a> {
             let value = value.trim();
             if !name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
                 self.error(name, "custom field names use letters, digits, _ - and . only");
+            } else if value.chars().any(|c| c.is_control() && !"\n\r\t".contains(c)) {
+                self.error(name, "must not contain control characters");
             } else if value.chars().count() > 1000 {
                 self.error(name, "custom fields hold at most 1000 characters");
             } else if !value.is_empty() {
@@ -473,6 +488,16 @@ mod tests {
         assert_eq!(invalid(&[("name", "Dana")]), ["email", "phone"]);
         assert_eq!(invalid(&[("email", "Dana <d@x.io>")]), ["email"]);
         assert_eq!(invalid(&[("email", "d@localhost")]), ["email"]);
+    }
+
+    #[test]
+    fn names_and_emails_cannot_smuggle_links_or_recipients() {
+        assert_eq!(
+            invalid(&[("name", "Visit https://spam.example"), ("email", "d@x.io")]),
+            ["name"]
+        );
+        assert_eq!(invalid(&[("email", "\"a@evil.io,b\"@x.io")]), ["email"]);
+        assert_eq!(invalid(&[("email", "d@x.io"), ("budget", "a\u{1f}b")]), ["budget"]);
     }
 
     #[test]

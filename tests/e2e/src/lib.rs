@@ -176,14 +176,14 @@ pub fn post_json(base_url: &str, path: &str, body: &Value) -> Reply {
     )
 }
 
+/// A plain HTML form post, with the headers a browser sends when it navigates.
 pub fn post_form(base_url: &str, path: &str, body: &str) -> Reply {
-    request(
-        "POST",
-        base_url,
-        path,
-        &[("content-type", "application/x-www-form-urlencoded")],
-        body.as_bytes(),
-    )
+    let headers = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("accept", "text/html,application/xhtml+xml,*/*;q=0.8"),
+        ("sec-fetch-mode", "navigate"),
+    ];
+    request("POST", base_url, path, &headers, body.as_bytes())
 }
 
 pub const ADMIN_TOKEN: &str = "e2e-admin-token";

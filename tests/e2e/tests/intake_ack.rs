@@ -78,6 +78,8 @@ fn fetch_submission_is_stored_and_acknowledged_by_email() {
     assert_eq!(ack["provider_message_id"], "sg-1");
     assert!(ack["latency_ms"].as_i64().unwrap() < 1000, "ack within a second: {ack}");
     assert_eq!(submission["handoffs"]["ack"]["state"], "done");
+    // lead-scoring has no hand-off endpoint yet: a 404 is final, not retried forever.
+    assert_eq!(submission["handoffs"]["scoring"]["state"], "rejected", "{submission}");
 }
 
 #[test]
@@ -155,6 +157,16 @@ fn plain_form_posts_are_redirected() {
         bad.header("location"),
         Some("/intake/error?error=invalid-fields&fields=email")
     );
+    // fetch() with a FormData body sends Accept: */*: it gets JSON, not a redirect.
+    let fetched = request(
+        "POST",
+        &app.base_url,
+        "/intake/leads",
+        &[("content-type", "application/x-www-form-urlencoded"), ("accept", "*/*")],
+        b"email=fetch%40example.com",
+    );
+    assert_eq!(fetched.status, 201, "{}", fetched.text());
+    assert!(fetched.json()["id"].is_string());
     let page = request(
         "GET",
         &app.base_url,
