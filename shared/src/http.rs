@@ -69,6 +69,12 @@ impl Reply {
     }
 }
 
+impl From<crate::store::StoreError> for Reply {
+    fn from(e: crate::store::StoreError) -> Self {
+        Problem::store_unavailable(e).into()
+    }
+}
+
 impl From<Problem> for Reply {
     fn from(problem: Problem) -> Self {
         Reply::problem(&problem)

@@ -19,28 +19,48 @@
 //! [`SETTLE`].
 
 use crate::store::{JsonStore, Store, StoreError};
+use serde::{de::DeserializeOwned, Serialize};
 use std::time::Duration;
 
 /// Long enough for a concurrent read-modify-write to land.
 pub const SETTLE: Duration = Duration::from_millis(30);
 const ATTEMPTS: usize = 8;
 
-pub fn add(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {
+/// The read-modify-write described above, for any JSON value: `update` gets
+/// the stored value and returns what to write (`None`: nothing to write);
+/// after [`SETTLE`], `landed` checks our change survived, else we go again.
+pub fn update_settled<T: Serialize + DeserializeOwned>(
+    store: &dyn Store,
+    key: &str,
+    update: impl Fn(Option<T>) -> Option<T>,
+    landed: impl Fn(&T) -> bool,
+) -> Result<(), StoreError> {
     for _ in 0..ATTEMPTS {
-        let mut entries: Vec<String> = store.get_json(key)?.unwrap_or_default();
-        if !entries.iter().any(|e| e == entry) {
-            entries.push(entry.to_string());
-            store.set_json(key, &entries)?;
+        if let Some(value) = update(store.get_json(key)?) {
+            store.set_json(key, &value)?;
         }
         std::thread::sleep(SETTLE);
-        let check: Vec<String> = store.get_json(key)?.unwrap_or_default();
-        if check.iter().any(|e| e == entry) {
+        if store.get_json::<T>(key)?.is_some_and(|v| landed(&v)) {
             return Ok(());
         }
     }
-    Err(StoreError::Unavailable(format!(
-        "{key} is too busy to add {entry}; retry"
-    )))
+    Err(StoreError::Unavailable(format!("{key} is too busy; retry")))
+}
+
+pub fn add(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {
+    let has = |entries: &Vec<String>| entries.iter().any(|e| e == entry);
+    update_settled(
+        store,
+        key,
+        |entries: Option<Vec<String>>| {
+            let mut entries = entries.unwrap_or_default();
+            (!has(&entries)).then(|| {
+                entries.push(entry.to_string());
+                entries
+            })
+        },
+        has,
+    )
 }
 
 pub fn remove(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {

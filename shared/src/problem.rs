@@ -69,6 +69,11 @@ impl Problem {
             .with_instance(path)
     }
 
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(413, "body-too-large", "Content Too Large")
+            .with_detail(format!("the body is larger than {limit} bytes"))
+    }
+
     pub fn store_unavailable(reason: impl std::fmt::Display) -> Self {
         Self::new(503, "store-unavailable", "Storage Unavailable")
             .with_detail(format!("{reason}; retry: a retry completes what this request started"))

@@ -65,11 +65,7 @@ async fn read_request(req: IncomingRequest) -> Result<Request, Reply> {
         .into_iter()
         .map(|(k, v)| (k.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
         .collect();
-    let too_large = || -> Reply {
-        Problem::new(413, "body-too-large", "Content Too Large")
-            .with_detail(format!("the body is larger than {MAX_BODY_BYTES} bytes"))
-            .into()
-    };
+    let too_large = || Reply::from(Problem::too_large(MAX_BODY_BYTES));
     let declared = headers
         .iter()
         .find(|(k, _)| k == "content-length")

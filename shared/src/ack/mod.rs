@@ -56,6 +56,27 @@ pub struct Delivery {
     claim: String,
 }
 
+impl Delivery {
+    /// A record being sent now for `submission`, keeping the attempts made so far.
+    fn new(submission: &Submission, previous: Option<&Delivery>, now: DateTime<Utc>) -> Self {
+        Delivery {
+            submission_id: submission.id.clone(),
+            lead_id: submission.lead_id.clone(),
+            state: State::Sending,
+            channel: String::new(),
+            provider: String::new(),
+            attempts: previous.map_or(0, |p| p.attempts),
+            provider_message_id: None,
+            last_error: None,
+            received_at: submission.received_at,
+            sent_at: None,
+            latency_ms: None,
+            updated_at: now,
+            claim: String::new(),
+        }
+    }
+}
+
 struct Settings {
     account: Option<Account>,
     business: String,
@@ -100,10 +121,6 @@ fn settings(config: &dyn Config) -> Settings {
     }
 }
 
-fn unavailable(e: StoreError) -> Reply {
-    Problem::store_unavailable(e).into()
-}
-
 /// `GET /ack/submissions/<id>`: the delivery record.
 pub fn status(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     match ctx.store.get_json::<Delivery>(&keys::ack(submission_id)) {
@@ -111,7 +128,7 @@ pub fn status(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
         Ok(None) => Problem::not_found(&req.path)
             .with_detail("no acknowledgement for this submission")
             .into(),
-        Err(e) => unavailable(e),
+        Err(e) => Reply::from(e),
     }
 }
 
@@ -123,7 +140,7 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     let submission = match ctx.store.get_json::<Submission>(&keys::submission(submission_id)) {
         Ok(Some(sub)) => sub,
         Ok(None) => return Problem::not_found(&req.path).with_detail("no such submission").into(),
-        Err(e) => return unavailable(e),
+        Err(e) => return Reply::from(e),
     };
     let lead = match ctx.store.get_json::<Lead>(&keys::lead(&submission.lead_id)) {
         Ok(Some(lead)) => lead,
@@ -132,12 +149,12 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
                 .with_detail("the submission's lead is gone")
                 .into()
         }
-        Err(e) => return unavailable(e),
+        Err(e) => return Reply::from(e),
     };
     let key = keys::ack(submission_id);
     let previous = match ctx.store.get_json::<Delivery>(&key) {
         Ok(p) => p,
-        Err(e) => return unavailable(e),
+        Err(e) => return Reply::from(e),
     };
     if let Some(done) = previous
         .as_ref()
@@ -146,27 +163,15 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
         return Reply::json(200, done);
     }
     if (ctx.now - submission.received_at).num_minutes() >= s.max_age_minutes {
-        let expired = Delivery {
-            submission_id: submission_id.into(),
-            lead_id: lead.id.clone(),
-            state: State::Expired,
-            channel: String::new(),
-            provider: String::new(),
-            attempts: previous.as_ref().map_or(0, |p| p.attempts),
-            provider_message_id: None,
-            last_error: Some(format!(
-                "not sent: older than ack_max_age_minutes ({})",
-                s.max_age_minutes
-            )),
-            received_at: submission.received_at,
-            sent_at: None,
-            latency_ms: None,
-            updated_at: ctx.now,
-            claim: String::new(),
-        };
+        let mut expired = Delivery::new(&submission, previous.as_ref(), ctx.now);
+        expired.state = State::Expired;
+        expired.last_error = Some(format!(
+            "not sent: older than ack_max_age_minutes ({})",
+            s.max_age_minutes
+        ));
         return match ctx.store.set_json(&key, &expired) {
             Ok(()) => Reply::json(200, &expired),
-            Err(e) => unavailable(e),
+            Err(e) => Reply::from(e),
         };
     }
     let Some(account) = &s.account else {
@@ -190,22 +195,10 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
             ))
             .into();
     };
-    let token = claim_token(ctx);
-    let mut delivery = Delivery {
-        submission_id: submission_id.into(),
-        lead_id: lead.id.clone(),
-        state: State::Sending,
-        channel: channel.into(),
-        provider: account.provider.name().into(),
-        attempts: previous.as_ref().map_or(0, |p| p.attempts),
-        provider_message_id: None,
-        last_error: None,
-        received_at: submission.received_at,
-        sent_at: None,
-        latency_ms: None,
-        updated_at: ctx.now,
-        claim: token,
-    };
+    let mut delivery = Delivery::new(&submission, previous.as_ref(), ctx.now);
+    delivery.channel = channel.into();
+    delivery.provider = account.provider.name().into();
+    delivery.claim = claim_token(ctx);
     match claim(ctx, &key, &delivery, previous.as_ref()) {
         Ok(true) => {}
         Ok(false) => {
@@ -213,7 +206,7 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
                 .with_detail("another request is sending this acknowledgement")
                 .into()
         }
-        Err(e) => return unavailable(e),
+        Err(e) => return Reply::from(e),
     }
     let template = templates::pick(templates, submission.language.as_deref().or(lead.language.as_deref()));
     let topic = submission
@@ -259,7 +252,7 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     }
     delivery.updated_at = chrono::Utc::now().max(ctx.now);
     if let Err(e) = ctx.store.set_json(&key, &delivery) {
-        return unavailable(e);
+        return Reply::from(e);
     }
     match delivery.state {
         State::Sent => Reply::json(200, &delivery),

@@ -21,14 +21,10 @@ pub struct Suppression {
     pub kind: String,
 }
 
-fn unavailable(e: StoreError) -> Reply {
-    Problem::store_unavailable(e).into()
-}
-
 fn lead_or_404(ctx: &Ctx, req: &Request, lead_id: &str) -> Result<Lead, Reply> {
     ctx.store
         .get_json::<Lead>(&keys::lead(lead_id))
-        .map_err(unavailable)?
+        .map_err(Reply::from)?
         .ok_or_else(|| {
             Problem::not_found(&req.path)
                 .with_detail(format!("no lead {lead_id}"))
@@ -53,7 +49,7 @@ pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
         })();
         match record {
             Ok(value) => submissions.push(value),
-            Err(e) => return unavailable(e),
+            Err(e) => return Reply::from(e),
         }
     }
     Reply::json(200, &serde_json::json!({ "lead": lead, "submissions": submissions }))
@@ -69,7 +65,7 @@ pub fn erase(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
     };
     match erase_lead(ctx, &lead) {
         Ok(deleted) => Reply::json(200, &serde_json::json!({ "erased": lead_id, "keys_deleted": deleted })),
-        Err(e) => unavailable(e),
+        Err(e) => Reply::from(e),
     }
 }
 
@@ -135,7 +131,7 @@ pub fn retry(req: &Request, ctx: &Ctx) -> Reply {
     let settings = Settings::from_config(ctx.config);
     let pending = match index::list(ctx.store, keys::PENDING_HANDOFFS) {
         Ok(pending) => pending,
-        Err(e) => return unavailable(e),
+        Err(e) => return Reply::from(e),
     };
     let (mut done, mut still_pending, mut gone) = (0, 0, 0);
     for id in pending.iter().take(limit) {

@@ -47,7 +47,6 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
             let reply = answer(Ok(accepted));
             let after: Vec<crate::jobs::Task> = match submission_id {
                 Some(id) => vec![Box::new(move |ctx: &Ctx| {
-                    let settings = Settings::from_config(ctx.config);
                     // A failure stays recorded in handoff:<id> and pending-handoffs.
                     let _ = handoff::run(ctx, &settings, &id);
                 })],
@@ -64,7 +63,7 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
 fn accept(req: &Request, ctx: &Ctx, settings: &Settings) -> Result<(Accepted, Option<String>), Reply> {
     settings.cors.check(req)?;
     if req.body.len() > settings.max_body_bytes {
-        return Err(too_large(settings.max_body_bytes));
+        return Err(Problem::too_large(settings.max_body_bytes).into());
     }
     let client = client_id(req);
     match ratelimit::check(ctx.store, &client, settings.rate_limit_per_minute, ctx.now).map_err(unavailable)? {
@@ -162,26 +161,23 @@ fn find_lead(ctx: &Ctx, draft: &Draft) -> Result<String, StoreError> {
     })
 }
 
-/// Read, merge, write; then check the submission is there, since a
-/// concurrent submission of the same person may have written over us.
+/// Merged with [`index::update_settled`]: a concurrent submission of the
+/// same person may write over us, and then we merge again.
 fn merge_into_lead(ctx: &Ctx, submission: &Submission) -> Result<(), StoreError> {
-    let key = keys::lead(&submission.lead_id);
-    for _ in 0..8 {
-        let lead = match ctx.store.get_json::<Lead>(&key)? {
-            Some(mut lead) => {
-                lead.merge(submission);
-                lead
-            }
-            None => Lead::new(submission),
-        };
-        ctx.store.set_json(&key, &lead)?;
-        std::thread::sleep(index::SETTLE);
-        let check: Option<Lead> = ctx.store.get_json(&key)?;
-        if check.is_some_and(|l| l.submissions.contains(&submission.id)) {
-            return Ok(());
-        }
-    }
-    Err(StoreError::Unavailable(format!("{key} is too busy; retry")))
+    index::update_settled(
+        ctx.store,
+        &keys::lead(&submission.lead_id),
+        |lead: Option<Lead>| {
+            Some(match lead {
+                Some(mut lead) => {
+                    lead.merge(submission);
+                    lead
+                }
+                None => Lead::new(submission),
+            })
+        },
+        |lead| lead.submissions.contains(&submission.id),
+    )
 }
 
 /// What makes two submissions "the same" for de-duplication.
@@ -274,14 +270,9 @@ fn wants_json(req: &Request) -> bool {
     json_body || !(navigating || accept.contains("text/html"))
 }
 
-pub fn too_large(limit: usize) -> Reply {
-    Problem::new(413, "body-too-large", "Content Too Large")
-        .with_detail(format!("the body is larger than {limit} bytes"))
-        .into()
-}
-
+/// 503 with a hint to retry soon: the submission is idempotent.
 fn unavailable(e: StoreError) -> Reply {
-    Reply::from(Problem::store_unavailable(e)).with_header("retry-after", "2")
+    Reply::from(e).with_header("retry-after", "2")
 }
 
 fn redirect(url: &str, params: &[(&str, &str)]) -> Reply {
