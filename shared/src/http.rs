@@ -30,6 +30,33 @@ impl Request {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    /// The first value of a query parameter, decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// `?limit=N` for paged endpoints: `default` when absent, at most `max`;
+    /// anything but a positive whole number is a 400.
+    pub fn limit(&self, default: usize, max: usize) -> Result<usize, Reply> {
+        match self.query_param("limit") {
+            None => Ok(default),
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if n > 0 => Ok(n.min(max)),
+                _ => Err(bad_parameter("limit", "must be a positive whole number")),
+            },
+        }
+    }
+}
+
+/// 400 for a query parameter that makes no sense.
+pub fn bad_parameter(name: &str, message: &str) -> Reply {
+    Problem::new(400, "invalid-parameter", "Invalid Parameter")
+        .with_detail(format!("{name} {message}"))
+        .with_field_error(name, message)
+        .into()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -49,6 +49,10 @@ pub fn update_settled<T: Serialize + DeserializeOwned>(
 
 pub fn add(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {
     let has = |entries: &Vec<String>| entries.iter().any(|e| e == entry);
+    // Already there: whoever added it is settling it; no need to wait.
+    if store.get_json::<Vec<String>>(key)?.is_some_and(|e| has(&e)) {
+        return Ok(());
+    }
     update_settled(
         store,
         key,

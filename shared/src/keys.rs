@@ -15,7 +15,15 @@
 //! | `pending-handoffs`           | lead-intake     | list of submission ids not yet handed off ([`crate::index`]) |
 //! | `rate:<sha256(client)>`      | lead-intake     | this minute's submission count (approximate)       |
 //! | `suppressed:<sha256(id)>`    | lead-intake     | [`crate::intake::erase::Suppression`]: erased person, never exported |
+//! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::leads_index`]) |
 //! | `ack:<submission_id>`        | instant-ack     | [`crate::ack::Delivery`]: acknowledgement state    |
+//! | `score:<lead_id>`            | lead-scoring    | [`crate::scoring::ScoreRecord`]: explained score, assignment, queue place |
+//! | `scoring-rules`              | lead-scoring    | [`crate::scoring::StoredRules`]: rules set by an admin (absent: the defaults) |
+//! | `rescore-run`                | lead-scoring    | [`crate::scoring::admin::RescoreRun`]: progress of re-scoring every lead |
+//! | `round-robin:<pool>`         | lead-scoring    | [`crate::scoring::routing::RoundRobin`]: recent assignments of a pool |
+//! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_index`]) |
+//! | `hot-queue:score:buckets`, `hot-queue:score:<band>`  | lead-scoring | hot leads by total score, bands of 10 points |
+//! | `lead-surveys:<lead_id>`     | survey          | [`crate::survey::signals::LeadSurveys`]: latest answers, surveys opened |
 //!
 //! Ids (`l_...`, `s_...`) never contain `:`. Identifiers inside keys are
 //! hashed, so no personal data sits in key names.
@@ -59,6 +67,26 @@ pub fn suppressed(identifier: &str) -> String {
 
 pub fn ack(submission_id: &str) -> String {
     format!("ack:{submission_id}")
+}
+
+/// Sorted-index names ([`crate::sorted_index`]); the keys are `<name>:...`.
+pub const LEADS_INDEX: &str = "leads";
+pub const HOT_QUEUE_NEWEST: &str = "hot-queue:newest";
+pub const HOT_QUEUE_SCORE: &str = "hot-queue:score";
+
+pub fn score(lead_id: &str) -> String {
+    format!("score:{lead_id}")
+}
+
+pub const SCORING_RULES: &str = "scoring-rules";
+pub const RESCORE_RUN: &str = "rescore-run";
+
+pub fn round_robin(pool: &str) -> String {
+    format!("round-robin:{pool}")
+}
+
+pub fn lead_surveys(lead_id: &str) -> String {
+    format!("lead-surveys:{lead_id}")
 }
 
 #[cfg(test)]

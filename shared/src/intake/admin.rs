@@ -7,8 +7,10 @@ use crate::http::{Reply, Request};
 use crate::index;
 use crate::keys;
 use crate::lead::{Lead, Submission};
+use crate::leads_index;
 use crate::ports::Ctx;
 use crate::problem::Problem;
+use crate::scoring;
 use crate::store::{JsonStore, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -57,7 +59,8 @@ pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
 
 /// `DELETE /intake/admin/leads/<id>`: the right to be forgotten. Removes the
 /// lead, its submissions, hand-off and acknowledgement records, identity
-/// index entries and pending list entries; leaves hashed suppression entries.
+/// index entries, pending list and lead list entries, its score and hot queue
+/// entries and its survey signals; leaves hashed suppression entries.
 pub fn erase(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
     let lead = match lead_or_404(ctx, req, lead_id) {
         Ok(lead) => lead,
@@ -92,7 +95,10 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
             )?;
         }
     }
-    let mut deleted = 0;
+    // lead-scoring's record and queue entries.
+    let scored = ctx.store.exists(&keys::score(&lead.id))?;
+    scoring::forget(ctx.store, &lead.id)?;
+    let mut deleted = usize::from(scored);
     let mut delete = |key: String| -> Result<(), StoreError> {
         if ctx.store.exists(&key)? {
             ctx.store.delete(&key)?;
@@ -116,6 +122,8 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
             delete(key)?;
         }
     }
+    delete(keys::lead_surveys(&lead.id))?;
+    leads_index::remove(ctx.store, &lead.id)?;
     delete(keys::lead(&lead.id))?;
     Ok(deleted)
 }
@@ -123,11 +131,10 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
 /// `POST /intake/admin/handoffs/retry?limit=N`: hands over up to N pending
 /// submissions (default 50), oldest first. Safe to run from a cron job.
 pub fn retry(req: &Request, ctx: &Ctx) -> Reply {
-    let limit = form_urlencoded::parse(req.query.as_bytes())
-        .find(|(k, _)| k == "limit")
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(50)
-        .clamp(1, 500);
+    let limit = match req.limit(50, 500) {
+        Ok(limit) => limit,
+        Err(refused) => return refused,
+    };
     let settings = Settings::from_config(ctx.config);
     let pending = match index::list(ctx.store, keys::PENDING_HANDOFFS) {
         Ok(pending) => pending,

@@ -11,6 +11,7 @@ use crate::index;
 use crate::jobs::Outcome;
 use crate::keys;
 use crate::lead::{Lead, Submission};
+use crate::leads_index;
 use crate::ports::{Ctx, OutboundRequest};
 use crate::problem::Problem;
 use crate::ratelimit::{self, Verdict};
@@ -125,6 +126,7 @@ pub fn store(ctx: &Ctx, draft: Draft, idempotency_key: Option<&str>) -> Result<(
     // The lead lists the submission before it is written, so an erase always
     // finds it, even when a failure stops us in between (a retry completes it).
     merge_into_lead(ctx, &submission)?;
+    leads_index::add(ctx.store, &lead_id)?;
     if !duplicate {
         ctx.store.set_json(&sub_key, &submission)?;
     }

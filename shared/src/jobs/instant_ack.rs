@@ -5,7 +5,7 @@
 //! | `POST /ack/submissions/<id>`       | lead-intake's hand-off (admin token when set) |
 //! | `GET /ack/submissions/<id>`        | admin token                          |
 
-use super::{Job, Outcome};
+use super::{id_after, require_handoff, Job, Outcome};
 use crate::ack;
 use crate::auth::require_admin;
 use crate::http::{method_not_allowed, Request};
@@ -19,17 +19,10 @@ pub const JOB: Job = Job {
 };
 
 fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
-    let id = sub
-        .strip_prefix("/submissions/")
-        .filter(|id| !id.is_empty() && !id.contains('/'))?;
+    let id = id_after(sub, "/submissions/")?;
     let reply = match req.method.as_str() {
         "GET" => require_admin(req, ctx.config).map(|()| ack::status(req, ctx, id)),
-        // Open when no admin token is set: it can only ever send the one
-        // acknowledgement a stored submission is owed.
-        "POST" => match ctx.config.get(crate::auth::ADMIN_TOKEN) {
-            Some(_) => require_admin(req, ctx.config).map(|()| ack::send(req, ctx, id)),
-            None => Ok(ack::send(req, ctx, id)),
-        },
+        "POST" => require_handoff(req, ctx).map(|()| ack::send(req, ctx, id)),
         _ => Err(method_not_allowed(req, &["GET", "POST"])),
     };
     Some(reply.unwrap_or_else(|refused| refused).into())

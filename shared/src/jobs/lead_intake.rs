@@ -7,8 +7,7 @@
 //! | `GET/DELETE /intake/admin/leads/<id>`   | admin token    |
 //! | `POST /intake/admin/handoffs/retry`     | admin token (cron) |
 
-use super::{Handoff, Job, Outcome};
-use crate::auth::require_admin;
+use super::{admin_route, id_after, Handoff, Job, Outcome};
 use crate::http::{method_not_allowed, Request};
 use crate::intake::{admin, pages, settings::Settings, submit};
 use crate::ports::Ctx;
@@ -48,9 +47,7 @@ fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
         "/error" => pages::error(req).into(),
         "/admin/handoffs/retry" => admin_route(req, ctx, &["POST"], admin::retry),
         _ => {
-            let lead_id = sub
-                .strip_prefix("/admin/leads/")
-                .filter(|id| !id.is_empty() && !id.contains('/'))?;
+            let lead_id = id_after(sub, "/admin/leads/")?;
             admin_route(req, ctx, &["GET", "DELETE"], |req, ctx| match req.method.as_str() {
                 "GET" => admin::read(req, ctx, lead_id),
                 _ => admin::erase(req, ctx, lead_id),
@@ -58,19 +55,4 @@ fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
         }
     };
     Some(outcome)
-}
-
-fn admin_route(
-    req: &Request,
-    ctx: &Ctx,
-    methods: &[&str],
-    handler: impl FnOnce(&Request, &Ctx) -> crate::http::Reply,
-) -> Outcome {
-    if !methods.contains(&req.method.as_str()) {
-        return method_not_allowed(req, methods).into();
-    }
-    match require_admin(req, ctx.config) {
-        Ok(()) => handler(req, ctx).into(),
-        Err(refused) => refused.into(),
-    }
 }

@@ -62,6 +62,39 @@ impl Job {
     }
 }
 
+/// An admin endpoint: the method must be one of `methods`, and the request
+/// must carry the admin token.
+pub fn admin_route(
+    req: &Request,
+    ctx: &Ctx,
+    methods: &[&str],
+    handler: impl FnOnce(&Request, &Ctx) -> Reply,
+) -> Outcome {
+    if !methods.contains(&req.method.as_str()) {
+        return http::method_not_allowed(req, methods).into();
+    }
+    match crate::auth::require_admin(req, ctx.config) {
+        Ok(()) => handler(req, ctx).into(),
+        Err(refused) => refused.into(),
+    }
+}
+
+/// A hand-off endpoint (one component calling another): the admin token
+/// when one is set, open when not. Open is safe because a hand-off only
+/// names a stored record and can only do the work that record is owed.
+pub fn require_handoff(req: &Request, ctx: &Ctx) -> Result<(), Reply> {
+    match ctx.config.get(crate::auth::ADMIN_TOKEN) {
+        Some(_) => crate::auth::require_admin(req, ctx.config),
+        None => Ok(()),
+    }
+}
+
+/// The id in `<prefix><id>`: one non-empty path segment.
+pub fn id_after<'a>(sub: &'a str, prefix: &str) -> Option<&'a str> {
+    sub.strip_prefix(prefix)
+        .filter(|id| !id.is_empty() && !id.contains('/'))
+}
+
 /// For jobs whose routes are still only `/health`.
 pub fn no_routes(_: &str, _: &Request, _: &Ctx) -> Option<Outcome> {
     None

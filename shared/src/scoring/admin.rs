@@ -1,0 +1,230 @@
+//! lead-scoring's endpoints: score a lead (hand-off or on demand), read a
+//! score, the hot queue, the rules, and re-scoring every lead.
+
+use super::queue::{self, Order};
+use super::rules::{self, Rules};
+use super::{current_rules, score_lead, ScoreRecord, StoredRules};
+use crate::http::{bad_parameter, Reply, Request};
+use crate::keys;
+use crate::lead::Lead;
+use crate::leads_index;
+use crate::ports::Ctx;
+use crate::problem::Problem;
+use crate::sorted_index::Position;
+use crate::store::{JsonStore, StoreError};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+fn no_lead(req: &Request, lead_id: &str) -> Reply {
+    Problem::not_found(&req.path)
+        .with_detail(format!("no lead {lead_id}"))
+        .into()
+}
+
+/// `POST /scoring/leads/<id>`: score now (intake's hand-off, or on demand).
+pub fn score(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
+    match score_lead(ctx, lead_id) {
+        Ok(Some(record)) => Reply::json(200, &record),
+        Ok(None) => no_lead(req, lead_id),
+        Err(e) => Reply::from(e),
+    }
+}
+
+/// `GET /scoring/leads/<id>`: the last recorded score with its explanation.
+pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
+    match ctx.store.get_json::<ScoreRecord>(&keys::score(lead_id)) {
+        Ok(Some(record)) => Reply::json(200, &record),
+        Ok(None) => Problem::not_found(&req.path)
+            .with_detail(format!("lead {lead_id} has not been scored"))
+            .into(),
+        Err(e) => Reply::from(e),
+    }
+}
+
+/// `GET /scoring/queue?order=newest|score&limit=N&cursor=C`: hot leads to
+/// call, with who they are, why they are hot and who has them.
+pub fn hot_queue(req: &Request, ctx: &Ctx) -> Reply {
+    let Some(order) = Order::parse(req.query_param("order").as_deref().unwrap_or("newest")) else {
+        return bad_parameter("order", "must be newest or score");
+    };
+    let limit = match req.limit(20, 200) {
+        Ok(limit) => limit,
+        Err(refused) => return refused,
+    };
+    let after = match req.query_param("cursor") {
+        None => None,
+        Some(c) => match Position::from_cursor(&c) {
+            Some(at) => Some(at),
+            None => return bad_parameter("cursor", "is not a cursor this endpoint gave out"),
+        },
+    };
+    let page = (|| -> Result<_, StoreError> {
+        let (records, next) = queue::page(ctx.store, order, after.as_ref(), limit)?;
+        let mut items = Vec::new();
+        for record in records {
+            let lead: Option<Lead> = ctx.store.get_json(&keys::lead(&record.lead_id))?;
+            // Erased between the two reads: not a lead to call.
+            if let Some(lead) = lead {
+                items.push(queue_item(&record, &lead));
+            }
+        }
+        Ok((items, next))
+    })();
+    match page {
+        Ok((items, next)) => Reply::json(
+            200,
+            &json!({
+                "order": if order == Order::Newest { "newest" } else { "score" },
+                "items": items,
+                "next_cursor": next.map(|n| n.to_cursor()),
+            }),
+        ),
+        Err(e) => Reply::from(e),
+    }
+}
+
+fn queue_item(record: &ScoreRecord, lead: &Lead) -> serde_json::Value {
+    let s = &record.score;
+    let mut reasons: Vec<&super::engine::Fired> = s.fired.iter().filter(|f| f.points > 0).collect();
+    reasons.sort_by_key(|f| -f.points);
+    json!({
+        "lead_id": record.lead_id,
+        "total": s.total,
+        "fit": s.fit,
+        "engagement": s.engagement,
+        "tier": s.tier,
+        "grade": s.grade,
+        "at_risk": s.at_risk,
+        "last_activity_at": record.last_activity_at,
+        "scored_at": record.scored_at,
+        "assignment": record.assignment,
+        "why": reasons.iter().map(|f| &f.why).collect::<Vec<_>>(),
+        "contact": lead.contact,
+    })
+}
+
+/// `GET /scoring/admin/rules`: the rules in force and the facts rules may use.
+pub fn get_rules(ctx: &Ctx) -> Reply {
+    match current_rules(ctx.store) {
+        Ok((rules, updated_at)) => Reply::json(
+            200,
+            &json!({
+                "version": rules.version(),
+                "source": if updated_at.is_some() { "admin" } else { "default" },
+                "updated_at": updated_at,
+                "rules": rules,
+                "facts": super::facts::CATALOGUE
+                    .iter()
+                    .map(|(name, kind, about)| json!({ "fact": name, "type": kind, "about": about }))
+                    .collect::<Vec<_>>(),
+            }),
+        ),
+        Err(e) => Reply::from(e),
+    }
+}
+
+/// Rule sets are small; this keeps a mistaken upload from filling the store.
+const MAX_RULES_BYTES: usize = 256 * 1024;
+
+/// `PUT /scoring/admin/rules`: validates and replaces the rules. Existing
+/// scores keep their old rules version until re-scored.
+pub fn put_rules(req: &Request, ctx: &Ctx) -> Reply {
+    if req.body.len() > MAX_RULES_BYTES {
+        return Problem::too_large(MAX_RULES_BYTES).into();
+    }
+    let rules = match rules::parse(&req.body) {
+        Ok(rules) => rules,
+        Err(problem) => return problem.with_instance(&req.path).into(),
+    };
+    let stored = StoredRules {
+        rules,
+        updated_at: ctx.now,
+    };
+    match ctx.store.set_json(keys::SCORING_RULES, &stored) {
+        Ok(()) => rules_changed(&stored.rules),
+        Err(e) => Reply::from(e),
+    }
+}
+
+/// `DELETE /scoring/admin/rules`: back to the shipped defaults.
+pub fn reset_rules(ctx: &Ctx) -> Reply {
+    match ctx.store.delete(keys::SCORING_RULES) {
+        Ok(()) => rules_changed(&Rules::defaults()),
+        Err(e) => Reply::from(e),
+    }
+}
+
+fn rules_changed(rules: &Rules) -> Reply {
+    Reply::json(
+        200,
+        &json!({
+            "version": rules.version(),
+            "next": "POST /scoring/admin/rescore until done, to re-score existing leads",
+        }),
+    )
+}
+
+/// `rescore-run`: how far re-scoring every lead under one rules version got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RescoreRun {
+    pub rules_version: String,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Where the next batch starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<Position>,
+    pub processed: u64,
+    pub tier_changes: u64,
+    pub done: bool,
+}
+
+/// `POST /scoring/admin/rescore?limit=N[&restart=true]`: re-scores the next
+/// N leads (default 50) of the run for the current rules, and says whether
+/// it is done. Call again until `done`; a new rules version starts a new
+/// run. Safe to rerun or to call twice at once: scoring is idempotent.
+pub fn rescore(req: &Request, ctx: &Ctx) -> Reply {
+    let limit = match req.limit(50, 500) {
+        Ok(limit) => limit,
+        Err(refused) => return refused,
+    };
+    let restart = req.query_param("restart").is_some_and(|v| v == "true" || v == "1");
+    match rescore_batch(ctx, limit, restart) {
+        Ok(run) => Reply::json(200, &run),
+        Err(e) => Reply::from(e),
+    }
+}
+
+fn rescore_batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<RescoreRun, StoreError> {
+    let version = current_rules(ctx.store)?.0.version();
+    let run = ctx
+        .store
+        .get_json::<RescoreRun>(keys::RESCORE_RUN)?
+        .filter(|run| run.rules_version == version && !restart);
+    let mut run = run.unwrap_or_else(|| RescoreRun {
+        rules_version: version,
+        started_at: ctx.now,
+        updated_at: ctx.now,
+        cursor: None,
+        processed: 0,
+        tier_changes: 0,
+        done: false,
+    });
+    if run.done {
+        return Ok(run);
+    }
+    let page = leads_index::page(ctx.store, run.cursor.as_ref(), limit)?;
+    for at in &page.entries {
+        let before: Option<ScoreRecord> = ctx.store.get_json(&keys::score(&at.entry))?;
+        let after = score_lead(ctx, &at.entry)?;
+        if before.map(|b| b.score.tier) != after.map(|a| a.score.tier) {
+            run.tier_changes += 1;
+        }
+        run.processed += 1;
+    }
+    run.done = page.next.is_none();
+    run.cursor = page.next;
+    run.updated_at = ctx.now;
+    ctx.store.set_json(keys::RESCORE_RUN, &run)?;
+    Ok(run)
+}

@@ -1,0 +1,127 @@
+//! lead-scoring's logic: explained fit and engagement scores from rules
+//! that are data, hot leads routed to a person and listed in a priority
+//! queue.
+//!
+//! Scoring one lead reads its profile, its submissions and its survey
+//! signals, evaluates the rules ([`engine`]), keeps any earlier assignment
+//! (or routes a newly hot lead, [`routing`]), places it in the queue
+//! ([`queue`]) and writes `score:<lead_id>`. Doing it again with the same
+//! data and clock gives the same record: re-scoring is idempotent.
+
+pub mod admin;
+pub mod engine;
+pub mod facts;
+pub mod queue;
+pub mod routing;
+pub mod rules;
+
+use crate::keys;
+use crate::lead::{Lead, Submission};
+use crate::ports::Ctx;
+use crate::store::{JsonStore, Store, StoreError};
+use crate::survey::signals::LeadSurveys;
+use chrono::{DateTime, Utc};
+use engine::{Score, Tier};
+use facts::Facts;
+use queue::Placement;
+use routing::Assignment;
+use rules::Rules;
+use serde::{Deserialize, Serialize};
+
+/// `score:<lead_id>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreRecord {
+    pub lead_id: String,
+    #[serde(flatten)]
+    pub score: Score,
+    pub rules_version: String,
+    pub scored_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    /// Who the lead went to when it first turned hot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<Assignment>,
+    /// Its place in the hot queue; `None` when not hot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<Placement>,
+}
+
+/// `scoring-rules`: the rules an admin set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRules {
+    pub rules: Rules,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The rules in force (an admin's, else the shipped defaults) and when they
+/// were set (`None`: defaults).
+pub fn current_rules(store: &dyn Store) -> Result<(Rules, Option<DateTime<Utc>>), StoreError> {
+    Ok(match store.get_json::<StoredRules>(keys::SCORING_RULES)? {
+        Some(stored) => (stored.rules, Some(stored.updated_at)),
+        None => (Rules::defaults(), None),
+    })
+}
+
+/// Only the newest submissions count: older ones have decayed away, and
+/// this bounds the cost of scoring a very active lead.
+const MAX_SUBMISSIONS: usize = 100;
+
+/// Scores one lead and records it; `None` when there is no such lead.
+pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, StoreError> {
+    let store = ctx.store;
+    let Some(lead) = store.get_json::<Lead>(&keys::lead(lead_id))? else {
+        forget(store, lead_id)?;
+        return Ok(None);
+    };
+    let (rules, _) = current_rules(store)?;
+    let mut submissions = Vec::new();
+    for id in lead.submissions.iter().rev().take(MAX_SUBMISSIONS) {
+        // Missing: stored after the lead listed it, or being erased.
+        submissions.extend(store.get_json::<Submission>(&keys::submission(id))?);
+    }
+    let surveys: LeadSurveys = store.get_json(&keys::lead_surveys(lead_id))?.unwrap_or_default();
+    let facts = Facts::new(&lead, &submissions, &surveys, &rules.free_mail_domains, ctx.now);
+    let score = engine::evaluate(&rules, &facts);
+    let last_activity_at = facts.activities.first().map_or(lead.updated_at, |a| a.at);
+    let previous: Option<ScoreRecord> = store.get_json(&keys::score(lead_id))?;
+    let hot = score.tier == Tier::Hot;
+    let assignment = match previous.as_ref().and_then(|p| p.assignment.clone()) {
+        Some(kept) => Some(kept),
+        None if hot => routing::assign(store, &rules.routing, &facts, ctx.now)?,
+        None => None,
+    };
+    let placement = hot.then(|| Placement::new(lead_id, score.total, last_activity_at));
+    let old = previous.and_then(|p| p.queue);
+    queue::add(store, placement.as_ref())?;
+    let record = ScoreRecord {
+        lead_id: lead_id.to_string(),
+        score,
+        rules_version: rules.version(),
+        scored_at: ctx.now,
+        last_activity_at,
+        assignment,
+        queue: placement,
+    };
+    store.set_json(&keys::score(lead_id), &record)?;
+    queue::settle(store, lead_id, old.as_ref(), record.queue.as_ref())?;
+    if !store.exists(&keys::lead(lead_id))? {
+        // Erased while we scored: leave nothing behind.
+        forget(store, lead_id)?;
+        return Ok(None);
+    }
+    Ok(Some(record))
+}
+
+/// Removes everything lead-scoring keeps about a lead (erase).
+pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
+    let key = keys::score(lead_id);
+    if let Some(record) = store.get_json::<ScoreRecord>(&key)? {
+        if let Some(placement) = &record.queue {
+            queue::forget(store, placement)?;
+        }
+        store.delete(&key)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
