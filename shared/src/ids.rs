@@ -13,6 +13,13 @@ pub fn derive(prefix: &str, parts: &[&str]) -> String {
     format!("{prefix}_{}", &digest[..24])
 }
 
+/// 64 random bits: std's RandomState is seeded from the OS (wasi:random on
+/// WASI), and each new one differs, so no random number crate is needed.
+pub fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new().build_hasher().finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ use std::time::Duration;
 
 /// Long enough for a concurrent read-modify-write to land.
 pub const SETTLE: Duration = Duration::from_millis(30);
-const ATTEMPTS: usize = 8;
+const ATTEMPTS: usize = 16;
 
 /// The read-modify-write described above, for any JSON value: `update` gets
 /// the stored value and returns what to write (`None`: nothing to write);
@@ -35,7 +35,11 @@ pub fn update_settled<T: Serialize + DeserializeOwned>(
     update: impl Fn(Option<T>) -> Option<T>,
     landed: impl Fn(&T) -> bool,
 ) -> Result<(), StoreError> {
-    for _ in 0..ATTEMPTS {
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            // Writers that collided must not collide again in lockstep.
+            std::thread::sleep(jitter());
+        }
         if let Some(value) = update(store.get_json(key)?) {
             store.set_json(key, &value)?;
         }
@@ -45,6 +49,11 @@ pub fn update_settled<T: Serialize + DeserializeOwned>(
         }
     }
     Err(StoreError::Unavailable(format!("{key} is too busy; retry")))
+}
+
+/// A random pause under [`SETTLE`].
+fn jitter() -> Duration {
+    SETTLE.mul_f64((crate::ids::random_u64() % 1000) as f64 / 1000.0)
 }
 
 pub fn add(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {

@@ -282,11 +282,9 @@ fn claim(ctx: &Ctx, key: &str, mine: &Delivery, previous: Option<&Delivery>) -> 
         .is_some_and(|d| d.claim == mine.claim))
 }
 
-/// Unique per request: the clock plus a hasher seed from the OS's randomness
-/// (std's RandomState; on WASI it comes from wasi:random).
+/// Unique per request: the clock plus random bits.
 fn claim_token(ctx: &Ctx) -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let random = crate::ids::random_u64();
     format!("{}-{random:016x}", ctx.now.timestamp_nanos_opt().unwrap_or_default())
 }
 

@@ -198,6 +198,30 @@ pub fn admin(method: &str, base_url: &str, path: &str) -> Reply {
     )
 }
 
+/// An admin request with a JSON body.
+pub fn admin_json(method: &str, base_url: &str, path: &str, body: &Value) -> Reply {
+    request(
+        method,
+        base_url,
+        path,
+        &[
+            ("authorization", &format!("Bearer {ADMIN_TOKEN}")),
+            ("content-type", "application/json"),
+        ],
+        body.to_string().as_bytes(),
+    )
+}
+
+/// The whole app on a test host of its own (for tests that change app-wide
+/// settings such as scoring rules). `None` under E2E_BASE_URL.
+pub fn own_app() -> Option<RunningHost> {
+    let mut config = host_config(repo_root().join("spin.toml"));
+    for (name, value) in APP_VARIABLES {
+        config.variables.insert(name.to_string(), value.to_string());
+    }
+    own_host(config)
+}
+
 /// The whole app on its own test host, with instant-ack sending through `provider`
 /// (SendGrid's format unless `extra` says otherwise) and a rate limit high
 /// enough for bursts of test submissions. `None` under E2E_BASE_URL.
