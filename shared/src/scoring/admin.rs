@@ -201,7 +201,7 @@ fn rescore_batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<RescoreRun, S
         .store
         .get_json::<RescoreRun>(keys::RESCORE_RUN)?
         .filter(|run| run.rules_version == version && !restart);
-    let mut run = run.unwrap_or_else(|| RescoreRun {
+    let mut run = run.unwrap_or(RescoreRun {
         rules_version: version,
         started_at: ctx.now,
         updated_at: ctx.now,

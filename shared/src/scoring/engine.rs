@@ -144,14 +144,16 @@ fn fire(rule: &Rule, rules: &Rules, facts: &Facts) -> Option<Fired> {
         d if d < 2.0 => "1 day ago".to_string(),
         d => format!("{} days ago", d.floor()),
     };
+    let score = rules.group(&rule.group).map_or(ScoreKind::Engagement, |g| g.score);
+    // Who someone is has no date; what they did has.
     let why = match evidence {
-        Some(_) => format!("{points:+} {description} ({when})"),
-        None => format!("{points:+} {description}"),
+        Some(_) if score == ScoreKind::Engagement || decay.is_some() => format!("{points:+} {description} ({when})"),
+        _ => format!("{points:+} {description}"),
     };
     Some(Fired {
         rule: rule.id.clone(),
         group: rule.group.clone(),
-        score: rules.group(&rule.group).map_or(ScoreKind::Engagement, |g| g.score),
+        score,
         points,
         base_points: rule.points,
         decay: decay.map(|d| (d * 1000.0).round() / 1000.0),
@@ -258,7 +260,7 @@ mod tests {
         }
         assert_eq!(fired(&s, "pricing-page").unwrap().evidence.as_deref(), Some("s_1"));
         assert_eq!(fired(&s, "left-phone").unwrap().why, "+25 left a phone number (today)");
-        assert_eq!(fired(&s, "free-mail").unwrap().points, -5);
+        assert_eq!(fired(&s, "free-mail").unwrap().why, "-5 a free mail address");
         assert_eq!(s.total, s.fit + s.engagement);
         assert_eq!(s.total, s.groups.iter().map(|g| g.points).sum::<i64>());
     }

@@ -227,7 +227,8 @@ impl Condition {
             return number <= max;
         }
         if let Some(present) = self.present {
-            return !texts.iter().all(|t| t.trim().is_empty()) == present;
+            let has_value = texts.iter().any(|t| !t.trim().is_empty());
+            return has_value == present;
         }
         false
     }

@@ -271,3 +271,70 @@ fn erasing_a_lead_takes_it_out_of_scoring() {
     assert!(crate::leads_index::page(&store, None, 10).unwrap().entries.is_empty());
     assert!(score_lead(&ctx, &id).unwrap().is_none());
 }
+
+/// Counts reads, to show what a queue page costs.
+#[derive(Default)]
+struct CountingStore {
+    inner: MemoryStore,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl Store for CountingStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key)
+    }
+    fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        self.inner.exists(key)
+    }
+}
+
+/// Reads taken by the first page of 5 in each order, with `hot` hot leads queued.
+fn page_reads(hot_leads: usize) -> Vec<usize> {
+    let store = std::sync::Arc::new(CountingStore::default());
+    let config = HashMap::new();
+    let seed = hot(&ctx(&store.inner, &config), 1);
+    let template = score_lead(&ctx(&store.inner, &config), &seed).unwrap().unwrap();
+    let noon = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 12, 0, 0).unwrap();
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let (store, template) = (store.clone(), template.clone());
+            std::thread::spawn(move || {
+                for n in (w..hot_leads).step_by(8) {
+                    let mut record = template.clone();
+                    record.lead_id = format!("l_{n:04}");
+                    let at = noon - chrono::Duration::seconds(n as i64);
+                    record.queue = Some(Placement::new(&record.lead_id, record.score.total + (n % 7) as i64, at));
+                    store.inner.set_json(&keys::score(&record.lead_id), &record).unwrap();
+                    queue::add(&store.inner, record.queue.as_ref()).unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    [Order::Newest, Order::Score]
+        .iter()
+        .map(|order| {
+            store.reads.store(0, std::sync::atomic::Ordering::Relaxed);
+            let (records, _) = queue::page(&*store, *order, None, 5).unwrap();
+            assert_eq!(records.len(), 5);
+            store.reads.load(std::sync::atomic::Ordering::Relaxed)
+        })
+        .collect()
+}
+
+#[test]
+fn a_queue_page_costs_the_same_however_long_the_queue() {
+    let small = page_reads(10);
+    // The bucket list, one bucket, and the page's five records.
+    assert_eq!(small, [7, 7]);
+    assert_eq!(page_reads(120), small);
+}

@@ -8,6 +8,7 @@
 //! that is already running, for example under `spin up`; tests that need a
 //! host of their own (other manifests, restarts) are skipped then.
 
+pub mod bench;
 pub mod mock_provider;
 
 use serde_json::Value;

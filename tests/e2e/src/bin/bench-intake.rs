@@ -6,21 +6,10 @@
 //! cargo run -p spin-retention-e2e --bin bench-intake [-- N]
 
 use serde_json::json;
+use spin_retention_e2e::bench::{percentiles, time_ms};
 use spin_retention_e2e::mock_provider::MockProvider;
 use spin_retention_e2e::{admin, app_with_provider, get, post_json};
 use std::time::{Duration, Instant};
-
-fn percentiles(mut samples: Vec<f64>) -> (f64, f64, f64) {
-    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let at = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
-    (samples.iter().sum::<f64>() / samples.len() as f64, at(0.5), at(0.95))
-}
-
-fn time_ms(f: impl FnOnce()) -> f64 {
-    let start = Instant::now();
-    f();
-    start.elapsed().as_secs_f64() * 1000.0
-}
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
