@@ -9,7 +9,7 @@ use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
 use spin_retention_e2e::mock_provider::MockProvider;
 use spin_retention_e2e::{admin, app_with_provider, get, post_json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
