@@ -153,3 +153,62 @@ fn deliver(ctx: &Ctx, settings: &Settings, target: &mut Target, url: String) {
         Err(e) => target.last_error = Some(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{Outbound, OutboundResponse};
+    use crate::store::{MemoryStore, Store};
+    use std::collections::HashMap;
+
+    /// Answers each target with a fixed status.
+    struct Targets {
+        ack: u16,
+        scoring: u16,
+    }
+
+    impl Outbound for Targets {
+        fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+            let status = if request.url.contains("/ack/") {
+                self.ack
+            } else {
+                self.scoring
+            };
+            Ok(OutboundResponse {
+                status,
+                headers: Vec::new(),
+                body: Vec::new(),
+            })
+        }
+    }
+
+    #[test]
+    fn a_final_refusal_is_rejected_and_a_busy_target_stays_pending() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let targets = Targets { ack: 503, scoring: 404 };
+        let ctx = Ctx {
+            store: &store,
+            config: &config,
+            outbound: &targets,
+            now: chrono::Utc::now(),
+        };
+        store.set("lead:l_1", b"{}").unwrap();
+        mark_pending(&ctx, "s_1", "l_1").unwrap();
+        let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();
+        assert_eq!((h.ack.state, h.scoring.state), (State::Pending, State::Rejected));
+        assert_eq!(h.scoring.last_error.as_deref(), Some("HTTP 404"));
+        assert_eq!(index::list(&store, keys::PENDING_HANDOFFS).unwrap(), ["s_1"]);
+        let ok = Targets { ack: 200, scoring: 500 };
+        let ctx = Ctx { outbound: &ok, ..ctx };
+        let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();
+        assert_eq!(
+            (h.ack.state, h.scoring.state, h.scoring.attempts),
+            (State::Done, State::Rejected, 1)
+        );
+        assert!(
+            index::list(&store, keys::PENDING_HANDOFFS).unwrap().is_empty(),
+            "nothing left to retry"
+        );
+    }
+}

@@ -78,8 +78,7 @@ fn fetch_submission_is_stored_and_acknowledged_by_email() {
     assert_eq!(ack["provider_message_id"], "sg-1");
     assert!(ack["latency_ms"].as_i64().unwrap() < 1000, "ack within a second: {ack}");
     assert_eq!(submission["handoffs"]["ack"]["state"], "done");
-    // lead-scoring has no hand-off endpoint yet: a 404 is final, not retried forever.
-    assert_eq!(submission["handoffs"]["scoring"]["state"], "rejected", "{submission}");
+    assert_eq!(submission["handoffs"]["scoring"]["state"], "done", "{submission}");
 }
 
 #[test]
