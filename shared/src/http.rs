@@ -31,6 +31,28 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A browser navigating (a plain HTML form post) should get a page or a
+    /// redirect; every other caller, `fetch()` with JSON or FormData
+    /// included, gets JSON.
+    pub fn wants_json(&self) -> bool {
+        let navigating = self
+            .header("sec-fetch-mode")
+            .is_some_and(|m| m.eq_ignore_ascii_case("navigate"));
+        let accept = self.header("accept").unwrap_or_default().to_ascii_lowercase();
+        let json_body =
+            crate::intake::body::media_type(self.header("content-type").unwrap_or_default()) == "application/json";
+        json_body || !(navigating || accept.contains("text/html"))
+    }
+
+    /// `scheme://host[:port]` this request was sent to (Spin's
+    /// `spin-full-url`), for links back to the app.
+    pub fn origin(&self) -> Option<String> {
+        let url = self.header("spin-full-url")?;
+        let (scheme, rest) = url.split_once("://")?;
+        let host = rest.split(['/', '?']).next()?;
+        Some(format!("{scheme}://{host}"))
+    }
+
     /// The first value of a query parameter, decoded.
     pub fn query_param(&self, name: &str) -> Option<String> {
         form_urlencoded::parse(self.query.as_bytes())

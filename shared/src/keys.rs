@@ -24,8 +24,13 @@
 //! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_index`]) |
 //! | `hot-queue:score:buckets`, `hot-queue:score:<band>`  | lead-scoring | hot leads by total score, bands of 10 points |
 //! | `lead-surveys:<lead_id>`     | survey          | [`crate::survey::signals::LeadSurveys`]: latest answers, surveys opened |
+//! | `survey:<survey_id>`         | survey          | [`crate::survey::definition::Survey`]: the definition |
+//! | `survey-answer:<survey_id>:<lead_id>` | survey | [`crate::survey::answer::Answer`]: the person's latest answer |
+//! | `survey-day:<survey_id>:<yyyy-mm-dd>` | survey | lead ids that answered that day ([`crate::index`]); stale after a later answer |
+//! | `followup:<survey_id>:<lead_id>` | survey      | [`crate::survey::answer::FollowUp`]: talk to an unhappy customer |
+//! | `followups:buckets`, `followups:<day>` | survey | open follow-ups, newest first ([`crate::sorted_index`]) |
 //!
-//! Ids (`l_...`, `s_...`) never contain `:`. Identifiers inside keys are
+//! Ids (`l_...`, `s_...`, survey ids: lowercase letters, digits, `-`) never contain `:`. Identifiers inside keys are
 //! hashed, so no personal data sits in key names.
 
 use crate::ids::sha256_hex;
@@ -84,6 +89,24 @@ pub const RESCORE_RUN: &str = "rescore-run";
 pub fn round_robin(pool: &str) -> String {
     format!("round-robin:{pool}")
 }
+
+pub fn survey(survey_id: &str) -> String {
+    format!("survey:{survey_id}")
+}
+
+pub fn survey_answer(survey_id: &str, lead_id: &str) -> String {
+    format!("survey-answer:{survey_id}:{lead_id}")
+}
+
+pub fn survey_day(survey_id: &str, day: chrono::NaiveDate) -> String {
+    format!("survey-day:{survey_id}:{}", day.format("%Y-%m-%d"))
+}
+
+pub fn follow_up(survey_id: &str, lead_id: &str) -> String {
+    format!("followup:{survey_id}:{lead_id}")
+}
+
+pub const FOLLOW_UPS: &str = "followups";
 
 pub fn lead_surveys(lead_id: &str) -> String {
     format!("lead-surveys:{lead_id}")

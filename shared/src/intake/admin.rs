@@ -12,6 +12,7 @@ use crate::ports::Ctx;
 use crate::problem::Problem;
 use crate::scoring;
 use crate::store::{JsonStore, StoreError};
+use crate::survey;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -122,7 +123,8 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
             delete(key)?;
         }
     }
-    delete(keys::lead_surveys(&lead.id))?;
+    // survey's answers, follow-ups and signals.
+    survey::answer::forget(ctx.store, &lead.id)?;
     leads_index::remove(ctx.store, &lead.id)?;
     delete(keys::lead(&lead.id))?;
     Ok(deleted)

@@ -8,8 +8,9 @@
 
 use super::settings::Settings;
 use crate::index;
+use crate::jobs::handoff_request;
 use crate::keys;
-use crate::ports::{Ctx, OutboundRequest};
+use crate::ports::Ctx;
 use crate::store::{JsonStore, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -116,21 +117,8 @@ fn deliver(ctx: &Ctx, settings: &Settings, target: &mut Target, url: String) {
     if target.state != State::Pending {
         return;
     }
-    let mut request = OutboundRequest {
-        method: "POST".into(),
-        url,
-        headers: Vec::new(),
-        body: Vec::new(),
-    };
-    // The admin token only travels inside the app or over TLS.
-    let safe = request.url.starts_with("https://") || request.url.contains(".spin.internal");
-    if let Some(token) = settings.admin_token.as_ref().filter(|_| safe) {
-        request
-            .headers
-            .push(("authorization".into(), format!("Bearer {token}")));
-    }
     target.attempts += 1;
-    match ctx.outbound.send(request) {
+    match ctx.outbound.send(handoff_request(url, settings.admin_token.as_deref())) {
         Ok(resp) if (200..300).contains(&resp.status) => {
             target.state = State::Done;
             target.done_at = Some(ctx.now);
@@ -157,7 +145,7 @@ fn deliver(ctx: &Ctx, settings: &Settings, target: &mut Target, url: String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{Outbound, OutboundResponse};
+    use crate::ports::{Outbound, OutboundRequest, OutboundResponse};
     use crate::store::{MemoryStore, Store};
     use std::collections::HashMap;
 

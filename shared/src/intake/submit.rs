@@ -1,7 +1,7 @@
 //! `POST /intake/leads`: a form submission becomes a stored, deduplicated
 //! lead, the visitor gets an answer at once, and the hand-offs run after.
 
-use super::body::{self, media_type};
+use super::body;
 use super::handoff;
 use super::settings::Settings;
 use super::validate::{self, Draft, Outcome as Validation};
@@ -30,7 +30,7 @@ pub struct Accepted {
 
 pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
     let settings = Settings::from_config(ctx.config);
-    let json = wants_json(req);
+    let json = req.wants_json();
     let answer = |reply: Result<Accepted, Reply>| -> Reply {
         let reply = match reply {
             Ok(accepted) if json => {
@@ -259,17 +259,6 @@ fn client_id(req: &Request) -> String {
         Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.trim_matches(['[', ']']).to_string(),
         _ => addr.to_string(),
     }
-}
-
-/// A browser navigating (a plain HTML form post) gets a redirect; every
-/// other caller, `fetch()` with JSON or FormData included, gets JSON.
-fn wants_json(req: &Request) -> bool {
-    let navigating = req
-        .header("sec-fetch-mode")
-        .is_some_and(|m| m.eq_ignore_ascii_case("navigate"));
-    let accept = req.header("accept").unwrap_or_default().to_ascii_lowercase();
-    let json_body = media_type(req.header("content-type").unwrap_or_default()) == "application/json";
-    json_body || !(navigating || accept.contains("text/html"))
 }
 
 /// 503 with a hint to retry soon: the submission is idempotent.

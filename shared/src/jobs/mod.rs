@@ -9,7 +9,7 @@ pub mod survey;
 
 use crate::health;
 use crate::http::{self, Reply, Request};
-use crate::ports::Ctx;
+use crate::ports::{Ctx, OutboundRequest};
 use crate::problem::Problem;
 
 /// Work a job does after its reply has been sent, so the caller does not
@@ -129,6 +129,22 @@ pub struct Handoff {
     /// Spin's local service chaining when all components run in one app.
     pub default_url: &'static str,
     pub health_path: &'static str,
+}
+
+/// A hand-off call: `POST url`, with the admin token when one is set, but
+/// only inside the app or over TLS.
+pub fn handoff_request(url: String, admin_token: Option<&str>) -> OutboundRequest {
+    let safe = url.starts_with("https://") || url.contains(".spin.internal");
+    let headers = match admin_token.filter(|_| safe) {
+        Some(token) => vec![("authorization".into(), format!("Bearer {token}"))],
+        None => Vec::new(),
+    };
+    OutboundRequest {
+        method: "POST".into(),
+        url,
+        headers,
+        body: Vec::new(),
+    }
 }
 
 /// Strips a job's route prefix: `/intake/health` -> `Some("/health")`.

@@ -19,7 +19,7 @@ pub enum SurveyKind {
 
 /// Where an answer falls: the promoter / passive / detractor split of NPS,
 /// and the same three-way reading of CSAT (4-5 / 3 / 1-2) and CES (5-7 / 4 / 1-3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Band {
     Promoter,

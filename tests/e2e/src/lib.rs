@@ -73,8 +73,15 @@ pub fn app() -> &'static App {
 
 /// Variables the shared app runs with. Start an app for `E2E_BASE_URL` with
 /// them too, e.g. `SPIN_VARIABLE_ADMIN_TOKEN=e2e-admin-token
-/// SPIN_VARIABLE_INTAKE_RATE_LIMIT_PER_MINUTE=100000 spin up`.
-pub const APP_VARIABLES: [(&str, &str); 2] = [("admin_token", ADMIN_TOKEN), ("intake_rate_limit_per_minute", "100000")];
+/// SPIN_VARIABLE_INTAKE_RATE_LIMIT_PER_MINUTE=100000
+/// SPIN_VARIABLE_SURVEY_TOKEN_SECRET=e2e-survey-secret spin up`.
+pub const APP_VARIABLES: [(&str, &str); 3] = [
+    ("admin_token", ADMIN_TOKEN),
+    ("intake_rate_limit_per_minute", "100000"),
+    ("survey_token_secret", SURVEY_SECRET),
+];
+
+pub const SURVEY_SECRET: &str = "e2e-survey-secret";
 
 pub fn external_base_url() -> Option<String> {
     std::env::var("E2E_BASE_URL")
