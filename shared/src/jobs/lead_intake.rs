@@ -22,12 +22,7 @@ pub const JOB: Job = Job {
             default_url: "http://instant-ack.spin.internal",
             health_path: "/ack/health",
         },
-        Handoff {
-            component: "lead-scoring",
-            url_variable: "scoring_url",
-            default_url: "http://lead-scoring.spin.internal",
-            health_path: "/scoring/health",
-        },
+        super::SCORING,
     ],
     routes,
 };

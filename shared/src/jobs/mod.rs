@@ -111,13 +111,7 @@ fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[Handoff])
     };
     let handoffs = handoffs
         .iter()
-        .map(|h| {
-            let base = ctx
-                .config
-                .get(h.url_variable)
-                .unwrap_or_else(|| h.default_url.to_string());
-            health::probe_handoff(ctx, h.component, &base, h.health_path)
-        })
+        .map(|h| health::probe_handoff(ctx, h.component, &h.base_url(ctx.config), h.health_path))
         .collect();
     Reply::json(200, &health::report(component, store, handoffs))
 }
@@ -146,6 +140,23 @@ pub fn handoff_request(url: String, admin_token: Option<&str>) -> OutboundReques
         body: Vec::new(),
     }
 }
+
+impl Handoff {
+    /// The configured origin, else the in-app default.
+    pub fn base_url(&self, config: &dyn crate::ports::Config) -> String {
+        config
+            .get(self.url_variable)
+            .unwrap_or_else(|| self.default_url.to_string())
+    }
+}
+
+/// lead-scoring, which lead-intake and survey both hand leads to.
+pub const SCORING: Handoff = Handoff {
+    component: "lead-scoring",
+    url_variable: "scoring_url",
+    default_url: "http://lead-scoring.spin.internal",
+    health_path: "/scoring/health",
+};
 
 /// Strips a job's route prefix: `/intake/health` -> `Some("/health")`.
 fn sub_path<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {

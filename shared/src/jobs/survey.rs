@@ -12,7 +12,7 @@
 //! | `GET /survey/admin/followups`                           | admin token              |
 //! | `POST /survey/admin/followups/<survey_id>/<lead_id>/close` | admin token           |
 
-use super::{admin_route, Handoff, Job, Outcome};
+use super::{admin_route, Job, Outcome};
 use crate::http::{method_not_allowed, Request};
 use crate::ports::Ctx;
 use crate::survey::{admin, respond};
@@ -20,12 +20,7 @@ use crate::survey::{admin, respond};
 pub const JOB: Job = Job {
     name: "survey",
     prefix: "/survey",
-    handoffs: &[Handoff {
-        component: "lead-scoring",
-        url_variable: "scoring_url",
-        default_url: "http://lead-scoring.spin.internal",
-        health_path: "/scoring/health",
-    }],
+    handoffs: &[super::SCORING],
     routes,
 };
 

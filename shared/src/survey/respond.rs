@@ -132,10 +132,7 @@ fn comment_of(survey: &Survey, raw: Option<&str>) -> Result<Option<String>, Prob
 fn rescore_task(lead_id: &str) -> Task {
     let lead_id = lead_id.to_string();
     Box::new(move |ctx: &Ctx| {
-        let base = ctx
-            .config
-            .get("scoring_url")
-            .unwrap_or_else(|| "http://lead-scoring.spin.internal".into());
+        let base = crate::jobs::SCORING.base_url(ctx.config);
         let url = format!("{}/scoring/leads/{lead_id}", base.trim_end_matches('/'));
         let token = ctx.config.get(crate::auth::ADMIN_TOKEN);
         let _ = ctx.outbound.send(handoff_request(url, token.as_deref()));
