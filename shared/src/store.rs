@@ -128,6 +128,36 @@ impl Store for UnavailableStore {
     }
 }
 
+/// A [`MemoryStore`] that counts reads, for tests that show what an
+/// operation costs in store round trips (deterministic, unlike timing).
+#[derive(Default)]
+pub struct CountingStore {
+    pub inner: MemoryStore,
+    reads: std::sync::atomic::AtomicUsize,
+}
+
+impl CountingStore {
+    pub fn reads(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Store for CountingStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key)
+    }
+    fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        self.inner.exists(key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

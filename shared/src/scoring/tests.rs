@@ -7,7 +7,7 @@ use crate::http::Request;
 use crate::intake::body::Fields;
 use crate::intake::validate::{self, Outcome};
 use crate::ports::NoOutbound;
-use crate::store::MemoryStore;
+use crate::store::{CountingStore, MemoryStore};
 use std::collections::HashMap;
 
 fn ctx<'a>(store: &'a MemoryStore, config: &'a HashMap<String, String>) -> Ctx<'a> {
@@ -272,29 +272,6 @@ fn erasing_a_lead_takes_it_out_of_scoring() {
     assert!(score_lead(&ctx, &id).unwrap().is_none());
 }
 
-/// Counts reads, to show what a queue page costs.
-#[derive(Default)]
-struct CountingStore {
-    inner: MemoryStore,
-    reads: std::sync::atomic::AtomicUsize,
-}
-
-impl Store for CountingStore {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        self.inner.get(key)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.inner.set(key, value)
-    }
-    fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.inner.delete(key)
-    }
-    fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        self.inner.exists(key)
-    }
-}
-
 /// Reads taken by the first page of 5 in each order, with `hot` hot leads queued.
 fn page_reads(hot_leads: usize) -> Vec<usize> {
     let store = std::sync::Arc::new(CountingStore::default());
@@ -323,10 +300,10 @@ fn page_reads(hot_leads: usize) -> Vec<usize> {
     [Order::Newest, Order::Score]
         .iter()
         .map(|order| {
-            store.reads.store(0, std::sync::atomic::Ordering::Relaxed);
+            let before = store.reads();
             let (records, _) = queue::page(&*store, *order, None, 5).unwrap();
             assert_eq!(records.len(), 5);
-            store.reads.load(std::sync::atomic::Ordering::Relaxed)
+            store.reads() - before
         })
         .collect()
 }

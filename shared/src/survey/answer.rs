@@ -336,4 +336,27 @@ mod tests {
         assert_eq!(s.overall.count, 0);
         assert_eq!(s.overall.nps.unwrap().score, None);
     }
+
+    #[test]
+    fn a_summary_reads_the_days_and_answers_asked_for_not_the_store() {
+        let store = crate::store::CountingStore::default();
+        let other = super::super::definition::parse("csat-x", br#"{"kind": "csat", "question": {"en": "?"}}"#).unwrap();
+        let reads = |store: &crate::store::CountingStore| {
+            let before = store.reads();
+            let s = summarise(store, &nps(), day(20).date_naive(), day(23).date_naive(), Period::Day).unwrap();
+            assert_eq!(s.overall.count, 5);
+            store.reads() - before
+        };
+        for i in 0..5 {
+            record(&store.inner, &nps(), &format!("l_{i}"), given(9), day(23)).unwrap();
+        }
+        let few = reads(&store);
+        // One list per day (4) and one read per answer in the range (5).
+        assert_eq!(few, 9);
+        for i in 0..15 {
+            record(&store.inner, &other, &format!("l_{i}"), given(4), day(23)).unwrap();
+            record(&store.inner, &nps(), &format!("m_{i}"), given(2), day(10)).unwrap();
+        }
+        assert_eq!(reads(&store), few, "other surveys and other days cost nothing");
+    }
 }
