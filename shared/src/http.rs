@@ -97,6 +97,15 @@ impl Reply {
         }
     }
 
+    /// 204, no body.
+    pub fn no_content() -> Self {
+        Self {
+            status: 204,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
     pub fn problem(problem: &Problem) -> Self {
         Self {
             status: problem.status,

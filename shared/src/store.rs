@@ -80,6 +80,19 @@ impl MemoryStore {
         self.len() == 0
     }
 
+    /// Keys whose name or value contains `needle`: for tests that check an
+    /// erase leaves nothing about a person behind.
+    pub fn mentions(&self, needle: &str) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .lock()
+            .iter()
+            .filter(|(k, v)| k.contains(needle) || String::from_utf8_lossy(v).contains(needle))
+            .map(|(k, _)| k.clone())
+            .collect();
+        keys.sort();
+        keys
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Vec<u8>>> {
         // A panic while holding the lock cannot leave the map half-written.
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -127,6 +127,11 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     survey::answer::forget(ctx.store, &lead.id)?;
     leads_index::remove(ctx.store, &lead.id)?;
     delete(keys::lead(&lead.id))?;
+    // Again, after the lead is gone: a scoring or an answer that started
+    // before the erase may have written since. One that finishes later sees
+    // the lead gone and cleans up itself.
+    scoring::forget(ctx.store, &lead.id)?;
+    survey::answer::forget(ctx.store, &lead.id)?;
     Ok(deleted)
 }
 

@@ -31,6 +31,15 @@ pub fn score(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
     }
 }
 
+/// `POST /scoring/leads/<id>` from a caller without credentials (no admin
+/// token is set): 204 whether or not the lead exists.
+pub fn score_quietly(ctx: &Ctx, lead_id: &str) -> Reply {
+    match score_lead(ctx, lead_id) {
+        Ok(_) => Reply::no_content(),
+        Err(e) => Reply::from(e),
+    }
+}
+
 /// `GET /scoring/leads/<id>`: the last recorded score with its explanation.
 pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
     match ctx.store.get_json::<ScoreRecord>(&keys::score(lead_id)) {

@@ -65,21 +65,57 @@ pub fn current_rules(store: &dyn Store) -> Result<(Rules, Option<DateTime<Utc>>)
 /// this bounds the cost of scoring a very active lead.
 const MAX_SUBMISSIONS: usize = 100;
 
+/// Rounds of [`score_lead`] when the lead keeps changing under it.
+const ROUNDS: usize = 3;
+
 /// Scores one lead and records it; `None` when there is no such lead.
+///
+/// Two scorings of one lead can overlap (intake's hand-off, a survey
+/// answer, a re-score run); the one that read older data may write last.
+/// So after writing we read the inputs again and score again if they moved.
 pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, StoreError> {
     let store = ctx.store;
-    let Some(lead) = store.get_json::<Lead>(&keys::lead(lead_id))? else {
+    let mut inputs = read_inputs(store, lead_id)?;
+    let mut record = None;
+    for _ in 0..ROUNDS {
+        let Some((lead, surveys)) = &inputs else {
+            // No such lead, or erased while we scored: leave nothing behind.
+            forget(store, lead_id)?;
+            return Ok(None);
+        };
+        record = Some(score_once(ctx, lead, surveys)?);
+        let now = read_inputs(store, lead_id)?;
+        let settled = now == inputs;
+        inputs = now;
+        if settled {
+            break;
+        }
+    }
+    if inputs.is_none() {
         forget(store, lead_id)?;
         return Ok(None);
+    }
+    Ok(record)
+}
+
+fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<(Lead, LeadSurveys)>, StoreError> {
+    let Some(lead) = store.get_json::<Lead>(&keys::lead(lead_id))? else {
+        return Ok(None);
     };
+    let surveys = store.get_json(&keys::lead_surveys(lead_id))?.unwrap_or_default();
+    Ok(Some((lead, surveys)))
+}
+
+fn score_once(ctx: &Ctx, lead: &Lead, surveys: &LeadSurveys) -> Result<ScoreRecord, StoreError> {
+    let store = ctx.store;
+    let lead_id = lead.id.as_str();
     let (rules, _) = current_rules(store)?;
     let mut submissions = Vec::new();
     for id in lead.submissions.iter().rev().take(MAX_SUBMISSIONS) {
         // Missing: stored after the lead listed it, or being erased.
         submissions.extend(store.get_json::<Submission>(&keys::submission(id))?);
     }
-    let surveys: LeadSurveys = store.get_json(&keys::lead_surveys(lead_id))?.unwrap_or_default();
-    let facts = Facts::new(&lead, &submissions, &surveys, &rules.free_mail_domains, ctx.now);
+    let facts = Facts::new(lead, &submissions, surveys, &rules.free_mail_domains, ctx.now);
     let score = engine::evaluate(&rules, &facts);
     let last_activity_at = facts.activities.first().map_or(lead.updated_at, |a| a.at);
     let previous: Option<ScoreRecord> = store.get_json(&keys::score(lead_id))?;
@@ -103,12 +139,7 @@ pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, Store
     };
     store.set_json(&keys::score(lead_id), &record)?;
     queue::settle(store, lead_id, old.as_ref(), record.queue.as_ref())?;
-    if !store.exists(&keys::lead(lead_id))? {
-        // Erased while we scored: leave nothing behind.
-        forget(store, lead_id)?;
-        return Ok(None);
-    }
-    Ok(Some(record))
+    Ok(record)
 }
 
 /// Removes everything lead-scoring keeps about a lead (erase).

@@ -253,6 +253,8 @@ pub fn parse(body: &[u8]) -> Result<Rules, Problem> {
 }
 
 const MAX_RULES: usize = 500;
+/// Keeps sums of points far from overflow.
+const MAX_POINTS: i64 = 1_000_000;
 
 /// Every semantic problem, each named by where it is (`rules[<id>].when[0]`).
 pub fn validate(rules: &Rules) -> Vec<FieldError> {
@@ -260,6 +262,19 @@ pub fn validate(rules: &Rules) -> Vec<FieldError> {
     let mut error = |field: String, message: String| errors.push(FieldError { field, message });
     if rules.thresholds.hot <= rules.thresholds.warm {
         error("thresholds".into(), "hot must be greater than warm".into());
+    }
+    let t = [
+        rules.thresholds.hot,
+        rules.thresholds.warm,
+        rules.grades.a,
+        rules.grades.b,
+        rules.grades.c,
+    ];
+    if t.iter().any(|v| v.abs() > MAX_POINTS * 1000) {
+        error(
+            "thresholds".into(),
+            "thresholds and grades must be within the range of scores".into(),
+        );
     }
     let g = &rules.grades;
     if !(g.a > g.b && g.b > g.c) {
@@ -279,8 +294,8 @@ pub fn validate(rules: &Rules) -> Vec<FieldError> {
         if rules.groups[..i].iter().any(|g| g.id == group.id) {
             error(at.clone(), format!("duplicate group id \"{}\"", group.id));
         }
-        if group.cap.is_some_and(|c| c < 0) {
-            error(format!("{at}.cap"), "must not be negative".into());
+        if group.cap.is_some_and(|c| !(0..=MAX_POINTS).contains(&c)) {
+            error(format!("{at}.cap"), format!("must be 0 to {MAX_POINTS}"));
         }
     }
     for (i, rule) in rules.rules.iter().enumerate() {
@@ -290,6 +305,12 @@ pub fn validate(rules: &Rules) -> Vec<FieldError> {
         }
         if rules.rules[..i].iter().any(|r| r.id == rule.id) {
             error(at.clone(), format!("duplicate rule id \"{}\"", rule.id));
+        }
+        if rule.points.abs() > MAX_POINTS {
+            error(
+                format!("{at}.points"),
+                format!("must be between -{MAX_POINTS} and {MAX_POINTS}"),
+            );
         }
         if rules.group(&rule.group).is_none() {
             error(format!("{at}.group"), format!("no group \"{}\"", rule.group));
@@ -321,6 +342,13 @@ pub fn validate(rules: &Rules) -> Vec<FieldError> {
     }
     for (i, route) in rules.routing.rules.iter().enumerate() {
         let at = format!("routing.rules[{}]", label(&route.id, i));
+        // Route ids name round-robin pools; "team" is the whole team's.
+        if route.id.trim().is_empty() || route.id == "team" {
+            error(at.clone(), "id must be set, and not \"team\"".into());
+        }
+        if rules.routing.rules[..i].iter().any(|r| r.id == route.id) {
+            error(at.clone(), format!("duplicate routing rule id \"{}\"", route.id));
+        }
         if route.assign.is_empty() {
             error(format!("{at}.assign"), "names no team member".into());
         }
@@ -489,5 +517,11 @@ mod tests {
         let errors = validate(&rules);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "routing.rules[israel].assign");
+        // "team" is the whole team's round-robin pool; points stay summable.
+        rules.routing.rules[0].id = "team".into();
+        rules.routing.rules[0].assign = vec!["dana".into()];
+        rules.rules[0].points = i64::MAX;
+        let fields: Vec<String> = validate(&rules).into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["rules[pricing-page].points", "routing.rules[team]"]);
     }
 }

@@ -267,6 +267,11 @@ fn erasing_a_lead_takes_it_out_of_scoring() {
     req.headers.push(("authorization".into(), "Bearer t".into()));
     assert_eq!(crate::intake::admin::erase(&req, &ctx, &id).status, 200);
     assert!(!store.exists(&keys::score(&id)).unwrap());
+    assert_eq!(
+        store.mentions(&id),
+        Vec::<String>::new(),
+        "no key or value names the lead"
+    );
     assert_eq!(queue(&ctx, Order::Score, 10), [Vec::<String>::new()]);
     assert!(crate::leads_index::page(&store, None, 10).unwrap().entries.is_empty());
     assert!(score_lead(&ctx, &id).unwrap().is_none());
@@ -314,4 +319,19 @@ fn a_queue_page_costs_the_same_however_long_the_queue() {
     // The bucket list, one bucket, and the page's five records.
     assert_eq!(small, [7, 7]);
     assert_eq!(page_reads(120), small);
+}
+
+#[test]
+fn without_an_admin_token_scoring_says_nothing_about_the_lead() {
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    let id = hot(&ctx, 40);
+    for lead in [id.as_str(), "l_nobody"] {
+        let reply = crate::jobs::lead_scoring::JOB
+            .handle(&Request::new("POST", &format!("/scoring/leads/{lead}")), &ctx)
+            .reply;
+        assert_eq!((reply.status, reply.body.len()), (204, 0), "{lead}");
+    }
+    assert!(store.exists(&keys::score(&id)).unwrap(), "the work was still done");
 }

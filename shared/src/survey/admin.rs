@@ -35,6 +35,15 @@ pub fn put(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
         Ok(existing) => existing,
         Err(e) => return e.into(),
     };
+    if let Some(old) = existing.as_ref().filter(|old| old.kind != survey.kind) {
+        // Stored answers are on the old scale: summaries would mix scales.
+        return Problem::new(409, "survey-kind-fixed", "Survey Kind Cannot Change")
+            .with_detail(format!(
+                "survey {survey_id} is {}; define a new survey for another scale",
+                old.kind.as_str()
+            ))
+            .into();
+    }
     survey.created_at = Some(existing.as_ref().and_then(|e| e.created_at).unwrap_or(ctx.now));
     survey.updated_at = Some(ctx.now);
     match ctx.store.set_json(&key, &survey) {
@@ -45,7 +54,7 @@ pub fn put(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
 
 /// `GET /survey/admin/surveys/<id>`.
 pub fn get(ctx: &Ctx, survey_id: &str) -> Reply {
-    load(ctx, survey_id).map_or_else(|r| r, |s| Reply::json(200, &s))
+    load(ctx, survey_id).map_or_else(Reply::from, |s| Reply::json(200, &s))
 }
 
 #[derive(Deserialize)]
@@ -67,7 +76,7 @@ fn default_days() -> i64 {
 pub fn link(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
     let survey = match load(ctx, survey_id) {
         Ok(survey) => survey,
-        Err(reply) => return reply,
+        Err(problem) => return problem.into(),
     };
     let Some(secret) = ctx.config.get(TOKEN_SECRET) else {
         return Problem::new(503, "survey-links-disabled", "Survey Links Disabled")
@@ -150,7 +159,7 @@ const MAX_DAYS: i64 = 366;
 pub fn summary(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
     let survey = match load(ctx, survey_id) {
         Ok(survey) => survey,
-        Err(reply) => return reply,
+        Err(problem) => return problem.into(),
     };
     let date = |name: &str, default: NaiveDate| match req.query_param(name) {
         None => Ok(default),
@@ -159,12 +168,15 @@ pub fn summary(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
         }
     };
     let today = ctx.now.date_naive();
-    let range = date("to", today).and_then(|to| Ok((date("from", to - Duration::days(29))?, to)));
+    let range = date("to", today).and_then(|to| {
+        let month_before = to.checked_sub_days(chrono::Days::new(29)).unwrap_or(to);
+        Ok((date("from", month_before)?, to))
+    });
     let (from, to) = match range {
         Ok(range) => range,
         Err(refused) => return refused,
     };
-    if from > to || (to - from).num_days() >= MAX_DAYS {
+    if from > to || to.signed_duration_since(from).num_days() >= MAX_DAYS {
         return bad_parameter(
             "from",
             &format!("must be on or before to, and at most {MAX_DAYS} days before it"),

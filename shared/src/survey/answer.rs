@@ -90,21 +90,40 @@ pub fn record(
     // answer's date matches its day, so the earlier day's entry goes stale.
     index::add(store, &keys::survey_day(&survey.id, answer.day()), lead_id)?;
     // Signals before the answer: an erase finds every answer through them.
-    update_signals(store, lead_id, |signals| {
-        signals.answers.retain(|a| a.survey_id != survey.id);
-        signals.answers.push(AnswerSignal {
-            survey_id: survey.id.clone(),
-            kind: survey.kind,
-            score: answer.score,
-            answered_at: now,
-        });
-    })?;
+    update_signals(
+        store,
+        lead_id,
+        |signals| {
+            signals.answers.retain(|a| a.survey_id != survey.id);
+            signals.answers.push(AnswerSignal {
+                survey_id: survey.id.clone(),
+                kind: survey.kind,
+                score: answer.score,
+                answered_at: now,
+            });
+        },
+        // A newer answer to the same survey supersedes ours: done either way.
+        |signals| {
+            signals
+                .answers
+                .iter()
+                .any(|a| a.survey_id == survey.id && a.answered_at >= now)
+        },
+    )?;
     store.set_json(&key, &answer)?;
     if let Some(old) = previous.as_ref().filter(|p| p.day() != answer.day()) {
         index::remove(store, &keys::survey_day(&survey.id, old.day()), lead_id)?;
     }
     if answer.band == Band::Detractor {
         follow_up(store, &answer, now)?;
+    } else {
+        // The latest answer is the person's view now: a happier one settles
+        // an earlier complaint (or a mail scanner's click on a low score).
+        close_follow_up(store, &survey.id, lead_id, now)?;
+    }
+    if !store.exists(&keys::lead(lead_id))? {
+        // Erased while we recorded: leave nothing behind.
+        forget(store, lead_id)?;
     }
     Ok((answer, previous.is_some()))
 }
@@ -117,33 +136,41 @@ pub fn opened(store: &dyn Store, survey_id: &str, lead_id: &str, now: DateTime<U
     if seen {
         return Ok(());
     }
-    update_signals(store, lead_id, |signals| {
-        if !signals.opened.iter().any(|o| o.survey_id == survey_id) {
-            signals.opened.push(OpenedSignal {
-                survey_id: survey_id.to_string(),
-                opened_at: now,
-            });
-        }
-    })
+    let has = |signals: &LeadSurveys| signals.opened.iter().any(|o| o.survey_id == survey_id);
+    update_signals(
+        store,
+        lead_id,
+        |signals| {
+            if !has(signals) {
+                signals.opened.push(OpenedSignal {
+                    survey_id: survey_id.to_string(),
+                    opened_at: now,
+                });
+            }
+        },
+        has,
+    )
 }
 
 /// The lead's signals change by read-modify-write of one key: settled, so
-/// answers to two surveys at once both land.
-fn update_signals(store: &dyn Store, lead_id: &str, change: impl Fn(&mut LeadSurveys)) -> Result<(), StoreError> {
-    let wanted = |s: &LeadSurveys| {
-        let mut changed = s.clone();
-        change(&mut changed);
-        changed
-    };
+/// answers to two surveys at once both land; `landed` says our change (or
+/// a newer one) is in.
+fn update_signals(
+    store: &dyn Store,
+    lead_id: &str,
+    change: impl Fn(&mut LeadSurveys),
+    landed: impl Fn(&LeadSurveys) -> bool,
+) -> Result<(), StoreError> {
     index::update_settled(
         store,
         &keys::lead_surveys(lead_id),
         |signals: Option<LeadSurveys>| {
             let signals = signals.unwrap_or_default();
-            let changed = wanted(&signals);
+            let mut changed = signals.clone();
+            change(&mut changed);
             (changed != signals).then_some(changed)
         },
-        |signals| wanted(signals) == *signals,
+        landed,
     )
 }
 
@@ -190,6 +217,9 @@ pub fn close_follow_up(
     let Some(mut task) = store.get_json::<FollowUp>(&key)? else {
         return Ok(None);
     };
+    if task.status == "closed" {
+        return Ok(Some(task));
+    }
     task.status = "closed".into();
     task.updated_at = now;
     store.set_json(&key, &task)?;
@@ -260,6 +290,18 @@ mod tests {
         }
     }
 
+    /// Records for a lead that exists.
+    fn rec(
+        store: &dyn Store,
+        survey: &Survey,
+        lead_id: &str,
+        given: Given,
+        at: DateTime<Utc>,
+    ) -> Result<(Answer, bool), StoreError> {
+        store.set(&keys::lead(lead_id), b"{}")?;
+        record(store, survey, lead_id, given, at)
+    }
+
     fn day(n: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, n, 12, 0, 0).unwrap()
     }
@@ -268,12 +310,12 @@ mod tests {
     fn a_later_answer_replaces_the_earlier_and_counts_once() {
         let store = MemoryStore::new();
         let survey = nps();
-        let (first, replaced) = record(&store, &survey, "l_1", given(3), day(20)).unwrap();
+        let (first, replaced) = rec(&store, &survey, "l_1", given(3), day(20)).unwrap();
         assert!(!replaced);
         assert_eq!(first.band, Band::Detractor);
         let (open, _) = open_follow_ups(&store, None, 10).unwrap();
         assert_eq!((open.len(), open[0].score), (1, 3));
-        let (second, replaced) = record(&store, &survey, "l_1", given(10), day(22)).unwrap();
+        let (second, replaced) = rec(&store, &survey, "l_1", given(10), day(22)).unwrap();
         assert!(replaced);
         assert_eq!((second.answers, second.first_answered_at), (2, day(20)));
         let s = summarise(&store, &survey, day(19).date_naive(), day(23).date_naive(), Period::Day).unwrap();
@@ -284,9 +326,10 @@ mod tests {
         let signals: LeadSurveys = store.get_json(&keys::lead_surveys("l_1")).unwrap().unwrap();
         assert_eq!(signals.answers.len(), 1);
         assert_eq!(signals.answers[0].score, 10);
-        // The unhappy moment still deserves a call until someone closes it.
-        assert!(close_follow_up(&store, "nps-q4", "l_1", day(23)).unwrap().is_some());
+        // The happier answer settled the complaint.
         assert!(open_follow_ups(&store, None, 10).unwrap().0.is_empty());
+        let task: FollowUp = store.get_json(&keys::follow_up("nps-q4", "l_1")).unwrap().unwrap();
+        assert_eq!((task.status.as_str(), task.score), ("closed", 3));
     }
 
     #[test]
@@ -296,7 +339,7 @@ mod tests {
             .map(|i| {
                 let store = store.clone();
                 std::thread::spawn(move || {
-                    record(
+                    rec(
                         &*store,
                         &nps(),
                         &format!("l_{i}"),
@@ -325,7 +368,7 @@ mod tests {
     #[test]
     fn forget_removes_answers_follow_ups_and_signals() {
         let store = MemoryStore::new();
-        record(&store, &nps(), "l_1", given(2), day(23)).unwrap();
+        rec(&store, &nps(), "l_1", given(2), day(23)).unwrap();
         opened(&store, "nps-q4", "l_1", day(23)).unwrap();
         forget(&store, "l_1").unwrap();
         assert!(store.is_empty() || !store.exists(&keys::survey_answer("nps-q4", "l_1")).unwrap());
@@ -348,15 +391,22 @@ mod tests {
             store.reads() - before
         };
         for i in 0..5 {
-            record(&store.inner, &nps(), &format!("l_{i}"), given(9), day(23)).unwrap();
+            rec(&store.inner, &nps(), &format!("l_{i}"), given(9), day(23)).unwrap();
         }
         let few = reads(&store);
         // One list per day (4) and one read per answer in the range (5).
         assert_eq!(few, 9);
         for i in 0..15 {
-            record(&store.inner, &other, &format!("l_{i}"), given(4), day(23)).unwrap();
-            record(&store.inner, &nps(), &format!("m_{i}"), given(2), day(10)).unwrap();
+            rec(&store.inner, &other, &format!("l_{i}"), given(4), day(23)).unwrap();
+            rec(&store.inner, &nps(), &format!("m_{i}"), given(2), day(10)).unwrap();
         }
         assert_eq!(reads(&store), few, "other surveys and other days cost nothing");
+    }
+
+    #[test]
+    fn an_answer_for_a_lead_erased_meanwhile_leaves_nothing() {
+        let store = MemoryStore::new();
+        record(&store, &nps(), "l_gone", given(1), day(23)).unwrap();
+        assert_eq!(store.mentions("l_gone"), Vec::<String>::new());
     }
 }

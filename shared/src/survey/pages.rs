@@ -82,7 +82,9 @@ fn html(status: u16, language: Option<&str>, title: &str, body: &str) -> Reply {
 
 /// The question and a link per score.
 pub fn question(survey: &Survey, token: &str, language: Option<&str>) -> Reply {
-    let (lang, _, w) = words(language);
+    let (ui, _, w) = words(language);
+    // Links keep the language asked for, even one the page has no words for.
+    let lang: String = form_urlencoded::byte_serialize(language.unwrap_or(ui).as_bytes()).collect();
     let (_, text) = Survey::pick(&survey.question, language).unwrap_or(("en", ""));
     let (min, max) = survey.kind.range();
     let token: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
@@ -105,7 +107,8 @@ pub fn question(survey: &Survey, token: &str, language: Option<&str>) -> Reply {
 
 /// After a score: thanks, and the comment box with the follow-up question.
 pub fn comment(survey: &Survey, token: &str, answer: &Answer, language: Option<&str>) -> Reply {
-    let (lang, _, w) = words(language);
+    let (ui, _, w) = words(language);
+    let lang: String = form_urlencoded::byte_serialize(language.unwrap_or(ui).as_bytes()).collect();
     let prompt = survey.follow_up_for(answer.band, language).unwrap_or(w.comment);
     let mut body = format!("<h1>{}</h1><p>{}</p>", w.thanks, w.recorded);
     if survey.comment.enabled {

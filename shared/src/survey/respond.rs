@@ -18,14 +18,13 @@ use crate::store::JsonStore;
 pub const TOKEN_SECRET: &str = "survey_token_secret";
 const MAX_BODY: usize = 16 * 1024;
 
-/// The survey, or a 404.
-pub fn load(ctx: &Ctx, survey_id: &str) -> Result<Survey, Reply> {
+/// The survey, or why not (404, 503).
+pub fn load(ctx: &Ctx, survey_id: &str) -> Result<Survey, Problem> {
     match ctx.store.get_json::<Survey>(&keys::survey(survey_id)) {
         Ok(Some(survey)) => Ok(survey),
         Ok(None) => Err(Problem::new(404, "unknown-survey", "Unknown Survey")
-            .with_detail(format!("there is no survey {survey_id}"))
-            .into()),
-        Err(e) => Err(e.into()),
+            .with_detail(format!("there is no survey {survey_id}"))),
+        Err(e) => Err(Problem::store_unavailable(e)),
     }
 }
 
@@ -43,7 +42,7 @@ pub fn public(ctx: &Ctx, survey_id: &str) -> Reply {
                 }),
             )
         }
-        Err(reply) => reply,
+        Err(problem) => problem.into(),
     }
 }
 
@@ -160,7 +159,7 @@ pub fn answer(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
     }
     let survey = match load(ctx, survey_id) {
         Ok(survey) => survey,
-        Err(reply) => return reply.into(),
+        Err(problem) => return fail(problem),
     };
     let fields = match body::parse(req.header("content-type"), &req.body, Limits::default()) {
         Ok(fields) => fields,
@@ -194,7 +193,7 @@ pub fn answer(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
                 after: vec![rescore_task(&claims.lead_id)],
             }
         }
-        Err(e) => Reply::from(e).into(),
+        Err(e) => fail(Problem::store_unavailable(e)),
     }
 }
 
@@ -215,7 +214,7 @@ pub fn page(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
     let lang = language.as_deref();
     let survey = match load(ctx, survey_id) {
         Ok(survey) => survey,
-        Err(reply) => return reply.into(),
+        Err(problem) => return pages::problem(&problem, lang).into(),
     };
     let token = req.query_param("token");
     let claims = match admit(ctx, &survey, token.as_deref()) {
@@ -233,10 +232,13 @@ pub fn page(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
         Err(problem) => return pages::problem(&problem, lang).into(),
     };
     // Keep a comment given earlier: the one-click link only sets the score.
-    let earlier: Option<Answer> = ctx
+    let earlier = match ctx
         .store
-        .get_json(&keys::survey_answer(&survey.id, &claims.lead_id))
-        .unwrap_or_default();
+        .get_json::<Answer>(&keys::survey_answer(&survey.id, &claims.lead_id))
+    {
+        Ok(earlier) => earlier,
+        Err(e) => return pages::problem(&Problem::store_unavailable(e), lang).into(),
+    };
     let given = Given {
         score,
         comment: earlier.and_then(|a| a.comment),
@@ -248,6 +250,6 @@ pub fn page(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
             reply: pages::comment(&survey, &token, &answer, lang),
             after: vec![rescore_task(&claims.lead_id)],
         },
-        Err(e) => Reply::from(e).into(),
+        Err(e) => pages::problem(&Problem::store_unavailable(e), lang).into(),
     }
 }

@@ -281,6 +281,15 @@ fn bad_input_is_a_clear_4xx() {
     )
     .assert_problem(400);
     admin("GET", base, "/survey/admin/surveys/nps-bad/summary?by=month").assert_problem(400);
+    admin("GET", base, "/survey/admin/surveys/nps-bad/summary?to=-262144-01-01").assert_problem(400);
+    let p = admin_json(
+        "PUT",
+        base,
+        "/survey/admin/surveys/nps-bad",
+        &json!({"kind": "csat", "question": {"en": "?"}}),
+    )
+    .assert_problem(409);
+    assert!(p["detail"].as_str().unwrap().contains("is nps"), "{p}");
     get(base, "/survey/admin/surveys/nps-bad").assert_problem(401);
     let huge = "x".repeat(20_000);
     post(
@@ -331,6 +340,21 @@ fn concurrent_answers_are_all_counted() {
     }
     let s = summary(&base, "csat-busy", "by=day");
     assert_eq!(s["overall"]["count"], 30, "{s}");
+
+    // A mail scanner opening every one-click link of one person at once:
+    // every request answers, and the person counts once.
+    let lead_id = lead(&base, "scanned@acme.io");
+    let made = link(&base, "csat-busy", &lead_id);
+    let clicks: Vec<_> = (0..5)
+        .map(|i| {
+            let (base, path) = (base.clone(), path_of(made["one_click"][i]["url"].as_str().unwrap()));
+            std::thread::spawn(move || browser_get(&base, &path).status)
+        })
+        .collect();
+    for click in clicks {
+        assert_eq!(click.join().unwrap(), 200);
+    }
+    assert_eq!(summary(&base, "csat-busy", "by=day")["overall"]["count"], 31);
     assert_eq!(
         s["overall"]["distribution"],
         json!({"1": 6, "2": 6, "3": 6, "4": 6, "5": 6})
