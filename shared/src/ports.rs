@@ -67,6 +67,18 @@ pub struct Ctx<'a> {
     pub now: DateTime<Utc>,
 }
 
+impl<'a> Ctx<'a> {
+    /// A context for a request arriving now.
+    pub fn new(store: &'a dyn Store, config: &'a dyn Config, outbound: &'a dyn Outbound) -> Self {
+        Ctx {
+            store,
+            config,
+            outbound,
+            now: Utc::now(),
+        }
+    }
+}
+
 /// An [`Outbound`] for contexts that must not call out.
 pub struct NoOutbound;
 

@@ -38,12 +38,7 @@ pub fn serve(job: &Job, req: IncomingRequest, out: ResponseOutparam) {
             &unavailable
         }
     };
-    let ctx = Ctx {
-        store,
-        config: &SpinVariables,
-        outbound: &SpinOutbound,
-        now: chrono::Utc::now(),
-    };
+    let ctx = Ctx::new(store, &SpinVariables, &SpinOutbound);
     let outcome = job.handle(&request, &ctx);
     send_reply(out, outcome.reply);
     for task in outcome.after {

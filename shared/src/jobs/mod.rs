@@ -209,12 +209,7 @@ mod job_tests {
     fn every_job_answers_health_and_404_elsewhere() {
         let store = MemoryStore::new();
         let config = HashMap::new();
-        let ctx = Ctx {
-            store: &store,
-            config: &config,
-            outbound: &NoOutbound,
-            now: chrono::Utc::now(),
-        };
+        let ctx = Ctx::new(&store, &config, &NoOutbound);
         for job in [
             &survey::JOB,
             &lead_scoring::JOB,
@@ -239,12 +234,7 @@ mod job_tests {
     fn health_refuses_other_methods_with_allow() {
         let store = MemoryStore::new();
         let config = HashMap::new();
-        let ctx = Ctx {
-            store: &store,
-            config: &config,
-            outbound: &NoOutbound,
-            now: chrono::Utc::now(),
-        };
+        let ctx = Ctx::new(&store, &config, &NoOutbound);
         let reply = survey::JOB.handle(&Request::new("POST", "/survey/health"), &ctx).reply;
         assert_eq!(reply.status, 405);
         assert_eq!(reply.header("allow"), Some("GET, HEAD"));
@@ -255,12 +245,7 @@ mod job_tests {
         let store = MemoryStore::new();
         let config: HashMap<String, String> = [("ack_url".to_string(), "https://ack.example.com".to_string())].into();
         let recorder = Recorder(Default::default());
-        let ctx = Ctx {
-            store: &store,
-            config: &config,
-            outbound: &recorder,
-            now: chrono::Utc::now(),
-        };
+        let ctx = Ctx::new(&store, &config, &recorder);
         let reply = lead_intake::JOB
             .handle(&Request::new("GET", "/intake/health"), &ctx)
             .reply;

@@ -11,12 +11,7 @@ use crate::store::{CountingStore, MemoryStore};
 use std::collections::HashMap;
 
 fn ctx<'a>(store: &'a MemoryStore, config: &'a HashMap<String, String>) -> Ctx<'a> {
-    Ctx {
-        store,
-        config,
-        outbound: &NoOutbound,
-        now: chrono::Utc::now(),
-    }
+    Ctx::new(store, config, &NoOutbound)
 }
 
 /// Stores a submission the way lead-intake does; returns the lead id.
