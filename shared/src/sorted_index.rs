@@ -13,6 +13,7 @@
 //! reader checks each entry against its owner's record and skips stale ones
 //! (the `keep` filter of [`page`]).
 
+use crate::http::{bad_parameter, Reply, Request};
 use crate::index;
 use crate::store::{Store, StoreError};
 use base64::Engine;
@@ -37,6 +38,17 @@ impl Position {
     pub fn to_cursor(&self) -> String {
         let json = serde_json::to_vec(self).expect("positions serialise");
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// `?cursor=C` of a paged endpoint: `None` for the first page, a 400
+    /// for anything this module did not hand out.
+    pub fn from_query(req: &Request) -> Result<Option<Position>, Reply> {
+        match req.query_param("cursor") {
+            None => Ok(None),
+            Some(c) => Position::from_cursor(&c)
+                .map(Some)
+                .ok_or_else(|| bad_parameter("cursor", "is not a cursor this endpoint gave out")),
+        }
     }
 
     pub fn from_cursor(cursor: &str) -> Option<Position> {

@@ -61,12 +61,9 @@ pub fn hot_queue(req: &Request, ctx: &Ctx) -> Reply {
         Ok(limit) => limit,
         Err(refused) => return refused,
     };
-    let after = match req.query_param("cursor") {
-        None => None,
-        Some(c) => match Position::from_cursor(&c) {
-            Some(at) => Some(at),
-            None => return bad_parameter("cursor", "is not a cursor this endpoint gave out"),
-        },
+    let after = match Position::from_query(req) {
+        Ok(after) => after,
+        Err(refused) => return refused,
     };
     let page = (|| -> Result<_, StoreError> {
         let (records, next) = queue::page(ctx.store, order, after.as_ref(), limit)?;

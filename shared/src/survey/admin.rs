@@ -197,10 +197,9 @@ pub fn follow_ups(req: &Request, ctx: &Ctx) -> Reply {
         Ok(limit) => limit,
         Err(refused) => return refused,
     };
-    let after = match req.query_param("cursor").map(|c| Position::from_cursor(&c)) {
-        None => None,
-        Some(Some(at)) => Some(at),
-        Some(None) => return bad_parameter("cursor", "is not a cursor this endpoint gave out"),
+    let after = match Position::from_query(req) {
+        Ok(after) => after,
+        Err(refused) => return refused,
     };
     match answer::open_follow_ups(ctx.store, after.as_ref(), limit) {
         Ok((items, next)) => Reply::json(
