@@ -79,6 +79,28 @@ impl Problem {
             .with_detail(format!("{reason}; retry: a retry completes what this request started"))
     }
 
+    /// A JSON document an admin sent, checked in two steps: its shape (a
+    /// wrong one is named by its path, `at rules[3].points: ...`), then
+    /// `check`'s list of problems. Either way a 422 of the kind `invalid`,
+    /// whose detail counts problems "in the `what`".
+    pub fn check_json<T: serde::de::DeserializeOwned>(
+        body: &[u8],
+        invalid: impl Fn() -> Problem,
+        what: &str,
+        check: impl FnOnce(&T) -> Vec<FieldError>,
+    ) -> Result<T, Problem> {
+        let de = &mut serde_json::Deserializer::from_slice(body);
+        let value: T = serde_path_to_error::deserialize(de)
+            .map_err(|e| invalid().with_detail(format!("at {}: {}", e.path(), e.inner())))?;
+        let errors = check(&value);
+        if errors.is_empty() {
+            return Ok(value);
+        }
+        let mut problem = invalid().with_detail(format!("{} problem(s) in the {what}", errors.len()));
+        problem.errors = errors;
+        Err(problem)
+    }
+
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("problem serialises")
     }

@@ -236,20 +236,8 @@ impl Condition {
 
 /// Parses and validates a rule set; `Err` is a 422 naming every bad rule.
 pub fn parse(body: &[u8]) -> Result<Rules, Problem> {
-    let invalid = |detail: String| Problem::new(422, "invalid-rules", "Invalid Scoring Rules").with_detail(detail);
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let rules: Rules = serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        invalid(format!("at {path}: {}", e.inner()))
-    })?;
-    let errors = validate(&rules);
-    if errors.is_empty() {
-        Ok(rules)
-    } else {
-        let mut problem = invalid(format!("{} problem(s) in the rules", errors.len()));
-        problem.errors = errors;
-        Err(problem)
-    }
+    let invalid = || Problem::new(422, "invalid-rules", "Invalid Scoring Rules");
+    Problem::check_json(body, invalid, "rules", validate)
 }
 
 const MAX_RULES: usize = 500;

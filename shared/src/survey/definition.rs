@@ -94,10 +94,12 @@ const MAX_TEXT: usize = 500;
 /// Parses and validates a definition for `id`; `Err` is a 422 naming each problem.
 pub fn parse(id: &str, body: &[u8]) -> Result<Survey, Problem> {
     let invalid = || Problem::new(422, "invalid-survey", "Invalid Survey");
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let mut survey: Survey = serde_path_to_error::deserialize(de)
-        .map_err(|e| invalid().with_detail(format!("at {}: {}", e.path(), e.inner())))?;
+    let mut survey: Survey = Problem::check_json(body, invalid, "survey", check)?;
     survey.id = id.to_string();
+    Ok(survey)
+}
+
+fn check(survey: &Survey) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut error = |field: &str, message: &str| {
         errors.push(FieldError {
@@ -133,13 +135,7 @@ pub fn parse(id: &str, body: &[u8]) -> Result<Survey, Problem> {
             error("closes_at", "must be after opens_at");
         }
     }
-    if errors.is_empty() {
-        Ok(survey)
-    } else {
-        let mut problem = invalid().with_detail(format!("{} problem(s) in the survey", errors.len()));
-        problem.errors = errors;
-        Err(problem)
-    }
+    errors
 }
 
 #[cfg(test)]

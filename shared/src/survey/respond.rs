@@ -85,13 +85,16 @@ fn admit(ctx: &Ctx, survey: &Survey, token: Option<&str>) -> Result<Claims, Prob
     }
 }
 
+/// 422 for one field of an answer.
+fn invalid_answer(field: &str, message: String) -> Problem {
+    Problem::new(422, "invalid-answer", "Invalid Answer")
+        .with_field_error(field, &message)
+        .with_detail(message)
+}
+
 fn score_of(survey: &Survey, raw: Option<&str>) -> Result<u8, Problem> {
     let (min, max) = survey.kind.range();
-    let invalid = |message: String| {
-        Problem::new(422, "invalid-answer", "Invalid Answer")
-            .with_detail(message.clone())
-            .with_field_error("score", &message)
-    };
+    let invalid = |message: String| invalid_answer("score", message);
     let raw = raw.map(str::trim).filter(|r| !r.is_empty());
     let raw = raw.ok_or_else(|| invalid(format!("a score from {min} to {max} is required")))?;
     match raw.parse::<u8>() {
@@ -104,11 +107,7 @@ fn comment_of(survey: &Survey, raw: Option<&str>) -> Result<Option<String>, Prob
     let Some(comment) = raw.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
-    let invalid = |message: String| {
-        Problem::new(422, "invalid-answer", "Invalid Answer")
-            .with_detail(message.clone())
-            .with_field_error("comment", &message)
-    };
+    let invalid = |message: String| invalid_answer("comment", message);
     if !survey.comment.enabled {
         return Err(invalid("this survey takes no comment".into()));
     }
