@@ -15,20 +15,61 @@ pub fn require_admin(req: &Request, config: &dyn Config) -> Result<(), Reply> {
             .with_detail("set the admin_token variable to use admin endpoints")
             .into());
     };
-    let header = req.header("authorization").unwrap_or_default();
-    let given = match header.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-        _ => "",
+    let given = match credentials(req) {
+        Credentials::Bearer(token) => token,
+        _ => String::new(),
     };
-    // Digests of equal length: the comparison reveals neither content nor length.
-    let digest = |s: &str| crate::ids::sha256_hex(s);
-    if bool::from(digest(given).as_bytes().ct_eq(digest(&expected).as_bytes())) {
+    if same_secret(&given, &expected) {
         Ok(())
     } else {
         Err(Reply::from(
             Problem::new(401, "unauthorized", "Unauthorized").with_detail("a valid admin bearer token is required"),
         )
         .with_header("www-authenticate", "Bearer"))
+    }
+}
+
+/// Compares a given secret with the expected one in constant time: digests
+/// of equal length, so the comparison reveals neither content nor length.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    let digest = |s: &str| crate::ids::sha256_hex(s);
+    !expected.is_empty() && bool::from(digest(given).as_bytes().ct_eq(digest(expected).as_bytes()))
+}
+
+/// What the `Authorization` header carries.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Credentials {
+    Bearer(String),
+    /// HTTP Basic (RFC 7617), for pullers that speak nothing else.
+    Basic {
+        user: String,
+        password: String,
+    },
+    None,
+}
+
+pub fn credentials(req: &Request) -> Credentials {
+    use base64::Engine;
+    let header = req.header("authorization").unwrap_or_default();
+    let Some((scheme, value)) = header.split_once(' ') else {
+        return Credentials::None;
+    };
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Credentials::Bearer(value.trim().to_string());
+    }
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Credentials::None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(value.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok());
+    match decoded.as_deref().and_then(|d| d.split_once(':')) {
+        Some((user, password)) => Credentials::Basic {
+            user: user.to_string(),
+            password: password.to_string(),
+        },
+        None => Credentials::None,
     }
 }
 
@@ -61,5 +102,21 @@ mod tests {
                 .status,
             403
         );
+    }
+
+    #[test]
+    fn basic_and_bearer_are_read() {
+        // RFC 7617's example: "Aladdin:open sesame".
+        assert_eq!(
+            credentials(&req(Some("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="))),
+            Credentials::Basic {
+                user: "Aladdin".into(),
+                password: "open sesame".into()
+            }
+        );
+        assert_eq!(credentials(&req(Some("Bearer t"))), Credentials::Bearer("t".into()));
+        assert_eq!(credentials(&req(Some("Basic !!"))), Credentials::None);
+        assert!(!same_secret("", ""));
+        assert!(same_secret("a", "a") && !same_secret("a", "b"));
     }
 }

@@ -57,9 +57,14 @@ fn jitter() -> Duration {
 }
 
 pub fn add(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {
-    let has = |entries: &Vec<String>| entries.iter().any(|e| e == entry);
-    // Already there: whoever added it is settling it; no need to wait.
-    if store.get_json::<Vec<String>>(key)?.is_some_and(|e| has(&e)) {
+    add_all(store, key, &[entry.to_string()])
+}
+
+/// Adds many entries with one settle (a batch of audience members).
+pub fn add_all(store: &dyn Store, key: &str, new: &[String]) -> Result<(), StoreError> {
+    let has_all = |entries: &Vec<String>| new.iter().all(|n| entries.contains(n));
+    // Already there: whoever added them is settling them; no need to wait.
+    if store.get_json::<Vec<String>>(key)?.is_some_and(|e| has_all(&e)) {
         return Ok(());
     }
     update_settled(
@@ -67,12 +72,13 @@ pub fn add(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> 
         key,
         |entries: Option<Vec<String>>| {
             let mut entries = entries.unwrap_or_default();
-            (!has(&entries)).then(|| {
-                entries.push(entry.to_string());
+            let missing: Vec<String> = new.iter().filter(|n| !entries.contains(n)).cloned().collect();
+            (!missing.is_empty()).then(|| {
+                entries.extend(missing);
                 entries
             })
         },
-        has,
+        has_all,
     )
 }
 

@@ -19,7 +19,7 @@
 //! | `ack:<submission_id>`        | instant-ack     | [`crate::ack::Delivery`]: acknowledgement state    |
 //! | `score:<lead_id>`            | lead-scoring    | [`crate::scoring::ScoreRecord`]: explained score, assignment, queue place |
 //! | `scoring-rules`              | lead-scoring    | [`crate::scoring::StoredRules`]: rules set by an admin (absent: the defaults) |
-//! | `rescore-run`                | lead-scoring    | [`crate::scoring::admin::RescoreRun`]: progress of re-scoring every lead |
+//! | `rescore-run`                | lead-scoring    | [`crate::leads_index::Walk`]: progress of re-scoring every lead |
 //! | `round-robin:<pool>`         | lead-scoring    | [`crate::scoring::routing::RoundRobin`]: recent assignments of a pool |
 //! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_index`]) |
 //! | `hot-queue:score:buckets`, `hot-queue:score:<band>`  | lead-scoring | hot leads by total score, bands of 10 points |
@@ -29,6 +29,12 @@
 //! | `survey-day:<survey_id>:<yyyy-mm-dd>` | survey | lead ids that answered that day ([`crate::index`]); stale after a later answer |
 //! | `followup:<survey_id>:<lead_id>` | survey      | [`crate::survey::answer::FollowUp`]: talk to an unhappy customer |
 //! | `followups:buckets`, `followups:<day>` | survey | open follow-ups, newest first ([`crate::sorted_index`]) |
+//! | `audiences`                  | audience-export | [`crate::audience::definition::StoredAudiences`]: audiences set by an admin (absent: the defaults) |
+//! | `audience-member:<lead_id>`  | audience-export | [`crate::audience::membership::Membership`]: the audiences a lead is in, and since when |
+//! | `audience:<id>:buckets`, `audience:<id>:<day>.<h>` | audience-export | an audience's members by the day they joined (or their identifiers changed), `<h>` = first hex digit of sha256(lead id) ([`crate::sorted_index`]) |
+//! | `audience-refresh`           | audience-export | [`crate::leads_index::Walk`]: progress of re-evaluating every lead's audiences |
+//! | `export:<export_id>`         | audience-export | [`crate::audience::log::ExportLog`]: one pull: who, what, when, how many rows (no identifiers) |
+//! | `export-log:buckets`, `export-log:<day>` | audience-export | pulls by day, newest first ([`crate::sorted_index`]) |
 //!
 //! Ids (`l_...`, `s_...`, survey ids: lowercase letters, digits, `-`) never contain `:`. Identifiers inside keys are
 //! hashed, so no personal data sits in key names.
@@ -110,6 +116,23 @@ pub const FOLLOW_UPS: &str = "followups";
 
 pub fn lead_surveys(lead_id: &str) -> String {
     format!("lead-surveys:{lead_id}")
+}
+
+pub const AUDIENCES: &str = "audiences";
+pub const AUDIENCE_REFRESH: &str = "audience-refresh";
+pub const EXPORT_LOG: &str = "export-log";
+
+pub fn audience_member(lead_id: &str) -> String {
+    format!("audience-member:{lead_id}")
+}
+
+/// The sorted-index name of an audience's members.
+pub fn audience_index(audience_id: &str) -> String {
+    format!("audience:{audience_id}")
+}
+
+pub fn export(export_id: &str) -> String {
+    format!("export:{export_id}")
 }
 
 #[cfg(test)]

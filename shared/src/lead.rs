@@ -21,6 +21,14 @@ pub struct Contact {
     pub phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
+    /// Address parts, for ad platforms that match on them (city, state or
+    /// province, postal code); as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2, uppercase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
@@ -181,6 +189,9 @@ impl Lead {
         update("email", &mut c.email, &s.contact.email);
         update("phone", &mut c.phone, &s.contact.phone);
         update("company", &mut c.company, &s.contact.company);
+        update("city", &mut c.city, &s.contact.city);
+        update("region", &mut c.region, &s.contact.region);
+        update("postal_code", &mut c.postal_code, &s.contact.postal_code);
         update("country", &mut c.country, &s.contact.country);
         if s.language.is_some() {
             self.language = s.language.clone();

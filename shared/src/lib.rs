@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod ack;
+pub mod audience;
 pub mod auth;
 pub mod cors;
 pub mod health;
@@ -27,3 +28,5 @@ pub mod scoring;
 pub mod sorted_index;
 pub mod store;
 pub mod survey;
+#[cfg(test)]
+pub mod test_support;

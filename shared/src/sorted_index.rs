@@ -68,9 +68,24 @@ fn bucket_key(name: &str, bucket: &str) -> String {
 }
 
 pub fn insert(store: &dyn Store, name: &str, at: &Position) -> Result<(), StoreError> {
-    index::add(store, &bucket_key(name, &at.bucket), &at.entry)?;
-    // After the entry: a reader that sees the bucket finds the entry in it.
-    index::add(store, &buckets_key(name), &at.bucket)
+    insert_all(store, name, std::slice::from_ref(at))
+}
+
+/// Inserts many entries with one settle per bucket touched.
+pub fn insert_all(store: &dyn Store, name: &str, all: &[Position]) -> Result<(), StoreError> {
+    let mut by_bucket: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for at in all {
+        by_bucket.entry(&at.bucket).or_default().push(at.entry.clone());
+    }
+    for (bucket, entries) in &by_bucket {
+        index::add_all(store, &bucket_key(name, bucket), entries)?;
+    }
+    // After the entries: a reader that sees a bucket finds its entries.
+    let buckets: Vec<String> = by_bucket.keys().map(|b| b.to_string()).collect();
+    if buckets.is_empty() {
+        return Ok(());
+    }
+    index::add_all(store, &buckets_key(name), &buckets)
 }
 
 /// Emptied buckets stay listed (one key per day or band); readers skip them.
@@ -91,9 +106,23 @@ pub fn page(
     name: &str,
     after: Option<&Position>,
     limit: usize,
+    keep: impl FnMut(&Position) -> Result<bool, StoreError>,
+) -> Result<Page, StoreError> {
+    page_down_to(store, name, after, "", limit, keep)
+}
+
+/// [`page`], reading only buckets from `floor` up (an export `since` a day
+/// reads only that day's buckets and later ones).
+pub fn page_down_to(
+    store: &dyn Store,
+    name: &str,
+    after: Option<&Position>,
+    floor: &str,
+    limit: usize,
     mut keep: impl FnMut(&Position) -> Result<bool, StoreError>,
 ) -> Result<Page, StoreError> {
     let mut buckets = index::list(store, &buckets_key(name))?;
+    buckets.retain(|b| b.as_str() >= floor);
     buckets.sort_unstable_by(|a, b| b.cmp(a));
     let mut entries = Vec::new();
     for bucket in buckets

@@ -4,11 +4,13 @@
 
 use futures::StreamExt;
 use spin_retention_shared as shared;
-use spin_sdk::http::{Fields, IncomingRequest, OutgoingResponse, Request as SpinRequest, Response, ResponseOutparam};
+use spin_sdk::http::{
+    Fields, IncomingRequest, OutgoingBody, OutgoingResponse, Request as SpinRequest, Response, ResponseOutparam,
+};
 use spin_sdk::{key_value, variables};
 
 use shared::http::{Reply, Request};
-use shared::jobs::Job;
+use shared::jobs::{BodyStream, Job};
 use shared::ports::{Config, Ctx, Outbound, OutboundRequest, OutboundResponse};
 use shared::problem::Problem;
 use shared::store::{Store, StoreError, UnavailableStore};
@@ -18,9 +20,10 @@ use shared::store::{Store, StoreError, UnavailableStore};
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 const DRAIN_BYTES: usize = 16 * MAX_BODY_BYTES;
 
-/// Handles one request for `job`: the reply is sent in full first, then the
-/// job's after-reply tasks run, so the caller never waits for them. Every
-/// failure becomes a problem+json reply inside the job, so this never traps.
+/// Handles one request for `job`: the reply is sent first (a streamed body
+/// chunk by chunk), then the job's after-reply tasks run, so the caller
+/// never waits for them. Every failure becomes a problem+json reply inside
+/// the job, so this never traps.
 pub fn serve(job: &Job, req: IncomingRequest, out: ResponseOutparam) {
     let request = match spin_sdk::http::run(read_request(req)) {
         Ok(request) => request,
@@ -40,7 +43,10 @@ pub fn serve(job: &Job, req: IncomingRequest, out: ResponseOutparam) {
     };
     let ctx = Ctx::new(store, &SpinVariables, &SpinOutbound);
     let outcome = job.handle(&request, &ctx);
-    send_reply(out, outcome.reply);
+    match outcome.stream {
+        Some(stream) => send_streaming(out, outcome.reply, stream, &ctx),
+        None => send_reply(out, outcome.reply),
+    }
     for task in outcome.after {
         task(&ctx);
     }
@@ -103,6 +109,15 @@ async fn read_request(req: IncomingRequest) -> Result<Request, Reply> {
 }
 
 fn send_reply(out: ResponseOutparam, reply: Reply) {
+    let (response, body) = outgoing(reply);
+    // Dropping the body sink inside set_with_body finishes the response.
+    if let Err(e) = spin_sdk::http::run(out.set_with_body(response, body)) {
+        eprintln!("sending the response failed: {e:?}");
+    }
+}
+
+/// The status and headers of `reply`, and its (first part of the) body.
+fn outgoing(reply: Reply) -> (OutgoingResponse, Vec<u8>) {
     // One by one: a header the host refuses is dropped alone, not with the rest.
     let fields = Fields::new();
     for (name, value) in reply.headers {
@@ -112,9 +127,47 @@ fn send_reply(out: ResponseOutparam, reply: Reply) {
     }
     let response = OutgoingResponse::new(fields);
     let _ = response.set_status_code(reply.status);
-    // Dropping the body sink inside set_with_body finishes the response.
-    if let Err(e) = spin_sdk::http::run(out.set_with_body(response, reply.body)) {
-        eprintln!("sending the response failed: {e:?}");
+    (response, reply.body)
+}
+
+/// Largest write `wasi:io` promises to take in one call.
+const WRITE_CHUNK: usize = 4096;
+
+/// Sends the headers at once, then each chunk as the job makes it, so only
+/// one chunk is ever in memory. A chunk that fails leaves the body
+/// unfinished: the client sees a broken transfer, not a short file.
+fn send_streaming(out: ResponseOutparam, reply: Reply, mut stream: BodyStream, ctx: &Ctx) {
+    let (response, first) = outgoing(reply);
+    let Ok(body) = response.body() else {
+        return eprintln!("response body already taken");
+    };
+    out.set(response);
+    let Ok(sink) = body.write() else {
+        return eprintln!("response body not writable");
+    };
+    let write = |bytes: &[u8]| -> Result<(), String> {
+        for piece in bytes.chunks(WRITE_CHUNK) {
+            sink.blocking_write_and_flush(piece).map_err(|e| format!("{e:?}"))?;
+        }
+        Ok(())
+    };
+    let mut result = write(&first);
+    while result.is_ok() {
+        match stream(ctx) {
+            Ok(Some(chunk)) => result = write(&chunk),
+            Ok(None) => break,
+            Err(e) => result = Err(e),
+        }
+    }
+    drop(sink);
+    match result {
+        Ok(()) => {
+            if let Err(e) = OutgoingBody::finish(body, None) {
+                eprintln!("finishing the response failed: {e:?}");
+            }
+        }
+        // Dropped unfinished: the host aborts the response.
+        Err(e) => eprintln!("streaming the response failed: {e}"),
     }
 }
 

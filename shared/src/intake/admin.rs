@@ -3,6 +3,7 @@
 
 use super::handoff::{self, Handoffs};
 use super::settings::Settings;
+use crate::audience;
 use crate::http::{Reply, Request};
 use crate::index;
 use crate::keys;
@@ -125,6 +126,8 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     }
     // survey's answers, follow-ups and signals.
     survey::answer::forget(ctx.store, &lead.id)?;
+    // audience-export's memberships and index entries.
+    audience::membership::forget(ctx.store, &lead.id)?;
     leads_index::remove(ctx.store, &lead.id)?;
     delete(keys::lead(&lead.id))?;
     // Again, after the lead is gone: a scoring or an answer that started
@@ -132,6 +135,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     // the lead gone and cleans up itself.
     scoring::forget(ctx.store, &lead.id)?;
     survey::answer::forget(ctx.store, &lead.id)?;
+    audience::membership::forget(ctx.store, &lead.id)?;
     Ok(deleted)
 }
 

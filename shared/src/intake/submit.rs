@@ -53,7 +53,7 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
                 })],
                 None => Vec::new(),
             };
-            Outcome { reply, after }
+            Outcome::then(reply, after)
         }
         Err(reply) => answer(Err(reply)).into(),
     }

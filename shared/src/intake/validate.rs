@@ -124,6 +124,9 @@ pub fn validate(fields: &Fields, rules: &Rules) -> Result<Outcome, Problem> {
         email,
         phone,
         company: v.line("company", 200),
+        city: v.line("city", 100),
+        region: v.line("region", 100).or_else(|| v.line("state", 100)),
+        postal_code: v.line("postal_code", 20).or_else(|| v.line("zip", 20)),
         country,
     };
     let message = v.text("message", 5000);
@@ -157,7 +160,12 @@ pub fn validate(fields: &Fields, rules: &Rules) -> Result<Outcome, Problem> {
 
 /// Field names this module interprets; anything else is a custom field.
 fn is_known(name: &str, rules: &Rules) -> bool {
-    const KNOWN: [&str; 29] = [
+    const KNOWN: [&str; 34] = [
+        "city",
+        "region",
+        "state",
+        "postal_code",
+        "zip",
         "name",
         "first_name",
         "last_name",

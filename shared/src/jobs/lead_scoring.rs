@@ -2,13 +2,13 @@
 //!
 //! | route                                         | who                              |
 //! |-----------------------------------------------|----------------------------------|
-//! | `POST /scoring/leads/<id>`                    | lead-intake's and survey's hand-off, or on demand (admin token when set; without one: 204, no body) |
+//! | `POST /scoring/leads/<id>`                    | lead-intake's and survey's hand-off, or on demand (admin token when set; without one: 204, no body); then hands the lead to audience-export |
 //! | `GET /scoring/leads/<id>`                     | admin token                      |
 //! | `GET /scoring/queue?order=newest\|score`      | admin token                      |
 //! | `GET/PUT/DELETE /scoring/admin/rules`         | admin token                      |
 //! | `POST /scoring/admin/rescore`                 | admin token (cron or operator)   |
 
-use super::{admin_route, id_after, Job, Outcome};
+use super::{admin_route, handoff_request, id_after, Job, Outcome, Task, AUDIENCES};
 use crate::auth::{require_admin, ADMIN_TOKEN};
 use crate::http::{method_not_allowed, Request};
 use crate::ports::Ctx;
@@ -17,7 +17,7 @@ use crate::scoring::admin;
 pub const JOB: Job = Job {
     name: "lead-scoring",
     prefix: "/scoring",
-    handoffs: &[],
+    handoffs: &[AUDIENCES],
     routes,
 };
 
@@ -45,8 +45,30 @@ fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
                 "GET" => require_admin(req, ctx.config).map(|()| admin::read(req, ctx, lead_id)),
                 _ => Err(method_not_allowed(req, &["GET", "POST"])),
             };
-            reply.unwrap_or_else(|refused| refused).into()
+            match reply {
+                // Scored: audience memberships follow, after the reply.
+                Ok(reply) if req.method == "POST" && reply.status < 300 => {
+                    Outcome::then(reply, vec![audiences_handoff(lead_id)])
+                }
+                Ok(reply) => reply.into(),
+                Err(refused) => refused.into(),
+            }
         }
     };
     Some(outcome)
+}
+
+/// Tells audience-export the lead was scored. A failure is only logged:
+/// the next scoring, or an audience refresh run, catches up.
+fn audiences_handoff(lead_id: &str) -> Task {
+    let lead_id = lead_id.to_string();
+    Box::new(move |ctx: &Ctx| {
+        let url = format!("{}/audiences/leads/{lead_id}", AUDIENCES.base_url(ctx.config));
+        let token = ctx.config.get(ADMIN_TOKEN);
+        match ctx.outbound.send(handoff_request(url, token.as_deref())) {
+            Ok(response) if response.status < 300 => {}
+            Ok(response) => eprintln!("audience hand-off of {lead_id}: HTTP {}", response.status),
+            Err(e) => eprintln!("audience hand-off of {lead_id}: {e}"),
+        }
+    })
 }

@@ -16,18 +16,57 @@ use crate::problem::Problem;
 /// wait for it (hand-offs to other components).
 pub type Task = Box<dyn FnOnce(&Ctx)>;
 
+/// A body written piece by piece after the headers, so a large export never
+/// sits in memory: each call gives the next chunk, `Ok(None)` ends the body,
+/// and `Err` breaks the transfer (the client sees a failed download, never
+/// a file that silently stops short).
+pub type BodyStream = Box<dyn FnMut(&Ctx) -> Result<Option<Vec<u8>>, String>>;
+
 /// A reply, and what to do once it is sent.
 pub struct Outcome {
     pub reply: Reply,
+    /// Written after `reply.body` when present.
+    pub stream: Option<BodyStream>,
     pub after: Vec<Task>,
+}
+
+impl Outcome {
+    /// A reply, then `after` once it is sent.
+    pub fn then(reply: Reply, after: Vec<Task>) -> Self {
+        Outcome {
+            reply,
+            stream: None,
+            after,
+        }
+    }
+
+    /// A reply whose body continues with `stream`.
+    pub fn streaming(reply: Reply, stream: BodyStream) -> Self {
+        Outcome {
+            reply,
+            stream: Some(stream),
+            after: Vec::new(),
+        }
+    }
+
+    /// The whole reply with its stream drained into the body, then the
+    /// after-tasks run: what a client sees, for native tests.
+    pub fn finish(mut self, ctx: &Ctx) -> Result<Reply, String> {
+        if let Some(mut stream) = self.stream.take() {
+            while let Some(chunk) = stream(ctx)? {
+                self.reply.body.extend_from_slice(&chunk);
+            }
+        }
+        for task in self.after {
+            task(ctx);
+        }
+        Ok(self.reply)
+    }
 }
 
 impl From<Reply> for Outcome {
     fn from(reply: Reply) -> Self {
-        Outcome {
-            reply,
-            after: Vec::new(),
-        }
+        Outcome::then(reply, Vec::new())
     }
 }
 
@@ -156,6 +195,14 @@ pub const SCORING: Handoff = Handoff {
     url_variable: "scoring_url",
     default_url: "http://lead-scoring.spin.internal",
     health_path: "/scoring/health",
+};
+
+/// audience-export, which lead-scoring hands every scored lead to.
+pub const AUDIENCES: Handoff = Handoff {
+    component: "audience-export",
+    url_variable: "audiences_url",
+    default_url: "http://audience-export.spin.internal",
+    health_path: "/audiences/health",
 };
 
 /// Strips a job's route prefix: `/intake/health` -> `Some("/health")`.

@@ -7,13 +7,11 @@ use super::{current_rules, score_lead, ScoreRecord, StoredRules};
 use crate::http::{bad_parameter, Reply, Request};
 use crate::keys;
 use crate::lead::Lead;
-use crate::leads_index;
+use crate::leads_index::{self, Walk};
 use crate::ports::Ctx;
 use crate::problem::Problem;
 use crate::sorted_index::Position;
 use crate::store::{JsonStore, StoreError};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 fn no_lead(req: &Request, lead_id: &str) -> Reply {
@@ -171,20 +169,6 @@ fn rules_changed(rules: &Rules) -> Reply {
     )
 }
 
-/// `rescore-run`: how far re-scoring every lead under one rules version got.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RescoreRun {
-    pub rules_version: String,
-    pub started_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Where the next batch starts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cursor: Option<Position>,
-    pub processed: u64,
-    pub tier_changes: u64,
-    pub done: bool,
-}
-
 /// `POST /scoring/admin/rescore?limit=N[&restart=true]`: re-scores the next
 /// N leads (default 50) of the run for the current rules, and says whether
 /// it is done. Call again until `done`; a new rules version starts a new
@@ -201,36 +185,25 @@ pub fn rescore(req: &Request, ctx: &Ctx) -> Reply {
     }
 }
 
-fn rescore_batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<RescoreRun, StoreError> {
+fn rescore_batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Walk, StoreError> {
     let version = current_rules(ctx.store)?.0.version();
-    let run = ctx
-        .store
-        .get_json::<RescoreRun>(keys::RESCORE_RUN)?
-        .filter(|run| run.rules_version == version && !restart);
-    let mut run = run.unwrap_or(RescoreRun {
-        rules_version: version,
-        started_at: ctx.now,
-        updated_at: ctx.now,
-        cursor: None,
-        processed: 0,
-        tier_changes: 0,
-        done: false,
-    });
-    if run.done {
-        return Ok(run);
-    }
-    let page = leads_index::page(ctx.store, run.cursor.as_ref(), limit)?;
-    for at in &page.entries {
-        let before: Option<ScoreRecord> = ctx.store.get_json(&keys::score(&at.entry))?;
-        let after = score_lead(ctx, &at.entry)?;
-        if before.map(|b| b.score.tier) != after.map(|a| a.score.tier) {
-            run.tier_changes += 1;
-        }
-        run.processed += 1;
-    }
-    run.done = page.next.is_none();
-    run.cursor = page.next;
-    run.updated_at = ctx.now;
-    ctx.store.set_json(keys::RESCORE_RUN, &run)?;
-    Ok(run)
+    leads_index::walk_batch(
+        ctx.store,
+        keys::RESCORE_RUN,
+        version,
+        ctx.now,
+        limit,
+        restart,
+        |lead_ids| {
+            let mut tier_changes = 0;
+            for lead_id in lead_ids {
+                let before: Option<ScoreRecord> = ctx.store.get_json(&keys::score(lead_id))?;
+                let after = score_lead(ctx, lead_id)?;
+                if before.map(|b| b.score.tier) != after.map(|a| a.score.tier) {
+                    tier_changes += 1;
+                }
+            }
+            Ok(tier_changes)
+        },
+    )
 }

@@ -106,15 +106,21 @@ fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<(Lead, LeadSur
     Ok(Some((lead, surveys)))
 }
 
-fn score_once(ctx: &Ctx, lead: &Lead, surveys: &LeadSurveys) -> Result<ScoreRecord, StoreError> {
-    let store = ctx.store;
-    let lead_id = lead.id.as_str();
-    let (rules, _) = current_rules(store)?;
+/// The lead's newest submissions, newest first (at most [`MAX_SUBMISSIONS`]).
+pub fn recent_submissions(store: &dyn Store, lead: &Lead) -> Result<Vec<Submission>, StoreError> {
     let mut submissions = Vec::new();
     for id in lead.submissions.iter().rev().take(MAX_SUBMISSIONS) {
         // Missing: stored after the lead listed it, or being erased.
         submissions.extend(store.get_json::<Submission>(&keys::submission(id))?);
     }
+    Ok(submissions)
+}
+
+fn score_once(ctx: &Ctx, lead: &Lead, surveys: &LeadSurveys) -> Result<ScoreRecord, StoreError> {
+    let store = ctx.store;
+    let lead_id = lead.id.as_str();
+    let (rules, _) = current_rules(store)?;
+    let submissions = recent_submissions(store, lead)?;
     let facts = Facts::new(lead, &submissions, surveys, &rules.free_mail_domains, ctx.now);
     let score = engine::evaluate(&rules, &facts);
     let last_activity_at = facts.activities.first().map_or(lead.updated_at, |a| a.at);

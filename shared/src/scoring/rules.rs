@@ -315,7 +315,7 @@ pub fn validate(rules: &Rules) -> Vec<FieldError> {
             error(format!("{at}.when"), "needs at least one condition".into());
         }
         for (j, c) in rule.when.iter().enumerate() {
-            check_condition(c, &format!("{at}.when[{j}]"), &mut error);
+            check_condition(c, &format!("{at}.when[{j}]"), &SCORING_FACTS, &mut error);
         }
     }
     let team = &rules.routing.team;
@@ -344,7 +344,7 @@ pub fn validate(rules: &Rules) -> Vec<FieldError> {
             error(format!("{at}.assign"), format!("no team member \"{id}\""));
         }
         for (j, c) in route.when.iter().enumerate() {
-            check_condition(c, &format!("{at}.when[{j}]"), &mut error);
+            check_condition(c, &format!("{at}.when[{j}]"), &SCORING_FACTS, &mut error);
         }
     }
     errors
@@ -358,7 +358,20 @@ fn label(id: &str, index: usize) -> String {
     }
 }
 
-fn check_condition(c: &Condition, at: &str, error: &mut impl FnMut(String, String)) {
+/// The facts a set of conditions may test, and where they are listed.
+pub struct FactSet {
+    pub type_of: fn(&str) -> Option<FactType>,
+    /// The endpoint that lists them, named in the error for an unknown fact.
+    pub listed_at: &'static str,
+}
+
+const SCORING_FACTS: FactSet = FactSet {
+    type_of: fact_type,
+    listed_at: "GET /scoring/admin/rules",
+};
+
+/// Reports every problem of one condition (and those inside its `any`).
+pub fn check_condition(c: &Condition, at: &str, facts: &FactSet, error: &mut impl FnMut(String, String)) {
     if let Some(any) = &c.any {
         let others = Condition { any: None, ..c.clone() };
         if others != Condition::default() {
@@ -368,7 +381,7 @@ fn check_condition(c: &Condition, at: &str, error: &mut impl FnMut(String, Strin
             error(at.into(), "\"any\" needs at least one condition".into());
         }
         for (k, inner) in any.iter().enumerate() {
-            check_condition(inner, &format!("{at}.any[{k}]"), error);
+            check_condition(inner, &format!("{at}.any[{k}]"), facts, error);
         }
         return;
     }
@@ -376,10 +389,10 @@ fn check_condition(c: &Condition, at: &str, error: &mut impl FnMut(String, Strin
         error(at.into(), "needs a \"fact\" (or \"any\")".into());
         return;
     };
-    let Some(kind) = fact_type(fact) else {
+    let Some(kind) = (facts.type_of)(fact) else {
         error(
             at.into(),
-            format!("unknown fact \"{fact}\" (GET /scoring/admin/rules lists them)"),
+            format!("unknown fact \"{fact}\" ({} lists them)", facts.listed_at),
         );
         return;
     };

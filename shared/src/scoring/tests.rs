@@ -1,26 +1,17 @@
 //! Scoring a stored lead: records, queue, routing, re-scoring, erase.
 
-use super::admin::{self, RescoreRun};
+use super::admin;
 use super::queue::Order;
 use super::*;
 use crate::http::Request;
-use crate::intake::body::Fields;
-use crate::intake::validate::{self, Outcome};
+use crate::leads_index::Walk;
 use crate::ports::NoOutbound;
 use crate::store::{CountingStore, MemoryStore};
+use crate::test_support::submit;
 use std::collections::HashMap;
 
 fn ctx<'a>(store: &'a MemoryStore, config: &'a HashMap<String, String>) -> Ctx<'a> {
     Ctx::new(store, config, &NoOutbound)
-}
-
-/// Stores a submission the way lead-intake does; returns the lead id.
-fn submit(ctx: &Ctx, pairs: &[(&str, &str)]) -> String {
-    let fields: Fields = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let Outcome::Valid(draft) = validate::validate(&fields, &validate::Rules::default()).unwrap() else {
-        panic!("spam")
-    };
-    crate::intake::submit::store(ctx, *draft, None).unwrap().0.lead_id
 }
 
 fn hot(ctx: &Ctx, n: usize) -> String {
@@ -228,7 +219,7 @@ fn rescore_runs_in_resumable_batches_and_reruns_safely() {
     let config = HashMap::new();
     let ctx = ctx(&store, &config);
     let ids: Vec<String> = (20..25).map(|n| hot(&ctx, n)).collect();
-    let batch = |query: &str| -> RescoreRun {
+    let batch = |query: &str| -> Walk {
         let mut req = Request::new("POST", "/scoring/admin/rescore");
         req.query = query.into();
         let reply = admin::rescore(&req, &ctx);
@@ -241,13 +232,13 @@ fn rescore_runs_in_resumable_batches_and_reruns_safely() {
     }
     assert_eq!(runs.len(), 3);
     assert_eq!(runs.last().unwrap().processed, 5);
-    assert_eq!(runs.last().unwrap().tier_changes, 5, "first scores");
+    assert_eq!(runs.last().unwrap().changed, 5, "first scores");
     for id in &ids {
         assert!(store.exists(&keys::score(id)).unwrap());
     }
     assert_eq!(batch("limit=2").processed, 5, "done stays done");
     let rerun = batch("limit=10&restart=true");
-    assert_eq!((rerun.processed, rerun.tier_changes, rerun.done), (5, 0, true));
+    assert_eq!((rerun.processed, rerun.changed, rerun.done), (5, 0, true));
     assert_eq!(queue(&ctx, Order::Newest, 10).concat().len(), 5);
 }
 

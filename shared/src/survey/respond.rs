@@ -187,10 +187,7 @@ pub fn answer(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
             } else {
                 pages::thanks(&survey, answer.language.as_deref())
             };
-            Outcome {
-                reply,
-                after: vec![rescore_task(&claims.lead_id)],
-            }
+            Outcome::then(reply, vec![rescore_task(&claims.lead_id)])
         }
         Err(e) => fail(Problem::store_unavailable(e)),
     }
@@ -245,10 +242,10 @@ pub fn page(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
         via: "one-click",
     };
     match answer::record(ctx.store, &survey, &claims.lead_id, given, ctx.now) {
-        Ok((answer, _)) => Outcome {
-            reply: pages::comment(&survey, &token, &answer, lang),
-            after: vec![rescore_task(&claims.lead_id)],
-        },
+        Ok((answer, _)) => Outcome::then(
+            pages::comment(&survey, &token, &answer, lang),
+            vec![rescore_task(&claims.lead_id)],
+        ),
         Err(e) => pages::problem(&Problem::store_unavailable(e), lang).into(),
     }
 }

@@ -228,7 +228,7 @@ fn rules_are_validated_replaced_and_existing_leads_rescored() {
     };
     assert_eq!(batches, 3, "5 leads in batches of 2");
     assert_eq!(run["processed"], 5);
-    assert_eq!(run["tier_changes"], 5);
+    assert_eq!(run["changed"], 5);
     assert_eq!(run["rules_version"], version.as_str());
     for id in &ids {
         let score = score_of(base, id);
@@ -241,7 +241,7 @@ fn rules_are_validated_replaced_and_existing_leads_rescored() {
     // Safe to rerun.
     let rerun = admin("POST", base, "/scoring/admin/rescore?restart=true").json();
     assert_eq!(
-        (rerun["processed"].as_i64(), rerun["tier_changes"].as_i64()),
+        (rerun["processed"].as_i64(), rerun["changed"].as_i64()),
         (Some(5), Some(0))
     );
 
