@@ -74,12 +74,24 @@ pub fn app() -> &'static App {
 /// Variables the shared app runs with. Start an app for `E2E_BASE_URL` with
 /// them too, e.g. `SPIN_VARIABLE_ADMIN_TOKEN=e2e-admin-token
 /// SPIN_VARIABLE_INTAKE_RATE_LIMIT_PER_MINUTE=100000
-/// SPIN_VARIABLE_SURVEY_TOKEN_SECRET=e2e-survey-secret spin up`.
-pub const APP_VARIABLES: [(&str, &str); 3] = [
+/// SPIN_VARIABLE_SURVEY_TOKEN_SECRET=e2e-survey-secret
+/// SPIN_VARIABLE_EXPORT_TOKEN_GOOGLE=e2e-google-token (and so on for meta,
+/// tiktok, linkedin, csv) spin up`.
+pub const APP_VARIABLES: [(&str, &str); 8] = [
     ("admin_token", ADMIN_TOKEN),
     ("intake_rate_limit_per_minute", "100000"),
     ("survey_token_secret", SURVEY_SECRET),
+    ("export_token_google", "e2e-google-token"),
+    ("export_token_meta", "e2e-meta-token"),
+    ("export_token_tiktok", "e2e-tiktok-token"),
+    ("export_token_linkedin", "e2e-linkedin-token"),
+    ("export_token_csv", "e2e-csv-token"),
 ];
+
+/// The pull credential the shared app gives a platform (`export_token_<name>`).
+pub fn export_token(platform: &str) -> String {
+    format!("e2e-{platform}-token")
+}
 
 pub const SURVEY_SECRET: &str = "e2e-survey-secret";
 
@@ -195,6 +207,13 @@ pub fn post_form(base_url: &str, path: &str, body: &str) -> Reply {
 }
 
 pub const ADMIN_TOKEN: &str = "e2e-admin-token";
+
+/// Submits a lead as JSON (201 expected); returns its id.
+pub fn submit_lead(base_url: &str, body: &Value) -> String {
+    let reply = post_json(base_url, "/intake/leads", body);
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    reply.json()["id"].as_str().expect("lead id").to_string()
+}
 
 pub fn admin(method: &str, base_url: &str, path: &str) -> Reply {
     request(

@@ -40,7 +40,7 @@ impl Backend {
         Ok(Backend::Sqlite(Mutex::new(conn)))
     }
 
-    fn get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
+    pub fn get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
         match self {
             Backend::Memory(m) => Ok(lock(m).get(&(store.into(), key.into())).cloned()),
             Backend::Sqlite(c) => lock(c)
@@ -54,7 +54,7 @@ impl Backend {
         }
     }
 
-    fn set(&self, store: &str, key: &str, value: &[u8]) -> Result<(), String> {
+    pub fn set(&self, store: &str, key: &str, value: &[u8]) -> Result<(), String> {
         match self {
             Backend::Memory(m) => {
                 lock(m).insert((store.into(), key.into()), value.to_vec());
@@ -71,7 +71,27 @@ impl Backend {
         }
     }
 
-    fn delete(&self, store: &str, key: &str) -> Result<(), String> {
+    /// Many writes at once: one transaction on SQLite (seeding large stores).
+    pub fn set_many(&self, store: &str, entries: &[(String, Vec<u8>)]) -> Result<(), String> {
+        match self {
+            Backend::Memory(_) => entries.iter().try_for_each(|(k, v)| self.set(store, k, v)),
+            Backend::Sqlite(c) => {
+                let mut conn = lock(c);
+                let tx = conn.transaction().map_err(|e| e.to_string())?;
+                for (key, value) in entries {
+                    tx.execute(
+                        "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                        params![store, key, value],
+                    )
+                    .map_err(|e| e.to_string())?;
+                }
+                tx.commit().map_err(|e| e.to_string())
+            }
+        }
+    }
+
+    pub fn delete(&self, store: &str, key: &str) -> Result<(), String> {
         match self {
             Backend::Memory(m) => {
                 lock(m).remove(&(store.into(), key.into()));

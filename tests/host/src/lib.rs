@@ -133,6 +133,7 @@ impl Host {
                 allowed_hosts,
                 variables: variables::expand_all(&def.variables, &app_vars)
                     .with_context(|| format!("component {id:?}: variables"))?,
+                peak_memory: Default::default(),
             };
             components.insert(id.clone(), Arc::new(loaded));
         }
@@ -211,6 +212,7 @@ impl Host {
             &self.engine,
             State::new(component.clone(), self.kv.clone(), self.me.clone()),
         );
+        store.limiter(|state| &mut state.memory);
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let request = store.data_mut().http().new_incoming_request(Scheme::Http, req)?;
         let out = store.data_mut().http().new_response_outparam(sender)?;
@@ -340,6 +342,7 @@ pub async fn serve(host: Arc<Host>, listener: TcpListener, shutdown: impl Future
 pub struct RunningHost {
     pub base_url: String,
     pub addr: SocketAddr,
+    host: Arc<Host>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -351,8 +354,9 @@ impl RunningHost {
         let listener = runtime.block_on(TcpListener::bind(config.listen))?;
         let addr = listener.local_addr()?;
         let (shutdown, stop) = tokio::sync::oneshot::channel::<()>();
+        let served = host.clone();
         let thread = std::thread::spawn(move || {
-            if let Err(e) = runtime.block_on(serve(host, listener, async {
+            if let Err(e) = runtime.block_on(serve(served, listener, async {
                 let _ = stop.await;
             })) {
                 eprintln!("[spin-test-host] stopped: {e:#}");
@@ -361,9 +365,32 @@ impl RunningHost {
         Ok(RunningHost {
             base_url: format!("http://{addr}"),
             addr,
+            host,
             shutdown: Some(shutdown),
             thread: Some(thread),
         })
+    }
+}
+
+impl RunningHost {
+    /// The most linear memory one instance of `component` has held since
+    /// the last reset, in bytes (what a request cost in guest memory).
+    pub fn peak_memory(&self, component: &str) -> usize {
+        self.host.components[component]
+            .peak_memory
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn reset_peak_memory(&self, component: &str) {
+        self.host.components[component]
+            .peak_memory
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The host's key-value data, for tests that seed a large store
+    /// directly rather than through thousands of requests.
+    pub fn key_value(&self) -> &kv::Backend {
+        &self.host.kv
     }
 }
 

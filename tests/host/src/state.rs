@@ -7,8 +7,10 @@ use crate::outbound::{self, AllowedHost};
 use crate::Host;
 use std::collections::HashMap;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use wasmtime::component::ResourceTable;
+use wasmtime::ResourceLimiter;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::{
@@ -22,6 +24,27 @@ pub struct LoadedComponent {
     pub kv_grants: Grants,
     pub allowed_hosts: Vec<AllowedHost>,
     pub variables: HashMap<String, String>,
+    /// The most linear memory any one instance of it has held, in bytes.
+    pub peak_memory: Arc<AtomicUsize>,
+}
+
+/// Tracks an instance's linear memory (all its memories together) and
+/// records the peak in its component's [`LoadedComponent::peak_memory`].
+pub struct MemoryMeter {
+    total: usize,
+    peak: Arc<AtomicUsize>,
+}
+
+impl ResourceLimiter for MemoryMeter {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.total += desired.saturating_sub(current);
+        self.peak.fetch_max(self.total, Ordering::Relaxed);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
 }
 
 pub struct State {
@@ -31,6 +54,7 @@ pub struct State {
     pub hooks: OutboundRules,
     pub component: Arc<LoadedComponent>,
     pub kv: Arc<Backend>,
+    pub memory: MemoryMeter,
 }
 
 impl State {
@@ -42,6 +66,10 @@ impl State {
             hooks: OutboundRules {
                 component: component.clone(),
                 host,
+            },
+            memory: MemoryMeter {
+                total: 0,
+                peak: component.peak_memory.clone(),
             },
             component,
             kv,
