@@ -34,6 +34,16 @@ pub struct Contact {
     pub country: Option<String>,
 }
 
+/// The shape of a postal code anywhere: 2 to 10 letters, digits, spaces
+/// or `-`, with at least one digit ("94043", "12345-6789", "WC2H 8LG").
+/// Ad platforms take it unhashed, so nothing else (a name) may pass as one.
+pub fn is_postal_code(value: &str) -> bool {
+    let value = value.trim();
+    (2..=10).contains(&value.chars().count())
+        && value.chars().any(|c| c.is_ascii_digit())
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribution {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

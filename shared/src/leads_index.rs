@@ -18,6 +18,12 @@ pub fn add(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     sorted_index::insert(store, LEADS_INDEX, &position(lead_id))
 }
 
+/// Adds many at once, one settle per bucket (bulk imports).
+pub fn add_all(store: &dyn Store, lead_ids: &[String]) -> Result<(), StoreError> {
+    let positions: Vec<Position> = lead_ids.iter().map(|id| position(id)).collect();
+    sorted_index::insert_all(store, LEADS_INDEX, &positions)
+}
+
 pub fn remove(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     sorted_index::remove(store, LEADS_INDEX, &position(lead_id))
 }

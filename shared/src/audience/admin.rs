@@ -13,10 +13,13 @@ use crate::keys;
 use crate::leads_index;
 use crate::ports::Ctx;
 use crate::problem::Problem;
+use crate::scoring::current_rules;
 use crate::sorted_index::{self, Position};
 use crate::store::{JsonStore, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
 
 /// `GET /audiences/admin/definitions`: the audiences in force and the
 /// facts their conditions may test.
@@ -89,10 +92,12 @@ pub fn refresh(req: &Request, ctx: &Ctx) -> Reply {
     let restart = req.query_param("restart").is_some_and(|v| v == "true" || v == "1");
     let run = (|| {
         let (defs, _) = definition::current(ctx.store)?;
+        // New scoring rules change tiers too: a new run after re-scoring.
+        let version = format!("{}.{}", defs.version(), current_rules(ctx.store)?.0.version());
         leads_index::walk_batch(
             ctx.store,
             keys::AUDIENCE_REFRESH,
-            defs.version(),
+            version,
             ctx.now,
             limit,
             restart,
@@ -178,7 +183,7 @@ pub fn export(req: &Request, ctx: &Ctx, id: &str) -> Outcome {
         Ok(pull) => pull,
         Err(refused) => return refused.into(),
     };
-    let (mut export, next) = match Export::start(ctx, pull) {
+    let (export, next) = match Export::start(ctx, pull) {
         Ok(started) => started,
         Err(e) => return Reply::from(e).into(),
     };
@@ -199,16 +204,20 @@ pub fn export(req: &Request, ctx: &Ctx, id: &str) -> Outcome {
             .with_header("x-next-cursor", &cursor)
             .with_header("link", &format!("<{}>; rel=\"next\"", next_url(req, &cursor)));
     }
-    Outcome::streaming(
+    let export = Rc::new(RefCell::new(export));
+    let streamed = export.clone();
+    let mut outcome = Outcome::streaming(
         reply,
-        Box::new(move |ctx: &Ctx| {
-            export.next_chunk(ctx).map_err(|e| {
-                // The transfer breaks; the log still says what was sent.
-                let _ = export.finish(ctx, false);
-                e.to_string()
-            })
-        }),
-    )
+        Box::new(move |ctx: &Ctx| streamed.borrow_mut().next_chunk(ctx).map_err(|e| e.to_string())),
+    );
+    // After the body, however it ended (a store failure, a client that
+    // went away): the log still says what was sent.
+    outcome.after.push(Box::new(move |ctx: &Ctx| {
+        if let Err(e) = export.borrow_mut().finish(ctx, false) {
+            eprintln!("export log: {e}");
+        }
+    }));
+    outcome
 }
 
 fn read_pull(req: &Request, ctx: &Ctx, id: &str, puller: Puller) -> Result<Pull, Reply> {

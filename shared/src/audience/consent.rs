@@ -13,7 +13,9 @@ pub const STRICT_CONSENT_COUNTRIES: &[&str] = &[
     // EU
     "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT",
     "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", // rest of the EEA
-    "IS", "LI", "NO", // and
+    "IS", "LI", "NO", // EU regions with ISO codes of their own (Réunion, Guadeloupe, Martinique,
+    // French Guiana, Mayotte, Saint-Martin, Åland), and
+    "RE", "GP", "MQ", "GF", "YT", "MF", "AX", //
     "GB", "CH",
 ];
 
@@ -95,6 +97,7 @@ mod tests {
         assert!(!allows_ads(&lead(Some("DE"), Some((yes, yes, None)))));
         assert!(!allows_ads(&lead(Some("FR"), Some((yes, yes, Some(false))))));
         assert!(!allows_ads(&lead(Some("GB"), Some((yes, None, None)))));
+        assert!(!allows_ads(&lead(Some("RE"), Some((yes, None, None)))));
         // Unknown country: treated as strict.
         assert!(!allows_ads(&lead(None, Some((yes, None, None)))));
         assert!(allows_ads(&lead(None, Some((None, yes, yes)))));

@@ -79,6 +79,8 @@ pub fn parse(body: &[u8]) -> Result<Audiences, Problem> {
 
 const MAX_AUDIENCES: usize = 50;
 const MAX_ID: usize = 64;
+/// Ten years: longer is "no window".
+const MAX_WINDOW_DAYS: u32 = 3650;
 
 pub fn validate(set: &Audiences) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -113,8 +115,14 @@ pub fn validate(set: &Audiences) -> Vec<FieldError> {
         if set.audiences[..i].iter().any(|a| a.id == audience.id) {
             error(at.clone(), format!("duplicate audience id \"{}\"", audience.id));
         }
-        if audience.active_within_days == Some(0) {
-            error(format!("{at}.active_within_days"), "must be at least 1".into());
+        if audience
+            .active_within_days
+            .is_some_and(|d| !(1..=MAX_WINDOW_DAYS).contains(&d))
+        {
+            error(
+                format!("{at}.active_within_days"),
+                format!("must be 1 to {MAX_WINDOW_DAYS} days"),
+            );
         }
         for (j, c) in audience.when.iter().enumerate() {
             check_condition(c, &format!("{at}.when[{j}]"), &facts::AUDIENCE_FACTS, &mut error);
@@ -142,7 +150,7 @@ mod tests {
         let body = br#"{"audiences":[
             {"id":"Bad Id","when":[]},
             {"id":"x","when":[{"fact":"tierz","equals":"hot"}]},
-            {"id":"x","when":[{"fact":"score","equals":"high"}],"active_within_days":0}
+            {"id":"x","when":[{"fact":"score","equals":"high"}],"active_within_days":4000000000}
         ]}"#;
         let problem = parse(body).unwrap_err();
         let fields: Vec<(String, String)> = problem

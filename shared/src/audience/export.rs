@@ -16,7 +16,7 @@ use crate::lead::{Contact, Lead};
 use crate::ports::Ctx;
 use crate::sorted_index::{self, Position};
 use crate::store::{JsonStore, Store, StoreError};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use std::collections::VecDeque;
 
 /// Members read and written per chunk of the response.
@@ -48,6 +48,7 @@ pub struct Export {
     more: bool,
     header_sent: bool,
     log: ExportLog,
+    logged: bool,
 }
 
 impl Export {
@@ -76,6 +77,7 @@ impl Export {
             more: true,
             header_sent: false,
             log,
+            logged: false,
             pull,
         };
         let mut next = None;
@@ -88,7 +90,8 @@ impl Export {
 
     /// Reads up to `limit` current members after the cursor into `pending`.
     fn read_index(&mut self, store: &dyn Store, limit: usize) -> Result<Option<Position>, StoreError> {
-        let since = self.pull.since;
+        // Entries keep whole seconds: compare at that precision.
+        let since = self.pull.since.map(|s| s.trunc_subsecs(0));
         let active_from = self.pull.active_from;
         let audience = self.pull.audience.clone();
         // Buckets are named by day: none before `since`'s day can qualify.
@@ -139,8 +142,13 @@ impl Export {
         Ok(Some(chunk))
     }
 
-    /// Records the pull in the export log.
+    /// Records the pull in the export log, once: complete when the body
+    /// ended, not when the transfer broke or the client went away.
     pub fn finish(&mut self, ctx: &Ctx, complete: bool) -> Result<(), StoreError> {
+        if self.logged {
+            return Ok(());
+        }
+        self.logged = true;
         self.log.complete = complete;
         self.log.finished_at = chrono::Utc::now().max(ctx.now);
         log::record(ctx.store, &self.log)
@@ -179,5 +187,9 @@ pub fn person(c: &Contact) -> Person<'_> {
 
 /// The first day inside an activity window of `days` days.
 pub fn window_start(now: DateTime<Utc>, days: Option<u32>) -> Option<NaiveDate> {
-    days.map(|d| (now - Duration::days(i64::from(d))).date_naive())
+    let days = days?;
+    Some(
+        now.checked_sub_signed(Duration::days(i64::from(days)))
+            .map_or(NaiveDate::MIN, |start| start.date_naive()),
+    )
 }

@@ -109,7 +109,7 @@ impl Format {
                 // "us", "94016", "WC2H 8LG"; the Ads API's OfflineUserAddressInfo
                 // has unhashed country_code and postal_code).
                 plain(p.country),
-                plain(p.postal_code),
+                plain(p.postal_code.filter(|z| crate::lead::is_postal_code(z))),
             ],
             Format::Meta => vec![
                 hashed(p.email.map(meta::email)),
@@ -570,7 +570,13 @@ mod tests {
             ..dana()
         };
         let row = Format::Google.row(&p).unwrap();
-        assert!(row.ends_with(",IL,123\n"), "{row}");
+        // Not a postal code: left out rather than sent in clear.
+        assert!(row.ends_with(",IL,\n"), "{row}");
+        let named = Person {
+            postal_code: Some("Dana Levi"),
+            ..dana()
+        };
+        assert!(Format::Csv.row(&named).unwrap().ends_with(",\n"));
         assert_eq!(row.matches('\n').count(), 1);
         for f in Format::ALL {
             for cell in f.row(&p).unwrap().trim_end().split(',') {

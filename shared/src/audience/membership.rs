@@ -219,6 +219,14 @@ pub fn apply(store: &dyn Store, plans: &[Plan]) -> Result<(), StoreError> {
     for (index, at) in plans.iter().flat_map(|p| &p.removes) {
         sorted_index::remove(store, index, at)?;
     }
+    // An erase that ran while we planned (a refresh batch takes seconds):
+    // leave nothing behind, as erase would have.
+    for plan in plans {
+        let joined = plan.record.as_ref().is_some_and(|r| !r.audiences.is_empty());
+        if joined && !store.exists(&keys::lead(&plan.lead_id))? {
+            forget(store, &plan.lead_id)?;
+        }
+    }
     Ok(())
 }
 

@@ -335,3 +335,88 @@ fn a_stream_never_holds_more_than_a_batch() {
     }
     assert_eq!(sizes, [1, super::export::BATCH, 20]);
 }
+
+#[test]
+fn an_erase_during_a_refresh_leaves_nothing_behind() {
+    let store = MemoryStore::new();
+    let config = config();
+    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    let id = submit(
+        &ctx,
+        &[
+            ("email", "race@example.com"),
+            ("country", "US"),
+            PRICING,
+            ("consent_marketing", YES),
+        ],
+    );
+    let (defs, _) = super::definition::current(&store).unwrap();
+    let plan = membership::plan(&ctx, &defs, &id).unwrap();
+    assert!(plan.changed());
+    let mut erase = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
+    erase.headers.push(("authorization".into(), "Bearer adm".into()));
+    assert_eq!(lead_intake::JOB.handle(&erase, &ctx).reply.status, 200);
+    membership::apply(&store, &[plan]).unwrap();
+    assert!(store.mentions(&id).is_empty(), "{:?}", store.mentions(&id));
+}
+
+#[test]
+fn a_pull_the_client_abandons_is_still_logged() {
+    let store = MemoryStore::new();
+    let config = config();
+    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    many(&ctx, 0, 3);
+    let mut req = Request::new("GET", "/audiences/pricing-no-phone/export");
+    req.headers.push(("authorization".into(), "Bearer g-token".into()));
+    let outcome = audience_export::JOB.handle(&req, &ctx);
+    let mut stream = outcome.stream.unwrap();
+    assert!(stream(&ctx).unwrap().is_some(), "the header");
+    // The client goes away: the adapter stops writing and runs the after-tasks.
+    drop(stream);
+    for task in outcome.after {
+        task(&ctx);
+    }
+    let log: serde_json::Value = serde_json::from_slice(&get(&ctx, "/audiences/admin/log", "Bearer adm").body).unwrap();
+    assert_eq!(log["items"][0]["complete"], false);
+    assert_eq!(log["items"][0]["puller"], "google");
+}
+
+#[test]
+fn new_scoring_rules_start_a_new_refresh_run() {
+    let store = MemoryStore::new();
+    let config = config();
+    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    many(&ctx, 0, 2);
+    let mut refresh = Request::new("POST", "/audiences/admin/refresh");
+    refresh.headers.push(("authorization".into(), "Bearer adm".into()));
+    let run = |ctx: &Ctx| -> serde_json::Value {
+        serde_json::from_slice(&audience_export::JOB.handle(&refresh, ctx).reply.body).unwrap()
+    };
+    let first = run(&ctx);
+    assert_eq!(
+        (first["done"].clone(), first["processed"].clone()),
+        (true.into(), 2.into())
+    );
+    // Unchanged definitions and rules: the finished run stands.
+    assert_eq!(run(&ctx)["started_at"], first["started_at"]);
+    let mut rules = crate::scoring::rules::Rules::defaults();
+    rules.thresholds.hot = 1000;
+    let stored = crate::scoring::StoredRules {
+        rules,
+        updated_at: ctx.now,
+    };
+    store.set_json(keys::SCORING_RULES, &stored).unwrap();
+    let again = run(&ctx);
+    assert_eq!(
+        (again["done"].clone(), again["processed"].clone()),
+        (true.into(), 2.into())
+    );
+    assert_ne!(again["version"], first["version"]);
+}
+
+#[test]
+fn the_longest_window_does_not_overflow() {
+    let now = chrono::Utc::now();
+    assert!(super::export::window_start(now, Some(u32::MAX)).is_some());
+    assert_eq!(super::export::window_start(now, None), None);
+}

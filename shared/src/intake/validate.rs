@@ -126,7 +126,7 @@ pub fn validate(fields: &Fields, rules: &Rules) -> Result<Outcome, Problem> {
         company: v.line("company", 200),
         city: v.line("city", 100),
         region: v.line("region", 100).or_else(|| v.line("state", 100)),
-        postal_code: v.line("postal_code", 20).or_else(|| v.line("zip", 20)),
+        postal_code: v.postal_code(),
         country,
     };
     let message = v.text("message", 5000);
@@ -395,6 +395,24 @@ impl<'a> Validator<'a> {
         }
     }
 
+    fn postal_code(&mut self) -> Option<String> {
+        let field = if self.first("postal_code").is_some() {
+            "postal_code"
+        } else {
+            "zip"
+        };
+        let code = self.line(field, 20)?;
+        if crate::lead::is_postal_code(&code) {
+            Some(code)
+        } else {
+            self.error(
+                field,
+                "a postal code: 2 to 10 letters, digits, spaces or -, with a digit",
+            );
+            None
+        }
+    }
+
     fn consent(&mut self) -> Option<ConsentDraft> {
         let consent = ConsentDraft {
             marketing: self.flag("consent_marketing"),
@@ -482,6 +500,30 @@ mod tests {
         assert_eq!(d.contact.phone.as_deref(), Some("+972525551234"));
         assert_eq!(d.contact.country.as_deref(), Some("IL"));
         assert_eq!(d.channel, Channel::Sms);
+    }
+
+    #[test]
+    fn address_parts_and_postal_code_shape() {
+        let d = valid(&[
+            ("email", "a@b.co"),
+            ("city", "Tel Aviv"),
+            ("state", "TA"),
+            ("zip", "6100000"),
+        ]);
+        assert_eq!(
+            (
+                d.contact.city.as_deref(),
+                d.contact.region.as_deref(),
+                d.contact.postal_code.as_deref()
+            ),
+            (Some("Tel Aviv"), Some("TA"), Some("6100000"))
+        );
+        // Sent unhashed to ad platforms, so a name is no postal code.
+        assert_eq!(invalid(&[("email", "a@b.co"), ("zip", "Dana Levi")]), ["zip"]);
+        assert_eq!(
+            invalid(&[("email", "a@b.co"), ("postal_code", "12345678901")]),
+            ["postal_code"]
+        );
     }
 
     #[test]

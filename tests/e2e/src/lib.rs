@@ -182,6 +182,30 @@ pub fn request(method: &str, base_url: &str, path: &str, headers: &[(&str, &str)
     Reply { status, headers, body }
 }
 
+/// A `GET` whose body is counted as it arrives, never held (large exports):
+/// the status, the bytes and the lines received.
+pub fn download(base_url: &str, path: &str, headers: &[(&str, &str)]) -> (u16, u64, u64) {
+    use std::io::Read;
+    let url = format!("{base_url}{path}");
+    let mut builder = ureq::http::Request::builder().method("GET").uri(&url);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    let req = builder.body(Vec::new()).expect("valid request");
+    let mut resp = agent().run(req).unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = resp.status().as_u16();
+    let mut reader = resp.body_mut().with_config().limit(u64::MAX).reader();
+    let (mut bytes, mut lines, mut buf) = (0u64, 0u64, vec![0u8; 64 * 1024]);
+    loop {
+        let n = reader.read(&mut buf).unwrap_or_else(|e| panic!("GET {url}: body: {e}"));
+        if n == 0 {
+            return (status, bytes, lines);
+        }
+        bytes += n as u64;
+        lines += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+    }
+}
+
 pub fn get(base_url: &str, path: &str) -> Reply {
     request("GET", base_url, path, &[], b"")
 }
