@@ -18,7 +18,7 @@
 //! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::leads_index`]) |
 //! | `ack:<submission_id>`        | instant-ack     | [`crate::ack::Delivery`]: acknowledgement state    |
 //! | `score:<lead_id>`            | lead-scoring    | [`crate::scoring::ScoreRecord`]: explained score, assignment, queue place |
-//! | `scoring-rules`              | lead-scoring    | [`crate::scoring::StoredRules`]: rules set by an admin (absent: the defaults) |
+//! | `scoring-rules`              | lead-scoring    | [`crate::admin_doc::Stored`] of the scoring rules an admin set (absent: the defaults) |
 //! | `rescore-run`                | lead-scoring    | [`crate::leads_index::Walk`]: progress of re-scoring every lead |
 //! | `round-robin:<pool>`         | lead-scoring    | [`crate::scoring::routing::RoundRobin`]: recent assignments of a pool |
 //! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_index`]) |
@@ -29,7 +29,7 @@
 //! | `survey-day:<survey_id>:<yyyy-mm-dd>` | survey | lead ids that answered that day ([`crate::index`]); stale after a later answer |
 //! | `followup:<survey_id>:<lead_id>` | survey      | [`crate::survey::answer::FollowUp`]: talk to an unhappy customer |
 //! | `followups:buckets`, `followups:<day>` | survey | open follow-ups, newest first ([`crate::sorted_index`]) |
-//! | `audiences`                  | audience-export | [`crate::audience::definition::StoredAudiences`]: audiences set by an admin (absent: the defaults) |
+//! | `audiences`                  | audience-export | [`crate::admin_doc::Stored`] of the audiences an admin set (absent: the defaults) |
 //! | `audience-member:<lead_id>`  | audience-export | [`crate::audience::membership::Membership`]: the audiences a lead is in, and since when |
 //! | `audience:<id>:buckets`, `audience:<id>:<day>.<h>` | audience-export | an audience's members by the day they joined (or their identifiers changed), `<h>` = first hex digit of sha256(lead id) ([`crate::sorted_index`]) |
 //! | `audience-refresh`           | audience-export | [`crate::leads_index::Walk`]: progress of re-evaluating every lead's audiences |

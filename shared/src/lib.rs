@@ -9,6 +9,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod ack;
+pub mod admin_doc;
 pub mod audience;
 pub mod auth;
 pub mod cors;

@@ -2,11 +2,12 @@
 //! an audience's size, the export itself, the export log, and lead-scoring's
 //! hand-off.
 
-use super::definition::{self, Audiences, StoredAudiences};
+use super::definition;
 use super::export::{window_start, Export, Pull};
 use super::formats::Format;
 use super::membership;
 use super::pullers::{self, Puller};
+use crate::admin_doc::Document;
 use crate::http::{bad_parameter, Reply, Request};
 use crate::jobs::Outcome;
 use crate::keys;
@@ -15,71 +16,11 @@ use crate::ports::Ctx;
 use crate::problem::Problem;
 use crate::scoring::current_rules;
 use crate::sorted_index::{self, Position};
-use crate::store::{JsonStore, StoreError};
+use crate::store::StoreError;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
-
-/// `GET /audiences/admin/definitions`: the audiences in force and the
-/// facts their conditions may test.
-pub fn get_definitions(ctx: &Ctx) -> Reply {
-    match definition::current(ctx.store) {
-        Ok((set, updated_at)) => Reply::json(
-            200,
-            &json!({
-                "version": set.version(),
-                "source": if updated_at.is_some() { "admin" } else { "default" },
-                "updated_at": updated_at,
-                "definitions": set,
-                "facts": super::facts::catalogue()
-                    .iter()
-                    .map(|(name, kind, about)| json!({ "fact": name, "type": kind, "about": about }))
-                    .collect::<Vec<_>>(),
-            }),
-        ),
-        Err(e) => Reply::from(e),
-    }
-}
-
-const MAX_DEFINITIONS_BYTES: usize = 128 * 1024;
-
-/// `PUT /audiences/admin/definitions`: validates and replaces them.
-pub fn put_definitions(req: &Request, ctx: &Ctx) -> Reply {
-    if req.body.len() > MAX_DEFINITIONS_BYTES {
-        return Problem::too_large(MAX_DEFINITIONS_BYTES).into();
-    }
-    let audiences = match definition::parse(&req.body) {
-        Ok(set) => set,
-        Err(problem) => return problem.with_instance(&req.path).into(),
-    };
-    let stored = StoredAudiences {
-        audiences,
-        updated_at: ctx.now,
-    };
-    match ctx.store.set_json(keys::AUDIENCES, &stored) {
-        Ok(()) => definitions_changed(&stored.audiences),
-        Err(e) => Reply::from(e),
-    }
-}
-
-/// `DELETE /audiences/admin/definitions`: back to the shipped defaults.
-pub fn reset_definitions(ctx: &Ctx) -> Reply {
-    match ctx.store.delete(keys::AUDIENCES) {
-        Ok(()) => definitions_changed(&Audiences::defaults()),
-        Err(e) => Reply::from(e),
-    }
-}
-
-fn definitions_changed(set: &Audiences) -> Reply {
-    Reply::json(
-        200,
-        &json!({
-            "version": set.version(),
-            "next": "POST /audiences/admin/refresh until done, to re-evaluate existing leads",
-        }),
-    )
-}
 
 /// `POST /audiences/admin/refresh?limit=N[&restart=true]`: re-evaluates the
 /// memberships of the next N leads (default 200) under the current
@@ -91,9 +32,9 @@ pub fn refresh(req: &Request, ctx: &Ctx) -> Reply {
     };
     let restart = req.query_param("restart").is_some_and(|v| v == "true" || v == "1");
     let run = (|| {
-        let (defs, _) = definition::current(ctx.store)?;
+        let defs = definition::current(ctx.store)?;
         // New scoring rules change tiers too: a new run after re-scoring.
-        let version = format!("{}.{}", defs.version(), current_rules(ctx.store)?.0.version());
+        let version = format!("{}.{}", defs.version(), current_rules(ctx.store)?.version());
         leads_index::walk_batch(
             ctx.store,
             keys::AUDIENCE_REFRESH,
@@ -140,7 +81,7 @@ fn unknown_audience(req: &Request, id: &str) -> Reply {
 /// removal a concurrent write lost; exports skip those.
 pub fn size(req: &Request, ctx: &Ctx, id: &str) -> Reply {
     let counted = (|| -> Result<Option<serde_json::Value>, StoreError> {
-        let (defs, _) = definition::current(ctx.store)?;
+        let defs = definition::current(ctx.store)?;
         let Some(audience) = defs.get(id) else {
             return Ok(None);
         };
@@ -221,7 +162,7 @@ pub fn export(req: &Request, ctx: &Ctx, id: &str) -> Outcome {
 }
 
 fn read_pull(req: &Request, ctx: &Ctx, id: &str, puller: Puller) -> Result<Pull, Reply> {
-    let (defs, _) = definition::current(ctx.store).map_err(Reply::from)?;
+    let defs = definition::current(ctx.store).map_err(Reply::from)?;
     let Some(audience) = defs.get(id) else {
         return Err(unknown_audience(req, id));
     };

@@ -1,14 +1,14 @@
 //! Audiences as data: each a named set of conditions over a lead, its score
 //! and its survey answers ([`super::facts`]), and an optional window of
 //! recent activity. The defaults ship in `shared/defaults/audiences.json`;
-//! an admin replaces them with `PUT /audiences/admin/definitions`.
+//! an admin replaces them with `PUT /audiences/admin/definitions`
+//! ([`crate::admin_doc`]).
 
 use super::facts;
-use crate::ids::sha256_hex;
+use crate::admin_doc::Document;
 use crate::problem::{FieldError, Problem};
 use crate::scoring::rules::{check_condition, Condition};
-use crate::store::{JsonStore, Store, StoreError};
-use chrono::{DateTime, Utc};
+use crate::store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULTS_JSON: &str = include_str!("../../defaults/audiences.json");
@@ -38,36 +38,30 @@ pub struct Audience {
     pub active_within_days: Option<u32>,
 }
 
-/// `audiences`: the audiences an admin set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredAudiences {
-    pub audiences: Audiences,
-    pub updated_at: DateTime<Utc>,
-}
+impl Document for Audiences {
+    const KEY: &'static str = crate::keys::AUDIENCES;
+    const NAME: &'static str = "definitions";
+    const MAX_BYTES: usize = 128 * 1024;
+    const NEXT: &'static str = "POST /audiences/admin/refresh until done, to re-evaluate existing leads";
 
-impl Audiences {
-    pub fn defaults() -> Audiences {
+    fn defaults() -> Self {
         parse(DEFAULTS_JSON.as_bytes()).expect("the shipped default audiences are valid")
     }
 
-    /// Changes whenever any definition does (a new refresh run starts).
-    pub fn version(&self) -> String {
-        let json = serde_json::to_string(self).expect("audiences serialise");
-        sha256_hex(&json)[..12].to_string()
+    fn parse(body: &[u8]) -> Result<Self, Problem> {
+        parse(body)
     }
+}
 
+impl Audiences {
     pub fn get(&self, id: &str) -> Option<&Audience> {
         self.audiences.iter().find(|a| a.id == id)
     }
 }
 
-/// The audiences in force (an admin's, else the defaults) and when they
-/// were set (`None`: defaults).
-pub fn current(store: &dyn Store) -> Result<(Audiences, Option<DateTime<Utc>>), StoreError> {
-    Ok(match store.get_json::<StoredAudiences>(crate::keys::AUDIENCES)? {
-        Some(stored) => (stored.audiences, Some(stored.updated_at)),
-        None => (Audiences::defaults(), None),
-    })
+/// The audiences in force (an admin's, else the defaults).
+pub fn current(store: &dyn Store) -> Result<Audiences, StoreError> {
+    Ok(crate::admin_doc::current::<Audiences>(store)?.0)
 }
 
 /// Parses and validates a set of audiences; `Err` is a 422 naming each

@@ -232,7 +232,7 @@ pub fn apply(store: &dyn Store, plans: &[Plan]) -> Result<(), StoreError> {
 
 /// Re-evaluates one lead (lead-scoring's hand-off); whether it changed.
 pub fn update(ctx: &Ctx, lead_id: &str) -> Result<bool, StoreError> {
-    let (defs, _) = super::definition::current(ctx.store)?;
+    let defs = super::definition::current(ctx.store)?;
     let plan = plan(ctx, &defs, lead_id)?;
     apply(ctx.store, std::slice::from_ref(&plan))?;
     Ok(plan.changed())

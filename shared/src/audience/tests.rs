@@ -350,7 +350,7 @@ fn an_erase_during_a_refresh_leaves_nothing_behind() {
             ("consent_marketing", YES),
         ],
     );
-    let (defs, _) = super::definition::current(&store).unwrap();
+    let defs = super::definition::current(&store).unwrap();
     let plan = membership::plan(&ctx, &defs, &id).unwrap();
     assert!(plan.changed());
     let mut erase = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
@@ -401,11 +401,7 @@ fn new_scoring_rules_start_a_new_refresh_run() {
     assert_eq!(run(&ctx)["started_at"], first["started_at"]);
     let mut rules = crate::scoring::rules::Rules::defaults();
     rules.thresholds.hot = 1000;
-    let stored = crate::scoring::StoredRules {
-        rules,
-        updated_at: ctx.now,
-    };
-    store.set_json(keys::SCORING_RULES, &stored).unwrap();
+    crate::admin_doc::save(&store, rules, ctx.now).unwrap();
     let again = run(&ctx);
     assert_eq!(
         (again["done"].clone(), again["processed"].clone()),

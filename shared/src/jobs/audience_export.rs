@@ -10,7 +10,9 @@
 //! | `POST /audiences/leads/<id>`                   | lead-scoring's hand-off (admin token when set) |
 
 use super::{admin_route, id_after, require_handoff, Job, Outcome};
-use crate::audience::admin;
+use crate::admin_doc;
+use crate::audience::definition::Audiences;
+use crate::audience::{admin, facts};
 use crate::http::{method_not_allowed, Request};
 use crate::ports::Ctx;
 
@@ -24,11 +26,7 @@ pub const JOB: Job = Job {
 fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
     let outcome = match sub {
         "/admin/definitions" => admin_route(req, ctx, &["GET", "PUT", "DELETE"], |req, ctx| {
-            match req.method.as_str() {
-                "GET" => admin::get_definitions(ctx),
-                "PUT" => admin::put_definitions(req, ctx),
-                _ => admin::reset_definitions(ctx),
-            }
+            admin_doc::handle::<Audiences>(req, ctx, &facts::catalogue())
         }),
         "/admin/refresh" => admin_route(req, ctx, &["POST"], admin::refresh),
         "/admin/log" => admin_route(req, ctx, &["GET"], admin::export_log),

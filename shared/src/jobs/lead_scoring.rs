@@ -9,10 +9,13 @@
 //! | `POST /scoring/admin/rescore`                 | admin token (cron or operator)   |
 
 use super::{admin_route, handoff_request, id_after, Job, Outcome, Task, AUDIENCES};
+use crate::admin_doc;
 use crate::auth::{require_admin, ADMIN_TOKEN};
 use crate::http::{method_not_allowed, Request};
 use crate::ports::Ctx;
 use crate::scoring::admin;
+use crate::scoring::facts::CATALOGUE;
+use crate::scoring::rules::Rules;
 
 pub const JOB: Job = Job {
     name: "lead-scoring",
@@ -25,11 +28,7 @@ fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
     let outcome = match sub {
         "/queue" => admin_route(req, ctx, &["GET"], admin::hot_queue),
         "/admin/rules" => admin_route(req, ctx, &["GET", "PUT", "DELETE"], |req, ctx| {
-            match req.method.as_str() {
-                "GET" => admin::get_rules(ctx),
-                "PUT" => admin::put_rules(req, ctx),
-                _ => admin::reset_rules(ctx),
-            }
+            admin_doc::handle::<Rules>(req, ctx, CATALOGUE)
         }),
         "/admin/rescore" => admin_route(req, ctx, &["POST"], admin::rescore),
         _ => {

@@ -2,8 +2,8 @@
 //! score, the hot queue, the rules, and re-scoring every lead.
 
 use super::queue::{self, Order};
-use super::rules::{self, Rules};
-use super::{current_rules, score_lead, ScoreRecord, StoredRules};
+use super::{current_rules, score_lead, ScoreRecord};
+use crate::admin_doc::Document;
 use crate::http::{bad_parameter, Reply, Request};
 use crate::keys;
 use crate::lead::Lead;
@@ -108,67 +108,6 @@ fn queue_item(record: &ScoreRecord, lead: &Lead) -> serde_json::Value {
     })
 }
 
-/// `GET /scoring/admin/rules`: the rules in force and the facts rules may use.
-pub fn get_rules(ctx: &Ctx) -> Reply {
-    match current_rules(ctx.store) {
-        Ok((rules, updated_at)) => Reply::json(
-            200,
-            &json!({
-                "version": rules.version(),
-                "source": if updated_at.is_some() { "admin" } else { "default" },
-                "updated_at": updated_at,
-                "rules": rules,
-                "facts": super::facts::CATALOGUE
-                    .iter()
-                    .map(|(name, kind, about)| json!({ "fact": name, "type": kind, "about": about }))
-                    .collect::<Vec<_>>(),
-            }),
-        ),
-        Err(e) => Reply::from(e),
-    }
-}
-
-/// Rule sets are small; this keeps a mistaken upload from filling the store.
-const MAX_RULES_BYTES: usize = 256 * 1024;
-
-/// `PUT /scoring/admin/rules`: validates and replaces the rules. Existing
-/// scores keep their old rules version until re-scored.
-pub fn put_rules(req: &Request, ctx: &Ctx) -> Reply {
-    if req.body.len() > MAX_RULES_BYTES {
-        return Problem::too_large(MAX_RULES_BYTES).into();
-    }
-    let rules = match rules::parse(&req.body) {
-        Ok(rules) => rules,
-        Err(problem) => return problem.with_instance(&req.path).into(),
-    };
-    let stored = StoredRules {
-        rules,
-        updated_at: ctx.now,
-    };
-    match ctx.store.set_json(keys::SCORING_RULES, &stored) {
-        Ok(()) => rules_changed(&stored.rules),
-        Err(e) => Reply::from(e),
-    }
-}
-
-/// `DELETE /scoring/admin/rules`: back to the shipped defaults.
-pub fn reset_rules(ctx: &Ctx) -> Reply {
-    match ctx.store.delete(keys::SCORING_RULES) {
-        Ok(()) => rules_changed(&Rules::defaults()),
-        Err(e) => Reply::from(e),
-    }
-}
-
-fn rules_changed(rules: &Rules) -> Reply {
-    Reply::json(
-        200,
-        &json!({
-            "version": rules.version(),
-            "next": "POST /scoring/admin/rescore until done, to re-score existing leads",
-        }),
-    )
-}
-
 /// `POST /scoring/admin/rescore?limit=N[&restart=true]`: re-scores the next
 /// N leads (default 50) of the run for the current rules, and says whether
 /// it is done. Call again until `done`; a new rules version starts a new
@@ -186,7 +125,7 @@ pub fn rescore(req: &Request, ctx: &Ctx) -> Reply {
 }
 
 fn rescore_batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Walk, StoreError> {
-    let version = current_rules(ctx.store)?.0.version();
+    let version = current_rules(ctx.store)?.version();
     leads_index::walk_batch(
         ctx.store,
         keys::RESCORE_RUN,

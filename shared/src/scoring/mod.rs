@@ -15,6 +15,7 @@ pub mod queue;
 pub mod routing;
 pub mod rules;
 
+use crate::admin_doc::Document;
 use crate::keys;
 use crate::lead::{Lead, Submission};
 use crate::ports::Ctx;
@@ -45,20 +46,9 @@ pub struct ScoreRecord {
     pub queue: Option<Placement>,
 }
 
-/// `scoring-rules`: the rules an admin set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StoredRules {
-    pub rules: Rules,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// The rules in force (an admin's, else the shipped defaults) and when they
-/// were set (`None`: defaults).
-pub fn current_rules(store: &dyn Store) -> Result<(Rules, Option<DateTime<Utc>>), StoreError> {
-    Ok(match store.get_json::<StoredRules>(keys::SCORING_RULES)? {
-        Some(stored) => (stored.rules, Some(stored.updated_at)),
-        None => (Rules::defaults(), None),
-    })
+/// The rules in force (an admin's, else the shipped defaults).
+pub fn current_rules(store: &dyn Store) -> Result<Rules, StoreError> {
+    Ok(crate::admin_doc::current::<Rules>(store)?.0)
 }
 
 /// Only the newest submissions count: older ones have decayed away, and
@@ -119,7 +109,7 @@ pub fn recent_submissions(store: &dyn Store, lead: &Lead) -> Result<Vec<Submissi
 fn score_once(ctx: &Ctx, lead: &Lead, surveys: &LeadSurveys) -> Result<ScoreRecord, StoreError> {
     let store = ctx.store;
     let lead_id = lead.id.as_str();
-    let (rules, _) = current_rules(store)?;
+    let rules = current_rules(store)?;
     let submissions = recent_submissions(store, lead)?;
     let facts = Facts::new(lead, &submissions, surveys, &rules.free_mail_domains, ctx.now);
     let score = engine::evaluate(&rules, &facts);

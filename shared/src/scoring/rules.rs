@@ -4,7 +4,6 @@
 //! admin replaces them with `PUT /scoring/admin/rules` after [`validate`].
 
 use super::facts::{fact_type, FactType, Value};
-use crate::ids::sha256_hex;
 use crate::problem::{FieldError, Problem};
 use serde::{Deserialize, Serialize};
 
@@ -164,15 +163,24 @@ pub struct RouteRule {
     pub assign: Vec<String>,
 }
 
+impl crate::admin_doc::Document for Rules {
+    const KEY: &'static str = crate::keys::SCORING_RULES;
+    const NAME: &'static str = "rules";
+    const MAX_BYTES: usize = 256 * 1024;
+    const NEXT: &'static str = "POST /scoring/admin/rescore until done, to re-score existing leads";
+
+    fn defaults() -> Self {
+        Rules::defaults()
+    }
+
+    fn parse(body: &[u8]) -> Result<Self, Problem> {
+        parse(body)
+    }
+}
+
 impl Rules {
     pub fn defaults() -> Rules {
         parse(DEFAULTS_JSON.as_bytes()).expect("the shipped default rules are valid")
-    }
-
-    /// Names this rule set: changes whenever anything in it does.
-    pub fn version(&self) -> String {
-        let json = serde_json::to_string(self).expect("rules serialise");
-        sha256_hex(&json)[..12].to_string()
     }
 
     pub fn group(&self, id: &str) -> Option<&Group> {
@@ -447,6 +455,7 @@ pub fn check_condition(c: &Condition, at: &str, facts: &FactSet, error: &mut imp
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::admin_doc::Document;
 
     #[test]
     fn shipped_defaults_are_valid() {

@@ -48,15 +48,7 @@ fn team(store: &MemoryStore, members: &[&str]) {
             email: None,
         })
         .collect();
-    store
-        .set_json(
-            keys::SCORING_RULES,
-            &StoredRules {
-                rules,
-                updated_at: chrono::Utc::now(),
-            },
-        )
-        .unwrap();
+    crate::admin_doc::save(store, rules, chrono::Utc::now()).unwrap();
 }
 
 #[test]
@@ -89,15 +81,7 @@ fn cold_leads_stay_out_of_the_queue_and_leave_it_when_cooled() {
     assert_eq!(queue(&ctx, Order::Score, 10), [vec![id.clone()]]);
     let mut strict = Rules::defaults();
     strict.thresholds.hot = 500;
-    store
-        .set_json(
-            keys::SCORING_RULES,
-            &StoredRules {
-                rules: strict,
-                updated_at: ctx.now,
-            },
-        )
-        .unwrap();
+    crate::admin_doc::save(&store, strict, ctx.now).unwrap();
     assert_eq!(score_lead(&ctx, &id).unwrap().unwrap().score.tier, Tier::Warm);
     assert_eq!(queue(&ctx, Order::Score, 10), [Vec::<String>::new()]);
     assert_eq!(queue(&ctx, Order::Newest, 10), [Vec::<String>::new()]);
@@ -157,21 +141,13 @@ fn routing_rules_pick_by_region() {
     let config = HashMap::new();
     let ctx = ctx(&store, &config);
     team(&store, &["dana", "noa"]);
-    let (mut rules, _) = current_rules(&store).unwrap();
+    let mut rules = current_rules(&store).unwrap();
     rules.routing.rules = vec![rules::RouteRule {
         id: "israel".into(),
         when: vec![serde_json::from_value(serde_json::json!({"fact": "country", "equals": "IL"})).unwrap()],
         assign: vec!["noa".into()],
     }];
-    store
-        .set_json(
-            keys::SCORING_RULES,
-            &StoredRules {
-                rules,
-                updated_at: ctx.now,
-            },
-        )
-        .unwrap();
+    crate::admin_doc::save(&store, rules, ctx.now).unwrap();
     let il = submit(
         &ctx,
         &[
