@@ -229,7 +229,7 @@ fn rules_are_validated_replaced_and_existing_leads_rescored() {
     assert_eq!(batches, 3, "5 leads in batches of 2");
     assert_eq!(run["processed"], 5);
     assert_eq!(run["changed"], 5);
-    assert_eq!(run["rules_version"], version.as_str());
+    assert_eq!(run["version"], version.as_str());
     for id in &ids {
         let score = score_of(base, id);
         assert_eq!(
