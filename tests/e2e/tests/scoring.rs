@@ -3,7 +3,7 @@
 //! and existing leads are re-scored.
 
 use serde_json::{json, Value};
-use spin_retention_e2e::{admin, admin_json, app, get, own_app, post_json, request};
+use spin_retention_e2e::{admin, admin_json, app, get, own_app, request, submit_lead};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -21,9 +21,7 @@ fn score_of(base: &str, lead_id: &str) -> Value {
 }
 
 fn submit(base: &str, body: Value) -> String {
-    let reply = post_json(base, "/intake/leads", &body);
-    assert_eq!(reply.status, 201, "{}", reply.text());
-    reply.json()["id"].as_str().unwrap().to_string()
+    submit_lead(base, &body)
 }
 
 /// Every page of the hot queue in one order, following the cursors.
