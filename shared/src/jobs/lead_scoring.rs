@@ -8,7 +8,7 @@
 //! | `GET/PUT/DELETE /scoring/admin/rules`         | admin token                      |
 //! | `POST /scoring/admin/rescore`                 | admin token (cron or operator)   |
 
-use super::{admin_route, handoff_request, id_after, Job, Outcome, Task, AUDIENCES};
+use super::{admin_route, id_after, Job, Outcome, AUDIENCES};
 use crate::admin_doc;
 use crate::auth::{require_admin, ADMIN_TOKEN};
 use crate::http::{method_not_allowed, Request};
@@ -47,7 +47,7 @@ fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
             match reply {
                 // Scored: audience memberships follow, after the reply.
                 Ok(reply) if req.method == "POST" && reply.status < 300 => {
-                    Outcome::then(reply, vec![audiences_handoff(lead_id)])
+                    Outcome::then(reply, vec![AUDIENCES.tell(format!("/audiences/leads/{lead_id}"))])
                 }
                 Ok(reply) => reply.into(),
                 Err(refused) => refused.into(),
@@ -55,19 +55,4 @@ fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
         }
     };
     Some(outcome)
-}
-
-/// Tells audience-export the lead was scored. A failure is only logged:
-/// the next scoring, or an audience refresh run, catches up.
-fn audiences_handoff(lead_id: &str) -> Task {
-    let lead_id = lead_id.to_string();
-    Box::new(move |ctx: &Ctx| {
-        let url = format!("{}/audiences/leads/{lead_id}", AUDIENCES.base_url(ctx.config));
-        let token = ctx.config.get(ADMIN_TOKEN);
-        match ctx.outbound.send(handoff_request(url, token.as_deref())) {
-            Ok(response) if response.status < 300 => {}
-            Ok(response) => eprintln!("audience hand-off of {lead_id}: HTTP {}", response.status),
-            Err(e) => eprintln!("audience hand-off of {lead_id}: {e}"),
-        }
-    })
 }

@@ -134,11 +134,6 @@ pub fn id_after<'a>(sub: &'a str, prefix: &str) -> Option<&'a str> {
         .filter(|id| !id.is_empty() && !id.contains('/'))
 }
 
-/// For jobs whose routes are still only `/health`.
-pub fn no_routes(_: &str, _: &Request, _: &Ctx) -> Option<Outcome> {
-    None
-}
-
 /// `GET <prefix>/health`, the same for every job apart from its hand-offs.
 fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[Handoff]) -> Reply {
     if req.method != "GET" && req.method != "HEAD" {
@@ -156,6 +151,7 @@ fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[Handoff])
 }
 
 /// A component this one hands work to, reached at the URL in a Spin variable.
+#[derive(Clone, Copy)]
 pub struct Handoff {
     pub component: &'static str,
     pub url_variable: &'static str,
@@ -181,6 +177,22 @@ pub fn handoff_request(url: String, admin_token: Option<&str>) -> OutboundReques
 }
 
 impl Handoff {
+    /// After the reply: `POST <origin><path>` to tell the component about a
+    /// change. A failure is only logged: the component catches up later
+    /// (the lead's next scoring, an audience refresh run).
+    pub fn tell(&self, path: String) -> Task {
+        let handoff = *self;
+        Box::new(move |ctx: &Ctx| {
+            let url = format!("{}{path}", handoff.base_url(ctx.config).trim_end_matches('/'));
+            let token = ctx.config.get(crate::auth::ADMIN_TOKEN);
+            match ctx.outbound.send(handoff_request(url.clone(), token.as_deref())) {
+                Ok(response) if response.status < 300 => {}
+                Ok(response) => eprintln!("hand-off to {url}: HTTP {}", response.status),
+                Err(e) => eprintln!("hand-off to {url}: {e}"),
+            }
+        })
+    }
+
     /// The configured origin, else the in-app default.
     pub fn base_url(&self, config: &dyn crate::ports::Config) -> String {
         config

@@ -9,7 +9,7 @@ use super::pages;
 use super::token::{self, Claims, Refused};
 use crate::http::{Reply, Request};
 use crate::intake::body::{self, Fields, Limits};
-use crate::jobs::{handoff_request, Outcome, Task};
+use crate::jobs::{Outcome, Task};
 use crate::keys;
 use crate::ports::Ctx;
 use crate::problem::Problem;
@@ -128,13 +128,7 @@ fn comment_of(survey: &Survey, raw: Option<&str>) -> Result<Option<String>, Prob
 /// shows as at-risk on the score at once. If it cannot be reached, the
 /// signal is stored and the lead's next scoring picks it up.
 fn rescore_task(lead_id: &str) -> Task {
-    let lead_id = lead_id.to_string();
-    Box::new(move |ctx: &Ctx| {
-        let base = crate::jobs::SCORING.base_url(ctx.config);
-        let url = format!("{}/scoring/leads/{lead_id}", base.trim_end_matches('/'));
-        let token = ctx.config.get(crate::auth::ADMIN_TOKEN);
-        let _ = ctx.outbound.send(handoff_request(url, token.as_deref()));
-    })
+    crate::jobs::SCORING.tell(format!("/scoring/leads/{lead_id}"))
 }
 
 fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
