@@ -51,6 +51,13 @@ impl Position {
         }
     }
 
+    /// `?limit=N&cursor=C` of a paged endpoint: the page size (`default`
+    /// when absent, at most `max`) and where it starts; a 400 for either
+    /// being wrong.
+    pub fn page_query(req: &Request, default: usize, max: usize) -> Result<(usize, Option<Position>), Reply> {
+        Ok((req.limit(default, max)?, Position::from_query(req)?))
+    }
+
     pub fn from_cursor(cursor: &str) -> Option<Position> {
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(cursor.trim())

@@ -222,12 +222,8 @@ fn next_url(req: &Request, cursor: &str) -> String {
 
 /// `GET /audiences/admin/log?limit=&cursor=`: pulls, newest first.
 pub fn export_log(req: &Request, ctx: &Ctx) -> Reply {
-    let limit = match req.limit(50, 500) {
-        Ok(limit) => limit,
-        Err(refused) => return refused,
-    };
-    let after = match Position::from_query(req) {
-        Ok(after) => after,
+    let (limit, after) = match Position::page_query(req, 50, 500) {
+        Ok(page) => page,
         Err(refused) => return refused,
     };
     match super::log::page(ctx.store, after.as_ref(), limit) {

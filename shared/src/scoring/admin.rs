@@ -55,12 +55,8 @@ pub fn hot_queue(req: &Request, ctx: &Ctx) -> Reply {
     let Some(order) = Order::parse(req.query_param("order").as_deref().unwrap_or("newest")) else {
         return bad_parameter("order", "must be newest or score");
     };
-    let limit = match req.limit(20, 200) {
-        Ok(limit) => limit,
-        Err(refused) => return refused,
-    };
-    let after = match Position::from_query(req) {
-        Ok(after) => after,
+    let (limit, after) = match Position::page_query(req, 20, 200) {
+        Ok(page) => page,
         Err(refused) => return refused,
     };
     let page = (|| -> Result<_, StoreError> {

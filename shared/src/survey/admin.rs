@@ -193,12 +193,8 @@ pub fn summary(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
 
 /// `GET /survey/admin/followups?limit=20&cursor=C`: open follow-ups, newest first.
 pub fn follow_ups(req: &Request, ctx: &Ctx) -> Reply {
-    let limit = match req.limit(20, 200) {
-        Ok(limit) => limit,
-        Err(refused) => return refused,
-    };
-    let after = match Position::from_query(req) {
-        Ok(after) => after,
+    let (limit, after) = match Position::page_query(req, 20, 200) {
+        Ok(page) => page,
         Err(refused) => return refused,
     };
     match answer::open_follow_ups(ctx.store, after.as_ref(), limit) {
