@@ -68,15 +68,22 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// A context for a request arriving now.
-    pub fn new(store: &'a dyn Store, config: &'a dyn Config, outbound: &'a dyn Outbound) -> Self {
+    /// A context for a request arriving at `now`: the adapter passes the
+    /// real clock, tests a fixed instant ([`test_now`]).
+    pub fn new(store: &'a dyn Store, config: &'a dyn Config, outbound: &'a dyn Outbound, now: DateTime<Utc>) -> Self {
         Ctx {
             store,
             config,
             outbound,
-            now: Utc::now(),
+            now,
         }
     }
+}
+
+/// The instant unit tests run at, so no test depends on today's date.
+#[cfg(test)]
+pub fn test_now() -> DateTime<Utc> {
+    "2026-11-23T10:00:00Z".parse().expect("a valid instant")
 }
 
 /// An [`Outbound`] for contexts that must not call out.

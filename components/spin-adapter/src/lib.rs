@@ -41,7 +41,7 @@ pub fn serve(job: &Job, req: IncomingRequest, out: ResponseOutparam) {
             &unavailable
         }
     };
-    let ctx = Ctx::new(store, &SpinVariables, &SpinOutbound);
+    let ctx = Ctx::new(store, &SpinVariables, &SpinOutbound, chrono::Utc::now());
     let outcome = job.handle(&request, &ctx);
     match outcome.stream {
         Some(stream) => send_streaming(out, outcome.reply, stream, &ctx),

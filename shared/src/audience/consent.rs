@@ -59,13 +59,12 @@ pub fn suppressed(store: &dyn Store, lead: &Lead) -> Result<bool, StoreError> {
 mod tests {
     use super::*;
     use crate::lead::{Channel, Consent, Contact, Submission};
-    use chrono::Utc;
 
     fn lead(country: Option<&str>, consent: Option<(Option<bool>, Option<bool>, Option<bool>)>) -> Lead {
         let submission = Submission {
             id: "s_1".into(),
             lead_id: "l_1".into(),
-            received_at: Utc::now(),
+            received_at: crate::ports::test_now(),
             form: None,
             contact: Contact {
                 email: Some("a@example.com".into()),
@@ -82,7 +81,7 @@ mod tests {
                 ad_personalization,
                 text: None,
                 version: None,
-                recorded_at: Utc::now(),
+                recorded_at: crate::ports::test_now(),
                 submission_id: "s_1".into(),
             }),
             custom: Default::default(),

@@ -60,7 +60,7 @@ const YES: &str = "yes";
 fn pricing_no_phone_exports_only_consented_people_row_by_row() {
     let store = MemoryStore::new();
     let config = config();
-    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
     let us = lead(
         &ctx,
         &[
@@ -183,7 +183,7 @@ fn pricing_no_phone_exports_only_consented_people_row_by_row() {
 fn credentials_formats_and_bad_queries() {
     let store = MemoryStore::new();
     let config = config();
-    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
     let status = |path: &str, auth: &str| get(&ctx, path, auth).status;
     assert_eq!(status("/audiences/promoters/export", "Bearer wrong"), 401);
     assert_eq!(status("/audiences/promoters/export", ""), 401);
@@ -227,7 +227,7 @@ fn many(ctx: &Ctx, from: usize, n: usize) {
 fn pages_follow_the_cursor_and_cost_the_page_not_the_audience() {
     let store = CountingStore::default();
     let config = config();
-    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
     many(&ctx, 0, 30);
     let size: serde_json::Value =
         serde_json::from_slice(&get(&ctx, "/audiences/pricing-no-phone/size", "Bearer adm").body).unwrap();
@@ -278,7 +278,7 @@ fn pages_follow_the_cursor_and_cost_the_page_not_the_audience() {
 fn since_gives_only_newer_members_and_memberships_follow_the_lead() {
     let store = MemoryStore::new();
     let config = config();
-    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
     let id = lead(
         &ctx,
         &[
@@ -322,7 +322,7 @@ fn since_gives_only_newer_members_and_memberships_follow_the_lead() {
 fn a_stream_never_holds_more_than_a_batch() {
     let store = MemoryStore::new();
     let config = config();
-    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
     many(&ctx, 0, super::export::BATCH + 20);
     let mut req = Request::new("GET", "/audiences/pricing-no-phone/export");
     req.headers.push(("authorization".into(), "Bearer g-token".into()));
@@ -340,7 +340,7 @@ fn a_stream_never_holds_more_than_a_batch() {
 fn an_erase_during_a_refresh_leaves_nothing_behind() {
     let store = MemoryStore::new();
     let config = config();
-    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
     let id = submit(
         &ctx,
         &[
@@ -364,7 +364,7 @@ fn an_erase_during_a_refresh_leaves_nothing_behind() {
 fn a_pull_the_client_abandons_is_still_logged() {
     let store = MemoryStore::new();
     let config = config();
-    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
     many(&ctx, 0, 3);
     let mut req = Request::new("GET", "/audiences/pricing-no-phone/export");
     req.headers.push(("authorization".into(), "Bearer g-token".into()));
@@ -385,7 +385,7 @@ fn a_pull_the_client_abandons_is_still_logged() {
 fn new_scoring_rules_start_a_new_refresh_run() {
     let store = MemoryStore::new();
     let config = config();
-    let ctx = Ctx::new(&store, &config, &NoOutbound);
+    let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
     many(&ctx, 0, 2);
     let mut refresh = Request::new("POST", "/audiences/admin/refresh");
     refresh.headers.push(("authorization".into(), "Bearer adm".into()));
@@ -412,7 +412,7 @@ fn new_scoring_rules_start_a_new_refresh_run() {
 
 #[test]
 fn the_longest_window_does_not_overflow() {
-    let now = chrono::Utc::now();
+    let now = crate::ports::test_now();
     assert!(super::export::window_start(now, Some(u32::MAX)).is_some());
     assert_eq!(super::export::window_start(now, None), None);
 }

@@ -175,7 +175,7 @@ mod tests {
         let store = MemoryStore::new();
         let config = HashMap::new();
         let targets = Targets { ack: 503, scoring: 404 };
-        let ctx = Ctx::new(&store, &config, &targets);
+        let ctx = Ctx::new(&store, &config, &targets, crate::ports::test_now());
         store.set("lead:l_1", b"{}").unwrap();
         mark_pending(&ctx, "s_1", "l_1").unwrap();
         let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();

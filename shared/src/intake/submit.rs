@@ -329,7 +329,7 @@ mod tests {
     fn one_person_one_lead_and_retries_are_duplicates() {
         let store = MemoryStore::new();
         let config = HashMap::new();
-        let ctx = Ctx::new(&store, &config, &NoOutbound);
+        let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
         let (first, dup) = store_submission(&ctx, &[("email", "a@x.io"), ("message", "hi")], None);
         assert!(!dup);
         let (again, dup) = store_submission(&ctx, &[("email", "A@X.io"), ("message", "hi")], None);
@@ -350,7 +350,7 @@ mod tests {
     fn idempotency_key_wins_over_content() {
         let store = MemoryStore::new();
         let config = HashMap::new();
-        let ctx = Ctx::new(&store, &config, &NoOutbound);
+        let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
         let (a, _) = store_submission(&ctx, &[("email", "k@x.io"), ("message", "one")], Some("key-1"));
         let (b, dup) = store_submission(&ctx, &[("email", "k@x.io"), ("message", "two")], Some("key-1"));
         assert!(dup);

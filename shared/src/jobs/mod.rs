@@ -268,7 +268,7 @@ mod job_tests {
     fn every_job_answers_health_and_404_elsewhere() {
         let store = MemoryStore::new();
         let config = HashMap::new();
-        let ctx = Ctx::new(&store, &config, &NoOutbound);
+        let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
         for job in [
             &survey::JOB,
             &lead_scoring::JOB,
@@ -293,7 +293,7 @@ mod job_tests {
     fn health_refuses_other_methods_with_allow() {
         let store = MemoryStore::new();
         let config = HashMap::new();
-        let ctx = Ctx::new(&store, &config, &NoOutbound);
+        let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
         let reply = survey::JOB.handle(&Request::new("POST", "/survey/health"), &ctx).reply;
         assert_eq!(reply.status, 405);
         assert_eq!(reply.header("allow"), Some("GET, HEAD"));
@@ -304,7 +304,7 @@ mod job_tests {
         let store = MemoryStore::new();
         let config: HashMap<String, String> = [("ack_url".to_string(), "https://ack.example.com".to_string())].into();
         let recorder = Recorder(Default::default());
-        let ctx = Ctx::new(&store, &config, &recorder);
+        let ctx = Ctx::new(&store, &config, &recorder, crate::ports::test_now());
         let reply = lead_intake::JOB
             .handle(&Request::new("GET", "/intake/health"), &ctx)
             .reply;

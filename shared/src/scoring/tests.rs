@@ -11,7 +11,7 @@ use crate::test_support::submit;
 use std::collections::HashMap;
 
 fn ctx<'a>(store: &'a MemoryStore, config: &'a HashMap<String, String>) -> Ctx<'a> {
-    Ctx::new(store, config, &NoOutbound)
+    Ctx::new(store, config, &NoOutbound, crate::ports::test_now())
 }
 
 fn hot(ctx: &Ctx, n: usize) -> String {
@@ -48,7 +48,7 @@ fn team(store: &MemoryStore, members: &[&str]) {
             email: None,
         })
         .collect();
-    crate::admin_doc::save(store, rules, chrono::Utc::now()).unwrap();
+    crate::admin_doc::save(store, rules, crate::ports::test_now()).unwrap();
 }
 
 #[test]

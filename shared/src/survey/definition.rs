@@ -174,7 +174,7 @@ mod tests {
     #[test]
     fn open_and_close_dates() {
         let mut s = parse("x", br#"{"kind": "ces", "question": {"en": "Easy?"}}"#).unwrap();
-        let now = Utc::now();
+        let now = crate::ports::test_now();
         assert_eq!(s.open_at(now), Ok(()));
         s.opens_at = Some(now + chrono::Duration::hours(1));
         assert_eq!(s.open_at(now), Err(Closed::NotYetOpen));

@@ -70,13 +70,13 @@ mod tests {
         Claims {
             survey_id: "nps-q4".into(),
             lead_id: "l_1".into(),
-            expires: Utc::now().timestamp() + 3600,
+            expires: crate::ports::test_now().timestamp() + 3600,
         }
     }
 
     #[test]
     fn round_trip_and_refusals() {
-        let now = Utc::now();
+        let now = crate::ports::test_now();
         let token = sign(&claims(), "k1");
         assert_eq!(verify(&token, "k1", Some("nps-q4"), now), Ok(claims()));
         assert_eq!(
