@@ -1,105 +1,155 @@
-//! Small shared lists in the key-value store (for example the submissions
-//! whose hand-off is still pending).
+//! A set of strings in the store that many requests change at once (the
+//! pending hand-offs, who answered a survey on a day, the buckets of a
+//! [`crate::sorted_index`]).
 //!
-//! Spin's key-value API has no compare-and-swap, so two requests that read,
-//! modify and write one list key at the same time can lose an entry. Our
-//! choice: every entry is also its own record under its own key (nothing is
-//! ever lost), and adding to a list is "read, add, write, wait a moment, read
-//! again; if our entry was overwritten, add it again". The wait outlasts the
-//! read-modify-write of any concurrent writer, so a writer that overwrote us
-//! has finished by the time we check. Removing is the same without the wait:
-//! a lost removal leaves an entry whose work is already done, which the
-//! reader skips. Tested with many concurrent writers (tests/e2e).
+//! A set is a log of operations in [`crate::slots`]: adding an entry
+//! appends `+entry` to a write-once slot of its own, so no writer
+//! overwrites another and nothing waits. Removing one deletes the slots
+//! that added it and appends `-<slot>` for each, naming only the slot: an
+//! erased person's id is left nowhere. The set is what the log says when
+//! replayed in slot order (the counter orders concurrent writers).
 //!
-//! Considered and not taken: `wasi:keyvalue/atomics` (compare-and-swap,
-//! increment). spin-sdk 5 only generates it in a module it marks internal,
-//! and only Spin 3 and later provide it, while these components are meant to
-//! run on every WASI 0.2 Spin host. The wait assumes a store round trip under
-//! 30 ms, true of SQLite and a nearby Redis; a slower backend needs a longer
-//! [`SETTLE`].
+//! So that reading stays cheap however long the log grows, a reader that
+//! replayed more than [`COMPACT_AFTER`] operations writes a snapshot
+//! (`<name>#snap`: the set as of slot `through`); later readers replay only
+//! what follows it. Snapshots of any prefix are correct, so concurrent
+//! readers may each write one: an older one written last only means the
+//! next reader replays a little more. A snapshot never passes an empty slot
+//! whose writer may still be on the way: only one at least
+//! [`DEAD_GAP_SLOTS`] slots behind the newest operation is taken as a
+//! writer that died.
 
+use crate::slots;
 use crate::store::{JsonStore, Store, StoreError};
-use serde::{de::DeserializeOwned, Serialize};
-use std::time::Duration;
+use serde::{Deserialize, Serialize};
 
-/// Long enough for a concurrent read-modify-write to land.
-pub const SETTLE: Duration = Duration::from_millis(30);
-const ATTEMPTS: usize = 16;
+/// Slots replayed before a reader writes a snapshot.
+pub const COMPACT_AFTER: usize = 64;
+/// An empty slot this far behind the newest one belongs to a dead writer.
+pub const DEAD_GAP_SLOTS: u64 = 1024;
 
-/// The read-modify-write described above, for any JSON value: `update` gets
-/// the stored value and returns what to write (`None`: nothing to write);
-/// after [`SETTLE`], `landed` checks our change survived, else we go again.
-pub fn update_settled<T: Serialize + DeserializeOwned>(
-    store: &dyn Store,
-    key: &str,
-    update: impl Fn(Option<T>) -> Option<T>,
-    landed: impl Fn(&T) -> bool,
-) -> Result<(), StoreError> {
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            // Writers that collided must not collide again in lockstep.
-            std::thread::sleep(jitter());
-        }
-        if let Some(value) = update(store.get_json(key)?) {
-            store.set_json(key, &value)?;
-        }
-        std::thread::sleep(SETTLE);
-        if store.get_json::<T>(key)?.is_some_and(|v| landed(&v)) {
-            return Ok(());
-        }
-    }
-    Err(StoreError::Unavailable(format!("{key} is too busy; retry")))
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Snapshot {
+    through: u64,
+    /// Each live entry with the slot that added it.
+    entries: Vec<(u64, String)>,
 }
 
-/// A random pause under [`SETTLE`].
-fn jitter() -> Duration {
-    SETTLE.mul_f64((crate::ids::random_u64() % 1000) as f64 / 1000.0)
+fn snapshot_key(name: &str) -> String {
+    format!("{name}#snap")
 }
 
-pub fn add(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {
-    add_all(store, key, &[entry.to_string()])
+fn added(entry: &str) -> Vec<u8> {
+    format!("+{entry}").into_bytes()
 }
 
-/// Adds many entries with one settle (a batch of audience members).
-pub fn add_all(store: &dyn Store, key: &str, new: &[String]) -> Result<(), StoreError> {
-    let has_all = |entries: &Vec<String>| new.iter().all(|n| entries.contains(n));
-    // Already there: whoever added them is settling them; no need to wait.
-    if store.get_json::<Vec<String>>(key)?.is_some_and(|e| has_all(&e)) {
+pub fn add(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreError> {
+    slots::append(store, name, &added(entry)).map(drop)
+}
+
+/// Adds many entries with one increment and one batch write.
+pub fn add_all(store: &dyn Store, name: &str, new: &[String]) -> Result<(), StoreError> {
+    let ops: Vec<Vec<u8>> = new.iter().map(|e| added(e)).collect();
+    slots::append_all(store, name, &ops).map(drop)
+}
+
+pub fn remove(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreError> {
+    let (live, snapshot) = read(store, name)?;
+    let gone: Vec<u64> = live.iter().filter(|(_, e)| e == entry).map(|(slot, _)| *slot).collect();
+    if gone.is_empty() {
         return Ok(());
     }
-    update_settled(
-        store,
-        key,
-        |entries: Option<Vec<String>>| {
-            let mut entries = entries.unwrap_or_default();
-            let missing: Vec<String> = new.iter().filter(|n| !entries.contains(n)).cloned().collect();
-            (!missing.is_empty()).then(|| {
-                entries.extend(missing);
-                entries
-            })
-        },
-        has_all,
-    )
-}
-
-pub fn remove(store: &dyn Store, key: &str, entry: &str) -> Result<(), StoreError> {
-    let mut entries: Vec<String> = store.get_json(key)?.unwrap_or_default();
-    let before = entries.len();
-    entries.retain(|e| e != entry);
-    if entries.len() != before {
-        store.set_json(key, &entries)?;
+    // The tombstones first: from then on no replay shows the entry.
+    let tombstones: Vec<Vec<u8>> = gone.iter().map(|slot| format!("-{slot}").into_bytes()).collect();
+    slots::append_all(store, name, &tombstones)?;
+    let keys: Vec<String> = gone.iter().map(|slot| slots::slot_key(name, *slot)).collect();
+    store.delete_many(&keys)?;
+    if gone.iter().any(|slot| *slot <= snapshot.through) {
+        let entries = snapshot.entries.into_iter().filter(|(_, e)| e != entry).collect();
+        store.set_json(
+            &snapshot_key(name),
+            &Snapshot {
+                through: snapshot.through,
+                entries,
+            },
+        )?;
     }
     Ok(())
 }
 
-pub fn list(store: &dyn Store, key: &str) -> Result<Vec<String>, StoreError> {
-    Ok(store.get_json(key)?.unwrap_or_default())
+/// The entries, in the order they were first added.
+pub fn list(store: &dyn Store, name: &str) -> Result<Vec<String>, StoreError> {
+    let (live, _) = read(store, name)?;
+    let mut entries: Vec<String> = Vec::with_capacity(live.len());
+    for (_, entry) in live {
+        if !entries.contains(&entry) {
+            entries.push(entry);
+        }
+    }
+    Ok(entries)
+}
+
+/// The live entries with their slots, and the snapshot they were read from
+/// (written anew when the replay was long).
+fn read(store: &dyn Store, name: &str) -> Result<(Vec<(u64, String)>, Snapshot), StoreError> {
+    let snapshot: Snapshot = store.get_json(&snapshot_key(name))?.unwrap_or_default();
+    let newest = slots::len(store, name)?;
+    let ops = slots::read(store, name, snapshot.through + 1, newest)?;
+    let newest_present = ops.last().map_or(0, |(slot, _)| *slot);
+    // How far the log is complete (or its gaps dead): what a snapshot may cover.
+    // A removed entry's slot is empty but accounted for by its tombstone.
+    let removed: std::collections::HashSet<u64> = ops
+        .iter()
+        .filter_map(|(_, op)| std::str::from_utf8(op).ok()?.strip_prefix('-')?.parse().ok())
+        .collect();
+    let mut through = snapshot.through;
+    for (slot, _) in &ops {
+        while through + 1 < *slot && removed.contains(&(through + 1)) {
+            through += 1;
+        }
+        let gap_is_dead = newest_present.saturating_sub(through + 1) >= DEAD_GAP_SLOTS;
+        if *slot == through + 1 || gap_is_dead {
+            through = *slot;
+        } else {
+            break;
+        }
+    }
+    let (prefix, rest): (Vec<_>, Vec<_>) = ops.iter().partition(|(slot, _)| *slot <= through);
+    let mut entries = snapshot.entries.clone();
+    replay(&mut entries, &prefix);
+    let mut snapshot = snapshot;
+    if through - snapshot.through > COMPACT_AFTER as u64 {
+        snapshot = Snapshot {
+            through,
+            entries: entries.clone(),
+        };
+        store.set_json(&snapshot_key(name), &snapshot)?;
+    }
+    replay(&mut entries, &rest);
+    Ok((entries, snapshot))
+}
+
+fn replay(entries: &mut Vec<(u64, String)>, ops: &[&(u64, Vec<u8>)]) {
+    for (slot, bytes) in ops {
+        let op = String::from_utf8_lossy(bytes);
+        if let Some(entry) = op.strip_prefix('+') {
+            entries.push((*slot, entry.to_string()));
+        } else if let Some(removed) = op.strip_prefix('-').and_then(|s| s.parse::<u64>().ok()) {
+            entries.retain(|(added, _)| *added != removed);
+        }
+    }
+}
+
+/// Deletes the whole set (its log and snapshot).
+pub fn erase(store: &dyn Store, name: &str) -> Result<(), StoreError> {
+    slots::erase(store, name)?;
+    store.delete(&snapshot_key(name))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::MemoryStore;
+    use crate::store::{CountingStore, MemoryStore};
     use std::sync::Arc;
 
     #[test]
@@ -111,6 +161,8 @@ mod tests {
         assert_eq!(list(&store, "k").unwrap(), ["a", "b"]);
         remove(&store, "k", "a").unwrap();
         assert_eq!(list(&store, "k").unwrap(), ["b"]);
+        add(&store, "k", "a").unwrap();
+        assert_eq!(list(&store, "k").unwrap(), ["b", "a"], "added again after its removal");
     }
 
     #[test]
@@ -119,7 +171,14 @@ mod tests {
         let writers: Vec<_> = (0..40)
             .map(|i| {
                 let store = store.clone();
-                std::thread::spawn(move || add(&*store, "k", &format!("e{i}")).unwrap())
+                std::thread::spawn(move || {
+                    add(&*store, "k", &format!("e{i}")).unwrap();
+                    if i % 2 == 0 {
+                        remove(&*store, "k", &format!("e{i}")).unwrap();
+                    }
+                    // Readers compact while others write.
+                    list(&*store, "k").unwrap();
+                })
             })
             .collect();
         for w in writers {
@@ -127,6 +186,48 @@ mod tests {
         }
         let mut all = list(&*store, "k").unwrap();
         all.sort();
-        assert_eq!(all.len(), 40, "{all:?}");
+        let expected: Vec<String> = (0..40).filter(|i| i % 2 == 1).map(|i| format!("e{i}")).collect();
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(all, expected);
+    }
+
+    #[test]
+    fn a_long_log_is_read_from_its_snapshot() {
+        let store = CountingStore::default();
+        for i in 0..500 {
+            add(&store, "k", &format!("e{i}")).unwrap();
+            remove(&store, "k", &format!("e{i}")).unwrap();
+        }
+        add(&store, "k", "last").unwrap();
+        assert_eq!(list(&store, "k").unwrap(), ["last"]);
+        let before = store.reads();
+        assert_eq!(list(&store, "k").unwrap(), ["last"]);
+        let read = store.reads() - before;
+        assert!(
+            read <= 2 + COMPACT_AFTER,
+            "snapshot, counter, at most the operations since: {read}"
+        );
+    }
+
+    #[test]
+    fn a_snapshot_waits_for_a_writer_on_the_way_but_not_for_a_dead_one() {
+        let store = MemoryStore::new();
+        // Slot 1 taken, its entry not written yet (a writer on the way).
+        store.increment("k#n", 1).unwrap();
+        for i in 0..100 {
+            add(&store, "k", &format!("e{i}")).unwrap();
+        }
+        assert_eq!(list(&store, "k").unwrap().len(), 100);
+        store.set("k#1", b"+late").unwrap();
+        assert!(list(&store, "k").unwrap().contains(&"late".to_string()), "not skipped");
+        // A slot whose writer died, far behind: compaction goes past it.
+        store.increment("k#n", 1).unwrap();
+        for i in 0..DEAD_GAP_SLOTS + 10 {
+            add(&store, "k", &format!("f{i}")).unwrap();
+        }
+        list(&store, "k").unwrap();
+        let snap: Snapshot = store.get_json("k#snap").unwrap().unwrap();
+        assert!(snap.through > 102 + DEAD_GAP_SLOTS, "{}", snap.through);
     }
 }

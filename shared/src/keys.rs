@@ -7,20 +7,23 @@
 //! | key                          | owner           | value                                              |
 //! |------------------------------|-----------------|----------------------------------------------------|
 //! | `health:<component>`         | that component  | [`crate::health::HealthRecord`]                    |
-//! | `lead:<lead_id>`             | lead-intake     | [`crate::lead::Lead`]: the merged profile          |
+//! | `lead:<lead_id>`             | lead-intake     | [`crate::lead::Created`]: the lead exists (absent: never, or erased) |
+//! | `lead-log:<lead_id>#n`, `#<slot>` | lead-intake | the person's submissions, one write-once slot each ([`crate::slots`]); the profile is their fold ([`crate::lead::load`]) |
 //! | `submission:<submission_id>` | lead-intake     | [`crate::lead::Submission`]: one form post         |
 //! | `handoff:<submission_id>`    | lead-intake     | [`crate::intake::handoff::Handoffs`]: delivery to ack/scoring |
 //! | `lead-email:<sha256(email)>` | lead-intake     | lead id (identity index)                           |
 //! | `lead-phone:<sha256(e164)>`  | lead-intake     | lead id (identity index)                           |
-//! | `pending-handoffs`           | lead-intake     | list of submission ids not yet handed off ([`crate::index`]) |
-//! | `rate:<sha256(client)>`      | lead-intake     | this minute's submission count (approximate)       |
+//! | `pending-handoffs#...`       | lead-intake     | set of submission ids not yet handed off ([`crate::index`]) |
+//! | `rate:<sha256(client)>:<minute>` | lead-intake | counter: submissions of a client in one minute; the minute before is deleted |
 //! | `suppressed:<sha256(id)>`    | lead-intake     | [`crate::intake::erase::Suppression`]: erased person, never exported |
 //! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::leads_index`]) |
 //! | `ack:<submission_id>`        | instant-ack     | [`crate::ack::Delivery`]: acknowledgement state    |
+//! | `ack-claim:<submission_id>:<round>` | instant-ack | counter: `1` for the one request that sends that round |
 //! | `score:<lead_id>`            | lead-scoring    | [`crate::scoring::ScoreRecord`]: explained score, assignment, queue place |
 //! | `scoring-rules`              | lead-scoring    | [`crate::admin_doc::Stored`] of the scoring rules an admin set (absent: the defaults) |
 //! | `rescore-run`                | lead-scoring    | [`crate::leads_index::Walk`]: progress of re-scoring every lead |
-//! | `round-robin:<pool>`         | lead-scoring    | [`crate::scoring::routing::RoundRobin`]: recent assignments of a pool |
+//! | `round-robin:<pool>`         | lead-scoring    | counter: turns taken in a pool                     |
+//! | `round-robin:<pool>:<lead_id>`, `...#turn` | lead-scoring | counter: `1` for the first to take this lead's turn; the turn it took |
 //! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_index`]) |
 //! | `hot-queue:score:buckets`, `hot-queue:score:<band>`  | lead-scoring | hot leads by total score, bands of 10 points |
 //! | `lead-surveys:<lead_id>`     | survey          | [`crate::survey::signals::LeadSurveys`]: latest answers, surveys opened |
@@ -49,6 +52,11 @@ pub fn lead(lead_id: &str) -> String {
     format!("lead:{lead_id}")
 }
 
+/// The [`crate::slots`] log of a lead's submissions.
+pub fn lead_log(lead_id: &str) -> String {
+    format!("lead-log:{lead_id}")
+}
+
 pub fn submission(submission_id: &str) -> String {
     format!("submission:{submission_id}")
 }
@@ -67,8 +75,9 @@ pub fn lead_by_phone(e164: &str) -> String {
 
 pub const PENDING_HANDOFFS: &str = "pending-handoffs";
 
-pub fn rate(client: &str) -> String {
-    format!("rate:{}", &sha256_hex(client)[..32])
+/// A client's submission counter for one minute (minutes since the epoch).
+pub fn rate(client: &str, minute: i64) -> String {
+    format!("rate:{}:{minute}", &sha256_hex(client)[..32])
 }
 
 /// Suppression of one identifier (lowercased email or E.164 phone).
@@ -78,6 +87,11 @@ pub fn suppressed(identifier: &str) -> String {
 
 pub fn ack(submission_id: &str) -> String {
     format!("ack:{submission_id}")
+}
+
+/// Counter: who sends round `round` of a submission's acknowledgement.
+pub fn ack_claim(submission_id: &str, round: u32) -> String {
+    format!("ack-claim:{submission_id}:{round}")
 }
 
 /// Sorted-index names ([`crate::sorted_index`]); the keys are `<name>:...`.
@@ -94,6 +108,15 @@ pub const RESCORE_RUN: &str = "rescore-run";
 
 pub fn round_robin(pool: &str) -> String {
     format!("round-robin:{pool}")
+}
+
+/// `increment` of it decides who takes a lead's turn in a pool.
+pub fn round_robin_claim(pool: &str, lead_id: &str) -> String {
+    format!("round-robin:{pool}:{lead_id}")
+}
+
+pub fn round_robin_turn(pool: &str, lead_id: &str) -> String {
+    format!("round-robin:{pool}:{lead_id}#turn")
 }
 
 pub fn survey(survey_id: &str) -> String {

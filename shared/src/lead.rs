@@ -1,6 +1,9 @@
 //! A lead: one person, however many times they came back, with every
 //! submission they made, where they came from and what they consented to.
 
+use crate::keys;
+use crate::slots;
+use crate::store::{json_bytes, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -221,4 +224,71 @@ impl Lead {
             }
         }
     }
+}
+
+/// `lead:<id>`: the lead exists. Written with its first submission,
+/// deleted by an erase; the profile itself is never stored whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Created {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The profile: the fold of the person's submission log in slot order.
+///
+/// One person's submissions may arrive at once (a double click, two tabs,
+/// a retry racing the original). Each appends itself to `lead-log:<id>` in
+/// a slot of its own ([`crate::slots`]) instead of rewriting one profile
+/// document, so none is lost and none waits. Reading costs two round
+/// trips (the counter, then one get-many), whatever the history.
+pub fn load(store: &dyn Store, lead_id: &str) -> Result<Option<Lead>, StoreError> {
+    if !store.exists(&keys::lead(lead_id))? {
+        return Ok(None);
+    }
+    let log = keys::lead_log(lead_id);
+    let newest = slots::len(store, &log)?;
+    let mut lead: Option<Lead> = None;
+    for (slot, bytes) in slots::read(store, &log, 1, newest)? {
+        let submission: Submission = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+            key: slots::slot_key(&log, slot),
+            reason: e.to_string(),
+        })?;
+        match lead.as_mut() {
+            Some(lead) => lead.merge(&submission),
+            None => lead = Some(Lead::new(&submission)),
+        }
+    }
+    Ok(lead)
+}
+
+/// Whether the lead has been created (its `lead:<id>` marker is there).
+pub fn exists(store: &dyn Store, lead_id: &str) -> Result<bool, StoreError> {
+    store.exists(&keys::lead(lead_id))
+}
+
+/// Appends a submission to its lead's log. The log entry, the submission
+/// record, the `lead:<id>` marker (when `is_new`) and `extra` are written
+/// in one batch, so a crash leaves all or none of them.
+pub fn append(
+    store: &dyn Store,
+    submission: &Submission,
+    is_new: bool,
+    extra: Vec<(String, Vec<u8>)>,
+) -> Result<(), StoreError> {
+    let marker = keys::lead(&submission.lead_id);
+    let log = keys::lead_log(&submission.lead_id);
+    let slot = slots::take_slot(store, &log)?;
+    let mut writes = vec![
+        (slots::slot_key(&log, slot), json_bytes(submission)),
+        (keys::submission(&submission.id), json_bytes(submission)),
+    ];
+    if is_new {
+        let created = Created {
+            id: submission.lead_id.clone(),
+            created_at: submission.received_at,
+        };
+        writes.push((marker, json_bytes(&created)));
+    }
+    writes.extend(extra);
+    store.set_many(&writes)
 }

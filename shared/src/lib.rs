@@ -26,6 +26,7 @@ pub mod ports;
 pub mod problem;
 pub mod ratelimit;
 pub mod scoring;
+pub mod slots;
 pub mod sorted_index;
 pub mod store;
 pub mod survey;

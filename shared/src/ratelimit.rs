@@ -1,11 +1,12 @@
 //! Per-client rate limit: a counter per client per minute in the store.
 //!
-//! Without compare-and-swap, concurrent requests from one client may both
-//! read the same count; the limit is then a little generous, never stricter
-//! than configured.
+//! `increment` is atomic on every backend, so the limit is exact under any
+//! number of concurrent requests. The first request of a minute deletes the
+//! counter of the minute before, so keys do not pile up (a client that
+//! stops sending leaves one key).
 
 use crate::keys;
-use crate::store::{JsonStore, Store, StoreError};
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 
 pub enum Verdict {
@@ -16,36 +17,21 @@ pub enum Verdict {
     },
 }
 
-/// One key per client holding this minute's count: no keys pile up.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Window {
-    minute: i64,
-    count: u32,
-}
-
 pub fn check(store: &dyn Store, client: &str, per_minute: u32, now: DateTime<Utc>) -> Result<Verdict, StoreError> {
     if per_minute == 0 {
         return Ok(Verdict::Allowed);
     }
     let minute = now.timestamp().div_euclid(60);
-    let key = keys::rate(client);
-    let count = match store.get_json::<Window>(&key)? {
-        Some(w) if w.minute == minute => w.count,
-        _ => 0,
-    };
-    if count >= per_minute {
+    let count = store.increment(&keys::rate(client, minute), 1)?;
+    if count == 1 {
+        store.delete(&keys::rate(client, minute - 1))?;
+    }
+    if count > i64::from(per_minute) {
         let retry_after = 60 - now.timestamp().rem_euclid(60) as u64;
         return Ok(Verdict::Limited {
             retry_after: retry_after.max(1),
         });
     }
-    store.set_json(
-        &key,
-        &Window {
-            minute,
-            count: count + 1,
-        },
-    )?;
     Ok(Verdict::Allowed)
 }
 

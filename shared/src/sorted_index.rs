@@ -2,16 +2,19 @@
 //! every lead.
 //!
 //! An index `<name>` is split into buckets (a day, a score band), each one
-//! small list under `<name>:<bucket>` ([`crate::index`], so concurrent
-//! writers lose nothing), plus the list of buckets under `<name>:buckets`.
+//! small set under `<name>:<bucket>` ([`crate::index`], so concurrent
+//! writers lose nothing and never wait), plus the set of buckets under
+//! `<name>:buckets`. A bucket joins that set once: `<name>:known:<bucket>`
+//! is written after it did, so later inserts skip it (two first inserts at
+//! once may both add it; a set keeps one).
 //! Entries are strings that sort in the order wanted; pages run from the
 //! greatest entry down. A page reads the bucket list and only as many
 //! buckets as it needs, so its cost grows with the page (and the bucket
 //! count, one per day or band), not with the store.
 //!
-//! Removal can be lost to a concurrent writer (see [`crate::index`]), so a
-//! reader checks each entry against its owner's record and skips stale ones
-//! (the `keep` filter of [`page`]).
+//! An entry's owner may have moved it since (a lead re-scored into another
+//! band), so a reader checks each entry against its owner's record and
+//! skips stale ones (the `keep` filter of [`page`]).
 
 use crate::http::{bad_parameter, Reply, Request};
 use crate::index;
@@ -89,10 +92,24 @@ pub fn insert_all(store: &dyn Store, name: &str, all: &[Position]) -> Result<(),
     }
     // After the entries: a reader that sees a bucket finds its entries.
     let buckets: Vec<String> = by_bucket.keys().map(|b| b.to_string()).collect();
-    if buckets.is_empty() {
+    let markers: Vec<String> = buckets.iter().map(|b| known_key(name, b)).collect();
+    let known = store.get_many(&markers)?;
+    let new: Vec<String> = buckets
+        .into_iter()
+        .zip(&known)
+        .filter(|(_, known)| known.is_none())
+        .map(|(bucket, _)| bucket)
+        .collect();
+    if new.is_empty() {
         return Ok(());
     }
-    index::add_all(store, &buckets_key(name), &buckets)
+    index::add_all(store, &buckets_key(name), &new)?;
+    let marks: Vec<(String, Vec<u8>)> = new.iter().map(|b| (known_key(name, b), b"1".to_vec())).collect();
+    store.set_many(&marks)
+}
+
+fn known_key(name: &str, bucket: &str) -> String {
+    format!("{name}:known:{bucket}")
 }
 
 /// Emptied buckets stay listed (one key per day or band); readers skip them.

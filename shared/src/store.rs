@@ -1,12 +1,25 @@
 //! The key-value store as the components see it.
 //!
-//! Mirrors Spin's key-value API on purpose: get / set / delete / exists and
-//! nothing else. There is no key listing, because Spin's `get_keys` walks the
-//! whole store and nothing on a request path may depend on that (DESIGN.md).
+//! Mirrors `wasi:keyvalue@0.2.0-draft2` as every Spin 3.0+ host provides it,
+//! on every backend: get / set / delete / exists, `increment` (atomics) and
+//! get-many / set-many (batch). Nothing else:
+//! - no key listing: `list-keys` walks the whole store, and nothing on a
+//!   request path may depend on that (DESIGN.md);
+//! - no compare-and-swap: Spin 3.0-4.0.2 get it wrong (on Redis every swap
+//!   reports failure and a lost race reports success; on SQLite a swap on an
+//!   absent key is an unconditional upsert), so no design here may use it.
+//!
+//! `increment` is the one atomic operation. A counter keeps the backend's
+//! own encoding (8 raw bytes on SQLite, a decimal string on Redis), so a
+//! counter is only ever read with `increment(key, 0)`; `get` or `set` on a
+//! counter, or `increment` on a key holding anything else, is a bug (on
+//! SQLite the latter breaks the host's store until it restarts).
+//! [`MemoryStore`] refuses both, so unit tests catch it.
 
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +46,29 @@ pub trait Store {
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError>;
     fn delete(&self, key: &str) -> Result<(), StoreError>;
     fn exists(&self, key: &str) -> Result<bool, StoreError>;
+
+    /// Adds `delta` to the counter at `key` (absent: 0) atomically and
+    /// returns the new value; `delta == 0` reads it.
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError>;
+
+    /// The values of `keys`, in the same order (one round trip).
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
+
+    /// Writes every entry (one transaction on Spin's SQLite store).
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        entries.iter().try_for_each(|(k, v)| self.set(k, v))
+    }
+
+    fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
+        keys.iter().try_for_each(|k| self.delete(k))
+    }
+}
+
+/// Reads a counter (see the module doc: never `get` one).
+pub fn counter(store: &dyn Store, key: &str) -> Result<u64, StoreError> {
+    Ok(store.increment(key, 0)?.max(0) as u64)
 }
 
 /// JSON on top of any [`Store`]; one encoding for every value we keep.
@@ -55,16 +91,22 @@ impl<S: Store + ?Sized> JsonStore for S {
     }
 
     fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        // Serialising our own plain data types cannot fail.
-        let bytes = serde_json::to_vec(value).expect("domain types serialise to JSON");
-        self.set(key, &bytes)
+        self.set(key, &json_bytes(value))
     }
 }
 
-/// In-memory store for native tests.
+/// A value as we store it (for batches: [`Store::set_many`]).
+pub fn json_bytes<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    // Serialising our own plain data types cannot fail.
+    serde_json::to_vec(value).expect("domain types serialise to JSON")
+}
+
+/// In-memory store for native tests, with the backends' rules: counters
+/// live apart from values, and mixing the two panics.
 #[derive(Default)]
 pub struct MemoryStore {
     entries: Mutex<HashMap<String, Vec<u8>>>,
+    counters: Mutex<HashMap<String, i64>>,
 }
 
 impl MemoryStore {
@@ -72,8 +114,9 @@ impl MemoryStore {
         Self::default()
     }
 
+    /// Keys held, counters included.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().len() + self.lock_counters().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -97,25 +140,50 @@ impl MemoryStore {
         // A panic while holding the lock cannot leave the map half-written.
         self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    fn lock_counters(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+        self.counters.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn not_a_counter(&self, key: &str) {
+        assert!(
+            !self.lock_counters().contains_key(key),
+            "{key} is a counter: read it with increment(key, 0), never get or set it"
+        );
+    }
 }
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.not_a_counter(key);
         Ok(self.lock().get(key).cloned())
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.not_a_counter(key);
         self.lock().insert(key.to_string(), value.to_vec());
         Ok(())
     }
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.lock().remove(key);
+        self.lock_counters().remove(key);
         Ok(())
     }
 
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
-        Ok(self.lock().contains_key(key))
+        Ok(self.lock().contains_key(key) || self.lock_counters().contains_key(key))
+    }
+
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        assert!(
+            !self.lock().contains_key(key),
+            "{key} holds a value: increment on it would break Spin's SQLite store"
+        );
+        let mut counters = self.lock_counters();
+        let value = counters.entry(key.to_string()).or_insert(0);
+        *value += delta;
+        Ok(*value)
     }
 }
 
@@ -139,35 +207,85 @@ impl Store for UnavailableStore {
     fn exists(&self, _key: &str) -> Result<bool, StoreError> {
         Err(StoreError::Unavailable(self.0.clone()))
     }
+
+    fn increment(&self, _key: &str, _delta: i64) -> Result<i64, StoreError> {
+        Err(StoreError::Unavailable(self.0.clone()))
+    }
 }
 
-/// A [`MemoryStore`] that counts reads, for tests that show what an
-/// operation costs in store round trips (deterministic, unlike timing).
+/// A [`MemoryStore`] that counts keys read and store round trips, for
+/// tests that show what an operation costs (deterministic, unlike timing).
+/// Writes count as commits: one per `set`/`delete`/`increment`, one per
+/// batch, as on Spin's SQLite store.
 #[derive(Default)]
 pub struct CountingStore {
     pub inner: MemoryStore,
-    reads: std::sync::atomic::AtomicUsize,
+    reads: AtomicUsize,
+    round_trips: AtomicUsize,
+    commits: AtomicUsize,
 }
 
 impl CountingStore {
+    /// Keys read (a get-many of 10 counts 10).
     pub fn reads(&self) -> usize {
-        self.reads.load(std::sync::atomic::Ordering::Relaxed)
+        self.reads.load(Relaxed)
+    }
+
+    /// Calls that read: a get-many counts one.
+    pub fn round_trips(&self) -> usize {
+        self.round_trips.load(Relaxed)
+    }
+
+    pub fn commits(&self) -> usize {
+        self.commits.load(Relaxed)
+    }
+
+    fn read(&self, keys: usize) {
+        self.reads.fetch_add(keys, Relaxed);
+        self.round_trips.fetch_add(1, Relaxed);
+    }
+
+    fn commit(&self) {
+        self.commits.fetch_add(1, Relaxed);
     }
 }
 
 impl Store for CountingStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.read(1);
         self.inner.get(key)
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.commit();
         self.inner.set(key, value)
     }
     fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.commit();
         self.inner.delete(key)
     }
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        self.read(1);
         self.inner.exists(key)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        if delta == 0 {
+            self.read(1);
+        } else {
+            self.commit();
+        }
+        self.inner.increment(key, delta)
+    }
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        self.read(keys.len());
+        self.inner.get_many(keys)
+    }
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        self.commit();
+        self.inner.set_many(entries)
+    }
+    fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
+        self.commit();
+        self.inner.delete_many(keys)
     }
 }
 

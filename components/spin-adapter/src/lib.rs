@@ -7,7 +7,7 @@ use spin_retention_shared as shared;
 use spin_sdk::http::{
     Fields, IncomingRequest, OutgoingBody, OutgoingResponse, Request as SpinRequest, Response, ResponseOutparam,
 };
-use spin_sdk::{key_value, variables};
+use spin_sdk::variables;
 
 use shared::http::{Reply, Request};
 use shared::jobs::{BodyStream, Job};
@@ -31,9 +31,9 @@ pub fn serve(job: &Job, req: IncomingRequest, out: ResponseOutparam) {
     };
     let spin_store;
     let unavailable;
-    let store: &dyn Store = match key_value::Store::open_default() {
-        Ok(s) => {
-            spin_store = SpinStore(s);
+    let store: &dyn Store = match kv::store::open("default") {
+        Ok(bucket) => {
+            spin_store = SpinStore(bucket);
             &spin_store
         }
         Err(e) => {
@@ -187,10 +187,27 @@ fn method_name(method: &spin_sdk::http::Method) -> String {
     }
 }
 
-struct SpinStore(key_value::Store);
+/// `wasi:keyvalue@0.2.0-draft2` (store, atomics, batch), which every Spin
+/// 3.0+ host provides on every backend. spin-sdk 5 generates these bindings
+/// only in a module it keeps internal, so we generate our own from the same
+/// WIT (wit/). Compare-and-swap is left unused: see shared's `store` module.
+mod kv {
+    wit_bindgen::generate!({
+        world: "key-value",
+        path: "wit",
+        generate_all,
+    });
+    pub use wasi::keyvalue::{atomics, batch, store};
+}
 
-fn unavailable(e: key_value::Error) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+struct SpinStore(kv::store::Bucket);
+
+fn unavailable(e: kv::store::Error) -> StoreError {
+    StoreError::Unavailable(match e {
+        kv::store::Error::NoSuchStore => "no such store".into(),
+        kv::store::Error::AccessDenied => "access denied".into(),
+        kv::store::Error::Other(reason) => reason,
+    })
 }
 
 impl Store for SpinStore {
@@ -208,6 +225,37 @@ impl Store for SpinStore {
 
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
         self.0.exists(key).map_err(unavailable)
+    }
+
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        kv::atomics::increment(&self.0, key, delta).map_err(unavailable)
+    }
+
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Backends answer in their own order and may leave absent keys out.
+        let found: std::collections::HashMap<String, Vec<u8>> = kv::batch::get_many(&self.0, keys)
+            .map_err(unavailable)?
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, value?)))
+            .collect();
+        Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
+    }
+
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        kv::batch::set_many(&self.0, entries).map_err(unavailable)
+    }
+
+    fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        kv::batch::delete_many(&self.0, keys).map_err(unavailable)
     }
 }
 

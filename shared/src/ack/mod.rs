@@ -8,7 +8,6 @@ pub mod providers;
 pub mod templates;
 
 use crate::http::{Reply, Request};
-use crate::index::SETTLE;
 use crate::keys;
 use crate::lead::{Channel, Lead, Submission};
 use crate::ports::{Config, Ctx};
@@ -51,9 +50,9 @@ pub struct Delivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<i64>,
     pub updated_at: DateTime<Utc>,
-    /// Which request is sending; see [`claim`].
+    /// Which sending round this record belongs to; see [`claim`].
     #[serde(default)]
-    claim: String,
+    round: u32,
 }
 
 impl Delivery {
@@ -72,7 +71,7 @@ impl Delivery {
             sent_at: None,
             latency_ms: None,
             updated_at: now,
-            claim: String::new(),
+            round: previous.map_or(0, |p| p.round),
         }
     }
 }
@@ -142,7 +141,7 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
         Ok(None) => return Problem::not_found(&req.path).with_detail("no such submission").into(),
         Err(e) => return Reply::from(e),
     };
-    let lead = match ctx.store.get_json::<Lead>(&keys::lead(&submission.lead_id)) {
+    let lead = match crate::lead::load(ctx.store, &submission.lead_id) {
         Ok(Some(lead)) => lead,
         Ok(None) => {
             return Problem::not_found(&req.path)
@@ -198,10 +197,16 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     let mut delivery = Delivery::new(&submission, previous.as_ref(), ctx.now);
     delivery.channel = channel.into();
     delivery.provider = account.provider.name().into();
-    delivery.claim = claim_token(ctx);
-    match claim(ctx, &key, &delivery, previous.as_ref()) {
-        Ok(true) => {}
-        Ok(false) => {
+    match claim(ctx, submission_id, previous.as_ref()) {
+        Ok(Some(round)) => {
+            delivery.round = round;
+            // Seen by concurrent requests (409) and by a later one that
+            // finds it stale (its sender died): the next round.
+            if let Err(e) = ctx.store.set_json(&key, &delivery) {
+                return Reply::from(e);
+            }
+        }
+        Ok(None) => {
             return Problem::new(409, "ack-in-progress", "Already Being Sent")
                 .with_detail("another request is sending this acknowledgement")
                 .into()
@@ -266,26 +271,21 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
 /// A sender that has not finished after this long is taken to have died.
 const CLAIM_SECONDS: i64 = 300;
 
-/// Writes our claim, waits for concurrent claims to land, and checks we won:
-/// two hand-offs of one submission at once send one message.
-fn claim(ctx: &Ctx, key: &str, mine: &Delivery, previous: Option<&Delivery>) -> Result<bool, StoreError> {
+/// Claims the next sending round of a submission's acknowledgement:
+/// `Some(round)` if this request is the one to send it. Two hand-offs of
+/// one submission at once send one message: of all who try a round, the
+/// one whose `increment` of `ack-claim:<id>:<round>` counts 1 sends. A
+/// round that failed, or whose sender died (still "sending" after
+/// [`CLAIM_SECONDS`]), lets the next round be claimed.
+fn claim(ctx: &Ctx, submission_id: &str, previous: Option<&Delivery>) -> Result<Option<u32>, StoreError> {
     if let Some(p) = previous.filter(|p| p.state == State::Sending) {
         if (ctx.now - p.updated_at).num_seconds() < CLAIM_SECONDS {
-            return Ok(false);
+            return Ok(None);
         }
     }
-    ctx.store.set_json(key, mine)?;
-    std::thread::sleep(SETTLE);
-    Ok(ctx
-        .store
-        .get_json::<Delivery>(key)?
-        .is_some_and(|d| d.claim == mine.claim))
-}
-
-/// Unique per request: the clock plus random bits.
-fn claim_token(ctx: &Ctx) -> String {
-    let random = crate::ids::random_u64();
-    format!("{}-{random:016x}", ctx.now.timestamp_nanos_opt().unwrap_or_default())
+    let round = previous.map_or(1, |p| p.round + 1);
+    let first = ctx.store.increment(&keys::ack_claim(submission_id, round), 1)? == 1;
+    Ok(first.then_some(round))
 }
 
 fn deliver(ctx: &Ctx, s: &Settings, account: &Account, message: &Message, delivery: &mut Delivery) {

@@ -12,10 +12,10 @@ use super::formats::{Format, Person};
 use super::log::{self, ExportLog};
 use super::membership::{is_current, parse_entry};
 use crate::keys;
-use crate::lead::{Contact, Lead};
+use crate::lead::Contact;
 use crate::ports::Ctx;
 use crate::sorted_index::{self, Position};
-use crate::store::{JsonStore, Store, StoreError};
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use std::collections::VecDeque;
 
@@ -163,7 +163,7 @@ impl Export {
 /// consent no longer allows ads, it is suppressed, or the platform has
 /// nothing to match it on.
 fn row(store: &dyn Store, format: Format, lead_id: &str) -> Result<Option<String>, StoreError> {
-    let Some(lead) = store.get_json::<Lead>(&keys::lead(lead_id))? else {
+    let Some(lead) = crate::lead::load(store, lead_id)? else {
         return Ok(None);
     };
     if !consent::allows_ads(&lead) || consent::suppressed(store, &lead)? {

@@ -74,12 +74,12 @@ struct Inputs {
 }
 
 fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, StoreError> {
-    let Some(lead) = store.get_json::<Lead>(&keys::lead(lead_id))? else {
+    let Some(lead) = crate::lead::load(store, lead_id)? else {
         return Ok(None);
     };
     Ok(Some(Inputs {
         score: store.get_json(&keys::score(lead_id))?,
-        surveys: store.get_json(&keys::lead_surveys(lead_id))?.unwrap_or_default(),
+        surveys: crate::survey::signals::load(store, lead_id)?,
         submissions: recent_submissions(store, &lead)?,
         lead,
     }))

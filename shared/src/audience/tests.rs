@@ -48,7 +48,7 @@ fn lines(reply: &Reply) -> Vec<String> {
 
 /// The row `format` makes of a stored lead, without its line end.
 fn row_of(store: &dyn Store, format: Format, lead_id: &str) -> String {
-    let lead: Lead = store.get_json(&keys::lead(lead_id)).unwrap().unwrap();
+    let lead: Lead = crate::lead::load(store, lead_id).unwrap().unwrap();
     let row = format.row(&super::export::person(&lead.contact)).unwrap();
     row.trim_end().to_string()
 }

@@ -26,8 +26,7 @@ pub struct Suppression {
 }
 
 fn lead_or_404(ctx: &Ctx, req: &Request, lead_id: &str) -> Result<Lead, Reply> {
-    ctx.store
-        .get_json::<Lead>(&keys::lead(lead_id))
+    crate::lead::load(ctx.store, lead_id)
         .map_err(Reply::from)?
         .ok_or_else(|| {
             Problem::not_found(&req.path)
@@ -130,6 +129,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     audience::membership::forget(ctx.store, &lead.id)?;
     leads_index::remove(ctx.store, &lead.id)?;
     delete(keys::lead(&lead.id))?;
+    crate::slots::erase(ctx.store, &keys::lead_log(&lead.id))?;
     // Again, after the lead is gone: a scoring or an answer that started
     // before the erase may have written since. One that finishes later sees
     // the lead gone and cleans up itself.

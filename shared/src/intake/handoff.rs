@@ -70,12 +70,9 @@ impl Handoffs {
     }
 }
 
-/// Records that a submission must be handed over (before the visitor's answer).
-pub fn mark_pending(ctx: &Ctx, submission_id: &str, lead_id: &str) -> Result<(), StoreError> {
-    let key = keys::handoff(submission_id);
-    if ctx.store.get_json::<Handoffs>(&key)?.is_none() {
-        ctx.store.set_json(&key, &Handoffs::new(submission_id, lead_id))?;
-    }
+/// Lists a submission as still to hand over (before the visitor's answer;
+/// its `handoff:<id>` record is written with the submission).
+pub fn mark_pending(ctx: &Ctx, submission_id: &str) -> Result<(), StoreError> {
     index::add(ctx.store, keys::PENDING_HANDOFFS, submission_id)
 }
 
@@ -177,7 +174,10 @@ mod tests {
         let targets = Targets { ack: 503, scoring: 404 };
         let ctx = Ctx::new(&store, &config, &targets, crate::ports::test_now());
         store.set("lead:l_1", b"{}").unwrap();
-        mark_pending(&ctx, "s_1", "l_1").unwrap();
+        store
+            .set_json(&keys::handoff("s_1"), &Handoffs::new("s_1", "l_1"))
+            .unwrap();
+        mark_pending(&ctx, "s_1").unwrap();
         let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();
         assert_eq!((h.ack.state, h.scoring.state), (State::Pending, State::Rejected));
         assert_eq!(h.scoring.last_error.as_deref(), Some("HTTP 404"));

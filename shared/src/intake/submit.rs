@@ -7,15 +7,15 @@ use super::settings::Settings;
 use super::validate::{self, Draft, Outcome as Validation};
 use crate::http::{Reply, Request};
 use crate::ids;
-use crate::index;
 use crate::jobs::Outcome;
 use crate::keys;
-use crate::lead::{Lead, Submission};
+use crate::lead::{self, Submission};
 use crate::leads_index;
 use crate::ports::{Ctx, OutboundRequest};
 use crate::problem::Problem;
 use crate::ratelimit::{self, Verdict};
-use crate::store::{JsonStore, StoreError};
+use crate::store::{json_bytes, JsonStore, StoreError};
+use handoff::Handoffs;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -106,39 +106,56 @@ fn accept(req: &Request, ctx: &Ctx, settings: &Settings) -> Result<(Accepted, Op
     Ok((accepted, Some(submission.id)))
 }
 
-/// Stores the submission, merges it into its lead and records the pending
+/// Stores the submission in its lead's log and records the pending
 /// hand-off. Every step is idempotent, so a retry after a failure completes
-/// what the first attempt started.
+/// what the first attempt started; nothing waits for a concurrent writer.
+///
+/// Writes: the log slot (`increment`), one batch (log entry, submission,
+/// identities, hand-off record, marker), the pending-hand-off entry
+/// (`increment` + its slot), and for a new lead its place in the list of
+/// every lead first, so an erase or a walk always finds it.
 pub fn store(ctx: &Ctx, draft: Draft, idempotency_key: Option<&str>) -> Result<(Submission, bool), StoreError> {
     let lead_id = find_lead(ctx, &draft)?;
     let submission_id = match idempotency_key.map(str::trim).filter(|k| !k.is_empty()) {
         Some(key) => ids::derive("s", &[&lead_id, "idempotency-key", key]),
         None => ids::derive("s", &[&lead_id, &fingerprint(&draft)]),
     };
-    let sub_key = keys::submission(&submission_id);
-    let (submission, duplicate) = match ctx.store.get_json::<Submission>(&sub_key)? {
-        Some(existing) => (existing, true),
-        None => (
-            draft.into_submission(submission_id.clone(), lead_id.clone(), ctx.now),
-            false,
-        ),
-    };
-    // The lead lists the submission before it is written, so an erase always
-    // finds it, even when a failure stops us in between (a retry completes it).
-    merge_into_lead(ctx, &submission)?;
-    leads_index::add(ctx.store, &lead_id)?;
-    if !duplicate {
-        ctx.store.set_json(&sub_key, &submission)?;
-    }
-    let identities = submission.contact.email.iter().map(|e| keys::lead_by_email(e));
-    for key in identities.chain(submission.contact.phone.iter().map(|p| keys::lead_by_phone(p))) {
-        // Never re-point an identifier that belongs to another lead.
-        if ctx.store.get(&key)?.is_none() {
-            ctx.store.set(&key, lead_id.as_bytes())?;
+    if let Some(existing) = ctx.store.get_json::<Submission>(&keys::submission(&submission_id))? {
+        // A repeat: the first attempt wrote everything in one batch; only
+        // its pending entry may be missing, if it stopped right after.
+        let handoffs = ctx.store.get_json::<Handoffs>(&keys::handoff(&submission_id))?;
+        if handoffs.is_none_or(|h| !h.all_done()) {
+            handoff::mark_pending(ctx, &submission_id)?;
         }
+        return Ok((existing, true));
     }
-    handoff::mark_pending(ctx, &submission.id, &lead_id)?;
-    Ok((submission, duplicate))
+    let submission = draft.into_submission(submission_id.clone(), lead_id.clone(), ctx.now);
+    let is_new = !lead::exists(ctx.store, &lead_id)?;
+    if is_new {
+        leads_index::add(ctx.store, &lead_id)?;
+    }
+    let identities: Vec<String> = submission
+        .contact
+        .email
+        .iter()
+        .map(|e| keys::lead_by_email(e))
+        .chain(submission.contact.phone.iter().map(|p| keys::lead_by_phone(p)))
+        .collect();
+    let current = ctx.store.get_many(&identities)?;
+    // Never re-point an identifier that belongs to another lead.
+    let mut writes: Vec<(String, Vec<u8>)> = identities
+        .into_iter()
+        .zip(current)
+        .filter(|(_, current)| current.is_none())
+        .map(|(key, _)| (key, lead_id.clone().into_bytes()))
+        .collect();
+    writes.push((
+        keys::handoff(&submission_id),
+        json_bytes(&Handoffs::new(&submission_id, &lead_id)),
+    ));
+    lead::append(ctx.store, &submission, is_new, writes)?;
+    handoff::mark_pending(ctx, &submission_id)?;
+    Ok((submission, false))
 }
 
 /// The person's existing lead (by email, then phone), or the id a new one
@@ -161,25 +178,6 @@ fn find_lead(ctx: &Ctx, draft: &Draft) -> Result<String, StoreError> {
         (None, Some(p)) => ids::derive("l", &["phone", p]),
         (None, None) => unreachable!("validation requires an email or a phone"),
     })
-}
-
-/// Merged with [`index::update_settled`]: a concurrent submission of the
-/// same person may write over us, and then we merge again.
-fn merge_into_lead(ctx: &Ctx, submission: &Submission) -> Result<(), StoreError> {
-    index::update_settled(
-        ctx.store,
-        &keys::lead(&submission.lead_id),
-        |lead: Option<Lead>| {
-            Some(match lead {
-                Some(mut lead) => {
-                    lead.merge(submission);
-                    lead
-                }
-                None => Lead::new(submission),
-            })
-        },
-        |lead| lead.submissions.contains(&submission.id),
-    )
 }
 
 /// What makes two submissions "the same" for de-duplication.
@@ -340,7 +338,7 @@ mod tests {
         assert!(!dup);
         assert_eq!(by_phone.lead_id, first.lead_id);
         assert_eq!(phone.lead_id, first.lead_id);
-        let lead: Lead = store.get_json(&keys::lead(&first.lead_id)).unwrap().unwrap();
+        let lead = lead::load(&store, &first.lead_id).unwrap().unwrap();
         assert_eq!(lead.submissions.len(), 3);
         let pending = crate::index::list(&store, keys::PENDING_HANDOFFS).unwrap();
         assert_eq!(pending.len(), 3);

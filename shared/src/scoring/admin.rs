@@ -63,7 +63,7 @@ pub fn hot_queue(req: &Request, ctx: &Ctx) -> Reply {
         let (records, next) = queue::page(ctx.store, order, after.as_ref(), limit)?;
         let mut items = Vec::new();
         for record in records {
-            let lead: Option<Lead> = ctx.store.get_json(&keys::lead(&record.lead_id))?;
+            let lead: Option<Lead> = crate::lead::load(ctx.store, &record.lead_id)?;
             // Erased between the two reads: not a lead to call.
             if let Some(lead) = lead {
                 items.push(queue_item(&record, &lead));

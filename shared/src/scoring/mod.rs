@@ -89,19 +89,32 @@ pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, Store
 }
 
 fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<(Lead, LeadSurveys)>, StoreError> {
-    let Some(lead) = store.get_json::<Lead>(&keys::lead(lead_id))? else {
+    let Some(lead) = crate::lead::load(store, lead_id)? else {
         return Ok(None);
     };
-    let surveys = store.get_json(&keys::lead_surveys(lead_id))?.unwrap_or_default();
+    let surveys = crate::survey::signals::load(store, lead_id)?;
     Ok(Some((lead, surveys)))
 }
 
 /// The lead's newest submissions, newest first (at most [`MAX_SUBMISSIONS`]).
 pub fn recent_submissions(store: &dyn Store, lead: &Lead) -> Result<Vec<Submission>, StoreError> {
+    let ids: Vec<String> = lead
+        .submissions
+        .iter()
+        .rev()
+        .take(MAX_SUBMISSIONS)
+        .map(|id| keys::submission(id))
+        .collect();
     let mut submissions = Vec::new();
-    for id in lead.submissions.iter().rev().take(MAX_SUBMISSIONS) {
-        // Missing: stored after the lead listed it, or being erased.
-        submissions.extend(store.get_json::<Submission>(&keys::submission(id))?);
+    // Missing: being erased.
+    for (key, bytes) in ids.iter().zip(store.get_many(&ids)?) {
+        if let Some(bytes) = bytes {
+            let submission = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+                key: key.clone(),
+                reason: e.to_string(),
+            })?;
+            submissions.push(submission);
+        }
     }
     Ok(submissions)
 }

@@ -6,9 +6,8 @@ use super::engine::first_match;
 use super::facts::Facts;
 use super::rules::{Member, Routing};
 use crate::ids::sha256_hex;
-use crate::index;
 use crate::keys;
-use crate::store::{JsonStore, Store, StoreError};
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -22,17 +21,6 @@ pub struct Assignment {
     pub via: String,
     pub assigned_at: DateTime<Utc>,
 }
-
-/// `round-robin:<pool>`: the leads most recently given a turn. A lead's
-/// turn is `base` plus its place in `recent`; taking a turn is an
-/// [`index::update_settled`], so concurrent hot leads get distinct turns.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RoundRobin {
-    pub base: u64,
-    pub recent: Vec<String>,
-}
-
-const KEEP: usize = 200;
 
 pub fn assign(
     store: &dyn Store,
@@ -70,31 +58,21 @@ pub fn assign(
 }
 
 /// This lead's turn in `pool`; the same lead always gets the same turn.
+///
+/// Turns are a counter (`round-robin:<pool>`), so concurrent hot leads get
+/// distinct turns. Whoever counts 1 on the lead's own claim counter takes
+/// the lead's turn and records it; anyone else reads that record. If it is
+/// not there (its taker is still on the way, or died), the lead's hash
+/// picks fairly instead: the assignment is kept on the score once made.
 fn turn(store: &dyn Store, pool: &str, lead_id: &str) -> Result<u64, StoreError> {
-    let key = keys::round_robin(pool);
-    let has = |rr: &RoundRobin| rr.recent.iter().any(|l| l == lead_id);
-    index::update_settled(
-        store,
-        &key,
-        |rr: Option<RoundRobin>| {
-            let mut rr = rr.unwrap_or_default();
-            if has(&rr) {
-                return None;
-            }
-            rr.recent.push(lead_id.to_string());
-            if rr.recent.len() > KEEP {
-                let drop = rr.recent.len() - KEEP;
-                rr.recent.drain(..drop);
-                rr.base += drop as u64;
-            }
-            Some(rr)
-        },
-        has,
-    )?;
-    let rr: RoundRobin = store.get_json(&key)?.unwrap_or_default();
-    Ok(match rr.recent.iter().position(|l| l == lead_id) {
-        Some(place) => rr.base + place as u64,
-        // Pushed out by more than KEEP newer turns meanwhile: any fair pick.
-        None => u64::from_str_radix(&sha256_hex(lead_id)[..8], 16).unwrap_or(0),
-    })
+    let record = keys::round_robin_turn(pool, lead_id);
+    if store.increment(&keys::round_robin_claim(pool, lead_id), 1)? == 1 {
+        let turn = store.increment(&keys::round_robin(pool), 1)? as u64 - 1;
+        store.set(&record, turn.to_string().as_bytes())?;
+        return Ok(turn);
+    }
+    let recorded = store
+        .get(&record)?
+        .and_then(|bytes| String::from_utf8(bytes).ok()?.parse().ok());
+    Ok(recorded.unwrap_or_else(|| u64::from_str_radix(&sha256_hex(lead_id)[..8], 16).unwrap_or(0)))
 }

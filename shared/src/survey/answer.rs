@@ -4,7 +4,7 @@
 //! signals, and turned into a follow-up task when the person is unhappy.
 
 use super::definition::Survey;
-use super::signals::{AnswerSignal, Band, LeadSurveys, OpenedSignal, SurveyKind};
+use super::signals::{self, AnswerSignal, Band, OpenedSignal, SurveyKind};
 use crate::index;
 use crate::keys;
 use crate::sorted_index::{self, Position};
@@ -90,24 +90,14 @@ pub fn record(
     // answer's date matches its day, so the earlier day's entry goes stale.
     index::add(store, &keys::survey_day(&survey.id, answer.day()), lead_id)?;
     // Signals before the answer: an erase finds every answer through them.
-    update_signals(
+    signals::record_answer(
         store,
         lead_id,
-        |signals| {
-            signals.answers.retain(|a| a.survey_id != survey.id);
-            signals.answers.push(AnswerSignal {
-                survey_id: survey.id.clone(),
-                kind: survey.kind,
-                score: answer.score,
-                answered_at: now,
-            });
-        },
-        // A newer answer to the same survey supersedes ours: done either way.
-        |signals| {
-            signals
-                .answers
-                .iter()
-                .any(|a| a.survey_id == survey.id && a.answered_at >= now)
+        AnswerSignal {
+            survey_id: survey.id.clone(),
+            kind: survey.kind,
+            score: answer.score,
+            answered_at: now,
         },
     )?;
     store.set_json(&key, &answer)?;
@@ -128,49 +118,23 @@ pub fn record(
     Ok((answer, previous.is_some()))
 }
 
-/// Records that the person opened the survey (once per survey).
+/// Records that the person opened the survey (once per survey: two
+/// concurrent first openings may both be logged, and the fold keeps one).
 pub fn opened(store: &dyn Store, survey_id: &str, lead_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let seen = store
-        .get_json::<LeadSurveys>(&keys::lead_surveys(lead_id))?
-        .is_some_and(|s| s.opened.iter().any(|o| o.survey_id == survey_id));
+    let seen = signals::load(store, lead_id)?
+        .opened
+        .iter()
+        .any(|o| o.survey_id == survey_id);
     if seen {
         return Ok(());
     }
-    let has = |signals: &LeadSurveys| signals.opened.iter().any(|o| o.survey_id == survey_id);
-    update_signals(
+    signals::record_opened(
         store,
         lead_id,
-        |signals| {
-            if !has(signals) {
-                signals.opened.push(OpenedSignal {
-                    survey_id: survey_id.to_string(),
-                    opened_at: now,
-                });
-            }
+        OpenedSignal {
+            survey_id: survey_id.to_string(),
+            opened_at: now,
         },
-        has,
-    )
-}
-
-/// The lead's signals change by read-modify-write of one key: settled, so
-/// answers to two surveys at once both land; `landed` says our change (or
-/// a newer one) is in.
-fn update_signals(
-    store: &dyn Store,
-    lead_id: &str,
-    change: impl Fn(&mut LeadSurveys),
-    landed: impl Fn(&LeadSurveys) -> bool,
-) -> Result<(), StoreError> {
-    index::update_settled(
-        store,
-        &keys::lead_surveys(lead_id),
-        |signals: Option<LeadSurveys>| {
-            let signals = signals.unwrap_or_default();
-            let mut changed = signals.clone();
-            change(&mut changed);
-            (changed != signals).then_some(changed)
-        },
-        landed,
     )
 }
 
@@ -253,9 +217,7 @@ pub fn open_follow_ups(
 
 /// Removes everything survey keeps about a lead (erase).
 pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
-    let Some(signals) = store.get_json::<LeadSurveys>(&keys::lead_surveys(lead_id))? else {
-        return Ok(());
-    };
+    let signals = signals::load(store, lead_id)?;
     for signal in &signals.answers {
         let key = keys::survey_answer(&signal.survey_id, lead_id);
         if let Some(answer) = store.get_json::<Answer>(&key)? {
@@ -267,7 +229,7 @@ pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
             store.delete(&keys::follow_up(&signal.survey_id, lead_id))?;
         }
     }
-    store.delete(&keys::lead_surveys(lead_id))
+    signals::erase(store, lead_id)
 }
 
 #[cfg(test)]
@@ -323,7 +285,7 @@ mod tests {
         assert_eq!(s.overall.nps.unwrap().score, Some(100));
         assert_eq!(s.periods.len(), 1);
         assert_eq!(s.periods[0].period, "2026-11-22");
-        let signals: LeadSurveys = store.get_json(&keys::lead_surveys("l_1")).unwrap().unwrap();
+        let signals = signals::load(&store, "l_1").unwrap();
         assert_eq!(signals.answers.len(), 1);
         assert_eq!(signals.answers[0].score, 10);
         // The happier answer settled the complaint.
@@ -372,7 +334,7 @@ mod tests {
         opened(&store, "nps-q4", "l_1", day(23)).unwrap();
         forget(&store, "l_1").unwrap();
         assert!(store.is_empty() || !store.exists(&keys::survey_answer("nps-q4", "l_1")).unwrap());
-        assert!(!store.exists(&keys::lead_surveys("l_1")).unwrap());
+        assert_eq!(signals::load(&store, "l_1").unwrap(), Default::default());
         assert!(!store.exists(&keys::follow_up("nps-q4", "l_1")).unwrap());
         assert!(open_follow_ups(&store, None, 10).unwrap().0.is_empty());
         let s = summarise(&store, &nps(), day(23).date_naive(), day(23).date_naive(), Period::Day).unwrap();
@@ -394,8 +356,9 @@ mod tests {
             rec(&store.inner, &nps(), &format!("l_{i}"), given(9), day(23)).unwrap();
         }
         let few = reads(&store);
-        // One list per day (4) and one read per answer in the range (5).
-        assert_eq!(few, 9);
+        // Per day a snapshot and a counter (4 x 2), the day's operations (5),
+        // and one read per answer in the range (5).
+        assert_eq!(few, 18);
         for i in 0..15 {
             rec(&store.inner, &other, &format!("l_{i}"), given(4), day(23)).unwrap();
             rec(&store.inner, &nps(), &format!("m_{i}"), given(2), day(10)).unwrap();

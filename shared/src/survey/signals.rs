@@ -1,8 +1,15 @@
 //! What the survey component tells the rest of the app about one lead:
-//! `lead-surveys:<lead_id>`, the latest answer per survey and the surveys
-//! the person opened. Written by survey; read by lead-scoring (engagement,
-//! at-risk) and audience-export (promoters, at-risk win-back).
+//! the latest answer per survey and the surveys the person opened. Written
+//! by survey; read by lead-scoring (engagement, at-risk) and audience-export
+//! (promoters, at-risk win-back).
+//!
+//! A person may answer two surveys at once, so the signals are a log
+//! (`lead-surveys:<lead_id>`, [`crate::slots`]) of write-once events, and
+//! [`LeadSurveys`] is their fold ([`load`]).
 
+use crate::keys;
+use crate::slots;
+use crate::store::{json_bytes, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +97,15 @@ pub struct OpenedSignal {
     pub opened_at: DateTime<Utc>,
 }
 
-/// `lead-surveys:<lead_id>`.
+/// One entry of the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Event {
+    Answer(AnswerSignal),
+    Opened(OpenedSignal),
+}
+
+/// The fold of a lead's signal log.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeadSurveys {
     /// The latest answer to each survey (a later answer replaces the earlier).
@@ -98,6 +113,50 @@ pub struct LeadSurveys {
     pub answers: Vec<AnswerSignal>,
     #[serde(default)]
     pub opened: Vec<OpenedSignal>,
+}
+
+impl LeadSurveys {
+    fn apply(&mut self, event: Event) {
+        match event {
+            Event::Answer(answer) => {
+                let newer = |a: &AnswerSignal| a.survey_id == answer.survey_id && a.answered_at > answer.answered_at;
+                if !self.answers.iter().any(newer) {
+                    self.answers.retain(|a| a.survey_id != answer.survey_id);
+                    self.answers.push(answer);
+                }
+            }
+            Event::Opened(opened) => {
+                if !self.opened.iter().any(|o| o.survey_id == opened.survey_id) {
+                    self.opened.push(opened);
+                }
+            }
+        }
+    }
+}
+
+pub fn load(store: &dyn Store, lead_id: &str) -> Result<LeadSurveys, StoreError> {
+    let log = keys::lead_surveys(lead_id);
+    let mut signals = LeadSurveys::default();
+    for (slot, bytes) in slots::read(store, &log, 1, slots::len(store, &log)?)? {
+        let event = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+            key: slots::slot_key(&log, slot),
+            reason: e.to_string(),
+        })?;
+        signals.apply(event);
+    }
+    Ok(signals)
+}
+
+pub fn record_answer(store: &dyn Store, lead_id: &str, answer: AnswerSignal) -> Result<(), StoreError> {
+    slots::append(store, &keys::lead_surveys(lead_id), &json_bytes(&Event::Answer(answer))).map(drop)
+}
+
+pub fn record_opened(store: &dyn Store, lead_id: &str, opened: OpenedSignal) -> Result<(), StoreError> {
+    slots::append(store, &keys::lead_surveys(lead_id), &json_bytes(&Event::Opened(opened))).map(drop)
+}
+
+pub fn erase(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
+    slots::erase(store, &keys::lead_surveys(lead_id))
 }
 
 #[cfg(test)]

@@ -1,0 +1,144 @@
+//! An append-only log in the store that any number of writers can append to
+//! at once without losing an entry, built on `increment`, the one atomic
+//! operation every backend gets right.
+//!
+//! `increment(<name>#n, k)` hands a writer its own `k` slots; each entry goes
+//! into its own write-once key `<name>#<slot>`. No writer ever overwrites
+//! another's key, so nothing confirmed is lost and nobody waits for anybody.
+//! Readers page by slot range. A slot can be empty: its writer is still on
+//! the way (a few milliseconds), died between the increment and the write,
+//! or its entry was deleted; readers skip it.
+
+use crate::store::{counter, Store, StoreError};
+
+/// Keys read in one get-many: a bound on one round trip's size.
+const READ_BATCH: u64 = 256;
+
+fn counter_key(name: &str) -> String {
+    format!("{name}#n")
+}
+
+pub fn slot_key(name: &str, slot: u64) -> String {
+    format!("{name}#{slot}")
+}
+
+/// Appends one entry; returns its slot (from 1).
+pub fn append(store: &dyn Store, name: &str, entry: &[u8]) -> Result<u64, StoreError> {
+    let slot = take_slot(store, name)?;
+    store.set(&slot_key(name, slot), entry)?;
+    Ok(slot)
+}
+
+/// Takes the next slot, for a writer that puts its entry into a batch of
+/// its own writes (at [`slot_key`]).
+pub fn take_slot(store: &dyn Store, name: &str) -> Result<u64, StoreError> {
+    Ok(store.increment(&counter_key(name), 1)? as u64)
+}
+
+/// Appends many entries with one increment and one batch write; returns
+/// the first slot.
+pub fn append_all(store: &dyn Store, name: &str, entries: &[Vec<u8>]) -> Result<u64, StoreError> {
+    if entries.is_empty() {
+        return len(store, name).map(|n| n + 1);
+    }
+    let last = store.increment(&counter_key(name), entries.len() as i64)? as u64;
+    let first = last + 1 - entries.len() as u64;
+    let writes: Vec<(String, Vec<u8>)> = (first..)
+        .zip(entries)
+        .map(|(slot, entry)| (slot_key(name, slot), entry.clone()))
+        .collect();
+    store.set_many(&writes)?;
+    Ok(first)
+}
+
+/// The number of slots handed out so far (the highest slot).
+pub fn len(store: &dyn Store, name: &str) -> Result<u64, StoreError> {
+    counter(store, &counter_key(name))
+}
+
+/// The entries in slots `from..=to` that hold one, in slot order.
+pub fn read(store: &dyn Store, name: &str, from: u64, to: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    let mut found = Vec::new();
+    let mut start = from.max(1);
+    while start <= to {
+        let end = to.min(start + READ_BATCH - 1);
+        let keys: Vec<String> = (start..=end).map(|slot| slot_key(name, slot)).collect();
+        for (slot, value) in (start..=end).zip(store.get_many(&keys)?) {
+            if let Some(value) = value {
+                found.push((slot, value));
+            }
+        }
+        start = end + 1;
+    }
+    Ok(found)
+}
+
+/// The entries in slots `to` down to `from`, newest first, stopping after
+/// `limit` found: a page costs what it finds plus the empty slots between.
+pub fn read_down(
+    store: &dyn Store,
+    name: &str,
+    to: u64,
+    from: u64,
+    limit: usize,
+) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+    let mut found = Vec::new();
+    let mut end = to;
+    while end >= from.max(1) && found.len() < limit {
+        let want = ((limit - found.len()) as u64).clamp(1, READ_BATCH);
+        let start = end.saturating_sub(want - 1).max(from.max(1));
+        let mut batch = read(store, name, start, end)?;
+        batch.reverse();
+        found.extend(batch.into_iter().take(limit - found.len()));
+        end = start - 1;
+    }
+    Ok(found)
+}
+
+/// Deletes every slot and the counter (a person's erase).
+pub fn erase(store: &dyn Store, name: &str) -> Result<(), StoreError> {
+    let n = len(store, name)?;
+    let mut keys: Vec<String> = (1..=n).map(|slot| slot_key(name, slot)).collect();
+    keys.push(counter_key(name));
+    for chunk in keys.chunks(READ_BATCH as usize) {
+        store.delete_many(chunk)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+    use std::sync::Arc;
+
+    #[test]
+    fn appends_get_their_own_slots_and_read_in_order() {
+        let store = MemoryStore::new();
+        assert_eq!(append(&store, "log", b"a").unwrap(), 1);
+        assert_eq!(append_all(&store, "log", &[b"b".to_vec(), b"c".to_vec()]).unwrap(), 2);
+        assert_eq!(len(&store, "log").unwrap(), 3);
+        store.delete(&slot_key("log", 2)).unwrap();
+        let all = read(&store, "log", 1, 3).unwrap();
+        assert_eq!(all, [(1, b"a".to_vec()), (3, b"c".to_vec())]);
+        let newest = read_down(&store, "log", 3, 1, 1).unwrap();
+        assert_eq!(newest, [(3, b"c".to_vec())]);
+        erase(&store, "log").unwrap();
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn concurrent_writers_lose_nothing() {
+        let store = Arc::new(MemoryStore::new());
+        let writers: Vec<_> = (0..64)
+            .map(|i| {
+                let store = store.clone();
+                std::thread::spawn(move || append(&*store, "log", format!("e{i}").as_bytes()).unwrap())
+            })
+            .collect();
+        let mut slots: Vec<u64> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+        slots.sort();
+        assert_eq!(slots, (1..=64).collect::<Vec<_>>());
+        assert_eq!(read(&*store, "log", 1, 64).unwrap().len(), 64);
+    }
+}
