@@ -1,19 +1,35 @@
 //! The harness for the end-to-end tests: a base URL to test, and a small
 //! HTTP client. The tests are black box: they only speak HTTP to the app.
 //!
-//! By default each test binary starts the test host (tests/host) on a free
-//! loopback port, serving the repository's spin.toml with the built release
-//! components and a fresh SQLite store, as `spin up` would. With
-//! `E2E_BASE_URL=http://127.0.0.1:3000` the same tests run against an app
-//! that is already running, for example under `spin up`; tests that need a
-//! host of their own (other manifests, restarts) are skipped then.
+//! By default the app under test is the real Spin runtime: `spin up` on the
+//! repository's spin.toml with the built release components, on a free
+//! loopback port and a fresh `--state-dir` (see [`spin`]): one app shared by
+//! a test binary ([`app`]), or one of a test's own ([`own_app`],
+//! [`app_with_provider`], [`own_spin`]) for tests that change app-wide
+//! settings, other manifests or restarts. `E2E_STORE=sqlite` (the default)
+//! gives each app Spin's default SQLite store in its state directory;
+//! `E2E_STORE=redis` gives each app a redis-server of its own. `SPIN_BIN`
+//! names the spin CLI (else `spin` on PATH, else `../shared/spin/bin/spin`).
+//!
+//! With `E2E_BASE_URL=http://127.0.0.1:3000` the same tests run against an
+//! app that is already running; tests that need an app of their own are
+//! skipped then.
+//!
+//! A few tests still use the test host (`tests/host`, [`own_host`]) because
+//! they test the test host itself: that it refuses what Spin refuses
+//! (host_refusals.rs, which checks each case under spin too) and its memory
+//! mode (sqlite_store.rs). The benchmark programs in `src/bin/` run on it
+//! too (bench-audience meters guest memory, which only it can).
 
 pub mod bench;
 pub mod mock_provider;
+pub mod spin;
 
 use serde_json::Value;
-use spin_test_host::{HostConfig, RunningHost, StoreMode};
+pub use spin::{SpinApp, SpinConfig, StoreKind};
+use spin_test_host::{HostConfig, RunningHost};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
 pub fn repo_root() -> PathBuf {
@@ -27,14 +43,38 @@ pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
 }
 
-/// A scratch folder unique to this test process.
+/// A fresh scratch folder, unique to this call, under `target/e2e-scratch/`.
+/// The first call of a process removes the folders of test processes that
+/// are gone.
 pub fn scratch_dir(name: &str) -> PathBuf {
-    let dir = repo_root()
-        .join("target/e2e-scratch")
-        .join(format!("{name}-{}", std::process::id()));
+    static SWEPT: OnceLock<()> = OnceLock::new();
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let root = repo_root().join("target/e2e-scratch");
+    SWEPT.get_or_init(|| sweep_scratch(&root));
+    let dir = root.join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
+}
+
+/// Removes scratch folders (`<name>-<pid>-<n>`) whose process has ended.
+fn sweep_scratch(root: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(root) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let mut parts = name.rsplitn(3, '-');
+        let (Some(_n), Some(pid), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if entry.path().is_dir() && !PathBuf::from(format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Test-host settings for a manifest: memory store, shared compile cache.
@@ -47,28 +87,33 @@ pub fn host_config(manifest: PathBuf) -> HostConfig {
 /// The app under test.
 pub struct App {
     pub base_url: String,
-    _host: Option<RunningHost>,
+    _spin: Option<SpinApp>,
 }
 
-/// The app for this test binary: `E2E_BASE_URL`, or the test host on spin.toml.
+/// The app for this test binary: `E2E_BASE_URL`, or `spin up` on spin.toml
+/// with [`APP_VARIABLES`]. It is never dropped: its processes end with the
+/// test binary (see [`spin`]).
 pub fn app() -> &'static App {
     static APP: OnceLock<App> = OnceLock::new();
     APP.get_or_init(|| match external_base_url() {
-        Some(base_url) => App { base_url, _host: None },
+        Some(base_url) => App { base_url, _spin: None },
         None => {
-            let mut config = host_config(repo_root().join("spin.toml"));
-            config.store = StoreMode::Sqlite(scratch_dir("app").join("sqlite_key_value.db"));
-            // What the README asks of an app started for these tests.
-            for (name, value) in APP_VARIABLES {
-                config.variables.insert(name.to_string(), value.to_string());
-            }
-            let host = RunningHost::start(config).expect("test host starts (did scripts/build-wasm.sh run?)");
+            let spin = SpinApp::start(app_config());
             App {
-                base_url: host.base_url.clone(),
-                _host: Some(host),
+                base_url: spin.base_url.clone(),
+                _spin: Some(spin),
             }
         }
     })
+}
+
+/// spin.toml with the variables the shared app runs with.
+pub fn app_config() -> SpinConfig {
+    APP_VARIABLES
+        .iter()
+        .fold(SpinConfig::new(repo_root().join("spin.toml")), |c, (k, v)| {
+            c.variable(k, v)
+        })
 }
 
 /// Variables the shared app runs with. Start an app for `E2E_BASE_URL` with
@@ -102,7 +147,17 @@ pub fn external_base_url() -> Option<String> {
         .map(|s| s.trim_end_matches('/').to_string())
 }
 
-/// For tests that need their own host: `None` (and a note) under E2E_BASE_URL.
+/// For tests that need an app of their own under `spin up`: `None` (and a
+/// note) under E2E_BASE_URL.
+pub fn own_spin(config: SpinConfig) -> Option<SpinApp> {
+    if external_base_url().is_some() {
+        eprintln!("skipped: needs an app of its own, and E2E_BASE_URL names a running app");
+        return None;
+    }
+    Some(SpinApp::start(config))
+}
+
+/// For tests of the test host itself: `None` (and a note) under E2E_BASE_URL.
 pub fn own_host(config: HostConfig) -> Option<RunningHost> {
     if external_base_url().is_some() {
         eprintln!("skipped: needs its own test host, and E2E_BASE_URL names a running app");
@@ -263,9 +318,44 @@ pub fn admin_json(method: &str, base_url: &str, path: &str, body: &Value) -> Rep
     )
 }
 
-/// The whole app on a test host of its own (for tests that change app-wide
+/// The whole app under `spin up` of its own (for tests that change app-wide
 /// settings such as scoring rules). `None` under E2E_BASE_URL.
-pub fn own_app() -> Option<RunningHost> {
+pub fn own_app() -> Option<SpinApp> {
+    own_spin(app_config())
+}
+
+/// The variables of an app whose instant-ack sends through `provider`
+/// (SendGrid's format unless `extra` says otherwise), with a rate limit high
+/// enough for bursts of test submissions; `extra` wins.
+fn provider_variables<'a>(
+    provider: &'a mock_provider::MockProvider,
+    extra: &'a [(&'a str, &'a str)],
+) -> impl Iterator<Item = (&'a str, &'a str)> {
+    let settings = [
+        ("admin_token", ADMIN_TOKEN),
+        ("intake_rate_limit_per_minute", "100000"),
+        ("ack_provider", "sendgrid"),
+        ("ack_provider_url", provider.url.as_str()),
+        ("ack_api_key", "SG.test-key"),
+        ("ack_from", "Acme <hello@acme.test>"),
+        ("business_name", "Acme"),
+        ("ack_backoff_ms", "20"),
+    ];
+    settings.into_iter().chain(extra.iter().copied())
+}
+
+/// The whole app under `spin up` of its own, with instant-ack sending through
+/// `provider` (see [`provider_variables`]). `None` under E2E_BASE_URL.
+pub fn app_with_provider(provider: &mock_provider::MockProvider, extra: &[(&str, &str)]) -> Option<SpinApp> {
+    let config = provider_variables(provider, extra)
+        .fold(SpinConfig::new(repo_root().join("spin.toml")), |c, (k, v)| {
+            c.variable(k, v)
+        });
+    own_spin(config)
+}
+
+/// [`own_app`] on the test host, for the benchmark programs.
+pub fn own_test_host_app() -> Option<RunningHost> {
     let mut config = host_config(repo_root().join("spin.toml"));
     for (name, value) in APP_VARIABLES {
         config.variables.insert(name.to_string(), value.to_string());
@@ -273,22 +363,13 @@ pub fn own_app() -> Option<RunningHost> {
     own_host(config)
 }
 
-/// The whole app on its own test host, with instant-ack sending through `provider`
-/// (SendGrid's format unless `extra` says otherwise) and a rate limit high
-/// enough for bursts of test submissions. `None` under E2E_BASE_URL.
-pub fn app_with_provider(provider: &mock_provider::MockProvider, extra: &[(&str, &str)]) -> Option<RunningHost> {
+/// [`app_with_provider`] on the test host, for the benchmark programs.
+pub fn test_host_app_with_provider(
+    provider: &mock_provider::MockProvider,
+    extra: &[(&str, &str)],
+) -> Option<RunningHost> {
     let mut config = host_config(repo_root().join("spin.toml"));
-    let settings = [
-        ("admin_token", ADMIN_TOKEN),
-        ("intake_rate_limit_per_minute", "100000"),
-        ("ack_provider", "sendgrid"),
-        ("ack_provider_url", &provider.url),
-        ("ack_api_key", "SG.test-key"),
-        ("ack_from", "Acme <hello@acme.test>"),
-        ("business_name", "Acme"),
-        ("ack_backoff_ms", "20"),
-    ];
-    for (k, v) in settings.iter().chain(extra) {
+    for (k, v) in provider_variables(provider, extra) {
         config.variables.insert(k.to_string(), v.to_string());
     }
     own_host(config)

@@ -1,7 +1,7 @@
-//! Each component deployed on its own (deploy/<component>.spin.toml) starts
-//! and works with only its own manifest.
+//! Each component deployed on its own (`spin up -f deploy/<component>.spin.toml`)
+//! starts and works with only its own manifest.
 
-use spin_retention_e2e::{get, host_config, own_host, repo_root};
+use spin_retention_e2e::{external_base_url, get, own_spin, repo_root, SpinApp, SpinConfig};
 
 #[test]
 fn each_single_component_manifest_serves_its_component() {
@@ -11,33 +11,30 @@ fn each_single_component_manifest_serves_its_component() {
         ("survey", "/survey"),
         ("audience-export", "/audiences"),
     ] {
-        let config = host_config(repo_root().join(format!("deploy/{component}.spin.toml")));
-        let Some(host) = own_host(config) else { return };
-        let health = get(&host.base_url, &format!("{prefix}/health"));
+        let config = SpinConfig::new(repo_root().join(format!("deploy/{component}.spin.toml")))
+            .probe(&format!("{prefix}/health"));
+        let Some(app) = own_spin(config) else { return };
+        let health = get(&app.base_url, &format!("{prefix}/health"));
         assert_eq!(health.status, 200, "{component}: {}", health.text());
         assert_eq!(health.json()["component"], component);
         // Nothing else is deployed with it.
-        assert_eq!(get(&host.base_url, "/intake/health").status, 404);
+        assert_eq!(get(&app.base_url, "/intake/health").status, 404);
     }
 }
 
 #[test]
 fn intake_alone_needs_hand_off_urls_and_reports_them_unreachable() {
-    let config = host_config(repo_root().join("deploy/lead-intake.spin.toml"));
-    if spin_retention_e2e::external_base_url().is_none() {
-        let err = spin_test_host::RunningHost::start(config.clone())
-            .err()
-            .expect("ack_url is required");
-        assert!(format!("{err:#}").contains("ack_url"), "{err:#}");
+    let config = SpinConfig::new(repo_root().join("deploy/lead-intake.spin.toml")).probe("/intake/health");
+    if external_base_url().is_none() {
+        let err = SpinApp::try_start(config.clone()).err().expect("ack_url is required");
+        assert!(err.contains("ack_url"), "{err}");
     }
-    let mut config = config;
     // Port 9 (discard) on loopback: nothing listens, so the probe fails fast.
-    config.variables.insert("ack_url".into(), "http://127.0.0.1:9".into());
-    config
-        .variables
-        .insert("scoring_url".into(), "http://lead-scoring.spin.internal".into());
-    let Some(host) = own_host(config) else { return };
-    let health = get(&host.base_url, "/intake/health").json();
+    let config = config
+        .variable("ack_url", "http://127.0.0.1:9")
+        .variable("scoring_url", "http://lead-scoring.spin.internal");
+    let Some(app) = own_spin(config) else { return };
+    let health = get(&app.base_url, "/intake/health").json();
     assert_eq!(health["status"], "degraded", "{health}");
     assert_eq!(health["store"]["status"], "ok");
     let detail = |i: usize| health["handoffs"][i]["detail"].as_str().unwrap_or_default().to_string();

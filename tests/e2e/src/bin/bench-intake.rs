@@ -8,13 +8,13 @@
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, app_with_provider, get, post_json};
+use spin_retention_e2e::{admin, get, post_json, test_host_app_with_provider};
 use std::time::Duration;
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
     let provider = MockProvider::start();
-    let app = app_with_provider(&provider, &[]).expect("needs its own test host (unset E2E_BASE_URL)");
+    let app = test_host_app_with_provider(&provider, &[]).expect("needs its own test host (unset E2E_BASE_URL)");
     let base = app.base_url.clone();
     // Warm up: the first requests pay for instantiation caches.
     for i in 0..5 {

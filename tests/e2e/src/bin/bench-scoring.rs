@@ -7,7 +7,7 @@
 
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
-use spin_retention_e2e::{admin, get, own_app, post_json};
+use spin_retention_e2e::{admin, get, own_test_host_app, post_json};
 use std::time::Instant;
 
 /// Adds hot leads `from..to` (pricing page and a demo request), four at a time.
@@ -67,7 +67,7 @@ fn pages(base: &str, order: &str, n: usize) -> Vec<f64> {
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(50);
-    let app = own_app().expect("needs its own test host (unset E2E_BASE_URL)");
+    let app = own_test_host_app().expect("needs its own test host (unset E2E_BASE_URL)");
     let base = app.base_url.clone();
     for _ in 0..5 {
         get(&base, "/scoring/health");

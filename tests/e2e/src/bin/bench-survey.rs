@@ -6,11 +6,11 @@
 
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
-use spin_retention_e2e::{admin, admin_json, get, own_app, post_json, request};
+use spin_retention_e2e::{admin, admin_json, get, own_test_host_app, post_json, request};
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(30);
-    let app = own_app().expect("needs its own test host (unset E2E_BASE_URL)");
+    let app = own_test_host_app().expect("needs its own test host (unset E2E_BASE_URL)");
     let base = app.base_url.clone();
     let survey =
         json!({"kind": "nps", "question": {"en": "Recommend us?"}, "follow_up": {"detractor": {"en": "Why?"}}});
