@@ -4,6 +4,7 @@ pub mod admin;
 pub mod body;
 pub mod handoff;
 pub mod pages;
+pub mod phone;
 pub mod settings;
 pub mod submit;
 pub mod validate;

@@ -294,12 +294,9 @@ impl<'a> Validator<'a> {
     }
 
     fn phone(&mut self, raw: String, region: &str) -> Option<String> {
-        let region = region.parse().ok();
-        match phonenumber::parse(region, &raw) {
-            Ok(number) if phonenumber::is_valid(&number) => {
-                Some(number.format().mode(phonenumber::Mode::E164).to_string())
-            }
-            _ => {
+        match super::phone::to_e164(&raw, region) {
+            Some(e164) => Some(e164),
+            None => {
                 self.error(
                     "phone",
                     "not a valid phone number (include the country code, e.g. +972 52 555 1234)",
