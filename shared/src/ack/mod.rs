@@ -82,6 +82,8 @@ struct Settings {
     templates: Result<std::collections::BTreeMap<String, templates::Template>, String>,
     max_attempts: u32,
     backoff: Duration,
+    /// A round still "sending" after this long is taken to have died.
+    claim_seconds: i64,
     max_age_minutes: i64,
 }
 
@@ -113,6 +115,11 @@ fn settings(config: &dyn Config) -> Settings {
                 .unwrap_or(200)
                 .min(2000),
         ),
+        claim_seconds: config
+            .get("ack_claim_seconds")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(300)
+            .max(1),
         max_age_minutes: config
             .get("ack_max_age_minutes")
             .and_then(|v| v.parse().ok())
@@ -197,7 +204,7 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     let mut delivery = Delivery::new(&submission, previous.as_ref(), ctx.now);
     delivery.channel = channel.into();
     delivery.provider = account.provider.name().into();
-    match claim(ctx, submission_id, previous.as_ref()) {
+    match claim(ctx, &s, submission_id, previous.as_ref()) {
         Ok(Some(round)) => {
             delivery.round = round;
             // Seen by concurrent requests (409) and by a later one that
@@ -268,18 +275,15 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     }
 }
 
-/// A sender that has not finished after this long is taken to have died.
-const CLAIM_SECONDS: i64 = 300;
-
 /// Claims the next sending round of a submission's acknowledgement:
 /// `Some(round)` if this request is the one to send it. Two hand-offs of
 /// one submission at once send one message: of all who try a round, the
 /// one whose `increment` of `ack-claim:<id>:<round>` counts 1 sends. A
 /// round that failed, or whose sender died (still "sending" after
-/// [`CLAIM_SECONDS`]), lets the next round be claimed.
-fn claim(ctx: &Ctx, submission_id: &str, previous: Option<&Delivery>) -> Result<Option<u32>, StoreError> {
+/// `ack_claim_seconds`), lets the next round be claimed.
+fn claim(ctx: &Ctx, s: &Settings, submission_id: &str, previous: Option<&Delivery>) -> Result<Option<u32>, StoreError> {
     if let Some(p) = previous.filter(|p| p.state == State::Sending) {
-        if (ctx.now - p.updated_at).num_seconds() < CLAIM_SECONDS {
+        if (ctx.now - p.updated_at).num_seconds() < s.claim_seconds {
             return Ok(None);
         }
     }
@@ -351,4 +355,48 @@ fn topic(text: &str) -> Option<String> {
     } else {
         format!("{}\u{2026}", line.chars().take(59).collect::<String>())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{test_now, NoOutbound};
+    use crate::store::MemoryStore;
+    use std::collections::HashMap;
+
+    fn delivery(state: State, round: u32, updated_at: DateTime<Utc>) -> Delivery {
+        Delivery {
+            submission_id: "s_1".into(),
+            lead_id: "l_1".into(),
+            state,
+            channel: "email".into(),
+            provider: "sendgrid".into(),
+            attempts: 1,
+            provider_message_id: None,
+            last_error: None,
+            received_at: updated_at,
+            sent_at: None,
+            latency_ms: None,
+            updated_at,
+            round,
+        }
+    }
+
+    #[test]
+    fn one_sender_per_round_and_a_new_round_after_a_failure_or_a_dead_sender() {
+        let store = MemoryStore::new();
+        let config: HashMap<String, String> = [("ack_claim_seconds".to_string(), "60".to_string())].into();
+        let ctx = Ctx::new(&store, &config, &NoOutbound, test_now());
+        let s = settings(&config);
+        // Two hand-offs of one submission at once: one sends.
+        let claims: Vec<Option<u32>> = (0..8).map(|_| claim(&ctx, &s, "s_1", None).unwrap()).collect();
+        assert_eq!(claims.iter().flatten().collect::<Vec<_>>(), [&1]);
+        let sending = delivery(State::Sending, 1, test_now() - chrono::Duration::seconds(10));
+        assert_eq!(claim(&ctx, &s, "s_1", Some(&sending)).unwrap(), None, "still sending");
+        let dead = delivery(State::Sending, 1, test_now() - chrono::Duration::seconds(61));
+        assert_eq!(claim(&ctx, &s, "s_1", Some(&dead)).unwrap(), Some(2), "its sender died");
+        assert_eq!(claim(&ctx, &s, "s_1", Some(&dead)).unwrap(), None, "round 2 is taken");
+        let failed = delivery(State::Failed, 2, test_now());
+        assert_eq!(claim(&ctx, &s, "s_1", Some(&failed)).unwrap(), Some(3));
+    }
 }

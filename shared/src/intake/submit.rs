@@ -344,6 +344,31 @@ mod tests {
         assert_eq!(pending.len(), 3);
     }
 
+    /// Commits (transactions on Spin's SQLite store) that storing a
+    /// submission costs; the request adds one for its rate-limit counter.
+    #[test]
+    fn a_submission_costs_a_few_commits_and_no_waiting() {
+        let store = crate::store::CountingStore::default();
+        let config = HashMap::new();
+        let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
+        let commits = |pairs: &[(&str, &str)]| {
+            let before = store.commits();
+            store_submission(&ctx, pairs, None);
+            store.commits() - before
+        };
+        // The first lead ever also registers its bucket of the list of every lead.
+        assert_eq!(commits(&[("email", "a@x.io"), ("phone", "+12015550123")]), 9);
+        // A new lead: its place in the list of every lead (2), the log slot
+        // and one batch (2), the pending hand-off (2).
+        let new = commits(&[("email", "b@x.io"), ("phone", "+12015550124")]);
+        assert!(new <= 9, "{new}");
+        assert_eq!(
+            commits(&[("email", "b@x.io"), ("message", "again")]),
+            4,
+            "a returning person"
+        );
+    }
+
     #[test]
     fn idempotency_key_wins_over_content() {
         let store = MemoryStore::new();
