@@ -6,6 +6,8 @@
 # servers are out of reach it falls back to the offline Debian route (Debian's
 # rustc-web and std sources, wasi-libc, lld-22, and wasm-component-ld from
 # crates.io). SPIN_RETENTION_WASM_ROUTE=offline forces the fallback.
+# Also installs redis-server, which the end-to-end tests start for
+# E2E_STORE=redis (each app under test gets its own).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 mkdir -p "$TOOLS_DIR"
@@ -54,7 +56,22 @@ setup_offline_route() {
     fi
 }
 
+# apt-get install, with apt-get update only when the package lists lack it.
+apt_install() {
+    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; then
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    fi
+}
+
+ensure_redis_server() {
+    if command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]; then return; fi
+    log "installing redis-server (for the end-to-end tests on Redis)"
+    apt_install redis-server
+}
+
 ensure_native_cargo
+ensure_redis_server
 if try_rustup_route; then
     echo rustup > "$WASM_ROUTE_FILE"
 else

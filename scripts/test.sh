@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: builds the wasm components (release), runs the native unit
 # tests of shared/ and the test host, then the end-to-end tests against the
-# built components.
-# With E2E_BASE_URL set, the end-to-end tests target that running app instead
-# of starting the test host (build and start it yourself, e.g. `spin up`).
+# built components under the real `spin up`, twice: on Spin's default SQLite
+# store (E2E_STORE=sqlite) and on Redis (E2E_STORE=redis, a redis-server per
+# app, started by the tests).
+# The spin CLI: SPIN_BIN, else `spin` on PATH, else ../shared/spin/bin/spin.
+# With E2E_BASE_URL set, the end-to-end tests run once, against that running
+# app instead (build and start it yourself, e.g. `spin up`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
@@ -12,8 +15,45 @@ echo "=== wasm components (release)"
 bash scripts/build-wasm.sh
 bash scripts/sizes.sh
 
-# One cargo invocation, so dependencies are built once with one feature set:
-# native unit tests of shared/ and the test host, the components' interface
-# check, and the end-to-end tests over HTTP.
-echo "=== unit, interface and end-to-end tests"
-cargo test --locked -p spin-retention-shared -p spin-test-host -p spin-retention-e2e
+# One build of every native test binary. Every cargo call below selects
+# targets of this same build (the same packages, so the same features):
+# nothing is compiled twice.
+packages=(-p spin-retention-shared -p spin-test-host -p spin-retention-e2e)
+echo "=== build the native tests"
+cargo test --locked "${packages[@]}" --no-run
+
+# The unit tests of shared/ and the test host and the interface check of the
+# built components: every target of the three packages but the end-to-end tests.
+host_tests=()
+for t in shared/tests/*.rs tests/host/tests/*.rs; do
+    [ -e "$t" ] && host_tests+=(--test "$(basename "$t" .rs)")
+done
+echo "=== unit and interface tests"
+cargo test --locked "${packages[@]}" --lib --bins "${host_tests[@]}"
+
+# The end-to-end tests under each store; both run even if the first fails.
+startups=target/e2e-scratch/spin-startups.log
+failed=()
+e2e_pass() {
+    local name="$1" start=$SECONDS
+    mkdir -p target/e2e-scratch
+    : > "$startups"
+    echo "=== end-to-end tests: $name"
+    cargo test --locked -p spin-retention-e2e --no-fail-fast || failed+=("$name")
+    echo "=== end-to-end tests: $name: $((SECONDS - start)) s"
+    if [ -s "$startups" ]; then
+        sort -n -k2 "$startups" | awk '{ms[NR] = $2; sum += $2}
+            END {printf "spin up started %d apps: mean %d ms, median %d ms, max %d ms\n",
+                 NR, sum / NR, ms[int((NR + 1) / 2)], ms[NR]}'
+    fi
+}
+if [ -n "${E2E_BASE_URL:-}" ]; then
+    e2e_pass "against $E2E_BASE_URL"
+else
+    E2E_STORE=sqlite e2e_pass "spin up, SQLite store (E2E_STORE=sqlite)"
+    E2E_STORE=redis e2e_pass "spin up, Redis store (E2E_STORE=redis)"
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+    printf 'FAILED: end-to-end tests, %s\n' "${failed[@]}" >&2
+    exit 1
+fi

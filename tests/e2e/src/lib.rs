@@ -44,8 +44,9 @@ pub fn fixture(name: &str) -> PathBuf {
 }
 
 /// A fresh scratch folder, unique to this call, under `target/e2e-scratch/`.
-/// The first call of a process removes the folders of test processes that
-/// are gone.
+/// The first call of a process removes the folders that test processes
+/// which are gone left more than half an hour ago (a failed test's folder,
+/// with spin's log, stays for a while).
 pub fn scratch_dir(name: &str) -> PathBuf {
     static SWEPT: OnceLock<()> = OnceLock::new();
     static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -61,8 +62,16 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Removes scratch folders (`<name>-<pid>-<n>`) whose process has ended.
+/// Removes scratch folders (`<name>-<pid>-<n>`) whose process has ended,
+/// made more than half an hour ago.
 fn sweep_scratch(root: &std::path::Path) {
+    let old = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(30 * 60))
+    };
     let Ok(entries) = std::fs::read_dir(root) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -71,8 +80,9 @@ fn sweep_scratch(root: &std::path::Path) {
             continue;
         };
         let Ok(pid) = pid.parse::<u32>() else { continue };
-        if entry.path().is_dir() && !PathBuf::from(format!("/proc/{pid}")).exists() {
-            let _ = std::fs::remove_dir_all(entry.path());
+        let path = entry.path();
+        if path.is_dir() && !PathBuf::from(format!("/proc/{pid}")).exists() && old(&path) {
+            let _ = std::fs::remove_dir_all(&path);
         }
     }
 }

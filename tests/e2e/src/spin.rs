@@ -33,17 +33,24 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs `"$@"` in the background and waits for it; meanwhile a watchdog
 /// reads the shell's stdin (a pipe whose only writer is the test process)
-/// and kills the whole process group when it closes. Exits with the
-/// program's status when the program ends by itself.
+/// and kills the whole process group when it closes. A SIGTERM to the group
+/// lets the shell wait for the program (so it is reaped, not left a zombie
+/// for init). Exits with the program's status.
 const WATCHDOG: &str = r#"exec 3<&0 </dev/null
 "$@" 3<&- &
 prog=$!
 ( read -r _ <&3 || :; kill -9 0 ) &
 watch=$!
 exec 3<&-
+trap 'kill -TERM "$prog" 2>/dev/null' TERM
 wait "$prog"
 status=$?
+while kill -0 "$prog" 2>/dev/null; do
+    wait "$prog"
+    status=$?
+done
 kill -9 "$watch" 2>/dev/null
+wait "$watch" 2>/dev/null
 exit "$status"
 "#;
 
