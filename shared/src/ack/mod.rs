@@ -56,6 +56,11 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// The sending rounds claimed so far (`ack-claim:<id>:1..=round`).
+    pub fn round(&self) -> u32 {
+        self.round
+    }
+
     /// A record being sent now for `submission`, keeping the attempts made so far.
     fn new(submission: &Submission, previous: Option<&Delivery>, now: DateTime<Utc>) -> Self {
         Delivery {

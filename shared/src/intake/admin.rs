@@ -109,6 +109,10 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     };
     for id in &lead.submissions {
         index::remove(ctx.store, keys::PENDING_HANDOFFS, id)?;
+        if let Some(ack) = ctx.store.get_json::<crate::ack::Delivery>(&keys::ack(id))? {
+            let claims: Vec<String> = (1..=ack.round()).map(|round| keys::ack_claim(id, round)).collect();
+            ctx.store.delete_many(&claims)?;
+        }
         delete(keys::ack(id))?;
         delete(keys::handoff(id))?;
         delete(keys::submission(id))?;

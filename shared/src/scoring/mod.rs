@@ -158,6 +158,9 @@ pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
         if let Some(placement) = &record.queue {
             queue::forget(store, placement)?;
         }
+        if let Some(assigned) = &record.assignment {
+            routing::forget(store, assigned, lead_id)?;
+        }
         store.delete(&key)?;
     }
     Ok(())

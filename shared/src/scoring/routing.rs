@@ -76,3 +76,12 @@ fn turn(store: &dyn Store, pool: &str, lead_id: &str) -> Result<u64, StoreError>
         .and_then(|bytes| String::from_utf8(bytes).ok()?.parse().ok());
     Ok(recorded.unwrap_or_else(|| u64::from_str_radix(&sha256_hex(lead_id)[..8], 16).unwrap_or(0)))
 }
+
+/// Deletes the lead's round-robin claim and turn (erase).
+pub fn forget(store: &dyn Store, assignment: &Assignment, lead_id: &str) -> Result<(), StoreError> {
+    let pool = assignment.via.strip_prefix("rule:").unwrap_or("team");
+    store.delete_many(&[
+        keys::round_robin_claim(pool, lead_id),
+        keys::round_robin_turn(pool, lead_id),
+    ])
+}
