@@ -34,6 +34,20 @@ impl Store for Native<'_> {
     fn exists(&self, key: &str) -> Result<bool, StoreError> {
         Ok(self.get(key)?.is_some())
     }
+    /// In Spin's SQLite encoding (8 little-endian bytes); the seeding is
+    /// single-threaded, so read-add-write is enough here.
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        let current = match self.get(key)? {
+            None => 0,
+            Some(bytes) => i64::from_le_bytes(bytes.try_into().map_err(|_| StoreError::Corrupt {
+                key: key.to_string(),
+                reason: "not a counter (8 little-endian bytes)".to_string(),
+            })?),
+        };
+        let next = current + delta;
+        self.set(key, &next.to_le_bytes())?;
+        Ok(next)
+    }
 }
 
 /// Leads `from..to`: US, consented to marketing, saw the pricing page, no
