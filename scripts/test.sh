@@ -28,18 +28,20 @@ host_tests=()
 for t in shared/tests/*.rs tests/host/tests/*.rs; do
     [ -e "$t" ] && host_tests+=(--test "$(basename "$t" .rs)")
 done
-echo "=== unit and interface tests"
-cargo test --locked "${packages[@]}" --lib --bins "${host_tests[@]}"
-
-# The end-to-end tests under each store; both run even if the first fails.
-startups=target/e2e-scratch/spin-startups.log
+# Every pass runs even if an earlier one failed; the script fails at the end.
 failed=()
+echo "=== unit and interface tests"
+cargo test --locked "${packages[@]}" --no-fail-fast --lib --bins "${host_tests[@]}" ||
+    failed+=("unit and interface tests")
+
+# The end-to-end tests under each store.
+startups=target/e2e-scratch/spin-startups.log
 e2e_pass() {
     local name="$1" start=$SECONDS
     mkdir -p target/e2e-scratch
     : > "$startups"
     echo "=== end-to-end tests: $name"
-    cargo test --locked -p spin-retention-e2e --no-fail-fast || failed+=("$name")
+    cargo test --locked -p spin-retention-e2e --no-fail-fast || failed+=("end-to-end tests, $name")
     echo "=== end-to-end tests: $name: $((SECONDS - start)) s"
     if [ -s "$startups" ]; then
         sort -n -k2 "$startups" | awk '{ms[NR] = $2; sum += $2}
@@ -54,6 +56,6 @@ else
     E2E_STORE=redis e2e_pass "spin up, Redis store (E2E_STORE=redis)"
 fi
 if [ ${#failed[@]} -gt 0 ]; then
-    printf 'FAILED: end-to-end tests, %s\n' "${failed[@]}" >&2
+    printf 'FAILED: %s\n' "${failed[@]}" >&2
     exit 1
 fi
