@@ -242,7 +242,9 @@ pub fn store_kind() -> StoreKind {
 
 fn redis_bin() -> PathBuf {
     if let Some(bin) = std::env::var_os("REDIS_SERVER_BIN").filter(|s| !s.is_empty()) {
-        return PathBuf::from(bin);
+        let bin = PathBuf::from(bin);
+        assert!(bin.is_file(), "REDIS_SERVER_BIN={} is not a file", bin.display());
+        return bin;
     }
     on_path("redis-server")
         .or_else(|| Some(PathBuf::from("/usr/bin/redis-server")).filter(|p| p.is_file()))
