@@ -26,7 +26,7 @@ pub mod mock_provider;
 pub mod spin;
 
 use serde_json::Value;
-pub use spin::{SpinApp, SpinConfig, StoreKind};
+pub use spin::{spin_bin, store_kind, SpinApp, SpinConfig, StoreKind};
 use spin_test_host::{HostConfig, RunningHost};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -117,16 +117,28 @@ impl Supervised {
     /// period) and reaps the watchdog; returns how the watchdog ended, which
     /// is the program's own status when it ended by itself.
     fn stop(&mut self) -> ExitStatus {
+        self.end(libc::SIGTERM)
+    }
+
+    /// Kills every process of the group at once (SIGKILL), as a crash would.
+    fn kill(&mut self) -> ExitStatus {
+        self.end(libc::SIGKILL)
+    }
+
+    fn end(&mut self, signal: i32) -> ExitStatus {
         if let Some(status) = self.status {
             return status;
         }
-        signal_group(self.pgid, libc::SIGTERM);
+        signal_group(self.pgid, signal);
         let deadline = Instant::now() + STOP_GRACE;
         while group_alive(self.pgid) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
         if group_alive(self.pgid) {
-            eprintln!("{}: still running {STOP_GRACE:?} after SIGTERM; SIGKILL", self.what);
+            eprintln!(
+                "{}: still running {STOP_GRACE:?} after signal {signal}; SIGKILL",
+                self.what
+            );
             signal_group(self.pgid, libc::SIGKILL);
         }
         self.stdin.take();
@@ -421,6 +433,14 @@ impl SpinApp {
         self.stop_spin();
         if let Err(e) = self.serve() {
             panic!("{e}");
+        }
+    }
+
+    /// Kills spin (`kill -9` of its whole process group, no shutdown), as
+    /// a crash would; the store stays. [`Self::restart`] starts it again.
+    pub fn kill(&mut self) {
+        if let Some(mut spin) = self.spin.take() {
+            spin.kill();
         }
     }
 

@@ -1,5 +1,6 @@
-//! The store outlives the runtime: stop `spin up` and start it again on the
-//! same state directory (SQLite) or Redis server, and the data is still there.
+//! The store outlives the runtime: stop `spin up` (or kill it) and start it
+//! again on the same state directory (SQLite) or Redis server, and the data
+//! is still there.
 
 use spin_retention_e2e::{get, host_config, own_host, own_spin, repo_root, SpinConfig};
 
@@ -14,6 +15,11 @@ fn values_survive_a_restart_on_the_same_store() {
     app.restart();
     let health = get(&app.base_url, "/audiences/health").json();
     assert_eq!(health["store"]["checks"], 2, "{health}");
+    // A crash (kill -9 of spin and its trigger) loses nothing written either.
+    app.kill();
+    app.restart();
+    let health = get(&app.base_url, "/audiences/health").json();
+    assert_eq!(health["store"]["checks"], 3, "{health}");
 }
 
 /// The test host's own memory mode (what `own_host` gives by default): a
