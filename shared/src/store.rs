@@ -7,7 +7,11 @@
 //!   request path may depend on that (DESIGN.md);
 //! - no compare-and-swap: Spin 3.0-4.0.2 get it wrong (on Redis every swap
 //!   reports failure and a lost race reports success; on SQLite a swap on an
-//!   absent key is an unconditional upsert), so no design here may use it.
+//!   absent key is an unconditional upsert), so no design here may use it;
+//! - batch `get-many` is here for the in-memory stores only: Spin's Redis
+//!   store sends it as `KEYS k1 k2 ...` (refused by Redis, and a host panic
+//!   for one key), so the Spin adapter reads key by key. `set-many` (one
+//!   SQLite transaction, Redis `MSET`) and `delete-many` are sound.
 //!
 //! `increment` is the one atomic operation. A counter keeps the backend's
 //! own encoding (8 raw bytes on SQLite, a decimal string on Redis), so a
@@ -51,7 +55,9 @@ pub trait Store {
     /// returns the new value; `delta == 0` reads it.
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError>;
 
-    /// The values of `keys`, in the same order (one round trip).
+    /// The values of `keys`, in the same order. On Spin this is one `get`
+    /// per key: `batch.get-many` is broken on Spin's Redis store (it sends
+    /// `KEYS`), so the adapter does not use it.
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
         keys.iter().map(|k| self.get(k)).collect()
     }

@@ -190,7 +190,8 @@ fn method_name(method: &spin_sdk::http::Method) -> String {
 /// `wasi:keyvalue@0.2.0-draft2` (store, atomics, batch), which every Spin
 /// 3.0+ host provides on every backend. spin-sdk 5 generates these bindings
 /// only in a module it keeps internal, so we generate our own from the same
-/// WIT (wit/). Compare-and-swap is left unused: see shared's `store` module.
+/// WIT (wit/). Compare-and-swap and batch `get-many` are left unused: see
+/// shared's `store` module and [`SpinStore::get_many`].
 mod kv {
     wit_bindgen::generate!({
         world: "key-value",
@@ -231,17 +232,11 @@ impl Store for SpinStore {
         kv::atomics::increment(&self.0, key, delta).map_err(unavailable)
     }
 
+    /// One `get` per key, not `batch.get-many`: Spin's Redis store (3.x to
+    /// 4.0.2) sends `get-many` as `KEYS k1 k2 ...`, which Redis refuses for two
+    /// keys or more and which panics the host for one.
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Backends answer in their own order and may leave absent keys out.
-        let found: std::collections::HashMap<String, Vec<u8>> = kv::batch::get_many(&self.0, keys)
-            .map_err(unavailable)?
-            .into_iter()
-            .filter_map(|(key, value)| Some((key, value?)))
-            .collect();
-        Ok(keys.iter().map(|key| found.get(key).cloned()).collect())
+        keys.iter().map(|key| self.get(key)).collect()
     }
 
     fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {

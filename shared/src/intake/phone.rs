@@ -19,12 +19,15 @@ static METADATA: &[u8] = include_bytes!("../../data/phone-metadata.postcard");
 /// `default_region` (ISO 3166-1 alpha-2) reads numbers written without `+`.
 pub fn to_e164(raw: &str, default_region: &str) -> Option<String> {
     let region: Option<phonenumber::country::Id> = default_region.parse().ok();
-    if let Some(small) = small_database(raw, default_region) {
+    let all: Vec<loader::Metadata> = postcard::from_bytes(METADATA).ok()?;
+    if let Some(small) = small_database(&all, raw, default_region) {
         if let Some(e164) = check(&small, region, raw) {
             return Some(e164);
         }
     }
-    check(&phonenumber::metadata::DATABASE, region, raw)
+    // The whole database from our copy: the crate's own copy (the same
+    // bytes) then stays out of the component.
+    check(&Database::from(all).ok()?, region, raw)
 }
 
 fn check(db: &Database, region: Option<phonenumber::country::Id>, raw: &str) -> Option<String> {
@@ -36,8 +39,7 @@ fn check(db: &Database, region: Option<phonenumber::country::Id>, raw: &str) -> 
 
 /// The regions of the default region's country code and of every country
 /// code (1 to 3 digits) the number's international digits can start with.
-fn small_database(raw: &str, default_region: &str) -> Option<Database> {
-    let all: Vec<loader::Metadata> = postcard::from_bytes(METADATA).ok()?;
+fn small_database(all: &[loader::Metadata], raw: &str, default_region: &str) -> Option<Database> {
     let home = all
         .iter()
         .find(|m| m.id.as_deref() == Some(default_region))
@@ -55,7 +57,7 @@ fn small_database(raw: &str, default_region: &str) -> Option<Database> {
         .collect();
     let codes: Vec<u16> = (1..=digits.len()).filter_map(|n| digits[..n].parse().ok()).collect();
     let wanted = |m: &loader::Metadata| m.country_code.is_some_and(|c| Some(c) == home || codes.contains(&c));
-    Database::from(all.into_iter().filter(wanted).collect()).ok()
+    Database::from(all.iter().filter(|m| wanted(m)).cloned().collect()).ok()
 }
 
 #[cfg(test)]
