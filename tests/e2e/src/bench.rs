@@ -15,3 +15,41 @@ pub fn time_ms(f: impl FnOnce()) -> f64 {
     f();
     start.elapsed().as_secs_f64() * 1000.0
 }
+
+/// A process's peak resident memory since it started or since the last
+/// [`reset_peak_rss`] (`VmHWM` in /proc/<pid>/status), in KiB.
+pub fn peak_rss_kib(pid: i32) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_else(|e| panic!("/proc/{pid}/status: {e}"));
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmHWM in /proc/{pid}/status"))
+}
+
+/// Resets a process's peak resident memory to what it holds now (writes 5
+/// to /proc/<pid>/clear_refs; Linux 4.0+, our own processes). False if
+/// refused: the peak then counts from the process's start.
+pub fn reset_peak_rss(pid: i32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}
+
+/// Runs `job(0..n)` on `clients` threads, each taking the next index; the
+/// wall time in ms.
+pub fn concurrently(clients: usize, n: usize, job: impl Fn(usize) + Sync) -> f64 {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    time_ms(|| {
+        std::thread::scope(|scope| {
+            for _ in 0..clients.max(1) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n {
+                        break;
+                    }
+                    job(i);
+                });
+            }
+        })
+    })
+}

@@ -18,8 +18,8 @@
 //! A few tests still use the test host (`tests/host`, [`own_host`]) because
 //! they test the test host itself: that it refuses what Spin refuses
 //! (host_refusals.rs, which checks each case under spin too) and its memory
-//! mode (sqlite_store.rs). The benchmark programs in `src/bin/` run on it
-//! too (bench-audience meters guest memory, which only it can).
+//! mode (sqlite_store.rs). The benchmark programs in `src/bin/` run under
+//! `spin up` ([`bench_app`], [`bench_app_with_provider`]).
 
 pub mod bench;
 pub mod mock_provider;
@@ -357,30 +357,23 @@ fn provider_variables<'a>(
 /// The whole app under `spin up` of its own, with instant-ack sending through
 /// `provider` (see [`provider_variables`]). `None` under E2E_BASE_URL.
 pub fn app_with_provider(provider: &mock_provider::MockProvider, extra: &[(&str, &str)]) -> Option<SpinApp> {
-    let config = provider_variables(provider, extra)
-        .fold(SpinConfig::new(repo_root().join("spin.toml")), |c, (k, v)| {
-            c.variable(k, v)
-        });
-    own_spin(config)
+    own_spin(provider_config(provider, extra))
 }
 
-/// [`own_app`] on the test host, for the benchmark programs.
-pub fn own_test_host_app() -> Option<RunningHost> {
-    let mut config = host_config(repo_root().join("spin.toml"));
-    for (name, value) in APP_VARIABLES {
-        config.variables.insert(name.to_string(), value.to_string());
-    }
-    own_host(config)
+/// spin.toml with instant-ack sending through `provider` (see [`provider_variables`]).
+fn provider_config(provider: &mock_provider::MockProvider, extra: &[(&str, &str)]) -> SpinConfig {
+    provider_variables(provider, extra).fold(SpinConfig::new(repo_root().join("spin.toml")), |c, (k, v)| {
+        c.variable(k, v)
+    })
 }
 
-/// [`app_with_provider`] on the test host, for the benchmark programs.
-pub fn test_host_app_with_provider(
-    provider: &mock_provider::MockProvider,
-    extra: &[(&str, &str)],
-) -> Option<RunningHost> {
-    let mut config = host_config(repo_root().join("spin.toml"));
-    for (k, v) in provider_variables(provider, extra) {
-        config.variables.insert(k.to_string(), v.to_string());
-    }
-    own_host(config)
+/// The whole app under `spin up` of its own, for the benchmark programs
+/// (which measure the runtime too, so never an app of E2E_BASE_URL).
+pub fn bench_app() -> SpinApp {
+    SpinApp::start(app_config())
+}
+
+/// [`app_with_provider`] for the benchmark programs: always `spin up`.
+pub fn bench_app_with_provider(provider: &mock_provider::MockProvider, extra: &[(&str, &str)]) -> SpinApp {
+    SpinApp::start(provider_config(provider, extra))
 }

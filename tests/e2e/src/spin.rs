@@ -165,20 +165,25 @@ fn signal_group(pgid: i32, signal: i32) {
 /// Whether a process of this group is still running (zombies excepted:
 /// spin's trigger is reaped by init once spin itself is gone, not by us).
 fn group_alive(pgid: i32) -> bool {
+    !group_members(pgid).is_empty()
+}
+
+/// The running (not zombie) processes of this group.
+fn group_members(pgid: i32) -> Vec<i32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return false;
+        return Vec::new();
     };
-    entries.flatten().any(|entry| {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            return false;
-        };
-        // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            return false;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string()
-    })
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // pid (comm) state ppid pgrp ...; comm may hold spaces and parentheses.
+            let (_, rest) = stat.rsplit_once(')')?;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            (fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string()).then_some(pid)
+        })
+        .collect()
 }
 
 /// A loopback port nothing listens on right now.
@@ -442,6 +447,19 @@ impl SpinApp {
         if let Some(mut spin) = self.spin.take() {
             spin.kill();
         }
+    }
+
+    /// The process that serves the app: `spin up` (Spin 3.0+) runs its HTTP
+    /// trigger as a child, `spin trigger http ...`, in spin's process group.
+    /// `None` when spin is not running.
+    pub fn trigger_pid(&self) -> Option<i32> {
+        let spin = self.spin.as_ref()?;
+        group_members(spin.pgid).into_iter().find(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let mut args = cmdline.split(|b| *b == 0);
+            let program = args.next().unwrap_or_default();
+            program.ends_with(b"spin") && args.next() == Some(b"trigger".as_slice())
+        })
     }
 
     fn stop_spin(&mut self) {

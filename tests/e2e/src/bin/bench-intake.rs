@@ -1,20 +1,22 @@
 //! Benchmark: how long a visitor waits for lead-intake, and how long until
-//! the acknowledgement reaches the provider, through the built components on
-//! the test host. Figures are ratios to a baseline measured in the same run
-//! (a health check, which is one store round trip), since machines differ.
+//! the acknowledgement reaches the provider, through the built components
+//! under the real `spin up` (a fresh app of its own, with a loopback mock
+//! provider; `E2E_STORE=sqlite|redis` picks the store). Figures are ratios to
+//! a baseline measured in the same run (a health check, which is one store
+//! round trip), since machines differ. One client, one request at a time.
 //!
-//! cargo run -p spin-retention-e2e --bin bench-intake [-- N]
+//! E2E_STORE=sqlite cargo run -p spin-retention-e2e --bin bench-intake [-- N]
 
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, get, post_json, test_host_app_with_provider};
+use spin_retention_e2e::{admin, bench_app_with_provider, get, post_json, store_kind};
 use std::time::Duration;
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
     let provider = MockProvider::start();
-    let app = test_host_app_with_provider(&provider, &[]).expect("needs its own test host (unset E2E_BASE_URL)");
+    let app = bench_app_with_provider(&provider, &[]);
     let base = app.base_url.clone();
     // Warm up: the first requests pay for instantiation caches.
     for i in 0..5 {
@@ -36,8 +38,7 @@ fn main() {
         time_ms(|| assert_eq!(post_json(&base, "/intake/leads", &body).status, 201))
     };
     let fast: Vec<f64> = (0..n).map(|i| submit("fast", i)).collect();
-    // The same without a phone number: what E.164 parsing (libphonenumber's
-    // metadata, loaded per request as every request is a fresh instance) costs.
+    // The same without a phone number: what parsing it to E.164 costs.
     let email_only: Vec<f64> = (0..n)
         .map(|i| {
             let body = json!({"name": "Bench Mark", "email": format!("mail{i}@example.com"), "message": "pricing"});
@@ -66,7 +67,12 @@ fn main() {
         .collect();
 
     let (b_mean, b_p50, b_p95) = percentiles(baseline);
-    println!("requests per series: {n} (slow provider series: {})", n.min(30));
+    println!(
+        "spin up ({:?} store, started in {} ms); requests per series: {n} (slow provider series: {})",
+        store_kind(),
+        app.startup.as_millis(),
+        n.min(30)
+    );
     println!("baseline GET /survey/health      mean {b_mean:7.2} ms  p50 {b_p50:7.2} ms  p95 {b_p95:7.2} ms");
     let series = [
         ("POST /intake/leads", fast),

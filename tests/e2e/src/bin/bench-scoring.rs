@@ -1,13 +1,15 @@
-//! Benchmark: what lead-scoring costs through the built components on the
-//! test host: scoring a lead, a page of the hot queue with a short and a
-//! ten times longer queue (the page should cost the same), and re-scoring
-//! every lead. Figures are ratios to a health check in the same run.
+//! Benchmark: what lead-scoring costs through the built components under
+//! the real `spin up` (a fresh app of its own; `E2E_STORE=sqlite|redis`
+//! picks the store): scoring a lead, a page of the hot queue with a short
+//! and a ten times longer queue (the page should cost the same), and
+//! re-scoring every lead. Figures are ratios to a health check of
+//! lead-scoring (one store round trip) in the same run.
 //!
-//! cargo run -p spin-retention-e2e --bin bench-scoring [-- N]
+//! E2E_STORE=sqlite cargo run -p spin-retention-e2e --bin bench-scoring [-- N]
 
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
-use spin_retention_e2e::{admin, get, own_test_host_app, post_json};
+use spin_retention_e2e::{admin, bench_app, get, post_json, store_kind};
 use std::time::Instant;
 
 /// Adds hot leads `from..to` (pricing page and a demo request), four at a time.
@@ -67,7 +69,7 @@ fn pages(base: &str, order: &str, n: usize) -> Vec<f64> {
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(50);
-    let app = own_test_host_app().expect("needs its own test host (unset E2E_BASE_URL)");
+    let app = bench_app();
     let base = app.base_url.clone();
     for _ in 0..5 {
         get(&base, "/scoring/health");
@@ -109,7 +111,11 @@ fn main() {
         );
         p50
     };
-    println!("requests per series: {n}");
+    println!(
+        "spin up ({:?} store, started in {} ms); requests per series: {n}",
+        store_kind(),
+        app.startup.as_millis()
+    );
     row("baseline GET /scoring/health", baseline);
     row("POST /scoring/leads/<id> (re-score a hot lead)", scoring);
     let a = row(&format!("GET /scoring/queue newest, {short} queued"), newest_short);

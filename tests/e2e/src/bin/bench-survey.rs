@@ -1,16 +1,18 @@
-//! Benchmark: what survey costs through the built components on the test
-//! host: answering by JSON, a one-click link, and a summary, as ratios to a
-//! health check of survey (one store round trip) in the same run.
+//! Benchmark: what survey costs through the built components under the
+//! real `spin up` (a fresh app of its own; `E2E_STORE=sqlite|redis` picks the
+//! store): answering by JSON, a one-click link, and a summary, as ratios to a
+//! health check of survey (a store round trip, and a probe of lead-scoring)
+//! in the same run.
 //!
-//! cargo run -p spin-retention-e2e --bin bench-survey [-- N]
+//! E2E_STORE=sqlite cargo run -p spin-retention-e2e --bin bench-survey [-- N]
 
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
-use spin_retention_e2e::{admin, admin_json, get, own_test_host_app, post_json, request};
+use spin_retention_e2e::{admin, admin_json, bench_app, get, post_json, request, store_kind};
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(30);
-    let app = own_test_host_app().expect("needs its own test host (unset E2E_BASE_URL)");
+    let app = bench_app();
     let base = app.base_url.clone();
     let survey =
         json!({"kind": "nps", "question": {"en": "Recommend us?"}, "follow_up": {"detractor": {"en": "Why?"}}});
@@ -65,7 +67,11 @@ fn main() {
         .collect();
 
     let (_, b_p50, _) = percentiles(baseline.clone());
-    println!("requests per series: {n}; the summary covers {n} answers over 30 days");
+    println!(
+        "spin up ({:?} store, started in {} ms); requests per series: {n}; the summary covers {n} answers over 30 days",
+        store_kind(),
+        app.startup.as_millis()
+    );
     for (name, samples) in [
         ("baseline GET /survey/health", baseline),
         ("POST /survey/surveys/<id>/answers (JSON)", answers),
