@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: builds the wasm components (release), runs the native unit
-# tests of shared/ and the test host, then the end-to-end tests against the
-# built components under the real `spin up`, twice: on Spin's default SQLite
-# store (E2E_STORE=sqlite) and on Redis (E2E_STORE=redis, a redis-server per
-# app, started by the tests).
+# tests of shared/ and the interface and manifest checks of the built
+# components, then the end-to-end tests against the built components under
+# the real `spin up`, twice: on Spin's default SQLite store (E2E_STORE=sqlite)
+# and on Redis (E2E_STORE=redis, a redis-server per app, started by the tests).
 # The spin CLI: SPIN_BIN, else `spin` on PATH, else ../shared/spin/bin/spin.
 # With E2E_BASE_URL set, the end-to-end tests run once, against that running
 # app instead (build and start it yourself, e.g. `spin up`).
@@ -18,20 +18,21 @@ bash scripts/sizes.sh
 # One build of every native test binary. Every cargo call below selects
 # targets of this same build (the same packages, so the same features):
 # nothing is compiled twice.
-packages=(-p spin-retention-shared -p spin-test-host -p spin-retention-e2e)
+packages=(-p spin-retention-shared -p spin-retention-e2e)
 echo "=== build the native tests"
 cargo test --locked "${packages[@]}" --no-run
 
-# The unit tests of shared/ and the test host and the interface check of the
-# built components: every target of the three packages but the end-to-end tests.
-host_tests=()
-for t in shared/tests/*.rs tests/host/tests/*.rs; do
-    [ -e "$t" ] && host_tests+=(--test "$(basename "$t" .rs)")
+# The unit tests of shared/ and the checks of the built components that start
+# no app (their interface, the single-component manifests). They run again
+# in each end-to-end pass below, where they take milliseconds.
+static_tests=()
+for t in shared/tests/*.rs tests/e2e/tests/interface.rs tests/e2e/tests/manifests.rs; do
+    [ -e "$t" ] && static_tests+=(--test "$(basename "$t" .rs)")
 done
 # Every pass runs even if an earlier one failed; the script fails at the end.
 failed=()
 echo "=== unit and interface tests"
-cargo test --locked "${packages[@]}" --no-fail-fast --lib --bins "${host_tests[@]}" ||
+cargo test --locked "${packages[@]}" --no-fail-fast --lib --bins "${static_tests[@]}" ||
     failed+=("unit and interface tests")
 
 # The end-to-end tests under each store.

@@ -15,11 +15,8 @@
 //! app that is already running; tests that need an app of their own are
 //! skipped then.
 //!
-//! A few tests still use the test host (`tests/host`, [`own_host`]) because
-//! they test the test host itself: that it refuses what Spin refuses
-//! (host_refusals.rs, which checks each case under spin too) and its memory
-//! mode (sqlite_store.rs). The benchmark programs in `src/bin/` run under
-//! `spin up` ([`bench_app`], [`bench_app_with_provider`]).
+//! Nothing stands in for Spin: the benchmark programs in `src/bin/` run the
+//! app under `spin up` too ([`bench_app`], [`bench_app_with_provider`]).
 
 pub mod bench;
 pub mod mock_provider;
@@ -27,7 +24,6 @@ pub mod spin;
 
 use serde_json::Value;
 pub use spin::{spin_bin, store_kind, SpinApp, SpinConfig, StoreKind};
-use spin_test_host::{HostConfig, RunningHost};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -85,13 +81,6 @@ fn sweep_scratch(root: &std::path::Path) {
             let _ = std::fs::remove_dir_all(&path);
         }
     }
-}
-
-/// Test-host settings for a manifest: memory store, shared compile cache.
-pub fn host_config(manifest: PathBuf) -> HostConfig {
-    let mut config = HostConfig::new(manifest);
-    config.cache_dir = Some(repo_root().join("target/spin-test-host-cache"));
-    config
 }
 
 /// The app under test.
@@ -165,15 +154,6 @@ pub fn own_spin(config: SpinConfig) -> Option<SpinApp> {
         return None;
     }
     Some(SpinApp::start(config))
-}
-
-/// For tests of the test host itself: `None` (and a note) under E2E_BASE_URL.
-pub fn own_host(config: HostConfig) -> Option<RunningHost> {
-    if external_base_url().is_some() {
-        eprintln!("skipped: needs its own test host, and E2E_BASE_URL names a running app");
-        return None;
-    }
-    Some(RunningHost::start(config).expect("test host starts"))
 }
 
 #[derive(Debug)]

@@ -1,6 +1,6 @@
-//! Lead intake on the app under test, in both modes (test host, or an app
-//! started for E2E_BASE_URL with the variables in `APP_VARIABLES` and no
-//! acknowledgement provider configured).
+//! Lead intake on the app under test, in both modes (`spin up` started by
+//! the harness, or an app started for E2E_BASE_URL with the variables in
+//! `APP_VARIABLES`), with no acknowledgement provider configured.
 
 use serde_json::json;
 use spin_retention_e2e::{admin, app, post_form, post_json};

@@ -2,7 +2,7 @@
 //! again on the same state directory (SQLite) or Redis server, and the data
 //! is still there.
 
-use spin_retention_e2e::{get, host_config, own_host, own_spin, repo_root, SpinConfig};
+use spin_retention_e2e::{get, own_spin, repo_root, SpinConfig};
 
 #[test]
 fn values_survive_a_restart_on_the_same_store() {
@@ -20,16 +20,4 @@ fn values_survive_a_restart_on_the_same_store() {
     app.restart();
     let health = get(&app.base_url, "/audiences/health").json();
     assert_eq!(health["store"]["checks"], 3, "{health}");
-}
-
-/// The test host's own memory mode (what `own_host` gives by default): a
-/// test of the test host, which spin has no equivalent of.
-#[test]
-fn test_host_memory_mode_starts_empty_every_time() {
-    for _ in 0..2 {
-        let Some(host) = own_host(host_config(repo_root().join("spin.toml"))) else {
-            return;
-        };
-        assert_eq!(get(&host.base_url, "/survey/health").json()["store"]["checks"], 1);
-    }
 }
