@@ -49,8 +49,13 @@ pub fn add(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreError>
 
 /// Adds many entries with one increment and one batch write.
 pub fn add_all(store: &dyn Store, name: &str, new: &[String]) -> Result<(), StoreError> {
+    store.set_many(&prepare_add(store, name, new)?)
+}
+
+/// The writes that add `new` (their slots taken now), for a caller's batch.
+pub fn prepare_add(store: &dyn Store, name: &str, new: &[String]) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
     let ops: Vec<Vec<u8>> = new.iter().map(|e| added(e)).collect();
-    slots::append_all(store, name, &ops).map(drop)
+    slots::prepare_append(store, name, &ops)
 }
 
 pub fn remove(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreError> {

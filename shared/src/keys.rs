@@ -13,7 +13,8 @@
 //! | `handoff:<submission_id>`    | lead-intake     | [`crate::intake::handoff::Handoffs`]: delivery to ack/scoring |
 //! | `lead-email:<sha256(email)>` | lead-intake     | lead id (identity index)                           |
 //! | `lead-phone:<sha256(e164)>`  | lead-intake     | lead id (identity index)                           |
-//! | `pending-handoffs#...`       | lead-intake     | set of submission ids not yet handed off ([`crate::index`]) |
+//! | `submissions#n`, `#<slot>`   | lead-intake     | every submission id, in arrival order ([`crate::slots`]); the hand-off retry walks it |
+//! | `handoff-retry`              | lead-intake     | [`crate::intake::handoff::RetryWalk`]: how far every hand-off is done, where the next retry looks |
 //! | `rate:<sha256(client)>:<minute>` | lead-intake | counter: submissions of a client in one minute; the minute before is deleted |
 //! | `suppressed:<sha256(id)>`    | lead-intake     | [`crate::intake::erase::Suppression`]: erased person, never exported |
 //! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::leads_index`]) |
@@ -73,7 +74,9 @@ pub fn lead_by_phone(e164: &str) -> String {
     format!("lead-phone:{}", sha256_hex(e164))
 }
 
-pub const PENDING_HANDOFFS: &str = "pending-handoffs";
+/// The [`crate::slots`] log of every submission id, in arrival order.
+pub const SUBMISSIONS: &str = "submissions";
+pub const HANDOFF_RETRY: &str = "handoff-retry";
 
 /// A client's submission counter for one minute (minutes since the epoch).
 pub fn rate(client: &str, minute: i64) -> String {

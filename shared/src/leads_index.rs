@@ -18,7 +18,12 @@ pub fn add(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     sorted_index::insert(store, LEADS_INDEX, &position(lead_id))
 }
 
-/// Adds many at once, one settle per bucket (bulk imports).
+/// The writes that add a lead, for the caller's batch.
+pub fn prepare_add(store: &dyn Store, lead_id: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    sorted_index::prepare_insert(store, LEADS_INDEX, &[position(lead_id)])
+}
+
+/// Adds many at once, one batch (bulk imports).
 pub fn add_all(store: &dyn Store, lead_ids: &[String]) -> Result<(), StoreError> {
     let positions: Vec<Position> = lead_ids.iter().map(|id| position(id)).collect();
     sorted_index::insert_all(store, LEADS_INDEX, &positions)

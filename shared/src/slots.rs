@@ -32,23 +32,35 @@ pub fn append(store: &dyn Store, name: &str, entry: &[u8]) -> Result<u64, StoreE
 /// Takes the next slot, for a writer that puts its entry into a batch of
 /// its own writes (at [`slot_key`]).
 pub fn take_slot(store: &dyn Store, name: &str) -> Result<u64, StoreError> {
-    Ok(store.increment(&counter_key(name), 1)? as u64)
+    take_slots(store, name, 1)
+}
+
+/// Takes `count` slots (at least one) with one increment; returns the first.
+pub fn take_slots(store: &dyn Store, name: &str, count: usize) -> Result<u64, StoreError> {
+    let count = count.max(1) as u64;
+    Ok(store.increment(&counter_key(name), count as i64)? as u64 + 1 - count)
+}
+
+/// The writes that put `entries` into slots taken now, for a caller's batch.
+pub fn prepare_append(
+    store: &dyn Store,
+    name: &str,
+    entries: &[Vec<u8>],
+) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first = take_slots(store, name, entries.len())?;
+    Ok((first..)
+        .zip(entries)
+        .map(|(slot, entry)| (slot_key(name, slot), entry.clone()))
+        .collect())
 }
 
 /// Appends many entries with one increment and one batch write; returns
 /// the first slot.
-pub fn append_all(store: &dyn Store, name: &str, entries: &[Vec<u8>]) -> Result<u64, StoreError> {
-    if entries.is_empty() {
-        return len(store, name).map(|n| n + 1);
-    }
-    let last = store.increment(&counter_key(name), entries.len() as i64)? as u64;
-    let first = last + 1 - entries.len() as u64;
-    let writes: Vec<(String, Vec<u8>)> = (first..)
-        .zip(entries)
-        .map(|(slot, entry)| (slot_key(name, slot), entry.clone()))
-        .collect();
-    store.set_many(&writes)?;
-    Ok(first)
+pub fn append_all(store: &dyn Store, name: &str, entries: &[Vec<u8>]) -> Result<(), StoreError> {
+    store.set_many(&prepare_append(store, name, entries)?)
 }
 
 /// The number of slots handed out so far (the highest slot).
@@ -116,7 +128,7 @@ mod tests {
     fn appends_get_their_own_slots_and_read_in_order() {
         let store = MemoryStore::new();
         assert_eq!(append(&store, "log", b"a").unwrap(), 1);
-        assert_eq!(append_all(&store, "log", &[b"b".to_vec(), b"c".to_vec()]).unwrap(), 2);
+        append_all(&store, "log", &[b"b".to_vec(), b"c".to_vec()]).unwrap();
         assert_eq!(len(&store, "log").unwrap(), 3);
         store.delete(&slot_key("log", 2)).unwrap();
         let all = read(&store, "log", 1, 3).unwrap();

@@ -81,16 +81,24 @@ pub fn insert(store: &dyn Store, name: &str, at: &Position) -> Result<(), StoreE
     insert_all(store, name, std::slice::from_ref(at))
 }
 
-/// Inserts many entries with one settle per bucket touched.
+/// Inserts many entries with one batch write.
 pub fn insert_all(store: &dyn Store, name: &str, all: &[Position]) -> Result<(), StoreError> {
+    store.set_many(&prepare_insert(store, name, all)?)
+}
+
+/// The writes that insert `all` (their slots taken now), for a caller's
+/// batch: the entries, and for a bucket not seen before its place in the
+/// set of buckets and its marker. In one batch, a reader that sees a
+/// bucket finds its entries.
+pub fn prepare_insert(store: &dyn Store, name: &str, all: &[Position]) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
     let mut by_bucket: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
     for at in all {
         by_bucket.entry(&at.bucket).or_default().push(at.entry.clone());
     }
+    let mut writes = Vec::new();
     for (bucket, entries) in &by_bucket {
-        index::add_all(store, &bucket_key(name, bucket), entries)?;
+        writes.extend(index::prepare_add(store, &bucket_key(name, bucket), entries)?);
     }
-    // After the entries: a reader that sees a bucket finds its entries.
     let buckets: Vec<String> = by_bucket.keys().map(|b| b.to_string()).collect();
     let markers: Vec<String> = buckets.iter().map(|b| known_key(name, b)).collect();
     let known = store.get_many(&markers)?;
@@ -100,12 +108,9 @@ pub fn insert_all(store: &dyn Store, name: &str, all: &[Position]) -> Result<(),
         .filter(|(_, known)| known.is_none())
         .map(|(bucket, _)| bucket)
         .collect();
-    if new.is_empty() {
-        return Ok(());
-    }
-    index::add_all(store, &buckets_key(name), &new)?;
-    let marks: Vec<(String, Vec<u8>)> = new.iter().map(|b| (known_key(name, b), b"1".to_vec())).collect();
-    store.set_many(&marks)
+    writes.extend(index::prepare_add(store, &buckets_key(name), &new)?);
+    writes.extend(new.iter().map(|b| (known_key(name, b), b"1".to_vec())));
+    Ok(writes)
 }
 
 fn known_key(name: &str, bucket: &str) -> String {

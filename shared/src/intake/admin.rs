@@ -5,7 +5,6 @@ use super::handoff::{self, Handoffs};
 use super::settings::Settings;
 use crate::audience;
 use crate::http::{Reply, Request};
-use crate::index;
 use crate::keys;
 use crate::lead::{Lead, Submission};
 use crate::leads_index;
@@ -108,7 +107,9 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
         Ok(())
     };
     for id in &lead.submissions {
-        index::remove(ctx.store, keys::PENDING_HANDOFFS, id)?;
+        if let Some(h) = ctx.store.get_json::<Handoffs>(&keys::handoff(id))? {
+            ctx.store.delete(&crate::slots::slot_key(keys::SUBMISSIONS, h.slot))?;
+        }
         if let Some(ack) = ctx.store.get_json::<crate::ack::Delivery>(&keys::ack(id))? {
             let claims: Vec<String> = (1..=ack.round()).map(|round| keys::ack_claim(id, round)).collect();
             ctx.store.delete_many(&claims)?;
@@ -143,34 +144,17 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     Ok(deleted)
 }
 
-/// `POST /intake/admin/handoffs/retry?limit=N`: hands over up to N pending
-/// submissions (default 50), oldest first. Safe to run from a cron job.
+/// `POST /intake/admin/handoffs/retry?limit=N`: hands over up to N
+/// submissions whose hand-off is not done (default 50), oldest first,
+/// resuming where the last run stopped ([`handoff::retry`]). Safe to run
+/// from a cron job, also twice at once. Call until `remaining` is 0.
 pub fn retry(req: &Request, ctx: &Ctx) -> Reply {
     let limit = match req.limit(50, 500) {
         Ok(limit) => limit,
         Err(refused) => return refused,
     };
-    let settings = Settings::from_config(ctx.config);
-    let pending = match index::list(ctx.store, keys::PENDING_HANDOFFS) {
-        Ok(pending) => pending,
-        Err(e) => return Reply::from(e),
-    };
-    let (mut done, mut still_pending, mut gone) = (0, 0, 0);
-    for id in pending.iter().take(limit) {
-        match handoff::run(ctx, &settings, id) {
-            Ok(h) if h.all_done() => done += 1,
-            Ok(_) => still_pending += 1,
-            Err(_) => gone += 1,
-        }
+    match handoff::retry(ctx, &Settings::from_config(ctx.config), limit) {
+        Ok(run) => Reply::json(200, &run),
+        Err(e) => Reply::from(e),
     }
-    Reply::json(
-        200,
-        &serde_json::json!({
-            "processed": pending.len().min(limit),
-            "done": done,
-            "still_pending": still_pending,
-            "skipped": gone,
-            "remaining": pending.len().saturating_sub(limit) + still_pending,
-        }),
-    )
 }

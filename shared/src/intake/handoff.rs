@@ -1,17 +1,19 @@
 //! Handing a stored submission to instant-ack and lead-scoring.
 //!
 //! Runs after the visitor has their answer. Each target's state is kept in
-//! `handoff:<submission_id>`; until every target has taken the submission its
-//! id stays in the `pending-handoffs` list, which `POST /intake/admin/handoffs/retry`
-//! (for a cron job or an operator) works through. Targets are idempotent per
-//! submission, so handing over twice is harmless.
+//! `handoff:<submission_id>`, written with the submission. Every submission
+//! id is also in the `submissions` log ([`crate::slots`]), which
+//! `POST /intake/admin/handoffs/retry` (for a cron job or an operator) walks
+//! from the first submission not yet done ([`retry`]). Nothing is removed
+//! from a list when a hand-off completes: the record says so. Targets are
+//! idempotent per submission, so handing over twice is harmless.
 
 use super::settings::Settings;
-use crate::index;
 use crate::jobs::handoff_request;
 use crate::keys;
 use crate::ports::Ctx;
-use crate::store::{JsonStore, StoreError};
+use crate::slots;
+use crate::store::{json_bytes, JsonStore, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -50,15 +52,19 @@ impl Target {
 pub struct Handoffs {
     pub submission_id: String,
     pub lead_id: String,
+    /// Its slot in the `submissions` log (erase deletes it).
+    #[serde(default)]
+    pub slot: u64,
     pub ack: Target,
     pub scoring: Target,
 }
 
 impl Handoffs {
-    pub fn new(submission_id: &str, lead_id: &str) -> Self {
+    pub fn new(submission_id: &str, lead_id: &str, slot: u64) -> Self {
         Handoffs {
             submission_id: submission_id.into(),
             lead_id: lead_id.into(),
+            slot,
             ack: Target::pending(),
             scoring: Target::pending(),
         }
@@ -70,10 +76,21 @@ impl Handoffs {
     }
 }
 
-/// Lists a submission as still to hand over (before the visitor's answer;
-/// its `handoff:<id>` record is written with the submission).
-pub fn mark_pending(ctx: &Ctx, submission_id: &str) -> Result<(), StoreError> {
-    index::add(ctx.store, keys::PENDING_HANDOFFS, submission_id)
+/// The writes that record a new submission's hand-off, for the batch that
+/// stores the submission: its place in the `submissions` log (taken now)
+/// and its `handoff:<id>` record.
+pub fn prepare(store: &dyn Store, submission_id: &str, lead_id: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let slot = slots::take_slot(store, keys::SUBMISSIONS)?;
+    Ok(vec![
+        (
+            slots::slot_key(keys::SUBMISSIONS, slot),
+            submission_id.as_bytes().to_vec(),
+        ),
+        (
+            keys::handoff(submission_id),
+            json_bytes(&Handoffs::new(submission_id, lead_id, slot)),
+        ),
+    ])
 }
 
 /// Hands one submission to every target that has not taken it yet.
@@ -81,7 +98,6 @@ pub fn run(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<Handof
     let key = keys::handoff(submission_id);
     let Some(mut handoffs) = ctx.store.get_json::<Handoffs>(&key)? else {
         // Erased meanwhile, or never stored: nothing to hand over.
-        index::remove(ctx.store, keys::PENDING_HANDOFFS, submission_id)?;
         return Err(StoreError::Unavailable(format!(
             "no hand-off record for {submission_id}"
         )));
@@ -99,15 +115,93 @@ pub fn run(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<Handof
     deliver(ctx, settings, &mut handoffs.scoring, scoring_url);
     if !ctx.store.exists(&keys::lead(&handoffs.lead_id))? {
         // Erased while we were handing over: leave nothing behind.
-        ctx.store.delete(&key)?;
-        index::remove(ctx.store, keys::PENDING_HANDOFFS, submission_id)?;
+        ctx.store
+            .delete_many(&[key, slots::slot_key(keys::SUBMISSIONS, handoffs.slot)])?;
         return Ok(handoffs);
     }
     ctx.store.set_json(&key, &handoffs)?;
-    if handoffs.all_done() {
-        index::remove(ctx.store, keys::PENDING_HANDOFFS, submission_id)?;
-    }
     Ok(handoffs)
+}
+
+/// `handoff-retry`: every submission in slots up to `floor` is handed over
+/// (or erased); the next retry looks from `cursor` on. Written by retry
+/// runs only; two at once may each write theirs, which costs the next run
+/// a rescan, never a hand-off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryWalk {
+    pub floor: u64,
+    pub cursor: u64,
+}
+
+/// What one retry run did.
+#[derive(Debug, Default, Serialize)]
+pub struct Retried {
+    /// Submissions handed over in this run.
+    pub processed: usize,
+    pub done: usize,
+    pub still_pending: usize,
+    /// Slots looked at.
+    pub scanned: u64,
+    /// Found still pending, plus slots not looked at yet: 0 when all is done.
+    pub remaining: u64,
+    pub floor: u64,
+}
+
+/// Slots one run may look at, per submission it may hand over.
+const SCAN_PER_HANDOFF: u64 = 8;
+
+/// Hands over up to `limit` submissions whose hand-off is not done, oldest
+/// first, walking the `submissions` log from where the last run stopped.
+/// The floor moves past every submission done from the start, so a run
+/// costs what is still pending, not the whole history.
+pub fn retry(ctx: &Ctx, settings: &Settings, limit: usize) -> Result<Retried, StoreError> {
+    let mut walk: RetryWalk = ctx.store.get_json(keys::HANDOFF_RETRY)?.unwrap_or_default();
+    let newest = slots::len(ctx.store, keys::SUBMISSIONS)?;
+    if walk.cursor >= newest || walk.cursor < walk.floor {
+        walk.cursor = walk.floor;
+    }
+    let from_floor = walk.cursor == walk.floor;
+    let end = newest.min(walk.cursor + (limit as u64).max(1) * SCAN_PER_HANDOFF);
+    let mut run = Retried::default();
+    let mut contiguous = from_floor;
+    for slot in walk.cursor + 1..=end {
+        run.scanned += 1;
+        let finished = match ctx.store.get(&slots::slot_key(keys::SUBMISSIONS, slot))? {
+            // Still being written, or its writer died, or erased.
+            None => newest - slot >= crate::index::DEAD_GAP_SLOTS,
+            Some(id) => {
+                let id = String::from_utf8_lossy(&id).into_owned();
+                match ctx.store.get_json::<Handoffs>(&keys::handoff(&id))? {
+                    None => true,
+                    Some(h) if h.all_done() => true,
+                    Some(_) if run.processed == limit => false,
+                    Some(_) => {
+                        run.processed += 1;
+                        match self::run(ctx, settings, &id) {
+                            Ok(h) if h.all_done() => {
+                                run.done += 1;
+                                true
+                            }
+                            Ok(_) => {
+                                run.still_pending += 1;
+                                false
+                            }
+                            Err(_) => true,
+                        }
+                    }
+                }
+            }
+        };
+        contiguous &= finished;
+        if contiguous {
+            walk.floor = slot;
+        }
+    }
+    walk.cursor = end;
+    run.floor = walk.floor;
+    run.remaining = run.still_pending as u64 + (newest - end);
+    ctx.store.set_json(keys::HANDOFF_RETRY, &walk)?;
+    Ok(run)
 }
 
 fn deliver(ctx: &Ctx, settings: &Settings, target: &mut Target, url: String) {
@@ -174,14 +268,16 @@ mod tests {
         let targets = Targets { ack: 503, scoring: 404 };
         let ctx = Ctx::new(&store, &config, &targets, crate::ports::test_now());
         store.set("lead:l_1", b"{}").unwrap();
-        store
-            .set_json(&keys::handoff("s_1"), &Handoffs::new("s_1", "l_1"))
-            .unwrap();
-        mark_pending(&ctx, "s_1").unwrap();
+        store.set_many(&prepare(&store, "s_1", "l_1").unwrap()).unwrap();
         let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();
         assert_eq!((h.ack.state, h.scoring.state), (State::Pending, State::Rejected));
         assert_eq!(h.scoring.last_error.as_deref(), Some("HTTP 404"));
-        assert_eq!(index::list(&store, keys::PENDING_HANDOFFS).unwrap(), ["s_1"]);
+        let settings = Settings::from_config(&config);
+        let walked = retry(&ctx, &settings, 10).unwrap();
+        assert_eq!(
+            (walked.processed, walked.still_pending, walked.remaining, walked.floor),
+            (1, 1, 1, 0)
+        );
         let ok = Targets { ack: 200, scoring: 500 };
         let ctx = Ctx { outbound: &ok, ..ctx };
         let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();
@@ -189,8 +285,10 @@ mod tests {
             (h.ack.state, h.scoring.state, h.scoring.attempts),
             (State::Done, State::Rejected, 1)
         );
-        assert!(
-            index::list(&store, keys::PENDING_HANDOFFS).unwrap().is_empty(),
+        let walked = retry(&ctx, &settings, 10).unwrap();
+        assert_eq!(
+            (walked.processed, walked.remaining, walked.floor),
+            (0, 0, 1),
             "nothing left to retry"
         );
     }

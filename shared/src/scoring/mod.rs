@@ -136,7 +136,7 @@ fn score_once(ctx: &Ctx, lead: &Lead, surveys: &LeadSurveys) -> Result<ScoreReco
     };
     let placement = hot.then(|| Placement::new(lead_id, score.total, last_activity_at));
     let old = previous.and_then(|p| p.queue);
-    queue::add(store, placement.as_ref())?;
+    queue::add(store, old.as_ref(), placement.as_ref())?;
     let record = ScoreRecord {
         lead_id: lead_id.to_string(),
         score,

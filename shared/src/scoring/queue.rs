@@ -61,27 +61,28 @@ impl Placement {
 
 const ORDERS: [Order; 2] = [Order::Newest, Order::Score];
 
-/// Before the score record is written: the new entries, so a reader never
-/// misses a hot lead.
-pub fn add(store: &dyn Store, new: Option<&Placement>) -> Result<(), StoreError> {
-    for (order, at) in new.iter().flat_map(|n| ORDERS.map(|o| (o, n.get(o)))) {
-        sorted_index::insert(store, order.index(), at)?;
+/// Before the score record is written: the entries that moved, so a reader
+/// never misses a hot lead. An entry already in place is not added again.
+pub fn add(store: &dyn Store, old: Option<&Placement>, new: Option<&Placement>) -> Result<(), StoreError> {
+    for order in ORDERS {
+        let Some(at) = new.map(|n| n.get(order)) else { continue };
+        if old.map(|o| o.get(order)) != Some(at) {
+            sorted_index::insert(store, order.index(), at)?;
+        }
     }
     Ok(())
 }
 
-/// After the score record is written. Removal and insertion race (a
-/// concurrent scoring of the same lead may remove what we just added, or
-/// add what we remove), so each side checks after itself: the new entries
-/// are added again if gone, and an old entry that the record points at
-/// again after its removal is put back.
+/// After the score record is written: the old entries that moved go. A
+/// concurrent scoring of the same lead may have pointed its record at an
+/// entry we remove, so each removal checks the record after itself and
+/// puts the entry back if the record points at it again.
 pub fn settle(
     store: &dyn Store,
     lead_id: &str,
     old: Option<&Placement>,
     new: Option<&Placement>,
 ) -> Result<(), StoreError> {
-    add(store, new)?;
     for order in ORDERS {
         let Some(stale) = old
             .map(|o| o.get(order))

@@ -256,7 +256,7 @@ fn page_reads(hot_leads: usize) -> Vec<usize> {
                     let at = noon - chrono::Duration::seconds(n as i64);
                     record.queue = Some(Placement::new(&record.lead_id, record.score.total + (n % 7) as i64, at));
                     store.inner.set_json(&keys::score(&record.lead_id), &record).unwrap();
-                    queue::add(&store.inner, record.queue.as_ref()).unwrap();
+                    queue::add(&store.inner, None, record.queue.as_ref()).unwrap();
                 }
             })
         })
