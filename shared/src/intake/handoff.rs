@@ -93,6 +93,33 @@ pub fn prepare(store: &dyn Store, submission_id: &str, lead_id: &str) -> Result<
     ])
 }
 
+/// After-reply hand-offs that may run at once. Each holds its intake
+/// instance and, through the targets' own after-reply work, two or three
+/// more; Spin refuses new requests once 1,000 instances run
+/// (`SPIN_MAX_INSTANCE_COUNT`). Past this many, a submission's hand-off
+/// waits for the retry route instead of piling up.
+pub const MAX_RUNNING: i64 = 200;
+
+/// [`run`] after the visitor's reply, unless [`MAX_RUNNING`] hand-offs are
+/// running already (then it stays pending). Counted per minute of start
+/// (`handoffs-running:<minute>`), so a count that a crash leaves behind
+/// holds only for that minute; each minute's first hand-off deletes the
+/// key of two minutes before.
+pub fn run_after_reply(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<bool, StoreError> {
+    let minute = ctx.now.timestamp().div_euclid(60);
+    let key = keys::handoffs_running(minute);
+    let running = ctx.store.increment(&key, 1)?;
+    if running == 1 {
+        ctx.store.delete(&keys::handoffs_running(minute - 2))?;
+    }
+    let go = running <= MAX_RUNNING;
+    if go {
+        let _ = run(ctx, settings, submission_id);
+    }
+    ctx.store.increment(&key, -1)?;
+    Ok(go)
+}
+
 /// Hands one submission to every target that has not taken it yet.
 pub fn run(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<Handoffs, StoreError> {
     let key = keys::handoff(submission_id);
@@ -140,11 +167,22 @@ pub struct Retried {
     pub processed: usize,
     pub done: usize,
     pub still_pending: usize,
+    /// The submissions still pending after this run, with what went wrong.
+    pub pending: Vec<Pending>,
     /// Slots looked at.
     pub scanned: u64,
     /// Found still pending, plus slots not looked at yet: 0 when all is done.
     pub remaining: u64,
     pub floor: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pending {
+    pub submission_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ack: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scoring: Option<String>,
 }
 
 /// Slots one run may look at, per submission it may hand over.
@@ -182,8 +220,16 @@ pub fn retry(ctx: &Ctx, settings: &Settings, limit: usize) -> Result<Retried, St
                                 run.done += 1;
                                 true
                             }
-                            Ok(_) => {
+                            Ok(h) => {
                                 run.still_pending += 1;
+                                let error = |t: &Target| {
+                                    (t.state == State::Pending).then(|| t.last_error.clone().unwrap_or_default())
+                                };
+                                run.pending.push(Pending {
+                                    ack: error(&h.ack),
+                                    scoring: error(&h.scoring),
+                                    submission_id: id,
+                                });
                                 false
                             }
                             Err(_) => true,
@@ -291,5 +337,30 @@ mod tests {
             (0, 0, 1),
             "nothing left to retry"
         );
+    }
+
+    #[test]
+    fn past_the_limit_a_hand_off_waits_for_the_retry_route() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ok = Targets { ack: 200, scoring: 200 };
+        let ctx = Ctx::new(&store, &config, &ok, crate::ports::test_now());
+        let settings = Settings::from_config(&config);
+        store.set("lead:l_1", b"{}").unwrap();
+        store.set_many(&prepare(&store, "s_1", "l_1").unwrap()).unwrap();
+        let running = keys::handoffs_running(crate::ports::test_now().timestamp().div_euclid(60));
+        store.increment(&running, MAX_RUNNING).unwrap();
+        assert!(!run_after_reply(&ctx, &settings, "s_1").unwrap(), "skipped");
+        let record: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();
+        assert!(!record.all_done(), "left pending");
+        store.increment(&running, -1).unwrap();
+        assert!(run_after_reply(&ctx, &settings, "s_1").unwrap());
+        assert_eq!(
+            store.increment(&running, 0).unwrap(),
+            MAX_RUNNING - 1,
+            "its own count given back"
+        );
+        let record: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();
+        assert!(record.all_done());
     }
 }

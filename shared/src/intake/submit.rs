@@ -47,8 +47,9 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
             let reply = answer(Ok(accepted));
             let after: Vec<crate::jobs::Task> = match submission_id {
                 Some(id) => vec![Box::new(move |ctx: &Ctx| {
-                    // A failure stays recorded in handoff:<id> and pending-handoffs.
-                    let _ = handoff::run(ctx, &settings, &id);
+                    // A failure, or a skip under overload, stays recorded in
+                    // handoff:<id> for the retry route.
+                    let _ = handoff::run_after_reply(ctx, &settings, &id);
                 })],
                 None => Vec::new(),
             };

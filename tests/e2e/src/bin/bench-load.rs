@@ -231,12 +231,15 @@ fn main() {
         made.json()["token"].as_str().unwrap_or_default().to_string()
     });
     let (answered, wall) = concurrently(64, tokens.len(), |i| {
-        post_json(
+        let reply = post_json(
             &base,
             "/survey/surveys/bench-nps/answers",
             &json!({"token": tokens[i], "score": 10}),
-        )
-        .status
+        );
+        if reply.status / 100 != 2 {
+            println!("  answer {i}: HTTP {} {}", reply.status, reply.text());
+        }
+        reply.status
     });
     let ok = answered.iter().filter(|s| **s / 100 == 2).count();
     let summary = admin("GET", &base, "/survey/admin/surveys/bench-nps/summary").json();
