@@ -14,7 +14,7 @@
 //! | `lead-email:<sha256(email)>` | lead-intake     | lead id (identity index)                           |
 //! | `lead-phone:<sha256(e164)>`  | lead-intake     | lead id (identity index)                           |
 //! | `submissions#n`, `#<slot>`   | lead-intake     | every submission id, in arrival order ([`crate::slots`]); the hand-off retry walks it |
-//! | `handoffs-running:<minute>`  | lead-intake     | counter: after-reply hand-offs running, by the minute they started |
+//! | `after-reply-running:<minute>` | every component | counter: after-reply work running, by the minute it started ([`crate::jobs::within_budget`]) |
 //! | `handoff-retry`              | lead-intake     | [`crate::intake::handoff::RetryWalk`]: how far every hand-off is done, where the next retry looks |
 //! | `rate:<sha256(client)>:<minute>` | lead-intake | counter: submissions of a client in one minute; the minute before is deleted |
 //! | `suppressed:<sha256(id)>`    | lead-intake     | [`crate::intake::erase::Suppression`]: erased person, never exported |
@@ -79,9 +79,9 @@ pub fn lead_by_phone(e164: &str) -> String {
 pub const SUBMISSIONS: &str = "submissions";
 pub const HANDOFF_RETRY: &str = "handoff-retry";
 
-/// Counter of after-reply hand-offs started in one minute and still running.
-pub fn handoffs_running(minute: i64) -> String {
-    format!("handoffs-running:{minute}")
+/// Counter of after-reply work started in one minute and still running.
+pub fn after_reply_running(minute: i64) -> String {
+    format!("after-reply-running:{minute}")
 }
 
 /// A client's submission counter for one minute (minutes since the epoch).

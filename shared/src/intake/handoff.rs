@@ -93,31 +93,13 @@ pub fn prepare(store: &dyn Store, submission_id: &str, lead_id: &str) -> Result<
     ])
 }
 
-/// After-reply hand-offs that may run at once. Each holds its intake
-/// instance and, through the targets' own after-reply work, two or three
-/// more; Spin refuses new requests once 1,000 instances run
-/// (`SPIN_MAX_INSTANCE_COUNT`). Past this many, a submission's hand-off
-/// waits for the retry route instead of piling up.
-pub const MAX_RUNNING: i64 = 200;
-
-/// [`run`] after the visitor's reply, unless [`MAX_RUNNING`] hand-offs are
-/// running already (then it stays pending). Counted per minute of start
-/// (`handoffs-running:<minute>`), so a count that a crash leaves behind
-/// holds only for that minute; each minute's first hand-off deletes the
-/// key of two minutes before.
+/// [`run`] after the visitor's reply, within the app's after-reply budget
+/// ([`crate::jobs::within_budget`]); past it the hand-off stays pending for
+/// the retry route. Says whether it ran.
 pub fn run_after_reply(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<bool, StoreError> {
-    let minute = ctx.now.timestamp().div_euclid(60);
-    let key = keys::handoffs_running(minute);
-    let running = ctx.store.increment(&key, 1)?;
-    if running == 1 {
-        ctx.store.delete(&keys::handoffs_running(minute - 2))?;
-    }
-    let go = running <= MAX_RUNNING;
-    if go {
+    crate::jobs::within_budget(ctx, || {
         let _ = run(ctx, settings, submission_id);
-    }
-    ctx.store.increment(&key, -1)?;
-    Ok(go)
+    })
 }
 
 /// Hands one submission to every target that has not taken it yet.
@@ -348,8 +330,8 @@ mod tests {
         let settings = Settings::from_config(&config);
         store.set("lead:l_1", b"{}").unwrap();
         store.set_many(&prepare(&store, "s_1", "l_1").unwrap()).unwrap();
-        let running = keys::handoffs_running(crate::ports::test_now().timestamp().div_euclid(60));
-        store.increment(&running, MAX_RUNNING).unwrap();
+        let running = keys::after_reply_running(crate::ports::test_now().timestamp().div_euclid(60));
+        store.increment(&running, crate::jobs::MAX_AFTER_REPLY).unwrap();
         assert!(!run_after_reply(&ctx, &settings, "s_1").unwrap(), "skipped");
         let record: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();
         assert!(!record.all_done(), "left pending");
@@ -357,7 +339,7 @@ mod tests {
         assert!(run_after_reply(&ctx, &settings, "s_1").unwrap());
         assert_eq!(
             store.increment(&running, 0).unwrap(),
-            MAX_RUNNING - 1,
+            crate::jobs::MAX_AFTER_REPLY - 1,
             "its own count given back"
         );
         let record: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();

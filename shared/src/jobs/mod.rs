@@ -180,15 +180,21 @@ impl Handoff {
     /// After the reply: `POST <origin><path>` to tell the component about a
     /// change. A failure is only logged: the component catches up later
     /// (the lead's next scoring, an audience refresh run).
+    /// Past the [`within_budget`] limit it is skipped, as a failure is.
     pub fn tell(&self, path: String) -> Task {
         let handoff = *self;
         Box::new(move |ctx: &Ctx| {
             let url = format!("{}{path}", handoff.base_url(ctx.config).trim_end_matches('/'));
             let token = ctx.config.get(crate::auth::ADMIN_TOKEN);
-            match ctx.outbound.send(handoff_request(url.clone(), token.as_deref())) {
-                Ok(response) if response.status < 300 => {}
-                Ok(response) => eprintln!("hand-off to {url}: HTTP {}", response.status),
-                Err(e) => eprintln!("hand-off to {url}: {e}"),
+            let told = within_budget(ctx, || {
+                match ctx.outbound.send(handoff_request(url.clone(), token.as_deref())) {
+                    Ok(response) if response.status < 300 => {}
+                    Ok(response) => eprintln!("hand-off to {url}: HTTP {}", response.status),
+                    Err(e) => eprintln!("hand-off to {url}: {e}"),
+                }
+            });
+            if !matches!(told, Ok(true)) {
+                eprintln!("hand-off to {url}: skipped, too much after-reply work running ({told:?})");
             }
         })
     }
@@ -216,6 +222,33 @@ pub const AUDIENCES: Handoff = Handoff {
     default_url: "http://audience-export.spin.internal",
     health_path: "/audiences/health",
 };
+
+/// After-reply work (hand-offs, tells) that may run at once, app-wide.
+/// Each holds its instance and, through the target's own after-reply work,
+/// one or two more, and Spin refuses every new request once 1,000
+/// instances run (`SPIN_MAX_INSTANCE_COUNT`): past this many, work is
+/// skipped and left to its catch-up route rather than piling up.
+pub const MAX_AFTER_REPLY: i64 = 200;
+
+/// Runs `work` unless [`MAX_AFTER_REPLY`] pieces of after-reply work are
+/// running; says whether it ran. Counted per minute of start
+/// (`after-reply-running:<minute>`, +1 before, -1 after), so a count that
+/// a crash leaves behind holds only for that minute; each minute's first
+/// piece deletes the key of two minutes before.
+pub fn within_budget(ctx: &Ctx, work: impl FnOnce()) -> Result<bool, crate::store::StoreError> {
+    let minute = ctx.now.timestamp().div_euclid(60);
+    let key = crate::keys::after_reply_running(minute);
+    let running = ctx.store.increment(&key, 1)?;
+    if running == 1 {
+        ctx.store.delete(&crate::keys::after_reply_running(minute - 2))?;
+    }
+    let go = running <= MAX_AFTER_REPLY;
+    if go {
+        work();
+    }
+    ctx.store.increment(&key, -1)?;
+    Ok(go)
+}
 
 /// Strips a job's route prefix: `/intake/health` -> `Some("/health")`.
 fn sub_path<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
