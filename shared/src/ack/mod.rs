@@ -50,14 +50,14 @@ pub struct Delivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<i64>,
     pub updated_at: DateTime<Utc>,
-    /// Which sending round this record belongs to; see [`claim`].
+    /// The sending window this record's sender claimed; see [`claim`].
     #[serde(default)]
-    round: u32,
+    round: u64,
 }
 
 impl Delivery {
-    /// The sending rounds claimed so far (`ack-claim:<id>:1..=round`).
-    pub fn round(&self) -> u32 {
+    /// The sending window claimed last (`ack-claim:<id>:<round>`).
+    pub fn round(&self) -> u64 {
         self.round
     }
 
@@ -212,8 +212,7 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     match claim(ctx, &s, submission_id, previous.as_ref()) {
         Ok(Some(round)) => {
             delivery.round = round;
-            // Seen by concurrent requests (409) and by a later one that
-            // finds it stale (its sender died): the next round.
+            // Seen by concurrent requests (409) until it is stale.
             if let Err(e) = ctx.store.set_json(&key, &delivery) {
                 return Reply::from(e);
             }
@@ -280,21 +279,25 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     }
 }
 
-/// Claims the next sending round of a submission's acknowledgement:
-/// `Some(round)` if this request is the one to send it. Two hand-offs of
-/// one submission at once send one message: of all who try a round, the
-/// one whose `increment` of `ack-claim:<id>:<round>` counts 1 sends. A
-/// round that failed, or whose sender died (still "sending" after
-/// `ack_claim_seconds`), lets the next round be claimed.
-fn claim(ctx: &Ctx, s: &Settings, submission_id: &str, previous: Option<&Delivery>) -> Result<Option<u32>, StoreError> {
+/// Claims the right to send a submission's acknowledgement now:
+/// `Some(window)` if this request is the one to send it.
+///
+/// Time is cut into windows of `ack_claim_seconds`; in each, the one
+/// request whose `increment` of `ack-claim:<id>:<window>` counts 1 may
+/// send, so two hand-offs of one submission at once send one message. The
+/// sender writes a "sending" record at once, and while that record is
+/// fresher than `ack_claim_seconds` nobody else tries. A sender that died
+/// (before or after writing it) blocks only until its window and its
+/// record are stale; a failed send is tried again in a later window.
+fn claim(ctx: &Ctx, s: &Settings, submission_id: &str, previous: Option<&Delivery>) -> Result<Option<u64>, StoreError> {
     if let Some(p) = previous.filter(|p| p.state == State::Sending) {
         if (ctx.now - p.updated_at).num_seconds() < s.claim_seconds {
             return Ok(None);
         }
     }
-    let round = previous.map_or(1, |p| p.round + 1);
-    let first = ctx.store.increment(&keys::ack_claim(submission_id, round), 1)? == 1;
-    Ok(first.then_some(round))
+    let window = ctx.now.timestamp().div_euclid(s.claim_seconds).max(0) as u64;
+    let first = ctx.store.increment(&keys::ack_claim(submission_id, window), 1)? == 1;
+    Ok(first.then_some(window))
 }
 
 fn deliver(ctx: &Ctx, s: &Settings, account: &Account, message: &Message, delivery: &mut Delivery) {
@@ -369,7 +372,7 @@ mod tests {
     use crate::store::MemoryStore;
     use std::collections::HashMap;
 
-    fn delivery(state: State, round: u32, updated_at: DateTime<Utc>) -> Delivery {
+    fn delivery(state: State, round: u64, updated_at: DateTime<Utc>) -> Delivery {
         Delivery {
             submission_id: "s_1".into(),
             lead_id: "l_1".into(),
@@ -388,20 +391,35 @@ mod tests {
     }
 
     #[test]
-    fn one_sender_per_round_and_a_new_round_after_a_failure_or_a_dead_sender() {
+    fn one_sender_per_window_and_another_after_a_failure_or_a_dead_sender() {
         let store = MemoryStore::new();
         let config: HashMap<String, String> = [("ack_claim_seconds".to_string(), "60".to_string())].into();
-        let ctx = Ctx::new(&store, &config, &NoOutbound, test_now());
         let s = settings(&config);
+        let at = |seconds: i64| {
+            Ctx::new(
+                &store,
+                &config,
+                &NoOutbound,
+                test_now() + chrono::Duration::seconds(seconds),
+            )
+        };
         // Two hand-offs of one submission at once: one sends.
-        let claims: Vec<Option<u32>> = (0..8).map(|_| claim(&ctx, &s, "s_1", None).unwrap()).collect();
-        assert_eq!(claims.iter().flatten().collect::<Vec<_>>(), [&1]);
-        let sending = delivery(State::Sending, 1, test_now() - chrono::Duration::seconds(10));
-        assert_eq!(claim(&ctx, &s, "s_1", Some(&sending)).unwrap(), None, "still sending");
-        let dead = delivery(State::Sending, 1, test_now() - chrono::Duration::seconds(61));
-        assert_eq!(claim(&ctx, &s, "s_1", Some(&dead)).unwrap(), Some(2), "its sender died");
-        assert_eq!(claim(&ctx, &s, "s_1", Some(&dead)).unwrap(), None, "round 2 is taken");
-        let failed = delivery(State::Failed, 2, test_now());
-        assert_eq!(claim(&ctx, &s, "s_1", Some(&failed)).unwrap(), Some(3));
+        let claims: Vec<Option<u64>> = (0..8).map(|_| claim(&at(0), &s, "s_1", None).unwrap()).collect();
+        assert_eq!(claims.iter().flatten().count(), 1);
+        let window = claims.into_iter().flatten().next().unwrap();
+        let sending = delivery(State::Sending, window, test_now());
+        assert_eq!(
+            claim(&at(10), &s, "s_1", Some(&sending)).unwrap(),
+            None,
+            "still sending"
+        );
+        // Its sender died after writing "sending": a later window may send.
+        assert_eq!(claim(&at(61), &s, "s_1", Some(&sending)).unwrap(), Some(window + 1));
+        assert_eq!(claim(&at(62), &s, "s_1", Some(&sending)).unwrap(), None, "taken");
+        // A sender that died before writing anything blocks one window.
+        assert_eq!(claim(&at(125), &s, "s_1", None).unwrap(), Some(window + 2));
+        let failed = delivery(State::Failed, window + 2, test_now() + chrono::Duration::seconds(126));
+        assert_eq!(claim(&at(130), &s, "s_1", Some(&failed)).unwrap(), None, "same window");
+        assert_eq!(claim(&at(185), &s, "s_1", Some(&failed)).unwrap(), Some(window + 3));
     }
 }

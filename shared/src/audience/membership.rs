@@ -21,7 +21,7 @@ use crate::ports::Ctx;
 use crate::scoring::facts::Facts;
 use crate::scoring::{recent_submissions, ScoreRecord};
 use crate::sorted_index::{self, Position};
-use crate::store::{JsonStore, Store, StoreError};
+use crate::store::{json_bytes, JsonStore, Store, StoreError};
 use crate::survey::signals::LeadSurveys;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -198,24 +198,27 @@ pub fn plan(ctx: &Ctx, defs: &Audiences, lead_id: &str) -> Result<Plan, StoreErr
     Ok(plan)
 }
 
-/// Writes plans: new index entries first (grouped, one settle per bucket),
-/// then the records that make them current, then removals (a lost removal
-/// leaves an entry readers skip).
+/// Writes plans: the new index entries and the records that make them
+/// current in one batch, then removals of the entries that moved.
 pub fn apply(store: &dyn Store, plans: &[Plan]) -> Result<(), StoreError> {
     let mut inserts: BTreeMap<&str, Vec<Position>> = BTreeMap::new();
     for (index, at) in plans.iter().flat_map(|p| &p.inserts) {
         inserts.entry(index).or_default().push(at.clone());
     }
+    let mut writes = Vec::new();
     for (index, positions) in &inserts {
-        sorted_index::insert_all(store, index, positions)?;
+        writes.extend(sorted_index::prepare_insert(store, index, positions)?);
     }
+    let mut gone = Vec::new();
     for plan in plans {
         match &plan.record {
-            Some(record) if record.audiences.is_empty() => store.delete(&keys::audience_member(&plan.lead_id))?,
-            Some(record) => store.set_json(&keys::audience_member(&plan.lead_id), record)?,
+            Some(record) if record.audiences.is_empty() => gone.push(keys::audience_member(&plan.lead_id)),
+            Some(record) => writes.push((keys::audience_member(&plan.lead_id), json_bytes(record))),
             None => {}
         }
     }
+    store.set_many(&writes)?;
+    store.delete_many(&gone)?;
     for (index, at) in plans.iter().flat_map(|p| &p.removes) {
         sorted_index::remove(store, index, at)?;
     }

@@ -111,8 +111,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
             ctx.store.delete(&crate::slots::slot_key(keys::SUBMISSIONS, h.slot))?;
         }
         if let Some(ack) = ctx.store.get_json::<crate::ack::Delivery>(&keys::ack(id))? {
-            let claims: Vec<String> = (1..=ack.round()).map(|round| keys::ack_claim(id, round)).collect();
-            ctx.store.delete_many(&claims)?;
+            ctx.store.delete(&keys::ack_claim(id, ack.round()))?;
         }
         delete(keys::ack(id))?;
         delete(keys::handoff(id))?;

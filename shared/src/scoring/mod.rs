@@ -136,7 +136,7 @@ fn score_once(ctx: &Ctx, lead: &Lead, surveys: &LeadSurveys) -> Result<ScoreReco
     };
     let placement = hot.then(|| Placement::new(lead_id, score.total, last_activity_at));
     let old = previous.and_then(|p| p.queue);
-    queue::add(store, old.as_ref(), placement.as_ref())?;
+    let mut writes = queue::prepare_add(store, old.as_ref(), placement.as_ref())?;
     let record = ScoreRecord {
         lead_id: lead_id.to_string(),
         score,
@@ -146,7 +146,8 @@ fn score_once(ctx: &Ctx, lead: &Lead, surveys: &LeadSurveys) -> Result<ScoreReco
         assignment,
         queue: placement,
     };
-    store.set_json(&keys::score(lead_id), &record)?;
+    writes.push((keys::score(lead_id), crate::store::json_bytes(&record)));
+    store.set_many(&writes)?;
     queue::settle(store, lead_id, old.as_ref(), record.queue.as_ref())?;
     Ok(record)
 }

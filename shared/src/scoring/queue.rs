@@ -61,16 +61,31 @@ impl Placement {
 
 const ORDERS: [Order; 2] = [Order::Newest, Order::Score];
 
-/// Before the score record is written: the entries that moved, so a reader
-/// never misses a hot lead. An entry already in place is not added again.
-pub fn add(store: &dyn Store, old: Option<&Placement>, new: Option<&Placement>) -> Result<(), StoreError> {
+/// The writes that add the entries that moved, for the batch that writes
+/// the score record: in one batch, a reader never sees the record without
+/// its entries. An entry already in place is not added again.
+pub fn prepare_add(
+    store: &dyn Store,
+    old: Option<&Placement>,
+    new: Option<&Placement>,
+) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let mut writes = Vec::new();
     for order in ORDERS {
         let Some(at) = new.map(|n| n.get(order)) else { continue };
         if old.map(|o| o.get(order)) != Some(at) {
-            sorted_index::insert(store, order.index(), at)?;
+            writes.extend(sorted_index::prepare_insert(
+                store,
+                order.index(),
+                std::slice::from_ref(at),
+            )?);
         }
     }
-    Ok(())
+    Ok(writes)
+}
+
+/// [`prepare_add`], written at once.
+pub fn add(store: &dyn Store, old: Option<&Placement>, new: Option<&Placement>) -> Result<(), StoreError> {
+    store.set_many(&prepare_add(store, old, new)?)
 }
 
 /// After the score record is written: the old entries that moved go. A

@@ -214,7 +214,10 @@ fn main() {
     let mut audience = audience_rows(&base, "hot-not-converted");
     if audience < queued.len() {
         // Tells skipped under overload (jobs::within_budget): the catch-up run.
-        println!("  audience rows {audience} < {} hot: running the audience refresh", queued.len());
+        println!(
+            "  audience rows {audience} < {} hot: running the audience refresh",
+            queued.len()
+        );
         let mut path = "/audiences/admin/refresh?limit=500&restart=true";
         while admin("POST", &base, path).json()["done"] != true {
             path = "/audiences/admin/refresh?limit=500";
@@ -313,6 +316,16 @@ fn main() {
         admin("GET", &base, &format!("/intake/admin/leads/{}", accepted_during[i])).status
     });
     let queued: HashSet<String> = hot_queue(&base).into_iter().collect();
+    for missing in accepted_during.iter().filter(|id| !queued.contains(*id)).take(3) {
+        let score = admin("GET", &base, &format!("/scoring/leads/{missing}"));
+        let lead = admin("GET", &base, &format!("/intake/admin/leads/{missing}"));
+        println!(
+            "  not queued: {missing}: score HTTP {} {}; hand-offs {}",
+            score.status,
+            score.text(),
+            lead.json()["submissions"][0]["handoffs"]
+        );
+    }
     println!(
         "kill -9 after {crashed}+ accepted: {} answered 2xx before the kill; after the restart {} readable, {} in the hot queue",
         accepted_during.len(),
