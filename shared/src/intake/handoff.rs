@@ -184,17 +184,29 @@ pub fn retry(ctx: &Ctx, settings: &Settings, limit: usize) -> Result<Retried, St
     let end = newest.min(walk.cursor + (limit as u64).max(1) * SCAN_PER_HANDOFF);
     let mut run = Retried::default();
     let mut contiguous = from_floor;
+    let mut scanned_to = walk.cursor;
     for slot in walk.cursor + 1..=end {
+        let entry = ctx.store.get(&slots::slot_key(keys::SUBMISSIONS, slot))?;
+        let record = match &entry {
+            Some(id) => ctx
+                .store
+                .get_json::<Handoffs>(&keys::handoff(&String::from_utf8_lossy(id)))?,
+            None => None,
+        };
+        if run.processed == limit && record.as_ref().is_some_and(|h| !h.all_done()) {
+            // This run's share is handed over: the next run starts here.
+            break;
+        }
         run.scanned += 1;
-        let finished = match ctx.store.get(&slots::slot_key(keys::SUBMISSIONS, slot))? {
+        scanned_to = slot;
+        let finished = match entry {
             // Still being written, or its writer died, or erased.
             None => newest - slot >= crate::index::DEAD_GAP_SLOTS,
             Some(id) => {
                 let id = String::from_utf8_lossy(&id).into_owned();
-                match ctx.store.get_json::<Handoffs>(&keys::handoff(&id))? {
+                match record {
                     None => true,
                     Some(h) if h.all_done() => true,
-                    Some(_) if run.processed == limit => false,
                     Some(_) => {
                         run.processed += 1;
                         match self::run(ctx, settings, &id) {
@@ -225,9 +237,9 @@ pub fn retry(ctx: &Ctx, settings: &Settings, limit: usize) -> Result<Retried, St
             walk.floor = slot;
         }
     }
-    walk.cursor = end;
+    walk.cursor = scanned_to;
     run.floor = walk.floor;
-    run.remaining = run.still_pending as u64 + (newest - end);
+    run.remaining = run.still_pending as u64 + (newest - scanned_to);
     ctx.store.set_json(keys::HANDOFF_RETRY, &walk)?;
     Ok(run)
 }
@@ -344,5 +356,25 @@ mod tests {
         );
         let record: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();
         assert!(record.all_done());
+    }
+
+    #[test]
+    fn the_retry_route_resumes_where_its_share_ended_and_counts_what_is_left() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ok = Targets { ack: 200, scoring: 200 };
+        let ctx = Ctx::new(&store, &config, &ok, crate::ports::test_now());
+        let settings = Settings::from_config(&config);
+        store.set("lead:l_1", b"{}").unwrap();
+        for id in ["s_1", "s_2", "s_3"] {
+            store.set_many(&prepare(&store, id, "l_1").unwrap()).unwrap();
+        }
+        let runs: Vec<(usize, u64, u64)> = (0..4)
+            .map(|_| {
+                let r = retry(&ctx, &settings, 1).unwrap();
+                (r.done, r.remaining, r.floor)
+            })
+            .collect();
+        assert_eq!(runs, [(1, 2, 1), (1, 1, 2), (1, 0, 3), (0, 0, 3)]);
     }
 }
