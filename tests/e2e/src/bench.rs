@@ -1,6 +1,6 @@
 //! Small helpers for the benchmark programs in `src/bin/`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Mean, p50 and p95 of samples in ms.
 pub fn percentiles(mut samples: Vec<f64>) -> (f64, f64, f64) {
@@ -35,21 +35,24 @@ pub fn reset_peak_rss(pid: i32) -> bool {
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
-/// Runs `job(0..n)` on `clients` threads, each taking the next index; the
-/// wall time in ms.
-pub fn concurrently(clients: usize, n: usize, job: impl Fn(usize) + Sync) -> f64 {
+/// Runs `job(0..n)` on `clients` threads, each taking the next index;
+/// returns the jobs' results, in the order they finished, and the wall time.
+pub fn concurrently<T: Send>(clients: usize, n: usize, job: impl Fn(usize) -> T + Sync) -> (Vec<T>, Duration) {
     let next = std::sync::atomic::AtomicUsize::new(0);
-    time_ms(|| {
-        std::thread::scope(|scope| {
-            for _ in 0..clients.max(1) {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if i >= n {
-                        break;
-                    }
-                    job(i);
-                });
-            }
-        })
-    })
+    let results = std::sync::Mutex::new(Vec::with_capacity(n));
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..clients.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let result = job(i);
+                results.lock().unwrap_or_else(|e| e.into_inner()).push(result);
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    (results, start.elapsed())
 }

@@ -3,30 +3,10 @@
 //! The full-size counts are in `bench-load`; these are smaller.
 
 use serde_json::{json, Value};
+use spin_retention_e2e::bench::concurrently;
 use spin_retention_e2e::{admin, admin_json, app, post_json};
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// Runs `n` jobs on `clients` threads; the results in no particular order.
-fn concurrently<T: Send>(clients: usize, n: usize, job: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..clients {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    return;
-                }
-                let r = job(i);
-                results.lock().unwrap().push(r);
-            });
-        }
-    });
-    results.into_inner().unwrap()
-}
 
 /// Polls `check` until it holds (the hand-offs run after the reply).
 fn eventually(what: &str, mut check: impl FnMut() -> Result<(), String>) {
@@ -57,7 +37,7 @@ fn paged(base: &str, path: &str) -> Vec<Value> {
 fn distinct_hot_leads_at_once_are_all_stored_queued_once_and_in_their_audience() {
     let base = &app().base_url;
     let n = 200;
-    let replies = concurrently(32, n, |i| {
+    let (replies, _) = concurrently(32, n, |i| {
         let body = json!({
             "name": "Many At Once", "email": format!("many{i}@example.com"),
             "phone": format!("+1201244{i:04}"), "pages": ["/pricing"], "country": "US",
@@ -113,7 +93,7 @@ fn concurrent_survey_answers_are_each_counted_once() {
     let defined = admin_json("PUT", base, "/survey/admin/surveys/concurrent-csat", &survey);
     assert!(defined.status / 100 == 2, "{}", defined.text());
     let n = 100;
-    let leads = concurrently(16, n, |i| {
+    let (leads, _) = concurrently(16, n, |i| {
         let reply = post_json(
             base,
             "/intake/leads",
@@ -121,7 +101,7 @@ fn concurrent_survey_answers_are_each_counted_once() {
         );
         reply.json()["id"].as_str().unwrap().to_string()
     });
-    let tokens = concurrently(16, n, |i| {
+    let (tokens, _) = concurrently(16, n, |i| {
         let made = admin_json(
             "POST",
             base,
@@ -130,7 +110,7 @@ fn concurrent_survey_answers_are_each_counted_once() {
         );
         made.json()["token"].as_str().unwrap().to_string()
     });
-    let statuses = concurrently(32, n, |i| {
+    let (statuses, _) = concurrently(32, n, |i| {
         let body = json!({"token": tokens[i], "score": 1 + i % 5});
         post_json(base, "/survey/surveys/concurrent-csat/answers", &body).status
     });
@@ -144,7 +124,7 @@ fn concurrent_survey_answers_are_each_counted_once() {
 fn one_person_submitting_many_times_at_once_has_one_profile_with_every_submission() {
     let base = &app().base_url;
     let n = 50;
-    let ids = concurrently(32, n, |i| {
+    let (ids, _) = concurrently(32, n, |i| {
         let body = json!({"email": "twice.over@example.com", "message": format!("message {i}")});
         let reply = post_json(base, "/intake/leads", &body);
         assert_eq!(reply.status, 201, "{}", reply.text());

@@ -67,7 +67,7 @@ fn peak_during<T>(app: &SpinApp, f: impl FnOnce() -> T) -> (T, u64) {
 
 /// Leads `from..to` through intake, from `clients` concurrent clients; seconds.
 fn seed(base: &str, from: usize, to: usize, clients: usize) -> f64 {
-    let ms = concurrently(clients, to - from, |k| {
+    let (_, wall) = concurrently(clients, to - from, |k| {
         let i = from + k;
         let body = json!({
             "email": format!("person{i}@example.com"), "first_name": format!("First{i}"),
@@ -77,7 +77,7 @@ fn seed(base: &str, from: usize, to: usize, clients: usize) -> f64 {
         let reply = post_json(base, "/intake/leads", &body);
         assert_eq!(reply.status, 201, "lead {i}: {}", reply.text());
     });
-    ms / 1000.0
+    wall.as_secs_f64()
 }
 
 /// Refreshes every lead's memberships through the component; seconds.

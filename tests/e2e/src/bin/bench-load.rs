@@ -12,13 +12,13 @@
 //!   --only-throughput   skip the checks (for an older commit)
 
 use serde_json::{json, Value};
+use spin_retention_e2e::bench::concurrently;
 use spin_retention_e2e::mock_provider::MockProvider;
 use spin_retention_e2e::{
     admin, admin_json, get, post_json, repo_root, request, store_kind, SpinApp, SpinConfig, APP_VARIABLES,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -54,26 +54,6 @@ fn args() -> Args {
         }
     }
     a
-}
-
-/// Runs `n` jobs on `clients` threads; returns each job's result and the wall time.
-fn concurrently<T: Send>(clients: usize, n: usize, job: impl Fn(usize) -> T + Sync) -> (Vec<T>, Duration) {
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::with_capacity(n));
-    let start = Instant::now();
-    std::thread::scope(|s| {
-        for _ in 0..clients {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    return;
-                }
-                let r = job(i);
-                results.lock().unwrap().push(r);
-            });
-        }
-    });
-    (results.into_inner().unwrap(), start.elapsed())
 }
 
 struct Series {
