@@ -20,7 +20,7 @@
 //! | `suppressed:<sha256(id)>`    | lead-intake     | [`crate::intake::erase::Suppression`]: erased person, never exported |
 //! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::leads_index`]) |
 //! | `ack:<submission_id>`        | instant-ack     | [`crate::ack::Delivery`]: acknowledgement state    |
-//! | `ack-claim:<submission_id>:<window>` | instant-ack | counter: `1` for the one request that may send in that window of `ack_claim_seconds` |
+//! | `ack-claim:<submission_id>:<window>.<attempts>` | instant-ack | counter: `1` for the one request that may send in that window of `ack_claim_seconds`, after that many attempts |
 //! | `score:<lead_id>`            | lead-scoring    | [`crate::scoring::ScoreRecord`]: explained score, assignment, queue place |
 //! | `scoring-rules`              | lead-scoring    | [`crate::admin_doc::Stored`] of the scoring rules an admin set (absent: the defaults) |
 //! | `rescore-run`                | lead-scoring    | [`crate::leads_index::Walk`]: progress of re-scoring every lead |
@@ -98,9 +98,10 @@ pub fn ack(submission_id: &str) -> String {
     format!("ack:{submission_id}")
 }
 
-/// Counter: who sends a submission's acknowledgement in one claim window.
-pub fn ack_claim(submission_id: &str, window: u64) -> String {
-    format!("ack-claim:{submission_id}:{window}")
+/// Counter: who sends a submission's acknowledgement in one claim window,
+/// after `attempts` attempts.
+pub fn ack_claim(submission_id: &str, window: u64, attempts: u32) -> String {
+    format!("ack-claim:{submission_id}:{window}.{attempts}")
 }
 
 /// Sorted-index names ([`crate::sorted_index`]); the keys are `<name>:...`.

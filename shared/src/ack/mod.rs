@@ -50,15 +50,19 @@ pub struct Delivery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<i64>,
     pub updated_at: DateTime<Utc>,
-    /// The sending window this record's sender claimed; see [`claim`].
+    /// The claim window of this record's sender; see [`claim`].
     #[serde(default)]
     round: u64,
+    /// The attempts made before this record's sender claimed.
+    #[serde(default)]
+    claimed_after: u32,
 }
 
 impl Delivery {
-    /// The sending window claimed last (`ack-claim:<id>:<round>`).
-    pub fn round(&self) -> u64 {
-        self.round
+    /// The claim key of this record's sender, `ack-claim:<id>:<window>.<attempts>`
+    /// (its attempts before it sent).
+    pub fn claim_key(&self) -> String {
+        keys::ack_claim(&self.submission_id, self.round, self.claimed_after)
     }
 
     /// A record being sent now for `submission`, keeping the attempts made so far.
@@ -77,6 +81,7 @@ impl Delivery {
             latency_ms: None,
             updated_at: now,
             round: previous.map_or(0, |p| p.round),
+            claimed_after: previous.map_or(0, |p| p.attempts),
         }
     }
 }
@@ -282,13 +287,14 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
 /// Claims the right to send a submission's acknowledgement now:
 /// `Some(window)` if this request is the one to send it.
 ///
-/// Time is cut into windows of `ack_claim_seconds`; in each, the one
-/// request whose `increment` of `ack-claim:<id>:<window>` counts 1 may
-/// send, so two hand-offs of one submission at once send one message. The
+/// Of all requests that try with the same view of the delivery record (its
+/// attempts so far) in the same window of `ack_claim_seconds`, the one
+/// whose `increment` of `ack-claim:<id>:<window>.<attempts>` counts 1
+/// sends, so two hand-offs of one submission at once send one message. The
 /// sender writes a "sending" record at once, and while that record is
-/// fresher than `ack_claim_seconds` nobody else tries. A sender that died
-/// (before or after writing it) blocks only until its window and its
-/// record are stale; a failed send is tried again in a later window.
+/// fresher than `ack_claim_seconds` nobody else tries. A failed send
+/// (its attempts counted) may be tried again at once; a sender that died
+/// before writing anything blocks only until the window ends.
 fn claim(ctx: &Ctx, s: &Settings, submission_id: &str, previous: Option<&Delivery>) -> Result<Option<u64>, StoreError> {
     if let Some(p) = previous.filter(|p| p.state == State::Sending) {
         if (ctx.now - p.updated_at).num_seconds() < s.claim_seconds {
@@ -296,7 +302,11 @@ fn claim(ctx: &Ctx, s: &Settings, submission_id: &str, previous: Option<&Deliver
         }
     }
     let window = ctx.now.timestamp().div_euclid(s.claim_seconds).max(0) as u64;
-    let first = ctx.store.increment(&keys::ack_claim(submission_id, window), 1)? == 1;
+    let attempts = previous.map_or(0, |p| p.attempts);
+    let first = ctx
+        .store
+        .increment(&keys::ack_claim(submission_id, window, attempts), 1)?
+        == 1;
     Ok(first.then_some(window))
 }
 
@@ -372,14 +382,14 @@ mod tests {
     use crate::store::MemoryStore;
     use std::collections::HashMap;
 
-    fn delivery(state: State, round: u64, updated_at: DateTime<Utc>) -> Delivery {
+    fn delivery(state: State, round: u64, attempts: u32, updated_at: DateTime<Utc>) -> Delivery {
         Delivery {
             submission_id: "s_1".into(),
             lead_id: "l_1".into(),
             state,
             channel: "email".into(),
             provider: "sendgrid".into(),
-            attempts: 1,
+            attempts,
             provider_message_id: None,
             last_error: None,
             received_at: updated_at,
@@ -387,6 +397,7 @@ mod tests {
             latency_ms: None,
             updated_at,
             round,
+            claimed_after: 0,
         }
     }
 
@@ -407,7 +418,7 @@ mod tests {
         let claims: Vec<Option<u64>> = (0..8).map(|_| claim(&at(0), &s, "s_1", None).unwrap()).collect();
         assert_eq!(claims.iter().flatten().count(), 1);
         let window = claims.into_iter().flatten().next().unwrap();
-        let sending = delivery(State::Sending, window, test_now());
+        let sending = delivery(State::Sending, window, 0, test_now());
         assert_eq!(
             claim(&at(10), &s, "s_1", Some(&sending)).unwrap(),
             None,
@@ -418,8 +429,14 @@ mod tests {
         assert_eq!(claim(&at(62), &s, "s_1", Some(&sending)).unwrap(), None, "taken");
         // A sender that died before writing anything blocks one window.
         assert_eq!(claim(&at(125), &s, "s_1", None).unwrap(), Some(window + 2));
-        let failed = delivery(State::Failed, window + 2, test_now() + chrono::Duration::seconds(126));
-        assert_eq!(claim(&at(130), &s, "s_1", Some(&failed)).unwrap(), None, "same window");
-        assert_eq!(claim(&at(185), &s, "s_1", Some(&failed)).unwrap(), Some(window + 3));
+        // A failed send may be tried again at once, by one request.
+        let failed = delivery(
+            State::Failed,
+            window + 2,
+            3,
+            test_now() + chrono::Duration::seconds(126),
+        );
+        assert_eq!(claim(&at(127), &s, "s_1", Some(&failed)).unwrap(), Some(window + 2));
+        assert_eq!(claim(&at(128), &s, "s_1", Some(&failed)).unwrap(), None, "taken");
     }
 }

@@ -111,7 +111,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
             ctx.store.delete(&crate::slots::slot_key(keys::SUBMISSIONS, h.slot))?;
         }
         if let Some(ack) = ctx.store.get_json::<crate::ack::Delivery>(&keys::ack(id))? {
-            ctx.store.delete(&keys::ack_claim(id, ack.round()))?;
+            ctx.store.delete(&ack.claim_key())?;
         }
         delete(keys::ack(id))?;
         delete(keys::handoff(id))?;
