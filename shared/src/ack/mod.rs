@@ -313,6 +313,9 @@ fn claim(ctx: &Ctx, s: &Settings, submission_id: &str, previous: Option<&Deliver
 fn deliver(ctx: &Ctx, s: &Settings, account: &Account, message: &Message, delivery: &mut Delivery) {
     for attempt in 0..s.max_attempts {
         if attempt > 0 {
+            // Backoff between calls to a failing provider (ack_backoff_ms,
+            // doubling, for ack_max_attempts), not a wait for another
+            // writer: the claim already makes this request the only sender.
             std::thread::sleep(s.backoff.saturating_mul(1 << (attempt - 1)));
         }
         delivery.attempts += 1;
