@@ -85,13 +85,12 @@ pub fn remove(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreErr
 /// The entries, in the order they were first added.
 pub fn list(store: &dyn Store, name: &str) -> Result<Vec<String>, StoreError> {
     let (live, _) = read(store, name)?;
-    let mut entries: Vec<String> = Vec::with_capacity(live.len());
-    for (_, entry) in live {
-        if !entries.contains(&entry) {
-            entries.push(entry);
-        }
-    }
-    Ok(entries)
+    let mut seen = std::collections::HashSet::with_capacity(live.len());
+    Ok(live
+        .into_iter()
+        .map(|(_, entry)| entry)
+        .filter(|entry| seen.insert(entry.clone()))
+        .collect())
 }
 
 /// The live entries with their slots, and the snapshot they were read from
