@@ -239,15 +239,22 @@ pub struct Created {
 /// One person's submissions may arrive at once (a double click, two tabs,
 /// a retry racing the original). Each appends itself to `lead-log:<id>` in
 /// a slot of its own ([`crate::slots`]) instead of rewriting one profile
-/// document, so none is lost and none waits. Reading costs two round
-/// trips (the counter, then one get-many), whatever the history.
+/// document, so none is lost and none waits. Reading costs the marker, the
+/// counter and one read per submission.
 pub fn load(store: &dyn Store, lead_id: &str) -> Result<Option<Lead>, StoreError> {
+    Ok(load_history(store, lead_id)?.map(|(lead, _)| lead))
+}
+
+/// [`load`], with the submissions it folded (oldest first, each once), for
+/// readers that need both (scoring reads them all).
+pub fn load_history(store: &dyn Store, lead_id: &str) -> Result<Option<(Lead, Vec<Submission>)>, StoreError> {
     if !store.exists(&keys::lead(lead_id))? {
         return Ok(None);
     }
     let log = keys::lead_log(lead_id);
     let newest = slots::len(store, &log)?;
     let mut lead: Option<Lead> = None;
+    let mut submissions: Vec<Submission> = Vec::new();
     for (slot, bytes) in slots::read(store, &log, 1, newest)? {
         let submission: Submission = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
             key: slots::slot_key(&log, slot),
@@ -257,8 +264,22 @@ pub fn load(store: &dyn Store, lead_id: &str) -> Result<Option<Lead>, StoreError
             Some(lead) => lead.merge(&submission),
             None => lead = Some(Lead::new(&submission)),
         }
+        // A retry that raced its first attempt may have logged it twice.
+        if !submissions.iter().any(|s| s.id == submission.id) {
+            submissions.push(submission);
+        }
     }
-    Ok(lead)
+    Ok(lead.map(|lead| (lead, submissions)))
+}
+
+/// What changes when a lead changes: whether it exists and how many
+/// entries its log has (the log only grows). Two reads, for a reader that
+/// checks whether a lead moved under it without reading it again.
+pub fn version(store: &dyn Store, lead_id: &str) -> Result<(bool, u64), StoreError> {
+    Ok((
+        store.exists(&keys::lead(lead_id))?,
+        slots::len(store, &keys::lead_log(lead_id))?,
+    ))
 }
 
 /// Whether the lead has been created (its `lead:<id>` marker is there).

@@ -19,7 +19,7 @@ use crate::keys;
 use crate::lead::{Lead, Submission};
 use crate::ports::Ctx;
 use crate::scoring::facts::Facts;
-use crate::scoring::{recent_submissions, ScoreRecord};
+use crate::scoring::ScoreRecord;
 use crate::sorted_index::{self, Position};
 use crate::store::{json_bytes, JsonStore, Store, StoreError};
 use crate::survey::signals::LeadSurveys;
@@ -74,14 +74,14 @@ struct Inputs {
 }
 
 fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, StoreError> {
-    let Some(lead) = crate::lead::load(store, lead_id)? else {
+    let Some(scoring) = crate::scoring::read_inputs(store, lead_id)? else {
         return Ok(None);
     };
     Ok(Some(Inputs {
         score: store.get_json(&keys::score(lead_id))?,
-        surveys: crate::survey::signals::load(store, lead_id)?,
-        submissions: recent_submissions(store, &lead)?,
-        lead,
+        surveys: scoring.surveys,
+        submissions: scoring.submissions,
+        lead: scoring.lead,
     }))
 }
 

@@ -62,69 +62,74 @@ const ROUNDS: usize = 3;
 ///
 /// Two scorings of one lead can overlap (intake's hand-off, a survey
 /// answer, a re-score run); the one that read older data may write last.
-/// So after writing we read the inputs again and score again if they moved.
+/// So after writing we check whether the inputs moved (their logs only
+/// grow, so their lengths say) and score again if they did.
 pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, StoreError> {
     let store = ctx.store;
+    let mut version = inputs_version(store, lead_id)?;
     let mut inputs = read_inputs(store, lead_id)?;
     let mut record = None;
     for _ in 0..ROUNDS {
-        let Some((lead, surveys)) = &inputs else {
+        let Some(current) = &inputs else {
             // No such lead, or erased while we scored: leave nothing behind.
             forget(store, lead_id)?;
             return Ok(None);
         };
-        record = Some(score_once(ctx, lead, surveys)?);
-        let now = read_inputs(store, lead_id)?;
-        let settled = now == inputs;
-        inputs = now;
-        if settled {
+        record = Some(score_once(ctx, current)?);
+        let now = inputs_version(store, lead_id)?;
+        if now == version {
             break;
         }
+        version = now;
+        inputs = read_inputs(store, lead_id)?;
     }
-    if inputs.is_none() {
+    if !version.0 {
         forget(store, lead_id)?;
         return Ok(None);
     }
     Ok(record)
 }
 
-fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<(Lead, LeadSurveys)>, StoreError> {
-    let Some(lead) = crate::lead::load(store, lead_id)? else {
+/// What a score is computed from.
+pub struct Inputs {
+    pub lead: Lead,
+    /// The newest first, at most [`MAX_SUBMISSIONS`].
+    pub submissions: Vec<Submission>,
+    pub surveys: LeadSurveys,
+}
+
+/// The lead (with its newest submissions) and its survey signals.
+pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, StoreError> {
+    let Some((lead, mut submissions)) = crate::lead::load_history(store, lead_id)? else {
         return Ok(None);
     };
-    let surveys = crate::survey::signals::load(store, lead_id)?;
-    Ok(Some((lead, surveys)))
+    submissions.reverse();
+    submissions.truncate(MAX_SUBMISSIONS);
+    Ok(Some(Inputs {
+        lead,
+        submissions,
+        surveys: crate::survey::signals::load(store, lead_id)?,
+    }))
 }
 
-/// The lead's newest submissions, newest first (at most [`MAX_SUBMISSIONS`]).
-pub fn recent_submissions(store: &dyn Store, lead: &Lead) -> Result<Vec<Submission>, StoreError> {
-    let ids: Vec<String> = lead
-        .submissions
-        .iter()
-        .rev()
-        .take(MAX_SUBMISSIONS)
-        .map(|id| keys::submission(id))
-        .collect();
-    let mut submissions = Vec::new();
-    // Missing: being erased.
-    for (key, bytes) in ids.iter().zip(store.get_many(&ids)?) {
-        if let Some(bytes) = bytes {
-            let submission = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-                key: key.clone(),
-                reason: e.to_string(),
-            })?;
-            submissions.push(submission);
-        }
-    }
-    Ok(submissions)
+/// Whether the lead exists and the lengths of its submission and survey
+/// logs: unchanged, the inputs are unchanged.
+fn inputs_version(store: &dyn Store, lead_id: &str) -> Result<(bool, u64, u64), StoreError> {
+    let (exists, submissions) = crate::lead::version(store, lead_id)?;
+    let surveys = crate::slots::len(store, &keys::lead_surveys(lead_id))?;
+    Ok((exists, submissions, surveys))
 }
 
-fn score_once(ctx: &Ctx, lead: &Lead, surveys: &LeadSurveys) -> Result<ScoreRecord, StoreError> {
+fn score_once(ctx: &Ctx, inputs: &Inputs) -> Result<ScoreRecord, StoreError> {
     let store = ctx.store;
+    let Inputs {
+        lead,
+        submissions,
+        surveys,
+    } = inputs;
     let lead_id = lead.id.as_str();
     let rules = current_rules(store)?;
-    let submissions = recent_submissions(store, lead)?;
-    let facts = Facts::new(lead, &submissions, surveys, &rules.free_mail_domains, ctx.now);
+    let facts = Facts::new(lead, submissions, surveys, &rules.free_mail_domains, ctx.now);
     let score = engine::evaluate(&rules, &facts);
     let last_activity_at = facts.activities.first().map_or(lead.updated_at, |a| a.at);
     let previous: Option<ScoreRecord> = store.get_json(&keys::score(lead_id))?;
