@@ -301,14 +301,22 @@ mod tests {
         }
     }
 
+    /// A store holding lead `l_1` with these submissions, as intake wrote them.
+    fn store_with(submissions: &[&str]) -> MemoryStore {
+        let store = MemoryStore::new();
+        store.set("lead:l_1", b"{}").unwrap();
+        for id in submissions {
+            store.set_many(&prepare(&store, id, "l_1").unwrap()).unwrap();
+        }
+        store
+    }
+
     #[test]
     fn a_final_refusal_is_rejected_and_a_busy_target_stays_pending() {
-        let store = MemoryStore::new();
+        let store = store_with(&["s_1"]);
         let config = HashMap::new();
         let targets = Targets { ack: 503, scoring: 404 };
         let ctx = Ctx::new(&store, &config, &targets, crate::ports::test_now());
-        store.set("lead:l_1", b"{}").unwrap();
-        store.set_many(&prepare(&store, "s_1", "l_1").unwrap()).unwrap();
         let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();
         assert_eq!((h.ack.state, h.scoring.state), (State::Pending, State::Rejected));
         assert_eq!(h.scoring.last_error.as_deref(), Some("HTTP 404"));
@@ -335,13 +343,11 @@ mod tests {
 
     #[test]
     fn past_the_limit_a_hand_off_waits_for_the_retry_route() {
-        let store = MemoryStore::new();
+        let store = store_with(&["s_1"]);
         let config = HashMap::new();
         let ok = Targets { ack: 200, scoring: 200 };
         let ctx = Ctx::new(&store, &config, &ok, crate::ports::test_now());
         let settings = Settings::from_config(&config);
-        store.set("lead:l_1", b"{}").unwrap();
-        store.set_many(&prepare(&store, "s_1", "l_1").unwrap()).unwrap();
         let running = keys::after_reply_running(crate::ports::test_now().timestamp().div_euclid(60));
         store.increment(&running, crate::jobs::MAX_AFTER_REPLY).unwrap();
         assert!(!run_after_reply(&ctx, &settings, "s_1").unwrap(), "skipped");
@@ -360,15 +366,11 @@ mod tests {
 
     #[test]
     fn the_retry_route_resumes_where_its_share_ended_and_counts_what_is_left() {
-        let store = MemoryStore::new();
+        let store = store_with(&["s_1", "s_2", "s_3"]);
         let config = HashMap::new();
         let ok = Targets { ack: 200, scoring: 200 };
         let ctx = Ctx::new(&store, &config, &ok, crate::ports::test_now());
         let settings = Settings::from_config(&config);
-        store.set("lead:l_1", b"{}").unwrap();
-        for id in ["s_1", "s_2", "s_3"] {
-            store.set_many(&prepare(&store, id, "l_1").unwrap()).unwrap();
-        }
         let runs: Vec<(usize, u64, u64)> = (0..4)
             .map(|_| {
                 let r = retry(&ctx, &settings, 1).unwrap();
