@@ -3,7 +3,7 @@
 
 use crate::keys;
 use crate::slots;
-use crate::store::{json_bytes, Store, StoreError};
+use crate::store::{decode_json, json_bytes, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -256,10 +256,7 @@ pub fn load_history(store: &dyn Store, lead_id: &str) -> Result<Option<(Lead, Ve
     let mut lead: Option<Lead> = None;
     let mut submissions: Vec<Submission> = Vec::new();
     for (slot, bytes) in slots::read(store, &log, 1, newest)? {
-        let submission: Submission = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-            key: slots::slot_key(&log, slot),
-            reason: e.to_string(),
-        })?;
+        let submission: Submission = decode_json(&slots::slot_key(&log, slot), &bytes)?;
         match lead.as_mut() {
             Some(lead) => lead.merge(&submission),
             None => lead = Some(Lead::new(&submission)),

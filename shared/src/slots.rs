@@ -5,7 +5,7 @@
 //! `increment(<name>#n, k)` hands a writer its own `k` slots; each entry goes
 //! into its own write-once key `<name>#<slot>`. No writer ever overwrites
 //! another's key, so nothing confirmed is lost and nobody waits for anybody.
-//! Readers page by slot range. A slot can be empty: its writer is still on
+//! Readers read by slot range. A slot can be empty: its writer is still on
 //! the way (a few milliseconds), died between the increment and the write,
 //! or its entry was deleted; readers skip it.
 
@@ -36,7 +36,7 @@ pub fn take_slot(store: &dyn Store, name: &str) -> Result<u64, StoreError> {
 }
 
 /// Takes `count` slots (at least one) with one increment; returns the first.
-pub fn take_slots(store: &dyn Store, name: &str, count: usize) -> Result<u64, StoreError> {
+fn take_slots(store: &dyn Store, name: &str, count: usize) -> Result<u64, StoreError> {
     let count = count.max(1) as u64;
     Ok(store.increment(&counter_key(name), count as i64)? as u64 + 1 - count)
 }
@@ -57,8 +57,7 @@ pub fn prepare_append(
         .collect())
 }
 
-/// Appends many entries with one increment and one batch write; returns
-/// the first slot.
+/// Appends many entries with one increment and one batch write.
 pub fn append_all(store: &dyn Store, name: &str, entries: &[Vec<u8>]) -> Result<(), StoreError> {
     store.set_many(&prepare_append(store, name, entries)?)
 }
@@ -81,28 +80,6 @@ pub fn read(store: &dyn Store, name: &str, from: u64, to: u64) -> Result<Vec<(u6
             }
         }
         start = end + 1;
-    }
-    Ok(found)
-}
-
-/// The entries in slots `to` down to `from`, newest first, stopping after
-/// `limit` found: a page costs what it finds plus the empty slots between.
-pub fn read_down(
-    store: &dyn Store,
-    name: &str,
-    to: u64,
-    from: u64,
-    limit: usize,
-) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-    let mut found = Vec::new();
-    let mut end = to;
-    while end >= from.max(1) && found.len() < limit {
-        let want = ((limit - found.len()) as u64).clamp(1, READ_BATCH);
-        let start = end.saturating_sub(want - 1).max(from.max(1));
-        let mut batch = read(store, name, start, end)?;
-        batch.reverse();
-        found.extend(batch.into_iter().take(limit - found.len()));
-        end = start - 1;
     }
     Ok(found)
 }
@@ -133,8 +110,6 @@ mod tests {
         store.delete(&slot_key("log", 2)).unwrap();
         let all = read(&store, "log", 1, 3).unwrap();
         assert_eq!(all, [(1, b"a".to_vec()), (3, b"c".to_vec())]);
-        let newest = read_down(&store, "log", 3, 1, 1).unwrap();
-        assert_eq!(newest, [(3, b"c".to_vec())]);
         erase(&store, "log").unwrap();
         assert!(store.is_empty());
     }

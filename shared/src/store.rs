@@ -85,20 +85,20 @@ pub trait JsonStore {
 
 impl<S: Store + ?Sized> JsonStore for S {
     fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        match self.get(key)? {
-            None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt {
-                    key: key.to_string(),
-                    reason: e.to_string(),
-                }),
-        }
+        self.get(key)?.map(|bytes| decode_json(key, &bytes)).transpose()
     }
 
     fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
         self.set(key, &json_bytes(value))
     }
+}
+
+/// A stored value read back; `key` names it in the error.
+pub fn decode_json<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        key: key.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// A value as we store it (for batches: [`Store::set_many`]).

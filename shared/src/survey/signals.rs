@@ -9,7 +9,7 @@
 
 use crate::keys;
 use crate::slots;
-use crate::store::{json_bytes, Store, StoreError};
+use crate::store::{decode_json, json_bytes, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -138,10 +138,7 @@ pub fn load(store: &dyn Store, lead_id: &str) -> Result<LeadSurveys, StoreError>
     let log = keys::lead_surveys(lead_id);
     let mut signals = LeadSurveys::default();
     for (slot, bytes) in slots::read(store, &log, 1, slots::len(store, &log)?)? {
-        let event = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-            key: slots::slot_key(&log, slot),
-            reason: e.to_string(),
-        })?;
+        let event = decode_json(&slots::slot_key(&log, slot), &bytes)?;
         signals.apply(event);
     }
     Ok(signals)
