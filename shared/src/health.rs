@@ -68,9 +68,9 @@ pub fn store_round_trip(ctx: &Ctx, component: &str) -> Result<StoreCheck, StoreE
     })
 }
 
-/// Calls `<base_url><health_path>` and reports whether it answered 2xx.
-pub fn probe_handoff(ctx: &Ctx, component: &str, base_url: &str, health_path: &str) -> HandoffCheck {
-    let url = format!("{}{}", base_url.trim_end_matches('/'), health_path);
+/// Calls `<base_url><live_path>` and reports whether it answered 2xx.
+pub fn probe_handoff(ctx: &Ctx, component: &str, base_url: &str, live_path: &str) -> HandoffCheck {
+    let url = format!("{}{}", base_url.trim_end_matches('/'), live_path);
     let (status, detail) = match ctx.outbound.send(OutboundRequest::get(&url)) {
         Ok(resp) if (200..300).contains(&resp.status) => ("ok", None),
         Ok(resp) => ("unreachable", Some(format!("answered HTTP {}", resp.status))),
@@ -158,21 +158,21 @@ mod tests {
             &ctx(&store, &Answers(200), &config),
             "instant-ack",
             "http://a/",
-            "/ack/health",
+            "/ack/health/live",
         );
         assert_eq!(ok.status, "ok");
         let down = probe_handoff(
             &ctx(&store, &Answers(503), &config),
             "instant-ack",
             "http://a",
-            "/ack/health",
+            "/ack/health/live",
         );
         assert_eq!(down.detail.as_deref(), Some("answered HTTP 503"));
         let denied = probe_handoff(
             &ctx(&store, &NoOutbound, &config),
             "lead-scoring",
             "http://b",
-            "/scoring/health",
+            "/scoring/health/live",
         );
         assert_eq!(denied.status, "unreachable");
 

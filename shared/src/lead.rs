@@ -242,20 +242,35 @@ pub struct Created {
 /// document, so none is lost and none waits. Reading costs the marker, the
 /// counter and one read per submission.
 pub fn load(store: &dyn Store, lead_id: &str) -> Result<Option<Lead>, StoreError> {
-    Ok(load_history(store, lead_id)?.map(|(lead, _)| lead))
+    Ok(load_history(store, lead_id)?.map(|history| history.lead))
 }
 
-/// [`load`], with the submissions it folded (oldest first, each once), for
-/// readers that need both (scoring reads them all).
-pub fn load_history(store: &dyn Store, lead_id: &str) -> Result<Option<(Lead, Vec<Submission>)>, StoreError> {
+/// A lead with the submissions it was folded from.
+pub struct History {
+    pub lead: Lead,
+    /// Oldest first, each once.
+    pub submissions: Vec<Submission>,
+    /// The slots of its log when it was read, for [`grew`].
+    pub log_len: u64,
+}
+
+/// Whether a submission has come in since the log had `log_len` slots
+/// (see [`slots::grew`]).
+pub fn grew(store: &dyn Store, lead_id: &str, log_len: u64) -> Result<bool, StoreError> {
+    slots::grew(store, &keys::lead_log(lead_id), log_len)
+}
+
+/// [`load`], with the submissions it folded, for readers that need both
+/// (scoring reads them all).
+pub fn load_history(store: &dyn Store, lead_id: &str) -> Result<Option<History>, StoreError> {
     if !store.exists(&keys::lead(lead_id))? {
         return Ok(None);
     }
     let log = keys::lead_log(lead_id);
-    let newest = slots::len(store, &log)?;
+    let log_len = slots::len(store, &log)?;
     let mut lead: Option<Lead> = None;
     let mut submissions: Vec<Submission> = Vec::new();
-    for (slot, bytes) in slots::read(store, &log, 1, newest)? {
+    for (slot, bytes) in slots::read(store, &log, 1, log_len)? {
         let submission: Submission = decode_json(&slots::slot_key(&log, slot), &bytes)?;
         match lead.as_mut() {
             Some(lead) => lead.merge(&submission),
@@ -266,17 +281,11 @@ pub fn load_history(store: &dyn Store, lead_id: &str) -> Result<Option<(Lead, Ve
             submissions.push(submission);
         }
     }
-    Ok(lead.map(|lead| (lead, submissions)))
-}
-
-/// What changes when a lead changes: whether it exists and how many
-/// entries its log has (the log only grows). Two reads, for a reader that
-/// checks whether a lead moved under it without reading it again.
-pub fn version(store: &dyn Store, lead_id: &str) -> Result<(bool, u64), StoreError> {
-    Ok((
-        store.exists(&keys::lead(lead_id))?,
-        slots::len(store, &keys::lead_log(lead_id))?,
-    ))
+    Ok(lead.map(|lead| History {
+        lead,
+        submissions,
+        log_len,
+    }))
 }
 
 /// Whether the lead has been created (its `lead:<id>` marker is there).

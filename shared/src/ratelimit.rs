@@ -24,7 +24,7 @@ pub fn check(store: &dyn Store, client: &str, per_minute: u32, now: DateTime<Utc
     let minute = now.timestamp().div_euclid(60);
     let count = store.increment(&keys::rate(client, minute), 1)?;
     if count == 1 {
-        store.delete(&keys::rate(client, minute - 1))?;
+        crate::store::delete_if_present(store, &keys::rate(client, minute - 1))?;
     }
     if count > i64::from(per_minute) {
         let retry_after = 60 - now.timestamp().rem_euclid(60) as u64;

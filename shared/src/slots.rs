@@ -67,6 +67,15 @@ pub fn len(store: &dyn Store, name: &str) -> Result<u64, StoreError> {
     counter(store, &counter_key(name))
 }
 
+/// Whether an entry has come in after the first `len` slots: the next slot
+/// holds one. A read, where reading the counter again would be a write.
+/// It misses an entry whose writer is still on the way; every writer here
+/// hands its work on once its entry is in, so a reader that asks this to
+/// decide whether to read again loses nothing by it.
+pub fn grew(store: &dyn Store, name: &str, len: u64) -> Result<bool, StoreError> {
+    store.exists(&slot_key(name, len + 1))
+}
+
 /// The entries in slots `from..=to` that hold one, in slot order.
 pub fn read(store: &dyn Store, name: &str, from: u64, to: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
     let mut found = Vec::new();

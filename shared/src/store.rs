@@ -72,9 +72,23 @@ pub trait Store {
     }
 }
 
-/// Reads a counter (see the module doc: never `get` one).
+/// Reads a counter (see the module doc: never `get` one). `increment` is a
+/// write (a transaction on Spin's SQLite store) and creates the key, so a
+/// counter that does not exist yet is read as 0 without it.
 pub fn counter(store: &dyn Store, key: &str) -> Result<u64, StoreError> {
+    if !store.exists(key)? {
+        return Ok(0);
+    }
     Ok(store.increment(key, 0)?.max(0) as u64)
+}
+
+/// Deletes `key` if it is there: a delete is a transaction on Spin's SQLite
+/// store even when there is nothing to delete, a read is not.
+pub fn delete_if_present(store: &dyn Store, key: &str) -> Result<(), StoreError> {
+    if store.exists(key)? {
+        store.delete(key)?;
+    }
+    Ok(())
 }
 
 /// JSON on top of any [`Store`]; one encoding for every value we keep.
@@ -273,12 +287,13 @@ impl Store for CountingStore {
         self.read(1);
         self.inner.exists(key)
     }
+    /// A commit even to read (`delta == 0`): Spin's SQLite store runs every
+    /// increment as a write transaction.
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
         if delta == 0 {
             self.read(1);
-        } else {
-            self.commit();
         }
+        self.commit();
         self.inner.increment(key, delta)
     }
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {

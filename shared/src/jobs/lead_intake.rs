@@ -20,7 +20,7 @@ pub const JOB: Job = Job {
             component: "instant-ack",
             url_variable: "ack_url",
             default_url: "http://instant-ack.spin.internal",
-            health_path: "/ack/health",
+            live_path: "/ack/health/live",
         },
         super::SCORING,
     ],

@@ -97,6 +97,9 @@ impl Job {
         if sub == "/health" {
             return health_route(req, ctx, self.name, self.handoffs).into();
         }
+        if sub == "/health/live" {
+            return live_route(req, self.name).into();
+        }
         (self.routes)(sub, req, ctx).unwrap_or_else(|| Problem::not_found(&req.path).into())
     }
 }
@@ -145,9 +148,20 @@ fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[Handoff])
     };
     let handoffs = handoffs
         .iter()
-        .map(|h| health::probe_handoff(ctx, h.component, &h.base_url(ctx.config), h.health_path))
+        .map(|h| health::probe_handoff(ctx, h.component, &h.base_url(ctx.config), h.live_path))
         .collect();
     Reply::json(200, &health::report(component, store, handoffs))
+}
+
+/// `GET <prefix>/health/live`: answering at all is the answer. It touches
+/// no store and calls no one, so probing a hand-off target costs that
+/// target nothing (a full health check of each target would write in
+/// every component down the chain for each check of the first).
+fn live_route(req: &Request, component: &str) -> Reply {
+    if req.method != "GET" && req.method != "HEAD" {
+        return http::method_not_allowed(req, &["GET", "HEAD"]);
+    }
+    Reply::json(200, &serde_json::json!({"component": component, "status": "live"}))
 }
 
 /// A component this one hands work to, reached at the URL in a Spin variable.
@@ -157,7 +171,8 @@ pub struct Handoff {
     pub url_variable: &'static str,
     /// Spin's local service chaining when all components run in one app.
     pub default_url: &'static str,
-    pub health_path: &'static str,
+    /// Its liveness route, which the health check probes.
+    pub live_path: &'static str,
 }
 
 /// A hand-off call: `POST url`, with the admin token when one is set, but
@@ -212,7 +227,7 @@ pub const SCORING: Handoff = Handoff {
     component: "lead-scoring",
     url_variable: "scoring_url",
     default_url: "http://lead-scoring.spin.internal",
-    health_path: "/scoring/health",
+    live_path: "/scoring/health/live",
 };
 
 /// audience-export, which lead-scoring hands every scored lead to.
@@ -220,7 +235,7 @@ pub const AUDIENCES: Handoff = Handoff {
     component: "audience-export",
     url_variable: "audiences_url",
     default_url: "http://audience-export.spin.internal",
-    health_path: "/audiences/health",
+    live_path: "/audiences/health/live",
 };
 
 /// After-reply work (hand-offs, tells) that may run at once, app-wide.
@@ -240,7 +255,7 @@ pub fn within_budget(ctx: &Ctx, work: impl FnOnce()) -> Result<bool, crate::stor
     let key = crate::keys::after_reply_running(minute);
     let running = ctx.store.increment(&key, 1)?;
     if running == 1 {
-        ctx.store.delete(&crate::keys::after_reply_running(minute - 2))?;
+        crate::store::delete_if_present(ctx.store, &crate::keys::after_reply_running(minute - 2))?;
     }
     let go = running <= MAX_AFTER_REPLY;
     if go {
@@ -345,9 +360,28 @@ mod job_tests {
         assert_eq!(
             *recorder.0.lock().unwrap(),
             [
-                "https://ack.example.com/ack/health",
-                "http://lead-scoring.spin.internal/scoring/health"
+                "https://ack.example.com/ack/health/live",
+                "http://lead-scoring.spin.internal/scoring/health/live"
             ]
         );
+    }
+
+    #[test]
+    fn liveness_answers_without_the_store() {
+        let store = crate::store::UnavailableStore("no store".into());
+        let config = HashMap::new();
+        let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
+        let reply = survey::JOB
+            .handle(&Request::new("GET", "/survey/health/live"), &ctx)
+            .reply;
+        assert_eq!(reply.status, 200);
+        assert_eq!(
+            body(&reply),
+            serde_json::json!({"component": "survey", "status": "live"})
+        );
+        let reply = survey::JOB
+            .handle(&Request::new("DELETE", "/survey/health/live"), &ctx)
+            .reply;
+        assert_eq!(reply.status, 405);
     }
 }

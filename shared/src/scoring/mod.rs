@@ -63,10 +63,10 @@ const ROUNDS: usize = 3;
 /// Two scorings of one lead can overlap (intake's hand-off, a survey
 /// answer, a re-score run); the one that read older data may write last.
 /// So after writing we check whether the inputs moved (their logs only
-/// grow, so their lengths say) and score again if they did.
+/// grow: a next slot filled, or the lead erased) and score again if they
+/// did.
 pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, StoreError> {
     let store = ctx.store;
-    let mut version = inputs_version(store, lead_id)?;
     let mut inputs = read_inputs(store, lead_id)?;
     let mut record = None;
     for _ in 0..ROUNDS {
@@ -76,14 +76,14 @@ pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, Store
             return Ok(None);
         };
         record = Some(score_once(ctx, current)?);
-        let now = inputs_version(store, lead_id)?;
-        if now == version {
-            break;
+        if !current.moved(store)? {
+            return Ok(record);
         }
-        version = now;
         inputs = read_inputs(store, lead_id)?;
     }
-    if !version.0 {
+    // Still moving after every round: the last record stands, unless the
+    // lead is gone.
+    if inputs.is_none() {
         forget(store, lead_id)?;
         return Ok(None);
     }
@@ -96,28 +96,37 @@ pub struct Inputs {
     /// The newest first, at most [`MAX_SUBMISSIONS`].
     pub submissions: Vec<Submission>,
     pub surveys: LeadSurveys,
+    /// The slots of the two logs when they were read.
+    seen: (u64, u64),
+}
+
+impl Inputs {
+    /// Whether the lead has been erased or either log has grown since.
+    /// Reads only (the logs' counters are not read again: on Spin's SQLite
+    /// store reading one is a transaction).
+    fn moved(&self, store: &dyn Store) -> Result<bool, StoreError> {
+        let id = &self.lead.id;
+        Ok(!crate::lead::exists(store, id)?
+            || crate::lead::grew(store, id, self.seen.0)?
+            || crate::survey::signals::grew(store, id, self.seen.1)?)
+    }
 }
 
 /// The lead (with its newest submissions) and its survey signals.
 pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, StoreError> {
-    let Some((lead, mut submissions)) = crate::lead::load_history(store, lead_id)? else {
+    let Some(history) = crate::lead::load_history(store, lead_id)? else {
         return Ok(None);
     };
+    let (surveys, surveys_len) = crate::survey::signals::load_counted(store, lead_id)?;
+    let mut submissions = history.submissions;
     submissions.reverse();
     submissions.truncate(MAX_SUBMISSIONS);
     Ok(Some(Inputs {
-        lead,
+        lead: history.lead,
         submissions,
-        surveys: crate::survey::signals::load(store, lead_id)?,
+        surveys,
+        seen: (history.log_len, surveys_len),
     }))
-}
-
-/// Whether the lead exists and the lengths of its submission and survey
-/// logs: unchanged, the inputs are unchanged.
-fn inputs_version(store: &dyn Store, lead_id: &str) -> Result<(bool, u64, u64), StoreError> {
-    let (exists, submissions) = crate::lead::version(store, lead_id)?;
-    let surveys = crate::slots::len(store, &keys::lead_surveys(lead_id))?;
-    Ok((exists, submissions, surveys))
 }
 
 fn score_once(ctx: &Ctx, inputs: &Inputs) -> Result<ScoreRecord, StoreError> {
@@ -126,6 +135,7 @@ fn score_once(ctx: &Ctx, inputs: &Inputs) -> Result<ScoreRecord, StoreError> {
         lead,
         submissions,
         surveys,
+        ..
     } = inputs;
     let lead_id = lead.id.as_str();
     let rules = current_rules(store)?;

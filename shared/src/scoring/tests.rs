@@ -305,3 +305,31 @@ fn without_an_admin_token_scoring_says_nothing_about_the_lead() {
     }
     assert!(store.exists(&keys::score(&id)).unwrap(), "the work was still done");
 }
+
+/// Commits (transactions on Spin's SQLite store) that scoring a new lead
+/// costs. Before the logs were read once and checked by their next slot,
+/// it read each log's counter three times, each read a commit.
+#[test]
+fn scoring_a_new_lead_costs_a_few_commits() {
+    let store = CountingStore::default();
+    let config = HashMap::new();
+    let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
+    let commits = |id: &str| {
+        let before = store.commits();
+        score_lead(&ctx, id).unwrap().unwrap();
+        store.commits() - before
+    };
+    // The lead's log counter, then the record.
+    let cold = submit(&ctx, &[("email", "c@gmail.com"), ("message", "hello")]);
+    assert_eq!(commits(&cold), 2);
+    // The same, and a slot in each hot queue (the first of a bucket also
+    // registers the bucket).
+    let first = hot(&ctx, 1);
+    assert_eq!(commits(&first), 6);
+    let second = hot(&ctx, 2);
+    assert_eq!(commits(&second), 4);
+    assert!(
+        store.inner.mentions("lead-surveys").is_empty(),
+        "no survey log made by reading one"
+    );
+}

@@ -135,13 +135,24 @@ impl LeadSurveys {
 }
 
 pub fn load(store: &dyn Store, lead_id: &str) -> Result<LeadSurveys, StoreError> {
+    Ok(load_counted(store, lead_id)?.0)
+}
+
+/// [`load`], with the slots of the log when it was read, for [`grew`].
+pub fn load_counted(store: &dyn Store, lead_id: &str) -> Result<(LeadSurveys, u64), StoreError> {
     let log = keys::lead_surveys(lead_id);
+    let len = slots::len(store, &log)?;
     let mut signals = LeadSurveys::default();
-    for (slot, bytes) in slots::read(store, &log, 1, slots::len(store, &log)?)? {
+    for (slot, bytes) in slots::read(store, &log, 1, len)? {
         let event = decode_json(&slots::slot_key(&log, slot), &bytes)?;
         signals.apply(event);
     }
-    Ok(signals)
+    Ok((signals, len))
+}
+
+/// Whether an event has come in since the log had `len` slots.
+pub fn grew(store: &dyn Store, lead_id: &str, len: u64) -> Result<bool, StoreError> {
+    slots::grew(store, &keys::lead_surveys(lead_id), len)
 }
 
 pub fn record_answer(store: &dyn Store, lead_id: &str, answer: AnswerSignal) -> Result<(), StoreError> {

@@ -295,7 +295,7 @@ mod tests {
                 }
                 out.push(c);
             }
-            if turn % 2 == 0 && digits.len() > 6 {
+            if turn.is_multiple_of(2) && digits.len() > 6 {
                 format!("({}) {}", &out[..3], &out[3..])
             } else {
                 out
