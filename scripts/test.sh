@@ -18,15 +18,17 @@ bash scripts/sizes.sh
 # One build of every native test binary. Every cargo call below selects
 # targets of this same build (the same packages, so the same features):
 # nothing is compiled twice.
-packages=(-p spin-retention-shared -p spin-retention-e2e)
+packages=(-p spin-retention-core -p spin-retention-lead-intake -p spin-retention-instant-ack
+    -p spin-retention-lead-scoring -p spin-retention-survey -p spin-retention-audience-export
+    -p spin-retention-e2e)
 echo "=== build the native tests"
 cargo test --locked "${packages[@]}" --no-run
 
-# The unit tests of shared/ and the checks of the built components that start
+# The unit tests of the crates in shared/ and the checks of the built components that start
 # no app (their interface, the single-component manifests). They run again
 # in each end-to-end pass below, where they take milliseconds.
 static_tests=()
-for t in shared/tests/*.rs tests/e2e/tests/interface.rs tests/e2e/tests/manifests.rs; do
+for t in tests/e2e/tests/interface.rs tests/e2e/tests/manifests.rs; do
     [ -e "$t" ] && static_tests+=(--test "$(basename "$t" .rs)")
 done
 # Every pass runs even if an earlier one failed; the script fails at the end.

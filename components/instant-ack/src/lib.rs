@@ -1,8 +1,8 @@
-//! The instant-ack Spin component: routes owned by [`spin_retention_shared::jobs::instant_ack`].
+//! The instant-ack Spin component: routes owned by [`spin_retention_instant_ack::job`].
 
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
 #[spin_sdk::http_component]
 fn handle(req: IncomingRequest, out: ResponseOutparam) {
-    spin_retention_adapter::serve(&spin_retention_shared::jobs::instant_ack::JOB, req, out)
+    spin_retention_adapter::serve(&spin_retention_instant_ack::job::JOB, req, out)
 }

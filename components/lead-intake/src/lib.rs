@@ -1,8 +1,8 @@
-//! The lead-intake Spin component: routes owned by [`spin_retention_shared::jobs::lead_intake`].
+//! The lead-intake Spin component: routes owned by [`spin_retention_lead_intake::job`].
 
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
 #[spin_sdk::http_component]
 fn handle(req: IncomingRequest, out: ResponseOutparam) {
-    spin_retention_adapter::serve(&spin_retention_shared::jobs::lead_intake::JOB, req, out)
+    spin_retention_adapter::serve(&spin_retention_lead_intake::job::JOB, req, out)
 }

@@ -1,8 +1,8 @@
-//! The lead-scoring Spin component: routes owned by [`spin_retention_shared::jobs::lead_scoring`].
+//! The lead-scoring Spin component: routes owned by [`spin_retention_lead_scoring::job`].
 
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
 #[spin_sdk::http_component]
 fn handle(req: IncomingRequest, out: ResponseOutparam) {
-    spin_retention_adapter::serve(&spin_retention_shared::jobs::lead_scoring::JOB, req, out)
+    spin_retention_adapter::serve(&spin_retention_lead_scoring::job::JOB, req, out)
 }

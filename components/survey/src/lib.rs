@@ -1,8 +1,8 @@
-//! The survey Spin component: routes owned by [`spin_retention_shared::jobs::survey`].
+//! The survey Spin component: routes owned by [`spin_retention_survey::job`].
 
 use spin_sdk::http::{IncomingRequest, ResponseOutparam};
 
 #[spin_sdk::http_component]
 fn handle(req: IncomingRequest, out: ResponseOutparam) {
-    spin_retention_adapter::serve(&spin_retention_shared::jobs::survey::JOB, req, out)
+    spin_retention_adapter::serve(&spin_retention_survey::job::JOB, req, out)
 }

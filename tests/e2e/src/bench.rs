@@ -17,7 +17,7 @@ pub fn time_ms(f: impl FnOnce()) -> f64 {
 }
 
 /// A process's peak resident memory since it started or since the last
-/// [`reset_peak_rss`] (`VmHWM` in /proc/<pid>/status), in KiB.
+/// [`reset_peak_rss`] (`VmHWM` in `/proc/<pid>/status`), in KiB.
 pub fn peak_rss_kib(pid: i32) -> u64 {
     let status =
         std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_else(|e| panic!("/proc/{pid}/status: {e}"));
@@ -29,7 +29,7 @@ pub fn peak_rss_kib(pid: i32) -> u64 {
 }
 
 /// Resets a process's peak resident memory to what it holds now (writes 5
-/// to /proc/<pid>/clear_refs; Linux 4.0+, our own processes). False if
+/// to `/proc/<pid>/clear_refs`; Linux 4.0+, our own processes). False if
 /// refused: the peak then counts from the process's start.
 pub fn reset_peak_rss(pid: i32) -> bool {
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()

@@ -11,7 +11,7 @@
 //! `E2E_STORE=redis` gives each app a redis-server of its own. `SPIN_BIN`
 //! names the spin CLI (else `spin` on PATH, else `../shared/spin/bin/spin`).
 //!
-//! With `E2E_BASE_URL=http://127.0.0.1:3000` the same tests run against an
+//! With `E2E_BASE_URL=<http://127.0.0.1:3000>` the same tests run against an
 //! app that is already running; tests that need an app of their own are
 //! skipped then.
 //!
@@ -335,7 +335,7 @@ fn provider_variables<'a>(
 }
 
 /// The whole app under `spin up` of its own, with instant-ack sending through
-/// `provider` (see [`provider_variables`]). `None` under E2E_BASE_URL.
+/// `provider` (see `provider_variables`). `None` under E2E_BASE_URL.
 pub fn app_with_provider(provider: &mock_provider::MockProvider, extra: &[(&str, &str)]) -> Option<SpinApp> {
     own_spin(provider_config(provider, extra))
 }

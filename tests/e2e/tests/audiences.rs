@@ -3,8 +3,8 @@
 //! consented audiences in their own formats, checked row by row.
 
 use serde_json::{json, Value};
+use spin_retention_audience_export::formats::{Format, Person};
 use spin_retention_e2e::{admin, app, export_token, request, submit_lead, Reply};
-use spin_retention_shared::audience::formats::{Format, Person};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -162,7 +162,7 @@ fn platforms_pull_only_consented_people_hashed_in_their_own_format() {
     let google = rows(&pull(base, path, &bearer("google")), Format::Google);
     let dana = google.iter().find(|r| r.contains("94043")).unwrap();
     assert!(
-        dana.starts_with(&spin_retention_shared::ids::sha256_hex("dana.levi@example.com")),
+        dana.starts_with(&spin_retention_core::ids::sha256_hex("dana.levi@example.com")),
         "{dana}"
     );
     assert!(dana.ends_with("US,94043"), "{dana}");
@@ -220,7 +220,7 @@ fn a_hot_lead_joins_hot_not_converted_and_leaves_when_it_buys() {
     let has_buyer = || {
         rows(&pull(base, path, &bearer("csv")), Format::Csv)
             .iter()
-            .any(|r| r.starts_with(&spin_retention_shared::ids::sha256_hex("buyer@example.org")))
+            .any(|r| r.starts_with(&spin_retention_core::ids::sha256_hex("buyer@example.org")))
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     while !has_buyer() {

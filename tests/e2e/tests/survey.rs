@@ -212,8 +212,8 @@ fn links_are_personal_and_refused_clearly() {
     answer("nps-tokens", &forged).assert_problem(403);
     answer("csat-tokens", &token).assert_problem(403);
     post_json(base, "/survey/surveys/nps-tokens/answers", &json!({"score": 9})).assert_problem(400);
-    let expired = spin_retention_shared::survey::token::sign(
-        &spin_retention_shared::survey::token::Claims {
+    let expired = spin_retention_survey::token::sign(
+        &spin_retention_survey::token::Claims {
             survey_id: "nps-tokens".into(),
             lead_id: lead_id.clone(),
             expires: chrono::Utc::now().timestamp() - 60,

@@ -20,7 +20,7 @@
 //! peak resident memory (VmHWM) of spin's trigger process, the
 //! `spin trigger http` child of `spin up` that runs every component, during
 //! the pull against the same figure over the 50 health checks (each peak is
-//! reset first through /proc/<pid>/clear_refs, so it starts from what the
+//! reset first through `/proc/<pid>/clear_refs`, so it starts from what the
 //! process holds then). That is the whole runtime (wasmtime, the
 //! components' instances and their linear memory, the store's client and
 //! caches), not one component's guest memory, which spin does not report.

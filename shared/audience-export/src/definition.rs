@@ -1,0 +1,169 @@
+//! Audiences as data: each a named set of conditions over a lead, its score
+//! and its survey answers ([`super::facts`]), and an optional window of
+//! recent activity. The defaults ship in `shared/audience-export/defaults/audiences.json`;
+//! an admin replaces them with `PUT /audiences/admin/definitions`
+//! ([`spin_retention_core::admin_doc`]).
+
+use super::facts;
+use serde::{Deserialize, Serialize};
+use spin_retention_core::admin_doc::Document;
+use spin_retention_core::problem::{FieldError, Problem};
+use spin_retention_core::store::{Store, StoreError};
+use spin_retention_lead_scoring::rules::{check_condition, Condition};
+
+pub const DEFAULTS_JSON: &str = include_str!("../defaults/audiences.json");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audiences {
+    /// Forms whose submission makes a lead a customer (`converted`).
+    #[serde(default)]
+    pub conversion_forms: Vec<String>,
+    pub audiences: Vec<Audience>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Audience {
+    /// Lowercase letters, digits and `-`: it names URLs and keys.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// All must hold. None: every lead whose consent allows ads.
+    #[serde(default)]
+    pub when: Vec<Condition>,
+    /// Only members active (a form, a survey) within this many days; the
+    /// window is applied when exporting, so members age out without a write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_within_days: Option<u32>,
+}
+
+impl Document for Audiences {
+    const KEY: &'static str = spin_retention_core::keys::AUDIENCES;
+    const NAME: &'static str = "definitions";
+    const MAX_BYTES: usize = 128 * 1024;
+    const NEXT: &'static str = "POST /audiences/admin/refresh until done, to re-evaluate existing leads";
+
+    fn defaults() -> Self {
+        parse(DEFAULTS_JSON.as_bytes()).expect("the shipped default audiences are valid")
+    }
+
+    fn parse(body: &[u8]) -> Result<Self, Problem> {
+        parse(body)
+    }
+}
+
+impl Audiences {
+    pub fn get(&self, id: &str) -> Option<&Audience> {
+        self.audiences.iter().find(|a| a.id == id)
+    }
+}
+
+/// The audiences in force (an admin's, else the defaults).
+pub fn current(store: &dyn Store) -> Result<Audiences, StoreError> {
+    Ok(spin_retention_core::admin_doc::current::<Audiences>(store)?.0)
+}
+
+/// Parses and validates a set of audiences; `Err` is a 422 naming each
+/// bad audience.
+pub fn parse(body: &[u8]) -> Result<Audiences, Problem> {
+    let invalid = || Problem::new(422, "invalid-audiences", "Invalid Audiences");
+    Problem::check_json(body, invalid, "audiences", validate)
+}
+
+const MAX_AUDIENCES: usize = 50;
+const MAX_ID: usize = 64;
+/// Ten years: longer is "no window".
+const MAX_WINDOW_DAYS: u32 = 3650;
+
+pub fn validate(set: &Audiences) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut error = |field: String, message: String| errors.push(FieldError { field, message });
+    if set.audiences.len() > MAX_AUDIENCES {
+        error("audiences".into(), format!("at most {MAX_AUDIENCES} audiences"));
+    }
+    if set.conversion_forms.iter().any(|f| f.trim().is_empty()) {
+        error("conversion_forms".into(), "form names must not be empty".into());
+    }
+    for (i, audience) in set.audiences.iter().enumerate() {
+        let at = format!(
+            "audiences[{}]",
+            if audience.id.is_empty() {
+                i.to_string()
+            } else {
+                audience.id.clone()
+            }
+        );
+        let id_ok = !audience.id.is_empty()
+            && audience.id.len() <= MAX_ID
+            && audience
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !id_ok {
+            error(
+                format!("{at}.id"),
+                format!("1 to {MAX_ID} lowercase letters, digits or -"),
+            );
+        }
+        if set.audiences[..i].iter().any(|a| a.id == audience.id) {
+            error(at.clone(), format!("duplicate audience id \"{}\"", audience.id));
+        }
+        if audience
+            .active_within_days
+            .is_some_and(|d| !(1..=MAX_WINDOW_DAYS).contains(&d))
+        {
+            error(
+                format!("{at}.active_within_days"),
+                format!("must be 1 to {MAX_WINDOW_DAYS} days"),
+            );
+        }
+        for (j, c) in audience.when.iter().enumerate() {
+            check_condition(c, &format!("{at}.when[{j}]"), &facts::AUDIENCE_FACTS, &mut error);
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_defaults_are_valid() {
+        let set = Audiences::defaults();
+        let ids: Vec<&str> = set.audiences.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            ["hot-not-converted", "pricing-no-phone", "promoters", "at-risk-win-back"]
+        );
+    }
+
+    #[test]
+    fn errors_name_the_bad_audience() {
+        let body = br#"{"audiences":[
+            {"id":"Bad Id","when":[]},
+            {"id":"x","when":[{"fact":"tierz","equals":"hot"}]},
+            {"id":"x","when":[{"fact":"score","equals":"high"}],"active_within_days":4000000000}
+        ]}"#;
+        let problem = parse(body).unwrap_err();
+        let fields: Vec<(String, String)> = problem
+            .errors
+            .iter()
+            .map(|e| (e.field.clone(), e.message.clone()))
+            .collect();
+        assert!(fields.iter().any(|(f, _)| f == "audiences[Bad Id].id"), "{fields:?}");
+        assert!(fields.iter().any(|(f, m)| f == "audiences[x].when[0]"
+            && m.contains("unknown fact \"tierz\" (GET /audiences/admin/definitions")));
+        assert!(fields
+            .iter()
+            .any(|(f, m)| f == "audiences[x]" && m.contains("duplicate")));
+        assert!(fields.iter().any(|(f, _)| f == "audiences[x].active_within_days"));
+        assert!(fields
+            .iter()
+            .any(|(f, m)| f == "audiences[x].when[0]" && m.contains("does not fit score")));
+        assert_eq!(problem.status, 422);
+        let shape = parse(br#"{"audiences":[{"id":"a","when":"hot"}]}"#).unwrap_err();
+        assert_eq!(shape.status, 422);
+    }
+}

@@ -1,0 +1,400 @@
+//! The frame of a job: its name, the route prefix it owns, the components
+//! it hands work to, its routes, and what runs after its reply. Each job
+//! crate defines its `job::JOB`; a component is `the Spin adapter + one job`.
+
+use crate::health;
+use crate::http::{self, Reply, Request};
+use crate::ports::{Ctx, OutboundRequest};
+use crate::problem::Problem;
+
+/// Work a job does after its reply has been sent, so the caller does not
+/// wait for it (hand-offs to other components).
+pub type Task = Box<dyn FnOnce(&Ctx)>;
+
+/// A body written piece by piece after the headers, so a large export never
+/// sits in memory: each call gives the next chunk, `Ok(None)` ends the body,
+/// and `Err` breaks the transfer (the client sees a failed download, never
+/// a file that silently stops short).
+pub type BodyStream = Box<dyn FnMut(&Ctx) -> Result<Option<Vec<u8>>, String>>;
+
+/// A reply, and what to do once it is sent.
+pub struct Outcome {
+    pub reply: Reply,
+    /// Written after `reply.body` when present.
+    pub stream: Option<BodyStream>,
+    pub after: Vec<Task>,
+}
+
+impl Outcome {
+    /// A reply, then `after` once it is sent.
+    pub fn then(reply: Reply, after: Vec<Task>) -> Self {
+        Outcome {
+            reply,
+            stream: None,
+            after,
+        }
+    }
+
+    /// A reply whose body continues with `stream`.
+    pub fn streaming(reply: Reply, stream: BodyStream) -> Self {
+        Outcome {
+            reply,
+            stream: Some(stream),
+            after: Vec::new(),
+        }
+    }
+
+    /// The whole reply with its stream drained into the body, then the
+    /// after-tasks run: what a client sees, for native tests.
+    pub fn finish(mut self, ctx: &Ctx) -> Result<Reply, String> {
+        if let Some(mut stream) = self.stream.take() {
+            while let Some(chunk) = stream(ctx)? {
+                self.reply.body.extend_from_slice(&chunk);
+            }
+        }
+        for task in self.after {
+            task(ctx);
+        }
+        Ok(self.reply)
+    }
+}
+
+impl From<Reply> for Outcome {
+    fn from(reply: Reply) -> Self {
+        Outcome::then(reply, Vec::new())
+    }
+}
+
+impl From<Problem> for Outcome {
+    fn from(problem: Problem) -> Self {
+        Reply::from(problem).into()
+    }
+}
+
+/// A job's own routes: given the path below its prefix, `None` if unknown.
+pub type Routes = fn(&str, &Request, &Ctx) -> Option<Outcome>;
+
+/// One job: the component name, the route prefix it owns in spin.toml, the
+/// components it hands work to, and its routes besides `/health`.
+pub struct Job {
+    pub name: &'static str,
+    pub prefix: &'static str,
+    pub handoffs: &'static [Handoff],
+    pub routes: Routes,
+}
+
+impl Job {
+    /// Routes one request for this job.
+    pub fn handle(&self, req: &Request, ctx: &Ctx) -> Outcome {
+        let Some(sub) = sub_path(&req.path, self.prefix) else {
+            return Problem::not_found(&req.path).into();
+        };
+        if sub == "/health" {
+            return health_route(req, ctx, self.name, self.handoffs).into();
+        }
+        if sub == "/health/live" {
+            return live_route(req, self.name).into();
+        }
+        (self.routes)(sub, req, ctx).unwrap_or_else(|| Problem::not_found(&req.path).into())
+    }
+}
+
+/// An admin endpoint: the method must be one of `methods`, and the request
+/// must carry the admin token.
+pub fn admin_route(
+    req: &Request,
+    ctx: &Ctx,
+    methods: &[&str],
+    handler: impl FnOnce(&Request, &Ctx) -> Reply,
+) -> Outcome {
+    if !methods.contains(&req.method.as_str()) {
+        return http::method_not_allowed(req, methods).into();
+    }
+    match crate::auth::require_admin(req, ctx.config) {
+        Ok(()) => handler(req, ctx).into(),
+        Err(refused) => refused.into(),
+    }
+}
+
+/// A hand-off endpoint (one component calling another): the admin token
+/// when one is set, open when not. Open is safe because a hand-off only
+/// names a stored record and can only do the work that record is owed.
+pub fn require_handoff(req: &Request, ctx: &Ctx) -> Result<(), Reply> {
+    match ctx.config.get(crate::auth::ADMIN_TOKEN) {
+        Some(_) => crate::auth::require_admin(req, ctx.config),
+        None => Ok(()),
+    }
+}
+
+/// The id in `<prefix><id>`: one non-empty path segment.
+pub fn id_after<'a>(sub: &'a str, prefix: &str) -> Option<&'a str> {
+    sub.strip_prefix(prefix)
+        .filter(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// `GET <prefix>/health`, the same for every job apart from its hand-offs.
+fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[Handoff]) -> Reply {
+    if req.method != "GET" && req.method != "HEAD" {
+        return http::method_not_allowed(req, &["GET", "HEAD"]);
+    }
+    let store = match health::store_round_trip(ctx, component) {
+        Ok(check) => check,
+        Err(e) => return Problem::store_unavailable(e).with_instance(&req.path).into(),
+    };
+    let handoffs = handoffs
+        .iter()
+        .map(|h| health::probe_handoff(ctx, h.component, &h.base_url(ctx.config), h.live_path))
+        .collect();
+    Reply::json(200, &health::report(component, store, handoffs))
+}
+
+/// `GET <prefix>/health/live`: answering at all is the answer. It touches
+/// no store and calls no one, so probing a hand-off target costs that
+/// target nothing (a full health check of each target would write in
+/// every component down the chain for each check of the first).
+fn live_route(req: &Request, component: &str) -> Reply {
+    if req.method != "GET" && req.method != "HEAD" {
+        return http::method_not_allowed(req, &["GET", "HEAD"]);
+    }
+    Reply::json(200, &serde_json::json!({"component": component, "status": "live"}))
+}
+
+/// A component this one hands work to, reached at the URL in a Spin variable.
+#[derive(Clone, Copy)]
+pub struct Handoff {
+    pub component: &'static str,
+    pub url_variable: &'static str,
+    /// Spin's local service chaining when all components run in one app.
+    pub default_url: &'static str,
+    /// Its liveness route, which the health check probes.
+    pub live_path: &'static str,
+}
+
+/// A hand-off call: `POST url`, with the admin token when one is set, but
+/// only inside the app or over TLS.
+pub fn handoff_request(url: String, admin_token: Option<&str>) -> OutboundRequest {
+    let safe = url.starts_with("https://") || url.contains(".spin.internal");
+    let headers = match admin_token.filter(|_| safe) {
+        Some(token) => vec![("authorization".into(), format!("Bearer {token}"))],
+        None => Vec::new(),
+    };
+    OutboundRequest {
+        method: "POST".into(),
+        url,
+        headers,
+        body: Vec::new(),
+    }
+}
+
+impl Handoff {
+    /// After the reply: `POST <origin><path>` to tell the component about a
+    /// change. A failure is only logged: the component catches up later
+    /// (the lead's next scoring, an audience refresh run).
+    /// Past the [`within_budget`] limit it is skipped, as a failure is.
+    pub fn tell(&self, path: String) -> Task {
+        let handoff = *self;
+        Box::new(move |ctx: &Ctx| {
+            let url = format!("{}{path}", handoff.base_url(ctx.config).trim_end_matches('/'));
+            let token = ctx.config.get(crate::auth::ADMIN_TOKEN);
+            let told = within_budget(ctx, || {
+                match ctx.outbound.send(handoff_request(url.clone(), token.as_deref())) {
+                    Ok(response) if response.status < 300 => {}
+                    Ok(response) => eprintln!("hand-off to {url}: HTTP {}", response.status),
+                    Err(e) => eprintln!("hand-off to {url}: {e}"),
+                }
+            });
+            if !matches!(told, Ok(true)) {
+                eprintln!("hand-off to {url}: skipped, too much after-reply work running ({told:?})");
+            }
+        })
+    }
+
+    /// The configured origin, else the in-app default.
+    pub fn base_url(&self, config: &dyn crate::ports::Config) -> String {
+        config
+            .get(self.url_variable)
+            .unwrap_or_else(|| self.default_url.to_string())
+    }
+}
+
+/// lead-scoring, which lead-intake and survey both hand leads to.
+pub const SCORING: Handoff = Handoff {
+    component: "lead-scoring",
+    url_variable: "scoring_url",
+    default_url: "http://lead-scoring.spin.internal",
+    live_path: "/scoring/health/live",
+};
+
+/// audience-export, which lead-scoring hands every scored lead to.
+pub const AUDIENCES: Handoff = Handoff {
+    component: "audience-export",
+    url_variable: "audiences_url",
+    default_url: "http://audience-export.spin.internal",
+    live_path: "/audiences/health/live",
+};
+
+/// After-reply work (hand-offs, tells) that may run at once, app-wide.
+/// Each holds its instance and, through the target's own after-reply work,
+/// one or two more, and Spin refuses every new request once 1,000
+/// instances run (`SPIN_MAX_INSTANCE_COUNT`): past this many, work is
+/// skipped and left to its catch-up route rather than piling up.
+pub const MAX_AFTER_REPLY: i64 = 200;
+
+/// Runs `work` unless [`MAX_AFTER_REPLY`] pieces of after-reply work are
+/// running; says whether it ran. Counted per minute of start
+/// (`after-reply-running:<minute>`, +1 before, -1 after), so a count that
+/// a crash leaves behind holds only for that minute; each minute's first
+/// piece deletes the key of two minutes before.
+pub fn within_budget(ctx: &Ctx, work: impl FnOnce()) -> Result<bool, crate::store::StoreError> {
+    let minute = ctx.now.timestamp().div_euclid(60);
+    let key = crate::keys::after_reply_running(minute);
+    let running = ctx.store.increment(&key, 1)?;
+    if running == 1 {
+        crate::store::delete_if_present(ctx.store, &crate::keys::after_reply_running(minute - 2))?;
+    }
+    let go = running <= MAX_AFTER_REPLY;
+    if go {
+        work();
+    }
+    ctx.store.increment(&key, -1)?;
+    Ok(go)
+}
+
+/// Strips a job's route prefix: `/intake/health` -> `Some("/health")`.
+fn sub_path<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = path.strip_prefix(prefix)?;
+    if rest.is_empty() {
+        Some("/")
+    } else if rest.starts_with('/') {
+        Some(rest)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sub_path;
+
+    #[test]
+    fn sub_path_respects_segment_boundaries() {
+        assert_eq!(sub_path("/intake/health", "/intake"), Some("/health"));
+        assert_eq!(sub_path("/intake", "/intake"), Some("/"));
+        assert_eq!(sub_path("/intakes/health", "/intake"), None);
+    }
+}
+
+/// Checks every job's crate runs on its own `JOB`.
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing {
+    use super::Job;
+    use crate::http::Request;
+    use crate::ports::{Ctx, NoOutbound, Outbound, OutboundRequest, OutboundResponse};
+    use crate::store::MemoryStore;
+    use std::collections::HashMap;
+
+    /// `GET <prefix>/health` answers 200 with a store round trip, and a
+    /// path the job does not know answers a 404 problem.
+    pub fn answers_health_and_not_found(job: &Job) {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
+        let reply = job
+            .handle(&Request::new("GET", &format!("{}/health", job.prefix)), &ctx)
+            .reply;
+        assert_eq!(reply.status, 200, "{}", job.name);
+        let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(body["component"], job.name);
+        assert_eq!(body["store"]["status"], "ok");
+        let missing = job
+            .handle(&Request::new("GET", &format!("{}/nope", job.prefix)), &ctx)
+            .reply;
+        assert_eq!(missing.status, 404);
+        assert_eq!(missing.header("content-type"), Some("application/problem+json"));
+    }
+
+    /// An outbound port that answers 200 to everything and keeps the URLs.
+    #[derive(Default)]
+    pub struct Recorder(pub std::sync::Mutex<Vec<String>>);
+
+    impl Outbound for Recorder {
+        fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+            self.0.lock().unwrap().push(request.url);
+            Ok(OutboundResponse {
+                status: 200,
+                headers: Vec::new(),
+                body: Vec::new(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod job_tests {
+    use super::*;
+    use crate::ports::NoOutbound;
+    use crate::store::MemoryStore;
+    use std::collections::HashMap;
+
+    /// A job with no routes of its own, handing work to lead-scoring.
+    const JOB: Job = Job {
+        name: "survey",
+        prefix: "/survey",
+        handoffs: &[SCORING],
+        routes: |_, _, _| None,
+    };
+
+    fn body(reply: &Reply) -> serde_json::Value {
+        serde_json::from_slice(&reply.body).unwrap()
+    }
+
+    fn ctx<'a>(store: &'a dyn crate::store::Store, config: &'a HashMap<String, String>) -> Ctx<'a> {
+        Ctx::new(store, config, &NoOutbound, crate::ports::test_now())
+    }
+
+    #[test]
+    fn a_job_answers_health_and_404_elsewhere() {
+        testing::answers_health_and_not_found(&JOB);
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ctx = ctx(&store, &config);
+        let reply = JOB.handle(&Request::new("GET", "/survey/health"), &ctx).reply;
+        assert_eq!(reply.status, 200);
+        assert_eq!(body(&reply)["component"], "survey");
+        assert_eq!(body(&reply)["store"]["status"], "ok");
+        assert_eq!(
+            body(&reply)["status"],
+            "degraded",
+            "lead-scoring cannot be reached here"
+        );
+        let missing = JOB.handle(&Request::new("GET", "/survey/nope"), &ctx).reply;
+        assert_eq!(missing.status, 404);
+        assert_eq!(missing.header("content-type"), Some("application/problem+json"));
+    }
+
+    #[test]
+    fn health_refuses_other_methods_with_allow() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let reply = JOB
+            .handle(&Request::new("POST", "/survey/health"), &ctx(&store, &config))
+            .reply;
+        assert_eq!(reply.status, 405);
+        assert_eq!(reply.header("allow"), Some("GET, HEAD"));
+    }
+
+    #[test]
+    fn liveness_answers_without_the_store() {
+        let store = crate::store::UnavailableStore("no store".into());
+        let config = HashMap::new();
+        let ctx = ctx(&store, &config);
+        let reply = JOB.handle(&Request::new("GET", "/survey/health/live"), &ctx).reply;
+        assert_eq!(reply.status, 200);
+        assert_eq!(
+            body(&reply),
+            serde_json::json!({"component": "survey", "status": "live"})
+        );
+        let reply = JOB.handle(&Request::new("DELETE", "/survey/health/live"), &ctx).reply;
+        assert_eq!(reply.status, 405);
+    }
+}

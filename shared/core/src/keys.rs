@@ -1,0 +1,182 @@
+//! Every key in the shared key-value store, with its owner and layout.
+//!
+//! One place, so that components never invent keys ad hoc. A key's owner is
+//! the only component that writes it (erasing a person is the one exception:
+//! lead-intake deletes that person's keys wherever they live); others may read.
+//!
+//! | key                          | owner           | value                                              |
+//! |------------------------------|-----------------|----------------------------------------------------|
+//! | `health:<component>`         | that component  | [`crate::health::HealthRecord`]                    |
+//! | `lead:<lead_id>`             | lead-intake     | [`crate::lead::Created`]: the lead exists (absent: never, or erased) |
+//! | `lead-log:<lead_id>#n`, `#<slot>` | lead-intake | the person's submissions, one write-once slot each ([`crate::slots`]); the profile is their fold ([`crate::lead::load`]) |
+//! | `submission:<submission_id>` | lead-intake     | [`crate::lead::Submission`]: one form post         |
+//! | `handoff:<submission_id>`    | lead-intake     | `spin_retention_lead_intake::handoff::Handoffs`: delivery to ack/scoring |
+//! | `lead-email:<sha256(email)>` | lead-intake     | lead id (identity index)                           |
+//! | `lead-phone:<sha256(e164)>`  | lead-intake     | lead id (identity index)                           |
+//! | `submissions#n`, `#<slot>`   | lead-intake     | every submission id, in arrival order ([`crate::slots`]); the hand-off retry walks it |
+//! | `after-reply-running:<minute>` | every component | counter: after-reply work running, by the minute it started ([`crate::jobs::within_budget`]) |
+//! | `handoff-retry`              | lead-intake     | `spin_retention_lead_intake::handoff::RetryWalk`: how far every hand-off is done, where the next retry looks |
+//! | `rate:<sha256(client)>:<minute>` | lead-intake | counter: submissions of a client in one minute; the minute before is deleted |
+//! | `suppressed:<sha256(id)>`    | lead-intake     | `spin_retention_lead_intake::admin::Suppression`: erased person, never exported |
+//! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::leads_index`]) |
+//! | `ack:<submission_id>`        | instant-ack     | `spin_retention_instant_ack::Delivery`: acknowledgement state    |
+//! | `ack-claim:<submission_id>:<window>.<attempts>` | instant-ack | counter: `1` for the one request that may send in that window of `ack_claim_seconds`, after that many attempts |
+//! | `score:<lead_id>`            | lead-scoring    | `spin_retention_lead_scoring::ScoreRecord`: explained score, assignment, queue place |
+//! | `scoring-rules`              | lead-scoring    | [`crate::admin_doc::Stored`] of the scoring rules an admin set (absent: the defaults) |
+//! | `rescore-run`                | lead-scoring    | [`crate::leads_index::Walk`]: progress of re-scoring every lead |
+//! | `round-robin:<pool>`         | lead-scoring    | counter: turns taken in a pool                     |
+//! | `round-robin:<pool>:<lead_id>`, `...#turn` | lead-scoring | counter: `1` for the first to take this lead's turn; the turn it took |
+//! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_index`]) |
+//! | `hot-queue:score:buckets`, `hot-queue:score:<band>`  | lead-scoring | hot leads by total score, bands of 10 points |
+//! | `lead-surveys:<lead_id>`     | survey          | [`crate::signals::LeadSurveys`]: latest answers, surveys opened |
+//! | `survey:<survey_id>`         | survey          | `spin_retention_survey::definition::Survey`: the definition |
+//! | `survey-answer:<survey_id>:<lead_id>` | survey | `spin_retention_survey::answer::Answer`: the person's latest answer |
+//! | `survey-day:<survey_id>:<yyyy-mm-dd>` | survey | lead ids that answered that day ([`crate::index`]); stale after a later answer |
+//! | `followup:<survey_id>:<lead_id>` | survey      | `spin_retention_survey::answer::FollowUp`: talk to an unhappy customer |
+//! | `followups:buckets`, `followups:<day>` | survey | open follow-ups, newest first ([`crate::sorted_index`]) |
+//! | `audiences`                  | audience-export | [`crate::admin_doc::Stored`] of the audiences an admin set (absent: the defaults) |
+//! | `audience-member:<lead_id>`  | audience-export | `spin_retention_audience_export::membership::Membership`: the audiences a lead is in, and since when |
+//! | `audience:<id>:buckets`, `audience:<id>:<day>.<h>` | audience-export | an audience's members by the day they joined (or their identifiers changed), `<h>` = first hex digit of sha256(lead id) ([`crate::sorted_index`]) |
+//! | `audience-refresh`           | audience-export | [`crate::leads_index::Walk`]: progress of re-evaluating every lead's audiences |
+//! | `export:<export_id>`         | audience-export | `spin_retention_audience_export::log::ExportLog`: one pull: who, what, when, how many rows (no identifiers) |
+//! | `export-log:buckets`, `export-log:<day>` | audience-export | pulls by day, newest first ([`crate::sorted_index`]) |
+//!
+//! Ids (`l_...`, `s_...`, survey ids: lowercase letters, digits, `-`) never contain `:`. Identifiers inside keys are
+//! hashed, so no personal data sits in key names.
+
+use crate::ids::sha256_hex;
+
+pub fn health(component: &str) -> String {
+    format!("health:{component}")
+}
+
+pub fn lead(lead_id: &str) -> String {
+    format!("lead:{lead_id}")
+}
+
+/// The [`crate::slots`] log of a lead's submissions.
+pub fn lead_log(lead_id: &str) -> String {
+    format!("lead-log:{lead_id}")
+}
+
+pub fn submission(submission_id: &str) -> String {
+    format!("submission:{submission_id}")
+}
+
+pub fn handoff(submission_id: &str) -> String {
+    format!("handoff:{submission_id}")
+}
+
+pub fn lead_by_email(email: &str) -> String {
+    format!("lead-email:{}", sha256_hex(&email.to_lowercase()))
+}
+
+pub fn lead_by_phone(e164: &str) -> String {
+    format!("lead-phone:{}", sha256_hex(e164))
+}
+
+/// The [`crate::slots`] log of every submission id, in arrival order.
+pub const SUBMISSIONS: &str = "submissions";
+pub const HANDOFF_RETRY: &str = "handoff-retry";
+
+/// Counter of after-reply work started in one minute and still running.
+pub fn after_reply_running(minute: i64) -> String {
+    format!("after-reply-running:{minute}")
+}
+
+/// A client's submission counter for one minute (minutes since the epoch).
+pub fn rate(client: &str, minute: i64) -> String {
+    format!("rate:{}:{minute}", &sha256_hex(client)[..32])
+}
+
+/// Suppression of one identifier (lowercased email or E.164 phone).
+pub fn suppressed(identifier: &str) -> String {
+    format!("suppressed:{}", sha256_hex(&identifier.to_lowercase()))
+}
+
+pub fn ack(submission_id: &str) -> String {
+    format!("ack:{submission_id}")
+}
+
+/// Counter: who sends a submission's acknowledgement in one claim window,
+/// after `attempts` attempts.
+pub fn ack_claim(submission_id: &str, window: u64, attempts: u32) -> String {
+    format!("ack-claim:{submission_id}:{window}.{attempts}")
+}
+
+/// Sorted-index names ([`crate::sorted_index`]); the keys are `<name>:...`.
+pub const LEADS_INDEX: &str = "leads";
+pub const HOT_QUEUE_NEWEST: &str = "hot-queue:newest";
+pub const HOT_QUEUE_SCORE: &str = "hot-queue:score";
+
+pub fn score(lead_id: &str) -> String {
+    format!("score:{lead_id}")
+}
+
+pub const SCORING_RULES: &str = "scoring-rules";
+pub const RESCORE_RUN: &str = "rescore-run";
+
+pub fn round_robin(pool: &str) -> String {
+    format!("round-robin:{pool}")
+}
+
+/// `increment` of it decides who takes a lead's turn in a pool.
+pub fn round_robin_claim(pool: &str, lead_id: &str) -> String {
+    format!("round-robin:{pool}:{lead_id}")
+}
+
+pub fn round_robin_turn(pool: &str, lead_id: &str) -> String {
+    format!("round-robin:{pool}:{lead_id}#turn")
+}
+
+pub fn survey(survey_id: &str) -> String {
+    format!("survey:{survey_id}")
+}
+
+pub fn survey_answer(survey_id: &str, lead_id: &str) -> String {
+    format!("survey-answer:{survey_id}:{lead_id}")
+}
+
+pub fn survey_day(survey_id: &str, day: chrono::NaiveDate) -> String {
+    format!("survey-day:{survey_id}:{}", day.format("%Y-%m-%d"))
+}
+
+pub fn follow_up(survey_id: &str, lead_id: &str) -> String {
+    format!("followup:{survey_id}:{lead_id}")
+}
+
+pub const FOLLOW_UPS: &str = "followups";
+
+pub fn lead_surveys(lead_id: &str) -> String {
+    format!("lead-surveys:{lead_id}")
+}
+
+pub const AUDIENCES: &str = "audiences";
+pub const AUDIENCE_REFRESH: &str = "audience-refresh";
+pub const EXPORT_LOG: &str = "export-log";
+
+pub fn audience_member(lead_id: &str) -> String {
+    format!("audience-member:{lead_id}")
+}
+
+/// The sorted-index name of an audience's members.
+pub fn audience_index(audience_id: &str) -> String {
+    format!("audience:{audience_id}")
+}
+
+pub fn export(export_id: &str) -> String {
+    format!("export:{export_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_namespaced_and_hide_personal_data() {
+        assert_eq!(health("lead-intake"), "health:lead-intake");
+        assert_eq!(lead_by_email("Dana@X.io"), lead_by_email("dana@x.io"));
+        assert!(!lead_by_email("dana@x.io").contains("dana"));
+        assert!(suppressed("+972525551234").starts_with("suppressed:"));
+    }
+}

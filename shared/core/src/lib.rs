@@ -1,0 +1,32 @@
+//! What every spin-retention job shares: HTTP types and problem details,
+//! the store abstraction with the logs and indexes built on it, keys, ids,
+//! auth, CORS, health, admin documents, the lead record, and the frame of a
+//! job ([`jobs`]).
+//!
+//! Nothing here knows about Spin: the components adapt Spin's HTTP, key-value,
+//! variables and outbound HTTP APIs to the small ports defined in [`ports`], so
+//! all of this is tested natively with `cargo test` over [`store::MemoryStore`].
+
+// Errors here are problem documents and replies, built once per failed
+// request: their size does not matter, and boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod admin_doc;
+pub mod auth;
+pub mod body;
+pub mod cors;
+pub mod health;
+pub mod http;
+pub mod ids;
+pub mod index;
+pub mod jobs;
+pub mod keys;
+pub mod lead;
+pub mod leads_index;
+pub mod ports;
+pub mod problem;
+pub mod ratelimit;
+pub mod signals;
+pub mod slots;
+pub mod sorted_index;
+pub mod store;

@@ -1,0 +1,96 @@
+//! What a job needs from its host, besides the store: configuration values and
+//! outbound HTTP. The Spin adapter implements these over Spin's variables and
+//! `wasi:http` outgoing handler; tests implement them in memory.
+
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Settings (Spin variables). `None` when the variable is not defined or empty.
+pub trait Config {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+impl Config for HashMap<String, String> {
+    fn get(&self, name: &str) -> Option<String> {
+        HashMap::get(self, name).filter(|v| !v.is_empty()).cloned()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl OutboundRequest {
+    pub fn get(url: impl Into<String>) -> Self {
+        Self {
+            method: "GET".into(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundResponse {
+    pub status: u16,
+    /// Header names are lowercase.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl OutboundResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Outbound HTTP. `Err` carries the transport failure as text (for example
+/// Spin's `HttpRequestDenied` when the host is not in `allowed_outbound_hosts`).
+pub trait Outbound {
+    fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String>;
+}
+
+/// Everything a request handler may touch.
+pub struct Ctx<'a> {
+    pub store: &'a dyn Store,
+    pub config: &'a dyn Config,
+    pub outbound: &'a dyn Outbound,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context for a request arriving at `now`: the adapter passes the
+    /// real clock, tests a fixed instant (`test_now`).
+    pub fn new(store: &'a dyn Store, config: &'a dyn Config, outbound: &'a dyn Outbound, now: DateTime<Utc>) -> Self {
+        Ctx {
+            store,
+            config,
+            outbound,
+            now,
+        }
+    }
+}
+
+/// The instant unit tests run at, so no test depends on today's date.
+#[cfg(any(test, feature = "test-support"))]
+pub fn test_now() -> DateTime<Utc> {
+    "2026-11-23T10:00:00Z".parse().expect("a valid instant")
+}
+
+/// An [`Outbound`] for contexts that must not call out.
+pub struct NoOutbound;
+
+impl Outbound for NoOutbound {
+    fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+        Err(format!("outbound HTTP not available here ({})", request.url))
+    }
+}

@@ -1,0 +1,155 @@
+//! Admin endpoints of lead-intake (bearer `admin_token`): read a lead with
+//! its history, erase a person, retry pending hand-offs.
+
+use super::handoff::{self, Handoffs};
+use super::settings::Settings;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::keys;
+use spin_retention_core::lead::{Lead, Submission};
+use spin_retention_core::leads_index;
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::problem::Problem;
+use spin_retention_core::store::{JsonStore, StoreError};
+
+/// Left behind by an erase so the person is never exported again. Holds
+/// no personal data: the key is a hash of the identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub erased_at: DateTime<Utc>,
+    pub kind: String,
+}
+
+fn lead_or_404(ctx: &Ctx, req: &Request, lead_id: &str) -> Result<Lead, Reply> {
+    spin_retention_core::lead::load(ctx.store, lead_id)
+        .map_err(Reply::from)?
+        .ok_or_else(|| {
+            Problem::not_found(&req.path)
+                .with_detail(format!("no lead {lead_id}"))
+                .into()
+        })
+}
+
+/// `GET /intake/admin/leads/<id>`: the profile, every submission, and the
+/// state of its hand-offs and acknowledgements.
+pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
+    let lead = match lead_or_404(ctx, req, lead_id) {
+        Ok(lead) => lead,
+        Err(reply) => return reply,
+    };
+    let mut submissions = Vec::new();
+    for id in &lead.submissions {
+        let record = (|| -> Result<serde_json::Value, StoreError> {
+            let submission: Option<Submission> = ctx.store.get_json(&keys::submission(id))?;
+            let handoffs: Option<Handoffs> = ctx.store.get_json(&keys::handoff(id))?;
+            let ack: Option<serde_json::Value> = ctx.store.get_json(&keys::ack(id))?;
+            Ok(serde_json::json!({ "submission": submission, "handoffs": handoffs, "ack": ack }))
+        })();
+        match record {
+            Ok(value) => submissions.push(value),
+            Err(e) => return Reply::from(e),
+        }
+    }
+    Reply::json(200, &serde_json::json!({ "lead": lead, "submissions": submissions }))
+}
+
+/// `DELETE /intake/admin/leads/<id>`: the right to be forgotten. Removes the
+/// lead, its submissions, hand-off and acknowledgement records, identity
+/// index entries, pending list and lead list entries, its score and hot queue
+/// entries and its survey signals; leaves hashed suppression entries.
+pub fn erase(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
+    let lead = match lead_or_404(ctx, req, lead_id) {
+        Ok(lead) => lead,
+        Err(reply) => return reply,
+    };
+    match erase_lead(ctx, &lead) {
+        Ok(deleted) => Reply::json(200, &serde_json::json!({ "erased": lead_id, "keys_deleted": deleted })),
+        Err(e) => Reply::from(e),
+    }
+}
+
+fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
+    let mut emails: Vec<String> = lead.contact.email.iter().cloned().collect();
+    let mut phones: Vec<String> = lead.contact.phone.iter().cloned().collect();
+    for change in &lead.changes {
+        match change.field.as_str() {
+            "email" => emails.push(change.from.clone()),
+            "phone" => phones.push(change.from.clone()),
+            _ => {}
+        }
+    }
+    // Suppress first: if the erase stops halfway, the person is already
+    // excluded from exports, and a rerun finishes the rest.
+    for (ids, kind) in [(&emails, "email"), (&phones, "phone")] {
+        for id in ids {
+            ctx.store.set_json(
+                &keys::suppressed(id),
+                &Suppression {
+                    erased_at: ctx.now,
+                    kind: kind.into(),
+                },
+            )?;
+        }
+    }
+    // lead-scoring's record and queue entries.
+    let scored = ctx.store.exists(&keys::score(&lead.id))?;
+    spin_retention_lead_scoring::forget(ctx.store, &lead.id)?;
+    let mut deleted = usize::from(scored);
+    let mut acks = 0;
+    let mut delete = |key: String| -> Result<(), StoreError> {
+        if ctx.store.exists(&key)? {
+            ctx.store.delete(&key)?;
+            deleted += 1;
+        }
+        Ok(())
+    };
+    for id in &lead.submissions {
+        if let Some(h) = ctx.store.get_json::<Handoffs>(&keys::handoff(id))? {
+            ctx.store
+                .delete(&spin_retention_core::slots::slot_key(keys::SUBMISSIONS, h.slot))?;
+        }
+        acks += usize::from(spin_retention_instant_ack::forget(ctx.store, id)?);
+        delete(keys::handoff(id))?;
+        delete(keys::submission(id))?;
+    }
+    let identity_keys = emails
+        .iter()
+        .map(|e| keys::lead_by_email(e))
+        .chain(phones.iter().map(|p| keys::lead_by_phone(p)));
+    for key in identity_keys {
+        // Only if it still points at this lead.
+        if ctx.store.get(&key)?.is_some_and(|id| id == lead.id.as_bytes()) {
+            delete(key)?;
+        }
+    }
+    // survey's answers, follow-ups and signals.
+    spin_retention_survey::forget(ctx.store, &lead.id)?;
+    // audience-export's memberships and index entries.
+    spin_retention_audience_export::forget(ctx.store, &lead.id)?;
+    leads_index::remove(ctx.store, &lead.id)?;
+    delete(keys::lead(&lead.id))?;
+    spin_retention_core::slots::erase(ctx.store, &keys::lead_log(&lead.id))?;
+    // Again, after the lead is gone: a scoring or an answer that started
+    // before the erase may have written since. One that finishes later sees
+    // the lead gone and cleans up itself.
+    spin_retention_lead_scoring::forget(ctx.store, &lead.id)?;
+    spin_retention_survey::forget(ctx.store, &lead.id)?;
+    spin_retention_audience_export::forget(ctx.store, &lead.id)?;
+    Ok(deleted + acks)
+}
+
+/// `POST /intake/admin/handoffs/retry?limit=N`: hands over up to N
+/// submissions whose hand-off is not done (default 50), oldest first,
+/// resuming where the last run stopped ([`handoff::retry`]). Safe to run
+/// from a cron job, also twice at once. Call until `remaining` is 0.
+pub fn retry(req: &Request, ctx: &Ctx) -> Reply {
+    let limit = match req.limit(50, 500) {
+        Ok(limit) => limit,
+        Err(refused) => return refused,
+    };
+    match handoff::retry(ctx, &Settings::from_config(ctx.config), limit) {
+        Ok(run) => Reply::json(200, &run),
+        Err(e) => Reply::from(e),
+    }
+}

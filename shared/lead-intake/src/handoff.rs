@@ -1,0 +1,384 @@
+//! Handing a stored submission to instant-ack and lead-scoring.
+//!
+//! Runs after the visitor has their answer. Each target's state is kept in
+//! `handoff:<submission_id>`, written with the submission. Every submission
+//! id is also in the `submissions` log ([`spin_retention_core::slots`]), which
+//! `POST /intake/admin/handoffs/retry` (for a cron job or an operator) walks
+//! from the first submission not yet done ([`retry`]). Nothing is removed
+//! from a list when a hand-off completes: the record says so. Targets are
+//! idempotent per submission, so handing over twice is harmless.
+
+use super::settings::Settings;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use spin_retention_core::jobs::handoff_request;
+use spin_retention_core::keys;
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::slots;
+use spin_retention_core::store::{json_bytes, JsonStore, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Pending,
+    Done,
+    /// The target refused it for good (for example 404: the target has no
+    /// such endpoint in this deployment). Not retried.
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub state: State,
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+impl Target {
+    fn pending() -> Self {
+        Target {
+            state: State::Pending,
+            attempts: 0,
+            last_error: None,
+            done_at: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handoffs {
+    pub submission_id: String,
+    pub lead_id: String,
+    /// Its slot in the `submissions` log (erase deletes it).
+    #[serde(default)]
+    pub slot: u64,
+    pub ack: Target,
+    pub scoring: Target,
+}
+
+impl Handoffs {
+    pub fn new(submission_id: &str, lead_id: &str, slot: u64) -> Self {
+        Handoffs {
+            submission_id: submission_id.into(),
+            lead_id: lead_id.into(),
+            slot,
+            ack: Target::pending(),
+            scoring: Target::pending(),
+        }
+    }
+
+    /// Nothing left to retry.
+    pub fn all_done(&self) -> bool {
+        self.ack.state != State::Pending && self.scoring.state != State::Pending
+    }
+}
+
+/// The writes that record a new submission's hand-off, for the batch that
+/// stores the submission: its place in the `submissions` log (taken now)
+/// and its `handoff:<id>` record.
+pub fn prepare(store: &dyn Store, submission_id: &str, lead_id: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let slot = slots::take_slot(store, keys::SUBMISSIONS)?;
+    Ok(vec![
+        (
+            slots::slot_key(keys::SUBMISSIONS, slot),
+            submission_id.as_bytes().to_vec(),
+        ),
+        (
+            keys::handoff(submission_id),
+            json_bytes(&Handoffs::new(submission_id, lead_id, slot)),
+        ),
+    ])
+}
+
+/// [`run`] after the visitor's reply, within the app's after-reply budget
+/// ([`spin_retention_core::jobs::within_budget`]); past it the hand-off stays pending for
+/// the retry route. Says whether it ran.
+pub fn run_after_reply(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<bool, StoreError> {
+    spin_retention_core::jobs::within_budget(ctx, || {
+        let _ = run(ctx, settings, submission_id);
+    })
+}
+
+/// Hands one submission to every target that has not taken it yet.
+pub fn run(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<Handoffs, StoreError> {
+    let key = keys::handoff(submission_id);
+    let Some(mut handoffs) = ctx.store.get_json::<Handoffs>(&key)? else {
+        // Erased meanwhile, or never stored: nothing to hand over.
+        return Err(StoreError::Unavailable(format!(
+            "no hand-off record for {submission_id}"
+        )));
+    };
+    let ack_url = format!(
+        "{}/ack/submissions/{submission_id}",
+        settings.ack_url.trim_end_matches('/')
+    );
+    let scoring_url = format!(
+        "{}/scoring/leads/{}",
+        settings.scoring_url.trim_end_matches('/'),
+        handoffs.lead_id
+    );
+    deliver(ctx, settings, &mut handoffs.ack, ack_url);
+    deliver(ctx, settings, &mut handoffs.scoring, scoring_url);
+    if !ctx.store.exists(&keys::lead(&handoffs.lead_id))? {
+        // Erased while we were handing over: leave nothing behind.
+        ctx.store
+            .delete_many(&[key, slots::slot_key(keys::SUBMISSIONS, handoffs.slot)])?;
+        return Ok(handoffs);
+    }
+    ctx.store.set_json(&key, &handoffs)?;
+    Ok(handoffs)
+}
+
+/// `handoff-retry`: every submission in slots up to `floor` is handed over
+/// (or erased); the next retry looks from `cursor` on. Written by retry
+/// runs only; two at once may each write theirs, which costs the next run
+/// a rescan, never a hand-off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetryWalk {
+    pub floor: u64,
+    pub cursor: u64,
+}
+
+/// What one retry run did.
+#[derive(Debug, Default, Serialize)]
+pub struct Retried {
+    /// Submissions handed over in this run.
+    pub processed: usize,
+    pub done: usize,
+    pub still_pending: usize,
+    /// The submissions still pending after this run, with what went wrong.
+    pub pending: Vec<Pending>,
+    /// Slots looked at.
+    pub scanned: u64,
+    /// Found still pending, plus slots not looked at yet: 0 when all is done.
+    pub remaining: u64,
+    pub floor: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pending {
+    pub submission_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ack: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scoring: Option<String>,
+}
+
+/// Slots one run may look at, per submission it may hand over.
+const SCAN_PER_HANDOFF: u64 = 8;
+
+/// Hands over up to `limit` submissions whose hand-off is not done, oldest
+/// first, walking the `submissions` log from where the last run stopped.
+/// The floor moves past every submission done from the start, so a run
+/// costs what is still pending, not the whole history.
+pub fn retry(ctx: &Ctx, settings: &Settings, limit: usize) -> Result<Retried, StoreError> {
+    let mut walk: RetryWalk = ctx.store.get_json(keys::HANDOFF_RETRY)?.unwrap_or_default();
+    let newest = slots::len(ctx.store, keys::SUBMISSIONS)?;
+    if walk.cursor >= newest || walk.cursor < walk.floor {
+        walk.cursor = walk.floor;
+    }
+    let from_floor = walk.cursor == walk.floor;
+    let end = newest.min(walk.cursor + (limit as u64).max(1) * SCAN_PER_HANDOFF);
+    let mut run = Retried::default();
+    let mut contiguous = from_floor;
+    let mut scanned_to = walk.cursor;
+    for slot in walk.cursor + 1..=end {
+        let entry = ctx.store.get(&slots::slot_key(keys::SUBMISSIONS, slot))?;
+        let record = match &entry {
+            Some(id) => ctx
+                .store
+                .get_json::<Handoffs>(&keys::handoff(&String::from_utf8_lossy(id)))?,
+            None => None,
+        };
+        if run.processed == limit && record.as_ref().is_some_and(|h| !h.all_done()) {
+            // This run's share is handed over: the next run starts here.
+            break;
+        }
+        run.scanned += 1;
+        scanned_to = slot;
+        let finished = match entry {
+            // Still being written, or its writer died, or erased.
+            None => newest - slot >= spin_retention_core::index::DEAD_GAP_SLOTS,
+            Some(id) => {
+                let id = String::from_utf8_lossy(&id).into_owned();
+                match record {
+                    None => true,
+                    Some(h) if h.all_done() => true,
+                    Some(_) => {
+                        run.processed += 1;
+                        match self::run(ctx, settings, &id) {
+                            Ok(h) if h.all_done() => {
+                                run.done += 1;
+                                true
+                            }
+                            Ok(h) => {
+                                run.still_pending += 1;
+                                let error = |t: &Target| {
+                                    (t.state == State::Pending).then(|| t.last_error.clone().unwrap_or_default())
+                                };
+                                run.pending.push(Pending {
+                                    ack: error(&h.ack),
+                                    scoring: error(&h.scoring),
+                                    submission_id: id,
+                                });
+                                false
+                            }
+                            Err(_) => true,
+                        }
+                    }
+                }
+            }
+        };
+        contiguous &= finished;
+        if contiguous {
+            walk.floor = slot;
+        }
+    }
+    walk.cursor = scanned_to;
+    run.floor = walk.floor;
+    run.remaining = run.still_pending as u64 + (newest - scanned_to);
+    ctx.store.set_json(keys::HANDOFF_RETRY, &walk)?;
+    Ok(run)
+}
+
+fn deliver(ctx: &Ctx, settings: &Settings, target: &mut Target, url: String) {
+    if target.state != State::Pending {
+        return;
+    }
+    target.attempts += 1;
+    match ctx.outbound.send(handoff_request(url, settings.admin_token.as_deref())) {
+        Ok(resp) if (200..300).contains(&resp.status) => {
+            target.state = State::Done;
+            target.done_at = Some(ctx.now);
+            target.last_error = None;
+        }
+        Ok(resp) => {
+            // Only the problem's type: a body could quote personal data.
+            let kind = serde_json::from_slice::<serde_json::Value>(&resp.body)
+                .ok()
+                .and_then(|p| p["type"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            target.last_error = Some(format!("HTTP {} {kind}", resp.status).trim_end().to_string());
+            // The target will never take it (no such route, no channel that
+            // reaches the lead...): final, so the pending list cannot grow forever.
+            if (400..500).contains(&resp.status) && ![401, 403, 408, 409, 429].contains(&resp.status) {
+                target.state = State::Rejected;
+                target.done_at = Some(ctx.now);
+            }
+        }
+        Err(e) => target.last_error = Some(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spin_retention_core::ports::{Outbound, OutboundRequest, OutboundResponse};
+    use spin_retention_core::store::{MemoryStore, Store};
+    use std::collections::HashMap;
+
+    /// Answers each target with a fixed status.
+    struct Targets {
+        ack: u16,
+        scoring: u16,
+    }
+
+    impl Outbound for Targets {
+        fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+            let status = if request.url.contains("/ack/") {
+                self.ack
+            } else {
+                self.scoring
+            };
+            Ok(OutboundResponse {
+                status,
+                headers: Vec::new(),
+                body: Vec::new(),
+            })
+        }
+    }
+
+    /// A store holding lead `l_1` with these submissions, as intake wrote them.
+    fn store_with(submissions: &[&str]) -> MemoryStore {
+        let store = MemoryStore::new();
+        store.set("lead:l_1", b"{}").unwrap();
+        for id in submissions {
+            store.set_many(&prepare(&store, id, "l_1").unwrap()).unwrap();
+        }
+        store
+    }
+
+    #[test]
+    fn a_final_refusal_is_rejected_and_a_busy_target_stays_pending() {
+        let store = store_with(&["s_1"]);
+        let config = HashMap::new();
+        let targets = Targets { ack: 503, scoring: 404 };
+        let ctx = Ctx::new(&store, &config, &targets, spin_retention_core::ports::test_now());
+        let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();
+        assert_eq!((h.ack.state, h.scoring.state), (State::Pending, State::Rejected));
+        assert_eq!(h.scoring.last_error.as_deref(), Some("HTTP 404"));
+        let settings = Settings::from_config(&config);
+        let walked = retry(&ctx, &settings, 10).unwrap();
+        assert_eq!(
+            (walked.processed, walked.still_pending, walked.remaining, walked.floor),
+            (1, 1, 1, 0)
+        );
+        let ok = Targets { ack: 200, scoring: 500 };
+        let ctx = Ctx { outbound: &ok, ..ctx };
+        let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();
+        assert_eq!(
+            (h.ack.state, h.scoring.state, h.scoring.attempts),
+            (State::Done, State::Rejected, 1)
+        );
+        let walked = retry(&ctx, &settings, 10).unwrap();
+        assert_eq!(
+            (walked.processed, walked.remaining, walked.floor),
+            (0, 0, 1),
+            "nothing left to retry"
+        );
+    }
+
+    #[test]
+    fn past_the_limit_a_hand_off_waits_for_the_retry_route() {
+        let store = store_with(&["s_1"]);
+        let config = HashMap::new();
+        let ok = Targets { ack: 200, scoring: 200 };
+        let ctx = Ctx::new(&store, &config, &ok, spin_retention_core::ports::test_now());
+        let settings = Settings::from_config(&config);
+        let running = keys::after_reply_running(spin_retention_core::ports::test_now().timestamp().div_euclid(60));
+        store
+            .increment(&running, spin_retention_core::jobs::MAX_AFTER_REPLY)
+            .unwrap();
+        assert!(!run_after_reply(&ctx, &settings, "s_1").unwrap(), "skipped");
+        let record: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();
+        assert!(!record.all_done(), "left pending");
+        store.increment(&running, -1).unwrap();
+        assert!(run_after_reply(&ctx, &settings, "s_1").unwrap());
+        assert_eq!(
+            store.increment(&running, 0).unwrap(),
+            spin_retention_core::jobs::MAX_AFTER_REPLY - 1,
+            "its own count given back"
+        );
+        let record: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();
+        assert!(record.all_done());
+    }
+
+    #[test]
+    fn the_retry_route_resumes_where_its_share_ended_and_counts_what_is_left() {
+        let store = store_with(&["s_1", "s_2", "s_3"]);
+        let config = HashMap::new();
+        let ok = Targets { ack: 200, scoring: 200 };
+        let ctx = Ctx::new(&store, &config, &ok, spin_retention_core::ports::test_now());
+        let settings = Settings::from_config(&config);
+        let runs: Vec<(usize, u64, u64)> = (0..4)
+            .map(|_| {
+                let r = retry(&ctx, &settings, 1).unwrap();
+                (r.done, r.remaining, r.floor)
+            })
+            .collect();
+        assert_eq!(runs, [(1, 2, 1), (1, 1, 2), (1, 0, 3), (0, 0, 3)]);
+    }
+}

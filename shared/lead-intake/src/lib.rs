@@ -1,0 +1,15 @@
+//! lead-intake's logic: from a request body to a stored, deduplicated lead.
+
+// Errors are problem documents and replies, built once per failed request.
+#![allow(clippy::result_large_err)]
+
+pub mod admin;
+pub mod handoff;
+pub mod job;
+pub mod pages;
+pub mod phone;
+pub mod settings;
+pub mod submit;
+#[cfg(any(test, feature = "test-support"))]
+pub mod test_support;
+pub mod validate;

@@ -1,0 +1,144 @@
+//! lead-scoring's endpoints: score a lead (hand-off or on demand), read a
+//! score, the hot queue, the rules, and re-scoring every lead.
+
+use super::queue::{self, Order};
+use super::{current_rules, score_lead, ScoreRecord};
+use serde_json::json;
+use spin_retention_core::admin_doc::Document;
+use spin_retention_core::http::{bad_parameter, Reply, Request};
+use spin_retention_core::keys;
+use spin_retention_core::lead::Lead;
+use spin_retention_core::leads_index::{self, Walk};
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::problem::Problem;
+use spin_retention_core::sorted_index::Position;
+use spin_retention_core::store::{JsonStore, StoreError};
+
+fn no_lead(req: &Request, lead_id: &str) -> Reply {
+    Problem::not_found(&req.path)
+        .with_detail(format!("no lead {lead_id}"))
+        .into()
+}
+
+/// `POST /scoring/leads/<id>`: score now (intake's hand-off, or on demand).
+pub fn score(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
+    match score_lead(ctx, lead_id) {
+        Ok(Some(record)) => Reply::json(200, &record),
+        Ok(None) => no_lead(req, lead_id),
+        Err(e) => Reply::from(e),
+    }
+}
+
+/// `POST /scoring/leads/<id>` from a caller without credentials (no admin
+/// token is set): 204 whether or not the lead exists.
+pub fn score_quietly(ctx: &Ctx, lead_id: &str) -> Reply {
+    match score_lead(ctx, lead_id) {
+        Ok(_) => Reply::no_content(),
+        Err(e) => Reply::from(e),
+    }
+}
+
+/// `GET /scoring/leads/<id>`: the last recorded score with its explanation.
+pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
+    match ctx.store.get_json::<ScoreRecord>(&keys::score(lead_id)) {
+        Ok(Some(record)) => Reply::json(200, &record),
+        Ok(None) => Problem::not_found(&req.path)
+            .with_detail(format!("lead {lead_id} has not been scored"))
+            .into(),
+        Err(e) => Reply::from(e),
+    }
+}
+
+/// `GET /scoring/queue?order=newest|score&limit=N&cursor=C`: hot leads to
+/// call, with who they are, why they are hot and who has them.
+pub fn hot_queue(req: &Request, ctx: &Ctx) -> Reply {
+    let Some(order) = Order::parse(req.query_param("order").as_deref().unwrap_or("newest")) else {
+        return bad_parameter("order", "must be newest or score");
+    };
+    let (limit, after) = match Position::page_query(req, 20, 200) {
+        Ok(page) => page,
+        Err(refused) => return refused,
+    };
+    let page = (|| -> Result<_, StoreError> {
+        let (records, next) = queue::page(ctx.store, order, after.as_ref(), limit)?;
+        let mut items = Vec::new();
+        for record in records {
+            let lead: Option<Lead> = spin_retention_core::lead::load(ctx.store, &record.lead_id)?;
+            // Erased between the two reads: not a lead to call.
+            if let Some(lead) = lead {
+                items.push(queue_item(&record, &lead));
+            }
+        }
+        Ok((items, next))
+    })();
+    match page {
+        Ok((items, next)) => Reply::json(
+            200,
+            &json!({
+                "order": if order == Order::Newest { "newest" } else { "score" },
+                "items": items,
+                "next_cursor": next.map(|n| n.to_cursor()),
+            }),
+        ),
+        Err(e) => Reply::from(e),
+    }
+}
+
+fn queue_item(record: &ScoreRecord, lead: &Lead) -> serde_json::Value {
+    let s = &record.score;
+    let mut reasons: Vec<&super::engine::Fired> = s.fired.iter().filter(|f| f.points > 0).collect();
+    reasons.sort_by_key(|f| -f.points);
+    json!({
+        "lead_id": record.lead_id,
+        "total": s.total,
+        "fit": s.fit,
+        "engagement": s.engagement,
+        "tier": s.tier,
+        "grade": s.grade,
+        "at_risk": s.at_risk,
+        "last_activity_at": record.last_activity_at,
+        "scored_at": record.scored_at,
+        "assignment": record.assignment,
+        "why": reasons.iter().map(|f| &f.why).collect::<Vec<_>>(),
+        "contact": lead.contact,
+    })
+}
+
+/// `POST /scoring/admin/rescore?limit=N[&restart=true]`: re-scores the next
+/// N leads (default 50) of the run for the current rules, and says whether
+/// it is done. Call again until `done`; a new rules version starts a new
+/// run. Safe to rerun or to call twice at once: scoring is idempotent.
+pub fn rescore(req: &Request, ctx: &Ctx) -> Reply {
+    let limit = match req.limit(50, 500) {
+        Ok(limit) => limit,
+        Err(refused) => return refused,
+    };
+    let restart = req.query_param("restart").is_some_and(|v| v == "true" || v == "1");
+    match rescore_batch(ctx, limit, restart) {
+        Ok(run) => Reply::json(200, &run),
+        Err(e) => Reply::from(e),
+    }
+}
+
+fn rescore_batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Walk, StoreError> {
+    let version = current_rules(ctx.store)?.version();
+    leads_index::walk_batch(
+        ctx.store,
+        keys::RESCORE_RUN,
+        version,
+        ctx.now,
+        limit,
+        restart,
+        |lead_ids| {
+            let mut tier_changes = 0;
+            for lead_id in lead_ids {
+                let before: Option<ScoreRecord> = ctx.store.get_json(&keys::score(lead_id))?;
+                let after = score_lead(ctx, lead_id)?;
+                if before.map(|b| b.score.tier) != after.map(|a| a.score.tier) {
+                    tier_changes += 1;
+                }
+            }
+            Ok(tier_changes)
+        },
+    )
+}

@@ -1,0 +1,190 @@
+//! lead-scoring's logic: explained fit and engagement scores from rules
+//! that are data, hot leads routed to a person and listed in a priority
+//! queue.
+//!
+//! Scoring one lead reads its profile, its submissions and its survey
+//! signals, evaluates the rules ([`engine`]), keeps any earlier assignment
+//! (or routes a newly hot lead, [`routing`]), places it in the queue
+//! ([`queue`]) and writes `score:<lead_id>`. Doing it again with the same
+//! data and clock gives the same record: re-scoring is idempotent.
+
+// Errors are problem documents and replies, built once per failed request.
+#![allow(clippy::result_large_err)]
+
+pub mod admin;
+pub mod engine;
+pub mod facts;
+pub mod job;
+pub mod queue;
+pub mod routing;
+pub mod rules;
+
+use chrono::{DateTime, Utc};
+use engine::{Score, Tier};
+use facts::Facts;
+use queue::Placement;
+use routing::Assignment;
+use rules::Rules;
+use serde::{Deserialize, Serialize};
+use spin_retention_core::admin_doc::Document;
+use spin_retention_core::keys;
+use spin_retention_core::lead::{Lead, Submission};
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::signals::LeadSurveys;
+use spin_retention_core::store::{JsonStore, Store, StoreError};
+
+/// `score:<lead_id>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScoreRecord {
+    pub lead_id: String,
+    #[serde(flatten)]
+    pub score: Score,
+    pub rules_version: String,
+    pub scored_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    /// Who the lead went to when it first turned hot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment: Option<Assignment>,
+    /// Its place in the hot queue; `None` when not hot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<Placement>,
+}
+
+/// The rules in force (an admin's, else the shipped defaults).
+pub fn current_rules(store: &dyn Store) -> Result<Rules, StoreError> {
+    Ok(spin_retention_core::admin_doc::current::<Rules>(store)?.0)
+}
+
+/// Only the newest submissions count: older ones have decayed away, and
+/// this bounds the cost of scoring a very active lead.
+const MAX_SUBMISSIONS: usize = 100;
+
+/// Rounds of [`score_lead`] when the lead keeps changing under it.
+const ROUNDS: usize = 3;
+
+/// Scores one lead and records it; `None` when there is no such lead.
+///
+/// Two scorings of one lead can overlap (intake's hand-off, a survey
+/// answer, a re-score run); the one that read older data may write last.
+/// So after writing we check whether the inputs moved (their logs only
+/// grow: a next slot filled, or the lead erased) and score again if they
+/// did.
+pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, StoreError> {
+    let store = ctx.store;
+    let mut inputs = read_inputs(store, lead_id)?;
+    let mut record = None;
+    for _ in 0..ROUNDS {
+        let Some(current) = &inputs else {
+            // No such lead, or erased while we scored: leave nothing behind.
+            forget(store, lead_id)?;
+            return Ok(None);
+        };
+        record = Some(score_once(ctx, current)?);
+        if !current.moved(store)? {
+            return Ok(record);
+        }
+        inputs = read_inputs(store, lead_id)?;
+    }
+    // Still moving after every round: the last record stands, unless the
+    // lead is gone.
+    if inputs.is_none() {
+        forget(store, lead_id)?;
+        return Ok(None);
+    }
+    Ok(record)
+}
+
+/// What a score is computed from.
+pub struct Inputs {
+    pub lead: Lead,
+    /// The newest first, at most `MAX_SUBMISSIONS`.
+    pub submissions: Vec<Submission>,
+    pub surveys: LeadSurveys,
+    /// The slots of the two logs when they were read.
+    seen: (u64, u64),
+}
+
+impl Inputs {
+    /// Whether the lead has been erased or either log has grown since.
+    /// Reads only (the logs' counters are not read again: on Spin's SQLite
+    /// store reading one is a transaction).
+    fn moved(&self, store: &dyn Store) -> Result<bool, StoreError> {
+        let id = &self.lead.id;
+        Ok(!spin_retention_core::lead::exists(store, id)?
+            || spin_retention_core::lead::grew(store, id, self.seen.0)?
+            || spin_retention_core::signals::grew(store, id, self.seen.1)?)
+    }
+}
+
+/// The lead (with its newest submissions) and its survey signals.
+pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, StoreError> {
+    let Some(history) = spin_retention_core::lead::load_history(store, lead_id)? else {
+        return Ok(None);
+    };
+    let (surveys, surveys_len) = spin_retention_core::signals::load_counted(store, lead_id)?;
+    let mut submissions = history.submissions;
+    submissions.reverse();
+    submissions.truncate(MAX_SUBMISSIONS);
+    Ok(Some(Inputs {
+        lead: history.lead,
+        submissions,
+        surveys,
+        seen: (history.log_len, surveys_len),
+    }))
+}
+
+fn score_once(ctx: &Ctx, inputs: &Inputs) -> Result<ScoreRecord, StoreError> {
+    let store = ctx.store;
+    let Inputs {
+        lead,
+        submissions,
+        surveys,
+        ..
+    } = inputs;
+    let lead_id = lead.id.as_str();
+    let rules = current_rules(store)?;
+    let facts = Facts::new(lead, submissions, surveys, &rules.free_mail_domains, ctx.now);
+    let score = engine::evaluate(&rules, &facts);
+    let last_activity_at = facts.activities.first().map_or(lead.updated_at, |a| a.at);
+    let previous: Option<ScoreRecord> = store.get_json(&keys::score(lead_id))?;
+    let hot = score.tier == Tier::Hot;
+    let assignment = match previous.as_ref().and_then(|p| p.assignment.clone()) {
+        Some(kept) => Some(kept),
+        None if hot => routing::assign(store, &rules.routing, &facts, ctx.now)?,
+        None => None,
+    };
+    let placement = hot.then(|| Placement::new(lead_id, score.total, last_activity_at));
+    let old = previous.and_then(|p| p.queue);
+    let mut writes = queue::prepare_add(store, old.as_ref(), placement.as_ref())?;
+    let record = ScoreRecord {
+        lead_id: lead_id.to_string(),
+        score,
+        rules_version: rules.version(),
+        scored_at: ctx.now,
+        last_activity_at,
+        assignment,
+        queue: placement,
+    };
+    writes.push((keys::score(lead_id), spin_retention_core::store::json_bytes(&record)));
+    store.set_many(&writes)?;
+    queue::settle(store, lead_id, old.as_ref(), record.queue.as_ref())?;
+    Ok(record)
+}
+
+/// Removes everything lead-scoring keeps about a lead (erase).
+pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
+    let key = keys::score(lead_id);
+    if let Some(record) = store.get_json::<ScoreRecord>(&key)? {
+        if let Some(placement) = &record.queue {
+            queue::forget(store, placement)?;
+        }
+        if let Some(assigned) = &record.assignment {
+            routing::forget(store, assigned, lead_id)?;
+        }
+        store.delete(&key)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,338 @@
+//! Scoring a stored lead: records, queue, routing, re-scoring, erase.
+
+use super::admin;
+use super::queue::Order;
+use super::*;
+use spin_retention_core::http::Request;
+use spin_retention_core::leads_index::Walk;
+use spin_retention_core::ports::NoOutbound;
+use spin_retention_core::store::{CountingStore, MemoryStore};
+use spin_retention_lead_intake::test_support::submit;
+use std::collections::HashMap;
+
+fn ctx<'a>(store: &'a MemoryStore, config: &'a HashMap<String, String>) -> Ctx<'a> {
+    Ctx::new(store, config, &NoOutbound, spin_retention_core::ports::test_now())
+}
+
+fn hot(ctx: &Ctx, n: usize) -> String {
+    submit(
+        ctx,
+        &[
+            ("email", &format!("hot{n}@gmail.com")),
+            ("phone", &format!("+1201555{n:04}")),
+            ("pages", "/pricing"),
+        ],
+    )
+}
+
+fn queue(ctx: &Ctx, order: Order, limit: usize) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let (records, next) = queue::page(ctx.store, order, after.as_ref(), limit).unwrap();
+        pages.push(records.into_iter().map(|r| r.lead_id).collect());
+        match next {
+            Some(next) => after = Some(next),
+            None => return pages,
+        }
+    }
+}
+
+fn team(store: &MemoryStore, members: &[&str]) {
+    let mut rules = Rules::defaults();
+    rules.routing.team = members
+        .iter()
+        .map(|id| rules::Member {
+            id: id.to_string(),
+            name: id.to_uppercase(),
+            email: None,
+        })
+        .collect();
+    spin_retention_core::admin_doc::save(store, rules, spin_retention_core::ports::test_now()).unwrap();
+}
+
+#[test]
+fn the_seed_case_is_recorded_hot_queued_and_explained() {
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    let id = hot(&ctx, 1);
+    let record = score_lead(&ctx, &id).unwrap().unwrap();
+    assert_eq!(record.score.tier, Tier::Hot);
+    assert!(record.score.fired.iter().any(|f| f.rule == "pricing-page"));
+    assert!(record.assignment.is_none(), "no team configured");
+    assert_eq!(queue(&ctx, Order::Newest, 10), [vec![id.clone()]]);
+    assert_eq!(queue(&ctx, Order::Score, 10), [vec![id.clone()]]);
+    // Idempotent: again, the same record apart from when.
+    let again = score_lead(&ctx, &id).unwrap().unwrap();
+    assert_eq!((again.score, again.queue), (record.score, record.queue));
+    assert_eq!(queue(&ctx, Order::Newest, 10), [vec![id]]);
+}
+
+#[test]
+fn cold_leads_stay_out_of_the_queue_and_leave_it_when_cooled() {
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    let cold = submit(&ctx, &[("email", "c@gmail.com"), ("message", "hello")]);
+    assert_eq!(score_lead(&ctx, &cold).unwrap().unwrap().score.tier, Tier::Cold);
+    let id = hot(&ctx, 2);
+    score_lead(&ctx, &id).unwrap();
+    assert_eq!(queue(&ctx, Order::Score, 10), [vec![id.clone()]]);
+    let mut strict = Rules::defaults();
+    strict.thresholds.hot = 500;
+    spin_retention_core::admin_doc::save(&store, strict, ctx.now).unwrap();
+    assert_eq!(score_lead(&ctx, &id).unwrap().unwrap().score.tier, Tier::Warm);
+    assert_eq!(queue(&ctx, Order::Score, 10), [Vec::<String>::new()]);
+    assert_eq!(queue(&ctx, Order::Newest, 10), [Vec::<String>::new()]);
+}
+
+#[test]
+fn queue_orders_by_score_or_recency_and_pages() {
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    let plain = hot(&ctx, 3);
+    // Business email, company and a demo request: a higher score.
+    let best = submit(
+        &ctx,
+        &[
+            ("email", "ceo@acme.io"),
+            ("phone", "+12015550999"),
+            ("company", "Acme"),
+            ("pages", "/pricing"),
+            ("form", "demo"),
+        ],
+    );
+    let mut later = ctx;
+    score_lead(&later, &best).unwrap();
+    later.now += chrono::Duration::seconds(1);
+    score_lead(&later, &plain).unwrap();
+    assert_eq!(
+        queue(&later, Order::Score, 1),
+        [vec![best.clone()], vec![plain.clone()]]
+    );
+    assert_eq!(queue(&later, Order::Score, 2), [vec![best.clone(), plain.clone()]]);
+    assert_eq!(queue(&later, Order::Newest, 5).concat().len(), 2);
+}
+
+#[test]
+fn round_robin_spreads_hot_leads_and_keeps_assignments() {
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    team(&store, &["dana", "noa", "avi"]);
+    let ids: Vec<String> = (10..16).map(|n| hot(&ctx, n)).collect();
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for id in &ids {
+        let a = score_lead(&ctx, id).unwrap().unwrap().assignment.unwrap();
+        assert_eq!(a.via, "round-robin");
+        *count.entry(a.member_id).or_default() += 1;
+    }
+    assert_eq!(count.values().copied().collect::<Vec<_>>(), [2, 2, 2]);
+    let first = score_lead(&ctx, &ids[0]).unwrap().unwrap().assignment.unwrap();
+    let again = score_lead(&ctx, &ids[0]).unwrap().unwrap().assignment.unwrap();
+    assert_eq!(first, again, "re-scoring keeps the assignment");
+}
+
+#[test]
+fn routing_rules_pick_by_region() {
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    team(&store, &["dana", "noa"]);
+    let mut rules = current_rules(&store).unwrap();
+    rules.routing.rules = vec![rules::RouteRule {
+        id: "israel".into(),
+        when: vec![serde_json::from_value(serde_json::json!({"fact": "country", "equals": "IL"})).unwrap()],
+        assign: vec!["noa".into()],
+    }];
+    spin_retention_core::admin_doc::save(&store, rules, ctx.now).unwrap();
+    let il = submit(
+        &ctx,
+        &[
+            ("email", "a@gmail.com"),
+            ("phone", "052-555-1234"),
+            ("country", "IL"),
+            ("pages", "/pricing"),
+        ],
+    );
+    let a = score_lead(&ctx, &il).unwrap().unwrap().assignment.unwrap();
+    assert_eq!((a.member_id.as_str(), a.via.as_str()), ("noa", "rule:israel"));
+}
+
+#[test]
+fn concurrent_scorings_lose_no_queue_entry() {
+    let store = std::sync::Arc::new(MemoryStore::new());
+    let config = HashMap::new();
+    let ids: Vec<String> = (100..130).map(|n| hot(&ctx(&store, &config), n)).collect();
+    let workers: Vec<_> = ids
+        .iter()
+        .map(|id| {
+            let (store, id) = (store.clone(), id.clone());
+            std::thread::spawn(move || {
+                let config = HashMap::new();
+                score_lead(&ctx(&store, &config), &id).unwrap();
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let ctx = ctx(&store, &config);
+    for order in [Order::Newest, Order::Score] {
+        let mut listed = queue(&ctx, order, 7).concat();
+        listed.sort();
+        let mut expected = ids.clone();
+        expected.sort();
+        assert_eq!(listed, expected);
+    }
+}
+
+#[test]
+fn rescore_runs_in_resumable_batches_and_reruns_safely() {
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    let ids: Vec<String> = (20..25).map(|n| hot(&ctx, n)).collect();
+    let batch = |query: &str| -> Walk {
+        let mut req = Request::new("POST", "/scoring/admin/rescore");
+        req.query = query.into();
+        let reply = admin::rescore(&req, &ctx);
+        assert_eq!(reply.status, 200);
+        serde_json::from_slice(&reply.body).unwrap()
+    };
+    let mut runs = vec![batch("limit=2")];
+    while !runs.last().unwrap().done {
+        runs.push(batch("limit=2"));
+    }
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs.last().unwrap().processed, 5);
+    assert_eq!(runs.last().unwrap().changed, 5, "first scores");
+    for id in &ids {
+        assert!(store.exists(&keys::score(id)).unwrap());
+    }
+    assert_eq!(batch("limit=2").processed, 5, "done stays done");
+    let rerun = batch("limit=10&restart=true");
+    assert_eq!((rerun.processed, rerun.changed, rerun.done), (5, 0, true));
+    assert_eq!(queue(&ctx, Order::Newest, 10).concat().len(), 5);
+}
+
+#[test]
+fn erasing_a_lead_takes_it_out_of_scoring() {
+    let store = MemoryStore::new();
+    let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
+    let ctx = ctx(&store, &config);
+    let id = hot(&ctx, 30);
+    score_lead(&ctx, &id).unwrap();
+    let mut req = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
+    req.headers.push(("authorization".into(), "Bearer t".into()));
+    assert_eq!(spin_retention_lead_intake::admin::erase(&req, &ctx, &id).status, 200);
+    assert!(!store.exists(&keys::score(&id)).unwrap());
+    assert_eq!(
+        store.mentions(&id),
+        Vec::<String>::new(),
+        "no key or value names the lead"
+    );
+    assert_eq!(queue(&ctx, Order::Score, 10), [Vec::<String>::new()]);
+    assert!(spin_retention_core::leads_index::page(&store, None, 10)
+        .unwrap()
+        .entries
+        .is_empty());
+    assert!(score_lead(&ctx, &id).unwrap().is_none());
+}
+
+/// Reads taken by the first page of 5 in each order, with `hot` hot leads queued.
+fn page_reads(hot_leads: usize) -> Vec<usize> {
+    let store = std::sync::Arc::new(CountingStore::default());
+    let config = HashMap::new();
+    let seed = hot(&ctx(&store.inner, &config), 1);
+    let template = score_lead(&ctx(&store.inner, &config), &seed).unwrap().unwrap();
+    let noon = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 23, 12, 0, 0).unwrap();
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let (store, template) = (store.clone(), template.clone());
+            std::thread::spawn(move || {
+                for n in (w..hot_leads).step_by(8) {
+                    let mut record = template.clone();
+                    record.lead_id = format!("l_{n:04}");
+                    let at = noon - chrono::Duration::seconds(n as i64);
+                    record.queue = Some(Placement::new(&record.lead_id, record.score.total + (n % 7) as i64, at));
+                    store.inner.set_json(&keys::score(&record.lead_id), &record).unwrap();
+                    queue::add(&store.inner, None, record.queue.as_ref()).unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    [Order::Newest, Order::Score]
+        .iter()
+        .map(|order| {
+            // The first reader after a burst replays it and leaves a snapshot.
+            queue::page(&*store, *order, None, 5).unwrap();
+            let before = store.reads();
+            let (records, _) = queue::page(&*store, *order, None, 5).unwrap();
+            assert_eq!(records.len(), 5);
+            store.reads() - before
+        })
+        .collect()
+}
+
+#[test]
+fn a_queue_page_costs_the_same_however_long_the_queue() {
+    // The bucket set and one bucket (each a snapshot, a counter and at most
+    // the operations since the snapshot), and the page's five records.
+    let bound = 2 * (2 + spin_retention_core::index::COMPACT_AFTER + 1) + 5;
+    for hot_leads in [10, 120, 400] {
+        let keys = page_reads(hot_leads);
+        assert!(
+            keys.iter().all(|k| *k <= bound),
+            "{hot_leads} hot leads: {keys:?} > {bound}"
+        );
+    }
+}
+
+#[test]
+fn without_an_admin_token_scoring_says_nothing_about_the_lead() {
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    let id = hot(&ctx, 40);
+    for lead in [id.as_str(), "l_nobody"] {
+        let reply = crate::job::JOB
+            .handle(&Request::new("POST", &format!("/scoring/leads/{lead}")), &ctx)
+            .reply;
+        assert_eq!((reply.status, reply.body.len()), (204, 0), "{lead}");
+    }
+    assert!(store.exists(&keys::score(&id)).unwrap(), "the work was still done");
+}
+
+/// Commits (transactions on Spin's SQLite store) that scoring a new lead
+/// costs. Before the logs were read once and checked by their next slot,
+/// it read each log's counter three times, each read a commit.
+#[test]
+fn scoring_a_new_lead_costs_a_few_commits() {
+    let store = CountingStore::default();
+    let config = HashMap::new();
+    let ctx = Ctx::new(&store, &config, &NoOutbound, spin_retention_core::ports::test_now());
+    let commits = |id: &str| {
+        let before = store.commits();
+        score_lead(&ctx, id).unwrap().unwrap();
+        store.commits() - before
+    };
+    // The lead's log counter, then the record.
+    let cold = submit(&ctx, &[("email", "c@gmail.com"), ("message", "hello")]);
+    assert_eq!(commits(&cold), 2);
+    // The same, and a slot in each hot queue (the first of a bucket also
+    // registers the bucket).
+    let first = hot(&ctx, 1);
+    assert_eq!(commits(&first), 6);
+    let second = hot(&ctx, 2);
+    assert_eq!(commits(&second), 4);
+    assert!(
+        store.inner.mentions("lead-surveys").is_empty(),
+        "no survey log made by reading one"
+    );
+}

@@ -1,0 +1,218 @@
+//! Admin endpoints of survey (bearer `admin_token`): define surveys, make
+//! personal links, read answers and summaries, work through follow-ups.
+
+use super::answer::{self, Answer};
+use super::definition::{self, Survey};
+use super::respond::{load, TOKEN_SECRET};
+use super::summary::{self, Period};
+use super::token::{self, Claims};
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+use serde_json::json;
+use spin_retention_core::http::{bad_parameter, Reply, Request};
+use spin_retention_core::keys;
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::problem::Problem;
+use spin_retention_core::sorted_index::Position;
+use spin_retention_core::store::JsonStore;
+
+const MAX_DEFINITION: usize = 64 * 1024;
+
+/// `PUT /survey/admin/surveys/<id>`: creates (201) or replaces (200).
+pub fn put(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
+    if !definition::valid_id(survey_id) {
+        return bad_parameter("survey id", "must be 1-64 lowercase letters, digits or dashes");
+    }
+    if req.body.len() > MAX_DEFINITION {
+        return Problem::too_large(MAX_DEFINITION).into();
+    }
+    let mut survey = match definition::parse(survey_id, &req.body) {
+        Ok(survey) => survey,
+        Err(problem) => return problem.with_instance(&req.path).into(),
+    };
+    let key = keys::survey(survey_id);
+    let existing = match ctx.store.get_json::<Survey>(&key) {
+        Ok(existing) => existing,
+        Err(e) => return e.into(),
+    };
+    if let Some(old) = existing.as_ref().filter(|old| old.kind != survey.kind) {
+        // Stored answers are on the old scale: summaries would mix scales.
+        return Problem::new(409, "survey-kind-fixed", "Survey Kind Cannot Change")
+            .with_detail(format!(
+                "survey {survey_id} is {}; define a new survey for another scale",
+                old.kind.as_str()
+            ))
+            .into();
+    }
+    survey.created_at = Some(existing.as_ref().and_then(|e| e.created_at).unwrap_or(ctx.now));
+    survey.updated_at = Some(ctx.now);
+    match ctx.store.set_json(&key, &survey) {
+        Ok(()) => Reply::json(if existing.is_some() { 200 } else { 201 }, &survey),
+        Err(e) => e.into(),
+    }
+}
+
+/// `GET /survey/admin/surveys/<id>`.
+pub fn get(ctx: &Ctx, survey_id: &str) -> Reply {
+    load(ctx, survey_id).map_or_else(Reply::from, |s| Reply::json(200, &s))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkRequest {
+    lead_id: String,
+    #[serde(default = "default_days")]
+    expires_in_days: i64,
+    #[serde(default)]
+    language: Option<String>,
+}
+
+fn default_days() -> i64 {
+    30
+}
+
+/// `POST /survey/admin/surveys/<id>/links` `{"lead_id", "expires_in_days"?, "language"?}`:
+/// a personal link for one lead, and one-click links per score.
+pub fn link(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
+    let survey = match load(ctx, survey_id) {
+        Ok(survey) => survey,
+        Err(problem) => return problem.into(),
+    };
+    let Some(secret) = ctx.config.get(TOKEN_SECRET) else {
+        return Problem::new(503, "survey-links-disabled", "Survey Links Disabled")
+            .with_detail("set the survey_token_secret variable to make survey links")
+            .into();
+    };
+    let asked: LinkRequest = match serde_json::from_slice(&req.body) {
+        Ok(asked) => asked,
+        Err(e) => {
+            return Problem::new(422, "invalid-link-request", "Invalid Link Request")
+                .with_detail(format!(
+                    "expected {{\"lead_id\", \"expires_in_days\"?, \"language\"?}}: {e}"
+                ))
+                .into()
+        }
+    };
+    if !(1..=365).contains(&asked.expires_in_days) {
+        return Problem::new(422, "invalid-link-request", "Invalid Link Request")
+            .with_field_error("expires_in_days", "must be 1 to 365")
+            .into();
+    }
+    match ctx.store.exists(&keys::lead(&asked.lead_id)) {
+        Ok(true) => {}
+        Ok(false) => {
+            return Problem::not_found(&req.path)
+                .with_detail(format!("no lead {}", asked.lead_id))
+                .into()
+        }
+        Err(e) => return e.into(),
+    }
+    let expires_at = ctx.now + Duration::days(asked.expires_in_days);
+    let claims = Claims {
+        survey_id: survey.id.clone(),
+        lead_id: asked.lead_id.clone(),
+        expires: expires_at.timestamp(),
+    };
+    let token = token::sign(&claims, &secret);
+    let encoded: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let lang = asked
+        .language
+        .map(|l| {
+            format!(
+                "&lang={}",
+                form_urlencoded::byte_serialize(l.as_bytes()).collect::<String>()
+            )
+        })
+        .unwrap_or_default();
+    let base = format!(
+        "{}/survey/surveys/{}/respond?token={encoded}{lang}",
+        req.origin().unwrap_or_default(),
+        survey.id
+    );
+    let (min, max) = survey.kind.range();
+    Reply::json(
+        201,
+        &json!({
+            "survey_id": survey.id, "lead_id": asked.lead_id, "expires_at": expires_at,
+            "token": token, "url": base,
+            "one_click": (min..=max).map(|s| json!({"score": s, "url": format!("{base}&score={s}")})).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+/// `GET /survey/admin/surveys/<id>/answers/<lead_id>`.
+pub fn answer_of(req: &Request, ctx: &Ctx, survey_id: &str, lead_id: &str) -> Reply {
+    match ctx.store.get_json::<Answer>(&keys::survey_answer(survey_id, lead_id)) {
+        Ok(Some(answer)) => Reply::json(200, &answer),
+        Ok(None) => Problem::not_found(&req.path)
+            .with_detail(format!("{lead_id} has not answered {survey_id}"))
+            .into(),
+        Err(e) => e.into(),
+    }
+}
+
+/// Longest range one summary covers.
+const MAX_DAYS: i64 = 366;
+
+/// `GET /survey/admin/surveys/<id>/summary?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|week`
+/// (default: the last 30 days, by day).
+pub fn summary(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
+    let survey = match load(ctx, survey_id) {
+        Ok(survey) => survey,
+        Err(problem) => return problem.into(),
+    };
+    let date = |name: &str, default: NaiveDate| match req.query_param(name) {
+        None => Ok(default),
+        Some(v) => {
+            NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|_| bad_parameter(name, "must be a date YYYY-MM-DD"))
+        }
+    };
+    let today = ctx.now.date_naive();
+    let range = date("to", today).and_then(|to| {
+        let month_before = to.checked_sub_days(chrono::Days::new(29)).unwrap_or(to);
+        Ok((date("from", month_before)?, to))
+    });
+    let (from, to) = match range {
+        Ok(range) => range,
+        Err(refused) => return refused,
+    };
+    if from > to || to.signed_duration_since(from).num_days() >= MAX_DAYS {
+        return bad_parameter(
+            "from",
+            &format!("must be on or before to, and at most {MAX_DAYS} days before it"),
+        );
+    }
+    let Some(period) = Period::parse(req.query_param("by").as_deref().unwrap_or("day")) else {
+        return bad_parameter("by", "must be day or week");
+    };
+    match summary::summarise(ctx.store, &survey, from, to, period) {
+        Ok(summary) => Reply::json(200, &summary),
+        Err(e) => e.into(),
+    }
+}
+
+/// `GET /survey/admin/followups?limit=20&cursor=C`: open follow-ups, newest first.
+pub fn follow_ups(req: &Request, ctx: &Ctx) -> Reply {
+    let (limit, after) = match Position::page_query(req, 20, 200) {
+        Ok(page) => page,
+        Err(refused) => return refused,
+    };
+    match answer::open_follow_ups(ctx.store, after.as_ref(), limit) {
+        Ok((items, next)) => Reply::json(
+            200,
+            &json!({ "items": items, "next_cursor": next.map(|n| n.to_cursor()) }),
+        ),
+        Err(e) => e.into(),
+    }
+}
+
+/// `POST /survey/admin/followups/<survey_id>/<lead_id>/close`.
+pub fn close_follow_up(req: &Request, ctx: &Ctx, survey_id: &str, lead_id: &str) -> Reply {
+    match answer::close_follow_up(ctx.store, survey_id, lead_id, ctx.now) {
+        Ok(Some(task)) => Reply::json(200, &task),
+        Ok(None) => Problem::not_found(&req.path)
+            .with_detail(format!("no follow-up for {lead_id} on {survey_id}"))
+            .into(),
+        Err(e) => e.into(),
+    }
+}
