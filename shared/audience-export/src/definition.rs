@@ -106,6 +106,18 @@ pub fn validate(set: &Audiences) -> Vec<FieldError> {
                 format!("1 to {MAX_ID} lowercase letters, digits or -"),
             );
         }
+        if crate::job::JOB.reserved().contains(&audience.id.as_str()) {
+            // `/audiences/<word>/...` is one of the job's own routes, which
+            // win over an audience's: its export could never be reached.
+            error(
+                format!("{at}.id"),
+                format!(
+                    "\"{}\" is a reserved word of /audiences/ routes (reserved: {})",
+                    audience.id,
+                    crate::job::JOB.reserved().join(", ")
+                ),
+            );
+        }
         if set.audiences[..i].iter().any(|a| a.id == audience.id) {
             error(at.clone(), format!("duplicate audience id \"{}\"", audience.id));
         }
@@ -165,5 +177,21 @@ mod tests {
         assert_eq!(problem.status, 422);
         let shape = parse(br#"{"audiences":[{"id":"a","when":"hot"}]}"#).unwrap_err();
         assert_eq!(shape.status, 422);
+    }
+
+    /// `GET /audiences/leads/export` used to answer 405: the hand-off route
+    /// `/audiences/leads/<lead>` took the path. Such an id is now refused
+    /// when the audience is defined, saying why.
+    #[test]
+    fn an_id_that_is_a_route_word_is_refused_by_name() {
+        for word in ["leads", "admin", "health"] {
+            let body = format!(r#"{{"audiences":[{{"id":"{word}","when":[{{"fact":"tier","equals":"hot"}}]}}]}}"#);
+            let problem = parse(body.as_bytes()).unwrap_err();
+            assert_eq!(problem.status, 422);
+            let error = &problem.errors[0];
+            assert_eq!(error.field, format!("audiences[{word}].id"));
+            assert!(error.message.contains("reserved word"), "{}", error.message);
+        }
+        assert!(parse(br#"{"audiences":[{"id":"leads-2","when":[{"fact":"tier","equals":"hot"}]}]}"#).is_ok());
     }
 }

@@ -1,53 +1,73 @@
 //! audience-export: serves consented, hashed remarketing audiences to ad platforms.
 //!
-//! | route                                          | who                                   |
-//! |------------------------------------------------|---------------------------------------|
-//! | `GET /audiences/<id>/export?format=&since=&limit=&cursor=` | a platform's export token (bearer or Basic), or the admin token |
-//! | `GET /audiences/<id>/size`                     | admin token                           |
-//! | `GET/PUT/DELETE /audiences/admin/definitions`  | admin token                           |
-//! | `POST /audiences/admin/refresh`                | admin token (cron or operator)        |
-//! | `GET /audiences/admin/log`                     | admin token                           |
-//! | `POST /audiences/leads/<id>`                   | lead-scoring's hand-off (admin token when set) |
+//! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
 use crate::definition::Audiences;
 use crate::{admin, facts};
 use spin_retention_core::admin_doc;
-use spin_retention_core::http::{method_not_allowed, Request};
-use spin_retention_core::jobs::{admin_route, id_after, require_handoff, Job, Outcome};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::jobs::{Job, Outcome};
 use spin_retention_core::ports::Ctx;
+use spin_retention_core::routes::{Caller, Method, Params, Route};
 
 pub const JOB: Job = Job {
     name: "audience-export",
     prefix: "/audiences",
     handoffs: &[],
-    routes,
+    routes: &[
+        Route {
+            method: Method::GET,
+            path: "/audiences/{id}/export",
+            caller: Caller::Own("a platform's export token (bearer or Basic), or the admin token"),
+            handler: |req, ctx, p| Ok(admin::export(req, ctx, p.get("id"))),
+        },
+        Route {
+            method: Method::GET,
+            path: "/audiences/{id}/size",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| Ok(admin::size(req, ctx, p.get("id")).into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/audiences/admin/definitions",
+            caller: Caller::Admin,
+            handler: definitions,
+        },
+        Route {
+            method: Method::PUT,
+            path: "/audiences/admin/definitions",
+            caller: Caller::Admin,
+            handler: definitions,
+        },
+        Route {
+            method: Method::DELETE,
+            path: "/audiences/admin/definitions",
+            caller: Caller::Admin,
+            handler: definitions,
+        },
+        Route {
+            method: Method::POST,
+            path: "/audiences/admin/refresh",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| Ok(admin::refresh(req, ctx).into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/audiences/admin/log",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| Ok(admin::export_log(req, ctx).into()),
+        },
+        Route {
+            method: Method::POST,
+            path: "/audiences/leads/{id}",
+            caller: Caller::Handoff,
+            handler: |_, ctx, p| Ok(admin::update_lead(ctx, p.get("id")).into()),
+        },
+    ],
 };
 
-fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
-    let outcome = match sub {
-        "/admin/definitions" => admin_route(req, ctx, &["GET", "PUT", "DELETE"], |req, ctx| {
-            admin_doc::handle::<Audiences>(req, ctx, &facts::catalogue())
-        }),
-        "/admin/refresh" => admin_route(req, ctx, &["POST"], admin::refresh),
-        "/admin/log" => admin_route(req, ctx, &["GET"], admin::export_log),
-        _ => {
-            if let Some(lead_id) = id_after(sub, "/leads/") {
-                if req.method != "POST" {
-                    return Some(method_not_allowed(req, &["POST"]).into());
-                }
-                let reply = require_handoff(req, ctx).map(|()| admin::update_lead(ctx, lead_id));
-                return Some(reply.unwrap_or_else(|refused| refused).into());
-            }
-            let (id, action) = sub.strip_prefix('/')?.split_once('/')?;
-            match action {
-                "export" if req.method == "GET" => admin::export(req, ctx, id),
-                "export" => method_not_allowed(req, &["GET"]).into(),
-                "size" => admin_route(req, ctx, &["GET"], |req, ctx| admin::size(req, ctx, id)),
-                _ => return None,
-            }
-        }
-    };
-    Some(outcome)
+fn definitions(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
+    Ok(admin_doc::handle::<Audiences>(req, ctx, &facts::catalogue()).into())
 }
 
 #[cfg(test)]

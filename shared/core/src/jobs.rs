@@ -6,6 +6,7 @@ use crate::health;
 use crate::http::{self, Reply, Request};
 use crate::ports::{Ctx, OutboundRequest};
 use crate::problem::Problem;
+use crate::routes::{self, Route};
 
 /// Work a job does after its reply has been sent, so the caller does not
 /// wait for it (hand-offs to other components).
@@ -71,65 +72,31 @@ impl From<Problem> for Outcome {
     }
 }
 
-/// A job's own routes: given the path below its prefix, `None` if unknown.
-pub type Routes = fn(&str, &Request, &Ctx) -> Option<Outcome>;
-
 /// One job: the component name, the route prefix it owns in spin.toml, the
-/// components it hands work to, and its routes besides `/health`.
+/// components it hands work to, and its routes besides `/health` and
+/// `/health/live`.
 pub struct Job {
     pub name: &'static str,
     pub prefix: &'static str,
     pub handoffs: &'static [Handoff],
-    pub routes: Routes,
+    pub routes: &'static [Route],
 }
 
 impl Job {
     /// Routes one request for this job.
     pub fn handle(&self, req: &Request, ctx: &Ctx) -> Outcome {
-        let Some(sub) = sub_path(&req.path, self.prefix) else {
-            return Problem::not_found(&req.path).into();
-        };
-        if sub == "/health" {
-            return health_route(req, ctx, self.name, self.handoffs).into();
+        match sub_path(&req.path, self.prefix) {
+            None => Problem::not_found(&req.path).into(),
+            Some("/health") => health_route(req, ctx, self.name, self.handoffs).into(),
+            Some("/health/live") => live_route(req, self.name).into(),
+            Some(_) => routes::dispatch(self.routes, req, ctx),
         }
-        if sub == "/health/live" {
-            return live_route(req, self.name).into();
-        }
-        (self.routes)(sub, req, ctx).unwrap_or_else(|| Problem::not_found(&req.path).into())
     }
-}
 
-/// An admin endpoint: the method must be one of `methods`, and the request
-/// must carry the admin token.
-pub fn admin_route(
-    req: &Request,
-    ctx: &Ctx,
-    methods: &[&str],
-    handler: impl FnOnce(&Request, &Ctx) -> Reply,
-) -> Outcome {
-    if !methods.contains(&req.method.as_str()) {
-        return http::method_not_allowed(req, methods).into();
+    /// The words an id below this job's prefix must not be.
+    pub fn reserved(&self) -> Vec<&'static str> {
+        routes::reserved(self.prefix, self.routes)
     }
-    match crate::auth::require_admin(req, ctx.config) {
-        Ok(()) => handler(req, ctx).into(),
-        Err(refused) => refused.into(),
-    }
-}
-
-/// A hand-off endpoint (one component calling another): the admin token
-/// when one is set, open when not. Open is safe because a hand-off only
-/// names a stored record and can only do the work that record is owed.
-pub fn require_handoff(req: &Request, ctx: &Ctx) -> Result<(), Reply> {
-    match ctx.config.get(crate::auth::ADMIN_TOKEN) {
-        Some(_) => crate::auth::require_admin(req, ctx.config),
-        None => Ok(()),
-    }
-}
-
-/// The id in `<prefix><id>`: one non-empty path segment.
-pub fn id_after<'a>(sub: &'a str, prefix: &str) -> Option<&'a str> {
-    sub.strip_prefix(prefix)
-        .filter(|id| !id.is_empty() && !id.contains('/'))
 }
 
 /// `GET <prefix>/health`, the same for every job apart from its hand-offs.
@@ -296,6 +263,7 @@ pub mod testing {
     /// `GET <prefix>/health` answers 200 with a store round trip, and a
     /// path the job does not know answers a 404 problem.
     pub fn answers_health_and_not_found(job: &Job) {
+        assert_eq!(crate::routes::refused(job.routes), Vec::<&str>::new(), "{}", job.name);
         let store = MemoryStore::new();
         let config = HashMap::new();
         let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
@@ -341,7 +309,7 @@ mod job_tests {
         name: "survey",
         prefix: "/survey",
         handoffs: &[SCORING],
-        routes: |_, _, _| None,
+        routes: &[],
     };
 
     fn body(reply: &Reply) -> serde_json::Value {

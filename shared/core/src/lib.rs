@@ -26,6 +26,7 @@ pub mod leads_index;
 pub mod ports;
 pub mod problem;
 pub mod ratelimit;
+pub mod routes;
 pub mod signals;
 pub mod slots;
 pub mod sorted_index;

@@ -1,16 +1,10 @@
 //! lead-intake: takes web form submissions and hands them on.
 //!
-//! | route                                   | who            |
-//! |-----------------------------------------|----------------|
-//! | `POST /intake/leads` (`OPTIONS` for CORS) | web forms      |
-//! | `GET /intake/thanks`, `GET /intake/error` | browsers after a plain form post |
-//! | `GET/DELETE /intake/admin/leads/<id>`   | admin token    |
-//! | `POST /intake/admin/handoffs/retry`     | admin token (cron) |
+//! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
 use crate::{admin, pages, settings::Settings, submit};
-use spin_retention_core::http::{method_not_allowed, Request};
-use spin_retention_core::jobs::{admin_route, id_after, Handoff, Job, Outcome};
-use spin_retention_core::ports::Ctx;
+use spin_retention_core::jobs::{Handoff, Job, SCORING};
+use spin_retention_core::routes::{Caller, Method, Route};
 
 pub const JOB: Job = Job {
     name: "lead-intake",
@@ -22,40 +16,63 @@ pub const JOB: Job = Job {
             default_url: "http://instant-ack.spin.internal",
             live_path: "/ack/health/live",
         },
-        spin_retention_core::jobs::SCORING,
+        SCORING,
     ],
-    routes,
-};
-
-fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
-    let method = req.method.as_str();
-    let outcome = match sub {
-        "/leads" => match method {
-            "POST" => submit::submit(req, ctx),
-            "OPTIONS" => Settings::from_config(ctx.config)
-                .cors
-                .preflight(req, "POST, OPTIONS")
-                .into(),
-            _ => method_not_allowed(req, &["POST", "OPTIONS"]).into(),
+    routes: &[
+        Route {
+            method: Method::POST,
+            path: "/intake/leads",
+            caller: Caller::Anyone,
+            handler: |req, ctx, _| Ok(submit::submit(req, ctx)),
         },
-        "/thanks" => pages::thanks().into(),
-        "/error" => pages::error(req).into(),
-        "/admin/handoffs/retry" => admin_route(req, ctx, &["POST"], admin::retry),
-        _ => {
-            let lead_id = id_after(sub, "/admin/leads/")?;
-            admin_route(req, ctx, &["GET", "DELETE"], |req, ctx| match req.method.as_str() {
-                "GET" => admin::read(req, ctx, lead_id),
-                _ => admin::erase(req, ctx, lead_id),
-            })
-        }
-    };
-    Some(outcome)
-}
+        Route {
+            method: Method::OPTIONS,
+            path: "/intake/leads",
+            caller: Caller::Anyone,
+            handler: |req, ctx, _| {
+                let cors = Settings::from_config(ctx.config).cors;
+                Ok(cors.preflight(req, "POST, OPTIONS").into())
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/intake/thanks",
+            caller: Caller::Anyone,
+            handler: |_, _, _| Ok(pages::thanks().into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/intake/error",
+            caller: Caller::Anyone,
+            handler: |req, _, _| Ok(pages::error(req).into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/intake/admin/leads/{id}",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| Ok(admin::read(req, ctx, p.get("id")).into()),
+        },
+        Route {
+            method: Method::DELETE,
+            path: "/intake/admin/leads/{id}",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| Ok(admin::erase(req, ctx, p.get("id")).into()),
+        },
+        Route {
+            method: Method::POST,
+            path: "/intake/admin/handoffs/retry",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| Ok(admin::retry(req, ctx).into()),
+        },
+    ],
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use spin_retention_core::http::Request;
     use spin_retention_core::jobs::testing::{answers_health_and_not_found, Recorder};
+    use spin_retention_core::ports::Ctx;
     use spin_retention_core::store::MemoryStore;
     use std::collections::HashMap;
 

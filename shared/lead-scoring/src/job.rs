@@ -1,60 +1,86 @@
 //! lead-scoring: scores leads and routes the hot ones to a person.
 //!
-//! | route                                         | who                              |
-//! |-----------------------------------------------|----------------------------------|
-//! | `POST /scoring/leads/<id>`                    | lead-intake's and survey's hand-off, or on demand (admin token when set; without one: 204, no body); then hands the lead to audience-export |
-//! | `GET /scoring/leads/<id>`                     | admin token                      |
-//! | `GET /scoring/queue?order=newest\|score`      | admin token                      |
-//! | `GET/PUT/DELETE /scoring/admin/rules`         | admin token                      |
-//! | `POST /scoring/admin/rescore`                 | admin token (cron or operator)   |
+//! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
 use crate::admin;
 use crate::facts::CATALOGUE;
 use crate::rules::Rules;
 use spin_retention_core::admin_doc;
-use spin_retention_core::auth::{require_admin, ADMIN_TOKEN};
-use spin_retention_core::http::{method_not_allowed, Request};
-use spin_retention_core::jobs::{admin_route, id_after, Job, Outcome, AUDIENCES};
-use spin_retention_core::ports::Ctx;
+use spin_retention_core::auth::ADMIN_TOKEN;
+use spin_retention_core::jobs::{Job, Outcome, AUDIENCES};
+use spin_retention_core::routes::{Caller, Method, Route};
 
 pub const JOB: Job = Job {
     name: "lead-scoring",
     prefix: "/scoring",
     handoffs: &[AUDIENCES],
-    routes,
-};
-
-fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
-    let outcome = match sub {
-        "/queue" => admin_route(req, ctx, &["GET"], admin::hot_queue),
-        "/admin/rules" => admin_route(req, ctx, &["GET", "PUT", "DELETE"], |req, ctx| {
-            admin_doc::handle::<Rules>(req, ctx, CATALOGUE)
-        }),
-        "/admin/rescore" => admin_route(req, ctx, &["POST"], admin::rescore),
-        _ => {
-            let lead_id = id_after(sub, "/leads/")?;
-            let reply = match req.method.as_str() {
-                "POST" => match ctx.config.get(ADMIN_TOKEN) {
-                    Some(_) => require_admin(req, ctx.config).map(|()| admin::score(req, ctx, lead_id)),
+    routes: &[
+        Route {
+            method: Method::POST,
+            path: "/scoring/leads/{id}",
+            caller: Caller::Handoff,
+            handler: |req, ctx, p| {
+                let lead_id = p.get("id");
+                if ctx.config.get(ADMIN_TOKEN).is_none() {
                     // Open without an admin token: it does the work but tells
                     // nothing, not even whether the lead exists (ids derive
                     // from email addresses).
-                    None => Ok(admin::score_quietly(ctx, lead_id)),
-                },
-                "GET" => require_admin(req, ctx.config).map(|()| admin::read(req, ctx, lead_id)),
-                _ => Err(method_not_allowed(req, &["GET", "POST"])),
-            };
-            match reply {
-                // Scored: audience memberships follow, after the reply.
-                Ok(reply) if req.method == "POST" && reply.status < 300 => {
-                    Outcome::then(reply, vec![AUDIENCES.tell(format!("/audiences/leads/{lead_id}"))])
+                    return Ok(admin::score_quietly(ctx, lead_id).into());
                 }
-                Ok(reply) => reply.into(),
-                Err(refused) => refused.into(),
-            }
-        }
-    };
-    Some(outcome)
+                let reply = admin::score(req, ctx, lead_id);
+                if reply.status >= 300 {
+                    return Ok(reply.into());
+                }
+                // Scored: audience memberships follow, after the reply.
+                let tell = AUDIENCES.tell(format!("/audiences/leads/{lead_id}"));
+                Ok(Outcome::then(reply, vec![tell]))
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/scoring/leads/{id}",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| Ok(admin::read(req, ctx, p.get("id")).into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/scoring/queue",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| Ok(admin::hot_queue(req, ctx).into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/scoring/admin/rules",
+            caller: Caller::Admin,
+            handler: rules,
+        },
+        Route {
+            method: Method::PUT,
+            path: "/scoring/admin/rules",
+            caller: Caller::Admin,
+            handler: rules,
+        },
+        Route {
+            method: Method::DELETE,
+            path: "/scoring/admin/rules",
+            caller: Caller::Admin,
+            handler: rules,
+        },
+        Route {
+            method: Method::POST,
+            path: "/scoring/admin/rescore",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| Ok(admin::rescore(req, ctx).into()),
+        },
+    ],
+};
+
+fn rules(
+    req: &spin_retention_core::http::Request,
+    ctx: &spin_retention_core::ports::Ctx,
+    _: &spin_retention_core::routes::Params,
+) -> Result<Outcome, spin_retention_core::http::Reply> {
+    Ok(admin_doc::handle::<Rules>(req, ctx, CATALOGUE).into())
 }
 
 #[cfg(test)]

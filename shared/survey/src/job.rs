@@ -1,62 +1,81 @@
 //! survey: NPS, CSAT and CES surveys, answers and summaries.
 //!
-//! | route                                                   | who                      |
-//! |---------------------------------------------------------|--------------------------|
-//! | `GET /survey/surveys/<id>`                              | anyone (public definition) |
-//! | `GET /survey/surveys/<id>/respond?token=..[&score=N]`   | the person the link was made for |
-//! | `POST /survey/surveys/<id>/answers`                     | the same (token in the body) |
-//! | `PUT/GET /survey/admin/surveys/<id>`                    | admin token              |
-//! | `POST /survey/admin/surveys/<id>/links`                 | admin token              |
-//! | `GET /survey/admin/surveys/<id>/summary`                | admin token              |
-//! | `GET /survey/admin/surveys/<id>/answers/<lead_id>`      | admin token              |
-//! | `GET /survey/admin/followups`                           | admin token              |
-//! | `POST /survey/admin/followups/<survey_id>/<lead_id>/close` | admin token           |
+//! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
 use crate::{admin, respond};
-use spin_retention_core::http::{method_not_allowed, Request};
-use spin_retention_core::jobs::{admin_route, Job, Outcome};
-use spin_retention_core::ports::Ctx;
+use spin_retention_core::jobs::{Job, SCORING};
+use spin_retention_core::routes::{Caller, Method, Route};
+
+/// Who answers: the person a signed link was made for.
+const LINK: Caller = Caller::Own("the person the link was made for (its signed token)");
 
 pub const JOB: Job = Job {
     name: "survey",
     prefix: "/survey",
-    handoffs: &[spin_retention_core::jobs::SCORING],
-    routes,
+    handoffs: &[SCORING],
+    routes: &[
+        Route {
+            method: Method::GET,
+            path: "/survey/surveys/{id}",
+            caller: Caller::Anyone,
+            handler: |_, ctx, p| Ok(respond::public(ctx, p.get("id")).into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/survey/surveys/{id}/respond",
+            caller: LINK,
+            handler: |req, ctx, p| Ok(respond::page(req, ctx, p.get("id"))),
+        },
+        Route {
+            method: Method::POST,
+            path: "/survey/surveys/{id}/answers",
+            caller: LINK,
+            handler: |req, ctx, p| Ok(respond::answer(req, ctx, p.get("id"))),
+        },
+        Route {
+            method: Method::GET,
+            path: "/survey/admin/surveys/{id}",
+            caller: Caller::Admin,
+            handler: |_, ctx, p| Ok(admin::get(ctx, p.get("id")).into()),
+        },
+        Route {
+            method: Method::PUT,
+            path: "/survey/admin/surveys/{id}",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| Ok(admin::put(req, ctx, p.get("id")).into()),
+        },
+        Route {
+            method: Method::POST,
+            path: "/survey/admin/surveys/{id}/links",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| Ok(admin::link(req, ctx, p.get("id")).into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/survey/admin/surveys/{id}/summary",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| Ok(admin::summary(req, ctx, p.get("id")).into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/survey/admin/surveys/{id}/answers/{lead}",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| Ok(admin::answer_of(req, ctx, p.get("id"), p.get("lead")).into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/survey/admin/followups",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| Ok(admin::follow_ups(req, ctx).into()),
+        },
+        Route {
+            method: Method::POST,
+            path: "/survey/admin/followups/{id}/{lead}/close",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| Ok(admin::close_follow_up(req, ctx, p.get("id"), p.get("lead")).into()),
+        },
+    ],
 };
-
-fn routes(sub: &str, req: &Request, ctx: &Ctx) -> Option<Outcome> {
-    let parts: Vec<&str> = sub.trim_start_matches('/').split('/').collect();
-    let method = req.method.as_str();
-    let outcome = match parts[..] {
-        ["surveys", id] => match method {
-            "GET" => respond::public(ctx, id).into(),
-            _ => method_not_allowed(req, &["GET"]).into(),
-        },
-        ["surveys", id, "respond"] => match method {
-            "GET" => respond::page(req, ctx, id),
-            _ => method_not_allowed(req, &["GET"]).into(),
-        },
-        ["surveys", id, "answers"] => match method {
-            "POST" => respond::answer(req, ctx, id),
-            _ => method_not_allowed(req, &["POST"]).into(),
-        },
-        ["admin", "surveys", id] => admin_route(req, ctx, &["GET", "PUT"], |req, ctx| match req.method.as_str() {
-            "GET" => admin::get(ctx, id),
-            _ => admin::put(req, ctx, id),
-        }),
-        ["admin", "surveys", id, "links"] => admin_route(req, ctx, &["POST"], |req, ctx| admin::link(req, ctx, id)),
-        ["admin", "surveys", id, "summary"] => admin_route(req, ctx, &["GET"], |req, ctx| admin::summary(req, ctx, id)),
-        ["admin", "surveys", id, "answers", lead] => {
-            admin_route(req, ctx, &["GET"], |req, ctx| admin::answer_of(req, ctx, id, lead))
-        }
-        ["admin", "followups"] => admin_route(req, ctx, &["GET"], admin::follow_ups),
-        ["admin", "followups", id, lead, "close"] => admin_route(req, ctx, &["POST"], |req, ctx| {
-            admin::close_follow_up(req, ctx, id, lead)
-        }),
-        _ => return None,
-    };
-    Some(outcome)
-}
 
 #[cfg(test)]
 mod tests {
