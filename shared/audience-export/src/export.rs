@@ -57,7 +57,7 @@ impl Export {
     /// written a batch at a time.
     pub fn start(ctx: &Ctx, pull: Pull) -> Result<(Export, Option<Position>), StoreError> {
         let log = ExportLog {
-            id: log::new_id(),
+            id: log::new_id()?,
             puller: pull.puller.clone(),
             audience: pull.audience.clone(),
             format: pull.format.name().into(),

@@ -32,8 +32,10 @@ pub struct ExportLog {
     pub complete: bool,
 }
 
-pub fn new_id() -> String {
-    format!("x_{:016x}", random_u64())
+/// A random id for a pull (`x_` and 16 hex digits).
+pub fn new_id() -> Result<String, StoreError> {
+    let random = random_u64().map_err(StoreError::Unavailable)?;
+    Ok(format!("x_{random:016x}"))
 }
 
 pub fn record(store: &dyn Store, log: &ExportLog) -> Result<(), StoreError> {

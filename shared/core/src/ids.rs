@@ -13,11 +13,10 @@ pub fn derive(prefix: &str, parts: &[&str]) -> String {
     format!("{prefix}_{}", &digest[..24])
 }
 
-/// 64 random bits: std's RandomState is seeded from the OS (wasi:random on
-/// WASI), and each new one differs, so no random number crate is needed.
-pub fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    std::collections::hash_map::RandomState::new().build_hasher().finish()
+/// 64 random bits from the OS (`wasi:random` on WASI), through `getrandom`.
+/// An error means the host gives no randomness at all.
+pub fn random_u64() -> Result<u64, String> {
+    getrandom::u64().map_err(|e| format!("no random source: {e}"))
 }
 
 #[cfg(test)]
@@ -38,5 +37,12 @@ mod tests {
         assert_ne!(derive("l", &["ab", ""]), derive("l", &["a", "b"]));
         assert!(derive("s", &["x"]).starts_with("s_"));
         assert_eq!(derive("s", &["x"]).len(), 26);
+    }
+
+    #[test]
+    fn random_numbers_differ() {
+        let a = random_u64().unwrap();
+        let b = random_u64().unwrap();
+        assert_ne!(a, b);
     }
 }
