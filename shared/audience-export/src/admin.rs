@@ -10,7 +10,7 @@ use super::pullers::{self, Puller};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use spin_retention_core::admin_doc::Document;
-use spin_retention_core::http::{bad_parameter, Reply, Request};
+use spin_retention_core::http::{bad_parameter, Handled, Reply, Request};
 use spin_retention_core::jobs::Outcome;
 use spin_retention_core::keys;
 use spin_retention_core::leads_index;
@@ -25,38 +25,30 @@ use std::rc::Rc;
 /// `POST /audiences/admin/refresh?limit=N[&restart=true]`: re-evaluates the
 /// memberships of the next N leads (default 200) under the current
 /// definitions; call until `done`. New definitions start a new run.
-pub fn refresh(req: &Request, ctx: &Ctx) -> Reply {
-    let limit = match req.limit(200, 5000) {
-        Ok(limit) => limit,
-        Err(refused) => return refused,
-    };
+pub fn refresh(req: &Request, ctx: &Ctx) -> Handled {
+    let limit = req.limit(200, 5000)?;
     let restart = req.query_param("restart").is_some_and(|v| v == "true" || v == "1");
-    let run = (|| {
-        let defs = definition::current(ctx.store)?;
-        // New scoring rules change tiers too: a new run after re-scoring.
-        let version = format!("{}.{}", defs.version(), current_rules(ctx.store)?.version());
-        leads_index::walk_batch(
-            ctx.store,
-            keys::AUDIENCE_REFRESH,
-            version,
-            ctx.now,
-            limit,
-            restart,
-            |ids| {
-                let plans = ids
-                    .iter()
-                    .map(|id| membership::plan(ctx, &defs, id))
-                    .collect::<Result<Vec<_>, StoreError>>()?;
-                // One settle per bucket for the whole batch, not one per lead.
-                membership::apply(ctx.store, &plans)?;
-                Ok(plans.iter().filter(|p| p.changed()).count() as u64)
-            },
-        )
-    })();
-    match run {
-        Ok(run) => Reply::json(200, &run),
-        Err(e) => Reply::from(e),
-    }
+    let defs = definition::current(ctx.store)?;
+    // New scoring rules change tiers too: a new run after re-scoring.
+    let version = format!("{}.{}", defs.version(), current_rules(ctx.store)?.version());
+    let run = leads_index::walk_batch(
+        ctx.store,
+        keys::AUDIENCE_REFRESH,
+        version,
+        ctx.now,
+        limit,
+        restart,
+        |ids| {
+            let plans = ids
+                .iter()
+                .map(|id| membership::plan(ctx, &defs, id))
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            // One settle per bucket for the whole batch, not one per lead.
+            membership::apply(ctx.store, &plans)?;
+            Ok(plans.iter().filter(|p| p.changed()).count() as u64)
+        },
+    )?;
+    Ok(Reply::json(200, &run))
 }
 
 /// `POST /audiences/leads/<id>`: lead-scoring's hand-off after scoring.
@@ -115,19 +107,10 @@ pub const MAX_PAGE: usize = 10_000;
 
 /// `GET /audiences/<id>/export?format=&since=&limit=&cursor=`: the audience
 /// as the platform's CSV file, streamed.
-pub fn export(req: &Request, ctx: &Ctx, id: &str) -> Outcome {
-    let puller = match pullers::identify(req, ctx.config) {
-        Ok(puller) => puller,
-        Err(refused) => return refused.into(),
-    };
-    let pull = match read_pull(req, ctx, id, puller) {
-        Ok(pull) => pull,
-        Err(refused) => return refused.into(),
-    };
-    let (export, next) = match Export::start(ctx, pull) {
-        Ok(started) => started,
-        Err(e) => return Reply::from(e).into(),
-    };
+pub fn export(req: &Request, ctx: &Ctx, id: &str) -> Result<Outcome, Reply> {
+    let puller = pullers::identify(req, ctx.config)?;
+    let pull = read_pull(req, ctx, id, puller)?;
+    let (export, next) = Export::start(ctx, pull)?;
     let name = format!("{id}-{}.csv", export.log().format);
     let mut reply = Reply {
         status: 200,
@@ -158,7 +141,7 @@ pub fn export(req: &Request, ctx: &Ctx, id: &str) -> Outcome {
             eprintln!("export log: {e}");
         }
     }));
-    outcome
+    Ok(outcome)
 }
 
 fn read_pull(req: &Request, ctx: &Ctx, id: &str, puller: Puller) -> Result<Pull, Reply> {
@@ -221,16 +204,11 @@ fn next_url(req: &Request, cursor: &str) -> String {
 }
 
 /// `GET /audiences/admin/log?limit=&cursor=`: pulls, newest first.
-pub fn export_log(req: &Request, ctx: &Ctx) -> Reply {
-    let (limit, after) = match Position::page_query(req, 50, 500) {
-        Ok(page) => page,
-        Err(refused) => return refused,
-    };
-    match super::log::page(ctx.store, after.as_ref(), limit) {
-        Ok((items, next)) => Reply::json(
-            200,
-            &json!({ "items": items, "next_cursor": next.map(|n| n.to_cursor()) }),
-        ),
-        Err(e) => Reply::from(e),
-    }
+pub fn export_log(req: &Request, ctx: &Ctx) -> Handled {
+    let (limit, after) = Position::page_query(req, 50, 500)?;
+    let (items, next) = super::log::page(ctx.store, after.as_ref(), limit)?;
+    Ok(Reply::json(
+        200,
+        &json!({ "items": items, "next_cursor": next.map(|n| n.to_cursor()) }),
+    ))
 }

@@ -19,7 +19,7 @@ pub const JOB: Job = Job {
             method: Method::GET,
             path: "/audiences/{id}/export",
             caller: Caller::Own("a platform's export token (bearer or Basic), or the admin token"),
-            handler: |req, ctx, p| Ok(admin::export(req, ctx, p.get("id"))),
+            handler: |req, ctx, p| admin::export(req, ctx, p.get("id")),
         },
         Route {
             method: Method::GET,
@@ -49,13 +49,13 @@ pub const JOB: Job = Job {
             method: Method::POST,
             path: "/audiences/admin/refresh",
             caller: Caller::Admin,
-            handler: |req, ctx, _| Ok(admin::refresh(req, ctx).into()),
+            handler: |req, ctx, _| admin::refresh(req, ctx).map(Into::into),
         },
         Route {
             method: Method::GET,
             path: "/audiences/admin/log",
             caller: Caller::Admin,
-            handler: |req, ctx, _| Ok(admin::export_log(req, ctx).into()),
+            handler: |req, ctx, _| admin::export_log(req, ctx).map(Into::into),
         },
         Route {
             method: Method::POST,

@@ -4,6 +4,11 @@
 use crate::problem::{self, Problem};
 use serde::Serialize;
 
+/// What a handler answers: a reply, or the refusal or problem that took its
+/// place. Both are replies; the `Err` side lets `?` carry a [`Problem`] or
+/// a store error to its RFC 9457 reply.
+pub type Handled = Result<Reply, Reply>;
+
 #[derive(Debug, Clone, Default)]
 pub struct Request {
     pub method: String,

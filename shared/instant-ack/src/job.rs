@@ -14,13 +14,13 @@ pub const JOB: Job = Job {
             method: Method::GET,
             path: "/ack/submissions/{id}",
             caller: Caller::Admin,
-            handler: |req, ctx, p| Ok(crate::status(req, ctx, p.get("id")).into()),
+            handler: |req, ctx, p| crate::status(req, ctx, p.get("id")).map(Into::into),
         },
         Route {
             method: Method::POST,
             path: "/ack/submissions/{id}",
             caller: Caller::Handoff,
-            handler: |req, ctx, p| Ok(crate::send(req, ctx, p.get("id")).into()),
+            handler: |req, ctx, p| crate::send(req, ctx, p.get("id")).map(Into::into),
         },
     ],
 };

@@ -14,7 +14,7 @@ pub mod templates;
 use chrono::{DateTime, Utc};
 use providers::{Account, Message, Provider};
 use serde::{Deserialize, Serialize};
-use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::http::{Handled, Reply, Request};
 use spin_retention_core::keys;
 use spin_retention_core::lead::{Channel, Lead, Submission};
 use spin_retention_core::ports::{Config, Ctx};
@@ -154,45 +154,32 @@ fn settings(config: &dyn Config) -> Settings {
 }
 
 /// `GET /ack/submissions/<id>`: the delivery record.
-pub fn status(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
-    match ctx.store.get_json::<Delivery>(&keys::ack(submission_id)) {
-        Ok(Some(d)) => Reply::json(200, &d),
-        Ok(None) => Problem::not_found(&req.path)
-            .with_detail("no acknowledgement for this submission")
-            .into(),
-        Err(e) => Reply::from(e),
-    }
+pub fn status(req: &Request, ctx: &Ctx, submission_id: &str) -> Handled {
+    let delivery = ctx
+        .store
+        .get_json::<Delivery>(&keys::ack(submission_id))?
+        .ok_or_else(|| Problem::not_found(&req.path).with_detail("no acknowledgement for this submission"))?;
+    Ok(Reply::json(200, &delivery))
 }
 
 /// `POST /ack/submissions/<id>`: send the acknowledgement unless it was sent.
 /// 200 when sent (now or before), 502 when the provider failed every
 /// attempt, 503 when no provider is configured; the caller retries later.
-pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
+pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Handled {
     let s = settings(ctx.config);
-    let submission = match ctx.store.get_json::<Submission>(&keys::submission(submission_id)) {
-        Ok(Some(sub)) => sub,
-        Ok(None) => return Problem::not_found(&req.path).with_detail("no such submission").into(),
-        Err(e) => return Reply::from(e),
-    };
-    let lead = match spin_retention_core::lead::load(ctx.store, &submission.lead_id) {
-        Ok(Some(lead)) => lead,
-        Ok(None) => {
-            return Problem::not_found(&req.path)
-                .with_detail("the submission's lead is gone")
-                .into()
-        }
-        Err(e) => return Reply::from(e),
-    };
+    let submission = ctx
+        .store
+        .get_json::<Submission>(&keys::submission(submission_id))?
+        .ok_or_else(|| Problem::not_found(&req.path).with_detail("no such submission"))?;
+    let lead = spin_retention_core::lead::load(ctx.store, &submission.lead_id)?
+        .ok_or_else(|| Problem::not_found(&req.path).with_detail("the submission's lead is gone"))?;
     let key = keys::ack(submission_id);
-    let previous = match ctx.store.get_json::<Delivery>(&key) {
-        Ok(p) => p,
-        Err(e) => return Reply::from(e),
-    };
+    let previous = ctx.store.get_json::<Delivery>(&key)?;
     if let Some(done) = previous
         .as_ref()
         .filter(|d| matches!(d.state, State::Sent | State::Expired))
     {
-        return Reply::json(200, done);
+        return Ok(Reply::json(200, done));
     }
     if (ctx.now - submission.received_at).num_minutes() >= s.max_age_minutes {
         let mut expired = Delivery::new(&submission, previous.as_ref(), ctx.now);
@@ -201,50 +188,32 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
             "not sent: older than ack_max_age_minutes ({})",
             s.max_age_minutes
         ));
-        return match ctx.store.set_json(&key, &expired) {
-            Ok(()) => Reply::json(200, &expired),
-            Err(e) => Reply::from(e),
-        };
+        ctx.store.set_json(&key, &expired)?;
+        return Ok(Reply::json(200, &expired));
     }
-    let Some(account) = &s.account else {
-        return Problem::new(503, "ack-not-configured", "No Provider Configured")
+    let account = s.account.as_ref().ok_or_else(|| {
+        Problem::new(503, "ack-not-configured", "No Provider Configured")
             .with_detail("set ack_provider (and its ack_* variables); this submission stays pending")
-            .into();
-    };
-    let templates = match &s.templates {
-        Ok(t) => t,
-        Err(e) => {
-            return Problem::new(503, "ack-misconfigured", "Templates Invalid")
-                .with_detail(e.clone())
-                .into()
-        }
-    };
-    let Some((channel, to_email, to_phone)) = recipient(&lead, &submission, account.provider) else {
-        return Problem::new(422, "no-reachable-channel", "No Reachable Channel")
-            .with_detail(format!(
-                "{} cannot reach this lead by any contact it gave",
-                account.provider.name()
-            ))
-            .into();
-    };
+    })?;
+    let templates = s
+        .templates
+        .as_ref()
+        .map_err(|e| Problem::new(503, "ack-misconfigured", "Templates Invalid").with_detail(e.clone()))?;
+    let (channel, to_email, to_phone) = recipient(&lead, &submission, account.provider).ok_or_else(|| {
+        Problem::new(422, "no-reachable-channel", "No Reachable Channel").with_detail(format!(
+            "{} cannot reach this lead by any contact it gave",
+            account.provider.name()
+        ))
+    })?;
     let mut delivery = Delivery::new(&submission, previous.as_ref(), ctx.now);
     delivery.channel = channel.into();
     delivery.provider = account.provider.name().into();
-    match claim(ctx, &s, submission_id, previous.as_ref()) {
-        Ok(Some(round)) => {
-            delivery.round = round;
-            // Seen by concurrent requests (409) until it is stale.
-            if let Err(e) = ctx.store.set_json(&key, &delivery) {
-                return Reply::from(e);
-            }
-        }
-        Ok(None) => {
-            return Problem::new(409, "ack-in-progress", "Already Being Sent")
-                .with_detail("another request is sending this acknowledgement")
-                .into()
-        }
-        Err(e) => return Reply::from(e),
-    }
+    delivery.round = claim(ctx, &s, submission_id, previous.as_ref())?.ok_or_else(|| {
+        Problem::new(409, "ack-in-progress", "Already Being Sent")
+            .with_detail("another request is sending this acknowledgement")
+    })?;
+    // Seen by concurrent requests (409) until it is stale.
+    ctx.store.set_json(&key, &delivery)?;
     let template = templates::pick(templates, submission.language.as_deref().or(lead.language.as_deref()));
     let topic = submission
         .form
@@ -283,20 +252,17 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Reply {
     if !matches!(ctx.store.exists(&keys::submission(submission_id)), Ok(true)) {
         // Erased while we were sending: leave no record behind.
         let _ = ctx.store.delete(&key);
-        return Problem::not_found(&req.path)
+        return Err(Problem::not_found(&req.path)
             .with_detail("the submission was erased")
-            .into();
+            .into());
     }
     delivery.updated_at = chrono::Utc::now().max(ctx.now);
-    if let Err(e) = ctx.store.set_json(&key, &delivery) {
-        return Reply::from(e);
-    }
+    ctx.store.set_json(&key, &delivery)?;
     match delivery.state {
-        State::Sent => Reply::json(200, &delivery),
-        _ => Reply::from(
-            Problem::new(502, "provider-failed", "Provider Failed")
-                .with_detail(delivery.last_error.clone().unwrap_or_default()),
-        ),
+        State::Sent => Ok(Reply::json(200, &delivery)),
+        _ => Err(Problem::new(502, "provider-failed", "Provider Failed")
+            .with_detail(delivery.last_error.clone().unwrap_or_default())
+            .into()),
     }
 }
 

@@ -5,7 +5,7 @@ use super::handoff::{self, Handoffs};
 use super::settings::Settings;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::http::{Handled, Reply, Request};
 use spin_retention_core::keys;
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::leads_index;
@@ -22,51 +22,38 @@ pub struct Suppression {
 }
 
 fn lead_or_404(ctx: &Ctx, req: &Request, lead_id: &str) -> Result<Lead, Reply> {
-    spin_retention_core::lead::load(ctx.store, lead_id)
-        .map_err(Reply::from)?
-        .ok_or_else(|| {
-            Problem::not_found(&req.path)
-                .with_detail(format!("no lead {lead_id}"))
-                .into()
-        })
+    let lead = spin_retention_core::lead::load(ctx.store, lead_id)?;
+    Ok(lead.ok_or_else(|| Problem::not_found(&req.path).with_detail(format!("no lead {lead_id}")))?)
 }
 
 /// `GET /intake/admin/leads/<id>`: the profile, every submission, and the
 /// state of its hand-offs and acknowledgements.
-pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
-    let lead = match lead_or_404(ctx, req, lead_id) {
-        Ok(lead) => lead,
-        Err(reply) => return reply,
-    };
+pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Handled {
+    let lead = lead_or_404(ctx, req, lead_id)?;
     let mut submissions = Vec::new();
     for id in &lead.submissions {
-        let record = (|| -> Result<serde_json::Value, StoreError> {
-            let submission: Option<Submission> = ctx.store.get_json(&keys::submission(id))?;
-            let handoffs: Option<Handoffs> = ctx.store.get_json(&keys::handoff(id))?;
-            let ack: Option<serde_json::Value> = ctx.store.get_json(&keys::ack(id))?;
-            Ok(serde_json::json!({ "submission": submission, "handoffs": handoffs, "ack": ack }))
-        })();
-        match record {
-            Ok(value) => submissions.push(value),
-            Err(e) => return Reply::from(e),
-        }
+        let submission: Option<Submission> = ctx.store.get_json(&keys::submission(id))?;
+        let handoffs: Option<Handoffs> = ctx.store.get_json(&keys::handoff(id))?;
+        let ack: Option<serde_json::Value> = ctx.store.get_json(&keys::ack(id))?;
+        submissions.push(serde_json::json!({ "submission": submission, "handoffs": handoffs, "ack": ack }));
     }
-    Reply::json(200, &serde_json::json!({ "lead": lead, "submissions": submissions }))
+    Ok(Reply::json(
+        200,
+        &serde_json::json!({ "lead": lead, "submissions": submissions }),
+    ))
 }
 
 /// `DELETE /intake/admin/leads/<id>`: the right to be forgotten. Removes the
 /// lead, its submissions, hand-off and acknowledgement records, identity
 /// index entries, pending list and lead list entries, its score and hot queue
 /// entries and its survey signals; leaves hashed suppression entries.
-pub fn erase(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
-    let lead = match lead_or_404(ctx, req, lead_id) {
-        Ok(lead) => lead,
-        Err(reply) => return reply,
-    };
-    match erase_lead(ctx, &lead) {
-        Ok(deleted) => Reply::json(200, &serde_json::json!({ "erased": lead_id, "keys_deleted": deleted })),
-        Err(e) => Reply::from(e),
-    }
+pub fn erase(req: &Request, ctx: &Ctx, lead_id: &str) -> Handled {
+    let lead = lead_or_404(ctx, req, lead_id)?;
+    let deleted = erase_lead(ctx, &lead)?;
+    Ok(Reply::json(
+        200,
+        &serde_json::json!({ "erased": lead_id, "keys_deleted": deleted }),
+    ))
 }
 
 fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
@@ -143,13 +130,8 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
 /// submissions whose hand-off is not done (default 50), oldest first,
 /// resuming where the last run stopped ([`handoff::retry`]). Safe to run
 /// from a cron job, also twice at once. Call until `remaining` is 0.
-pub fn retry(req: &Request, ctx: &Ctx) -> Reply {
-    let limit = match req.limit(50, 500) {
-        Ok(limit) => limit,
-        Err(refused) => return refused,
-    };
-    match handoff::retry(ctx, &Settings::from_config(ctx.config), limit) {
-        Ok(run) => Reply::json(200, &run),
-        Err(e) => Reply::from(e),
-    }
+pub fn retry(req: &Request, ctx: &Ctx) -> Handled {
+    let limit = req.limit(50, 500)?;
+    let run = handoff::retry(ctx, &Settings::from_config(ctx.config), limit)?;
+    Ok(Reply::json(200, &run))
 }

@@ -50,19 +50,19 @@ pub const JOB: Job = Job {
             method: Method::GET,
             path: "/intake/admin/leads/{id}",
             caller: Caller::Admin,
-            handler: |req, ctx, p| Ok(admin::read(req, ctx, p.get("id")).into()),
+            handler: |req, ctx, p| admin::read(req, ctx, p.get("id")).map(Into::into),
         },
         Route {
             method: Method::DELETE,
             path: "/intake/admin/leads/{id}",
             caller: Caller::Admin,
-            handler: |req, ctx, p| Ok(admin::erase(req, ctx, p.get("id")).into()),
+            handler: |req, ctx, p| admin::erase(req, ctx, p.get("id")).map(Into::into),
         },
         Route {
             method: Method::POST,
             path: "/intake/admin/handoffs/retry",
             caller: Caller::Admin,
-            handler: |req, ctx, _| Ok(admin::retry(req, ctx).into()),
+            handler: |req, ctx, _| admin::retry(req, ctx).map(Into::into),
         },
     ],
 };

@@ -5,7 +5,7 @@ use super::queue::{self, Order};
 use super::{current_rules, score_lead, ScoreRecord};
 use serde_json::json;
 use spin_retention_core::admin_doc::Document;
-use spin_retention_core::http::{bad_parameter, Reply, Request};
+use spin_retention_core::http::{bad_parameter, Handled, Reply, Request};
 use spin_retention_core::keys;
 use spin_retention_core::lead::Lead;
 use spin_retention_core::leads_index::{self, Walk};
@@ -51,37 +51,28 @@ pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
 
 /// `GET /scoring/queue?order=newest|score&limit=N&cursor=C`: hot leads to
 /// call, with who they are, why they are hot and who has them.
-pub fn hot_queue(req: &Request, ctx: &Ctx) -> Reply {
+pub fn hot_queue(req: &Request, ctx: &Ctx) -> Handled {
     let Some(order) = Order::parse(req.query_param("order").as_deref().unwrap_or("newest")) else {
-        return bad_parameter("order", "must be newest or score");
+        return Err(bad_parameter("order", "must be newest or score"));
     };
-    let (limit, after) = match Position::page_query(req, 20, 200) {
-        Ok(page) => page,
-        Err(refused) => return refused,
-    };
-    let page = (|| -> Result<_, StoreError> {
-        let (records, next) = queue::page(ctx.store, order, after.as_ref(), limit)?;
-        let mut items = Vec::new();
-        for record in records {
-            let lead: Option<Lead> = spin_retention_core::lead::load(ctx.store, &record.lead_id)?;
-            // Erased between the two reads: not a lead to call.
-            if let Some(lead) = lead {
-                items.push(queue_item(&record, &lead));
-            }
+    let (limit, after) = Position::page_query(req, 20, 200)?;
+    let (records, next) = queue::page(ctx.store, order, after.as_ref(), limit)?;
+    let mut items = Vec::new();
+    for record in records {
+        let lead: Option<Lead> = spin_retention_core::lead::load(ctx.store, &record.lead_id)?;
+        // Erased between the two reads: not a lead to call.
+        if let Some(lead) = lead {
+            items.push(queue_item(&record, &lead));
         }
-        Ok((items, next))
-    })();
-    match page {
-        Ok((items, next)) => Reply::json(
-            200,
-            &json!({
-                "order": if order == Order::Newest { "newest" } else { "score" },
-                "items": items,
-                "next_cursor": next.map(|n| n.to_cursor()),
-            }),
-        ),
-        Err(e) => Reply::from(e),
     }
+    Ok(Reply::json(
+        200,
+        &json!({
+            "order": if order == Order::Newest { "newest" } else { "score" },
+            "items": items,
+            "next_cursor": next.map(|n| n.to_cursor()),
+        }),
+    ))
 }
 
 fn queue_item(record: &ScoreRecord, lead: &Lead) -> serde_json::Value {
@@ -108,16 +99,10 @@ fn queue_item(record: &ScoreRecord, lead: &Lead) -> serde_json::Value {
 /// N leads (default 50) of the run for the current rules, and says whether
 /// it is done. Call again until `done`; a new rules version starts a new
 /// run. Safe to rerun or to call twice at once: scoring is idempotent.
-pub fn rescore(req: &Request, ctx: &Ctx) -> Reply {
-    let limit = match req.limit(50, 500) {
-        Ok(limit) => limit,
-        Err(refused) => return refused,
-    };
+pub fn rescore(req: &Request, ctx: &Ctx) -> Handled {
+    let limit = req.limit(50, 500)?;
     let restart = req.query_param("restart").is_some_and(|v| v == "true" || v == "1");
-    match rescore_batch(ctx, limit, restart) {
-        Ok(run) => Reply::json(200, &run),
-        Err(e) => Reply::from(e),
-    }
+    Ok(Reply::json(200, &rescore_batch(ctx, limit, restart)?))
 }
 
 fn rescore_batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Walk, StoreError> {

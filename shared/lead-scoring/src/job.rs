@@ -46,7 +46,7 @@ pub const JOB: Job = Job {
             method: Method::GET,
             path: "/scoring/queue",
             caller: Caller::Admin,
-            handler: |req, ctx, _| Ok(admin::hot_queue(req, ctx).into()),
+            handler: |req, ctx, _| admin::hot_queue(req, ctx).map(Into::into),
         },
         Route {
             method: Method::GET,
@@ -70,7 +70,7 @@ pub const JOB: Job = Job {
             method: Method::POST,
             path: "/scoring/admin/rescore",
             caller: Caller::Admin,
-            handler: |req, ctx, _| Ok(admin::rescore(req, ctx).into()),
+            handler: |req, ctx, _| admin::rescore(req, ctx).map(Into::into),
         },
     ],
 };

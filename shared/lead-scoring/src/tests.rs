@@ -198,7 +198,7 @@ fn rescore_runs_in_resumable_batches_and_reruns_safely() {
     let batch = |query: &str| -> Walk {
         let mut req = Request::new("POST", "/scoring/admin/rescore");
         req.query = query.into();
-        let reply = admin::rescore(&req, &ctx);
+        let reply = admin::rescore(&req, &ctx).unwrap();
         assert_eq!(reply.status, 200);
         serde_json::from_slice(&reply.body).unwrap()
     };
@@ -227,7 +227,12 @@ fn erasing_a_lead_takes_it_out_of_scoring() {
     score_lead(&ctx, &id).unwrap();
     let mut req = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
     req.headers.push(("authorization".into(), "Bearer t".into()));
-    assert_eq!(spin_retention_lead_intake::admin::erase(&req, &ctx, &id).status, 200);
+    assert_eq!(
+        spin_retention_lead_intake::admin::erase(&req, &ctx, &id)
+            .unwrap()
+            .status,
+        200
+    );
     assert!(!store.exists(&keys::score(&id)).unwrap());
     assert_eq!(
         store.mentions(&id),

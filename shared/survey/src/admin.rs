@@ -9,7 +9,7 @@ use super::token::{self, Claims};
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
-use spin_retention_core::http::{bad_parameter, Reply, Request};
+use spin_retention_core::http::{bad_parameter, Handled, Reply, Request};
 use spin_retention_core::keys;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
@@ -19,37 +19,32 @@ use spin_retention_core::store::JsonStore;
 const MAX_DEFINITION: usize = 64 * 1024;
 
 /// `PUT /survey/admin/surveys/<id>`: creates (201) or replaces (200).
-pub fn put(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
+pub fn put(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
     if !definition::valid_id(survey_id) {
-        return bad_parameter("survey id", "must be 1-64 lowercase letters, digits or dashes");
+        return Err(bad_parameter(
+            "survey id",
+            "must be 1-64 lowercase letters, digits or dashes",
+        ));
     }
     if req.body.len() > MAX_DEFINITION {
-        return Problem::too_large(MAX_DEFINITION).into();
+        return Err(Problem::too_large(MAX_DEFINITION).into());
     }
-    let mut survey = match definition::parse(survey_id, &req.body) {
-        Ok(survey) => survey,
-        Err(problem) => return problem.with_instance(&req.path).into(),
-    };
+    let mut survey = definition::parse(survey_id, &req.body).map_err(|problem| problem.with_instance(&req.path))?;
     let key = keys::survey(survey_id);
-    let existing = match ctx.store.get_json::<Survey>(&key) {
-        Ok(existing) => existing,
-        Err(e) => return e.into(),
-    };
+    let existing = ctx.store.get_json::<Survey>(&key)?;
     if let Some(old) = existing.as_ref().filter(|old| old.kind != survey.kind) {
         // Stored answers are on the old scale: summaries would mix scales.
-        return Problem::new(409, "survey-kind-fixed", "Survey Kind Cannot Change")
+        return Err(Problem::new(409, "survey-kind-fixed", "Survey Kind Cannot Change")
             .with_detail(format!(
                 "survey {survey_id} is {}; define a new survey for another scale",
                 old.kind.as_str()
             ))
-            .into();
+            .into());
     }
     survey.created_at = Some(existing.as_ref().and_then(|e| e.created_at).unwrap_or(ctx.now));
     survey.updated_at = Some(ctx.now);
-    match ctx.store.set_json(&key, &survey) {
-        Ok(()) => Reply::json(if existing.is_some() { 200 } else { 201 }, &survey),
-        Err(e) => e.into(),
-    }
+    ctx.store.set_json(&key, &survey)?;
+    Ok(Reply::json(if existing.is_some() { 200 } else { 201 }, &survey))
 }
 
 /// `GET /survey/admin/surveys/<id>`.
@@ -192,27 +187,19 @@ pub fn summary(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
 }
 
 /// `GET /survey/admin/followups?limit=20&cursor=C`: open follow-ups, newest first.
-pub fn follow_ups(req: &Request, ctx: &Ctx) -> Reply {
-    let (limit, after) = match Position::page_query(req, 20, 200) {
-        Ok(page) => page,
-        Err(refused) => return refused,
-    };
-    match answer::open_follow_ups(ctx.store, after.as_ref(), limit) {
-        Ok((items, next)) => Reply::json(
-            200,
-            &json!({ "items": items, "next_cursor": next.map(|n| n.to_cursor()) }),
-        ),
-        Err(e) => e.into(),
-    }
+pub fn follow_ups(req: &Request, ctx: &Ctx) -> Handled {
+    let (limit, after) = Position::page_query(req, 20, 200)?;
+    let (items, next) = answer::open_follow_ups(ctx.store, after.as_ref(), limit)?;
+    Ok(Reply::json(
+        200,
+        &json!({ "items": items, "next_cursor": next.map(|n| n.to_cursor()) }),
+    ))
 }
 
 /// `POST /survey/admin/followups/<survey_id>/<lead_id>/close`.
-pub fn close_follow_up(req: &Request, ctx: &Ctx, survey_id: &str, lead_id: &str) -> Reply {
-    match answer::close_follow_up(ctx.store, survey_id, lead_id, ctx.now) {
-        Ok(Some(task)) => Reply::json(200, &task),
-        Ok(None) => Problem::not_found(&req.path)
-            .with_detail(format!("no follow-up for {lead_id} on {survey_id}"))
-            .into(),
-        Err(e) => e.into(),
-    }
+pub fn close_follow_up(req: &Request, ctx: &Ctx, survey_id: &str, lead_id: &str) -> Handled {
+    let task = answer::close_follow_up(ctx.store, survey_id, lead_id, ctx.now)?.ok_or_else(|| {
+        Problem::not_found(&req.path).with_detail(format!("no follow-up for {lead_id} on {survey_id}"))
+    })?;
+    Ok(Reply::json(200, &task))
 }

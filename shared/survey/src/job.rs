@@ -42,7 +42,7 @@ pub const JOB: Job = Job {
             method: Method::PUT,
             path: "/survey/admin/surveys/{id}",
             caller: Caller::Admin,
-            handler: |req, ctx, p| Ok(admin::put(req, ctx, p.get("id")).into()),
+            handler: |req, ctx, p| admin::put(req, ctx, p.get("id")).map(Into::into),
         },
         Route {
             method: Method::POST,
@@ -66,13 +66,13 @@ pub const JOB: Job = Job {
             method: Method::GET,
             path: "/survey/admin/followups",
             caller: Caller::Admin,
-            handler: |req, ctx, _| Ok(admin::follow_ups(req, ctx).into()),
+            handler: |req, ctx, _| admin::follow_ups(req, ctx).map(Into::into),
         },
         Route {
             method: Method::POST,
             path: "/survey/admin/followups/{id}/{lead}/close",
             caller: Caller::Admin,
-            handler: |req, ctx, p| Ok(admin::close_follow_up(req, ctx, p.get("id"), p.get("lead")).into()),
+            handler: |req, ctx, p| admin::close_follow_up(req, ctx, p.get("id"), p.get("lead")).map(Into::into),
         },
     ],
 };
