@@ -13,10 +13,10 @@ use spin_retention_core::admin_doc::Document;
 use spin_retention_core::http::{bad_parameter, Handled, Reply, Request};
 use spin_retention_core::jobs::Outcome;
 use spin_retention_core::keys;
-use spin_retention_core::leads_index;
+use spin_retention_core::lead_list;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
-use spin_retention_core::sorted_index::{self, Position};
+use spin_retention_core::sorted_sets::{self, Position};
 use spin_retention_core::store::StoreError;
 use spin_retention_lead_scoring::current_rules;
 use std::cell::RefCell;
@@ -31,7 +31,7 @@ pub fn refresh(req: &Request, ctx: &Ctx) -> Handled {
     let defs = definition::current(ctx.store)?;
     // New scoring rules change tiers too: a new run after re-scoring.
     let version = format!("{}.{}", defs.version(), current_rules(ctx.store)?.version());
-    let run = leads_index::walk_batch(
+    let run = lead_list::walk_batch(
         ctx.store,
         keys::AUDIENCE_REFRESH,
         version,
@@ -80,7 +80,7 @@ pub fn size(req: &Request, ctx: &Ctx, id: &str) -> Reply {
         let active_from = window_start(ctx.now, audience.active_within_days);
         let mut members = 0u64;
         // Counts in the filter and keeps nothing: memory stays flat.
-        sorted_index::page(ctx.store, &keys::audience_index(id), None, usize::MAX, |at| {
+        sorted_sets::page(ctx.store, &keys::audience_index(id), None, usize::MAX, |at| {
             let counts = membership::parse_entry(&at.entry)
                 .is_some_and(|(_, _, last)| active_from.is_none_or(|from| last >= from));
             members += u64::from(counts);

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
 use spin_retention_core::keys;
 use spin_retention_core::lead::Contact;
 use spin_retention_core::ports::Ctx;
-use spin_retention_core::sorted_index::{self, Position};
+use spin_retention_core::sorted_sets::{self, Position};
 use spin_retention_core::store::{Store, StoreError};
 use std::collections::VecDeque;
 
@@ -96,7 +96,7 @@ impl Export {
         let audience = self.pull.audience.clone();
         // Buckets are named by day: none before `since`'s day can qualify.
         let floor = since.map(|s| s.format("%Y-%m-%d").to_string()).unwrap_or_default();
-        let page = sorted_index::page_down_to(store, &self.index, self.cursor.as_ref(), &floor, limit, |at| {
+        let page = sorted_sets::page_down_to(store, &self.index, self.cursor.as_ref(), &floor, limit, |at| {
             let Some((joined, _, last_active)) = parse_entry(&at.entry) else {
                 return Ok(false);
             };

@@ -5,7 +5,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::ids::random_u64;
 use spin_retention_core::keys;
-use spin_retention_core::sorted_index::{self, Page, Position};
+use spin_retention_core::sorted_sets::{self, Page, Position};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 
 /// `export:<id>`.
@@ -48,7 +48,7 @@ pub fn record(store: &dyn Store, log: &ExportLog) -> Result<(), StoreError> {
             log.id
         ),
     );
-    sorted_index::insert(store, keys::EXPORT_LOG, &at)
+    sorted_sets::insert(store, keys::EXPORT_LOG, &at)
 }
 
 /// Newest pulls first.
@@ -57,7 +57,7 @@ pub fn page(
     after: Option<&Position>,
     limit: usize,
 ) -> Result<(Vec<ExportLog>, Option<Position>), StoreError> {
-    let Page { entries, next } = sorted_index::page(store, keys::EXPORT_LOG, after, limit, |_| Ok(true))?;
+    let Page { entries, next } = sorted_sets::page(store, keys::EXPORT_LOG, after, limit, |_| Ok(true))?;
     let mut logs = Vec::new();
     for at in entries {
         if let Some((_, id)) = at.entry.split_once('|') {

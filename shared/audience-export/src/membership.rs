@@ -21,7 +21,7 @@ use spin_retention_core::keys;
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::signals::LeadSurveys;
-use spin_retention_core::sorted_index::{self, Position};
+use spin_retention_core::sorted_sets::{self, Position};
 use spin_retention_core::store::{json_bytes, JsonStore, Store, StoreError};
 use spin_retention_lead_scoring::facts::Facts;
 use spin_retention_lead_scoring::ScoreRecord;
@@ -207,7 +207,7 @@ pub fn apply(store: &dyn Store, plans: &[Plan]) -> Result<(), StoreError> {
     }
     let mut writes = Vec::new();
     for (index, positions) in &inserts {
-        writes.extend(sorted_index::prepare_insert(store, index, positions)?);
+        writes.extend(sorted_sets::prepare_insert(store, index, positions)?);
     }
     let mut gone = Vec::new();
     for plan in plans {
@@ -220,7 +220,7 @@ pub fn apply(store: &dyn Store, plans: &[Plan]) -> Result<(), StoreError> {
     store.set_many(&writes)?;
     store.delete_many(&gone)?;
     for (index, at) in plans.iter().flat_map(|p| &p.removes) {
-        sorted_index::remove(store, index, at)?;
+        sorted_sets::remove(store, index, at)?;
     }
     // An erase that ran while we planned (a refresh batch takes seconds):
     // leave nothing behind, as erase would have.
@@ -249,7 +249,7 @@ pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     };
     store.delete(&key)?;
     for (id, member) in &old.audiences {
-        sorted_index::remove(store, &keys::audience_index(id), &member.position(lead_id))?;
+        sorted_sets::remove(store, &keys::audience_index(id), &member.position(lead_id))?;
     }
     Ok(())
 }

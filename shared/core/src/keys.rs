@@ -18,28 +18,28 @@
 //! | `handoff-retry`              | lead-intake     | `spin_retention_lead_intake::handoff::RetryWalk`: how far every hand-off is done, where the next retry looks |
 //! | `rate:<sha256(client)>:<minute>` | lead-intake | counter: submissions of a client in one minute; the minute before is deleted |
 //! | `suppressed:<sha256(id)>`    | lead-intake     | `spin_retention_lead_intake::admin::Suppression`: erased person, never exported |
-//! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::leads_index`]) |
+//! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::lead_list`]) |
 //! | `ack:<submission_id>`        | instant-ack     | `spin_retention_instant_ack::Delivery`: acknowledgement state    |
 //! | `ack-claim:<submission_id>:<window>.<attempts>` | instant-ack | counter: `1` for the one request that may send in that window of `ack_claim_seconds`, after that many attempts |
 //! | `score:<lead_id>`            | lead-scoring    | `spin_retention_lead_scoring::ScoreRecord`: explained score, assignment, queue place |
 //! | `scoring-rules`              | lead-scoring    | [`crate::admin_doc::Stored`] of the scoring rules an admin set (absent: the defaults) |
-//! | `rescore-run`                | lead-scoring    | [`crate::leads_index::Walk`]: progress of re-scoring every lead |
+//! | `rescore-run`                | lead-scoring    | [`crate::lead_list::Walk`]: progress of re-scoring every lead |
 //! | `round-robin:<pool>`         | lead-scoring    | counter: turns taken in a pool                     |
 //! | `round-robin:<pool>:<lead_id>`, `...#turn` | lead-scoring | counter: `1` for the first to take this lead's turn; the turn it took |
-//! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_index`]) |
+//! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_sets`]) |
 //! | `hot-queue:score:buckets`, `hot-queue:score:<band>`  | lead-scoring | hot leads by total score, bands of 10 points |
 //! | `lead-surveys:<lead_id>`     | survey          | [`crate::signals::LeadSurveys`]: latest answers, surveys opened |
 //! | `survey:<survey_id>`         | survey          | `spin_retention_survey::definition::Survey`: the definition |
 //! | `survey-answer:<survey_id>:<lead_id>` | survey | `spin_retention_survey::answer::Answer`: the person's latest answer |
-//! | `survey-day:<survey_id>:<yyyy-mm-dd>` | survey | lead ids that answered that day ([`crate::index`]); stale after a later answer |
+//! | `survey-day:<survey_id>:<yyyy-mm-dd>` | survey | lead ids that answered that day ([`crate::sets`]); stale after a later answer |
 //! | `followup:<survey_id>:<lead_id>` | survey      | `spin_retention_survey::answer::FollowUp`: talk to an unhappy customer |
-//! | `followups:buckets`, `followups:<day>` | survey | open follow-ups, newest first ([`crate::sorted_index`]) |
+//! | `followups:buckets`, `followups:<day>` | survey | open follow-ups, newest first ([`crate::sorted_sets`]) |
 //! | `audiences`                  | audience-export | [`crate::admin_doc::Stored`] of the audiences an admin set (absent: the defaults) |
 //! | `audience-member:<lead_id>`  | audience-export | `spin_retention_audience_export::membership::Membership`: the audiences a lead is in, and since when |
-//! | `audience:<id>:buckets`, `audience:<id>:<day>.<h>` | audience-export | an audience's members by the day they joined (or their identifiers changed), `<h>` = first hex digit of sha256(lead id) ([`crate::sorted_index`]) |
-//! | `audience-refresh`           | audience-export | [`crate::leads_index::Walk`]: progress of re-evaluating every lead's audiences |
+//! | `audience:<id>:buckets`, `audience:<id>:<day>.<h>` | audience-export | an audience's members by the day they joined (or their identifiers changed), `<h>` = first hex digit of sha256(lead id) ([`crate::sorted_sets`]) |
+//! | `audience-refresh`           | audience-export | [`crate::lead_list::Walk`]: progress of re-evaluating every lead's audiences |
 //! | `export:<export_id>`         | audience-export | `spin_retention_audience_export::log::ExportLog`: one pull: who, what, when, how many rows (no identifiers) |
-//! | `export-log:buckets`, `export-log:<day>` | audience-export | pulls by day, newest first ([`crate::sorted_index`]) |
+//! | `export-log:buckets`, `export-log:<day>` | audience-export | pulls by day, newest first ([`crate::sorted_sets`]) |
 //!
 //! Ids (`l_...`, `s_...`, survey ids: lowercase letters, digits, `-`) never contain `:`. Identifiers inside keys are
 //! hashed, so no personal data sits in key names.
@@ -104,7 +104,7 @@ pub fn ack_claim(submission_id: &str, window: u64, attempts: u32) -> String {
     format!("ack-claim:{submission_id}:{window}.{attempts}")
 }
 
-/// Sorted-index names ([`crate::sorted_index`]); the keys are `<name>:...`.
+/// Sorted-index names ([`crate::sorted_sets`]); the keys are `<name>:...`.
 pub const LEADS_INDEX: &str = "leads";
 pub const HOT_QUEUE_NEWEST: &str = "hot-queue:newest";
 pub const HOT_QUEUE_SCORE: &str = "hot-queue:score";

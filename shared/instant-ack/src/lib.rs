@@ -102,7 +102,7 @@ impl Delivery {
     }
 }
 
-struct Settings {
+struct AckSettings {
     account: Option<Account>,
     business: String,
     templates: Result<std::collections::BTreeMap<String, templates::Template>, String>,
@@ -113,7 +113,7 @@ struct Settings {
     max_age_minutes: i64,
 }
 
-fn settings(config: &dyn Config) -> Settings {
+fn settings(config: &dyn Config) -> AckSettings {
     let account = config
         .get("ack_provider")
         .and_then(|p| Provider::parse(&p))
@@ -125,7 +125,7 @@ fn settings(config: &dyn Config) -> Settings {
             twilio_account_sid: config.get("ack_twilio_account_sid"),
             from: config.get("ack_from").unwrap_or_default(),
         });
-    Settings {
+    AckSettings {
         account,
         business: config.get("business_name").unwrap_or_else(|| "our team".into()),
         templates: templates::load(config.get("ack_templates").as_deref()),
@@ -277,7 +277,12 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Handled {
 /// fresher than `ack_claim_seconds` nobody else tries. A failed send
 /// (its attempts counted) may be tried again at once; a sender that died
 /// before writing anything blocks only until the window ends.
-fn claim(ctx: &Ctx, s: &Settings, submission_id: &str, previous: Option<&Delivery>) -> Result<Option<u64>, StoreError> {
+fn claim(
+    ctx: &Ctx,
+    s: &AckSettings,
+    submission_id: &str,
+    previous: Option<&Delivery>,
+) -> Result<Option<u64>, StoreError> {
     if let Some(p) = previous.filter(|p| p.state == State::Sending) {
         if (ctx.now - p.updated_at).num_seconds() < s.claim_seconds {
             return Ok(None);
@@ -292,7 +297,7 @@ fn claim(ctx: &Ctx, s: &Settings, submission_id: &str, previous: Option<&Deliver
     Ok(first.then_some(window))
 }
 
-fn deliver(ctx: &Ctx, s: &Settings, account: &Account, message: &Message, delivery: &mut Delivery) {
+fn deliver(ctx: &Ctx, s: &AckSettings, account: &Account, message: &Message, delivery: &mut Delivery) {
     for attempt in 0..s.max_attempts {
         if attempt > 0 {
             // Backoff between calls to a failing provider (ack_backoff_ms,

@@ -2,13 +2,13 @@
 //! its history, erase a person, retry pending hand-offs.
 
 use super::handoff::{self, Handoffs};
-use super::settings::Settings;
+use super::settings::IntakeSettings;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::http::{Handled, Reply, Request};
 use spin_retention_core::keys;
 use spin_retention_core::lead::{Lead, Submission};
-use spin_retention_core::leads_index;
+use spin_retention_core::lead_list;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::store::{JsonStore, StoreError};
@@ -114,7 +114,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     spin_retention_survey::forget(ctx.store, &lead.id)?;
     // audience-export's memberships and index entries.
     spin_retention_audience_export::forget(ctx.store, &lead.id)?;
-    leads_index::remove(ctx.store, &lead.id)?;
+    lead_list::remove(ctx.store, &lead.id)?;
     delete(keys::lead(&lead.id))?;
     spin_retention_core::slots::erase(ctx.store, &keys::lead_log(&lead.id))?;
     // Again, after the lead is gone: a scoring or an answer that started
@@ -132,6 +132,6 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
 /// from a cron job, also twice at once. Call until `remaining` is 0.
 pub fn retry(req: &Request, ctx: &Ctx) -> Handled {
     let limit = req.limit(50, 500)?;
-    let run = handoff::retry(ctx, &Settings::from_config(ctx.config), limit)?;
+    let run = handoff::retry(ctx, &IntakeSettings::from_config(ctx.config), limit)?;
     Ok(Reply::json(200, &run))
 }

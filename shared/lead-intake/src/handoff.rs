@@ -8,7 +8,7 @@
 //! from a list when a hand-off completes: the record says so. Targets are
 //! idempotent per submission, so handing over twice is harmless.
 
-use super::settings::Settings;
+use super::settings::IntakeSettings;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::jobs::handoff_request;
@@ -96,14 +96,14 @@ pub fn prepare(store: &dyn Store, submission_id: &str, lead_id: &str) -> Result<
 /// [`run`] after the visitor's reply, within the app's after-reply budget
 /// ([`spin_retention_core::jobs::within_budget`]); past it the hand-off stays pending for
 /// the retry route. Says whether it ran.
-pub fn run_after_reply(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<bool, StoreError> {
+pub fn run_after_reply(ctx: &Ctx, settings: &IntakeSettings, submission_id: &str) -> Result<bool, StoreError> {
     spin_retention_core::jobs::within_budget(ctx, || {
         let _ = run(ctx, settings, submission_id);
     })
 }
 
 /// Hands one submission to every target that has not taken it yet.
-pub fn run(ctx: &Ctx, settings: &Settings, submission_id: &str) -> Result<Handoffs, StoreError> {
+pub fn run(ctx: &Ctx, settings: &IntakeSettings, submission_id: &str) -> Result<Handoffs, StoreError> {
     let key = keys::handoff(submission_id);
     let Some(mut handoffs) = ctx.store.get_json::<Handoffs>(&key)? else {
         // Erased meanwhile, or never stored: nothing to hand over.
@@ -174,7 +174,7 @@ const SCAN_PER_HANDOFF: u64 = 8;
 /// first, walking the `submissions` log from where the last run stopped.
 /// The floor moves past every submission done from the start, so a run
 /// costs what is still pending, not the whole history.
-pub fn retry(ctx: &Ctx, settings: &Settings, limit: usize) -> Result<Retried, StoreError> {
+pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retried, StoreError> {
     let mut walk: RetryWalk = ctx.store.get_json(keys::HANDOFF_RETRY)?.unwrap_or_default();
     let newest = slots::len(ctx.store, keys::SUBMISSIONS)?;
     if walk.cursor >= newest || walk.cursor < walk.floor {
@@ -201,7 +201,7 @@ pub fn retry(ctx: &Ctx, settings: &Settings, limit: usize) -> Result<Retried, St
         scanned_to = slot;
         let finished = match entry {
             // Still being written, or its writer died, or erased.
-            None => newest - slot >= spin_retention_core::index::DEAD_GAP_SLOTS,
+            None => newest - slot >= spin_retention_core::sets::DEAD_GAP_SLOTS,
             Some(id) => {
                 let id = String::from_utf8_lossy(&id).into_owned();
                 match record {
@@ -244,7 +244,7 @@ pub fn retry(ctx: &Ctx, settings: &Settings, limit: usize) -> Result<Retried, St
     Ok(run)
 }
 
-fn deliver(ctx: &Ctx, settings: &Settings, target: &mut Target, url: String) {
+fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: String) {
     if target.state != State::Pending {
         return;
     }
@@ -317,10 +317,10 @@ mod tests {
         let config = HashMap::new();
         let targets = Targets { ack: 503, scoring: 404 };
         let ctx = Ctx::new(&store, &config, &targets, spin_retention_core::ports::test_now());
-        let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();
+        let h = run(&ctx, &IntakeSettings::from_config(&config), "s_1").unwrap();
         assert_eq!((h.ack.state, h.scoring.state), (State::Pending, State::Rejected));
         assert_eq!(h.scoring.last_error.as_deref(), Some("HTTP 404"));
-        let settings = Settings::from_config(&config);
+        let settings = IntakeSettings::from_config(&config);
         let walked = retry(&ctx, &settings, 10).unwrap();
         assert_eq!(
             (walked.processed, walked.still_pending, walked.remaining, walked.floor),
@@ -328,7 +328,7 @@ mod tests {
         );
         let ok = Targets { ack: 200, scoring: 500 };
         let ctx = Ctx { outbound: &ok, ..ctx };
-        let h = run(&ctx, &Settings::from_config(&config), "s_1").unwrap();
+        let h = run(&ctx, &IntakeSettings::from_config(&config), "s_1").unwrap();
         assert_eq!(
             (h.ack.state, h.scoring.state, h.scoring.attempts),
             (State::Done, State::Rejected, 1)
@@ -347,7 +347,7 @@ mod tests {
         let config = HashMap::new();
         let ok = Targets { ack: 200, scoring: 200 };
         let ctx = Ctx::new(&store, &config, &ok, spin_retention_core::ports::test_now());
-        let settings = Settings::from_config(&config);
+        let settings = IntakeSettings::from_config(&config);
         let running = keys::after_reply_running(spin_retention_core::ports::test_now().timestamp().div_euclid(60));
         store
             .increment(&running, spin_retention_core::jobs::MAX_AFTER_REPLY)
@@ -372,7 +372,7 @@ mod tests {
         let config = HashMap::new();
         let ok = Targets { ack: 200, scoring: 200 };
         let ctx = Ctx::new(&store, &config, &ok, spin_retention_core::ports::test_now());
-        let settings = Settings::from_config(&config);
+        let settings = IntakeSettings::from_config(&config);
         let runs: Vec<(usize, u64, u64)> = (0..4)
             .map(|_| {
                 let r = retry(&ctx, &settings, 1).unwrap();

@@ -2,7 +2,7 @@
 //!
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
-use crate::{admin, pages, settings::Settings, submit};
+use crate::{admin, pages, settings::IntakeSettings, submit};
 use spin_retention_core::jobs::{Handoff, Job, SCORING};
 use spin_retention_core::routes::{Caller, Method, Route};
 
@@ -30,7 +30,7 @@ pub const JOB: Job = Job {
             path: "/intake/leads",
             caller: Caller::Anyone,
             handler: |req, ctx, _| {
-                let cors = Settings::from_config(ctx.config).cors;
+                let cors = IntakeSettings::from_config(ctx.config).cors;
                 Ok(cors.preflight(req, "POST, OPTIONS").into())
             },
         },

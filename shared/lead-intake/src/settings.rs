@@ -1,15 +1,15 @@
 //! lead-intake's settings, read from Spin variables on each request.
 
-use super::validate::Rules;
+use super::validate::FormRules;
 use spin_retention_core::body::Limits;
 use spin_retention_core::cors::Cors;
 use spin_retention_core::ports::Config;
 
-pub struct Settings {
+pub struct IntakeSettings {
     pub max_body_bytes: usize,
     pub rate_limit_per_minute: u32,
     pub limits: Limits,
-    pub rules: Rules,
+    pub rules: FormRules,
     pub cors: Cors,
     pub thank_you_url: String,
     pub error_url: String,
@@ -32,9 +32,9 @@ fn number<T: std::str::FromStr>(config: &dyn Config, name: &str, default: T) -> 
     config.get(name).and_then(|v| v.trim().parse().ok()).unwrap_or(default)
 }
 
-impl Settings {
-    pub fn from_config(config: &dyn Config) -> Settings {
-        let defaults = Rules::default();
+impl IntakeSettings {
+    pub fn from_config(config: &dyn Config) -> IntakeSettings {
+        let defaults = FormRules::default();
         let captcha = config.get("captcha_secret").map(|secret| {
             let provider = config.get("captcha_provider").unwrap_or_else(|| "turnstile".into());
             let (default_origin, path) = match provider.as_str() {
@@ -47,11 +47,11 @@ impl Settings {
                 verify_url: format!("{}{path}", origin.trim_end_matches('/')),
             }
         });
-        Settings {
+        IntakeSettings {
             max_body_bytes: number(config, "intake_max_body_bytes", DEFAULT_MAX_BODY_BYTES),
             rate_limit_per_minute: number(config, "intake_rate_limit_per_minute", 20),
             limits: Limits::default(),
-            rules: Rules {
+            rules: FormRules {
                 default_region: config.get("phone_default_region").unwrap_or(defaults.default_region),
                 honeypot_field: config.get("honeypot_field").unwrap_or(defaults.honeypot_field),
                 max_custom_fields: defaults.max_custom_fields,

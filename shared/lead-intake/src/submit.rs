@@ -2,8 +2,8 @@
 //! lead, the visitor gets an answer at once, and the hand-offs run after.
 
 use super::handoff;
-use super::settings::Settings;
-use super::validate::{self, Draft, Outcome as Validation};
+use super::settings::IntakeSettings;
+use super::validate::{self, Draft, Validated};
 use serde::Serialize;
 use spin_retention_core::body;
 use spin_retention_core::http::{Reply, Request};
@@ -11,7 +11,7 @@ use spin_retention_core::ids;
 use spin_retention_core::jobs::Outcome;
 use spin_retention_core::keys;
 use spin_retention_core::lead::{self, Submission};
-use spin_retention_core::leads_index;
+use spin_retention_core::lead_list;
 use spin_retention_core::ports::{Ctx, OutboundRequest};
 use spin_retention_core::problem::Problem;
 use spin_retention_core::ratelimit::{self, Verdict};
@@ -28,7 +28,7 @@ pub struct Accepted {
 }
 
 pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
-    let settings = Settings::from_config(ctx.config);
+    let settings = IntakeSettings::from_config(ctx.config);
     let json = req.wants_json();
     let answer = |reply: Result<Accepted, Reply>| -> Reply {
         let reply = match reply {
@@ -61,7 +61,7 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
 
 /// Validates and stores. Returns what to answer, and the submission to hand
 /// over (none for spam).
-fn accept(req: &Request, ctx: &Ctx, settings: &Settings) -> Result<(Accepted, Option<String>), Reply> {
+fn accept(req: &Request, ctx: &Ctx, settings: &IntakeSettings) -> Result<(Accepted, Option<String>), Reply> {
     settings.cors.check(req)?;
     if req.body.len() > settings.max_body_bytes {
         return Err(Problem::too_large(settings.max_body_bytes).into());
@@ -80,8 +80,8 @@ fn accept(req: &Request, ctx: &Ctx, settings: &Settings) -> Result<(Accepted, Op
     }
     let fields = body::parse(req.header("content-type"), &req.body, settings.limits).map_err(Reply::from)?;
     let draft = match validate::validate(&fields, &settings.rules).map_err(Reply::from)? {
-        Validation::Valid(draft) => *draft,
-        Validation::Spam => {
+        Validated::Valid(draft) => *draft,
+        Validated::Spam => {
             // Answer like a success so the bot learns nothing; keep nothing.
             let fake = ids::derive("l", &[&String::from_utf8_lossy(&req.body)]);
             let accepted = Accepted {
@@ -96,7 +96,7 @@ fn accept(req: &Request, ctx: &Ctx, settings: &Settings) -> Result<(Accepted, Op
     if let Some(captcha) = &settings.captcha {
         verify_captcha(ctx, captcha, draft.captcha_token.as_deref(), &client)?;
     }
-    let (submission, duplicate) = store(ctx, draft, req.header("idempotency-key")).map_err(unavailable)?;
+    let (submission, duplicate) = store_submission(ctx, draft, req.header("idempotency-key")).map_err(unavailable)?;
     let accepted = Accepted {
         id: submission.lead_id.clone(),
         submission_id: submission.id.clone(),
@@ -115,7 +115,11 @@ fn accept(req: &Request, ctx: &Ctx, settings: &Settings) -> Result<(Accepted, Op
 /// batch with everything: the log entries, the submission, its identities,
 /// its hand-off record and, for a new lead, its marker. All or nothing, so
 /// a crash leaves no half-stored submission.
-pub fn store(ctx: &Ctx, draft: Draft, idempotency_key: Option<&str>) -> Result<(Submission, bool), StoreError> {
+pub fn store_submission(
+    ctx: &Ctx,
+    draft: Draft,
+    idempotency_key: Option<&str>,
+) -> Result<(Submission, bool), StoreError> {
     let lead_id = find_lead(ctx, &draft)?;
     let submission_id = match idempotency_key.map(str::trim).filter(|k| !k.is_empty()) {
         Some(key) => ids::derive("s", &[&lead_id, "idempotency-key", key]),
@@ -129,7 +133,7 @@ pub fn store(ctx: &Ctx, draft: Draft, idempotency_key: Option<&str>) -> Result<(
     let submission = draft.into_submission(submission_id.clone(), lead_id.clone(), ctx.now);
     let is_new = !lead::exists(ctx.store, &lead_id)?;
     let mut writes = if is_new {
-        leads_index::prepare_add(ctx.store, &lead_id)?
+        lead_list::prepare_add(ctx.store, &lead_id)?
     } else {
         Vec::new()
     };
@@ -305,7 +309,7 @@ fn redirect_with_error(error_url: &str, problem_reply: &Reply) -> Reply {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validate::{validate, Rules};
+    use crate::validate::{validate, FormRules};
     use spin_retention_core::body::Fields;
     use spin_retention_core::ports::NoOutbound;
     use spin_retention_core::store::MemoryStore;
@@ -313,9 +317,9 @@ mod tests {
 
     fn draft(pairs: &[(&str, &str)]) -> Draft {
         let fields: Fields = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        match validate(&fields, &Rules::default()).unwrap() {
-            Validation::Valid(d) => *d,
-            Validation::Spam => panic!("spam"),
+        match validate(&fields, &FormRules::default()).unwrap() {
+            Validated::Valid(d) => *d,
+            Validated::Spam => panic!("spam"),
         }
     }
 
@@ -377,7 +381,7 @@ mod tests {
     }
 
     fn store_submission(ctx: &Ctx, pairs: &[(&str, &str)], key: Option<&str>) -> (Submission, bool) {
-        store(ctx, draft(pairs), key).unwrap()
+        super::store_submission(ctx, draft(pairs), key).unwrap()
     }
 
     #[test]

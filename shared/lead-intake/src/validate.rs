@@ -7,9 +7,9 @@ use spin_retention_core::lead::{Attribution, Channel, Consent, Contact, Submissi
 use spin_retention_core::problem::Problem;
 use std::collections::BTreeMap;
 
-/// Settings that shape validation (Spin variables).
+/// IntakeSettings that shape validation (Spin variables).
 #[derive(Debug, Clone)]
-pub struct Rules {
+pub struct FormRules {
     /// ISO 3166-1 alpha-2 region for phone numbers written without `+`.
     pub default_region: String,
     /// A field bots fill and people never see; when non-empty the submission is dropped.
@@ -17,9 +17,9 @@ pub struct Rules {
     pub max_custom_fields: usize,
 }
 
-impl Default for Rules {
+impl Default for FormRules {
     fn default() -> Self {
-        Rules {
+        FormRules {
             default_region: "US".into(),
             honeypot_field: "_gotcha".into(),
             max_custom_fields: 20,
@@ -78,7 +78,7 @@ impl Draft {
     }
 }
 
-pub enum Outcome {
+pub enum Validated {
     Valid(Box<Draft>),
     /// The honeypot was filled: answer as if accepted, keep nothing.
     Spam,
@@ -87,13 +87,13 @@ pub enum Outcome {
 const UTM: [&str; 5] = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"];
 const MAX_PAGES: usize = 50;
 
-pub fn validate(fields: &Fields, rules: &Rules) -> Result<Outcome, Problem> {
+pub fn validate(fields: &Fields, rules: &FormRules) -> Result<Validated, Problem> {
     let mut v = Validator {
         errors: Problem::new(422, "invalid-fields", "Invalid Fields"),
         fields,
     };
     if v.first(&rules.honeypot_field).is_some_and(|s| !s.trim().is_empty()) {
-        return Ok(Outcome::Spam);
+        return Ok(Validated::Spam);
     }
     let name = v.person_name("name");
     let mut first_name = v.person_name("first_name");
@@ -145,7 +145,7 @@ pub fn validate(fields: &Fields, rules: &Rules) -> Result<Outcome, Problem> {
         let n = v.errors.errors.len();
         return Err(v.errors.with_detail(format!("{n} field(s) need attention")));
     }
-    Ok(Outcome::Valid(Box::new(Draft {
+    Ok(Validated::Valid(Box::new(Draft {
         form,
         contact,
         message,
@@ -159,7 +159,7 @@ pub fn validate(fields: &Fields, rules: &Rules) -> Result<Outcome, Problem> {
 }
 
 /// Field names this module interprets; anything else is a custom field.
-fn is_known(name: &str, rules: &Rules) -> bool {
+fn is_known(name: &str, rules: &FormRules) -> bool {
     const KNOWN: [&str; 34] = [
         "city",
         "region",
@@ -423,7 +423,7 @@ impl<'a> Validator<'a> {
         asked.then_some(consent)
     }
 
-    fn custom(&mut self, rules: &Rules) -> BTreeMap<String, String> {
+    fn custom(&mut self, rules: &FormRules) -> BTreeMap<String, String> {
         let mut custom = BTreeMap::new();
         for (name, value) in self.fields {
             if is_known(name, rules) {
@@ -456,15 +456,15 @@ mod tests {
     }
 
     fn valid(pairs: &[(&str, &str)]) -> Draft {
-        match validate(&fields(pairs), &Rules::default()) {
-            Ok(Outcome::Valid(d)) => *d,
-            Ok(Outcome::Spam) => panic!("spam"),
+        match validate(&fields(pairs), &FormRules::default()) {
+            Ok(Validated::Valid(d)) => *d,
+            Ok(Validated::Spam) => panic!("spam"),
             Err(p) => panic!("{p:?}"),
         }
     }
 
     fn invalid(pairs: &[(&str, &str)]) -> Vec<String> {
-        match validate(&fields(pairs), &Rules::default()) {
+        match validate(&fields(pairs), &FormRules::default()) {
             Err(p) => {
                 assert_eq!(p.status, 422);
                 p.errors.into_iter().map(|e| e.field).collect()
@@ -590,12 +590,12 @@ mod tests {
     fn honeypot_means_spam() {
         let outcome = validate(
             &fields(&[("email", "d@x.io"), ("_gotcha", "http://spam")]),
-            &Rules::default(),
+            &FormRules::default(),
         );
-        assert!(matches!(outcome, Ok(Outcome::Spam)));
+        assert!(matches!(outcome, Ok(Validated::Spam)));
         assert!(matches!(
-            validate(&fields(&[("email", "d@x.io"), ("_gotcha", "")]), &Rules::default()),
-            Ok(Outcome::Valid(_))
+            validate(&fields(&[("email", "d@x.io"), ("_gotcha", "")]), &FormRules::default()),
+            Ok(Validated::Valid(_))
         ));
     }
 
@@ -606,7 +606,7 @@ mod tests {
         let many: Vec<(String, String)> = (0..21).map(|i| (format!("c{i}"), "x".to_string())).collect();
         let mut f = many.clone();
         f.push(("email".into(), "d@x.io".into()));
-        assert!(validate(&f, &Rules::default()).is_err());
+        assert!(validate(&f, &FormRules::default()).is_err());
         assert_eq!(invalid(&[("email", "d@x.io"), ("bad name", "x")]), ["bad name"]);
     }
 

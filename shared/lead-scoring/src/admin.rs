@@ -8,10 +8,10 @@ use spin_retention_core::admin_doc::Document;
 use spin_retention_core::http::{bad_parameter, Handled, Reply, Request};
 use spin_retention_core::keys;
 use spin_retention_core::lead::Lead;
-use spin_retention_core::leads_index::{self, Walk};
+use spin_retention_core::lead_list::{self, Walk};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
-use spin_retention_core::sorted_index::Position;
+use spin_retention_core::sorted_sets::Position;
 use spin_retention_core::store::{JsonStore, StoreError};
 
 fn no_lead(req: &Request, lead_id: &str) -> Reply {
@@ -107,7 +107,7 @@ pub fn rescore(req: &Request, ctx: &Ctx) -> Handled {
 
 fn rescore_batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Walk, StoreError> {
     let version = current_rules(ctx.store)?.version();
-    leads_index::walk_batch(
+    lead_list::walk_batch(
         ctx.store,
         keys::RESCORE_RUN,
         version,

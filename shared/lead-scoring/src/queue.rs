@@ -1,5 +1,5 @@
 //! The priority queue of hot leads, in two orders: newest activity first,
-//! and highest score first. Each order is a [`sorted_index`] whose entries
+//! and highest score first. Each order is a [`spin_retention_core::sorted_sets`] whose entries
 //! sort as wanted; a lead's [`ScoreRecord`] says where it sits, so entries
 //! left behind by a lost removal or a superseded score are skipped on read.
 
@@ -7,7 +7,7 @@ use super::ScoreRecord;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::keys;
-use spin_retention_core::sorted_index::{self, Page, Position};
+use spin_retention_core::sorted_sets::{self, Page, Position};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,7 @@ pub fn prepare_add(
     for order in ORDERS {
         let Some(at) = new.map(|n| n.get(order)) else { continue };
         if old.map(|o| o.get(order)) != Some(at) {
-            writes.extend(sorted_index::prepare_insert(
+            writes.extend(sorted_sets::prepare_insert(
                 store,
                 order.index(),
                 std::slice::from_ref(at),
@@ -105,10 +105,10 @@ pub fn settle(
         else {
             continue;
         };
-        sorted_index::remove(store, order.index(), stale)?;
+        sorted_sets::remove(store, order.index(), stale)?;
         let now: Option<ScoreRecord> = store.get_json(&keys::score(lead_id))?;
         if now.and_then(|r| r.queue).is_some_and(|q| q.get(order) == stale) {
-            sorted_index::insert(store, order.index(), stale)?;
+            sorted_sets::insert(store, order.index(), stale)?;
         }
     }
     Ok(())
@@ -117,7 +117,7 @@ pub fn settle(
 /// Takes a lead out of the queue for good (it is gone).
 pub fn forget(store: &dyn Store, placement: &Placement) -> Result<(), StoreError> {
     for order in ORDERS {
-        sorted_index::remove(store, order.index(), placement.get(order))?;
+        sorted_sets::remove(store, order.index(), placement.get(order))?;
     }
     Ok(())
 }
@@ -130,7 +130,7 @@ pub fn page(
     limit: usize,
 ) -> Result<(Vec<ScoreRecord>, Option<Position>), StoreError> {
     let mut records = Vec::new();
-    let Page { next, .. } = sorted_index::page(store, order.index(), after, limit, |at| {
+    let Page { next, .. } = sorted_sets::page(store, order.index(), after, limit, |at| {
         let lead_id = at.entry.rsplit('|').next().unwrap_or_default();
         let record: Option<ScoreRecord> = store.get_json(&keys::score(lead_id))?;
         match record.filter(|r| r.queue.as_ref().is_some_and(|q| q.get(order) == at)) {

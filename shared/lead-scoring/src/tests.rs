@@ -4,7 +4,7 @@ use super::admin;
 use super::queue::Order;
 use super::*;
 use spin_retention_core::http::Request;
-use spin_retention_core::leads_index::Walk;
+use spin_retention_core::lead_list::Walk;
 use spin_retention_core::ports::NoOutbound;
 use spin_retention_core::store::{CountingStore, MemoryStore};
 use spin_retention_lead_intake::test_support::submit;
@@ -240,7 +240,7 @@ fn erasing_a_lead_takes_it_out_of_scoring() {
         "no key or value names the lead"
     );
     assert_eq!(queue(&ctx, Order::Score, 10), [Vec::<String>::new()]);
-    assert!(spin_retention_core::leads_index::page(&store, None, 10)
+    assert!(spin_retention_core::lead_list::page(&store, None, 10)
         .unwrap()
         .entries
         .is_empty());
@@ -289,7 +289,7 @@ fn page_reads(hot_leads: usize) -> Vec<usize> {
 fn a_queue_page_costs_the_same_however_long_the_queue() {
     // The bucket set and one bucket (each a snapshot, a counter and at most
     // the operations since the snapshot), and the page's five records.
-    let bound = 2 * (2 + spin_retention_core::index::COMPACT_AFTER + 1) + 5;
+    let bound = 2 * (2 + spin_retention_core::sets::COMPACT_AFTER + 1) + 5;
     for hot_leads in [10, 120, 400] {
         let keys = page_reads(hot_leads);
         assert!(

@@ -13,7 +13,7 @@ use spin_retention_core::http::{bad_parameter, Handled, Reply, Request};
 use spin_retention_core::keys;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
-use spin_retention_core::sorted_index::Position;
+use spin_retention_core::sorted_sets::Position;
 use spin_retention_core::store::JsonStore;
 
 const MAX_DEFINITION: usize = 64 * 1024;

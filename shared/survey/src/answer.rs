@@ -6,10 +6,10 @@
 use super::definition::Survey;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use spin_retention_core::index;
 use spin_retention_core::keys;
+use spin_retention_core::sets;
 use spin_retention_core::signals::{self, AnswerSignal, Band, OpenedSignal, SurveyKind};
-use spin_retention_core::sorted_index::{self, Position};
+use spin_retention_core::sorted_sets::{self, Position};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 
 /// `survey-answer:<survey_id>:<lead_id>`.
@@ -88,7 +88,7 @@ pub fn record(
     };
     // Listed before it is written; summaries count an entry only when the
     // answer's date matches its day, so the earlier day's entry goes stale.
-    index::add(store, &keys::survey_day(&survey.id, answer.day()), lead_id)?;
+    sets::add(store, &keys::survey_day(&survey.id, answer.day()), lead_id)?;
     // Signals before the answer: an erase finds every answer through them.
     signals::record_answer(
         store,
@@ -102,7 +102,7 @@ pub fn record(
     )?;
     store.set_json(&key, &answer)?;
     if let Some(old) = previous.as_ref().filter(|p| p.day() != answer.day()) {
-        index::remove(store, &keys::survey_day(&survey.id, old.day()), lead_id)?;
+        sets::remove(store, &keys::survey_day(&survey.id, old.day()), lead_id)?;
     }
     if answer.band == Band::Detractor {
         follow_up(store, &answer, now)?;
@@ -153,7 +153,7 @@ fn follow_up(store: &dyn Store, answer: &Answer, now: DateTime<Utc>) -> Result<(
             ),
         ),
     };
-    sorted_index::insert(store, keys::FOLLOW_UPS, &position)?;
+    sorted_sets::insert(store, keys::FOLLOW_UPS, &position)?;
     store.set_json(
         &key,
         &FollowUp {
@@ -187,7 +187,7 @@ pub fn close_follow_up(
     task.status = "closed".into();
     task.updated_at = now;
     store.set_json(&key, &task)?;
-    sorted_index::remove(store, keys::FOLLOW_UPS, &task.position)?;
+    sorted_sets::remove(store, keys::FOLLOW_UPS, &task.position)?;
     Ok(Some(task))
 }
 
@@ -198,7 +198,7 @@ pub fn open_follow_ups(
     limit: usize,
 ) -> Result<(Vec<FollowUp>, Option<Position>), StoreError> {
     let mut tasks = Vec::new();
-    let page = sorted_index::page(store, keys::FOLLOW_UPS, after, limit, |at| {
+    let page = sorted_sets::page(store, keys::FOLLOW_UPS, after, limit, |at| {
         let mut parts = at.entry.splitn(3, '|').skip(1);
         let (Some(survey_id), Some(lead_id)) = (parts.next(), parts.next()) else {
             return Ok(false);
@@ -221,11 +221,11 @@ pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     for signal in &signals.answers {
         let key = keys::survey_answer(&signal.survey_id, lead_id);
         if let Some(answer) = store.get_json::<Answer>(&key)? {
-            index::remove(store, &keys::survey_day(&signal.survey_id, answer.day()), lead_id)?;
+            sets::remove(store, &keys::survey_day(&signal.survey_id, answer.day()), lead_id)?;
             store.delete(&key)?;
         }
         if let Some(task) = store.get_json::<FollowUp>(&keys::follow_up(&signal.survey_id, lead_id))? {
-            sorted_index::remove(store, keys::FOLLOW_UPS, &task.position)?;
+            sorted_sets::remove(store, keys::FOLLOW_UPS, &task.position)?;
             store.delete(&keys::follow_up(&signal.survey_id, lead_id))?;
         }
     }

@@ -14,8 +14,8 @@ use super::answer::Answer;
 use super::definition::Survey;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use spin_retention_core::index;
 use spin_retention_core::keys;
+use spin_retention_core::sets;
 use spin_retention_core::signals::{Band, SurveyKind};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 use std::collections::BTreeMap;
@@ -178,7 +178,7 @@ pub fn summarise(
     let mut per_period: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let mut all = Vec::new();
     for day in from.iter_days().take_while(|d| *d <= to) {
-        let mut leads = index::list(store, &keys::survey_day(&survey.id, day))?;
+        let mut leads = sets::list(store, &keys::survey_day(&survey.id, day))?;
         leads.sort_unstable();
         leads.dedup();
         for lead_id in leads {

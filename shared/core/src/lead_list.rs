@@ -5,7 +5,7 @@
 
 use crate::ids::sha256_hex;
 use crate::keys::LEADS_INDEX;
-use crate::sorted_index::{self, Page, Position};
+use crate::sorted_sets::{self, Page, Position};
 use crate::store::{JsonStore, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,27 +15,27 @@ fn position(lead_id: &str) -> Position {
 }
 
 pub fn add(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
-    sorted_index::insert(store, LEADS_INDEX, &position(lead_id))
+    sorted_sets::insert(store, LEADS_INDEX, &position(lead_id))
 }
 
 /// The writes that add a lead, for the caller's batch.
 pub fn prepare_add(store: &dyn Store, lead_id: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-    sorted_index::prepare_insert(store, LEADS_INDEX, &[position(lead_id)])
+    sorted_sets::prepare_insert(store, LEADS_INDEX, &[position(lead_id)])
 }
 
 /// Adds many at once, one batch (bulk imports).
 pub fn add_all(store: &dyn Store, lead_ids: &[String]) -> Result<(), StoreError> {
     let positions: Vec<Position> = lead_ids.iter().map(|id| position(id)).collect();
-    sorted_index::insert_all(store, LEADS_INDEX, &positions)
+    sorted_sets::insert_all(store, LEADS_INDEX, &positions)
 }
 
 pub fn remove(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
-    sorted_index::remove(store, LEADS_INDEX, &position(lead_id))
+    sorted_sets::remove(store, LEADS_INDEX, &position(lead_id))
 }
 
 /// Up to `limit` lead ids after `after`, in no meaningful order.
 pub fn page(store: &dyn Store, after: Option<&Position>, limit: usize) -> Result<Page, StoreError> {
-    sorted_index::page(store, LEADS_INDEX, after, limit, |_| Ok(true))
+    sorted_sets::page(store, LEADS_INDEX, after, limit, |_| Ok(true))
 }
 
 /// Progress of work that visits every lead in batches (re-scoring after a

@@ -2,7 +2,7 @@
 //! every lead.
 //!
 //! An index `<name>` is split into buckets (a day, a score band), each one
-//! small set under `<name>:<bucket>` ([`crate::index`], so concurrent
+//! small set under `<name>:<bucket>` ([`crate::sets`], so concurrent
 //! writers lose nothing and never wait), plus the set of buckets under
 //! `<name>:buckets`. A bucket joins that set once: `<name>:known:<bucket>`
 //! is written after it did, so later inserts skip it (two first inserts at
@@ -17,7 +17,7 @@
 //! skips stale ones (the `keep` filter of [`page`]).
 
 use crate::http::{bad_parameter, Reply, Request};
-use crate::index;
+use crate::sets;
 use crate::store::{Store, StoreError};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -97,7 +97,7 @@ pub fn prepare_insert(store: &dyn Store, name: &str, all: &[Position]) -> Result
     }
     let mut writes = Vec::new();
     for (bucket, entries) in &by_bucket {
-        writes.extend(index::prepare_add(store, &bucket_key(name, bucket), entries)?);
+        writes.extend(sets::prepare_add(store, &bucket_key(name, bucket), entries)?);
     }
     let buckets: Vec<String> = by_bucket.keys().map(|b| b.to_string()).collect();
     let markers: Vec<String> = buckets.iter().map(|b| known_key(name, b)).collect();
@@ -108,7 +108,7 @@ pub fn prepare_insert(store: &dyn Store, name: &str, all: &[Position]) -> Result
         .filter(|(_, known)| known.is_none())
         .map(|(bucket, _)| bucket)
         .collect();
-    writes.extend(index::prepare_add(store, &buckets_key(name), &new)?);
+    writes.extend(sets::prepare_add(store, &buckets_key(name), &new)?);
     writes.extend(new.iter().map(|b| (known_key(name, b), b"1".to_vec())));
     Ok(writes)
 }
@@ -119,7 +119,7 @@ fn known_key(name: &str, bucket: &str) -> String {
 
 /// Emptied buckets stay listed (one key per day or band); readers skip them.
 pub fn remove(store: &dyn Store, name: &str, at: &Position) -> Result<(), StoreError> {
-    index::remove(store, &bucket_key(name, &at.bucket), &at.entry)
+    sets::remove(store, &bucket_key(name, &at.bucket), &at.entry)
 }
 
 pub struct Page {
@@ -150,7 +150,7 @@ pub fn page_down_to(
     limit: usize,
     mut keep: impl FnMut(&Position) -> Result<bool, StoreError>,
 ) -> Result<Page, StoreError> {
-    let mut buckets = index::list(store, &buckets_key(name))?;
+    let mut buckets = sets::list(store, &buckets_key(name))?;
     buckets.retain(|b| b.as_str() >= floor);
     buckets.sort_unstable_by(|a, b| b.cmp(a));
     let mut entries = Vec::new();
@@ -158,7 +158,7 @@ pub fn page_down_to(
         .iter()
         .filter(|b| after.is_none_or(|a| b.as_str() <= a.bucket.as_str()))
     {
-        let mut in_bucket = index::list(store, &bucket_key(name, bucket))?;
+        let mut in_bucket = sets::list(store, &bucket_key(name, bucket))?;
         in_bucket.sort_unstable_by(|a, b| b.cmp(a));
         in_bucket.dedup();
         for entry in in_bucket {

@@ -1,6 +1,6 @@
 //! A set of strings in the store that many requests change at once (the
 //! pending hand-offs, who answered a survey on a day, the buckets of a
-//! [`crate::sorted_index`]).
+//! [`crate::sorted_sets`]).
 //!
 //! A set is a log of operations in [`crate::slots`]: adding an entry
 //! appends `+entry` to a write-once slot of its own, so no writer
