@@ -184,6 +184,33 @@ impl Handoff {
     }
 }
 
+/// instant-ack, which lead-intake hands every submission to.
+pub const ACK: Handoff = Handoff {
+    component: "instant-ack",
+    url_variable: "ack_url",
+    default_url: "http://instant-ack.spin.internal",
+    live_path: "/ack/health/live",
+};
+
+/// What one job asks of another: the path of each hand-off, written once
+/// (each is a `POST` to the target's route table, which a test checks).
+pub mod calls {
+    /// instant-ack: send this submission's acknowledgement.
+    pub fn ack_submission(submission_id: &str) -> String {
+        format!("/ack/submissions/{submission_id}")
+    }
+
+    /// lead-scoring: score this lead now.
+    pub fn score_lead(lead_id: &str) -> String {
+        format!("/scoring/leads/{lead_id}")
+    }
+
+    /// audience-export: re-evaluate this lead's memberships.
+    pub fn update_audiences(lead_id: &str) -> String {
+        format!("/audiences/leads/{lead_id}")
+    }
+}
+
 /// lead-scoring, which lead-intake and survey both hand leads to.
 pub const SCORING: Handoff = Handoff {
     component: "lead-scoring",

@@ -11,6 +11,7 @@
 use super::settings::IntakeSettings;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use spin_retention_core::jobs::calls;
 use spin_retention_core::jobs::handoff_request;
 use spin_retention_core::keys;
 use spin_retention_core::ports::Ctx;
@@ -112,13 +113,14 @@ pub fn run(ctx: &Ctx, settings: &IntakeSettings, submission_id: &str) -> Result<
         )));
     };
     let ack_url = format!(
-        "{}/ack/submissions/{submission_id}",
-        settings.ack_url.trim_end_matches('/')
+        "{}{}",
+        settings.ack_url.trim_end_matches('/'),
+        calls::ack_submission(submission_id)
     );
     let scoring_url = format!(
-        "{}/scoring/leads/{}",
+        "{}{}",
         settings.scoring_url.trim_end_matches('/'),
-        handoffs.lead_id
+        calls::score_lead(&handoffs.lead_id)
     );
     deliver(ctx, settings, &mut handoffs.ack, ack_url);
     deliver(ctx, settings, &mut handoffs.scoring, scoring_url);

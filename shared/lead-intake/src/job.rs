@@ -3,21 +3,13 @@
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
 use crate::{admin, pages, settings::IntakeSettings, submit};
-use spin_retention_core::jobs::{Handoff, Job, SCORING};
+use spin_retention_core::jobs::{Job, ACK, SCORING};
 use spin_retention_core::routes::{Caller, Method, Route};
 
 pub const JOB: Job = Job {
     name: "lead-intake",
     prefix: "/intake",
-    handoffs: &[
-        Handoff {
-            component: "instant-ack",
-            url_variable: "ack_url",
-            default_url: "http://instant-ack.spin.internal",
-            live_path: "/ack/health/live",
-        },
-        SCORING,
-    ],
+    handoffs: &[ACK, SCORING],
     routes: &[
         Route {
             method: Method::POST,

@@ -3,6 +3,7 @@
 use super::validate::FormRules;
 use spin_retention_core::body::Limits;
 use spin_retention_core::cors::Cors;
+use spin_retention_core::jobs::{ACK, SCORING};
 use spin_retention_core::ports::Config;
 
 pub struct IntakeSettings {
@@ -60,12 +61,8 @@ impl IntakeSettings {
             thank_you_url: config.get("thank_you_url").unwrap_or_else(|| "/intake/thanks".into()),
             error_url: config.get("error_url").unwrap_or_else(|| "/intake/error".into()),
             captcha,
-            ack_url: config
-                .get("ack_url")
-                .unwrap_or_else(|| "http://instant-ack.spin.internal".into()),
-            scoring_url: config
-                .get("scoring_url")
-                .unwrap_or_else(|| "http://lead-scoring.spin.internal".into()),
+            ack_url: ACK.base_url(config),
+            scoring_url: SCORING.base_url(config),
             admin_token: config.get(spin_retention_core::auth::ADMIN_TOKEN),
         }
     }

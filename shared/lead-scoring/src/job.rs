@@ -7,7 +7,7 @@ use crate::facts::CATALOGUE;
 use crate::rules::Rules;
 use spin_retention_core::admin_doc;
 use spin_retention_core::auth::ADMIN_TOKEN;
-use spin_retention_core::jobs::{Job, Outcome, AUDIENCES};
+use spin_retention_core::jobs::{calls, Job, Outcome, AUDIENCES};
 use spin_retention_core::routes::{Caller, Method, Route};
 
 pub const JOB: Job = Job {
@@ -32,7 +32,7 @@ pub const JOB: Job = Job {
                     return Ok(reply.into());
                 }
                 // Scored: audience memberships follow, after the reply.
-                let tell = AUDIENCES.tell(format!("/audiences/leads/{lead_id}"));
+                let tell = AUDIENCES.tell(calls::update_audiences(lead_id));
                 Ok(Outcome::then(reply, vec![tell]))
             },
         },

@@ -128,7 +128,7 @@ fn comment_of(survey: &Survey, raw: Option<&str>) -> Result<Option<String>, Prob
 /// shows as at-risk on the score at once. If it cannot be reached, the
 /// signal is stored and the lead's next scoring picks it up.
 fn rescore_task(lead_id: &str) -> Task {
-    spin_retention_core::jobs::SCORING.tell(format!("/scoring/leads/{lead_id}"))
+    spin_retention_core::jobs::SCORING.tell(spin_retention_core::jobs::calls::score_lead(lead_id))
 }
 
 fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {

@@ -97,3 +97,17 @@ fn ids_cannot_be_route_words() {
         ["health", "admin", "leads"]
     );
 }
+
+#[test]
+fn every_hand_off_is_a_route_of_its_target() {
+    use spin_retention_core::jobs::calls;
+    let tabled = tabled();
+    for path in [
+        calls::ack_submission("{id}"),
+        calls::score_lead("{id}"),
+        calls::update_audiences("{id}"),
+    ] {
+        let call = normalise("POST", &path);
+        assert!(tabled.contains(&call), "{call} is no route");
+    }
+}
