@@ -1,7 +1,7 @@
 //! Who may be sent to an ad platform at all: consent that allows ad use,
 //! and never a suppressed (erased) person.
 
-use spin_retention_core::keys;
+use crate::keys;
 use spin_retention_core::lead::Lead;
 use spin_retention_core::store::{Store, StoreError};
 

@@ -15,6 +15,7 @@ pub mod export;
 pub mod facts;
 pub mod formats;
 pub mod job;
+pub mod keys;
 pub mod log;
 pub mod membership;
 pub mod pullers;

@@ -1,10 +1,10 @@
 //! The export log: who pulled which audience, in which format, when, and
 //! how many rows: counts, never identifiers.
 
+use crate::keys;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::ids::random_u64;
-use spin_retention_core::keys;
 use spin_retention_core::sorted_sets::{self, Page, Position};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 

@@ -14,15 +14,15 @@
 use super::consent;
 use super::definition::Audiences;
 use super::facts::AudienceFacts;
+use crate::keys;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::ids::sha256_hex;
-use spin_retention_core::keys;
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::signals::LeadSurveys;
 use spin_retention_core::sorted_sets::{self, Position};
-use spin_retention_core::store::{json_bytes, JsonStore, Store, StoreError};
+use spin_retention_core::store::{JsonStore, Store, StoreError};
 use spin_retention_lead_scoring::facts::Facts;
 use spin_retention_lead_scoring::ScoreRecord;
 use std::collections::BTreeMap;
@@ -78,7 +78,7 @@ fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, Store
         return Ok(None);
     };
     Ok(Some(Inputs {
-        score: store.get_json(&keys::score(lead_id))?,
+        score: store.get_json(&spin_retention_lead_scoring::keys::score(lead_id))?,
         surveys: scoring.surveys,
         submissions: scoring.submissions,
         lead: scoring.lead,
@@ -212,8 +212,8 @@ pub fn apply(store: &dyn Store, plans: &[Plan]) -> Result<(), StoreError> {
     let mut gone = Vec::new();
     for plan in plans {
         match &plan.record {
-            Some(record) if record.audiences.is_empty() => gone.push(keys::audience_member(&plan.lead_id)),
-            Some(record) => writes.push((keys::audience_member(&plan.lead_id), json_bytes(record))),
+            Some(record) if record.audiences.is_empty() => gone.push(keys::audience_member(&plan.lead_id).to_string()),
+            Some(record) => writes.push(keys::audience_member(&plan.lead_id).entry(record)),
             None => {}
         }
     }

@@ -2,8 +2,8 @@
 
 use super::formats::Format;
 use super::membership;
+use crate::keys;
 use spin_retention_core::http::{Reply, Request};
-use spin_retention_core::keys;
 use spin_retention_core::lead::Lead;
 use spin_retention_core::ports::{Ctx, NoOutbound};
 use spin_retention_core::store::{CountingStore, JsonStore, MemoryStore, Store};

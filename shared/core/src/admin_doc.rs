@@ -52,10 +52,14 @@ pub struct Stored<T> {
     pub updated_at: DateTime<Utc>,
 }
 
+fn stored_key<T: Document>() -> crate::keys::Key<Stored<T>> {
+    crate::keys::Key::new(T::KEY)
+}
+
 /// The document in force (an admin's, else the defaults) and when it was
 /// set (`None`: defaults).
 pub fn current<T: Document>(store: &dyn Store) -> Result<(T, Option<DateTime<Utc>>), StoreError> {
-    Ok(match store.get_json::<Stored<T>>(T::KEY)? {
+    Ok(match store.get_json(&stored_key::<T>())? {
         Some(stored) => (stored.document, Some(stored.updated_at)),
         None => (T::defaults(), None),
     })
@@ -63,7 +67,7 @@ pub fn current<T: Document>(store: &dyn Store) -> Result<(T, Option<DateTime<Utc
 
 pub fn save<T: Document>(store: &dyn Store, document: T, now: DateTime<Utc>) -> Result<(), StoreError> {
     store.set_json(
-        T::KEY,
+        &stored_key::<T>(),
         &Stored {
             document,
             updated_at: now,

@@ -62,7 +62,7 @@ pub fn store_round_trip(ctx: &Ctx, component: &str) -> Result<StoreCheck, StoreE
         .ok_or_else(|| StoreError::Unavailable(format!("{key} was written but reads back empty")))?;
     Ok(StoreCheck {
         status: "ok",
-        key,
+        key: key.to_string(),
         checks: read_back.checks,
         last_check: read_back.last_check,
     })

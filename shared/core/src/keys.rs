@@ -2,7 +2,12 @@
 //!
 //! One place, so that components never invent keys ad hoc. A key's owner is
 //! the only component that writes it (erasing a person is the one exception:
-//! lead-intake deletes that person's keys wherever they live); others may read.
+//! lead-intake deletes that person's keys, through each job's `forget`);
+//! others may read. A key of a JSON value is a [`Key<T>`], which knows the
+//! value's type; keys of core's types are made here, the others in the
+//! owner's `keys` module (which also re-exports these). A test
+//! (`tests/e2e/tests/keys.rs`) checks that every key in this table has its
+//! constructor and that every constructor makes a key of this table.
 //!
 //! | key                          | owner           | value                                              |
 //! |------------------------------|-----------------|----------------------------------------------------|
@@ -10,22 +15,22 @@
 //! | `lead:<lead_id>`             | lead-intake     | [`crate::lead::Created`]: the lead exists (absent: never, or erased) |
 //! | `lead-log:<lead_id>#n`, `#<slot>` | lead-intake | the person's submissions, one write-once slot each ([`crate::slots`]); the profile is their fold ([`crate::lead::load`]) |
 //! | `submission:<submission_id>` | lead-intake     | [`crate::lead::Submission`]: one form post         |
-//! | `handoff:<submission_id>`    | lead-intake     | `spin_retention_lead_intake::handoff::Handoffs`: delivery to ack/scoring |
+//! | `handoff:<submission_id>`    | lead-intake     | `spin_retention_lead_intake::handoff::Handoffs` (`spin_retention_lead_intake::keys::handoff`): delivery to ack/scoring |
 //! | `lead-email:<sha256(email)>` | lead-intake     | lead id (identity index)                           |
 //! | `lead-phone:<sha256(e164)>`  | lead-intake     | lead id (identity index)                           |
 //! | `submissions#n`, `#<slot>`   | lead-intake     | every submission id, in arrival order ([`crate::slots`]); the hand-off retry walks it |
 //! | `after-reply-running:<minute>` | every component | counter: after-reply work running, by the minute it started ([`crate::jobs::within_budget`]) |
-//! | `handoff-retry`              | lead-intake     | `spin_retention_lead_intake::handoff::RetryWalk`: how far every hand-off is done, where the next retry looks |
+//! | `handoff-retry`              | lead-intake     | `spin_retention_lead_intake::handoff::RetryWalk` (`spin_retention_lead_intake::keys::handoff_retry`): how far every hand-off is done, where the next retry looks |
 //! | `rate:<sha256(client)>:<minute>` | lead-intake | counter: submissions of a client in one minute; the minute before is deleted |
-//! | `suppressed:<sha256(id)>`    | lead-intake     | `spin_retention_lead_intake::admin::Suppression`: erased person, never exported |
+//! | `suppressed:<sha256(id)>`    | lead-intake     | [`crate::lead::Suppression`]: erased person, never exported |
 //! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::lead_list`]) |
-//! | `ack:<submission_id>`        | instant-ack     | `spin_retention_instant_ack::Delivery`: acknowledgement state    |
+//! | `ack:<submission_id>`        | instant-ack     | `spin_retention_instant_ack::Delivery` (`spin_retention_instant_ack::keys::ack`): acknowledgement state    |
 //! | `ack-claim:<submission_id>:<window>.<attempts>` | instant-ack | counter: `1` for the one request that may send in that window of `ack_claim_seconds`, after that many attempts |
-//! | `score:<lead_id>`            | lead-scoring    | `spin_retention_lead_scoring::ScoreRecord`: explained score, assignment, queue place |
+//! | `score:<lead_id>`            | lead-scoring    | `spin_retention_lead_scoring::ScoreRecord` (`spin_retention_lead_scoring::keys::score`): explained score, assignment, queue place |
 //! | `scoring-rules`              | lead-scoring    | [`crate::admin_doc::Stored`] of the scoring rules an admin set (absent: the defaults) |
 //! | `rescore-run`                | lead-scoring    | [`crate::lead_list::Walk`]: progress of re-scoring every lead |
 //! | `round-robin:<pool>`         | lead-scoring    | counter: turns taken in a pool                     |
-//! | `round-robin:<pool>:<lead_id>`, `...#turn` | lead-scoring | counter: `1` for the first to take this lead's turn; the turn it took |
+//! | `round-robin:<pool>:<lead_id>`, `#turn` | lead-scoring | counter: `1` for the first to take this lead's turn; the turn it took |
 //! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_sets`]) |
 //! | `hot-queue:score:buckets`, `hot-queue:score:<band>`  | lead-scoring | hot leads by total score, bands of 10 points |
 //! | `lead-surveys:<lead_id>`     | survey          | [`crate::signals::LeadSurveys`]: latest answers, surveys opened |
@@ -45,13 +50,64 @@
 //! hashed, so no personal data sits in key names.
 
 use crate::ids::sha256_hex;
+use std::fmt;
+use std::marker::PhantomData;
 
-pub fn health(component: &str) -> String {
-    format!("health:{component}")
+/// A key of the store and the type of the JSON value it holds: reading it
+/// gives that type, and only that type can be written to it
+/// ([`crate::store::JsonStore`]). Keys of counters, logs and raw values are
+/// plain names.
+pub struct Key<T> {
+    name: String,
+    holds: PhantomData<fn() -> T>,
 }
 
-pub fn lead(lead_id: &str) -> String {
-    format!("lead:{lead_id}")
+impl<T> Key<T> {
+    pub fn new(name: impl Into<String>) -> Self {
+        Key {
+            name: name.into(),
+            holds: PhantomData,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl<T: serde::Serialize> Key<T> {
+    /// The write of `value` here, for a batch ([`crate::store::Store::set_many`]).
+    pub fn entry(&self, value: &T) -> (String, Vec<u8>) {
+        (self.name.clone(), crate::store::json_bytes(value))
+    }
+}
+
+/// A key is also its name, for `exists`, `delete` and batches.
+impl<T> std::ops::Deref for Key<T> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.name
+    }
+}
+
+impl<T> fmt::Display for Key<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl<T> fmt::Debug for Key<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Key({})", self.name)
+    }
+}
+
+pub fn health(component: &str) -> Key<crate::health::HealthRecord> {
+    Key::new(format!("health:{component}"))
+}
+
+pub fn lead(lead_id: &str) -> Key<crate::lead::Created> {
+    Key::new(format!("lead:{lead_id}"))
 }
 
 /// The [`crate::slots`] log of a lead's submissions.
@@ -59,12 +115,8 @@ pub fn lead_log(lead_id: &str) -> String {
     format!("lead-log:{lead_id}")
 }
 
-pub fn submission(submission_id: &str) -> String {
-    format!("submission:{submission_id}")
-}
-
-pub fn handoff(submission_id: &str) -> String {
-    format!("handoff:{submission_id}")
+pub fn submission(submission_id: &str) -> Key<crate::lead::Submission> {
+    Key::new(format!("submission:{submission_id}"))
 }
 
 pub fn lead_by_email(email: &str) -> String {
@@ -77,7 +129,6 @@ pub fn lead_by_phone(e164: &str) -> String {
 
 /// The [`crate::slots`] log of every submission id, in arrival order.
 pub const SUBMISSIONS: &str = "submissions";
-pub const HANDOFF_RETRY: &str = "handoff-retry";
 
 /// Counter of after-reply work started in one minute and still running.
 pub fn after_reply_running(minute: i64) -> String {
@@ -90,62 +141,15 @@ pub fn rate(client: &str, minute: i64) -> String {
 }
 
 /// Suppression of one identifier (lowercased email or E.164 phone).
-pub fn suppressed(identifier: &str) -> String {
-    format!("suppressed:{}", sha256_hex(&identifier.to_lowercase()))
+pub fn suppressed(identifier: &str) -> Key<crate::lead::Suppression> {
+    Key::new(format!("suppressed:{}", sha256_hex(&identifier.to_lowercase())))
 }
 
-pub fn ack(submission_id: &str) -> String {
-    format!("ack:{submission_id}")
-}
-
-/// Counter: who sends a submission's acknowledgement in one claim window,
-/// after `attempts` attempts.
-pub fn ack_claim(submission_id: &str, window: u64, attempts: u32) -> String {
-    format!("ack-claim:{submission_id}:{window}.{attempts}")
-}
-
-/// Sorted-index names ([`crate::sorted_sets`]); the keys are `<name>:...`.
+/// The [`crate::sorted_sets`] name of every lead; the keys are `leads:...`.
 pub const LEADS_INDEX: &str = "leads";
-pub const HOT_QUEUE_NEWEST: &str = "hot-queue:newest";
-pub const HOT_QUEUE_SCORE: &str = "hot-queue:score";
-
-pub fn score(lead_id: &str) -> String {
-    format!("score:{lead_id}")
-}
 
 pub const SCORING_RULES: &str = "scoring-rules";
 pub const RESCORE_RUN: &str = "rescore-run";
-
-pub fn round_robin(pool: &str) -> String {
-    format!("round-robin:{pool}")
-}
-
-/// `increment` of it decides who takes a lead's turn in a pool.
-pub fn round_robin_claim(pool: &str, lead_id: &str) -> String {
-    format!("round-robin:{pool}:{lead_id}")
-}
-
-pub fn round_robin_turn(pool: &str, lead_id: &str) -> String {
-    format!("round-robin:{pool}:{lead_id}#turn")
-}
-
-pub fn survey(survey_id: &str) -> String {
-    format!("survey:{survey_id}")
-}
-
-pub fn survey_answer(survey_id: &str, lead_id: &str) -> String {
-    format!("survey-answer:{survey_id}:{lead_id}")
-}
-
-pub fn survey_day(survey_id: &str, day: chrono::NaiveDate) -> String {
-    format!("survey-day:{survey_id}:{}", day.format("%Y-%m-%d"))
-}
-
-pub fn follow_up(survey_id: &str, lead_id: &str) -> String {
-    format!("followup:{survey_id}:{lead_id}")
-}
-
-pub const FOLLOW_UPS: &str = "followups";
 
 pub fn lead_surveys(lead_id: &str) -> String {
     format!("lead-surveys:{lead_id}")
@@ -153,20 +157,6 @@ pub fn lead_surveys(lead_id: &str) -> String {
 
 pub const AUDIENCES: &str = "audiences";
 pub const AUDIENCE_REFRESH: &str = "audience-refresh";
-pub const EXPORT_LOG: &str = "export-log";
-
-pub fn audience_member(lead_id: &str) -> String {
-    format!("audience-member:{lead_id}")
-}
-
-/// The sorted-index name of an audience's members.
-pub fn audience_index(audience_id: &str) -> String {
-    format!("audience:{audience_id}")
-}
-
-pub fn export(export_id: &str) -> String {
-    format!("export:{export_id}")
-}
 
 #[cfg(test)]
 mod tests {
@@ -174,7 +164,7 @@ mod tests {
 
     #[test]
     fn keys_are_namespaced_and_hide_personal_data() {
-        assert_eq!(health("lead-intake"), "health:lead-intake");
+        assert_eq!(health("lead-intake").name(), "health:lead-intake");
         assert_eq!(lead_by_email("Dana@X.io"), lead_by_email("dana@x.io"));
         assert!(!lead_by_email("dana@x.io").contains("dana"));
         assert!(suppressed("+972525551234").starts_with("suppressed:"));

@@ -307,15 +307,25 @@ pub fn append(
     let slot = slots::take_slot(store, &log)?;
     let mut writes = vec![
         (slots::slot_key(&log, slot), json_bytes(submission)),
-        (keys::submission(&submission.id), json_bytes(submission)),
+        keys::submission(&submission.id).entry(submission),
     ];
     if is_new {
         let created = Created {
             id: submission.lead_id.clone(),
             created_at: submission.received_at,
         };
-        writes.push((marker, json_bytes(&created)));
+        writes.push(marker.entry(&created));
     }
     writes.extend(extra);
     store.set_many(&writes)
+}
+
+/// Left behind by an erase so the person is never exported again
+/// (`suppressed:<sha256(id)>`, written by lead-intake, read by
+/// audience-export). Holds no personal data: the key is a hash of the
+/// identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    pub erased_at: DateTime<Utc>,
+    pub kind: String,
 }

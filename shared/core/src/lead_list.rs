@@ -4,7 +4,7 @@
 //! 256 of them, so each stays small (about 400 ids per 100,000 leads).
 
 use crate::ids::sha256_hex;
-use crate::keys::LEADS_INDEX;
+use crate::keys::{Key, LEADS_INDEX};
 use crate::sorted_sets::{self, Page, Position};
 use crate::store::{JsonStore, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -70,7 +70,7 @@ pub fn walk_batch(
     visit: impl FnOnce(&[&str]) -> Result<u64, StoreError>,
 ) -> Result<Walk, StoreError> {
     let resumed = store
-        .get_json::<Walk>(key)?
+        .get_json(&Key::<Walk>::new(key))?
         .filter(|walk| walk.version == version && !restart);
     let mut walk = resumed.unwrap_or(Walk {
         version,
@@ -91,6 +91,6 @@ pub fn walk_batch(
     walk.done = page.next.is_none();
     walk.cursor = page.next;
     walk.updated_at = now;
-    store.set_json(key, &walk)?;
+    store.set_json(&Key::new(key), &walk)?;
     Ok(walk)
 }

@@ -19,6 +19,7 @@
 //! [`DEAD_GAP_SLOTS`] slots behind the newest operation is taken as a
 //! writer that died.
 
+use crate::keys::Key;
 use crate::slots;
 use crate::store::{JsonStore, Store, StoreError};
 use serde::{Deserialize, Serialize};
@@ -35,8 +36,8 @@ struct Snapshot {
     entries: Vec<(u64, String)>,
 }
 
-fn snapshot_key(name: &str) -> String {
-    format!("{name}#snap")
+fn snapshot_key(name: &str) -> Key<Snapshot> {
+    Key::new(format!("{name}#snap"))
 }
 
 fn added(entry: &str) -> Vec<u8> {
@@ -231,7 +232,7 @@ mod tests {
             add(&store, "k", &format!("f{i}")).unwrap();
         }
         list(&store, "k").unwrap();
-        let snap: Snapshot = store.get_json("k#snap").unwrap().unwrap();
+        let snap: Snapshot = store.get_json(&snapshot_key("k")).unwrap().unwrap();
         assert!(snap.through > 102 + DEAD_GAP_SLOTS, "{}", snap.through);
     }
 }

@@ -91,18 +91,20 @@ pub fn delete_if_present(store: &dyn Store, key: &str) -> Result<(), StoreError>
     Ok(())
 }
 
+use crate::keys::Key;
+
 /// JSON on top of any [`Store`]; one encoding for every value we keep.
 pub trait JsonStore {
-    fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError>;
-    fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError>;
+    fn get_json<T: DeserializeOwned>(&self, key: &Key<T>) -> Result<Option<T>, StoreError>;
+    fn set_json<T: Serialize>(&self, key: &Key<T>, value: &T) -> Result<(), StoreError>;
 }
 
 impl<S: Store + ?Sized> JsonStore for S {
-    fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+    fn get_json<T: DeserializeOwned>(&self, key: &Key<T>) -> Result<Option<T>, StoreError> {
         self.get(key)?.map(|bytes| decode_json(key, &bytes)).transpose()
     }
 
-    fn set_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+    fn set_json<T: Serialize>(&self, key: &Key<T>, value: &T) -> Result<(), StoreError> {
         self.set(key, &json_bytes(value))
     }
 }
@@ -326,8 +328,8 @@ mod tests {
         assert_eq!(store.get("a").unwrap(), None);
         store.set("a", b"1").unwrap();
         assert!(store.exists("a").unwrap());
-        store.set_json("b", &Thing { n: 7 }).unwrap();
-        assert_eq!(store.get_json::<Thing>("b").unwrap(), Some(Thing { n: 7 }));
+        store.set_json(&Key::new("b"), &Thing { n: 7 }).unwrap();
+        assert_eq!(store.get_json(&Key::<Thing>::new("b")).unwrap(), Some(Thing { n: 7 }));
         store.delete("a").unwrap();
         assert!(!store.exists("a").unwrap());
         assert_eq!(store.len(), 1);
@@ -337,7 +339,7 @@ mod tests {
     fn corrupt_json_is_reported_with_its_key() {
         let store = MemoryStore::new();
         store.set("x", b"not json").unwrap();
-        let err = store.get_json::<Thing>("x").unwrap_err();
+        let err = store.get_json(&Key::<Thing>::new("x")).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { ref key, .. } if key == "x"));
     }
 

@@ -8,6 +8,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod job;
+pub mod keys;
 pub mod providers;
 pub mod templates;
 
@@ -15,7 +16,6 @@ use chrono::{DateTime, Utc};
 use providers::{Account, Message, Provider};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::http::{Handled, Reply, Request};
-use spin_retention_core::keys;
 use spin_retention_core::lead::{Channel, Lead, Submission};
 use spin_retention_core::ports::{Config, Ctx};
 use spin_retention_core::problem::Problem;

@@ -3,23 +3,13 @@
 
 use super::handoff::{self, Handoffs};
 use super::settings::IntakeSettings;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use crate::keys;
 use spin_retention_core::http::{Handled, Reply, Request};
-use spin_retention_core::keys;
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::lead_list;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::store::{JsonStore, StoreError};
-
-/// Left behind by an erase so the person is never exported again. Holds
-/// no personal data: the key is a hash of the identifier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Suppression {
-    pub erased_at: DateTime<Utc>,
-    pub kind: String,
-}
 
 fn lead_or_404(ctx: &Ctx, req: &Request, lead_id: &str) -> Result<Lead, Reply> {
     let lead = spin_retention_core::lead::load(ctx.store, lead_id)?;
@@ -34,7 +24,7 @@ pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Handled {
     for id in &lead.submissions {
         let submission: Option<Submission> = ctx.store.get_json(&keys::submission(id))?;
         let handoffs: Option<Handoffs> = ctx.store.get_json(&keys::handoff(id))?;
-        let ack: Option<serde_json::Value> = ctx.store.get_json(&keys::ack(id))?;
+        let ack = ctx.store.get_json(&spin_retention_instant_ack::keys::ack(id))?;
         submissions.push(serde_json::json!({ "submission": submission, "handoffs": handoffs, "ack": ack }));
     }
     Ok(Reply::json(
@@ -72,7 +62,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
         for id in ids {
             ctx.store.set_json(
                 &keys::suppressed(id),
-                &Suppression {
+                &spin_retention_core::lead::Suppression {
                     erased_at: ctx.now,
                     kind: kind.into(),
                 },
@@ -80,7 +70,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
         }
     }
     // lead-scoring's record and queue entries.
-    let scored = ctx.store.exists(&keys::score(&lead.id))?;
+    let scored = ctx.store.exists(&spin_retention_lead_scoring::keys::score(&lead.id))?;
     spin_retention_lead_scoring::forget(ctx.store, &lead.id)?;
     let mut deleted = usize::from(scored);
     let mut acks = 0;
@@ -97,8 +87,8 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
                 .delete(&spin_retention_core::slots::slot_key(keys::SUBMISSIONS, h.slot))?;
         }
         acks += usize::from(spin_retention_instant_ack::forget(ctx.store, id)?);
-        delete(keys::handoff(id))?;
-        delete(keys::submission(id))?;
+        delete(keys::handoff(id).to_string())?;
+        delete(keys::submission(id).to_string())?;
     }
     let identity_keys = emails
         .iter()
@@ -115,7 +105,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     // audience-export's memberships and index entries.
     spin_retention_audience_export::forget(ctx.store, &lead.id)?;
     lead_list::remove(ctx.store, &lead.id)?;
-    delete(keys::lead(&lead.id))?;
+    delete(keys::lead(&lead.id).to_string())?;
     spin_retention_core::slots::erase(ctx.store, &keys::lead_log(&lead.id))?;
     // Again, after the lead is gone: a scoring or an answer that started
     // before the erase may have written since. One that finishes later sees

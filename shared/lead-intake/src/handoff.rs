@@ -9,14 +9,14 @@
 //! idempotent per submission, so handing over twice is harmless.
 
 use super::settings::IntakeSettings;
+use crate::keys;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::jobs::calls;
 use spin_retention_core::jobs::handoff_request;
-use spin_retention_core::keys;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::slots;
-use spin_retention_core::store::{json_bytes, JsonStore, Store, StoreError};
+use spin_retention_core::store::{JsonStore, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -87,10 +87,7 @@ pub fn prepare(store: &dyn Store, submission_id: &str, lead_id: &str) -> Result<
             slots::slot_key(keys::SUBMISSIONS, slot),
             submission_id.as_bytes().to_vec(),
         ),
-        (
-            keys::handoff(submission_id),
-            json_bytes(&Handoffs::new(submission_id, lead_id, slot)),
-        ),
+        keys::handoff(submission_id).entry(&Handoffs::new(submission_id, lead_id, slot)),
     ])
 }
 
@@ -127,7 +124,7 @@ pub fn run(ctx: &Ctx, settings: &IntakeSettings, submission_id: &str) -> Result<
     if !ctx.store.exists(&keys::lead(&handoffs.lead_id))? {
         // Erased while we were handing over: leave nothing behind.
         ctx.store
-            .delete_many(&[key, slots::slot_key(keys::SUBMISSIONS, handoffs.slot)])?;
+            .delete_many(&[key.to_string(), slots::slot_key(keys::SUBMISSIONS, handoffs.slot)])?;
         return Ok(handoffs);
     }
     ctx.store.set_json(&key, &handoffs)?;
@@ -177,7 +174,7 @@ const SCAN_PER_HANDOFF: u64 = 8;
 /// The floor moves past every submission done from the start, so a run
 /// costs what is still pending, not the whole history.
 pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retried, StoreError> {
-    let mut walk: RetryWalk = ctx.store.get_json(keys::HANDOFF_RETRY)?.unwrap_or_default();
+    let mut walk: RetryWalk = ctx.store.get_json(&keys::handoff_retry())?.unwrap_or_default();
     let newest = slots::len(ctx.store, keys::SUBMISSIONS)?;
     if walk.cursor >= newest || walk.cursor < walk.floor {
         walk.cursor = walk.floor;
@@ -242,7 +239,7 @@ pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retri
     walk.cursor = scanned_to;
     run.floor = walk.floor;
     run.remaining = run.still_pending as u64 + (newest - scanned_to);
-    ctx.store.set_json(keys::HANDOFF_RETRY, &walk)?;
+    ctx.store.set_json(&keys::handoff_retry(), &walk)?;
     Ok(run)
 }
 

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod handoff;
 pub mod job;
+pub mod keys;
 pub mod pages;
 pub mod phone;
 pub mod settings;

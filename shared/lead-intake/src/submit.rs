@@ -4,12 +4,12 @@
 use super::handoff;
 use super::settings::IntakeSettings;
 use super::validate::{self, Draft, Validated};
+use crate::keys;
 use serde::Serialize;
 use spin_retention_core::body;
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::ids;
 use spin_retention_core::jobs::Outcome;
-use spin_retention_core::keys;
 use spin_retention_core::lead::{self, Submission};
 use spin_retention_core::lead_list;
 use spin_retention_core::ports::{Ctx, OutboundRequest};

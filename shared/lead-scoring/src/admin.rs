@@ -3,10 +3,10 @@
 
 use super::queue::{self, Order};
 use super::{current_rules, score_lead, ScoreRecord};
+use crate::keys;
 use serde_json::json;
 use spin_retention_core::admin_doc::Document;
 use spin_retention_core::http::{bad_parameter, Handled, Reply, Request};
-use spin_retention_core::keys;
 use spin_retention_core::lead::Lead;
 use spin_retention_core::lead_list::{self, Walk};
 use spin_retention_core::ports::Ctx;

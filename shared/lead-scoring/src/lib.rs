@@ -15,6 +15,7 @@ pub mod admin;
 pub mod engine;
 pub mod facts;
 pub mod job;
+pub mod keys;
 pub mod queue;
 pub mod routing;
 pub mod rules;
@@ -27,7 +28,6 @@ use routing::Assignment;
 use rules::Rules;
 use serde::{Deserialize, Serialize};
 use spin_retention_core::admin_doc::Document;
-use spin_retention_core::keys;
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::signals::LeadSurveys;
@@ -165,7 +165,7 @@ fn score_once(ctx: &Ctx, inputs: &Inputs) -> Result<ScoreRecord, StoreError> {
         assignment,
         queue: placement,
     };
-    writes.push((keys::score(lead_id), spin_retention_core::store::json_bytes(&record)));
+    writes.push(keys::score(lead_id).entry(&record));
     store.set_many(&writes)?;
     queue::settle(store, lead_id, old.as_ref(), record.queue.as_ref())?;
     Ok(record)

@@ -4,9 +4,9 @@
 //! left behind by a lost removal or a superseded score are skipped on read.
 
 use super::ScoreRecord;
+use crate::keys;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use spin_retention_core::keys;
 use spin_retention_core::sorted_sets::{self, Page, Position};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 

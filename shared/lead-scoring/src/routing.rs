@@ -5,10 +5,10 @@
 use super::engine::first_match;
 use super::facts::Facts;
 use super::rules::{Member, Routing};
+use crate::keys;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::ids::sha256_hex;
-use spin_retention_core::keys;
 use spin_retention_core::store::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -164,7 +164,7 @@ pub struct RouteRule {
 }
 
 impl spin_retention_core::admin_doc::Document for Rules {
-    const KEY: &'static str = spin_retention_core::keys::SCORING_RULES;
+    const KEY: &'static str = crate::keys::SCORING_RULES;
     const NAME: &'static str = "rules";
     const MAX_BYTES: usize = 256 * 1024;
     const NEXT: &'static str = "POST /scoring/admin/rescore until done, to re-score existing leads";

@@ -4,9 +4,9 @@
 //! signals, and turned into a follow-up task when the person is unhappy.
 
 use super::definition::Survey;
+use crate::keys;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use spin_retention_core::keys;
 use spin_retention_core::sets;
 use spin_retention_core::signals::{self, AnswerSignal, Band, OpenedSignal, SurveyKind};
 use spin_retention_core::sorted_sets::{self, Position};

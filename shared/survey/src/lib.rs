@@ -9,6 +9,7 @@ pub mod admin;
 pub mod answer;
 pub mod definition;
 pub mod job;
+pub mod keys;
 pub mod pages;
 pub mod respond;
 pub mod summary;

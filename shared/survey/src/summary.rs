@@ -12,9 +12,9 @@
 
 use super::answer::Answer;
 use super::definition::Survey;
+use crate::keys;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use spin_retention_core::keys;
 use spin_retention_core::sets;
 use spin_retention_core::signals::{Band, SurveyKind};
 use spin_retention_core::store::{JsonStore, Store, StoreError};

@@ -1,0 +1,15 @@
+//! lead-intake's own keys, and every key of `core` it shares with the other
+//! jobs. The table of every key, with owners: `spin_retention_core::keys`.
+
+use crate::handoff::{Handoffs, RetryWalk};
+pub use spin_retention_core::keys::*;
+
+/// Whether a submission has reached instant-ack and lead-scoring.
+pub fn handoff(submission_id: &str) -> Key<Handoffs> {
+    Key::new(format!("handoff:{submission_id}"))
+}
+
+/// How far every hand-off is done, and where the next retry looks.
+pub fn handoff_retry() -> Key<RetryWalk> {
+    Key::new("handoff-retry")
+}

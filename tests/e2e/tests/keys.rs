@@ -1,0 +1,130 @@
+//! The key table (the module doc of `spin_retention_core::keys`) is the one
+//! place every key is listed: each key in it has its constructor, and every
+//! constructor makes a key of the table.
+
+use chrono::NaiveDate;
+use spin_retention_audience_export::keys as audience;
+use spin_retention_core::keys as core;
+use spin_retention_instant_ack::keys as ack;
+use spin_retention_lead_intake::keys as intake;
+use spin_retention_lead_scoring::keys as scoring;
+use spin_retention_survey::keys as survey;
+use std::path::PathBuf;
+
+/// The key patterns of the table: its first column, where `#n`, `#<slot>`
+/// and the like continue the pattern before them.
+fn table() -> Vec<String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/core/src/keys.rs");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut patterns = Vec::new();
+    for line in text.lines() {
+        let Some(row) = line.strip_prefix("//! | `") else {
+            continue;
+        };
+        let first_cell = format!("`{}", row.split(" | ").next().unwrap());
+        let mut base = String::new();
+        for part in first_cell.split('`').skip(1).step_by(2) {
+            let pattern = if part.starts_with('#') {
+                format!("{}{part}", base.split('#').next().unwrap())
+            } else {
+                part.to_string()
+            };
+            base = pattern.clone();
+            patterns.push(pattern);
+        }
+    }
+    patterns
+}
+
+/// Whether `key` is `pattern` with each `<...>` standing for one or more
+/// characters.
+fn matches(pattern: &str, key: &str) -> bool {
+    match pattern.find('<') {
+        None => pattern == key,
+        Some(start) => {
+            let Some(literal) = key.strip_prefix(&pattern[..start]) else {
+                return false;
+            };
+            let rest = &pattern[start + pattern[start..].find('>').unwrap() + 1..];
+            (1..=literal.len()).any(|n| literal.is_char_boundary(n) && matches(rest, &literal[n..]))
+        }
+    }
+}
+
+/// One key made by every constructor, with what a log, set or sorted set
+/// adds to its name.
+fn constructed() -> Vec<String> {
+    let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    vec![
+        core::health("lead-intake").to_string(),
+        core::lead("l_1").to_string(),
+        format!("{}#n", core::lead_log("l_1")),
+        format!("{}#3", core::lead_log("l_1")),
+        core::submission("s_1").to_string(),
+        core::lead_by_email("dana@example.com"),
+        core::lead_by_phone("+12015550123"),
+        format!("{}#n", core::SUBMISSIONS),
+        format!("{}#7", core::SUBMISSIONS),
+        core::after_reply_running(29_000_000),
+        core::rate("127.0.0.1", 29_000_000),
+        core::suppressed("dana@example.com").to_string(),
+        format!("{}:buckets", core::LEADS_INDEX),
+        format!("{}:a1", core::LEADS_INDEX),
+        core::SCORING_RULES.to_string(),
+        core::RESCORE_RUN.to_string(),
+        core::lead_surveys("l_1"),
+        core::AUDIENCES.to_string(),
+        core::AUDIENCE_REFRESH.to_string(),
+        intake::handoff("s_1").to_string(),
+        intake::handoff_retry().to_string(),
+        ack::ack("s_1").to_string(),
+        ack::ack_claim("s_1", 5_986_696, 0),
+        scoring::score("l_1").to_string(),
+        format!("{}:buckets", scoring::HOT_QUEUE_NEWEST),
+        format!("{}:2026-11-23", scoring::HOT_QUEUE_NEWEST),
+        format!("{}:buckets", scoring::HOT_QUEUE_SCORE),
+        format!("{}:000080", scoring::HOT_QUEUE_SCORE),
+        scoring::round_robin("team"),
+        scoring::round_robin_claim("team", "l_1"),
+        scoring::round_robin_turn("team", "l_1"),
+        survey::survey("nps-q4").to_string(),
+        survey::survey_answer("nps-q4", "l_1").to_string(),
+        survey::survey_day("nps-q4", day),
+        survey::follow_up("nps-q4", "l_1").to_string(),
+        format!("{}:buckets", survey::FOLLOW_UPS),
+        format!("{}:2026-11-23", survey::FOLLOW_UPS),
+        audience::audience_member("l_1").to_string(),
+        format!("{}:buckets", audience::audience_index("promoters")),
+        format!("{}:2026-11-23.a", audience::audience_index("promoters")),
+        audience::export("x_1").to_string(),
+        format!("{}:buckets", audience::EXPORT_LOG),
+        format!("{}:2026-11-23", audience::EXPORT_LOG),
+    ]
+}
+
+#[test]
+fn every_key_of_the_table_has_its_constructor_and_no_other_key_exists() {
+    let table = table();
+    assert!(table.len() > 30, "{table:?}");
+    let keys = constructed();
+    for key in &keys {
+        assert!(
+            table.iter().any(|p| matches(p, key)),
+            "{key} is in no row of the key table"
+        );
+    }
+    for pattern in &table {
+        assert!(
+            keys.iter().any(|k| matches(pattern, k)),
+            "{pattern}: no constructor makes this key"
+        );
+    }
+}
+
+#[test]
+fn patterns_match_as_meant() {
+    assert!(matches("score:<lead_id>", "score:l_1"));
+    assert!(!matches("score:<lead_id>", "score:"));
+    assert!(matches("audience:<id>:<day>.<h>", "audience:promoters:2026-11-23.a"));
+    assert!(!matches("lead:<lead_id>", "lead-log:l_1"));
+}
