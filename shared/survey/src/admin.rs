@@ -1,7 +1,7 @@
 //! Admin endpoints of survey (bearer `admin_token`): define surveys, make
 //! personal links, read answers and summaries, work through follow-ups.
 
-use super::answer::{self, Answer};
+use super::answer;
 use super::definition::{self, Survey};
 use super::respond::{load, TOKEN_SECRET};
 use super::summary::{self, Period};
@@ -68,39 +68,26 @@ fn default_days() -> i64 {
 
 /// `POST /survey/admin/surveys/<id>/links` `{"lead_id", "expires_in_days"?, "language"?}`:
 /// a personal link for one lead, and one-click links per score.
-pub fn link(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
-    let survey = match load(ctx, survey_id) {
-        Ok(survey) => survey,
-        Err(problem) => return problem.into(),
-    };
-    let Some(secret) = ctx.config.get(TOKEN_SECRET) else {
-        return Problem::new(503, "survey-links-disabled", "Survey Links Disabled")
+pub fn link(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
+    let survey = load(ctx, survey_id)?;
+    let secret = ctx.config.get(TOKEN_SECRET).ok_or_else(|| {
+        Problem::new(503, "survey-links-disabled", "Survey Links Disabled")
             .with_detail("set the survey_token_secret variable to make survey links")
-            .into();
-    };
-    let asked: LinkRequest = match serde_json::from_slice(&req.body) {
-        Ok(asked) => asked,
-        Err(e) => {
-            return Problem::new(422, "invalid-link-request", "Invalid Link Request")
-                .with_detail(format!(
-                    "expected {{\"lead_id\", \"expires_in_days\"?, \"language\"?}}: {e}"
-                ))
-                .into()
-        }
-    };
+    })?;
+    let asked: LinkRequest = serde_json::from_slice(&req.body).map_err(|e| {
+        Problem::new(422, "invalid-link-request", "Invalid Link Request").with_detail(format!(
+            "expected {{\"lead_id\", \"expires_in_days\"?, \"language\"?}}: {e}"
+        ))
+    })?;
     if !(1..=365).contains(&asked.expires_in_days) {
-        return Problem::new(422, "invalid-link-request", "Invalid Link Request")
+        return Err(Problem::new(422, "invalid-link-request", "Invalid Link Request")
             .with_field_error("expires_in_days", "must be 1 to 365")
-            .into();
+            .into());
     }
-    match ctx.store.exists(&keys::lead(&asked.lead_id)) {
-        Ok(true) => {}
-        Ok(false) => {
-            return Problem::not_found(&req.path)
-                .with_detail(format!("no lead {}", asked.lead_id))
-                .into()
-        }
-        Err(e) => return e.into(),
+    if !ctx.store.exists(&keys::lead(&asked.lead_id))? {
+        return Err(Problem::not_found(&req.path)
+            .with_detail(format!("no lead {}", asked.lead_id))
+            .into());
     }
     let expires_at = ctx.now + Duration::days(asked.expires_in_days);
     let claims = Claims {
@@ -125,25 +112,23 @@ pub fn link(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
         survey.id
     );
     let (min, max) = survey.kind.range();
-    Reply::json(
+    Ok(Reply::json(
         201,
         &json!({
             "survey_id": survey.id, "lead_id": asked.lead_id, "expires_at": expires_at,
             "token": token, "url": base,
             "one_click": (min..=max).map(|s| json!({"score": s, "url": format!("{base}&score={s}")})).collect::<Vec<_>>(),
         }),
-    )
+    ))
 }
 
 /// `GET /survey/admin/surveys/<id>/answers/<lead_id>`.
-pub fn answer_of(req: &Request, ctx: &Ctx, survey_id: &str, lead_id: &str) -> Reply {
-    match ctx.store.get_json::<Answer>(&keys::survey_answer(survey_id, lead_id)) {
-        Ok(Some(answer)) => Reply::json(200, &answer),
-        Ok(None) => Problem::not_found(&req.path)
-            .with_detail(format!("{lead_id} has not answered {survey_id}"))
-            .into(),
-        Err(e) => e.into(),
-    }
+pub fn answer_of(req: &Request, ctx: &Ctx, survey_id: &str, lead_id: &str) -> Handled {
+    let answer = ctx
+        .store
+        .get_json(&keys::survey_answer(survey_id, lead_id))?
+        .ok_or_else(|| Problem::not_found(&req.path).with_detail(format!("{lead_id} has not answered {survey_id}")))?;
+    Ok(Reply::json(200, &answer))
 }
 
 /// Longest range one summary covers.
@@ -151,11 +136,8 @@ const MAX_DAYS: i64 = 366;
 
 /// `GET /survey/admin/surveys/<id>/summary?from=YYYY-MM-DD&to=YYYY-MM-DD&by=day|week`
 /// (default: the last 30 days, by day).
-pub fn summary(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
-    let survey = match load(ctx, survey_id) {
-        Ok(survey) => survey,
-        Err(problem) => return problem.into(),
-    };
+pub fn summary(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
+    let survey = load(ctx, survey_id)?;
     let date = |name: &str, default: NaiveDate| match req.query_param(name) {
         None => Ok(default),
         Some(v) => {
@@ -167,23 +149,20 @@ pub fn summary(req: &Request, ctx: &Ctx, survey_id: &str) -> Reply {
         let month_before = to.checked_sub_days(chrono::Days::new(29)).unwrap_or(to);
         Ok((date("from", month_before)?, to))
     });
-    let (from, to) = match range {
-        Ok(range) => range,
-        Err(refused) => return refused,
-    };
+    let (from, to) = range?;
     if from > to || to.signed_duration_since(from).num_days() >= MAX_DAYS {
-        return bad_parameter(
+        return Err(bad_parameter(
             "from",
             &format!("must be on or before to, and at most {MAX_DAYS} days before it"),
-        );
+        ));
     }
     let Some(period) = Period::parse(req.query_param("by").as_deref().unwrap_or("day")) else {
-        return bad_parameter("by", "must be day or week");
+        return Err(bad_parameter("by", "must be day or week"));
     };
-    match summary::summarise(ctx.store, &survey, from, to, period) {
-        Ok(summary) => Reply::json(200, &summary),
-        Err(e) => e.into(),
-    }
+    Ok(Reply::json(
+        200,
+        &summary::summarise(ctx.store, &survey, from, to, period)?,
+    ))
 }
 
 /// `GET /survey/admin/followups?limit=20&cursor=C`: open follow-ups, newest first.

@@ -48,19 +48,19 @@ pub const JOB: Job = Job {
             method: Method::POST,
             path: "/survey/admin/surveys/{id}/links",
             caller: Caller::Admin,
-            handler: |req, ctx, p| Ok(admin::link(req, ctx, p.get("id")).into()),
+            handler: |req, ctx, p| admin::link(req, ctx, p.get("id")).map(Into::into),
         },
         Route {
             method: Method::GET,
             path: "/survey/admin/surveys/{id}/summary",
             caller: Caller::Admin,
-            handler: |req, ctx, p| Ok(admin::summary(req, ctx, p.get("id")).into()),
+            handler: |req, ctx, p| admin::summary(req, ctx, p.get("id")).map(Into::into),
         },
         Route {
             method: Method::GET,
             path: "/survey/admin/surveys/{id}/answers/{lead}",
             caller: Caller::Admin,
-            handler: |req, ctx, p| Ok(admin::answer_of(req, ctx, p.get("id"), p.get("lead")).into()),
+            handler: |req, ctx, p| admin::answer_of(req, ctx, p.get("id"), p.get("lead")).map(Into::into),
         },
         Route {
             method: Method::GET,
