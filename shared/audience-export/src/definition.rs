@@ -39,7 +39,7 @@ pub struct Audience {
 }
 
 impl Document for Audiences {
-    const KEY: &'static str = crate::keys::AUDIENCES;
+    const KEY: &'static str = crate::keys::AUDIENCE_DEFINITIONS;
     const NAME: &'static str = "definitions";
     const MAX_BYTES: usize = 128 * 1024;
     const NEXT: &'static str = "POST /audiences/admin/refresh until done, to re-evaluate existing leads";

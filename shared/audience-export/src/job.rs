@@ -60,7 +60,7 @@ pub const JOB: Job = Job {
         Route {
             method: Method::POST,
             path: "/audiences/leads/{id}",
-            caller: Caller::Handoff,
+            caller: Caller::Component,
             handler: |_, ctx, p| Ok(admin::update_lead(ctx, p.get("id")).into()),
         },
     ],

@@ -78,7 +78,7 @@ impl From<Problem> for Outcome {
 pub struct Job {
     pub name: &'static str,
     pub prefix: &'static str,
-    pub handoffs: &'static [Handoff],
+    pub handoffs: &'static [HandoffTarget],
     pub routes: &'static [Route],
 }
 
@@ -100,7 +100,7 @@ impl Job {
 }
 
 /// `GET <prefix>/health`, the same for every job apart from its hand-offs.
-fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[Handoff]) -> Reply {
+fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[HandoffTarget]) -> Reply {
     if req.method != "GET" && req.method != "HEAD" {
         return http::method_not_allowed(req, &["GET", "HEAD"]);
     }
@@ -128,7 +128,7 @@ fn live_route(req: &Request, component: &str) -> Reply {
 
 /// A component this one hands work to, reached at the URL in a Spin variable.
 #[derive(Clone, Copy)]
-pub struct Handoff {
+pub struct HandoffTarget {
     pub component: &'static str,
     pub url_variable: &'static str,
     /// Spin's local service chaining when all components run in one app.
@@ -153,7 +153,7 @@ pub fn handoff_request(url: String, admin_token: Option<&str>) -> OutboundReques
     }
 }
 
-impl Handoff {
+impl HandoffTarget {
     /// After the reply: `POST <origin><path>` to tell the component about a
     /// change. A failure is only logged: the component catches up later
     /// (the lead's next scoring, an audience refresh run).
@@ -185,7 +185,7 @@ impl Handoff {
 }
 
 /// instant-ack, which lead-intake hands every submission to.
-pub const ACK: Handoff = Handoff {
+pub const ACK: HandoffTarget = HandoffTarget {
     component: "instant-ack",
     url_variable: "ack_url",
     default_url: "http://instant-ack.spin.internal",
@@ -212,7 +212,7 @@ pub mod calls {
 }
 
 /// lead-scoring, which lead-intake and survey both hand leads to.
-pub const SCORING: Handoff = Handoff {
+pub const SCORING: HandoffTarget = HandoffTarget {
     component: "lead-scoring",
     url_variable: "scoring_url",
     default_url: "http://lead-scoring.spin.internal",
@@ -220,7 +220,7 @@ pub const SCORING: Handoff = Handoff {
 };
 
 /// audience-export, which lead-scoring hands every scored lead to.
-pub const AUDIENCES: Handoff = Handoff {
+pub const AUDIENCES: HandoffTarget = HandoffTarget {
     component: "audience-export",
     url_variable: "audiences_url",
     default_url: "http://audience-export.spin.internal",

@@ -33,7 +33,7 @@
 //! | `round-robin:<pool>:<lead_id>`, `#turn` | lead-scoring | counter: `1` for the first to take this lead's turn; the turn it took |
 //! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_sets`]) |
 //! | `hot-queue:score:buckets`, `hot-queue:score:<band>`  | lead-scoring | hot leads by total score, bands of 10 points |
-//! | `lead-surveys:<lead_id>`     | survey          | [`crate::signals::LeadSurveys`]: latest answers, surveys opened |
+//! | `lead-surveys:<lead_id>#n`, `#<slot>` | survey | the person's survey events, one write-once slot each ([`crate::slots`]); [`crate::signals::LeadSurveys`] (latest answers, surveys opened) is their fold |
 //! | `survey:<survey_id>`         | survey          | `spin_retention_survey::definition::Survey`: the definition |
 //! | `survey-answer:<survey_id>:<lead_id>` | survey | `spin_retention_survey::answer::Answer`: the person's latest answer |
 //! | `survey-day:<survey_id>:<yyyy-mm-dd>` | survey | lead ids that answered that day ([`crate::sets`]); stale after a later answer |
@@ -45,6 +45,11 @@
 //! | `audience-refresh`           | audience-export | [`crate::lead_list::Walk`]: progress of re-evaluating every lead's audiences |
 //! | `export:<export_id>`         | audience-export | `spin_retention_audience_export::log::ExportLog`: one pull: who, what, when, how many rows (no identifiers) |
 //! | `export-log:buckets`, `export-log:<day>` | audience-export | pulls by day, newest first ([`crate::sorted_sets`]) |
+//!
+//! Every set ([`crate::sets`]) named above also keeps `<name>#snap`, a
+//! reader's snapshot, beside its slots; every sorted set
+//! ([`crate::sorted_sets`]) keeps `<name>:known:<bucket>` markers beside its
+//! buckets.
 //!
 //! Ids (`l_...`, `s_...`, survey ids: lowercase letters, digits, `-`) never contain `:`. Identifiers inside keys are
 //! hashed, so no personal data sits in key names.
@@ -155,7 +160,8 @@ pub fn lead_surveys(lead_id: &str) -> String {
     format!("lead-surveys:{lead_id}")
 }
 
-pub const AUDIENCES: &str = "audiences";
+/// The audience definitions an admin set ([`crate::admin_doc`]).
+pub const AUDIENCE_DEFINITIONS: &str = "audiences";
 pub const AUDIENCE_REFRESH: &str = "audience-refresh";
 
 #[cfg(test)]

@@ -250,14 +250,13 @@ pub struct History {
     pub lead: Lead,
     /// Oldest first, each once.
     pub submissions: Vec<Submission>,
-    /// The slots of its log when it was read, for [`grew`].
-    pub log_len: u64,
+    /// What was read of its log, for [`changed`].
+    pub seen: slots::Seen,
 }
 
-/// Whether a submission has come in since the log had `log_len` slots
-/// (see [`slots::grew`]).
-pub fn grew(store: &dyn Store, lead_id: &str, log_len: u64) -> Result<bool, StoreError> {
-    slots::grew(store, &keys::lead_log(lead_id), log_len)
+/// Whether the lead's log changed since `seen` (see [`slots::Seen`]).
+pub fn changed(store: &dyn Store, lead_id: &str, seen: &slots::Seen) -> Result<bool, StoreError> {
+    seen.changed(store, &keys::lead_log(lead_id))
 }
 
 /// [`load`], with the submissions it folded, for readers that need both
@@ -268,9 +267,11 @@ pub fn load_history(store: &dyn Store, lead_id: &str) -> Result<Option<History>,
     }
     let log = keys::lead_log(lead_id);
     let log_len = slots::len(store, &log)?;
+    let entries = slots::read(store, &log, 1, log_len)?;
+    let seen = slots::Seen::new(log_len, &entries);
     let mut lead: Option<Lead> = None;
     let mut submissions: Vec<Submission> = Vec::new();
-    for (slot, bytes) in slots::read(store, &log, 1, log_len)? {
+    for (slot, bytes) in entries {
         let submission: Submission = decode_json(&slots::slot_key(&log, slot), &bytes)?;
         match lead.as_mut() {
             Some(lead) => lead.merge(&submission),
@@ -284,7 +285,7 @@ pub fn load_history(store: &dyn Store, lead_id: &str) -> Result<Option<History>,
     Ok(lead.map(|lead| History {
         lead,
         submissions,
-        log_len,
+        seen,
     }))
 }
 

@@ -3,8 +3,9 @@
 //! auth, CORS, health, admin documents, the lead record, and the frame of a
 //! job ([`jobs`]).
 //!
-//! Nothing here knows about Spin: the components adapt Spin's HTTP, key-value,
-//! variables and outbound HTTP APIs to the small ports defined in [`ports`], so
+//! Nothing here knows about Spin: the adapter (`components/adapter`) adapts
+//! Spin's HTTP, key-value, variables and outbound HTTP APIs to the small ports
+//! defined in [`ports`], so
 //! all of this is tested natively with `cargo test` over [`store::MemoryStore`].
 
 // Errors here are problem documents and replies, built once per failed

@@ -24,7 +24,7 @@ pub enum Caller {
     /// Another component handing work on: the admin token when one is set,
     /// open when not (a hand-off only names a stored record and can only do
     /// the work that record is owed).
-    Handoff,
+    Component,
     /// The handler checks the credentials itself; the text says whose.
     Own(&'static str),
 }
@@ -34,7 +34,7 @@ impl Caller {
         match self {
             Caller::Anyone | Caller::Own(_) => Ok(()),
             Caller::Admin => crate::auth::require_admin(req, ctx.config),
-            Caller::Handoff => match ctx.config.get(crate::auth::ADMIN_TOKEN) {
+            Caller::Component => match ctx.config.get(crate::auth::ADMIN_TOKEN) {
                 Some(_) => crate::auth::require_admin(req, ctx.config),
                 None => Ok(()),
             },
@@ -159,7 +159,7 @@ mod tests {
         Route {
             method: Method::POST,
             path: "/a/leads/{id}",
-            caller: Caller::Handoff,
+            caller: Caller::Component,
             handler: echo,
         },
         Route {

@@ -1,5 +1,5 @@
-//! A set of strings in the store that many requests change at once (the
-//! pending hand-offs, who answered a survey on a day, the buckets of a
+//! A set of strings in the store that many requests change at once (who
+//! answered a survey on a day, the buckets of a
 //! [`crate::sorted_sets`]).
 //!
 //! A set is a log of operations in [`crate::slots`]: adding an entry

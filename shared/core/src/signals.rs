@@ -138,21 +138,23 @@ pub fn load(store: &dyn Store, lead_id: &str) -> Result<LeadSurveys, StoreError>
     Ok(load_counted(store, lead_id)?.0)
 }
 
-/// [`load`], with the slots of the log when it was read, for [`grew`].
-pub fn load_counted(store: &dyn Store, lead_id: &str) -> Result<(LeadSurveys, u64), StoreError> {
+/// [`load`], with what was read of the log, for [`changed`].
+pub fn load_counted(store: &dyn Store, lead_id: &str) -> Result<(LeadSurveys, slots::Seen), StoreError> {
     let log = keys::lead_surveys(lead_id);
     let len = slots::len(store, &log)?;
+    let entries = slots::read(store, &log, 1, len)?;
+    let seen = slots::Seen::new(len, &entries);
     let mut signals = LeadSurveys::default();
-    for (slot, bytes) in slots::read(store, &log, 1, len)? {
+    for (slot, bytes) in entries {
         let event = decode_json(&slots::slot_key(&log, slot), &bytes)?;
         signals.apply(event);
     }
-    Ok((signals, len))
+    Ok((signals, seen))
 }
 
-/// Whether an event has come in since the log had `len` slots.
-pub fn grew(store: &dyn Store, lead_id: &str, len: u64) -> Result<bool, StoreError> {
-    slots::grew(store, &keys::lead_surveys(lead_id), len)
+/// Whether the lead's survey log changed since `seen`.
+pub fn changed(store: &dyn Store, lead_id: &str, seen: &slots::Seen) -> Result<bool, StoreError> {
+    seen.changed(store, &keys::lead_surveys(lead_id))
 }
 
 pub fn record_answer(store: &dyn Store, lead_id: &str, answer: AnswerSignal) -> Result<(), StoreError> {

@@ -67,13 +67,35 @@ pub fn len(store: &dyn Store, name: &str) -> Result<u64, StoreError> {
     counter(store, &counter_key(name))
 }
 
-/// Whether an entry has come in after the first `len` slots: the next slot
-/// holds one. A read, where reading the counter again would be a write.
-/// It misses an entry whose writer is still on the way; every writer here
-/// hands its work on once its entry is in, so a reader that asks this to
-/// decide whether to read again loses nothing by it.
-pub fn grew(store: &dyn Store, name: &str, len: u64) -> Result<bool, StoreError> {
-    store.exists(&slot_key(name, len + 1))
+/// What a reader read of a log: how many slots had been handed out, and
+/// which of those were still empty (their writers on the way, or dead).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub len: u64,
+    pub holes: Vec<u64>,
+}
+
+impl Seen {
+    /// `found` is what [`read`] gave for slots `1..=len`.
+    pub fn new(len: u64, found: &[(u64, Vec<u8>)]) -> Self {
+        let holes = (1..=len).filter(|slot| !found.iter().any(|(s, _)| s == slot)).collect();
+        Seen { len, holes }
+    }
+
+    /// Whether the log changed since: a slot handed out after these (read
+    /// from the counter, since the next slot may be a dead one with live
+    /// ones after it), or an empty slot filled.
+    pub fn changed(&self, store: &dyn Store, name: &str) -> Result<bool, StoreError> {
+        if len(store, name)? != self.len {
+            return Ok(true);
+        }
+        for &slot in &self.holes {
+            if store.exists(&slot_key(name, slot))? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
 }
 
 /// The entries in slots `from..=to` that hold one, in slot order.
@@ -136,5 +158,23 @@ mod tests {
         slots.sort();
         assert_eq!(slots, (1..=64).collect::<Vec<_>>());
         assert_eq!(read(&*store, "log", 1, 64).unwrap().len(), 64);
+    }
+
+    /// A reader notices a slot handed out after it read, also past a dead
+    /// slot, and an empty slot filled since.
+    #[test]
+    fn seen_notices_every_change() {
+        let store = MemoryStore::new();
+        append(&store, "log", b"a").unwrap();
+        let on_the_way = take_slot(&store, "log").unwrap();
+        let seen = Seen::new(len(&store, "log").unwrap(), &read(&store, "log", 1, 2).unwrap());
+        assert_eq!(seen, Seen { len: 2, holes: vec![2] });
+        assert!(!seen.changed(&store, "log").unwrap());
+        store.set(&slot_key("log", on_the_way), b"b").unwrap();
+        assert!(seen.changed(&store, "log").unwrap(), "an empty slot filled");
+        let seen = Seen::new(2, &read(&store, "log", 1, 2).unwrap());
+        take_slot(&store, "log").unwrap(); // dead: its writer never writes
+        append(&store, "log", b"d").unwrap();
+        assert!(seen.changed(&store, "log").unwrap(), "past a dead slot");
     }
 }

@@ -4,7 +4,7 @@
 //! on every backend: get / set / delete / exists, `increment` (atomics) and
 //! get-many / set-many (batch). Nothing else:
 //! - no key listing: `list-keys` walks the whole store, and nothing on a
-//!   request path may depend on that (DESIGN.md);
+//!   request path may depend on that;
 //! - no compare-and-swap: Spin 3.0-4.0.2 get it wrong (on Redis every swap
 //!   reports failure and a lost race reports success; on SQLite a swap on an
 //!   absent key is an unconditional upsert), so no design here may use it;

@@ -19,7 +19,7 @@ pub const JOB: Job = Job {
         Route {
             method: Method::POST,
             path: "/ack/submissions/{id}",
-            caller: Caller::Handoff,
+            caller: Caller::Component,
             handler: |req, ctx, p| crate::send(req, ctx, p.get("id")).map(Into::into),
         },
     ],

@@ -35,7 +35,7 @@ pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Handled {
 
 /// `DELETE /intake/admin/leads/<id>`: the right to be forgotten. Removes the
 /// lead, its submissions, hand-off and acknowledgement records, identity
-/// index entries, pending list and lead list entries, its score and hot queue
+/// index entries, its submissions-log slots and lead list entry, its score and hot queue
 /// entries and its survey signals; leaves hashed suppression entries.
 pub fn erase(req: &Request, ctx: &Ctx, lead_id: &str) -> Handled {
     let lead = lead_or_404(ctx, req, lead_id)?;

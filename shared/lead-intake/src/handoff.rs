@@ -262,7 +262,7 @@ fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: Strin
                 .unwrap_or_default();
             target.last_error = Some(format!("HTTP {} {kind}", resp.status).trim_end().to_string());
             // The target will never take it (no such route, no channel that
-            // reaches the lead...): final, so the pending list cannot grow forever.
+            // reaches the lead...): final, so the retry walk can move past it.
             if (400..500).contains(&resp.status) && ![401, 403, 408, 409, 429].contains(&resp.status) {
                 target.state = State::Rejected;
                 target.done_at = Some(ctx.now);

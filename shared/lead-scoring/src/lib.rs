@@ -31,6 +31,7 @@ use spin_retention_core::admin_doc::Document;
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::signals::LeadSurveys;
+use spin_retention_core::slots::Seen;
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 
 /// `score:<lead_id>`.
@@ -67,8 +68,8 @@ const ROUNDS: usize = 3;
 /// Two scorings of one lead can overlap (intake's hand-off, a survey
 /// answer, a re-score run); the one that read older data may write last.
 /// So after writing we check whether the inputs moved (their logs only
-/// grow: a next slot filled, or the lead erased) and score again if they
-/// did.
+/// grow: a slot handed out or filled since, or the lead erased) and score
+/// again if they did.
 pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, StoreError> {
     let store = ctx.store;
     let mut inputs = read_inputs(store, lead_id)?;
@@ -100,19 +101,17 @@ pub struct Inputs {
     /// The newest first, at most `MAX_SUBMISSIONS`.
     pub submissions: Vec<Submission>,
     pub surveys: LeadSurveys,
-    /// The slots of the two logs when they were read.
-    seen: (u64, u64),
+    /// What was read of the two logs.
+    seen: (Seen, Seen),
 }
 
 impl Inputs {
-    /// Whether the lead has been erased or either log has grown since.
-    /// Reads only (the logs' counters are not read again: on Spin's SQLite
-    /// store reading one is a transaction).
+    /// Whether the lead has been erased or either log has changed since.
     fn moved(&self, store: &dyn Store) -> Result<bool, StoreError> {
         let id = &self.lead.id;
         Ok(!spin_retention_core::lead::exists(store, id)?
-            || spin_retention_core::lead::grew(store, id, self.seen.0)?
-            || spin_retention_core::signals::grew(store, id, self.seen.1)?)
+            || spin_retention_core::lead::changed(store, id, &self.seen.0)?
+            || spin_retention_core::signals::changed(store, id, &self.seen.1)?)
     }
 }
 
@@ -121,7 +120,7 @@ pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, S
     let Some(history) = spin_retention_core::lead::load_history(store, lead_id)? else {
         return Ok(None);
     };
-    let (surveys, surveys_len) = spin_retention_core::signals::load_counted(store, lead_id)?;
+    let (surveys, surveys_seen) = spin_retention_core::signals::load_counted(store, lead_id)?;
     let mut submissions = history.submissions;
     submissions.reverse();
     submissions.truncate(MAX_SUBMISSIONS);
@@ -129,7 +128,7 @@ pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, S
         lead: history.lead,
         submissions,
         surveys,
-        seen: (history.log_len, surveys_len),
+        seen: (history.seen, surveys_seen),
     }))
 }
 

@@ -315,8 +315,8 @@ fn without_an_admin_token_scoring_says_nothing_about_the_lead() {
 }
 
 /// Commits (transactions on Spin's SQLite store) that scoring a new lead
-/// costs. Before the logs were read once and checked by their next slot,
-/// it read each log's counter three times, each read a commit.
+/// costs. Before, it read each log's counter three times, each read a
+/// commit (and one that created the survey log's counter).
 #[test]
 fn scoring_a_new_lead_costs_a_few_commits() {
     let store = CountingStore::default();
@@ -327,17 +327,31 @@ fn scoring_a_new_lead_costs_a_few_commits() {
         score_lead(&ctx, id).unwrap().unwrap();
         store.commits() - before
     };
-    // The lead's log counter, then the record.
+    // The lead's log counter, the record, the counter again to see that
+    // nothing came in meanwhile; the survey log has no counter to read.
     let cold = submit(&ctx, &[("email", "c@gmail.com"), ("message", "hello")]);
-    assert_eq!(commits(&cold), 2);
+    assert_eq!(commits(&cold), 3);
     // The same, and a slot in each hot queue (the first of a bucket also
     // registers the bucket).
     let first = hot(&ctx, 1);
-    assert_eq!(commits(&first), 6);
+    assert_eq!(commits(&first), 7);
     let second = hot(&ctx, 2);
-    assert_eq!(commits(&second), 4);
+    assert_eq!(commits(&second), 5);
     assert!(
         store.inner.mentions("lead-surveys").is_empty(),
         "no survey log made by reading one"
     );
+}
+
+/// Without an admin token the hand-off route answers 204 and tells nothing,
+/// but audience-export is still told about the scored lead.
+#[test]
+fn an_open_scoring_hand_off_still_tells_audiences() {
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    let id = hot(&ctx, 3);
+    let outcome = crate::job::JOB.handle(&Request::new("POST", &format!("/scoring/leads/{id}")), &ctx);
+    assert_eq!(outcome.reply.status, 204);
+    assert_eq!(outcome.after.len(), 1, "the tell to audience-export");
 }

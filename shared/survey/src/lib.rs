@@ -1,6 +1,7 @@
 //! Surveys (NPS, CSAT, CES): definitions, personal signed links, answers,
-//! summaries and follow-ups, and the per-lead `signals` that lead-scoring
-//! and audience-export read.
+//! summaries and follow-ups. What a person answered and opened goes into
+//! their signals (`spin_retention_core::signals`), which lead-scoring and
+//! audience-export read.
 
 // Errors are problem documents and replies, built once per failed request.
 #![allow(clippy::result_large_err)]

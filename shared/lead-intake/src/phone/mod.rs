@@ -141,9 +141,9 @@ enum Simple {
 /// original. After a `+` the country code is the first 1-3 digits that are
 /// one (country codes are prefix-free), as the crate finds it; a number the
 /// crate might read differently stays `Other`: one whose digits after the
-/// `+` start with 0, or a default region whose international prefix may
-/// start with another digit, since the crate strips that prefix even after
-/// a `+`.
+/// `+` start with 0, or a default region whose international prefix could
+/// match them ([`plain_zero_prefix`]), since the crate strips that prefix
+/// even after a `+`.
 fn simple_form(raw: &str, home_idd: Option<&str>, known: impl Fn(u16) -> bool) -> Simple {
     let trimmed = raw.trim();
     let (plus, rest) = match trimmed.strip_prefix('+') {
@@ -157,7 +157,7 @@ fn simple_form(raw: &str, home_idd: Option<&str>, known: impl Fn(u16) -> bool) -
     if !plus {
         return Simple::Tel(format!("tel:{digits}"));
     }
-    if digits.starts_with('0') || home_idd.is_some_and(|idd| !idd.starts_with('0')) {
+    if digits.starts_with('0') || home_idd.is_some_and(|idd| !plain_zero_prefix(idd)) {
         return Simple::Other;
     }
     let code_len = (1..=3.min(digits.len())).find(|&n| digits[..n].parse().is_ok_and(&known));
@@ -165,6 +165,23 @@ fn simple_form(raw: &str, home_idd: Option<&str>, known: impl Fn(u16) -> bool) -
         Some(n) => Simple::Tel(format!("tel:+{}-{}", &digits[..n], &digits[n..])),
         None => Simple::NoSuchCode,
     }
+}
+
+/// Whether an international prefix pattern can only match digits that
+/// start with 0: it starts with `0` and has no alternative at its top level
+/// (`00|99...` and `00|16` can match a number after a `+`, and the crate
+/// strips them there).
+fn plain_zero_prefix(idd: &str) -> bool {
+    let mut depth = 0i32;
+    for c in idd.chars() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            '|' if depth == 0 => return false,
+            _ => {}
+        }
+    }
+    idd.starts_with('0')
 }
 
 /// The country codes (1 to 3 digits) a number written internationally
@@ -326,6 +343,13 @@ mod tests {
         for (raw, region) in [
             ("+011 44 20 7946 0958", "US"),
             ("+810 44 20 7946 0958", "RU"),
+            // Default regions whose international prefix has an alternative
+            // that does not start with 0: the crate strips it after a `+`.
+            ("+1 650 253 0000", "TD"),
+            ("+1 212 300 4567", "CN"),
+            ("+994 40 123 45 67", "FI"),
+            ("+990 44 20 7946 0958", "FI"),
+            ("+61 2 1234 5678", "AU"),
             ("+1 (201) 555-0123", "IL"),
             ("tel:+1-201-555-0123", "US"),
             ("201-555-0123 ext. 7", "US"),
