@@ -76,9 +76,10 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// `found` is what [`read`] gave for slots `1..=len`.
+    /// `found` is what [`read`] gave for slots `1..=len` (in slot order).
     pub fn new(len: u64, found: &[(u64, Vec<u8>)]) -> Self {
-        let holes = (1..=len).filter(|slot| !found.iter().any(|(s, _)| s == slot)).collect();
+        let mut present = found.iter().map(|(slot, _)| *slot).peekable();
+        let holes = (1..=len).filter(|slot| present.next_if_eq(slot).is_none()).collect();
         Seen { len, holes }
     }
 

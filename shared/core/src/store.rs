@@ -20,6 +20,7 @@
 //! SQLite the latter breaks the host's store until it restarts).
 //! [`MemoryStore`] refuses both, so unit tests catch it.
 
+use crate::keys::Key;
 use serde::{de::DeserializeOwned, Serialize};
 use std::collections::HashMap;
 use std::fmt;
@@ -82,16 +83,15 @@ pub fn counter(store: &dyn Store, key: &str) -> Result<u64, StoreError> {
     Ok(store.increment(key, 0)?.max(0) as u64)
 }
 
-/// Deletes `key` if it is there: a delete is a transaction on Spin's SQLite
-/// store even when there is nothing to delete, a read is not.
-pub fn delete_if_present(store: &dyn Store, key: &str) -> Result<(), StoreError> {
-    if store.exists(key)? {
+/// Deletes `key` if it is there; whether it was. A delete is a transaction
+/// on Spin's SQLite store even when there is nothing to delete, a read is not.
+pub fn delete_if_present(store: &dyn Store, key: &str) -> Result<bool, StoreError> {
+    let present = store.exists(key)?;
+    if present {
         store.delete(key)?;
     }
-    Ok(())
+    Ok(present)
 }
-
-use crate::keys::Key;
 
 /// JSON on top of any [`Store`]; one encoding for every value we keep.
 pub trait JsonStore {

@@ -9,7 +9,7 @@ use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::lead_list;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
-use spin_retention_core::store::{JsonStore, StoreError};
+use spin_retention_core::store::{delete_if_present, JsonStore, StoreError};
 
 fn lead_or_404(ctx: &Ctx, req: &Request, lead_id: &str) -> Result<Lead, Reply> {
     let lead = spin_retention_core::lead::load(ctx.store, lead_id)?;
@@ -75,10 +75,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     let mut deleted = usize::from(scored);
     let mut acks = 0;
     let mut delete = |key: String| -> Result<(), StoreError> {
-        if ctx.store.exists(&key)? {
-            ctx.store.delete(&key)?;
-            deleted += 1;
-        }
+        deleted += usize::from(delete_if_present(ctx.store, &key)?);
         Ok(())
     };
     for id in &lead.submissions {
