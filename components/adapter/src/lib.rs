@@ -10,7 +10,7 @@ use spin_sdk::variables;
 
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::jobs::{BodyStream, Job};
-use spin_retention_core::ports::{Config, Ctx, Outbound, OutboundRequest, OutboundResponse};
+use spin_retention_core::ports::{Config, Ctx, Outbound, OutboundRequest, OutboundResponse, TEST_CLOCK_HEADER};
 use spin_retention_core::problem::Problem;
 use spin_retention_core::store::{Store, StoreError, UnavailableStore};
 
@@ -40,7 +40,11 @@ pub fn serve(job: &Job, req: IncomingRequest, out: ResponseOutparam) {
             &unavailable
         }
     };
-    let ctx = Ctx::new(store, &SpinVariables, &SpinOutbound, chrono::Utc::now());
+    let mut ctx = Ctx::new(store, &SpinVariables, &SpinOutbound, chrono::Utc::now());
+    if let Some(now) = test_clock(&request) {
+        ctx.now = now;
+        ctx.test_clock = true;
+    }
     let outcome = job.handle(&request, &ctx);
     match outcome.stream {
         Some(stream) => send_streaming(out, outcome.reply, stream, &ctx),
@@ -49,6 +53,17 @@ pub fn serve(job: &Job, req: IncomingRequest, out: ResponseOutparam) {
     for task in outcome.after {
         task(&ctx);
     }
+}
+
+/// The instant a test sets with [`TEST_CLOCK_HEADER`], when the `test_clock`
+/// variable allows it (never in a real deployment: it lets a caller move
+/// time).
+fn test_clock(request: &Request) -> Option<chrono::DateTime<chrono::Utc>> {
+    let header = request.header(TEST_CLOCK_HEADER)?;
+    if SpinVariables.get("test_clock").as_deref() != Some("enabled") {
+        return None;
+    }
+    chrono::DateTime::parse_from_rfc3339(header).ok().map(|t| t.to_utc())
 }
 
 async fn read_request(req: IncomingRequest) -> Result<Request, Reply> {

@@ -111,12 +111,7 @@ mod tests {
         outbound: &'a dyn Outbound,
         config: &'a HashMap<String, String>,
     ) -> Ctx<'a> {
-        Ctx {
-            store,
-            config,
-            outbound,
-            now: "2026-11-23T10:00:00Z".parse().unwrap(),
-        }
+        Ctx::new(store, config, outbound, crate::ports::test_now())
     }
 
     #[test]

@@ -159,16 +159,33 @@ impl HandoffTarget {
     /// (the lead's next scoring, an audience refresh run).
     /// Past the [`within_budget`] limit it is skipped, as a failure is.
     pub fn tell(&self, path: String) -> Task {
+        self.tell_with(path, Vec::new())
+    }
+
+    /// [`HandoffTarget::tell`] with a JSON body (an event).
+    pub fn tell_json<T: serde::Serialize>(&self, path: String, body: &T) -> Task {
+        self.tell_with(path, crate::store::json_bytes(body))
+    }
+
+    fn tell_with(&self, path: String, body: Vec<u8>) -> Task {
         let handoff = *self;
         Box::new(move |ctx: &Ctx| {
             let url = format!("{}{path}", handoff.base_url(ctx.config).trim_end_matches('/'));
             let token = ctx.config.get(crate::auth::ADMIN_TOKEN);
-            let told = within_budget(ctx, || {
-                match ctx.outbound.send(handoff_request(url.clone(), token.as_deref())) {
-                    Ok(response) if response.status < 300 => {}
-                    Ok(response) => eprintln!("hand-off to {url}: HTTP {}", response.status),
-                    Err(e) => eprintln!("hand-off to {url}: {e}"),
-                }
+            let mut request = handoff_request(url.clone(), token.as_deref());
+            if !body.is_empty() {
+                request.headers.push(("content-type".into(), "application/json".into()));
+                request.body = body;
+            }
+            if ctx.test_clock {
+                request
+                    .headers
+                    .push((crate::ports::TEST_CLOCK_HEADER.into(), ctx.now.to_rfc3339()));
+            }
+            let told = within_budget(ctx, || match ctx.outbound.send(request) {
+                Ok(response) if response.status < 300 => {}
+                Ok(response) => eprintln!("hand-off to {url}: HTTP {}", response.status),
+                Err(e) => eprintln!("hand-off to {url}: {e}"),
             });
             if !matches!(told, Ok(true)) {
                 eprintln!("hand-off to {url}: skipped, too much after-reply work running ({told:?})");
@@ -209,7 +226,31 @@ pub mod calls {
     pub fn update_audiences(lead_id: &str) -> String {
         format!("/audiences/leads/{lead_id}")
     }
+
+    /// lead-alerts: alert this hot lead's assignee (once).
+    pub fn alert_lead(lead_id: &str) -> String {
+        format!("/alerts/leads/{lead_id}")
+    }
+
+    /// lead-alerts: record an event (the body) and deliver it to the
+    /// webhook endpoints that want it.
+    pub fn record_event() -> String {
+        "/alerts/events".to_string()
+    }
+
+    /// lead-alerts: run the SLA and retry deliveries that are due.
+    pub fn sla_tick() -> String {
+        "/alerts/sla/tick".to_string()
+    }
 }
+
+/// lead-alerts, which lead-scoring tells of hot leads and every job of events.
+pub const ALERTS: HandoffTarget = HandoffTarget {
+    component: "lead-alerts",
+    url_variable: "alerts_url",
+    default_url: "http://lead-alerts.spin.internal",
+    live_path: "/alerts/health/live",
+};
 
 /// lead-scoring, which lead-intake and survey both hand leads to.
 pub const SCORING: HandoffTarget = HandoffTarget {

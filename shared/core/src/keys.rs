@@ -45,6 +45,25 @@
 //! | `audience-refresh`           | audience-export | [`crate::lead_list::Walk`]: progress of re-evaluating every lead's audiences |
 //! | `export:<export_id>`         | audience-export | `spin_retention_audience_export::log::ExportLog`: one pull: who, what, when, how many rows (no identifiers) |
 //! | `export-log:buckets`, `export-log:<day>` | audience-export | pulls by day, newest first ([`crate::sorted_sets`]) |
+//! | `sla-nudge:<minute>`         | lead-intake     | counter: `1` for the first submission of a minute, which asks lead-alerts to run the SLA |
+//! | `event-interest`             | lead-alerts     | [`crate::events::Interest`]: the events a webhook wants, the forms that alert the owner |
+//! | `member-away:<member_id>`    | lead-alerts     | [`crate::team::Away`]: a team member is away (round robin and reassignment skip them) |
+//! | `alert-settings`             | lead-alerts     | [`crate::admin_doc::Stored`] of the alert settings (channels, SLA, working hours) |
+//! | `webhook-endpoints`          | lead-alerts     | [`crate::admin_doc::Stored`] of the webhook endpoints |
+//! | `alert-step:<lead_id>:<n>`   | lead-alerts     | `spin_retention_lead_alerts::record::Step`: step n of a hot lead's alerts (0: first assignee), write-once |
+//! | `alert-step:<lead_id>:<n>:<window>` | lead-alerts | counter: `1` for the one request that takes step n in that window |
+//! | `alert-claim:<lead_id>`, `alert-contact:<lead_id>` | lead-alerts | counter: `1` for the first claim, the first contact |
+//! | `alert-claimed:<lead_id>`    | lead-alerts     | `spin_retention_lead_alerts::record::Claimed`: who claimed the lead ("I'm on it") |
+//! | `alert-contacted:<lead_id>`  | lead-alerts     | `spin_retention_lead_alerts::record::Contacted`: the first contact and its outcome |
+//! | `alerted#n`, `#<slot>`       | lead-alerts     | every alerted lead id, in order ([`crate::slots`]); the SLA walks it |
+//! | `alerted-open-from`          | lead-alerts     | JSON number: the first slot of `alerted` that may still be open |
+//! | `alerted-week:<yyyy-Www>#n`, `#<slot>` | lead-alerts | leads alerted in an ISO week, for speed-to-lead figures |
+//! | `alerts-tick:<minute>`       | lead-alerts     | counter: `1` for the request that runs the SLA on its back that minute |
+//! | `event:<event_id>`           | lead-alerts     | [`crate::events::Event`]: an event as recorded, for its deliveries |
+//! | `delivery:<event_id>.<endpoint_id>` | lead-alerts | `spin_retention_lead_alerts::webhooks::Delivery`: attempts, status, next retry |
+//! | `delivery:<delivery_id>:<n>` | lead-alerts     | counter: `1` for the one sender of attempt n |
+//! | `deliveries#n`, `#<slot>`    | lead-alerts     | every delivery id, in order ([`crate::slots`]): the delivery log, the retry walk |
+//! | `deliveries-pending-from`    | lead-alerts     | JSON number: the first slot of `deliveries` that may still be pending |
 //!
 //! Every set ([`crate::sets`]) named above also keeps `<name>#snap`, a
 //! reader's snapshot, beside its slots; every sorted set

@@ -65,7 +65,14 @@ pub struct Ctx<'a> {
     pub config: &'a dyn Config,
     pub outbound: &'a dyn Outbound,
     pub now: DateTime<Utc>,
+    /// `now` came from the request's [`TEST_CLOCK_HEADER`] (allowed by the
+    /// `test_clock` variable), so hand-offs pass it on.
+    pub test_clock: bool,
 }
+
+/// The request header that sets `now`, for end-to-end tests of time (SLA
+/// deadlines): honoured only when the `test_clock` variable is `enabled`.
+pub const TEST_CLOCK_HEADER: &str = "x-test-clock";
 
 impl<'a> Ctx<'a> {
     /// A context for a request arriving at `now`: the adapter passes the
@@ -76,6 +83,7 @@ impl<'a> Ctx<'a> {
             config,
             outbound,
             now,
+            test_clock: false,
         }
     }
 }

@@ -114,17 +114,7 @@ struct AckSettings {
 }
 
 fn settings(config: &dyn Config) -> AckSettings {
-    let account = config
-        .get("ack_provider")
-        .and_then(|p| Provider::parse(&p))
-        .map(|provider| Account {
-            provider,
-            base_url: config.get("ack_provider_url").unwrap_or_default(),
-            webhook_path: config.get("ack_webhook_path").unwrap_or_else(|| "/".into()),
-            api_key: config.get("ack_api_key"),
-            twilio_account_sid: config.get("ack_twilio_account_sid"),
-            from: config.get("ack_from").unwrap_or_default(),
-        });
+    let account = Account::from_config(config, "ack");
     AckSettings {
         account,
         business: config.get("business_name").unwrap_or_else(|| "our team".into()),
@@ -238,6 +228,7 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Handled {
         &fill,
     );
     let message = Message {
+        event: "lead.acknowledge",
         submission_id,
         lead_id: &lead.id,
         channel,

@@ -8,7 +8,7 @@
 
 use base64::Engine;
 use serde_json::json;
-use spin_retention_core::ports::{OutboundRequest, OutboundResponse};
+use spin_retention_core::ports::{Config, OutboundRequest, OutboundResponse};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Provider {
@@ -67,9 +67,30 @@ pub struct Account {
     pub from: String,
 }
 
+impl Account {
+    /// The account in the variables `<prefix>_provider`, `<prefix>_provider_url`,
+    /// `<prefix>_webhook_path`, `<prefix>_api_key`, `<prefix>_twilio_account_sid`
+    /// and `<prefix>_from`; `None` when no known provider is named.
+    pub fn from_config(config: &dyn Config, prefix: &str) -> Option<Account> {
+        let var = |name: &str| config.get(&format!("{prefix}_{name}"));
+        let provider = Provider::parse(&var("provider")?)?;
+        Some(Account {
+            provider,
+            base_url: var("provider_url").unwrap_or_default(),
+            webhook_path: var("webhook_path").unwrap_or_else(|| "/".into()),
+            api_key: var("api_key"),
+            twilio_account_sid: var("twilio_account_sid"),
+            from: var("from").unwrap_or_default(),
+        })
+    }
+}
+
 /// What to send, to whom.
 #[derive(Debug, Clone)]
 pub struct Message<'a> {
+    /// The generic webhook's `event`: `lead.acknowledge`, `lead.alert`.
+    pub event: &'a str,
+    /// Also the idempotency key: a submission's id, or an alert's.
     pub submission_id: &'a str,
     pub lead_id: &'a str,
     pub channel: &'a str,
@@ -176,7 +197,7 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
                 format!("{base}{}", account.webhook_path),
                 headers,
                 json!({
-                    "event": "lead.acknowledge",
+                    "event": m.event,
                     "submission_id": m.submission_id,
                     "lead_id": m.lead_id,
                     "channel": m.channel,
@@ -236,6 +257,7 @@ mod tests {
 
     fn message<'a>(channel: &'a str) -> Message<'a> {
         Message {
+            event: "lead.acknowledge",
             submission_id: "s_1",
             lead_id: "l_1",
             channel,

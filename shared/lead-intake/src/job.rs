@@ -3,13 +3,13 @@
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
 use crate::{admin, pages, settings::IntakeSettings, submit};
-use spin_retention_core::jobs::{Job, ACK, SCORING};
+use spin_retention_core::jobs::{Job, ACK, ALERTS, SCORING};
 use spin_retention_core::routes::{Caller, Method, Route};
 
 pub const JOB: Job = Job {
     name: "lead-intake",
     prefix: "/intake",
-    handoffs: &[ACK, SCORING],
+    handoffs: &[ACK, SCORING, ALERTS],
     routes: &[
         Route {
             method: Method::POST,
@@ -86,7 +86,8 @@ mod tests {
             *recorder.0.lock().unwrap(),
             [
                 "https://ack.example.com/ack/health/live",
-                "http://lead-scoring.spin.internal/scoring/health/live"
+                "http://lead-scoring.spin.internal/scoring/health/live",
+                "http://lead-alerts.spin.internal/alerts/health/live"
             ]
         );
     }

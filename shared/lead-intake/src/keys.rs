@@ -13,3 +13,9 @@ pub fn handoff(submission_id: &str) -> Key<Handoffs> {
 pub fn handoff_retry() -> Key<RetryWalk> {
     Key::new("handoff-retry")
 }
+
+/// Counter: `1` for the first submission of a minute, which asks
+/// lead-alerts to run the SLA ([`crate::alerts`]).
+pub fn sla_nudge(minute: i64) -> String {
+    format!("sla-nudge:{minute}")
+}

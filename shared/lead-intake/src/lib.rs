@@ -4,6 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod admin;
+pub mod alerts;
 pub mod handoff;
 pub mod job;
 pub mod keys;

@@ -50,6 +50,9 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
                     // A failure, or a skip under overload, stays recorded in
                     // handoff:<id> for the retry route.
                     let _ = handoff::run_after_reply(ctx, &settings, &id);
+                    if let Err(e) = crate::alerts::after_submission(ctx, &id) {
+                        eprintln!("lead-alerts for {id}: {e}");
+                    }
                 })],
                 None => Vec::new(),
             };

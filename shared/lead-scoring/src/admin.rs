@@ -14,28 +14,10 @@ use spin_retention_core::problem::Problem;
 use spin_retention_core::sorted_sets::Position;
 use spin_retention_core::store::{JsonStore, StoreError};
 
-fn no_lead(req: &Request, lead_id: &str) -> Reply {
+pub fn no_lead(req: &Request, lead_id: &str) -> Reply {
     Problem::not_found(&req.path)
         .with_detail(format!("no lead {lead_id}"))
         .into()
-}
-
-/// `POST /scoring/leads/<id>`: score now (intake's hand-off, or on demand).
-pub fn score(req: &Request, ctx: &Ctx, lead_id: &str) -> Reply {
-    match score_lead(ctx, lead_id) {
-        Ok(Some(record)) => Reply::json(200, &record),
-        Ok(None) => no_lead(req, lead_id),
-        Err(e) => Reply::from(e),
-    }
-}
-
-/// `POST /scoring/leads/<id>` from a caller without credentials (no admin
-/// token is set): 204 whether or not the lead exists.
-pub fn score_quietly(ctx: &Ctx, lead_id: &str) -> Reply {
-    match score_lead(ctx, lead_id) {
-        Ok(_) => Reply::no_content(),
-        Err(e) => Reply::from(e),
-    }
 }
 
 /// `GET /scoring/leads/<id>`: the last recorded score with its explanation.

@@ -7,13 +7,14 @@ use crate::facts::CATALOGUE;
 use crate::rules::Rules;
 use spin_retention_core::admin_doc;
 use spin_retention_core::auth::ADMIN_TOKEN;
-use spin_retention_core::jobs::{calls, Job, Outcome, AUDIENCES};
+use spin_retention_core::http::Reply;
+use spin_retention_core::jobs::{calls, Job, Outcome, ALERTS, AUDIENCES};
 use spin_retention_core::routes::{Caller, Method, Route};
 
 pub const JOB: Job = Job {
     name: "lead-scoring",
     prefix: "/scoring",
-    handoffs: &[AUDIENCES],
+    handoffs: &[AUDIENCES, ALERTS],
     routes: &[
         Route {
             method: Method::POST,
@@ -21,19 +22,22 @@ pub const JOB: Job = Job {
             caller: Caller::Component,
             handler: |req, ctx, p| {
                 let lead_id = p.get("id");
-                let reply = match ctx.config.get(ADMIN_TOKEN) {
-                    Some(_) => admin::score(req, ctx, lead_id),
+                let record = crate::score_lead(ctx, lead_id)?;
+                let reply = match (ctx.config.get(ADMIN_TOKEN), &record) {
                     // Open without an admin token: it does the work but tells
                     // nothing, not even whether the lead exists (ids derive
                     // from email addresses).
-                    None => admin::score_quietly(ctx, lead_id),
+                    (None, _) => Reply::no_content(),
+                    (Some(_), Some(record)) => Reply::json(200, record),
+                    (Some(_), None) => return Ok(admin::no_lead(req, lead_id).into()),
                 };
-                if reply.status >= 300 {
-                    return Ok(reply.into());
+                // Scored: audience memberships follow, after the reply, and
+                // a hot lead's assignee is alerted (lead-alerts does it once).
+                let mut after = vec![AUDIENCES.tell(calls::update_audiences(lead_id))];
+                if record.is_some_and(|r| r.queue.is_some()) {
+                    after.push(ALERTS.tell(calls::alert_lead(lead_id)));
                 }
-                // Scored: audience memberships follow, after the reply.
-                let tell = AUDIENCES.tell(calls::update_audiences(lead_id));
-                Ok(Outcome::then(reply, vec![tell]))
+                Ok(Outcome::then(reply, after))
             },
         },
         Route {

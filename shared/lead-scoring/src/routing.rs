@@ -1,6 +1,7 @@
 //! Who a hot lead goes to: the first routing rule that matches (by region,
-//! product...), else round robin over the whole team. Assigned once; the
-//! assignment stays with the lead when it is re-scored.
+//! product...), else round robin over the whole team, skipping members who
+//! are away. Assigned once; the assignment stays with the lead when it is
+//! re-scored, so a returning person goes back to the member who has them.
 
 use super::engine::first_match;
 use super::facts::Facts;
@@ -43,6 +44,15 @@ pub fn assign(
         ),
         None => ("team", "round-robin".into(), routing.team.iter().collect()),
     };
+    // A member who is away is skipped; when all are, nobody is assigned
+    // and lead-alerts alerts the owner.
+    let mut available = Vec::with_capacity(members.len());
+    for member in members {
+        if !spin_retention_core::team::is_away(store, &member.id, now)? {
+            available.push(member);
+        }
+    }
+    let members = available;
     let Some(first) = members.first() else { return Ok(None) };
     let member = match members.len() {
         1 => first,

@@ -353,5 +353,39 @@ fn an_open_scoring_hand_off_still_tells_audiences() {
     let id = hot(&ctx, 3);
     let outcome = crate::job::JOB.handle(&Request::new("POST", &format!("/scoring/leads/{id}")), &ctx);
     assert_eq!(outcome.reply.status, 204);
-    assert_eq!(outcome.after.len(), 1, "the tell to audience-export");
+    let told = spin_retention_core::jobs::testing::Recorder::default();
+    let ctx = Ctx { outbound: &told, ..ctx };
+    outcome.finish(&ctx).unwrap();
+    assert_eq!(
+        *told.0.lock().unwrap(),
+        [
+            format!("http://audience-export.spin.internal/audiences/leads/{id}"),
+            format!("http://lead-alerts.spin.internal/alerts/leads/{id}"),
+        ],
+        "audience-export, and lead-alerts for a hot lead"
+    );
+}
+
+#[test]
+fn round_robin_skips_members_who_are_away() {
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    team(&store, &["dana", "noa"]);
+    let away = spin_retention_core::team::Away {
+        since: ctx.now,
+        until: None,
+    };
+    store
+        .set_json(&spin_retention_core::team::away_key("dana"), &away)
+        .unwrap();
+    for i in 0..4 {
+        let record = score_lead(&ctx, &hot(&ctx, 10 + i)).unwrap().unwrap();
+        assert_eq!(record.assignment.unwrap().member_id, "noa");
+    }
+    store
+        .set_json(&spin_retention_core::team::away_key("noa"), &away)
+        .unwrap();
+    let record = score_lead(&ctx, &hot(&ctx, 20)).unwrap().unwrap();
+    assert_eq!(record.assignment, None, "everyone away: the owner is alerted");
 }

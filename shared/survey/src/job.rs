@@ -3,7 +3,7 @@
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
 use crate::{admin, respond};
-use spin_retention_core::jobs::{Job, SCORING};
+use spin_retention_core::jobs::{Job, ALERTS, SCORING};
 use spin_retention_core::routes::{Caller, Method, Route};
 
 /// Who answers: the person a signed link was made for.
@@ -12,7 +12,7 @@ const LINK: Caller = Caller::Own("the person the link was made for (its signed t
 pub const JOB: Job = Job {
     name: "survey",
     prefix: "/survey",
-    handoffs: &[SCORING],
+    handoffs: &[SCORING, ALERTS],
     routes: &[
         Route {
             method: Method::GET,

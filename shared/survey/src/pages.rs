@@ -45,39 +45,11 @@ fn words(language: Option<&str>) -> (&'static str, &'static str, Words) {
     }
 }
 
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use spin_retention_core::html::escape;
 
 fn html(status: u16, language: Option<&str>, title: &str, body: &str) -> Reply {
     let (lang, dir, _) = words(language);
-    let page = format!(
-        "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title></head>\
-         <body>{body}</body></html>",
-        escape(title)
-    );
-    Reply {
-        status,
-        headers: vec![
-            ("content-type".into(), "text/html; charset=utf-8".into()),
-            // Personal links: never cached, never sent on as a referrer.
-            ("cache-control".into(), "no-store".into()),
-            ("referrer-policy".into(), "no-referrer".into()),
-        ],
-        body: page.into_bytes(),
-    }
+    spin_retention_core::html::page(status, lang, dir, title, body)
 }
 
 /// The question and a link per score.

@@ -125,10 +125,50 @@ fn comment_of(survey: &Survey, raw: Option<&str>) -> Result<Option<String>, Prob
 }
 
 /// After an answer: lead-scoring re-scores the lead, so an unhappy answer
-/// shows as at-risk on the score at once. If it cannot be reached, the
-/// signal is stored and the lead's next scoring picks it up.
-fn rescore_task(lead_id: &str) -> Task {
-    spin_retention_core::jobs::SCORING.tell(spin_retention_core::jobs::calls::score_lead(lead_id))
+/// shows as at-risk on the score at once (if it cannot be reached, the
+/// signal is stored and the lead's next scoring picks it up); and
+/// `survey.answered` (and `survey.detractor`) go to lead-alerts if any
+/// webhook wants them.
+fn after_answer(answer: &Answer) -> Vec<Task> {
+    let rescore =
+        spin_retention_core::jobs::SCORING.tell(spin_retention_core::jobs::calls::score_lead(&answer.lead_id));
+    let answer = answer.clone();
+    let events: Task = Box::new(move |ctx: &Ctx| {
+        for event in answer_events(&answer) {
+            match spin_retention_core::events::emit(ctx.store, event) {
+                Ok(Some(tell)) => tell(ctx),
+                Ok(None) => {}
+                Err(e) => eprintln!("survey event: {e}"),
+            }
+        }
+    });
+    vec![rescore, events]
+}
+
+/// The events of one answer; its id is the answer's (survey, lead, time),
+/// so a repeated answer is a new event.
+pub fn answer_events(answer: &Answer) -> Vec<spin_retention_core::events::Event> {
+    use spin_retention_core::events::Event;
+    let subject = format!(
+        "{}:{}:{}",
+        answer.survey_id,
+        answer.lead_id,
+        answer.answered_at.timestamp_millis()
+    );
+    let data = serde_json::json!({
+        "survey_id": answer.survey_id, "lead_id": answer.lead_id, "kind": answer.kind,
+        "score": answer.score, "band": answer.band, "via": answer.via, "answered_at": answer.answered_at,
+    });
+    let mut events = vec![Event::new(
+        "survey.answered",
+        &subject,
+        answer.answered_at,
+        data.clone(),
+    )];
+    if answer.band == spin_retention_core::signals::Band::Detractor {
+        events.push(Event::new("survey.detractor", &subject, answer.answered_at, data));
+    }
+    events
 }
 
 fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
@@ -181,7 +221,7 @@ pub fn answer(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
             } else {
                 pages::thanks(&survey, answer.language.as_deref())
             };
-            Outcome::then(reply, vec![rescore_task(&claims.lead_id)])
+            Outcome::then(reply, after_answer(&answer))
         }
         Err(e) => fail(Problem::store_unavailable(e)),
     }
@@ -236,10 +276,7 @@ pub fn page(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
         via: "one-click",
     };
     match answer::record(ctx.store, &survey, &claims.lead_id, given, ctx.now) {
-        Ok((answer, _)) => Outcome::then(
-            pages::comment(&survey, &token, &answer, lang),
-            vec![rescore_task(&claims.lead_id)],
-        ),
+        Ok((answer, _)) => Outcome::then(pages::comment(&survey, &token, &answer, lang), after_answer(&answer)),
         Err(e) => pages::problem(&Problem::store_unavailable(e), lang).into(),
     }
 }

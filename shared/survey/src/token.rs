@@ -3,12 +3,9 @@
 //! HMAC-SHA256 over the payload with the `survey_token_secret` variable. A
 //! link answers for its one lead and its one survey, until it expires.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+use spin_retention_core::signed;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -30,29 +27,13 @@ pub enum Refused {
     Foreign,
 }
 
-fn mac(secret: &str) -> Hmac<Sha256> {
-    Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length")
-}
-
 pub fn sign(claims: &Claims, secret: &str) -> String {
-    let payload = B64.encode(serde_json::to_vec(claims).expect("claims serialise"));
-    let mut m = mac(secret);
-    m.update(payload.as_bytes());
-    format!("{payload}.{}", B64.encode(m.finalize().into_bytes()))
+    signed::sign(claims, secret)
 }
 
 /// The claims of a token for `survey_id`, checked in constant time.
 pub fn verify(token: &str, secret: &str, survey_id: Option<&str>, now: DateTime<Utc>) -> Result<Claims, Refused> {
-    let (payload, signature) = token.trim().split_once('.').ok_or(Refused::Invalid)?;
-    let signature = B64.decode(signature).map_err(|_| Refused::Invalid)?;
-    let mut m = mac(secret);
-    m.update(payload.as_bytes());
-    m.verify_slice(&signature).map_err(|_| Refused::Invalid)?;
-    let claims: Claims = B64
-        .decode(payload)
-        .ok()
-        .and_then(|json| serde_json::from_slice(&json).ok())
-        .ok_or(Refused::Invalid)?;
+    let claims: Claims = signed::verify(token, secret).map_err(|signed::Invalid| Refused::Invalid)?;
     if survey_id.is_some_and(|s| s != claims.survey_id) {
         return Err(Refused::Foreign);
     }
@@ -65,6 +46,8 @@ pub fn verify(token: &str, secret: &str, survey_id: Option<&str>, now: DateTime<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+    use base64::Engine;
 
     fn claims() -> Claims {
         Claims {

@@ -10,14 +10,15 @@ use spin_retention_e2e::{external_base_url, get, own_spin, repo_root, SpinApp, S
 fn each_single_component_manifest_serves_its_component() {
     // Port 9 (discard) on loopback: nothing listens there.
     for (component, prefix, hands_on_to) in [
-        ("instant-ack", "/ack", None),
-        ("lead-scoring", "/scoring", Some("audiences_url")),
-        ("survey", "/survey", Some("scoring_url")),
-        ("audience-export", "/audiences", None),
+        ("instant-ack", "/ack", &[][..]),
+        ("lead-scoring", "/scoring", &["audiences_url", "alerts_url"][..]),
+        ("survey", "/survey", &["scoring_url", "alerts_url"][..]),
+        ("audience-export", "/audiences", &[][..]),
+        ("lead-alerts", "/alerts", &[][..]),
     ] {
         let mut config = SpinConfig::new(repo_root().join(format!("deploy/{component}.spin.toml")))
             .probe(&format!("{prefix}/health"));
-        if let Some(variable) = hands_on_to {
+        for variable in hands_on_to {
             if external_base_url().is_none() {
                 let err = SpinApp::try_start(config.clone())
                     .err()
@@ -45,13 +46,14 @@ fn intake_alone_needs_hand_off_urls_and_reports_them_unreachable() {
     // Port 9 (discard) on loopback: nothing listens, so the probe fails fast.
     let config = config
         .variable("ack_url", "http://127.0.0.1:9")
-        .variable("scoring_url", "http://127.0.0.1:9");
+        .variable("scoring_url", "http://127.0.0.1:9")
+        .variable("alerts_url", "http://127.0.0.1:9");
     let Some(app) = own_spin(config) else { return };
     let health = get(&app.base_url, "/intake/health").json();
     assert_eq!(health["status"], "degraded", "{health}");
     assert_eq!(health["store"]["status"], "ok");
     let detail = |i: usize| health["handoffs"][i]["detail"].as_str().unwrap_or_default().to_string();
-    for i in 0..2 {
+    for i in 0..3 {
         assert!(!detail(i).is_empty(), "nothing listens at 127.0.0.1:9: {health}");
     }
 }

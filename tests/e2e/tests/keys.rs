@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use spin_retention_audience_export::keys as audience;
 use spin_retention_core::keys as core;
 use spin_retention_instant_ack::keys as ack;
+use spin_retention_lead_alerts::keys as alerts;
 use spin_retention_lead_intake::keys as intake;
 use spin_retention_lead_scoring::keys as scoring;
 use spin_retention_survey::keys as survey;
@@ -100,6 +101,29 @@ fn constructed() -> Vec<String> {
         audience::export("x_1").to_string(),
         format!("{}:buckets", audience::EXPORT_LOG),
         format!("{}:2026-11-23", audience::EXPORT_LOG),
+        intake::sla_nudge(29_000_000),
+        spin_retention_core::events::interest_key().to_string(),
+        spin_retention_core::team::away_key("dana").to_string(),
+        "alert-settings".into(),
+        "webhook-endpoints".into(),
+        alerts::step("l_1", 0).to_string(),
+        alerts::step_claim("l_1", 1, 3),
+        alerts::claim("l_1"),
+        alerts::contact("l_1"),
+        alerts::claimed("l_1").to_string(),
+        alerts::contacted("l_1").to_string(),
+        format!("{}#n", alerts::ALERTED),
+        format!("{}#4", alerts::ALERTED),
+        alerts::open_from().to_string(),
+        format!("{}#n", alerts::alerted_week("2026-W48")),
+        format!("{}#1", alerts::alerted_week("2026-W48")),
+        alerts::tick_minute(29_000_000),
+        alerts::event("evt_1").to_string(),
+        alerts::delivery("evt_1.crm").to_string(),
+        alerts::attempt_claim("evt_1.crm", 2),
+        format!("{}#n", alerts::DELIVERIES),
+        format!("{}#9", alerts::DELIVERIES),
+        alerts::pending_from().to_string(),
     ]
 }
 

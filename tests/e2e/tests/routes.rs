@@ -7,12 +7,13 @@ use spin_retention_core::jobs::Job;
 use std::path::PathBuf;
 use toml::{Table, Value};
 
-const JOBS: [&Job; 5] = [
+const JOBS: [&Job; 6] = [
     &spin_retention_lead_intake::job::JOB,
     &spin_retention_instant_ack::job::JOB,
     &spin_retention_lead_scoring::job::JOB,
     &spin_retention_survey::job::JOB,
     &spin_retention_audience_export::job::JOB,
+    &spin_retention_lead_alerts::job::JOB,
 ];
 
 fn repo_file(rel: &str) -> String {
@@ -106,6 +107,9 @@ fn every_hand_off_is_a_route_of_its_target() {
         calls::ack_submission("{id}"),
         calls::score_lead("{id}"),
         calls::update_audiences("{id}"),
+        calls::alert_lead("{id}"),
+        calls::record_event(),
+        calls::sla_tick(),
     ] {
         let call = normalise("POST", &path);
         assert!(tabled.contains(&call), "{call} is no route");

@@ -1,0 +1,329 @@
+//! What an alert says and how it goes out: who the person is, how to reach
+//! them (a `tel:` and a `https://wa.me/` link), what they asked, why they
+//! are hot (the score's reasons), and the signed claim and contacted links;
+//! as an email, an SMS or WhatsApp message, a Slack Block Kit message or a
+//! JSON webhook.
+
+use crate::record::{Person, Sent, Why};
+use crate::settings::{Channel, Recipient};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use spin_retention_core::lead::{Lead, Submission};
+use spin_retention_core::ports::{Ctx, OutboundRequest};
+use spin_retention_instant_ack::providers::{self, Account, Message};
+use spin_retention_lead_scoring::ScoreRecord;
+
+/// Everything an alert shows.
+pub struct Alert<'a> {
+    /// Unique per lead and step: the providers' idempotency key.
+    pub id: String,
+    pub lead: &'a Lead,
+    /// The newest submission: what they asked.
+    pub latest: Option<&'a Submission>,
+    pub score: Option<&'a ScoreRecord>,
+    pub to: &'a Person,
+    pub why: Why,
+    pub claim_url: String,
+    pub contact_url: String,
+}
+
+/// Reasons shown: the rules that fired, strongest first.
+const MAX_REASONS: usize = 5;
+
+impl Alert<'_> {
+    pub fn name(&self) -> String {
+        let c = &self.lead.contact;
+        c.name
+            .clone()
+            .or_else(|| {
+                let full = [c.first_name.as_deref(), c.last_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (!full.is_empty()).then_some(full)
+            })
+            .or_else(|| c.email.clone())
+            .unwrap_or_else(|| self.lead.id.clone())
+    }
+
+    pub fn tel_link(&self) -> Option<String> {
+        self.lead.contact.phone.as_ref().map(|p| format!("tel:{p}"))
+    }
+
+    /// wa.me takes the number's digits without `+`.
+    pub fn whatsapp_link(&self) -> Option<String> {
+        let phone = self.lead.contact.phone.as_ref()?;
+        Some(format!("https://wa.me/{}", phone.trim_start_matches('+')))
+    }
+
+    pub fn asked(&self) -> Option<&str> {
+        self.latest
+            .and_then(|s| s.message.as_deref())
+            .filter(|m| !m.trim().is_empty())
+    }
+
+    pub fn reasons(&self) -> Vec<&str> {
+        let Some(score) = self.score else { return Vec::new() };
+        let mut fired: Vec<_> = score.score.fired.iter().filter(|f| f.points > 0).collect();
+        fired.sort_by(|a, b| b.points.cmp(&a.points));
+        fired.iter().take(MAX_REASONS).map(|f| f.why.as_str()).collect()
+    }
+
+    pub fn subject(&self) -> String {
+        let name = self.name();
+        let points = self.score.map(|s| s.score.total).unwrap_or_default();
+        match self.why {
+            Why::Assigned => format!("Hot lead: {name} ({points} points)"),
+            Why::Reassigned => format!("Hot lead waiting: {name} ({points} points), now yours"),
+            Why::Escalated => format!("Escalated: {name} ({points} points) has not been claimed"),
+            Why::Submitted => format!("New submission from {name}"),
+        }
+    }
+
+    /// The plain-text alert (email, and the webhook's `text`).
+    pub fn text(&self) -> String {
+        let mut lines = vec![format!("{}, {}.", self.to.name, self.subject()), String::new()];
+        lines.push(format!("Who: {}", self.name()));
+        if let Some(email) = &self.lead.contact.email {
+            lines.push(format!("Email: {email}"));
+        }
+        if let (Some(phone), Some(tel), Some(wa)) = (&self.lead.contact.phone, self.tel_link(), self.whatsapp_link()) {
+            lines.push(format!("Phone: {phone} (call {tel}, WhatsApp {wa})"));
+        }
+        if let Some(form) = self.latest.and_then(|s| s.form.as_deref()) {
+            lines.push(format!("Form: {form}"));
+        }
+        if let Some(asked) = self.asked() {
+            lines.push(format!("Asked: {asked}"));
+        }
+        let reasons = self.reasons();
+        if !reasons.is_empty() {
+            lines.push(String::new());
+            lines.push("Why hot:".into());
+            lines.extend(reasons.iter().map(|r| format!("- {r}")));
+        }
+        lines.push(String::new());
+        lines.push(format!("I'm on it: {}", self.claim_url));
+        lines.push(format!("Contacted: {}", self.contact_url));
+        lines.join("\n")
+    }
+
+    /// An SMS or WhatsApp message: short, the links last.
+    pub fn short_text(&self) -> String {
+        let mut parts = vec![self.subject()];
+        if let Some(phone) = &self.lead.contact.phone {
+            parts.push(format!("Call {phone}"));
+        }
+        let reasons = self.reasons();
+        if !reasons.is_empty() {
+            parts.push(format!("Why: {}", reasons.join("; ")));
+        }
+        parts.push(format!("I'm on it: {}", self.claim_url));
+        parts.join(". ")
+    }
+
+    /// A Slack incoming-webhook message in Block Kit, with `text` as the
+    /// notification's fallback.
+    pub fn slack(&self) -> Value {
+        let mut fields = Vec::new();
+        if let Some(email) = &self.lead.contact.email {
+            fields
+                .push(json!({"type": "mrkdwn", "text": format!("*Email*\n<mailto:{email}|{}>", slack_escape(email))}));
+        }
+        if let (Some(phone), Some(tel), Some(wa)) = (&self.lead.contact.phone, self.tel_link(), self.whatsapp_link()) {
+            fields.push(json!({"type": "mrkdwn", "text": format!("*Phone*\n<{tel}|{phone}> · <{wa}|WhatsApp>")}));
+        }
+        let mut blocks = vec![
+            json!({"type": "header", "text": {"type": "plain_text", "text": self.subject()}}),
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{}* for {}", slack_escape(&self.name()), slack_escape(&self.to.name))}, "fields": fields}),
+        ];
+        if let Some(asked) = self.asked() {
+            blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Asked*\n{}", slack_escape(asked))}}));
+        }
+        let reasons = self.reasons();
+        if !reasons.is_empty() {
+            let list: Vec<String> = reasons.iter().map(|r| format!("• {}", slack_escape(r))).collect();
+            blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": format!("*Why hot*\n{}", list.join("\n"))}]}));
+        }
+        blocks.push(json!({"type": "actions", "elements": [
+            {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": "I'm on it"}, "url": self.claim_url, "action_id": "claim"},
+            {"type": "button", "text": {"type": "plain_text", "text": "Contacted"}, "url": self.contact_url, "action_id": "contacted"},
+        ]}));
+        json!({"text": self.subject(), "blocks": blocks})
+    }
+
+    /// The generic webhook's body.
+    pub fn webhook(&self) -> Value {
+        let c = &self.lead.contact;
+        json!({
+            "type": "lead.alert",
+            "alert_id": self.id,
+            "why": self.why,
+            "to": self.to,
+            "lead": {
+                "id": self.lead.id,
+                "name": self.name(),
+                "email": c.email,
+                "phone": c.phone,
+                "tel": self.tel_link(),
+                "whatsapp": self.whatsapp_link(),
+                "form": self.latest.and_then(|s| s.form.as_deref()),
+                "asked": self.asked(),
+            },
+            "score": self.score.map(|s| s.score.total),
+            "reasons": self.reasons(),
+            "links": {"claim": self.claim_url, "contacted": self.contact_url},
+            "text": self.text(),
+        })
+    }
+}
+
+/// Slack's mrkdwn control characters, as its docs say to escape them.
+fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Tries to send twice: a provider's passing hiccup should not cost a
+/// lead its alert (the SLA reassigns it if the alert never arrives).
+const ATTEMPTS: u32 = 2;
+
+/// Sends `alert` to `recipient`; `to_email` is the member's address from
+/// the team, used when the recipient names none.
+pub fn send(
+    ctx: &Ctx,
+    alert: &Alert,
+    recipient: Option<&Recipient>,
+    team_email: Option<&str>,
+    now: DateTime<Utc>,
+) -> Sent {
+    let skipped = |channel: &str, detail: String| Sent {
+        channel: channel.into(),
+        status: "skipped".into(),
+        attempts: 0,
+        at: None,
+        detail: Some(detail),
+    };
+    let recipient = match recipient {
+        Some(r) => r.clone(),
+        None if alert.to.member_id.is_some() => Recipient {
+            channel: Channel::Email,
+            to: None,
+        },
+        None => return skipped("none", "no owner is set in the alert settings".into()),
+    };
+    let channel = recipient.channel.name();
+    let request = match request(ctx, alert, &recipient, team_email) {
+        Ok(request) => request,
+        Err(detail) => return skipped(channel, detail),
+    };
+    let mut detail = None;
+    for attempt in 1..=ATTEMPTS {
+        match ctx.outbound.send(request.clone()) {
+            Ok(response) if response.status < 300 => {
+                return Sent {
+                    channel: channel.into(),
+                    status: "sent".into(),
+                    attempts: attempt,
+                    at: Some(now),
+                    detail: None,
+                }
+            }
+            Ok(response) => detail = Some(format!("HTTP {}", response.status)),
+            Err(e) => detail = Some(e),
+        }
+    }
+    Sent {
+        channel: channel.into(),
+        status: "failed".into(),
+        attempts: ATTEMPTS,
+        at: None,
+        detail,
+    }
+}
+
+fn request(
+    ctx: &Ctx,
+    alert: &Alert,
+    recipient: &Recipient,
+    team_email: Option<&str>,
+) -> Result<OutboundRequest, String> {
+    let json_post = |url: String, body: Value| OutboundRequest {
+        method: "POST".into(),
+        url,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+    };
+    match recipient.channel {
+        Channel::Slack | Channel::Webhook => {
+            let url = channel_url(ctx, alert.to.key())?;
+            let body = if recipient.channel == Channel::Slack {
+                alert.slack()
+            } else {
+                alert.webhook()
+            };
+            Ok(json_post(url, body))
+        }
+        Channel::Email => {
+            let account = Account::from_config(ctx.config, "ack")
+                .filter(|a| a.provider.sends_email())
+                .ok_or("no email provider: set ack_provider to one that sends email")?;
+            let to = recipient
+                .to
+                .as_deref()
+                .or(team_email)
+                .ok_or("no email address for this member")?;
+            let (subject, text) = (alert.subject(), alert.text());
+            Ok(providers::request(
+                &account,
+                &message(alert, "email", Some(to), None, &subject, &text),
+            ))
+        }
+        Channel::Sms | Channel::Whatsapp => {
+            let account = Account::from_config(ctx.config, "alert_sms")
+                .or_else(|| Account::from_config(ctx.config, "ack"))
+                .filter(|a| a.provider.sends_sms())
+                .ok_or("no SMS provider: set alert_sms_provider (twilio) or ack_provider")?;
+            let to = recipient.to.as_deref().ok_or("no phone number")?;
+            let (subject, text) = (alert.subject(), alert.short_text());
+            let channel = recipient.channel.name();
+            Ok(providers::request(
+                &account,
+                &message(alert, channel, None, Some(to), &subject, &text),
+            ))
+        }
+    }
+}
+
+fn message<'a>(
+    alert: &'a Alert,
+    channel: &'a str,
+    to_email: Option<&'a str>,
+    to_phone: Option<&'a str>,
+    subject: &'a str,
+    text: &'a str,
+) -> Message<'a> {
+    Message {
+        event: "lead.alert",
+        submission_id: &alert.id,
+        lead_id: &alert.lead.id,
+        channel,
+        to_email,
+        to_phone,
+        to_name: Some(&alert.to.name),
+        language: None,
+        subject,
+        text,
+    }
+}
+
+/// A member's (or `owner`'s) Slack or webhook URL, from the secret
+/// `alert_channel_urls` variable: `{"dana": "https://hooks.slack.com/..."}`.
+fn channel_url(ctx: &Ctx, who: &str) -> Result<String, String> {
+    let urls = ctx.config.get("alert_channel_urls").unwrap_or_else(|| "{}".into());
+    let urls: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&urls).map_err(|_| "alert_channel_urls is not a JSON object of URLs".to_string())?;
+    urls.get(who)
+        .cloned()
+        .ok_or_else(|| format!("no URL for \"{who}\" in alert_channel_urls"))
+}

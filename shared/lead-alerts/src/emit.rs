@@ -1,0 +1,63 @@
+//! Events: those lead-alerts raises itself (a lead hot, assigned, claimed,
+//! contacted, its SLA breached) and those other jobs tell it of
+//! (`POST /alerts/events`). Each is recorded with its deliveries before the
+//! reply; the first attempts run after it.
+
+use crate::record::Step;
+use crate::webhooks;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use spin_retention_core::events::Event;
+use spin_retention_core::jobs::Task;
+use spin_retention_core::lead::Lead;
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::store::StoreError;
+use spin_retention_lead_scoring::ScoreRecord;
+
+/// Who the lead is, for an event's `data`.
+pub fn lead_data(lead: &Lead, score: Option<&ScoreRecord>) -> Value {
+    json!({
+        "lead_id": lead.id,
+        "name": lead.contact.name,
+        "email": lead.contact.email,
+        "phone": lead.contact.phone,
+        "score": score.map(|s| s.score.total),
+        "reasons": score.map(|s| s.score.fired.iter().filter(|f| f.points > 0).map(|f| f.why.clone()).collect::<Vec<_>>()),
+    })
+}
+
+/// A lead event about one step (hot, assigned, SLA breached).
+pub fn lead_event(
+    kind: &str,
+    subject: &str,
+    lead: &Lead,
+    score: Option<&ScoreRecord>,
+    step: &Step,
+    now: DateTime<Utc>,
+) -> Event {
+    let mut data = lead_data(lead, score);
+    data["step"] = json!(step.n);
+    data["why"] = json!(step.why);
+    data["assignee"] = json!(step.to);
+    data["due"] = json!(step.due);
+    Event::new(kind, subject, now, data)
+}
+
+/// Records `events` and returns the after-reply task that makes their
+/// first delivery attempts.
+pub fn record(ctx: &Ctx, events: &[Event]) -> Result<Option<Task>, StoreError> {
+    let mut deliveries = Vec::new();
+    for event in events {
+        deliveries.extend(webhooks::record(ctx, event)?);
+    }
+    if deliveries.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Box::new(move |ctx: &Ctx| {
+        for id in deliveries {
+            if let Err(e) = webhooks::attempt(ctx, &id) {
+                eprintln!("webhook delivery {id}: {e}");
+            }
+        }
+    })))
+}

@@ -1,0 +1,512 @@
+//! lead-alerts: alerts people of hot leads, holds the team to its SLA, and
+//! tells the business's other systems what happened (event webhooks).
+//!
+//! Its routes are the table of [`JOB`]: method, path, who may call, handler.
+//! Every request that changes something also runs the SLA on its back,
+//! bounded, at most once a minute app-wide ([`on_the_back`]), so a
+//! deployment without a scheduler still reassigns and retries.
+
+use crate::actions;
+use crate::emit;
+use crate::keys;
+use crate::links::{self, Action};
+use crate::record::{ContactOutcome, LeadAlerts, Person};
+use crate::settings::Settings;
+use crate::speed;
+use crate::steps::{self, Tick};
+use crate::webhooks::{self, Endpoints, Status};
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+use serde_json::json;
+use spin_retention_core::admin_doc;
+use spin_retention_core::auth::ADMIN_TOKEN;
+use spin_retention_core::events::{Event, TYPES};
+use spin_retention_core::http::{bad_parameter, Reply, Request};
+use spin_retention_core::jobs::{Job, Outcome, Task};
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::problem::Problem;
+use spin_retention_core::routes::{Caller, Method, Route};
+use spin_retention_core::store::{JsonStore, StoreError};
+
+pub const JOB: Job = Job {
+    name: "lead-alerts",
+    prefix: "/alerts",
+    handoffs: &[],
+    routes: &[
+        Route {
+            method: Method::POST,
+            path: "/alerts/leads/{id}",
+            caller: Caller::Component,
+            handler: |_, ctx, p| {
+                let changed = steps::alert_lead(ctx, p.get("id"))?;
+                let (reply, events) = match changed {
+                    // Open without an admin token: it tells nothing.
+                    Some(c) if ctx.config.get(ADMIN_TOKEN).is_some() => (Reply::json(200, &c.alerts), c.events),
+                    Some(c) => (Reply::no_content(), c.events),
+                    None => (Reply::no_content(), Vec::new()),
+                };
+                finish(ctx, reply, &events)
+            },
+        },
+        Route {
+            method: Method::POST,
+            path: "/alerts/events",
+            caller: Caller::Component,
+            handler: |req, ctx, _| event(req, ctx),
+        },
+        Route {
+            method: Method::POST,
+            path: "/alerts/sla/tick",
+            caller: Caller::Component,
+            handler: |req, ctx, _| {
+                let limit = req.limit(1000, 5000)? as u64;
+                let report = run_tick(ctx, limit)?;
+                let reply = Reply::json(200, &report);
+                finish(ctx, reply, &report.events)
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/alerts/links/{token}",
+            caller: Caller::Own("anyone holding a link signed with alert_link_secret"),
+            handler: |_, ctx, p| {
+                let claims = match links::verify(ctx.config, p.get("token"), ctx.now) {
+                    Ok(claims) => claims,
+                    Err(refused) => return Ok(links::refused(refused).into()),
+                };
+                let lead = spin_retention_core::lead::load(ctx.store, &claims.lead_id)?;
+                let Some(lead) = lead else { return Ok(gone()) };
+                let name = lead.contact.name.clone().unwrap_or_else(|| lead.id.clone());
+                let alerts = LeadAlerts::load(ctx.store, &claims.lead_id)?;
+                Ok(links::confirm(&claims, &name, &alerts).into())
+            },
+        },
+        Route {
+            method: Method::POST,
+            path: "/alerts/links/{token}",
+            caller: Caller::Own("anyone holding a link signed with alert_link_secret"),
+            handler: |req, ctx, p| follow_link(req, ctx, p.get("token")),
+        },
+        Route {
+            method: Method::GET,
+            path: "/alerts/admin/leads/{id}",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| {
+                let id = p.get("id");
+                let alerts = LeadAlerts::load(ctx.store, id)?;
+                if alerts.steps.is_empty() && alerts.claimed.is_none() {
+                    return Err(Problem::not_found(&req.path)
+                        .with_detail(format!("lead {id} has not been alerted or claimed"))
+                        .into());
+                }
+                let timing = speed::timing(id, &alerts);
+                Ok(Reply::json(200, &json!({"lead_id": id, "alerts": alerts, "timing": timing})).into())
+            },
+        },
+        Route {
+            method: Method::POST,
+            path: "/alerts/admin/leads/{id}/claim",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| {
+                let body: ActBody = json_body(req)?;
+                let by = who(req, ctx, p.get("id"), body.member_id.as_deref())?;
+                let result = actions::claim(ctx, p.get("id"), &by, "admin")?;
+                let status = if result.now { 200 } else { 409 };
+                let reply = Reply::json(status, &json!({"claimed": result.claimed, "yours": result.now}));
+                finish(ctx, reply, &result.events)
+            },
+        },
+        Route {
+            method: Method::POST,
+            path: "/alerts/admin/leads/{id}/contacted",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| {
+                let body: ActBody = json_body(req)?;
+                let outcome = outcome(body.outcome.as_deref())?;
+                let by = who(req, ctx, p.get("id"), body.member_id.as_deref())?;
+                let result = actions::contact(ctx, p.get("id"), &by, outcome, "admin")?;
+                let reply = Reply::json(200, &json!({"contacted": result.contacted, "first": result.first}));
+                finish(ctx, reply, &result.events)
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/alerts/admin/settings",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| Ok(admin_doc::handle::<Settings>(req, ctx, &[]).into()),
+        },
+        Route {
+            method: Method::PUT,
+            path: "/alerts/admin/settings",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| changed_doc(admin_doc::handle::<Settings>(req, ctx, &[]), ctx),
+        },
+        Route {
+            method: Method::DELETE,
+            path: "/alerts/admin/settings",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| changed_doc(admin_doc::handle::<Settings>(req, ctx, &[]), ctx),
+        },
+        Route {
+            method: Method::GET,
+            path: "/alerts/admin/webhooks",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| Ok(admin_doc::handle::<Endpoints>(req, ctx, &[]).into()),
+        },
+        Route {
+            method: Method::PUT,
+            path: "/alerts/admin/webhooks",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| changed_doc(admin_doc::handle::<Endpoints>(req, ctx, &[]), ctx),
+        },
+        Route {
+            method: Method::DELETE,
+            path: "/alerts/admin/webhooks",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| changed_doc(admin_doc::handle::<Endpoints>(req, ctx, &[]), ctx),
+        },
+        Route {
+            method: Method::GET,
+            path: "/alerts/admin/deliveries",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| deliveries(req, ctx),
+        },
+        Route {
+            method: Method::GET,
+            path: "/alerts/admin/deliveries/{id}",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| {
+                let delivery = ctx.store.get_json(&keys::delivery(p.get("id")))?;
+                let delivery = delivery.ok_or_else(|| Problem::not_found(&req.path))?;
+                Ok(Reply::json(200, &delivery).into())
+            },
+        },
+        Route {
+            method: Method::POST,
+            path: "/alerts/admin/deliveries/{id}/redeliver",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| {
+                let delivery = webhooks::redeliver(ctx, p.get("id"))?;
+                let delivery = delivery.ok_or_else(|| Problem::not_found(&req.path))?;
+                Ok(Reply::json(200, &delivery).into())
+            },
+        },
+        Route {
+            method: Method::PUT,
+            path: "/alerts/admin/members/{id}/away",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| away(req, ctx, p.get("id")),
+        },
+        Route {
+            method: Method::GET,
+            path: "/alerts/admin/speed",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| {
+                let day = |name: &str, default: NaiveDate| match req.query_param(name) {
+                    None => Ok(default),
+                    Some(v) => v
+                        .parse::<NaiveDate>()
+                        .map_err(|_| bad_parameter(name, "a date, YYYY-MM-DD")),
+                };
+                let to = day("to", ctx.now.date_naive())?;
+                let from = day("from", to - Duration::days(27))?;
+                if from > to || (to - from).num_days() > 370 {
+                    return Err(bad_parameter("from", "on or before `to`, at most a year before it"));
+                }
+                let report = speed::report(ctx, &speed::weeks(from, to))?;
+                Ok(Reply::json(200, &report).into())
+            },
+        },
+    ],
+};
+
+/// Records `events` before the reply; their first delivery attempts, and
+/// a bounded SLA run once a minute, after it.
+fn finish(ctx: &Ctx, reply: Reply, events: &[Event]) -> Result<Outcome, Reply> {
+    let mut after: Vec<Task> = emit::record(ctx, events)?.into_iter().collect();
+    after.push(Box::new(on_the_back));
+    Ok(Outcome::then(reply, after))
+}
+
+/// Leads and deliveries one request's back carries.
+const BACK_LIMIT: u64 = 25;
+
+/// The SLA and webhook retries on the back of a request: the first request
+/// of each minute runs them for [`BACK_LIMIT`] leads.
+pub fn on_the_back(ctx: &Ctx) {
+    let minute = ctx.now.timestamp().div_euclid(60);
+    let run = || -> Result<(), Reply> {
+        if ctx.store.increment(&keys::tick_minute(minute), 1)? != 1 {
+            return Ok(());
+        }
+        spin_retention_core::store::delete_if_present(ctx.store, &keys::tick_minute(minute - 2))?;
+        let report = run_tick(ctx, BACK_LIMIT)?;
+        if let Some(task) = emit::record(ctx, &report.events)? {
+            task(ctx);
+        }
+        Ok(())
+    };
+    if let Err(reply) = run() {
+        eprintln!("SLA on the back of a request: HTTP {}", reply.status);
+    }
+}
+
+/// The SLA over up to `limit` leads, then webhook retries that are due.
+fn run_tick(ctx: &Ctx, limit: u64) -> Result<Tick, StoreError> {
+    let mut report = Tick::default();
+    steps::tick(ctx, limit, &mut report)?;
+    report.retried = retry_deliveries(ctx, limit)?;
+    Ok(report)
+}
+
+/// Attempts the pending deliveries that are due, oldest first.
+fn retry_deliveries(ctx: &Ctx, limit: u64) -> Result<u32, StoreError> {
+    let store = ctx.store;
+    let from = store.get_json(&keys::pending_from())?.unwrap_or(1).max(1);
+    let len = spin_retention_core::slots::len(store, keys::DELIVERIES)?;
+    let to = len.min(from + limit.max(1) - 1);
+    if to < from {
+        return Ok(0);
+    }
+    let mut retried = 0;
+    let mut done_until = from;
+    let mut blocked = false;
+    for (slot, bytes) in spin_retention_core::slots::read(store, keys::DELIVERIES, from, to)? {
+        let id = String::from_utf8_lossy(&bytes).into_owned();
+        let pending = store
+            .get_json(&keys::delivery(&id))?
+            .is_some_and(|d| d.status == Status::Pending);
+        if pending {
+            blocked = true;
+            if webhooks::attempt(ctx, &id)? {
+                retried += 1;
+            }
+        }
+        if !blocked {
+            done_until = slot + 1;
+        }
+    }
+    if done_until > from {
+        store.set_json(&keys::pending_from(), &done_until)?;
+    }
+    Ok(retried)
+}
+
+/// `POST /alerts/events`: an event another job emitted.
+fn event(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
+    let event: Event = json_body(req)?;
+    if !TYPES.contains(&event.kind.as_str()) {
+        return Err(Problem::new(422, "unknown-event", "Unknown Event")
+            .with_detail(format!("the events are {}", TYPES.join(", ")))
+            .into());
+    }
+    let mut after: Vec<Task> = Vec::new();
+    if event.kind == "lead.created" && !ctx.store.exists(&keys::event(&event.id))? {
+        if let Some(task) = owner_alert(ctx, &event)? {
+            after.push(task);
+        }
+    }
+    after.extend(emit::record(ctx, std::slice::from_ref(&event))?);
+    after.push(Box::new(on_the_back));
+    Ok(Outcome::then(Reply::json(202, &json!({"id": event.id})), after))
+}
+
+/// A submission to a form whose every submission alerts the owner.
+fn owner_alert(ctx: &Ctx, event: &Event) -> Result<Option<Task>, StoreError> {
+    let settings = crate::settings::current(ctx.store)?;
+    let form = event.data["form"].as_str().unwrap_or_default();
+    let interest = spin_retention_core::events::Interest {
+        types: Vec::new(),
+        owner_alert_forms: settings.owner_alert_forms.clone(),
+    };
+    let Some(lead_id) = event.data["lead_id"].as_str().map(str::to_string) else {
+        return Ok(None);
+    };
+    if !interest.alerts_owner(form) {
+        return Ok(None);
+    }
+    let submission_id = event.data["submission_id"].as_str().unwrap_or_default().to_string();
+    Ok(Some(Box::new(move |ctx: &Ctx| {
+        if let Err(e) = steps::alert_owner_of_submission(ctx, &settings, &lead_id, &submission_id) {
+            eprintln!("owner alert for {submission_id}: {e}");
+        }
+    })))
+}
+
+fn gone() -> Outcome {
+    links::refused(links::Refused::Invalid).into()
+}
+
+/// `POST /alerts/links/<token>`: the button on a link's page.
+fn follow_link(req: &Request, ctx: &Ctx, token: &str) -> Result<Outcome, Reply> {
+    let claims = match links::verify(ctx.config, token, ctx.now) {
+        Ok(claims) => claims,
+        Err(refused) => return Ok(links::refused(refused).into()),
+    };
+    if !spin_retention_core::lead::exists(ctx.store, &claims.lead_id)? {
+        return Ok(gone());
+    }
+    let Some(by) = steps::person(ctx, &claims.who)? else {
+        return Ok(gone());
+    };
+    let fields = spin_retention_core::body::parse(req.header("content-type"), &req.body, Default::default())?;
+    let given = fields.iter().find(|(k, _)| k == "outcome").map(|(_, v)| v.as_str());
+    match claims.action {
+        Action::Claim => {
+            let result = actions::claim(ctx, &claims.lead_id, &by, "link")?;
+            finish(ctx, links::claimed_page(&result.claimed, result.now), &result.events)
+        }
+        Action::Contact => {
+            let outcome = outcome(given.filter(|o| !o.is_empty()))?;
+            let result = actions::contact(ctx, &claims.lead_id, &by, outcome, "link")?;
+            finish(
+                ctx,
+                links::contacted_page(&result.contacted, result.first),
+                &result.events,
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActBody {
+    /// A team member's id, or `owner`; absent: the lead's current assignee.
+    member_id: Option<String>,
+    outcome: Option<String>,
+}
+
+/// A JSON body; an empty one is `{}`.
+fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, Reply> {
+    let body: &[u8] = if req.body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        &req.body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        Problem::new(422, "invalid-body", "Invalid Body")
+            .with_detail(e.to_string())
+            .into()
+    })
+}
+
+fn outcome(given: Option<&str>) -> Result<Option<ContactOutcome>, Reply> {
+    match given {
+        None => Ok(None),
+        Some(o) => ContactOutcome::parse(o).map(Some).ok_or_else(|| {
+            let names: Vec<&str> = ContactOutcome::ALL.iter().map(|o| o.name()).collect();
+            bad_parameter("outcome", &format!("one of {}", names.join(", ")))
+        }),
+    }
+}
+
+/// Who an admin acts for: the member named, else the lead's assignee.
+fn who(req: &Request, ctx: &Ctx, lead_id: &str, member_id: Option<&str>) -> Result<Person, Reply> {
+    if !spin_retention_core::lead::exists(ctx.store, lead_id)? {
+        return Err(Problem::not_found(&req.path)
+            .with_detail(format!("no lead {lead_id}"))
+            .into());
+    }
+    let named = match member_id {
+        Some(id) => steps::person(ctx, id)?
+            .ok_or_else(|| bad_parameter("member_id", &format!("no team member \"{id}\" (or `owner`)")))?,
+        None => match LeadAlerts::load(ctx.store, lead_id)?.current() {
+            Some(step) => step.to.clone(),
+            None => {
+                return Err(bad_parameter(
+                    "member_id",
+                    "the lead has not been alerted: name who acts",
+                ))
+            }
+        },
+    };
+    Ok(named)
+}
+
+/// After a settings or webhooks change: what the emitters look at follows.
+fn changed_doc(reply: Reply, ctx: &Ctx) -> Result<Outcome, Reply> {
+    if reply.status < 300 {
+        webhooks::write_interest(ctx.store)?;
+    }
+    Ok(reply.into())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AwayBody {
+    away: bool,
+    #[serde(default)]
+    until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// `PUT /alerts/admin/members/<id>/away`: `{"away": true, "until": ...}`.
+fn away(req: &Request, ctx: &Ctx, member_id: &str) -> Result<Outcome, Reply> {
+    let body: AwayBody = json_body(req)?;
+    if steps::person(ctx, member_id)?.is_none_or(|p| p.member_id.is_none()) {
+        return Err(Problem::not_found(&req.path)
+            .with_detail(format!("no team member \"{member_id}\" in the scoring rules"))
+            .into());
+    }
+    let key = spin_retention_core::team::away_key(member_id);
+    if body.away {
+        let away = spin_retention_core::team::Away {
+            since: ctx.now,
+            until: body.until,
+        };
+        ctx.store.set_json(&key, &away)?;
+    } else {
+        ctx.store.delete(&key)?;
+    }
+    Ok(Reply::json(
+        200,
+        &json!({"member_id": member_id, "away": body.away, "until": body.until}),
+    )
+    .into())
+}
+
+/// `GET /alerts/admin/deliveries?status=&limit=&before=`: newest first.
+fn deliveries(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
+    let limit = req.limit(50, 500)? as u64;
+    let status = match req.query_param("status").as_deref() {
+        None => None,
+        Some("pending") => Some(Status::Pending),
+        Some("delivered") => Some(Status::Delivered),
+        Some("failed") => Some(Status::Failed),
+        Some(_) => return Err(bad_parameter("status", "pending, delivered or failed")),
+    };
+    let len = spin_retention_core::slots::len(ctx.store, keys::DELIVERIES)?;
+    let mut before = match req.query_param("before") {
+        None => len + 1,
+        Some(v) => v.parse().map_err(|_| bad_parameter("before", "a cursor from `next`"))?,
+    };
+    let mut items = Vec::new();
+    // Reads back in pages until `limit` match (a filter may skip many).
+    while before > 1 && (items.len() as u64) < limit {
+        let from = before.saturating_sub(limit).max(1);
+        let page = spin_retention_core::slots::read(ctx.store, keys::DELIVERIES, from, before - 1)?;
+        let mut stopped = None;
+        for (slot, bytes) in page.into_iter().rev() {
+            let id = String::from_utf8_lossy(&bytes).into_owned();
+            if let Some(d) = ctx.store.get_json(&keys::delivery(&id))? {
+                if status.is_none_or(|s| s == d.status) {
+                    items.push(d);
+                    if items.len() as u64 == limit {
+                        stopped = Some(slot);
+                        break;
+                    }
+                }
+            }
+        }
+        before = stopped.unwrap_or(from);
+    }
+    let next = (before > 1).then(|| before.to_string());
+    Ok(Reply::json(200, &json!({"deliveries": items, "next": next})).into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn answers_health_and_not_found() {
+        spin_retention_core::jobs::testing::answers_health_and_not_found(&super::JOB);
+    }
+}

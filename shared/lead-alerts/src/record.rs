@@ -1,0 +1,187 @@
+//! What lead-alerts keeps per hot lead, all write-once: its steps (who was
+//! alerted, when, and when the SLA runs out), its claim and its first
+//! contact. Whoever counts `1` on a step's, the claim's or the contact's
+//! counter writes its record; nothing is ever overwritten.
+
+use crate::keys;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use spin_retention_core::store::{JsonStore, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Why {
+    /// Step 0: the member the lead was routed to (or the owner).
+    Assigned,
+    /// The SLA ran out: the next available member.
+    Reassigned,
+    /// Reassigned as often as allowed: the owner.
+    Escalated,
+    /// Not a step: the owner's alert of any submission to a form set in
+    /// `owner_alert_forms`.
+    Submitted,
+}
+
+/// Who an alert went to: a team member, or the owner (`member_id: None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<String>,
+    pub name: String,
+}
+
+impl Person {
+    /// The id in links and figures: the member's, or `owner`.
+    pub fn key(&self) -> &str {
+        self.member_id.as_deref().unwrap_or("owner")
+    }
+}
+
+/// How an alert went out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    pub channel: String,
+    /// `sent`, `failed` or `skipped` (nobody to alert, or no channel set up).
+    pub status: String,
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub n: u32,
+    pub why: Why,
+    pub to: Person,
+    /// When the step was taken.
+    pub at: DateTime<Utc>,
+    /// When the SLA runs out unclaimed; `None` once escalated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<DateTime<Utc>>,
+    /// When the submission that made the lead hot arrived.
+    pub intake_at: DateTime<Utc>,
+    pub alert: Sent,
+    /// Step 0: its entries in the logs of alerted leads, deleted on erase.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logged: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactOutcome {
+    Reached,
+    Voicemail,
+    WrongNumber,
+    NotInterested,
+}
+
+impl ContactOutcome {
+    pub const ALL: [ContactOutcome; 4] = [
+        ContactOutcome::Reached,
+        ContactOutcome::Voicemail,
+        ContactOutcome::WrongNumber,
+        ContactOutcome::NotInterested,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ContactOutcome::Reached => "reached",
+            ContactOutcome::Voicemail => "voicemail",
+            ContactOutcome::WrongNumber => "wrong_number",
+            ContactOutcome::NotInterested => "not_interested",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ContactOutcome> {
+        Self::ALL.into_iter().find(|o| o.name() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactOutcome::Reached => "Reached",
+            ContactOutcome::Voicemail => "Voicemail",
+            ContactOutcome::WrongNumber => "Wrong number",
+            ContactOutcome::NotInterested => "Not interested",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claimed {
+    pub by: Person,
+    pub at: DateTime<Utc>,
+    /// `link` or `admin`.
+    pub via: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contacted {
+    pub by: Person,
+    pub at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<ContactOutcome>,
+    pub via: String,
+}
+
+/// Steps are few: the first, the reassignments, the escalation.
+pub const MAX_STEPS: u32 = 32;
+
+/// Everything kept about one alerted lead.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeadAlerts {
+    pub steps: Vec<Step>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<Claimed>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contacted: Option<Contacted>,
+}
+
+impl LeadAlerts {
+    pub fn load(store: &dyn Store, lead_id: &str) -> Result<LeadAlerts, StoreError> {
+        let mut steps = Vec::new();
+        for n in 0..MAX_STEPS {
+            match store.get_json(&keys::step(lead_id, n))? {
+                Some(step) => steps.push(step),
+                None => break,
+            }
+        }
+        Ok(LeadAlerts {
+            steps,
+            claimed: store.get_json(&keys::claimed(lead_id))?,
+            contacted: store.get_json(&keys::contacted(lead_id))?,
+        })
+    }
+
+    /// Nothing more for the SLA to do: claimed, contacted or escalated.
+    pub fn closed(&self) -> bool {
+        self.claimed.is_some() || self.contacted.is_some() || self.steps.last().is_some_and(|s| s.due.is_none())
+    }
+
+    pub fn current(&self) -> Option<&Step> {
+        self.steps.last()
+    }
+}
+
+/// Takes the right to write `count`'s record: `true` for the first taker.
+pub fn first(store: &dyn Store, counter: &str) -> Result<bool, StoreError> {
+    Ok(store.increment(counter, 1)? == 1)
+}
+
+/// Removes everything kept about a lead (erase). The logs of alerted leads
+/// keep its id, which then names nothing.
+pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
+    let alerts = LeadAlerts::load(store, lead_id)?;
+    let mut gone: Vec<String> = (0..alerts.steps.len() as u32)
+        .map(|n| keys::step(lead_id, n).to_string())
+        .collect();
+    gone.extend(alerts.steps.iter().flat_map(|s| s.logged.iter().cloned()));
+    gone.extend([
+        keys::claim(lead_id),
+        keys::claimed(lead_id).to_string(),
+        keys::contact(lead_id),
+        keys::contacted(lead_id).to_string(),
+    ]);
+    store.delete_many(&gone)
+}

@@ -1,0 +1,314 @@
+//! A hot lead's alerts, SLA, claim and contact, and webhook deliveries,
+//! over the in-memory store with a recording outbound port.
+
+use crate::record::{LeadAlerts, Why};
+use crate::settings::Settings;
+use crate::steps::{self, Tick};
+use crate::webhooks::{self, Endpoints, Status};
+use crate::{actions, emit, keys};
+use chrono::{DateTime, Duration, Utc};
+use spin_retention_core::admin_doc::{self, Document};
+use spin_retention_core::ports::{Ctx, Outbound, OutboundRequest, OutboundResponse};
+use spin_retention_core::store::{JsonStore, MemoryStore};
+use spin_retention_lead_intake::test_support::submit;
+use spin_retention_lead_scoring::rules::{Member, Rules};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+/// Answers with the scripted statuses (then 200) and keeps every request.
+#[derive(Default)]
+struct Script {
+    sent: Mutex<Vec<OutboundRequest>>,
+    statuses: Mutex<VecDeque<u16>>,
+}
+
+impl Outbound for Script {
+    fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+        self.sent.lock().unwrap().push(request);
+        let status = self.statuses.lock().unwrap().pop_front().unwrap_or(200);
+        Ok(OutboundResponse {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        })
+    }
+}
+
+impl Script {
+    fn urls(&self) -> Vec<String> {
+        self.sent.lock().unwrap().iter().map(|r| r.url.clone()).collect()
+    }
+}
+
+fn config() -> HashMap<String, String> {
+    [
+        ("alert_link_secret", "link-secret"),
+        ("public_url", "https://app.example"),
+        (
+            "alert_channel_urls",
+            r#"{"dana": "https://hooks.slack.com/dana", "noa": "https://hook.example/noa", "owner": "https://hook.example/owner"}"#,
+        ),
+        ("webhook_secrets", r#"{"crm": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}"#),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+fn t0() -> DateTime<Utc> {
+    // Monday 2026-11-23 10:00 UTC.
+    spin_retention_core::ports::test_now()
+}
+
+fn setup(store: &MemoryStore, settings: serde_json::Value) {
+    let mut rules = Rules::defaults();
+    rules.routing.team = ["dana", "noa", "avi"]
+        .iter()
+        .map(|id| Member {
+            id: id.to_string(),
+            name: id.to_uppercase(),
+            email: Some(format!("{id}@team.example")),
+        })
+        .collect();
+    admin_doc::save(store, rules, t0()).unwrap();
+    let settings = Settings::parse(settings.to_string().as_bytes()).unwrap();
+    admin_doc::save(store, settings, t0()).unwrap();
+}
+
+fn default_settings() -> serde_json::Value {
+    serde_json::json!({
+        "owner": {"name": "Olive", "channel": "webhook"},
+        "members": {"dana": {"channel": "slack"}, "noa": {"channel": "webhook"}},
+        "sla": {"minutes": 15, "max_reassignments": 1, "working_hours": {
+            "time_zone": "Europe/London",
+            "week": {"mon": ["09:00-17:00"], "tue": ["09:00-17:00"]},
+            "holidays": ["2026-11-24"]
+        }},
+        "link_ttl_hours": 24
+    })
+}
+
+/// A hot lead, scored at `now` (assigned to dana, the first turn).
+fn hot_lead(ctx: &Ctx) -> String {
+    let id = submit(
+        ctx,
+        &[
+            ("email", "hot1@gmail.com"),
+            ("name", "Dana <b>Cohen</b>"),
+            ("phone", "+12015550123"),
+            ("pages", "/pricing"),
+            ("message", "How much for 20 seats?"),
+        ],
+    );
+    let record = spin_retention_lead_scoring::score_lead(ctx, &id).unwrap().unwrap();
+    assert!(record.queue.is_some(), "hot");
+    id
+}
+
+fn at<'a>(store: &'a MemoryStore, config: &'a HashMap<String, String>, out: &'a Script, now: DateTime<Utc>) -> Ctx<'a> {
+    Ctx::new(store, config, out, now)
+}
+
+#[test]
+fn a_hot_lead_alerts_its_assignee_once_with_who_how_and_why() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    setup(&store, default_settings());
+    let ctx = at(&store, &config, &out, t0());
+    let id = hot_lead(&ctx);
+    let changed = steps::alert_lead(&ctx, &id).unwrap().unwrap();
+    assert_eq!(changed.alerts.steps.len(), 1);
+    let step = &changed.alerts.steps[0];
+    assert_eq!(
+        (step.why, step.to.key(), step.alert.status.as_str()),
+        (Why::Assigned, "dana", "sent")
+    );
+    assert_eq!(
+        step.due,
+        Some(t0() + Duration::minutes(15)),
+        "Monday 10:00 London is working time"
+    );
+    let kinds: Vec<&str> = changed.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["lead.hot", "lead.assigned"]);
+    // The Slack message: Block Kit, escaped, with tel:, wa.me, reasons and links.
+    let sent = out.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].url, "https://hooks.slack.com/dana");
+    let body: serde_json::Value = serde_json::from_slice(&sent[0].body).unwrap();
+    let text = body.to_string();
+    assert!(text.contains("<tel:+12015550123|+12015550123>"), "{text}");
+    assert!(text.contains("https://wa.me/12015550123"));
+    assert!(
+        text.contains("Dana &lt;b&gt;Cohen&lt;/b&gt;"),
+        "names are escaped: {text}"
+    );
+    assert!(text.contains("How much for 20 seats?"));
+    assert!(text.contains("https://app.example/alerts/links/"));
+    assert_eq!(body["blocks"][0]["type"], "header");
+    // Told again (a re-score): nothing more is sent.
+    let again = steps::alert_lead(&ctx, &id).unwrap().unwrap();
+    assert!(again.events.is_empty());
+    assert_eq!(out.sent.lock().unwrap().len(), 1);
+}
+
+fn tick(ctx: &Ctx) -> Tick {
+    let mut report = Tick::default();
+    steps::tick(ctx, 100, &mut report).unwrap();
+    report
+}
+
+#[test]
+fn the_sla_counts_working_hours_reassigns_then_escalates() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    setup(&store, default_settings());
+    // Monday 16:50 London: 10 minutes today, then Tuesday is a holiday and
+    // Wednesday has no hours: the 5 minutes left count next Monday.
+    let start = "2026-11-23T16:50:00Z".parse().unwrap();
+    let id = hot_lead(&at(&store, &config, &out, start));
+    steps::alert_lead(&at(&store, &config, &out, start), &id).unwrap();
+    let due: DateTime<Utc> = "2026-11-30T09:05:00Z".parse().unwrap();
+    assert_eq!(LeadAlerts::load(&store, &id).unwrap().steps[0].due, Some(due));
+    let before = tick(&at(&store, &config, &out, due - Duration::seconds(1)));
+    assert_eq!((before.open, before.reassigned), (1, 0));
+    // Two ticks at once: one reassignment, one alert.
+    let first = tick(&at(&store, &config, &out, due));
+    let second = tick(&at(&store, &config, &out, due));
+    assert_eq!((first.reassigned, second.reassigned), (1, 0));
+    let alerts = LeadAlerts::load(&store, &id).unwrap();
+    assert_eq!(alerts.steps[1].to.key(), "noa");
+    assert_eq!(out.urls(), ["https://hooks.slack.com/dana", "https://hook.example/noa"]);
+    let kinds: Vec<&str> = first.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["lead.sla_breached", "lead.assigned"]);
+    // One reassignment allowed: the next breach goes to the owner, once.
+    let due2 = alerts.steps[1].due.unwrap();
+    assert_eq!(due2, due + Duration::minutes(15));
+    assert_eq!(tick(&at(&store, &config, &out, due2)).escalated, 1);
+    let alerts = LeadAlerts::load(&store, &id).unwrap();
+    assert_eq!(
+        (alerts.steps[2].why, alerts.steps[2].to.key()),
+        (Why::Escalated, "owner")
+    );
+    assert!(alerts.closed());
+    let later = at(&store, &config, &out, due2 + Duration::days(1));
+    assert_eq!(
+        (tick(&later).checked, tick(&later).checked),
+        (1, 0),
+        "closed: walked past"
+    );
+    assert_eq!(out.urls().len(), 3);
+}
+
+#[test]
+fn a_claim_stops_the_clock_and_the_first_claim_wins() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    setup(&store, default_settings());
+    let ctx = at(&store, &config, &out, t0());
+    let id = hot_lead(&ctx);
+    steps::alert_lead(&ctx, &id).unwrap();
+    let dana = steps::person(&ctx, "dana").unwrap().unwrap();
+    let noa = steps::person(&ctx, "noa").unwrap().unwrap();
+    let mine = actions::claim(&ctx, &id, &dana, "link").unwrap();
+    assert!(mine.now);
+    assert_eq!(mine.events[0].kind, "lead.claimed");
+    let theirs = actions::claim(&ctx, &id, &noa, "admin").unwrap();
+    assert!(!theirs.now);
+    assert_eq!(theirs.claimed.by, dana);
+    assert!(tick(&at(&store, &config, &out, t0() + Duration::hours(3))).reassigned == 0);
+    let contact = actions::contact(&ctx, &id, &noa, Some(crate::record::ContactOutcome::Voicemail), "admin").unwrap();
+    assert!(contact.first);
+    let again = actions::contact(&ctx, &id, &dana, None, "admin").unwrap();
+    assert!(!again.first, "the first contact is the one kept");
+    assert_eq!(again.contacted.by, noa);
+    crate::forget(&store, &id, &[]).unwrap();
+    let left: Vec<String> = store
+        .mentions(&id)
+        .into_iter()
+        .filter(|k| k.starts_with("alert"))
+        .collect();
+    assert_eq!(left, Vec::<String>::new(), "erase leaves nothing of lead-alerts'");
+}
+
+#[test]
+fn everyone_away_alerts_the_owner() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    setup(&store, default_settings());
+    let ctx = at(&store, &config, &out, t0());
+    for id in ["dana", "noa", "avi"] {
+        let away = spin_retention_core::team::Away {
+            since: t0(),
+            until: None,
+        };
+        store.set_json(&spin_retention_core::team::away_key(id), &away).unwrap();
+    }
+    let id = hot_lead(&ctx);
+    let changed = steps::alert_lead(&ctx, &id).unwrap().unwrap();
+    assert_eq!(changed.alerts.steps[0].to.key(), "owner");
+    assert_eq!(out.urls(), ["https://hook.example/owner"]);
+}
+
+#[test]
+fn a_failing_receiver_is_retried_with_backoff_then_failed_then_redelivered() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    let ctx = at(&store, &config, &out, t0());
+    let endpoints = Endpoints::parse(
+        br#"{"endpoints": [{"id": "crm", "url": "https://crm.example/hook", "events": ["lead.claimed"]}]}"#,
+    )
+    .unwrap();
+    admin_doc::save(&store, endpoints, t0()).unwrap();
+    let event =
+        spin_retention_core::events::Event::new("lead.claimed", "l_1", t0(), serde_json::json!({"lead_id": "l_1"}));
+    out.statuses.lock().unwrap().extend([500; 5]);
+    let task = emit::record(&ctx, &[event.clone()]).unwrap().expect("a delivery");
+    task(&ctx);
+    assert!(emit::record(&ctx, &[event.clone()]).unwrap().is_none(), "recorded once");
+    let id = format!("{}.crm", event.id);
+    let mut now = t0();
+    for wait in [5, 300, 1800, 7200] {
+        let d = store.get_json(&keys::delivery(&id)).unwrap().unwrap();
+        assert_eq!(d.status, Status::Pending);
+        assert_eq!(d.next_at, Some(now + Duration::seconds(wait)));
+        // Not due yet: nothing sent.
+        assert!(!webhooks::attempt(&at(&store, &config, &out, now + Duration::seconds(wait - 1)), &id).unwrap());
+        now += Duration::seconds(wait);
+        assert!(webhooks::attempt(&at(&store, &config, &out, now), &id).unwrap());
+    }
+    let d = store.get_json(&keys::delivery(&id)).unwrap().unwrap();
+    assert_eq!((d.status, d.attempts.len()), (Status::Failed, 5));
+    // Every attempt: the same webhook-id, its own timestamp and signature.
+    let sent = out.sent.lock().unwrap().clone();
+    assert!(sent
+        .iter()
+        .all(|r| r.headers.contains(&("webhook-id".into(), event.id.clone()))));
+    let r = &sent[4];
+    let header = |n: &str| r.headers.iter().find(|(k, _)| k == n).unwrap().1.clone();
+    let ts: i64 = header("webhook-timestamp").parse().unwrap();
+    assert_eq!(ts, now.timestamp());
+    assert_eq!(
+        header("webhook-signature"),
+        webhooks::sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", &event.id, ts, &r.body)
+    );
+    let d = webhooks::redeliver(&at(&store, &config, &out, now), &id)
+        .unwrap()
+        .unwrap();
+    assert_eq!((d.status, d.attempts.len(), d.series_from), (Status::Delivered, 6, 5));
+}
+
+#[test]
+fn no_endpoint_means_nothing_recorded() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    let ctx = at(&store, &config, &out, t0());
+    let event = spin_retention_core::events::Event::new("lead.hot", "l_1", t0(), serde_json::Value::Null);
+    assert!(emit::record(&ctx, &[event]).unwrap().is_none());
+}
+
+#[test]
+fn a_tick_alerts_a_hot_lead_whose_tell_was_lost() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    setup(&store, default_settings());
+    let ctx = at(&store, &config, &out, t0());
+    let id = hot_lead(&ctx); // scored hot; lead-scoring's tell never came
+    let report = tick(&ctx);
+    assert_eq!(report.caught_up, 1);
+    assert_eq!(LeadAlerts::load(&store, &id).unwrap().steps.len(), 1);
+    assert_eq!(tick(&ctx).caught_up, 0, "once");
+    assert_eq!(out.urls(), ["https://hooks.slack.com/dana"]);
+}

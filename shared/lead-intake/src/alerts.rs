@@ -1,0 +1,48 @@
+//! What lead-intake tells lead-alerts after a submission: `lead.created`
+//! when a webhook or the owner's alerts want it, and, with the first
+//! submission of each minute, to run the SLA, so a deployment without a
+//! scheduler still reassigns unclaimed leads while forms are in use.
+
+use crate::keys;
+use spin_retention_core::events::{self, Event};
+use spin_retention_core::jobs::{calls, ALERTS};
+use spin_retention_core::lead::Submission;
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::store::{delete_if_present, JsonStore, StoreError};
+
+/// Leads the SLA looks at when a submission asks it to run.
+const NUDGE_LIMIT: u32 = 25;
+
+pub fn after_submission(ctx: &Ctx, submission_id: &str) -> Result<(), StoreError> {
+    let interest = events::interest(ctx.store)?;
+    if !interest.types.is_empty() || !interest.owner_alert_forms.is_empty() {
+        if let Some(submission) = ctx.store.get_json(&keys::submission(submission_id))? {
+            let form = submission.form.as_deref().unwrap_or_default();
+            if interest.wants("lead.created") || interest.alerts_owner(form) {
+                events::tell(&created(&submission))(ctx);
+            }
+        }
+    }
+    let minute = ctx.now.timestamp().div_euclid(60);
+    if ctx.store.increment(&keys::sla_nudge(minute), 1)? == 1 {
+        delete_if_present(ctx.store, &keys::sla_nudge(minute - 2))?;
+        ALERTS.tell(format!("{}?limit={NUDGE_LIMIT}", calls::sla_tick()))(ctx);
+    }
+    Ok(())
+}
+
+/// `lead.created`: the submission, who sent it and what they asked.
+pub fn created(s: &Submission) -> Event {
+    let data = serde_json::json!({
+        "submission_id": s.id,
+        "lead_id": s.lead_id,
+        "received_at": s.received_at,
+        "form": s.form,
+        "name": s.contact.name,
+        "email": s.contact.email,
+        "phone": s.contact.phone,
+        "message": s.message,
+        "attribution": s.attribution,
+    });
+    Event::new("lead.created", &s.id, s.received_at, data)
+}
