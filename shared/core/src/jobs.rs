@@ -138,13 +138,17 @@ pub struct HandoffTarget {
 }
 
 /// A hand-off call: `POST url`, with the admin token when one is set, but
-/// only inside the app or over TLS.
-pub fn handoff_request(url: String, admin_token: Option<&str>) -> OutboundRequest {
+/// only inside the app or over TLS, and the test clock when the request
+/// had one (so the whole chain runs at the test's time).
+pub fn handoff_request(ctx: &Ctx, url: String, admin_token: Option<&str>) -> OutboundRequest {
     let safe = url.starts_with("https://") || url.contains(".spin.internal");
-    let headers = match admin_token.filter(|_| safe) {
+    let mut headers: Vec<(String, String)> = match admin_token.filter(|_| safe) {
         Some(token) => vec![("authorization".into(), format!("Bearer {token}"))],
         None => Vec::new(),
     };
+    if ctx.test_clock {
+        headers.push((crate::ports::TEST_CLOCK_HEADER.into(), ctx.now.to_rfc3339()));
+    }
     OutboundRequest {
         method: "POST".into(),
         url,
@@ -172,15 +176,10 @@ impl HandoffTarget {
         Box::new(move |ctx: &Ctx| {
             let url = format!("{}{path}", handoff.base_url(ctx.config).trim_end_matches('/'));
             let token = ctx.config.get(crate::auth::ADMIN_TOKEN);
-            let mut request = handoff_request(url.clone(), token.as_deref());
+            let mut request = handoff_request(ctx, url.clone(), token.as_deref());
             if !body.is_empty() {
                 request.headers.push(("content-type".into(), "application/json".into()));
                 request.body = body;
-            }
-            if ctx.test_clock {
-                request
-                    .headers
-                    .push((crate::ports::TEST_CLOCK_HEADER.into(), ctx.now.to_rfc3339()));
             }
             let told = within_budget(ctx, || match ctx.outbound.send(request) {
                 Ok(response) if response.status < 300 => {}

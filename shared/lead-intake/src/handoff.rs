@@ -248,7 +248,10 @@ fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: Strin
         return;
     }
     target.attempts += 1;
-    match ctx.outbound.send(handoff_request(url, settings.admin_token.as_deref())) {
+    match ctx
+        .outbound
+        .send(handoff_request(ctx, url, settings.admin_token.as_deref()))
+    {
         Ok(resp) if (200..300).contains(&resp.status) => {
             target.state = State::Done;
             target.done_at = Some(ctx.now);
