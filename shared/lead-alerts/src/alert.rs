@@ -66,7 +66,7 @@ impl Alert<'_> {
     pub fn reasons(&self) -> Vec<&str> {
         let Some(score) = self.score else { return Vec::new() };
         let mut fired: Vec<_> = score.score.fired.iter().filter(|f| f.points > 0).collect();
-        fired.sort_by(|a, b| b.points.cmp(&a.points));
+        fired.sort_by_key(|f| std::cmp::Reverse(f.points));
         fired.iter().take(MAX_REASONS).map(|f| f.why.as_str()).collect()
     }
 

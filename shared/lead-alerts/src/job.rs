@@ -229,7 +229,7 @@ fn finish(ctx: &Ctx, reply: Reply, events: &[Event]) -> Result<Outcome, Reply> {
 }
 
 /// Leads and deliveries one request's back carries.
-const BACK_LIMIT: u64 = 25;
+pub const BACK_LIMIT: u64 = 25;
 
 /// The SLA and webhook retries on the back of a request: the first request
 /// of each minute runs them for [`BACK_LIMIT`] leads.

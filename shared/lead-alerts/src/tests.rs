@@ -257,9 +257,14 @@ fn a_failing_receiver_is_retried_with_backoff_then_failed_then_redelivered() {
     let event =
         spin_retention_core::events::Event::new("lead.claimed", "l_1", t0(), serde_json::json!({"lead_id": "l_1"}));
     out.statuses.lock().unwrap().extend([500; 5]);
-    let task = emit::record(&ctx, &[event.clone()]).unwrap().expect("a delivery");
+    let task = emit::record(&ctx, std::slice::from_ref(&event))
+        .unwrap()
+        .expect("a delivery");
     task(&ctx);
-    assert!(emit::record(&ctx, &[event.clone()]).unwrap().is_none(), "recorded once");
+    assert!(
+        emit::record(&ctx, std::slice::from_ref(&event)).unwrap().is_none(),
+        "recorded once"
+    );
     let id = format!("{}.crm", event.id);
     let mut now = t0();
     for wait in [5, 300, 1800, 7200] {

@@ -322,7 +322,7 @@ pub fn redeliver(ctx: &Ctx, delivery_id: &str) -> Result<Option<Delivery>, Store
     delivery.next_at = Some(ctx.now);
     ctx.store.set_json(&keys::delivery(delivery_id), &delivery)?;
     attempt(ctx, delivery_id)?;
-    Ok(ctx.store.get_json(&keys::delivery(delivery_id))?)
+    ctx.store.get_json(&keys::delivery(delivery_id))
 }
 
 #[cfg(test)]
