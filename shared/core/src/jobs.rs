@@ -172,24 +172,7 @@ impl HandoffTarget {
     }
 
     fn tell_with(&self, path: String, body: Vec<u8>) -> Task {
-        let handoff = *self;
-        Box::new(move |ctx: &Ctx| {
-            let url = format!("{}{path}", handoff.base_url(ctx.config).trim_end_matches('/'));
-            let token = ctx.config.get(crate::auth::ADMIN_TOKEN);
-            let mut request = handoff_request(ctx, url.clone(), token.as_deref());
-            if !body.is_empty() {
-                request.headers.push(("content-type".into(), "application/json".into()));
-                request.body = body;
-            }
-            let told = within_budget(ctx, || match ctx.outbound.send(request) {
-                Ok(response) if response.status < 300 => {}
-                Ok(response) => eprintln!("hand-off to {url}: HTTP {}", response.status),
-                Err(e) => eprintln!("hand-off to {url}: {e}"),
-            });
-            if !matches!(told, Ok(true)) {
-                eprintln!("hand-off to {url}: skipped, too much after-reply work running ({told:?})");
-            }
-        })
+        tell_in_turn(vec![(*self, path, body)])
     }
 
     /// The configured origin, else the in-app default.
@@ -198,6 +181,34 @@ impl HandoffTarget {
             .get(self.url_variable)
             .unwrap_or_else(|| self.default_url.to_string())
     }
+}
+
+/// Tells each `(target, path, body)` in turn, after the reply, as one piece
+/// of after-reply work (one slot of the [`within_budget`] count rather than
+/// one each): the first is the more urgent.
+pub fn tell_in_turn(tells: Vec<(HandoffTarget, String, Vec<u8>)>) -> Task {
+    Box::new(move |ctx: &Ctx| {
+        let told = within_budget(ctx, || {
+            for (target, path, body) in &tells {
+                let url = format!("{}{path}", target.base_url(ctx.config).trim_end_matches('/'));
+                let token = ctx.config.get(crate::auth::ADMIN_TOKEN);
+                let mut request = handoff_request(ctx, url.clone(), token.as_deref());
+                if !body.is_empty() {
+                    request.headers.push(("content-type".into(), "application/json".into()));
+                    request.body = body.clone();
+                }
+                match ctx.outbound.send(request) {
+                    Ok(response) if response.status < 300 => {}
+                    Ok(response) => eprintln!("hand-off to {url}: HTTP {}", response.status),
+                    Err(e) => eprintln!("hand-off to {url}: {e}"),
+                }
+            }
+        });
+        if !matches!(told, Ok(true)) {
+            let paths: Vec<&str> = tells.iter().map(|(_, path, _)| path.as_str()).collect();
+            eprintln!("hand-offs {paths:?}: skipped, too much after-reply work running ({told:?})");
+        }
+    })
 }
 
 /// instant-ack, which lead-intake hands every submission to.

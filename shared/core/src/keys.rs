@@ -52,7 +52,7 @@
 //! | `webhook-endpoints`          | lead-alerts     | [`crate::admin_doc::Stored`] of the webhook endpoints |
 //! | `alert-step:<lead_id>:<n>`   | lead-alerts     | `spin_retention_lead_alerts::record::Step`: step n of a hot lead's alerts (0: first assignee), write-once |
 //! | `alert-step:<lead_id>:<n>:<window>` | lead-alerts | counter: `1` for the one request that takes step n in that window |
-//! | `alert-claim:<lead_id>`, `alert-contact:<lead_id>` | lead-alerts | counter: `1` for the first claim, the first contact |
+//! | `alert-claim:<lead_id>:<window>`, `alert-contact:<lead_id>:<window>` | lead-alerts | counter: `1` for the first claim, the first contact, in a window of time |
 //! | `alert-claimed:<lead_id>`    | lead-alerts     | `spin_retention_lead_alerts::record::Claimed`: who claimed the lead ("I'm on it") |
 //! | `alert-contacted:<lead_id>`  | lead-alerts     | `spin_retention_lead_alerts::record::Contacted`: the first contact and its outcome |
 //! | `alerted#n`, `#<slot>`       | lead-alerts     | every alerted lead id, in order ([`crate::slots`]); the SLA walks it |
@@ -61,7 +61,9 @@
 //! | `alerts-tick:<minute>`       | lead-alerts     | counter: `1` for the request that runs the SLA on its back that minute |
 //! | `event:<event_id>`           | lead-alerts     | [`crate::events::Event`]: an event as recorded, for its deliveries |
 //! | `delivery:<event_id>.<endpoint_id>` | lead-alerts | `spin_retention_lead_alerts::webhooks::Delivery`: attempts, status, next retry |
-//! | `delivery:<delivery_id>:<n>` | lead-alerts     | counter: `1` for the one sender of attempt n |
+//! | `delivery:<delivery_id>:<n>:<window>` | lead-alerts | counter: `1` for the one sender of attempt n in a window of time |
+//! | `lead-events:<lead_id>#n`, `#<slot>` | lead-alerts | the ids of the events recorded about a person, for erase ([`crate::slots`]) |
+//! | `owner-alert:<submission_id>` | lead-alerts    | counter: `1` for the owner's one alert of a submission |
 //! | `deliveries#n`, `#<slot>`    | lead-alerts     | every delivery id, in order ([`crate::slots`]): the delivery log, the retry walk |
 //! | `deliveries-pending-from`    | lead-alerts     | JSON number: the first slot of `deliveries` that may still be pending |
 //!

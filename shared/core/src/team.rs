@@ -1,6 +1,7 @@
-//! Team members' availability. lead-alerts writes it (a member marks
-//! themselves away, or an admin does); lead-scoring's round robin and
-//! lead-alerts' SLA reassignment both skip a member who is away.
+//! Team members' availability. lead-alerts writes it (an admin marks a
+//! member away, `PUT /alerts/admin/members/<id>/away`); lead-scoring's
+//! round robin and lead-alerts' SLA reassignment both skip a member who is
+//! away.
 
 use crate::keys::Key;
 use crate::store::{JsonStore, Store, StoreError};

@@ -1,51 +1,81 @@
 //! Claim ("I'm on it") and first contact, from a signed link or the admin
 //! API. The first claim wins and stops the SLA; the first contact is the
 //! one measured (it claims the lead too, if nobody had).
+//!
+//! Each is taken with [`take_turn`]: whoever counts `1` writes the record;
+//! a request that finds the turn taken but no record yet is told the lead
+//! is being claimed (409), never given a second "it's yours".
 
 use crate::keys;
-use crate::record::{first, Claimed, ContactOutcome, Contacted, Person};
+use crate::record::{take_turn, Claimed, ContactOutcome, Contacted, Person};
+use chrono::{DateTime, Utc};
 use spin_retention_core::events::Event;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{JsonStore, StoreError};
 
-/// The claim in force, and whether this request made it.
-pub struct ClaimResult {
-    pub claimed: Claimed,
-    pub now: bool,
-    pub events: Vec<Event>,
+/// What a claim found or made.
+pub enum ClaimResult {
+    /// This request claimed the lead (or its claimer claimed it again).
+    Yours(Claimed, Vec<Event>),
+    /// Somebody else has it.
+    Theirs(Claimed),
+    /// Another request is claiming it right now: ask again in a moment.
+    InFlight,
+    /// No such lead.
+    NoLead,
+}
+
+/// When the lead's windows of turns count from: its first alert, else its
+/// creation. `None` when there is no such lead.
+fn since(ctx: &Ctx, lead_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    if let Some(step) = ctx.store.get_json(&keys::step(lead_id, 0))? {
+        return Ok(Some(step.at));
+    }
+    Ok(ctx.store.get_json(&keys::lead(lead_id))?.map(|c| c.created_at))
 }
 
 pub fn claim(ctx: &Ctx, lead_id: &str, by: &Person, via: &str) -> Result<ClaimResult, StoreError> {
     let store = ctx.store;
+    let Some(since) = since(ctx, lead_id)? else {
+        return Ok(ClaimResult::NoLead);
+    };
+    if let Some(claimed) = store.get_json::<Claimed>(&keys::claimed(lead_id))? {
+        return Ok(if claimed.by == *by {
+            ClaimResult::Yours(claimed, Vec::new())
+        } else {
+            ClaimResult::Theirs(claimed)
+        });
+    }
+    if !take_turn(store, |w| keys::claim(lead_id, w), since, ctx.now)? {
+        return Ok(match store.get_json::<Claimed>(&keys::claimed(lead_id))? {
+            Some(claimed) if claimed.by == *by => ClaimResult::Yours(claimed, Vec::new()),
+            Some(claimed) => ClaimResult::Theirs(claimed),
+            None => ClaimResult::InFlight,
+        });
+    }
     let mine = Claimed {
         by: by.clone(),
         at: ctx.now,
         via: via.into(),
     };
-    if !first(store, &keys::claim(lead_id))? {
-        // The first claimer's record; if it died before writing, ours.
-        if let Some(claimed) = store.get_json(&keys::claimed(lead_id))? {
-            let now = claimed.by == *by;
-            return Ok(ClaimResult {
-                claimed,
-                now,
-                events: Vec::new(),
-            });
-        }
-    }
     store.set_json(&keys::claimed(lead_id), &mine)?;
     let data = serde_json::json!({"lead_id": lead_id, "by": by, "at": ctx.now, "via": via});
-    Ok(ClaimResult {
-        events: vec![Event::new("lead.claimed", lead_id, ctx.now, data)],
-        claimed: mine,
-        now: true,
-    })
+    Ok(ClaimResult::Yours(
+        mine,
+        vec![Event::new("lead.claimed", lead_id, ctx.now, data)],
+    ))
 }
 
-pub struct ContactResult {
-    pub contacted: Contacted,
-    pub first: bool,
-    pub events: Vec<Event>,
+/// What recording a contact found or made.
+pub enum ContactResult {
+    /// The first contact: this one, or one recorded before (`first: false`).
+    Recorded {
+        contacted: Contacted,
+        first: bool,
+        events: Vec<Event>,
+    },
+    InFlight,
+    NoLead,
 }
 
 pub fn contact(
@@ -56,18 +86,29 @@ pub fn contact(
     via: &str,
 ) -> Result<ContactResult, StoreError> {
     let store = ctx.store;
-    let mut events = Vec::new();
-    if store.get_json(&keys::claimed(lead_id))?.is_none() {
-        events.extend(claim(ctx, lead_id, by, via)?.events);
+    let Some(since) = since(ctx, lead_id)? else {
+        return Ok(ContactResult::NoLead);
+    };
+    if let Some(contacted) = store.get_json(&keys::contacted(lead_id))? {
+        return Ok(ContactResult::Recorded {
+            contacted,
+            first: false,
+            events: Vec::new(),
+        });
     }
-    if !first(store, &keys::contact(lead_id))? {
-        if let Some(contacted) = store.get_json(&keys::contacted(lead_id))? {
-            return Ok(ContactResult {
+    let mut events = Vec::new();
+    if let ClaimResult::Yours(_, claimed) = claim(ctx, lead_id, by, via)? {
+        events.extend(claimed);
+    }
+    if !take_turn(store, |w| keys::contact(lead_id, w), since, ctx.now)? {
+        return Ok(match store.get_json(&keys::contacted(lead_id))? {
+            Some(contacted) => ContactResult::Recorded {
                 contacted,
                 first: false,
                 events,
-            });
-        }
+            },
+            None => ContactResult::InFlight,
+        });
     }
     let contacted = Contacted {
         by: by.clone(),
@@ -78,7 +119,7 @@ pub fn contact(
     store.set_json(&keys::contacted(lead_id), &contacted)?;
     let data = serde_json::json!({"lead_id": lead_id, "by": by, "at": ctx.now, "outcome": outcome, "via": via});
     events.push(Event::new("lead.contacted", lead_id, ctx.now, data));
-    Ok(ContactResult {
+    Ok(ContactResult::Recorded {
         contacted,
         first: true,
         events,

@@ -135,22 +135,25 @@ impl Alert<'_> {
             fields.push(json!({"type": "mrkdwn", "text": format!("*Phone*\n<{tel}|{phone}> · <{wa}|WhatsApp>")}));
         }
         let mut blocks = vec![
-            json!({"type": "header", "text": {"type": "plain_text", "text": self.subject()}}),
-            json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{}* for {}", slack_escape(&self.name()), slack_escape(&self.to.name))}, "fields": fields}),
+            json!({"type": "header", "text": {"type": "plain_text", "text": cut(&self.subject(), 150)}}),
+            json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*{}* for {}", slack_escape(&cut(&self.name(), 200)), slack_escape(&self.to.name))}, "fields": fields}),
         ];
         if let Some(asked) = self.asked() {
-            blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Asked*\n{}", slack_escape(asked))}}));
+            blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Asked*\n{}", slack_escape(&cut(asked, 2000)))}}));
         }
         let reasons = self.reasons();
         if !reasons.is_empty() {
-            let list: Vec<String> = reasons.iter().map(|r| format!("• {}", slack_escape(r))).collect();
+            let list: Vec<String> = reasons
+                .iter()
+                .map(|r| format!("• {}", slack_escape(&cut(r, 300))))
+                .collect();
             blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": format!("*Why hot*\n{}", list.join("\n"))}]}));
         }
         blocks.push(json!({"type": "actions", "elements": [
             {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": "I'm on it"}, "url": self.claim_url, "action_id": "claim"},
             {"type": "button", "text": {"type": "plain_text", "text": "Contacted"}, "url": self.contact_url, "action_id": "contacted"},
         ]}));
-        json!({"text": self.subject(), "blocks": blocks})
+        json!({"text": cut(&self.subject(), 300), "blocks": blocks})
     }
 
     /// The generic webhook's body.
@@ -182,6 +185,15 @@ impl Alert<'_> {
 /// Slack's mrkdwn control characters, as its docs say to escape them.
 fn slack_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// Slack refuses a whole message whose header passes 150 characters or a
+/// section 3,000: long names and messages are cut, with an ellipsis.
+fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max.saturating_sub(1)) {
+        Some((at, _)) if s.chars().count() > max => format!("{}…", &s[..at]),
+        _ => s.to_string(),
+    }
 }
 
 /// Tries to send twice: a provider's passing hiccup should not cost a
@@ -326,4 +338,14 @@ fn channel_url(ctx: &Ctx, who: &str) -> Result<String, String> {
     urls.get(who)
         .cloned()
         .ok_or_else(|| format!("no URL for \"{who}\" in alert_channel_urls"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cut_keeps_short_text_and_cuts_long_text_on_a_character() {
+        assert_eq!(super::cut("Dana", 150), "Dana");
+        assert_eq!(super::cut("אבגדה", 3), "אב…");
+        assert_eq!(super::cut(&"x".repeat(200), 150).chars().count(), 150);
+    }
 }

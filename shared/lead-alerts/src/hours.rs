@@ -43,12 +43,22 @@ impl WorkingHours {
                     "days are mon, tue, wed, thu, fri, sat, sun".into(),
                 ));
             }
+            let mut parsed: Vec<(usize, NaiveTime, Option<NaiveTime>)> = Vec::new();
             for (i, span) in spans.iter().enumerate() {
-                if parse_span(span).is_none() {
-                    out.push((
+                match parse_span(span) {
+                    Some((start, end)) => parsed.push((i, start, end)),
+                    None => out.push((
                         format!("week.{day}[{i}]"),
                         format!("\"{span}\" is not a span like \"09:00-17:00\" (start before end)"),
-                    ));
+                    )),
+                }
+            }
+            // Overlapping spans would count their shared minutes twice.
+            parsed.sort_by_key(|(_, start, _)| *start);
+            for pair in parsed.windows(2) {
+                let ((_, _, end), (i, start, _)) = (pair[0], pair[1]);
+                if end.is_none_or(|end| end > start) {
+                    out.push((format!("week.{day}[{i}]"), "overlaps another span of the day".into()));
                 }
             }
         }
@@ -72,7 +82,7 @@ impl WorkingHours {
         }
         let day = DAYS[date.weekday().num_days_from_monday() as usize];
         let local = |time: NaiveTime| {
-            // A time that a DST change skips counts from the change.
+            // A time that a DST change skips counts from an hour later.
             let naive = date.and_time(time);
             zone.from_local_datetime(&naive)
                 .earliest()
@@ -222,7 +232,10 @@ mod tests {
         hours.time_zone = Some("Mars/Olympus".into());
         hours.week.insert("fri".into(), vec!["17:00-09:00".into()]);
         hours.week.insert("funday".into(), vec![]);
+        hours
+            .week
+            .insert("mon".into(), vec!["09:00-12:00".into(), "11:00-13:00".into()]);
         let fields: Vec<String> = hours.problems().into_iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["time_zone", "week.fri[0]", "week.funday"]);
+        assert_eq!(fields, ["time_zone", "week.fri[0]", "week.funday", "week.mon[1]"]);
     }
 }

@@ -6,7 +6,7 @@
 //! bounded, at most once a minute app-wide ([`on_the_back`]), so a
 //! deployment without a scheduler still reassigns and retries.
 
-use crate::actions;
+use crate::actions::{self, ClaimResult, ContactResult};
 use crate::emit;
 use crate::keys;
 use crate::links::{self, Action};
@@ -15,7 +15,7 @@ use crate::settings::Settings;
 use crate::speed;
 use crate::steps::{self, Tick};
 use crate::webhooks::{self, Endpoints, Status};
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
 use spin_retention_core::admin_doc;
@@ -51,7 +51,9 @@ pub const JOB: Job = Job {
         Route {
             method: Method::POST,
             path: "/alerts/events",
-            caller: Caller::Component,
+            // Never open: an event is delivered signed with the business's
+            // webhook secrets, so nobody but its own jobs may make one.
+            caller: Caller::Admin,
             handler: |req, ctx, _| event(req, ctx),
         },
         Route {
@@ -93,6 +95,7 @@ pub const JOB: Job = Job {
             caller: Caller::Admin,
             handler: |req, ctx, p| {
                 let id = p.get("id");
+                plain_id(req, id)?;
                 let alerts = LeadAlerts::load(ctx.store, id)?;
                 if alerts.steps.is_empty() && alerts.claimed.is_none() {
                     return Err(Problem::not_found(&req.path)
@@ -110,10 +113,13 @@ pub const JOB: Job = Job {
             handler: |req, ctx, p| {
                 let body: ActBody = json_body(req)?;
                 let by = who(req, ctx, p.get("id"), body.member_id.as_deref())?;
-                let result = actions::claim(ctx, p.get("id"), &by, "admin")?;
-                let status = if result.now { 200 } else { 409 };
-                let reply = Reply::json(status, &json!({"claimed": result.claimed, "yours": result.now}));
-                finish(ctx, reply, &result.events)
+                let (reply, events) = match actions::claim(ctx, p.get("id"), &by, "admin")? {
+                    ClaimResult::Yours(claimed, events) => (Reply::json(200, &json!({"claimed": claimed})), events),
+                    ClaimResult::Theirs(claimed) => (already_claimed(&claimed), Vec::new()),
+                    ClaimResult::InFlight => (in_flight().into(), Vec::new()),
+                    ClaimResult::NoLead => return Err(no_lead(req, p.get("id"))),
+                };
+                finish(ctx, reply, &events)
             },
         },
         Route {
@@ -124,9 +130,19 @@ pub const JOB: Job = Job {
                 let body: ActBody = json_body(req)?;
                 let outcome = outcome(body.outcome.as_deref())?;
                 let by = who(req, ctx, p.get("id"), body.member_id.as_deref())?;
-                let result = actions::contact(ctx, p.get("id"), &by, outcome, "admin")?;
-                let reply = Reply::json(200, &json!({"contacted": result.contacted, "first": result.first}));
-                finish(ctx, reply, &result.events)
+                match actions::contact(ctx, p.get("id"), &by, outcome, "admin")? {
+                    ContactResult::Recorded {
+                        contacted,
+                        first,
+                        events,
+                    } => finish(
+                        ctx,
+                        Reply::json(200, &json!({"contacted": contacted, "first": first})),
+                        &events,
+                    ),
+                    ContactResult::InFlight => Err(in_flight().into()),
+                    ContactResult::NoLead => Err(no_lead(req, p.get("id"))),
+                }
             },
         },
         Route {
@@ -176,6 +192,7 @@ pub const JOB: Job = Job {
             path: "/alerts/admin/deliveries/{id}",
             caller: Caller::Admin,
             handler: |req, ctx, p| {
+                plain_id(req, p.get("id"))?;
                 let delivery = ctx.store.get_json(&keys::delivery(p.get("id")))?;
                 let delivery = delivery.ok_or_else(|| Problem::not_found(&req.path))?;
                 Ok(Reply::json(200, &delivery).into())
@@ -186,6 +203,7 @@ pub const JOB: Job = Job {
             path: "/alerts/admin/deliveries/{id}/redeliver",
             caller: Caller::Admin,
             handler: |req, ctx, p| {
+                plain_id(req, p.get("id"))?;
                 let delivery = webhooks::redeliver(ctx, p.get("id"))?;
                 let delivery = delivery.ok_or_else(|| Problem::not_found(&req.path))?;
                 Ok(Reply::json(200, &delivery).into())
@@ -210,6 +228,9 @@ pub const JOB: Job = Job {
                 };
                 let to = day("to", ctx.now.date_naive())?;
                 let from = day("from", to - Duration::days(27))?;
+                if !(2000..=2200).contains(&to.year()) || !(2000..=2200).contains(&from.year()) {
+                    return Err(bad_parameter("from", "dates between the years 2000 and 2200"));
+                }
                 if from > to || (to - from).num_days() > 370 {
                     return Err(bad_parameter("from", "on or before `to`, at most a year before it"));
                 }
@@ -261,34 +282,18 @@ fn run_tick(ctx: &Ctx, limit: u64) -> Result<Tick, StoreError> {
 
 /// Attempts the pending deliveries that are due, oldest first.
 fn retry_deliveries(ctx: &Ctx, limit: u64) -> Result<u32, StoreError> {
-    let store = ctx.store;
-    let from = store.get_json(&keys::pending_from())?.unwrap_or(1).max(1);
-    let len = spin_retention_core::slots::len(store, keys::DELIVERIES)?;
-    let to = len.min(from + limit.max(1) - 1);
-    if to < from {
-        return Ok(0);
-    }
     let mut retried = 0;
-    let mut done_until = from;
-    let mut blocked = false;
-    for (slot, bytes) in spin_retention_core::slots::read(store, keys::DELIVERIES, from, to)? {
-        let id = String::from_utf8_lossy(&bytes).into_owned();
-        let pending = store
+    crate::walk::unfinished(ctx.store, keys::DELIVERIES, &keys::pending_from(), limit, |entry| {
+        let id = String::from_utf8_lossy(entry).into_owned();
+        let pending = ctx
+            .store
             .get_json(&keys::delivery(&id))?
             .is_some_and(|d| d.status == Status::Pending);
-        if pending {
-            blocked = true;
-            if webhooks::attempt(ctx, &id)? {
-                retried += 1;
-            }
+        if pending && webhooks::attempt(ctx, &id)? {
+            retried += 1;
         }
-        if !blocked {
-            done_until = slot + 1;
-        }
-    }
-    if done_until > from {
-        store.set_json(&keys::pending_from(), &done_until)?;
-    }
+        Ok(pending)
+    })?;
     Ok(retried)
 }
 
@@ -301,7 +306,7 @@ fn event(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
             .into());
     }
     let mut after: Vec<Task> = Vec::new();
-    if event.kind == "lead.created" && !ctx.store.exists(&keys::event(&event.id))? {
+    if event.kind == "lead.created" {
         if let Some(task) = owner_alert(ctx, &event)? {
             after.push(task);
         }
@@ -327,10 +332,52 @@ fn owner_alert(ctx: &Ctx, event: &Event) -> Result<Option<Task>, StoreError> {
     }
     let submission_id = event.data["submission_id"].as_str().unwrap_or_default().to_string();
     Ok(Some(Box::new(move |ctx: &Ctx| {
-        if let Err(e) = steps::alert_owner_of_submission(ctx, &settings, &lead_id, &submission_id) {
+        // Once per submission, however often intake's event arrives.
+        let first = ctx
+            .store
+            .increment(&keys::owner_alert(&submission_id), 1)
+            .map(|n| n == 1);
+        if let Err(e) = first.and_then(|first| match first {
+            true => steps::alert_owner_of_submission(ctx, &settings, &lead_id, &submission_id),
+            false => Ok(()),
+        }) {
             eprintln!("owner alert for {submission_id}: {e}");
         }
     })))
+}
+
+/// 409, a problem document that also names the claim in force (an
+/// extension member, as RFC 9457 allows).
+fn already_claimed(claimed: &crate::record::Claimed) -> Reply {
+    let problem = Problem::new(409, "already-claimed", "Already Claimed")
+        .with_detail(format!("{} claimed this lead first", claimed.by.name));
+    let mut body = serde_json::to_value(&problem).expect("problems serialise");
+    body["claimed"] = json!(claimed);
+    Reply {
+        status: 409,
+        headers: vec![("content-type".into(), spin_retention_core::problem::CONTENT_TYPE.into())],
+        body: body.to_string().into_bytes(),
+    }
+}
+
+fn in_flight() -> Problem {
+    Problem::new(409, "in-progress", "In Progress")
+        .with_detail("another request is recording this right now; try again in a moment")
+}
+
+fn no_lead(req: &Request, lead_id: &str) -> Reply {
+    Problem::not_found(&req.path)
+        .with_detail(format!("no lead {lead_id}"))
+        .into()
+}
+
+/// Lead and delivery ids never hold `:`, which would name another key
+/// (a counter) in the store.
+fn plain_id(req: &Request, id: &str) -> Result<(), Reply> {
+    match id.contains(':') {
+        true => Err(Problem::not_found(&req.path).into()),
+        false => Ok(()),
+    }
 }
 
 fn gone() -> Outcome {
@@ -352,18 +399,23 @@ fn follow_link(req: &Request, ctx: &Ctx, token: &str) -> Result<Outcome, Reply> 
     let fields = spin_retention_core::body::parse(req.header("content-type"), &req.body, Default::default())?;
     let given = fields.iter().find(|(k, _)| k == "outcome").map(|(_, v)| v.as_str());
     match claims.action {
-        Action::Claim => {
-            let result = actions::claim(ctx, &claims.lead_id, &by, "link")?;
-            finish(ctx, links::claimed_page(&result.claimed, result.now), &result.events)
-        }
+        Action::Claim => match actions::claim(ctx, &claims.lead_id, &by, "link")? {
+            ClaimResult::Yours(claimed, events) => finish(ctx, links::claimed_page(&claimed, true), &events),
+            ClaimResult::Theirs(claimed) => Ok(links::claimed_page(&claimed, false).into()),
+            ClaimResult::InFlight => Ok(links::in_flight().into()),
+            ClaimResult::NoLead => Ok(gone()),
+        },
         Action::Contact => {
             let outcome = outcome(given.filter(|o| !o.is_empty()))?;
-            let result = actions::contact(ctx, &claims.lead_id, &by, outcome, "link")?;
-            finish(
-                ctx,
-                links::contacted_page(&result.contacted, result.first),
-                &result.events,
-            )
+            match actions::contact(ctx, &claims.lead_id, &by, outcome, "link")? {
+                ContactResult::Recorded {
+                    contacted,
+                    first,
+                    events,
+                } => finish(ctx, links::contacted_page(&contacted, first), &events),
+                ContactResult::InFlight => Ok(links::in_flight().into()),
+                ContactResult::NoLead => Ok(gone()),
+            }
         }
     }
 }
@@ -477,7 +529,10 @@ fn deliveries(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
     let len = spin_retention_core::slots::len(ctx.store, keys::DELIVERIES)?;
     let mut before = match req.query_param("before") {
         None => len + 1,
-        Some(v) => v.parse().map_err(|_| bad_parameter("before", "a cursor from `next`"))?,
+        Some(v) => v
+            .parse::<u64>()
+            .map_err(|_| bad_parameter("before", "a cursor from `next`"))?
+            .min(len + 1),
     };
     let mut items = Vec::new();
     // Reads back in pages until `limit` match (a filter may skip many).
@@ -488,7 +543,9 @@ fn deliveries(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
         for (slot, bytes) in page.into_iter().rev() {
             let id = String::from_utf8_lossy(&bytes).into_owned();
             if let Some(d) = ctx.store.get_json(&keys::delivery(&id))? {
-                if status.is_none_or(|s| s == d.status) {
+                // A redelivered one is listed at its latest slot only.
+                let latest = d.slot == 0 || d.slot == slot;
+                if latest && status.is_none_or(|s| s == d.status) {
                     items.push(d);
                     if items.len() as u64 == limit {
                         stopped = Some(slot);

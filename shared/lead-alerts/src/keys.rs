@@ -15,23 +15,23 @@ pub fn step(lead_id: &str, n: u32) -> Key<Step> {
 }
 
 /// Counter: `1` for the one request that takes step `n` in that window of
-/// time (a taker that died leaves the step to the next window).
+/// time ([`crate::record::take_turn`]).
 pub fn step_claim(lead_id: &str, n: u32, window: i64) -> String {
     format!("alert-step:{lead_id}:{n}:{window}")
 }
 
-/// Counter: `1` for the first claim of the lead.
-pub fn claim(lead_id: &str) -> String {
-    format!("alert-claim:{lead_id}")
+/// Counter: `1` for the first claim of the lead in a window of time.
+pub fn claim(lead_id: &str, window: i64) -> String {
+    format!("alert-claim:{lead_id}:{window}")
 }
 
 pub fn claimed(lead_id: &str) -> Key<Claimed> {
     Key::new(format!("alert-claimed:{lead_id}"))
 }
 
-/// Counter: `1` for the first contact recorded.
-pub fn contact(lead_id: &str) -> String {
-    format!("alert-contact:{lead_id}")
+/// Counter: `1` for the first contact recorded in a window of time.
+pub fn contact(lead_id: &str, window: i64) -> String {
+    format!("alert-contact:{lead_id}:{window}")
 }
 
 pub fn contacted(lead_id: &str) -> Key<Contacted> {
@@ -66,9 +66,21 @@ pub fn delivery(delivery_id: &str) -> Key<Delivery> {
     Key::new(format!("delivery:{delivery_id}"))
 }
 
-/// Counter: `1` for the one sender of attempt `n` of a delivery.
-pub fn attempt_claim(delivery_id: &str, n: u32) -> String {
-    format!("delivery:{delivery_id}:{n}")
+/// Counter: `1` for the one sender of attempt `n` of a delivery in a
+/// window of time ([`crate::record::take_turn`]).
+pub fn attempt_claim(delivery_id: &str, n: u32, window: i64) -> String {
+    format!("delivery:{delivery_id}:{n}:{window}")
+}
+
+/// The [`spin_retention_core::slots`] log of the events recorded about a
+/// person, so erase finds them.
+pub fn lead_events(lead_id: &str) -> String {
+    format!("lead-events:{lead_id}")
+}
+
+/// Counter: `1` for the one owner's alert of a submission.
+pub fn owner_alert(submission_id: &str) -> String {
+    format!("owner-alert:{submission_id}")
 }
 
 /// The [`spin_retention_core::slots`] log of every delivery id, in order.

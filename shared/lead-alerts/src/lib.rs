@@ -28,32 +28,25 @@ pub mod record;
 pub mod settings;
 pub mod speed;
 pub mod steps;
+pub mod walk;
 pub mod webhooks;
 
 /// Removes everything lead-alerts keeps about a person (erase): their
-/// alerts, claim and contact, and the recorded events about them (of their
-/// lead, and `lead.created` of each of their `submissions`). The delivery
-/// log keeps only ids and statuses.
+/// alerts, claim and contact, and the events recorded about them (each
+/// logged under the person when recorded). The delivery log keeps only
+/// ids and statuses.
 pub fn forget(
     store: &dyn spin_retention_core::store::Store,
     lead_id: &str,
-    submissions: &[String],
 ) -> Result<(), spin_retention_core::store::StoreError> {
-    use spin_retention_core::events::Event;
-    let steps = record::LeadAlerts::load(store, lead_id)?.steps.len() as u32;
-    let mut events = vec![
-        Event::id_of("lead.hot", lead_id),
-        Event::id_of("lead.claimed", lead_id),
-        Event::id_of("lead.contacted", lead_id),
-    ];
-    for n in 0..steps {
-        let subject = format!("{lead_id}:{n}");
-        events.push(Event::id_of("lead.assigned", &subject));
-        events.push(Event::id_of("lead.sla_breached", &subject));
-    }
-    events.extend(submissions.iter().map(|s| Event::id_of("lead.created", s)));
-    let keys: Vec<String> = events.iter().map(|id| keys::event(id).to_string()).collect();
-    store.delete_many(&keys)?;
+    let log = keys::lead_events(lead_id);
+    let len = spin_retention_core::slots::len(store, &log)?;
+    let events: Vec<String> = spin_retention_core::slots::read(store, &log, 1, len)?
+        .into_iter()
+        .map(|(_, id)| keys::event(&String::from_utf8_lossy(&id)).to_string())
+        .collect();
+    store.delete_many(&events)?;
+    spin_retention_core::slots::erase(store, &log)?;
     record::forget(store, lead_id)
 }
 

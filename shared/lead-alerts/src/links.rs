@@ -175,6 +175,14 @@ pub fn claimed_page(claimed: &Claimed, yours: bool) -> Reply {
     }
 }
 
+pub fn in_flight() -> Reply {
+    html(
+        409,
+        "One moment",
+        "<p>Someone is recording this lead right now. Open the link again in a moment.</p>",
+    )
+}
+
 pub fn contacted_page(contacted: &Contacted, first: bool) -> Reply {
     let outcome = contacted
         .outcome

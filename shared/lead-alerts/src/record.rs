@@ -164,24 +164,49 @@ impl LeadAlerts {
     }
 }
 
-/// Takes the right to write `count`'s record: `true` for the first taker.
-pub fn first(store: &dyn Store, counter: &str) -> Result<bool, StoreError> {
-    Ok(store.increment(counter, 1)? == 1)
+/// How long a taker has to do its work and write its record before
+/// another may take over (it died, or was cut off).
+pub const RETAKE_SECONDS: i64 = 120;
+
+/// Takes the right to do something once (send step n, claim a lead, make
+/// attempt n): `true` for the first taker in this window of
+/// [`RETAKE_SECONDS`] since `since`. A taker of the window before blocks this
+/// one too, so a slow taker has two windows to write its record before
+/// anyone repeats its work; one that died is replaced after that.
+/// Callers check for the record first. `key` names the counter of a window.
+pub fn take_turn(
+    store: &dyn Store,
+    key: impl Fn(i64) -> String,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let window = (now - since).num_seconds().max(0) / RETAKE_SECONDS;
+    if window > 0 && spin_retention_core::store::counter(store, &key(window - 1))? > 0 {
+        return Ok(false);
+    }
+    Ok(store.increment(&key(window), 1)? == 1)
 }
 
-/// Removes everything kept about a lead (erase). The logs of alerted leads
-/// keep its id, which then names nothing.
+/// Removes everything kept about a lead (erase): its steps, claim and
+/// contact, their entries in the logs of alerted leads, and the counters
+/// of the windows they were taken in.
 pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     let alerts = LeadAlerts::load(store, lead_id)?;
-    let mut gone: Vec<String> = (0..alerts.steps.len() as u32)
-        .map(|n| keys::step(lead_id, n).to_string())
-        .collect();
-    gone.extend(alerts.steps.iter().flat_map(|s| s.logged.iter().cloned()));
-    gone.extend([
-        keys::claim(lead_id),
-        keys::claimed(lead_id).to_string(),
-        keys::contact(lead_id),
-        keys::contacted(lead_id).to_string(),
-    ]);
+    let since = alerts.steps.first().map(|s| s.at);
+    let window = |at: DateTime<Utc>| since.map_or(0, |since| (at - since).num_seconds().max(0) / RETAKE_SECONDS);
+    let mut gone: Vec<String> = Vec::new();
+    for step in &alerts.steps {
+        gone.push(keys::step(lead_id, step.n).to_string());
+        gone.extend(step.logged.iter().cloned());
+    }
+    if let Some(claimed) = &alerts.claimed {
+        let w = window(claimed.at);
+        gone.extend([keys::claim(lead_id, w), keys::claim(lead_id, w - 1)]);
+    }
+    if let Some(contacted) = &alerts.contacted {
+        let w = window(contacted.at);
+        gone.extend([keys::contact(lead_id, w), keys::contact(lead_id, w - 1)]);
+    }
+    gone.extend([keys::claimed(lead_id).to_string(), keys::contacted(lead_id).to_string()]);
     store.delete_many(&gone)
 }

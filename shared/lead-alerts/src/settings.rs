@@ -112,6 +112,9 @@ impl Document for Settings {
     }
 }
 
+/// A week of working minutes: longer is no SLA.
+const MAX_SLA_MINUTES: u32 = 7 * 24 * 60;
+
 fn validate(settings: &Settings) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut error = |field: String, message: String| errors.push(FieldError { field, message });
@@ -133,8 +136,8 @@ fn validate(settings: &Settings) -> Vec<FieldError> {
     for (id, r) in &settings.members {
         recipient(format!("members.{id}"), r, false);
     }
-    if settings.sla.minutes == 0 {
-        error("sla.minutes".into(), "at least 1".into());
+    if !(1..=MAX_SLA_MINUTES).contains(&settings.sla.minutes) {
+        error("sla.minutes".into(), format!("1 to {MAX_SLA_MINUTES} (a week)"));
     }
     for (field, message) in settings.sla.working_hours.problems() {
         error(format!("sla.working_hours.{field}"), message);

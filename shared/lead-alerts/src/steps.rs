@@ -11,7 +11,7 @@ use crate::alert::{self, Alert};
 use crate::emit;
 use crate::keys;
 use crate::links::{self, Action};
-use crate::record::{first, LeadAlerts, Person, Step, Why};
+use crate::record::{take_turn, LeadAlerts, Person, Step, Why};
 use crate::settings::{self, Settings};
 use chrono::{DateTime, Utc};
 use spin_retention_core::events::Event;
@@ -20,9 +20,6 @@ use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{JsonStore, StoreError};
 use spin_retention_lead_scoring::rules::Member;
 use spin_retention_lead_scoring::ScoreRecord;
-
-/// How long a step's taker has to send and record it before another may.
-pub const RETAKE_SECONDS: i64 = 120;
 
 /// What a request changed: the lead's alerts and the events to deliver.
 pub struct Changed {
@@ -125,8 +122,7 @@ fn take(
 ) -> Result<Option<Step>, StoreError> {
     let store = ctx.store;
     let lead = &history.lead;
-    let window = (ctx.now - since).num_seconds().max(0) / RETAKE_SECONDS;
-    if !first(store, &keys::step_claim(&lead.id, n, window))? {
+    if !take_turn(store, |w| keys::step_claim(&lead.id, n, w), since, ctx.now)? {
         return Ok(None);
     }
     let latest = history.submissions.last();
@@ -181,6 +177,11 @@ fn take(
     };
     writes.push(keys::step(&lead.id, n).entry(&step));
     store.set_many(&writes)?;
+    // Erased while we alerted: leave nothing of them behind.
+    if !spin_retention_core::lead::exists(store, &lead.id)? {
+        crate::forget(store, &lead.id)?;
+        return Ok(None);
+    }
     Ok(Some(step))
 }
 
@@ -214,59 +215,38 @@ pub struct Tick {
     pub events: Vec<Event>,
 }
 
-/// Slots at the end of the alerted log that may still be being written.
-const IN_FLIGHT: u64 = 16;
+/// Only hot leads active this recently are caught up: deploying lead-alerts
+/// onto a store of old hot leads must not alert every one of them at once.
+const CATCH_UP_HOURS: i64 = 24;
 
-/// Runs the SLA over up to `limit` alerted leads, oldest open first; then
-/// alerts any of the `limit` newest hot leads that has not been (lead-scoring's
-/// tell is after-reply work, and may have been skipped or cut off).
+/// Runs the SLA over up to `limit` open alerted leads, oldest first; then
+/// alerts any of the `limit` newest hot leads, active in the last
+/// [`CATCH_UP_HOURS`], that has not been (lead-scoring's tell is
+/// after-reply work, and may have been skipped or cut off).
 pub fn tick(ctx: &Ctx, limit: u64, report: &mut Tick) -> Result<(), StoreError> {
-    run_sla(ctx, limit, report)?;
+    let settings = settings::current(ctx.store)?;
+    crate::walk::unfinished(ctx.store, keys::ALERTED, &keys::open_from(), limit, |entry| {
+        let lead_id = String::from_utf8_lossy(entry).into_owned();
+        report.checked += 1;
+        let alerts = LeadAlerts::load(ctx.store, &lead_id)?;
+        // No steps: erased.
+        let open = !alerts.closed() && !alerts.steps.is_empty();
+        if open {
+            report.open += 1;
+            step_on(ctx, &settings, &lead_id, &alerts, report)?;
+        }
+        Ok(open)
+    })?;
     let order = spin_retention_lead_scoring::queue::Order::Newest;
     let (hot, _) = spin_retention_lead_scoring::queue::page(ctx.store, order, None, limit as usize)?;
-    for record in hot {
+    let horizon = ctx.now - chrono::Duration::hours(CATCH_UP_HOURS);
+    for record in hot.iter().filter(|r| r.last_activity_at >= horizon) {
         if !ctx.store.exists(&keys::step(&record.lead_id, 0))? {
             if let Some(changed) = alert_lead(ctx, &record.lead_id)? {
                 report.caught_up += u32::from(!changed.events.is_empty());
                 report.events.extend(changed.events);
             }
         }
-    }
-    Ok(())
-}
-
-fn run_sla(ctx: &Ctx, limit: u64, report: &mut Tick) -> Result<(), StoreError> {
-    let store = ctx.store;
-    let from = store.get_json(&keys::open_from())?.unwrap_or(1).max(1);
-    let len = spin_retention_core::slots::len(store, keys::ALERTED)?;
-    let to = len.min(from + limit.max(1) - 1);
-    if to < from {
-        return Ok(());
-    }
-    let entries = spin_retention_core::slots::read(store, keys::ALERTED, from, to)?;
-    let settings = settings::current(store)?;
-    let mut closed_until = from;
-    let mut blocked = false;
-    let mut expected = from;
-    for (slot, bytes) in entries {
-        if slot != expected && slot + IN_FLIGHT > len {
-            blocked = true; // a hole near the end: its writer may be on the way
-        }
-        expected = slot + 1;
-        let lead_id = String::from_utf8_lossy(&bytes).into_owned();
-        report.checked += 1;
-        let alerts = LeadAlerts::load(store, &lead_id)?;
-        if !alerts.closed() && !alerts.steps.is_empty() {
-            report.open += 1;
-            blocked = true;
-            step_on(ctx, &settings, &lead_id, &alerts, report)?;
-        }
-        if !blocked {
-            closed_until = slot + 1;
-        }
-    }
-    if closed_until > from {
-        store.set_json(&keys::open_from(), &closed_until)?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! A hot lead's alerts, SLA, claim and contact, and webhook deliveries,
 //! over the in-memory store with a recording outbound port.
 
+use crate::actions::{ClaimResult, ContactResult};
 use crate::record::{LeadAlerts, Why};
 use crate::settings::Settings;
 use crate::steps::{self, Tick};
@@ -9,7 +10,7 @@ use crate::{actions, emit, keys};
 use chrono::{DateTime, Duration, Utc};
 use spin_retention_core::admin_doc::{self, Document};
 use spin_retention_core::ports::{Ctx, Outbound, OutboundRequest, OutboundResponse};
-use spin_retention_core::store::{JsonStore, MemoryStore};
+use spin_retention_core::store::{JsonStore, MemoryStore, Store};
 use spin_retention_lead_intake::test_support::submit;
 use spin_retention_lead_scoring::rules::{Member, Rules};
 use std::collections::{HashMap, VecDeque};
@@ -206,19 +207,27 @@ fn a_claim_stops_the_clock_and_the_first_claim_wins() {
     steps::alert_lead(&ctx, &id).unwrap();
     let dana = steps::person(&ctx, "dana").unwrap().unwrap();
     let noa = steps::person(&ctx, "noa").unwrap().unwrap();
-    let mine = actions::claim(&ctx, &id, &dana, "link").unwrap();
-    assert!(mine.now);
-    assert_eq!(mine.events[0].kind, "lead.claimed");
-    let theirs = actions::claim(&ctx, &id, &noa, "admin").unwrap();
-    assert!(!theirs.now);
-    assert_eq!(theirs.claimed.by, dana);
+    let ClaimResult::Yours(_, events) = actions::claim(&ctx, &id, &dana, "link").unwrap() else {
+        panic!("dana's")
+    };
+    assert_eq!(events[0].kind, "lead.claimed");
+    let ClaimResult::Theirs(claimed) = actions::claim(&ctx, &id, &noa, "admin").unwrap() else {
+        panic!("dana's, not noa's")
+    };
+    assert_eq!(claimed.by, dana);
     assert!(tick(&at(&store, &config, &out, t0() + Duration::hours(3))).reassigned == 0);
-    let contact = actions::contact(&ctx, &id, &noa, Some(crate::record::ContactOutcome::Voicemail), "admin").unwrap();
-    assert!(contact.first);
-    let again = actions::contact(&ctx, &id, &dana, None, "admin").unwrap();
-    assert!(!again.first, "the first contact is the one kept");
-    assert_eq!(again.contacted.by, noa);
-    crate::forget(&store, &id, &[]).unwrap();
+    let voicemail = Some(crate::record::ContactOutcome::Voicemail);
+    let ContactResult::Recorded { first: true, .. } = actions::contact(&ctx, &id, &noa, voicemail, "admin").unwrap()
+    else {
+        panic!("the first contact")
+    };
+    let ContactResult::Recorded { first, contacted, .. } = actions::contact(&ctx, &id, &dana, None, "admin").unwrap()
+    else {
+        panic!("recorded")
+    };
+    assert!(!first, "the first contact is the one kept");
+    assert_eq!(contacted.by, noa);
+    crate::forget(&store, &id).unwrap();
     let left: Vec<String> = store
         .mentions(&id)
         .into_iter()
@@ -254,8 +263,7 @@ fn a_failing_receiver_is_retried_with_backoff_then_failed_then_redelivered() {
     )
     .unwrap();
     admin_doc::save(&store, endpoints, t0()).unwrap();
-    let event =
-        spin_retention_core::events::Event::new("lead.claimed", "l_1", t0(), serde_json::json!({"lead_id": "l_1"}));
+    let event = spin_retention_core::events::Event::new("lead.claimed", "l_1", t0(), serde_json::json!({"by": "dana"}));
     out.statuses.lock().unwrap().extend([500; 5]);
     let task = emit::record(&ctx, std::slice::from_ref(&event))
         .unwrap()
@@ -316,4 +324,85 @@ fn a_tick_alerts_a_hot_lead_whose_tell_was_lost() {
     assert_eq!(LeadAlerts::load(&store, &id).unwrap().steps.len(), 1);
     assert_eq!(tick(&ctx).caught_up, 0, "once");
     assert_eq!(out.urls(), ["https://hooks.slack.com/dana"]);
+}
+
+#[test]
+fn a_claim_whose_taker_has_not_written_yet_is_in_flight_not_a_second_claim() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    setup(&store, default_settings());
+    let ctx = at(&store, &config, &out, t0());
+    let id = hot_lead(&ctx);
+    steps::alert_lead(&ctx, &id).unwrap();
+    // Another request counted 1 and is still writing its record.
+    store.increment(&keys::claim(&id, 0), 1).unwrap();
+    let noa = steps::person(&ctx, "noa").unwrap().unwrap();
+    assert!(matches!(
+        actions::claim(&ctx, &id, &noa, "link").unwrap(),
+        ClaimResult::InFlight
+    ));
+    // It died: two windows later the claim is free again.
+    let later = at(
+        &store,
+        &config,
+        &out,
+        t0() + Duration::seconds(2 * crate::record::RETAKE_SECONDS),
+    );
+    assert!(matches!(
+        actions::claim(&later, &id, &noa, "link").unwrap(),
+        ClaimResult::Yours(..)
+    ));
+}
+
+#[test]
+fn an_attempt_cut_off_is_made_again_two_windows_later_never_sooner() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    let ctx = at(&store, &config, &out, t0());
+    let endpoints =
+        Endpoints::parse(br#"{"endpoints": [{"id": "crm", "url": "https://crm.example/hook", "events": ["*"]}]}"#)
+            .unwrap();
+    admin_doc::save(&store, endpoints, t0()).unwrap();
+    let event = spin_retention_core::events::Event::new("lead.claimed", "l_9", t0(), serde_json::Value::Null);
+    let _first_attempts = emit::record(&ctx, std::slice::from_ref(&event))
+        .unwrap()
+        .expect("a delivery");
+    let id = format!("{}.crm", event.id);
+    // Attempt 1 was taken, and its taker died before recording it.
+    store.increment(&keys::attempt_claim(&id, 1, 0), 1).unwrap();
+    let window = crate::record::RETAKE_SECONDS;
+    for (late, sent) in [(0, false), (window, false), (2 * window, true)] {
+        let ctx = at(&store, &config, &out, t0() + Duration::seconds(late));
+        assert_eq!(
+            webhooks::attempt(&ctx, &id).unwrap(),
+            sent,
+            "{late} s after it fell due"
+        );
+    }
+    assert_eq!(out.urls(), ["https://crm.example/hook"]);
+}
+
+#[test]
+fn events_about_a_person_are_kept_while_they_exist_and_go_with_erase() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    setup(&store, default_settings());
+    let ctx = at(&store, &config, &out, t0());
+    let endpoints =
+        Endpoints::parse(br#"{"endpoints": [{"id": "crm", "url": "https://crm.example/hook", "events": ["*"]}]}"#)
+            .unwrap();
+    admin_doc::save(&store, endpoints, t0()).unwrap();
+    let id = hot_lead(&ctx);
+    let about =
+        |kind: &str| spin_retention_core::events::Event::new(kind, &id, t0(), serde_json::json!({"lead_id": id}));
+    assert!(emit::record(&ctx, &[about("lead.hot")]).unwrap().is_some());
+    let gone =
+        spin_retention_core::events::Event::new("lead.hot", "l_gone", t0(), serde_json::json!({"lead_id": "l_gone"}));
+    assert!(
+        emit::record(&ctx, &[gone]).unwrap().is_none(),
+        "nothing kept about a person who is not there"
+    );
+    crate::forget(&store, &id).unwrap();
+    assert!(!store.exists(&keys::event(&about("lead.hot").id)).unwrap());
+    assert!(store
+        .mentions(&id)
+        .iter()
+        .all(|k| !k.starts_with("lead-events") && !k.starts_with("event:")));
 }

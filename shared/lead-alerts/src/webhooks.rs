@@ -6,11 +6,12 @@
 //!
 //! Endpoints are a document an admin sets (`PUT /alerts/admin/webhooks`),
 //! their secrets the `webhook_secrets` variable. Each event is recorded
-//! once, with one delivery per endpoint that wants it; a failed attempt is
+//! with one delivery per endpoint that wants it; a failed attempt is
 //! retried with backoff by the tick, and after the last one the delivery is
 //! recorded as failed, to send again by hand.
 
 use crate::keys;
+use crate::record::take_turn;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -176,6 +177,10 @@ pub struct Delivery {
     #[serde(default)]
     pub series_from: u32,
     pub created_at: DateTime<Utc>,
+    /// Its latest slot in the delivery log (a redelivery appends it again,
+    /// so the retry walk sees it; the log lists it at this slot only).
+    #[serde(default)]
+    pub slot: u64,
 }
 
 /// Waits before each retry, as the specification suggests: 5 seconds, 5
@@ -191,8 +196,11 @@ pub fn max_attempts(ctx: &Ctx) -> u32 {
         .clamp(1, BACKOFF_SECONDS.len() as u32 + 1)
 }
 
-/// Records `event` (once) and a pending delivery for each endpoint that
-/// wants it; returns those deliveries' ids, to attempt now.
+/// Records `event` and a pending delivery for each endpoint that wants
+/// it; returns those deliveries' ids, to attempt now. Nothing is kept of an
+/// event nobody wants, or of one about a person already erased. Two
+/// recordings at once may both write (the same records); attempts are
+/// still taken one at a time, and receivers deduplicate on `webhook-id`.
 pub fn record(ctx: &Ctx, event: &Event) -> Result<Vec<String>, StoreError> {
     let store = ctx.store;
     if store.exists(&keys::event(&event.id))? {
@@ -200,12 +208,22 @@ pub fn record(ctx: &Ctx, event: &Event) -> Result<Vec<String>, StoreError> {
     }
     let endpoints = endpoints(store)?;
     let wanted: Vec<&Endpoint> = endpoints.endpoints.iter().filter(|e| e.wants(&event.kind)).collect();
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let person = event.data["lead_id"].as_str();
+    if let Some(lead_id) = person {
+        if !spin_retention_core::lead::exists(store, lead_id)? {
+            return Ok(Vec::new());
+        }
+    }
     let ids: Vec<String> = wanted.iter().map(|e| format!("{}.{}", event.id, e.id)).collect();
     let log: Vec<Vec<u8>> = ids.iter().map(|id| id.clone().into_bytes()).collect();
-    // One batch: the deliveries, their slots in the log, then the event
-    // (which says it is all there).
+    // One batch: the deliveries, their slots in the log, the event's entry
+    // in its person's log, then the event (which says it is all there).
     let mut writes = spin_retention_core::slots::prepare_append(store, keys::DELIVERIES, &log)?;
-    for (endpoint, id) in wanted.iter().zip(&ids) {
+    let slots: Vec<u64> = writes.iter().map(|(key, _)| slot_of(key)).collect();
+    for ((endpoint, id), slot) in wanted.iter().zip(&ids).zip(slots) {
         let delivery = Delivery {
             id: id.clone(),
             event_id: event.id.clone(),
@@ -216,26 +234,48 @@ pub fn record(ctx: &Ctx, event: &Event) -> Result<Vec<String>, StoreError> {
             next_at: Some(ctx.now),
             series_from: 0,
             created_at: ctx.now,
+            slot,
         };
         writes.push(keys::delivery(id).entry(&delivery));
     }
+    if let Some(lead_id) = person {
+        let entry = vec![event.id.clone().into_bytes()];
+        writes.extend(spin_retention_core::slots::prepare_append(
+            store,
+            &keys::lead_events(lead_id),
+            &entry,
+        )?);
+    }
     writes.push(keys::event(&event.id).entry(event));
     store.set_many(&writes)?;
+    // Erased while we wrote: leave nothing of them behind.
+    if let Some(lead_id) = person {
+        if !spin_retention_core::lead::exists(store, lead_id)? {
+            crate::forget(store, lead_id)?;
+        }
+    }
     Ok(ids)
 }
 
+/// The slot of a [`spin_retention_core::slots`] key (`<name>#<slot>`).
+fn slot_of(key: &str) -> u64 {
+    key.rsplit('#').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
 /// Makes the next attempt of a delivery if it is pending and due, and
-/// nobody else is making it; says whether it sent.
+/// nobody else is making it ([`take_turn`], from when it fell due); says
+/// whether it sent.
 pub fn attempt(ctx: &Ctx, delivery_id: &str) -> Result<bool, StoreError> {
     let store = ctx.store;
     let Some(mut delivery) = store.get_json(&keys::delivery(delivery_id))? else {
         return Ok(false);
     };
-    if delivery.status != Status::Pending || delivery.next_at.is_some_and(|t| t > ctx.now) {
+    let due = delivery.next_at.unwrap_or(delivery.created_at);
+    if delivery.status != Status::Pending || due > ctx.now {
         return Ok(false);
     }
     let n = delivery.attempts.len() as u32 + 1;
-    if store.increment(&keys::attempt_claim(delivery_id, n), 1)? != 1 {
+    if !take_turn(store, |w| keys::attempt_claim(delivery_id, n, w), due, ctx.now)? {
         return Ok(false);
     }
     let result = send(ctx, &delivery);
@@ -272,6 +312,9 @@ fn send(ctx: &Ctx, delivery: &Delivery) -> Result<u16, String> {
         .into_iter()
         .find(|e| e.id == delivery.endpoint_id)
         .ok_or_else(|| format!("endpoint \"{}\" is no longer set", delivery.endpoint_id))?;
+    if !endpoint.enabled {
+        return Err(format!("endpoint \"{}\" is disabled", endpoint.id));
+    }
     let secrets = ctx.config.get("webhook_secrets").unwrap_or_else(|| "{}".into());
     let secrets: std::collections::BTreeMap<String, String> =
         serde_json::from_str(&secrets).map_err(|_| "webhook_secrets is not a JSON object".to_string())?;
@@ -310,9 +353,12 @@ pub fn payload(event: &Event) -> Vec<u8> {
 }
 
 /// Starts a new series of attempts for a delivery (a failed one, or a
-/// delivered one the receiver lost); `None` when there is no such delivery.
+/// delivered one the receiver lost), the first at once; `None` when there
+/// is no such delivery. It goes to the end of the delivery log, so the
+/// retry walk sees it again.
 pub fn redeliver(ctx: &Ctx, delivery_id: &str) -> Result<Option<Delivery>, StoreError> {
-    let Some(mut delivery) = ctx.store.get_json(&keys::delivery(delivery_id))? else {
+    let store = ctx.store;
+    let Some(mut delivery) = store.get_json(&keys::delivery(delivery_id))? else {
         return Ok(None);
     };
     if delivery.status != Status::Pending {
@@ -320,9 +366,13 @@ pub fn redeliver(ctx: &Ctx, delivery_id: &str) -> Result<Option<Delivery>, Store
     }
     delivery.status = Status::Pending;
     delivery.next_at = Some(ctx.now);
-    ctx.store.set_json(&keys::delivery(delivery_id), &delivery)?;
+    let entry = vec![delivery_id.as_bytes().to_vec()];
+    let mut writes = spin_retention_core::slots::prepare_append(store, keys::DELIVERIES, &entry)?;
+    delivery.slot = slot_of(&writes[0].0);
+    writes.push(keys::delivery(delivery_id).entry(&delivery));
+    store.set_many(&writes)?;
     attempt(ctx, delivery_id)?;
-    ctx.store.get_json(&keys::delivery(delivery_id))
+    store.get_json(&keys::delivery(delivery_id))
 }
 
 #[cfg(test)]

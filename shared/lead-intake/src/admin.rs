@@ -102,7 +102,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     // audience-export's memberships and index entries.
     spin_retention_audience_export::forget(ctx.store, &lead.id)?;
     // lead-alerts' alerts, claim, contact and recorded events.
-    spin_retention_lead_alerts::forget(ctx.store, &lead.id, &lead.submissions)?;
+    spin_retention_lead_alerts::forget(ctx.store, &lead.id)?;
     lead_list::remove(ctx.store, &lead.id)?;
     delete(keys::lead(&lead.id).to_string())?;
     spin_retention_core::slots::erase(ctx.store, &keys::lead_log(&lead.id))?;
@@ -112,7 +112,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     spin_retention_lead_scoring::forget(ctx.store, &lead.id)?;
     spin_retention_survey::forget(ctx.store, &lead.id)?;
     spin_retention_audience_export::forget(ctx.store, &lead.id)?;
-    spin_retention_lead_alerts::forget(ctx.store, &lead.id, &lead.submissions)?;
+    spin_retention_lead_alerts::forget(ctx.store, &lead.id)?;
     Ok(deleted + acks)
 }
 

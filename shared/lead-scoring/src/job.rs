@@ -8,7 +8,7 @@ use crate::rules::Rules;
 use spin_retention_core::admin_doc;
 use spin_retention_core::auth::ADMIN_TOKEN;
 use spin_retention_core::http::Reply;
-use spin_retention_core::jobs::{calls, Job, Outcome, ALERTS, AUDIENCES};
+use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, ALERTS, AUDIENCES};
 use spin_retention_core::routes::{Caller, Method, Route};
 
 pub const JOB: Job = Job {
@@ -31,13 +31,15 @@ pub const JOB: Job = Job {
                     (Some(_), Some(record)) => Reply::json(200, record),
                     (Some(_), None) => return Ok(admin::no_lead(req, lead_id).into()),
                 };
-                // Scored: audience memberships follow, after the reply, and
-                // a hot lead's assignee is alerted (lead-alerts does it once).
-                let mut after = vec![AUDIENCES.tell(calls::update_audiences(lead_id))];
+                // Scored: a hot lead's assignee is alerted (lead-alerts does
+                // it once), then audience memberships follow; after the reply,
+                // as one piece of after-reply work.
+                let mut tells = Vec::new();
                 if record.is_some_and(|r| r.queue.is_some()) {
-                    after.push(ALERTS.tell(calls::alert_lead(lead_id)));
+                    tells.push((ALERTS, calls::alert_lead(lead_id), Vec::new()));
                 }
-                Ok(Outcome::then(reply, after))
+                tells.push((AUDIENCES, calls::update_audiences(lead_id), Vec::new()));
+                Ok(Outcome::then(reply, vec![tell_in_turn(tells)]))
             },
         },
         Route {

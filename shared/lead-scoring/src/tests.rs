@@ -359,10 +359,10 @@ fn an_open_scoring_hand_off_still_tells_audiences() {
     assert_eq!(
         *told.0.lock().unwrap(),
         [
-            format!("http://audience-export.spin.internal/audiences/leads/{id}"),
             format!("http://lead-alerts.spin.internal/alerts/leads/{id}"),
+            format!("http://audience-export.spin.internal/audiences/leads/{id}"),
         ],
-        "audience-export, and lead-alerts for a hot lead"
+        "lead-alerts for a hot lead, then audience-export"
     );
 }
 

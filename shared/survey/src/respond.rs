@@ -280,3 +280,40 @@ pub fn page(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
         Err(e) => pages::problem(&Problem::store_unavailable(e), lang).into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spin_retention_core::signals::{Band, SurveyKind};
+
+    fn answer(score: u8, band: Band) -> Answer {
+        let at = spin_retention_core::ports::test_now();
+        Answer {
+            survey_id: "nps-q4".into(),
+            lead_id: "l_1".into(),
+            kind: SurveyKind::Nps,
+            score,
+            band,
+            comment: Some("slow support".into()),
+            language: None,
+            via: "link".into(),
+            answered_at: at,
+            first_answered_at: at,
+            answers: 1,
+        }
+    }
+
+    #[test]
+    fn a_detractor_is_answered_and_detractor_and_no_comment_leaves() {
+        let events = answer_events(&answer(3, Band::Detractor));
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["survey.answered", "survey.detractor"]);
+        assert_eq!(events[0].data["lead_id"], "l_1");
+        assert!(events[0].data.get("comment").is_none(), "comments stay in survey");
+        let mut later = answer(10, Band::Promoter);
+        later.answered_at += chrono::Duration::minutes(1);
+        let promoter = answer_events(&later);
+        assert_eq!(promoter.len(), 1);
+        assert_ne!(promoter[0].id, events[0].id, "a later answer is another event");
+    }
+}

@@ -533,3 +533,59 @@ fn two_hundred_concurrent_hot_leads_are_each_alerted_exactly_once() {
         assert_eq!(state.json()["alerts"]["steps"].as_array().unwrap().len(), 1);
     }
 }
+
+#[test]
+fn the_owner_hears_of_every_brochure_request_and_a_member_away_is_skipped() {
+    let (mock, events) = (MockProvider::start(), MockProvider::start());
+    let Some(app) = start(&mock, &events) else { return };
+    let base = &app.base_url;
+    team(base, &["dana", "noa"]);
+    settings(
+        base,
+        &json!({
+            "owner": {"name": "Olive", "channel": "webhook"},
+            "members": {"dana": {"channel": "slack"}},
+            "sla": {"minutes": 15, "max_reassignments": 1},
+            "owner_alert_forms": ["brochure"],
+            "link_ttl_hours": 24
+        }),
+    );
+    // Every submission of the brochure form, hot or not, alerts the owner once.
+    let clock = "2026-11-23T10:00:00Z";
+    submit(
+        base,
+        &json!({"email": "cold@example.com", "name": "Cold Reader", "form": "brochure"}),
+        clock,
+    );
+    submit(
+        base,
+        &json!({"email": "other@example.com", "name": "Other Form", "form": "newsletter"}),
+        clock,
+    );
+    let owner = wait(&mock, 1, |r| r.path == "/owner");
+    assert_eq!(owner.len(), 1);
+    let body = owner[0].json();
+    assert_eq!(body["why"], "submitted");
+    assert_eq!(body["lead"]["name"], "Cold Reader");
+    assert_eq!(body["lead"]["form"], "brochure");
+    // dana is away: round robin skips her, and noa (email) gets the hot lead.
+    let away = admin_json("PUT", base, "/alerts/admin/members/dana/away", &json!({"away": true}));
+    assert_eq!(away.status, 200, "{}", away.text());
+    assert_eq!(
+        admin_json("PUT", base, "/alerts/admin/members/zed/away", &json!({"away": true})).status,
+        404
+    );
+    let id = submit(base, &hot(5), clock);
+    let alert = wait(&mock, 1, |r| r.path == "/ack" && r.json()["event"] == "lead.alert");
+    assert_eq!(alert.len(), 1);
+    assert_eq!(alert[0].json()["to"]["email"], "noa@team.example");
+    let state = admin("GET", base, &format!("/alerts/admin/leads/{id}")).json();
+    assert_eq!(state["alerts"]["steps"][0]["to"]["member_id"], "noa");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        mock.received().iter().filter(|r| r.path == "/owner").count(),
+        1,
+        "once, and only for the brochure form"
+    );
+    assert!(mock.received().iter().all(|r| r.path != "/slack/dana"), "dana is away");
+}

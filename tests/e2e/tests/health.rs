@@ -2,12 +2,13 @@
 
 use spin_retention_e2e::{app, get};
 
-const COMPONENTS: [(&str, &str); 5] = [
+const COMPONENTS: [(&str, &str); 6] = [
     ("lead-intake", "/intake/health"),
     ("instant-ack", "/ack/health"),
     ("lead-scoring", "/scoring/health"),
     ("survey", "/survey/health"),
     ("audience-export", "/audiences/health"),
+    ("lead-alerts", "/alerts/health"),
 ];
 
 fn every_component_reports_its_store_round_trip() {
@@ -39,7 +40,7 @@ fn health_checks_round_trip_through_one_shared_store() {
 }
 
 fn components_share_one_store_but_keep_their_own_keys() {
-    // Intake's health probes instant-ack and lead-scoring by their liveness
+    // Intake's health probes instant-ack, lead-scoring and lead-alerts by their liveness
     // routes, which touch no store: a check of one component writes only
     // its own record, however long the chain of hand-offs behind it.
     let checks = |path: &str| get(&app().base_url, path).json()["store"]["checks"].as_u64().unwrap();
@@ -53,7 +54,7 @@ fn components_share_one_store_but_keep_their_own_keys() {
         .iter()
         .map(|h| h["component"].as_str().unwrap())
         .collect();
-    assert_eq!(probed, ["instant-ack", "lead-scoring"]);
+    assert_eq!(probed, ["instant-ack", "lead-scoring", "lead-alerts"]);
     assert_eq!(checks("/ack/health"), before + 1, "only the ack check itself wrote");
     for (component, path) in COMPONENTS {
         let live = get(&app().base_url, &format!("{path}/live"));

@@ -27,7 +27,7 @@ fn intake_hands_off_through_service_chaining() {
     assert_eq!(health["status"], "ok", "{health}");
     let handoffs = health["handoffs"].as_array().unwrap();
     let names: Vec<_> = handoffs.iter().map(|h| h["component"].as_str().unwrap()).collect();
-    assert_eq!(names, ["instant-ack", "lead-scoring"]);
+    assert_eq!(names, ["instant-ack", "lead-scoring", "lead-alerts"]);
     assert!(handoffs.iter().all(|h| h["status"] == "ok"), "{health}");
 }
 
