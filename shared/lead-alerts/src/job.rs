@@ -19,7 +19,6 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
 use spin_retention_core::admin_doc;
-use spin_retention_core::auth::ADMIN_TOKEN;
 use spin_retention_core::events::{Event, TYPES};
 use spin_retention_core::http::{bad_parameter, Reply, Request};
 use spin_retention_core::jobs::{Job, Outcome, Task};
@@ -37,15 +36,25 @@ pub const JOB: Job = Job {
             method: Method::POST,
             path: "/alerts/leads/{id}",
             caller: Caller::Component,
-            handler: |_, ctx, p| {
-                let changed = steps::alert_lead(ctx, p.get("id"))?;
-                let (reply, events) = match changed {
-                    // Open without an admin token: it tells nothing.
-                    Some(c) if ctx.config.get(ADMIN_TOKEN).is_some() => (Reply::json(200, &c.alerts), c.events),
-                    Some(c) => (Reply::no_content(), c.events),
-                    None => (Reply::no_content(), Vec::new()),
-                };
-                finish(ctx, reply, &events)
+            // Answered at once (202), the alert sent after the reply: the
+            // caller (lead-scoring's after-reply work) is not held while a
+            // provider answers. If this instance dies first, the tick's
+            // catch-up alerts the lead.
+            handler: |_, _, p| {
+                let lead_id = p.get("id").to_string();
+                let alert: Task = Box::new(move |ctx: &Ctx| {
+                    let sent = steps::alert_lead(ctx, &lead_id).and_then(|changed| {
+                        let events = changed.map(|c| c.events).unwrap_or_default();
+                        emit::record(ctx, &events)
+                    });
+                    match sent {
+                        Ok(Some(first_attempts)) => first_attempts(ctx),
+                        Ok(None) => {}
+                        Err(e) => eprintln!("alerting {lead_id}: {e}"),
+                    }
+                    on_the_back(ctx);
+                });
+                Ok(Outcome::then(Reply::json(202, &json!({"accepted": true})), vec![alert]))
             },
         },
         Route {
