@@ -65,6 +65,9 @@ pub struct Interest {
     /// Forms whose every submission alerts the owner (`*`: all forms).
     #[serde(default)]
     pub owner_alert_forms: Vec<String>,
+    /// Forms whose submissions the owner's daily digest counts (`*`: all).
+    #[serde(default)]
+    pub digest_forms: Vec<String>,
 }
 
 impl Interest {
@@ -74,6 +77,15 @@ impl Interest {
 
     pub fn alerts_owner(&self, form: &str) -> bool {
         self.owner_alert_forms.iter().any(|f| f == "*" || f == form)
+    }
+
+    pub fn digests(&self, form: &str) -> bool {
+        self.digest_forms.iter().any(|f| f == "*" || f == form)
+    }
+
+    /// Whether lead-alerts wants to hear of a submission to `form`.
+    pub fn wants_submission(&self, form: &str) -> bool {
+        self.wants("lead.created") || self.alerts_owner(form) || self.digests(form)
     }
 }
 

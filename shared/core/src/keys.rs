@@ -64,6 +64,9 @@
 //! | `delivery:<delivery_id>:<n>:<window>` | lead-alerts | counter: `1` for the one sender of attempt n in a window of time |
 //! | `lead-events:<lead_id>#n`, `#<slot>` | lead-alerts | the ids of the events recorded about a person, for erase ([`crate::slots`]) |
 //! | `owner-alert:<submission_id>` | lead-alerts    | counter: `1` for the owner's one alert of a submission |
+//! | `digest-day:<yyyy-mm-dd>#n`, `#<slot>` | lead-alerts | the submissions the owner's digest counts, by local day ([`crate::slots`]) |
+//! | `digest:<yyyy-mm-dd>`        | lead-alerts     | `spin_retention_lead_alerts::record::Sent`: how that day's digest went out; written once |
+//! | `digest:<yyyy-mm-dd>:<window>` | lead-alerts   | counter: `1` for the one request that sends that day's digest in a window of time |
 //! | `deliveries#n`, `#<slot>`    | lead-alerts     | every delivery id, in order ([`crate::slots`]): the delivery log, the retry walk |
 //! | `deliveries-pending-from`    | lead-alerts     | JSON number: the first slot of `deliveries` that may still be pending |
 //!

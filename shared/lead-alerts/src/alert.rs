@@ -27,6 +27,27 @@ pub struct Alert<'a> {
     pub contact_url: String,
 }
 
+/// One message to one person, in every channel's form: an alert, or the
+/// owner's daily digest.
+pub struct Notice {
+    /// Unique per message: the providers' idempotency key.
+    pub id: String,
+    /// The generic webhook provider's `event`.
+    pub event: &'static str,
+    /// The lead it is about; empty for a digest.
+    pub lead_id: String,
+    pub to: Person,
+    pub subject: String,
+    /// Email, and the generic webhook's `text`.
+    pub text: String,
+    /// SMS and WhatsApp.
+    pub short_text: String,
+    /// A Slack incoming-webhook message (Block Kit).
+    pub slack: Value,
+    /// The JSON a webhook channel gets.
+    pub webhook: Value,
+}
+
 /// Reasons shown: the rules that fired, strongest first.
 const MAX_REASONS: usize = 5;
 
@@ -156,6 +177,21 @@ impl Alert<'_> {
         json!({"text": cut(&self.subject(), 300), "blocks": blocks})
     }
 
+    /// The alert in every channel's form.
+    pub fn notice(&self) -> Notice {
+        Notice {
+            id: self.id.clone(),
+            event: "lead.alert",
+            lead_id: self.lead.id.clone(),
+            to: self.to.clone(),
+            subject: self.subject(),
+            text: self.text(),
+            short_text: self.short_text(),
+            slack: self.slack(),
+            webhook: self.webhook(),
+        }
+    }
+
     /// The generic webhook's body.
     pub fn webhook(&self) -> Value {
         let c = &self.lead.contact;
@@ -187,6 +223,11 @@ fn slack_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// Text for a Slack mrkdwn section: escaped, and cut to `max` characters.
+pub fn slack_text(s: &str, max: usize) -> String {
+    slack_escape(&cut(s, max))
+}
+
 /// Slack refuses a whole message whose header passes 150 characters or a
 /// section 3,000: long names and messages are cut, with an ellipsis.
 fn cut(s: &str, max: usize) -> String {
@@ -200,11 +241,11 @@ fn cut(s: &str, max: usize) -> String {
 /// lead its alert (the SLA reassigns it if the alert never arrives).
 const ATTEMPTS: u32 = 2;
 
-/// Sends `alert` to `recipient`; `to_email` is the member's address from
+/// Sends `notice` to `recipient`; `team_email` is the member's address from
 /// the team, used when the recipient names none.
 pub fn send(
     ctx: &Ctx,
-    alert: &Alert,
+    notice: &Notice,
     recipient: Option<&Recipient>,
     team_email: Option<&str>,
     now: DateTime<Utc>,
@@ -218,14 +259,14 @@ pub fn send(
     };
     let recipient = match recipient {
         Some(r) => r.clone(),
-        None if alert.to.member_id.is_some() => Recipient {
+        None if notice.to.member_id.is_some() => Recipient {
             channel: Channel::Email,
             to: None,
         },
         None => return skipped("none", "no owner is set in the alert settings".into()),
     };
     let channel = recipient.channel.name();
-    let request = match request(ctx, alert, &recipient, team_email) {
+    let request = match request(ctx, notice, &recipient, team_email) {
         Ok(request) => request,
         Err(detail) => return skipped(channel, detail),
     };
@@ -256,26 +297,31 @@ pub fn send(
 
 fn request(
     ctx: &Ctx,
-    alert: &Alert,
+    notice: &Notice,
     recipient: &Recipient,
     team_email: Option<&str>,
 ) -> Result<OutboundRequest, String> {
-    let json_post = |url: String, body: Value| OutboundRequest {
+    let json_post = |url: String, body: &Value| OutboundRequest {
         method: "POST".into(),
         url,
         headers: vec![("content-type".into(), "application/json".into())],
         body: body.to_string().into_bytes(),
     };
+    let message = |channel, to_email, to_phone, text| Message {
+        event: notice.event,
+        submission_id: &notice.id,
+        lead_id: &notice.lead_id,
+        channel,
+        to_email,
+        to_phone,
+        to_name: Some(&notice.to.name),
+        language: None,
+        subject: &notice.subject,
+        text,
+    };
     match recipient.channel {
-        Channel::Slack | Channel::Webhook => {
-            let url = channel_url(ctx, alert.to.key())?;
-            let body = if recipient.channel == Channel::Slack {
-                alert.slack()
-            } else {
-                alert.webhook()
-            };
-            Ok(json_post(url, body))
-        }
+        Channel::Slack => Ok(json_post(channel_url(ctx, notice.to.key())?, &notice.slack)),
+        Channel::Webhook => Ok(json_post(channel_url(ctx, notice.to.key())?, &notice.webhook)),
         Channel::Email => {
             let account = Account::from_config(ctx.config, "ack")
                 .filter(|a| a.provider.sends_email())
@@ -285,10 +331,9 @@ fn request(
                 .as_deref()
                 .or(team_email)
                 .ok_or("no email address for this member")?;
-            let (subject, text) = (alert.subject(), alert.text());
             Ok(providers::request(
                 &account,
-                &message(alert, "email", Some(to), None, &subject, &text),
+                &message("email", Some(to), None, &notice.text),
             ))
         }
         Channel::Sms | Channel::Whatsapp => {
@@ -297,35 +342,12 @@ fn request(
                 .filter(|a| a.provider.sends_sms())
                 .ok_or("no SMS provider: set alert_sms_provider (twilio) or ack_provider")?;
             let to = recipient.to.as_deref().ok_or("no phone number")?;
-            let (subject, text) = (alert.subject(), alert.short_text());
             let channel = recipient.channel.name();
             Ok(providers::request(
                 &account,
-                &message(alert, channel, None, Some(to), &subject, &text),
+                &message(channel, None, Some(to), &notice.short_text),
             ))
         }
-    }
-}
-
-fn message<'a>(
-    alert: &'a Alert,
-    channel: &'a str,
-    to_email: Option<&'a str>,
-    to_phone: Option<&'a str>,
-    subject: &'a str,
-    text: &'a str,
-) -> Message<'a> {
-    Message {
-        event: "lead.alert",
-        submission_id: &alert.id,
-        lead_id: &alert.lead.id,
-        channel,
-        to_email,
-        to_phone,
-        to_name: Some(&alert.to.name),
-        language: None,
-        subject,
-        text,
     }
 }
 

@@ -68,7 +68,8 @@ impl WorkingHours {
         out
     }
 
-    fn zone(&self) -> Tz {
+    /// The team's time zone (UTC when none is set).
+    pub fn zone(&self) -> Tz {
         self.time_zone
             .as_deref()
             .and_then(|z| z.parse().ok())

@@ -316,6 +316,7 @@ fn event(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
     }
     let mut after: Vec<Task> = Vec::new();
     if event.kind == "lead.created" {
+        crate::digest::count(ctx, &crate::settings::current(ctx.store)?, &event)?;
         if let Some(task) = owner_alert(ctx, &event)? {
             after.push(task);
         }
@@ -330,8 +331,8 @@ fn owner_alert(ctx: &Ctx, event: &Event) -> Result<Option<Task>, StoreError> {
     let settings = crate::settings::current(ctx.store)?;
     let form = event.data["form"].as_str().unwrap_or_default();
     let interest = spin_retention_core::events::Interest {
-        types: Vec::new(),
         owner_alert_forms: settings.owner_alert_forms.clone(),
+        ..Default::default()
     };
     let Some(lead_id) = event.data["lead_id"].as_str().map(str::to_string) else {
         return Ok(None);

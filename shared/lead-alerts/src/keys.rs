@@ -1,7 +1,7 @@
 //! lead-alerts' own keys, and every key of `core` it shares with the other
 //! jobs. The table of every key, with owners: `spin_retention_core::keys`.
 
-use crate::record::{Claimed, Contacted, Step};
+use crate::record::{Claimed, Contacted, Sent, Step};
 use crate::webhooks::Delivery;
 use spin_retention_core::events::Event;
 pub use spin_retention_core::keys::*;
@@ -96,4 +96,21 @@ pub fn pending_from() -> Key<u64> {
 /// back (the bounded tick of ordinary requests).
 pub fn tick_minute(minute: i64) -> String {
     format!("alerts-tick:{minute}")
+}
+
+/// The [`spin_retention_core::slots`] log of the submissions the owner's
+/// digest counts, by local day (`digest-day:2026-11-23`).
+pub fn digest_day(day: chrono::NaiveDate) -> String {
+    format!("digest-day:{day}")
+}
+
+/// How the digest of a local day went out; written once.
+pub fn digest(day: chrono::NaiveDate) -> Key<Sent> {
+    Key::new(format!("digest:{day}"))
+}
+
+/// Counter: `1` for the one request that sends a day's digest in a window
+/// of time ([`crate::record::take_turn`]).
+pub fn digest_claim(day: chrono::NaiveDate, window: i64) -> String {
+    format!("digest:{day}:{window}")
 }

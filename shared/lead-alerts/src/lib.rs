@@ -19,6 +19,7 @@
 
 pub mod actions;
 pub mod alert;
+pub mod digest;
 pub mod emit;
 pub mod hours;
 pub mod job;

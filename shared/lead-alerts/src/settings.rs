@@ -84,6 +84,19 @@ pub struct Settings {
     pub owner_alert_forms: Vec<String>,
     /// How long claim and contacted links work.
     pub link_ttl_hours: u32,
+    /// The owner's daily digest; absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
+}
+
+/// Once a day, at `hour` in the team's time zone, the owner gets the day
+/// before: the submissions to `forms` (`*`: all) by form, and every hot lead
+/// with who has it and how fast it was claimed and contacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Digest {
+    pub forms: Vec<String>,
+    pub hour: u8,
 }
 
 impl Document for Settings {
@@ -103,6 +116,7 @@ impl Document for Settings {
             },
             owner_alert_forms: Vec::new(),
             link_ttl_hours: 72,
+            digest: None,
         }
     }
 
@@ -144,6 +158,17 @@ fn validate(settings: &Settings) -> Vec<FieldError> {
     }
     if settings.link_ttl_hours == 0 {
         error("link_ttl_hours".into(), "at least 1".into());
+    }
+    if let Some(digest) = &settings.digest {
+        if digest.hour > 23 {
+            error("digest.hour".into(), "an hour of the day, 0 to 23".into());
+        }
+        if digest.forms.is_empty() {
+            error("digest.forms".into(), "one or more form names, or *".into());
+        }
+        if settings.owner.is_none() {
+            error("digest".into(), "a digest goes to the owner: set owner".into());
+        }
     }
     errors
 }

@@ -146,7 +146,7 @@ fn take(
         ),
         None => (settings.owner.as_ref().map(|o| &o.recipient), None),
     };
-    let sent = alert::send(ctx, &alert, recipient, team_email, ctx.now);
+    let sent = alert::send(ctx, &alert.notice(), recipient, team_email, ctx.now);
     let mut writes = Vec::new();
     if n == 0 {
         let entry = vec![lead.id.clone().into_bytes()];
@@ -211,6 +211,8 @@ pub struct Tick {
     pub caught_up: u32,
     /// Webhook deliveries attempted again.
     pub retried: u32,
+    /// Whether this run sent the owner's daily digest.
+    pub digest_sent: bool,
     #[serde(skip)]
     pub events: Vec<Event>,
 }
@@ -237,6 +239,7 @@ pub fn tick(ctx: &Ctx, limit: u64, report: &mut Tick) -> Result<(), StoreError> 
         }
         Ok(open)
     })?;
+    report.digest_sent = crate::digest::send_if_due(ctx, &settings)?;
     let order = spin_retention_lead_scoring::queue::Order::Newest;
     let (hot, _) = spin_retention_lead_scoring::queue::page(ctx.store, order, None, limit as usize)?;
     let horizon = ctx.now - chrono::Duration::hours(CATCH_UP_HOURS);
@@ -344,7 +347,7 @@ pub fn alert_owner_of_submission(
         contact_url: link(Action::Contact),
     };
     let recipient = settings.owner.as_ref().map(|o| &o.recipient);
-    let sent = alert::send(ctx, &alert, recipient, None, ctx.now);
+    let sent = alert::send(ctx, &alert.notice(), recipient, None, ctx.now);
     if sent.status != "sent" {
         eprintln!("owner alert for {submission_id}: {} {:?}", sent.status, sent.detail);
     }

@@ -406,3 +406,60 @@ fn events_about_a_person_are_kept_while_they_exist_and_go_with_erase() {
         .iter()
         .all(|k| !k.starts_with("lead-events") && !k.starts_with("event:")));
 }
+
+#[test]
+fn the_owner_gets_yesterdays_digest_once_from_the_hour_set() {
+    let (store, config, out) = (MemoryStore::new(), config(), Script::default());
+    let mut settings = default_settings();
+    settings["digest"] = serde_json::json!({"forms": ["*"], "hour": 8});
+    setup(&store, settings);
+    let ctx = at(&store, &config, &out, t0());
+    let hot = hot_lead(&ctx);
+    let cold = submit(&ctx, &[("email", "reader@example.com"), ("form", "brochure")]);
+    let settings = crate::settings::current(&store).unwrap();
+    for id in [&hot, &cold] {
+        let lead = spin_retention_core::lead::load(&store, id).unwrap().unwrap();
+        let submission = store
+            .get_json(&keys::submission(&lead.submissions[0]))
+            .unwrap()
+            .unwrap();
+        let event = spin_retention_lead_intake::alerts::created(&submission);
+        crate::digest::count(&ctx, &settings, &event).unwrap();
+        crate::digest::count(&ctx, &settings, &event).unwrap(); // told twice: counted once
+    }
+    steps::alert_lead(&ctx, &hot).unwrap();
+    let dana = steps::person(&ctx, "dana").unwrap().unwrap();
+    let later = at(&store, &config, &out, t0() + Duration::minutes(4));
+    assert!(matches!(
+        actions::claim(&later, &hot, &dana, "link").unwrap(),
+        ClaimResult::Yours(..)
+    ));
+    // Tuesday 07:59 London: not yet; 08:00: once, however many ticks.
+    let before = at(&store, &config, &out, "2026-11-24T07:59:00Z".parse().unwrap());
+    assert!(!tick(&before).digest_sent);
+    let eight = at(&store, &config, &out, "2026-11-24T08:00:00Z".parse().unwrap());
+    assert!(tick(&eight).digest_sent);
+    assert!(!tick(&eight).digest_sent);
+    let sent = out.sent.lock().unwrap().clone();
+    let digest = sent
+        .iter()
+        .find(|r| r.url == "https://hook.example/owner")
+        .expect("the owner's digest");
+    let body: serde_json::Value = serde_json::from_slice(&digest.body).unwrap();
+    assert_eq!(body["type"], "alerts.digest");
+    assert_eq!(body["submissions"], serde_json::json!({"(no form)": 1, "brochure": 1}));
+    let text = body["text"].as_str().unwrap();
+    assert_eq!(
+        text.lines().collect::<Vec<_>>()[..6],
+        [
+            "Olive, your digest of Monday 23 November 2026 (Europe/London).",
+            "",
+            "Submissions: 2",
+            "- (no form): 1",
+            "- brochure: 1",
+            "",
+        ]
+    );
+    assert!(text.contains("Hot leads: 1\n- Dana <b>Cohen</b> ("), "{text}");
+    assert!(text.ends_with(", with DANA: claimed by DANA after 4 min"), "{text}");
+}

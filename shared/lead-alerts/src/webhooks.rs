@@ -123,6 +123,7 @@ pub fn write_interest(store: &dyn Store) -> Result<(), StoreError> {
     let interest = Interest {
         types,
         owner_alert_forms: settings.owner_alert_forms,
+        digest_forms: settings.digest.map(|d| d.forms).unwrap_or_default(),
     };
     store.set_json(&spin_retention_core::events::interest_key(), &interest)
 }

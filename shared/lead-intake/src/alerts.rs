@@ -1,5 +1,5 @@
 //! What lead-intake tells lead-alerts after a submission: `lead.created`
-//! when a webhook or the owner's alerts want it, and, with the first
+//! when a webhook, the owner's alerts or the daily digest want it, and, with the first
 //! submission of each minute, to run the SLA, so a deployment without a
 //! scheduler still reassigns unclaimed leads while forms are in use.
 
@@ -15,10 +15,9 @@ const NUDGE_LIMIT: u32 = 25;
 
 pub fn after_submission(ctx: &Ctx, submission_id: &str) -> Result<(), StoreError> {
     let interest = events::interest(ctx.store)?;
-    if !interest.types.is_empty() || !interest.owner_alert_forms.is_empty() {
+    if interest != events::Interest::default() {
         if let Some(submission) = ctx.store.get_json(&keys::submission(submission_id))? {
-            let form = submission.form.as_deref().unwrap_or_default();
-            if interest.wants("lead.created") || interest.alerts_owner(form) {
+            if interest.wants_submission(submission.form.as_deref().unwrap_or_default()) {
                 events::tell(&created(&submission))(ctx);
             }
         }

@@ -547,7 +547,8 @@ fn the_owner_hears_of_every_brochure_request_and_a_member_away_is_skipped() {
             "members": {"dana": {"channel": "slack"}},
             "sla": {"minutes": 15, "max_reassignments": 1},
             "owner_alert_forms": ["brochure"],
-            "link_ttl_hours": 24
+            "link_ttl_hours": 24,
+            "digest": {"forms": ["*"], "hour": 8}
         }),
     );
     // Every submission of the brochure form, hot or not, alerts the owner once.
@@ -588,4 +589,29 @@ fn the_owner_hears_of_every_brochure_request_and_a_member_away_is_skipped() {
         "once, and only for the brochure form"
     );
     assert!(mock.received().iter().all(|r| r.path != "/slack/dana"), "dana is away");
+
+    // The next morning at 08:00 (UTC: no time zone set), the owner's digest
+    // of the day, once however many ticks.
+    let tick = |clock: &str| at("POST", base, "/alerts/sla/tick", clock, &json!({})).json();
+    assert_eq!(tick("2026-11-24T07:59:00Z")["digest_sent"], false);
+    assert_eq!(tick("2026-11-24T08:00:00Z")["digest_sent"], true);
+    assert_eq!(tick("2026-11-24T08:01:00Z")["digest_sent"], false);
+    let digest: Vec<Received> = wait(&mock, 2, |r| r.path == "/owner")
+        .into_iter()
+        .filter(|r| r.json()["type"] == "alerts.digest")
+        .collect();
+    assert_eq!(digest.len(), 1);
+    let body = digest[0].json();
+    assert_eq!(
+        body["submissions"],
+        json!({"(no form)": 1, "brochure": 1, "newsletter": 1})
+    );
+    let text = body["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Olive, your digest of Monday 23 November 2026 (UTC).\n\nSubmissions: 3\n"),
+        "{text}"
+    );
+    assert!(text.contains("Hot leads: 1\n- Lead 5 ("), "{text}");
+    // Unclaimed past its SLA with dana away: escalated to the owner.
+    assert!(text.ends_with(", with Olive: not claimed"), "{text}");
 }
