@@ -4,8 +4,9 @@
 //!
 //! Each step is written once by whoever counts `1` on its claim counter, so
 //! two ticks (or a tick and a hand-off) at once alert once. The counter is
-//! per window of [`RETAKE_SECONDS`] counted from the step's due time: a
-//! taker that died before writing leaves the step to the next window.
+//! per window of time counted from the step's due time
+//! ([`crate::record::take_turn`]): a taker that died before writing leaves
+//! the step to a later window.
 
 use crate::alert::{self, Alert};
 use crate::emit;
@@ -223,7 +224,7 @@ const CATCH_UP_HOURS: i64 = 24;
 
 /// Runs the SLA over up to `limit` open alerted leads, oldest first; then
 /// alerts any of the `limit` newest hot leads, active in the last
-/// [`CATCH_UP_HOURS`], that has not been (lead-scoring's tell is
+/// `CATCH_UP_HOURS` (24), that has not been (lead-scoring's tell is
 /// after-reply work, and may have been skipped or cut off).
 pub fn tick(ctx: &Ctx, limit: u64, report: &mut Tick) -> Result<(), StoreError> {
     let settings = settings::current(ctx.store)?;
