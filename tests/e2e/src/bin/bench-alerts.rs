@@ -65,7 +65,10 @@ fn main() {
         std::thread::sleep(Duration::from_millis(50));
         if last_tick.elapsed() >= Duration::from_secs(10) {
             by_handoffs.get_or_insert_with(|| alerted(&mock));
-            assert_eq!(admin("POST", &base, "/intake/admin/handoffs/retry?limit=1000").status, 200);
+            assert_eq!(
+                admin("POST", &base, "/intake/admin/handoffs/retry?limit=1000").status,
+                200
+            );
             assert_eq!(admin("POST", &base, "/alerts/sla/tick?limit=1000").status, 200);
             ticks += 1;
             last_tick = Instant::now();
