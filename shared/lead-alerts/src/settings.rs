@@ -14,7 +14,7 @@ use spin_retention_core::store::{Store, StoreError};
 pub enum Channel {
     /// Through the acknowledgement provider (`ack_provider`).
     Email,
-    /// Through Twilio (`alert_twilio_*`).
+    /// Through Twilio (`alert_sms_*`; else the ack provider if it sends SMS).
     Sms,
     Whatsapp,
     /// A Slack incoming webhook (Block Kit), its URL in `alert_channel_urls`.
