@@ -141,43 +141,52 @@ fn each_channel_gets_the_alert_and_the_links_claim_and_record_contact() {
         })
         .collect();
     let alerts = wait(&mock, 4, is_alert);
-    let score = admin("GET", base, &format!("/scoring/leads/{}", ids[1])).json();
-    let mut fired: Vec<&Value> = score["fired"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["points"].as_i64() > Some(0))
-        .collect();
-    fired.sort_by_key(|f| -f["points"].as_i64().unwrap());
-    let reasons: String = fired
-        .iter()
-        .take(5)
-        .map(|f| format!("- {}\n", f["why"].as_str().unwrap()))
-        .collect();
+    // Each lead's score and reasons, strongest first, as the alerts show them.
+    let scored = |i: usize| -> (Value, Vec<String>) {
+        let score = admin("GET", base, &format!("/scoring/leads/{}", ids[i])).json();
+        let mut fired: Vec<Value> = score["fired"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["points"].as_i64() > Some(0))
+            .cloned()
+            .collect();
+        fired.sort_by_key(|f| -f["points"].as_i64().unwrap());
+        let why = fired
+            .iter()
+            .take(5)
+            .map(|f| f["why"].as_str().unwrap().to_string())
+            .collect();
+        (score["total"].clone(), why)
+    };
+    let (score, why) = scored(1);
+    let score = json!({"total": score});
+    let reasons: String = why.iter().map(|r| format!("- {r}\n")).collect();
 
-    // Slack: Block Kit, the phone as a tel: link and WhatsApp, the buttons.
+    // Slack: the whole Block Kit message, with the phone as a tel: link and
+    // WhatsApp, the reasons and the two buttons.
     let slack = &alerts[0];
     assert_eq!(slack.path, "/slack/dana");
     let body = slack.json();
-    assert_eq!(
-        body["text"],
-        format!(
-            "Hot lead: Lead 1 ({} points)",
-            admin("GET", base, &format!("/scoring/leads/{}", ids[0])).json()["total"]
-        )
-    );
-    assert_eq!(body["blocks"][0]["type"], "header");
-    let fields = body["blocks"][1]["fields"].to_string();
-    assert!(
-        fields.contains("<tel:+12015550001|+12015550001> · <https://wa.me/12015550001|WhatsApp>"),
-        "{fields}"
-    );
-    let actions = &body["blocks"].as_array().unwrap().last().unwrap()["elements"];
-    assert_eq!(actions[0]["text"]["text"], "I'm on it");
-    assert!(actions[0]["url"]
-        .as_str()
-        .unwrap()
-        .starts_with(&format!("{PUBLIC}/alerts/links/")));
+    let (total, why1) = scored(0);
+    let buttons = &body["blocks"][4]["elements"];
+    let (claim1, contact1) = (buttons[0]["url"].as_str().unwrap(), buttons[1]["url"].as_str().unwrap());
+    assert!(claim1.starts_with(&format!("{PUBLIC}/alerts/links/")) && contact1 != claim1);
+    let subject = format!("Hot lead: Lead 1 ({total} points)");
+    let expected_slack = json!({"text": subject, "blocks": [
+        {"type": "header", "text": {"type": "plain_text", "text": subject}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Lead 1* for DANA"}, "fields": [
+            {"type": "mrkdwn", "text": "*Email*\n<mailto:lead1@gmail.com|lead1@gmail.com>"},
+            {"type": "mrkdwn", "text": "*Phone*\n<tel:+12015550001|+12015550001> · <https://wa.me/12015550001|WhatsApp>"},
+        ]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "*Asked*\nPrice for 1 seats?"}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": format!("*Why hot*\n{}", why1.iter().map(|r| format!("• {r}")).collect::<Vec<_>>().join("\n"))}]},
+        {"type": "actions", "elements": [
+            {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": "I'm on it"}, "url": claim1, "action_id": "claim"},
+            {"type": "button", "text": {"type": "plain_text", "text": "Contacted"}, "url": contact1, "action_id": "contacted"},
+        ]},
+    ]});
+    assert_eq!(body, expected_slack);
 
     // Email, through the acknowledgement provider: the whole text.
     let email = alerts[1].json();
@@ -202,14 +211,24 @@ fn each_channel_gets_the_alert_and_the_links_claim_and_record_contact() {
     let field = |r: &Received, k: &str| form(r).into_iter().find(|(n, _)| n == k).map(|(_, v)| v).unwrap();
     assert_eq!(alerts[2].path, "/2010-04-01/Accounts/AC123/Messages.json");
     assert_eq!(field(&alerts[2], "To"), "+15551230001");
-    assert!(
-        field(&alerts[2], "Body").starts_with("Hot lead: Lead 3 ("),
-        "{}",
-        field(&alerts[2], "Body")
+    assert_eq!(field(&alerts[2], "From"), "+15550000000");
+    let sms = field(&alerts[2], "Body");
+    let (total3, why3) = scored(2);
+    let claim3 = sms.rsplit("I'm on it: ").next().unwrap();
+    assert!(claim3.starts_with(&format!("{PUBLIC}/alerts/links/")), "{sms}");
+    assert_eq!(
+        sms,
+        format!(
+            "Hot lead: Lead 3 ({total3} points). Call +12015550003. Why: {}. I'm on it: {claim3}",
+            why3.join("; ")
+        )
     );
-    assert!(field(&alerts[2], "Body").contains("Call +12015550003. Why: "));
     assert_eq!(field(&alerts[3], "To"), "whatsapp:+15551230002");
     assert_eq!(field(&alerts[3], "From"), "whatsapp:+15550000000");
+    let (total4, _) = scored(3);
+    assert!(
+        field(&alerts[3], "Body").starts_with(&format!("Hot lead: Lead 4 ({total4} points). Call +12015550004. Why: "))
+    );
 
     // The claim link: a page with a button (a GET never acts), then the claim.
     let page = request("GET", base, &claim, &[("x-test-clock", clock)], b"");
