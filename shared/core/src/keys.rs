@@ -62,7 +62,7 @@
 //! | `event:<event_id>`           | lead-alerts     | [`crate::events::Event`]: an event as recorded, for its deliveries |
 //! | `delivery:<event_id>.<endpoint_id>` | lead-alerts | `spin_retention_lead_alerts::webhooks::Delivery`: attempts, status, next retry |
 //! | `delivery:<delivery_id>:<n>:<window>` | lead-alerts | counter: `1` for the one sender of attempt n in a window of time |
-//! | `lead-events:<lead_id>#n`, `#<slot>` | lead-alerts | the ids of the events recorded about a person, for erase ([`crate::slots`]) |
+//! | `lead-keys:<lead_id>#n`, `#<slot>` | lead-alerts | keys written about a person that erase cannot work out again: recorded events, owner's-alert counters ([`crate::slots`]) |
 //! | `owner-alert:<submission_id>` | lead-alerts    | counter: `1` for the owner's one alert of a submission |
 //! | `digest-day:<yyyy-mm-dd>#n`, `#<slot>` | lead-alerts | the submissions the owner's digest counts, by local day ([`crate::slots`]) |
 //! | `digest:<yyyy-mm-dd>`        | lead-alerts     | `spin_retention_lead_alerts::record::Sent`: how that day's digest went out; written once |

@@ -25,18 +25,23 @@ pub enum ClaimResult {
     NoLead,
 }
 
-/// When the lead's windows of turns count from: its first alert, else its
-/// creation. `None` when there is no such lead.
-fn since(ctx: &Ctx, lead_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-    if let Some(step) = ctx.store.get_json(&keys::step(lead_id, 0))? {
-        return Ok(Some(step.at));
-    }
-    Ok(ctx.store.get_json(&keys::lead(lead_id))?.map(|c| c.created_at))
+/// When the lead's windows of turns count from (its first alert, else its
+/// creation), and what its events are about. `None` when there is no such
+/// lead.
+fn since(ctx: &Ctx, lead_id: &str) -> Result<Option<(DateTime<Utc>, String)>, StoreError> {
+    let Some(created) = ctx.store.get_json(&keys::lead(lead_id))? else {
+        return Ok(None);
+    };
+    let about = crate::emit::about(lead_id, created.created_at);
+    Ok(Some(match ctx.store.get_json(&keys::step(lead_id, 0))? {
+        Some(step) => (step.at, about),
+        None => (created.created_at, about),
+    }))
 }
 
 pub fn claim(ctx: &Ctx, lead_id: &str, by: &Person, via: &str) -> Result<ClaimResult, StoreError> {
     let store = ctx.store;
-    let Some(since) = since(ctx, lead_id)? else {
+    let Some((since, about)) = since(ctx, lead_id)? else {
         return Ok(ClaimResult::NoLead);
     };
     if let Some(claimed) = store.get_json::<Claimed>(&keys::claimed(lead_id))? {
@@ -62,7 +67,7 @@ pub fn claim(ctx: &Ctx, lead_id: &str, by: &Person, via: &str) -> Result<ClaimRe
     let data = serde_json::json!({"lead_id": lead_id, "by": by, "at": ctx.now, "via": via});
     Ok(ClaimResult::Yours(
         mine,
-        vec![Event::new("lead.claimed", lead_id, ctx.now, data)],
+        vec![Event::new("lead.claimed", &about, ctx.now, data)],
     ))
 }
 
@@ -74,7 +79,8 @@ pub enum ContactResult {
         first: bool,
         events: Vec<Event>,
     },
-    InFlight,
+    /// Another request is recording it; the events this one made (a claim).
+    InFlight(Vec<Event>),
     NoLead,
 }
 
@@ -86,7 +92,7 @@ pub fn contact(
     via: &str,
 ) -> Result<ContactResult, StoreError> {
     let store = ctx.store;
-    let Some(since) = since(ctx, lead_id)? else {
+    let Some((since, about)) = since(ctx, lead_id)? else {
         return Ok(ContactResult::NoLead);
     };
     if let Some(contacted) = store.get_json(&keys::contacted(lead_id))? {
@@ -107,7 +113,7 @@ pub fn contact(
                 first: false,
                 events,
             },
-            None => ContactResult::InFlight,
+            None => ContactResult::InFlight(events),
         });
     }
     let contacted = Contacted {
@@ -118,7 +124,7 @@ pub fn contact(
     };
     store.set_json(&keys::contacted(lead_id), &contacted)?;
     let data = serde_json::json!({"lead_id": lead_id, "by": by, "at": ctx.now, "outcome": outcome, "via": via});
-    events.push(Event::new("lead.contacted", lead_id, ctx.now, data));
+    events.push(Event::new("lead.contacted", &about, ctx.now, data));
     Ok(ContactResult::Recorded {
         contacted,
         first: true,

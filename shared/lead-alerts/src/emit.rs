@@ -27,20 +27,25 @@ pub fn lead_data(lead: &Lead, score: Option<&ScoreRecord>) -> Value {
 }
 
 /// A lead event about one step (hot, assigned, SLA breached).
-pub fn lead_event(
-    kind: &str,
-    subject: &str,
-    lead: &Lead,
-    score: Option<&ScoreRecord>,
-    step: &Step,
-    now: DateTime<Utc>,
-) -> Event {
+pub fn lead_event(kind: &str, lead: &Lead, score: Option<&ScoreRecord>, step: &Step, now: DateTime<Utc>) -> Event {
     let mut data = lead_data(lead, score);
     data["step"] = json!(step.n);
     data["why"] = json!(step.why);
     data["assignee"] = json!(step.to);
     data["due"] = json!(step.due);
-    Event::new(kind, subject, now, data)
+    Event::new(
+        kind,
+        &format!("{}:{}", about(lead.id.as_str(), lead.created_at), step.n),
+        now,
+        data,
+    )
+}
+
+/// What a lead event is about: this lead, as created then. A person erased
+/// and back through the form is a new lead with the same id, and their
+/// events must not take the old events' ids (and deliveries).
+pub fn about(lead_id: &str, created_at: DateTime<Utc>) -> String {
+    format!("{lead_id}@{}", created_at.timestamp_millis())
 }
 
 /// Records `events` and returns the after-reply task that makes their

@@ -14,6 +14,7 @@ use crate::record::{ContactOutcome, LeadAlerts, Person};
 use crate::settings::Settings;
 use crate::speed;
 use crate::steps::{self, Tick};
+use crate::walk::Visit;
 use crate::webhooks::{self, Endpoints, Status};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
@@ -149,7 +150,7 @@ pub const JOB: Job = Job {
                         Reply::json(200, &json!({"contacted": contacted, "first": first})),
                         &events,
                     ),
-                    ContactResult::InFlight => Err(in_flight().into()),
+                    ContactResult::InFlight(events) => finish(ctx, in_flight().into(), &events),
                     ContactResult::NoLead => Err(no_lead(req, p.get("id"))),
                 }
             },
@@ -298,10 +299,14 @@ fn retry_deliveries(ctx: &Ctx, limit: u64) -> Result<u32, StoreError> {
             .store
             .get_json(&keys::delivery(&id))?
             .is_some_and(|d| d.status == Status::Pending);
-        if pending && webhooks::attempt(ctx, &id)? {
-            retried += 1;
-        }
-        Ok(pending)
+        Ok(match pending {
+            false => Visit::Finished,
+            true if webhooks::attempt(ctx, &id)? => {
+                retried += 1;
+                Visit::Worked
+            }
+            true => Visit::Waiting,
+        })
     })?;
     Ok(retried)
 }
@@ -342,13 +347,17 @@ fn owner_alert(ctx: &Ctx, event: &Event) -> Result<Option<Task>, StoreError> {
     }
     let submission_id = event.data["submission_id"].as_str().unwrap_or_default().to_string();
     Ok(Some(Box::new(move |ctx: &Ctx| {
-        // Once per submission, however often intake's event arrives.
-        let first = ctx
-            .store
-            .increment(&keys::owner_alert(&submission_id), 1)
-            .map(|n| n == 1);
+        // Once per submission, however often intake's event arrives; the
+        // counter is logged under the person, for erase.
+        let key = keys::owner_alert(&submission_id);
+        let first = ctx.store.increment(&key, 1).map(|n| n == 1);
         if let Err(e) = first.and_then(|first| match first {
-            true => steps::alert_owner_of_submission(ctx, &settings, &lead_id, &submission_id),
+            true => {
+                let mut writes = Vec::new();
+                webhooks::remember(ctx.store, &lead_id, &key, &mut writes)?;
+                ctx.store.set_many(&writes)?;
+                steps::alert_owner_of_submission(ctx, &settings, &lead_id, &submission_id)
+            }
             false => Ok(()),
         }) {
             eprintln!("owner alert for {submission_id}: {e}");
@@ -423,7 +432,7 @@ fn follow_link(req: &Request, ctx: &Ctx, token: &str) -> Result<Outcome, Reply> 
                     first,
                     events,
                 } => finish(ctx, links::contacted_page(&contacted, first), &events),
-                ContactResult::InFlight => Ok(links::in_flight().into()),
+                ContactResult::InFlight(events) => finish(ctx, links::in_flight(), &events),
                 ContactResult::NoLead => Ok(gone()),
             }
         }
@@ -545,9 +554,11 @@ fn deliveries(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
             .min(len + 1),
     };
     let mut items = Vec::new();
-    // Reads back in pages until `limit` match (a filter may skip many).
-    while before > 1 && (items.len() as u64) < limit {
-        let from = before.saturating_sub(limit).max(1);
+    // Reads back in pages until `limit` match (a filter may skip many),
+    // reading at most ten times `limit` slots; `next` goes on from there.
+    let floor = before.saturating_sub(limit.saturating_mul(10)).max(1);
+    while before > floor && (items.len() as u64) < limit {
+        let from = before.saturating_sub(limit).max(floor);
         let page = spin_retention_core::slots::read(ctx.store, keys::DELIVERIES, from, before - 1)?;
         let mut stopped = None;
         for (slot, bytes) in page.into_iter().rev() {

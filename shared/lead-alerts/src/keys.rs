@@ -72,10 +72,11 @@ pub fn attempt_claim(delivery_id: &str, n: u32, window: i64) -> String {
     format!("delivery:{delivery_id}:{n}:{window}")
 }
 
-/// The [`spin_retention_core::slots`] log of the events recorded about a
-/// person, so erase finds them.
-pub fn lead_events(lead_id: &str) -> String {
-    format!("lead-events:{lead_id}")
+/// The [`spin_retention_core::slots`] log of the keys lead-alerts wrote
+/// about a person that erase could not work out again (the events recorded
+/// about them, their owner's-alert counters).
+pub fn lead_keys(lead_id: &str) -> String {
+    format!("lead-keys:{lead_id}")
 }
 
 /// Counter: `1` for the one owner's alert of a submission.

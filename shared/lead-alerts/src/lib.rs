@@ -33,20 +33,20 @@ pub mod walk;
 pub mod webhooks;
 
 /// Removes everything lead-alerts keeps about a person (erase): their
-/// alerts, claim and contact, and the events recorded about them (each
-/// logged under the person when recorded). The delivery log keeps only
-/// ids and statuses.
+/// alerts, claim and contact, and every key logged under them (the events
+/// recorded about them, their owner's-alert counters). The delivery log
+/// keeps only ids and statuses.
 pub fn forget(
     store: &dyn spin_retention_core::store::Store,
     lead_id: &str,
 ) -> Result<(), spin_retention_core::store::StoreError> {
-    let log = keys::lead_events(lead_id);
+    let log = keys::lead_keys(lead_id);
     let len = spin_retention_core::slots::len(store, &log)?;
-    let events: Vec<String> = spin_retention_core::slots::read(store, &log, 1, len)?
+    let logged: Vec<String> = spin_retention_core::slots::read(store, &log, 1, len)?
         .into_iter()
-        .map(|(_, id)| keys::event(&String::from_utf8_lossy(&id)).to_string())
+        .map(|(_, key)| String::from_utf8_lossy(&key).into_owned())
         .collect();
-    store.delete_many(&events)?;
+    store.delete_many(&logged)?;
     spin_retention_core::slots::erase(store, &log)?;
     record::forget(store, lead_id)
 }

@@ -66,6 +66,9 @@ pub struct Step {
     /// Step 0: its entries in the logs of alerted leads, deleted on erase.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub logged: Vec<String>,
+    /// The window it was taken in ([`take_turn`]), for erase.
+    #[serde(default)]
+    pub window: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,23 +171,32 @@ impl LeadAlerts {
 /// another may take over (it died, or was cut off).
 pub const RETAKE_SECONDS: i64 = 120;
 
+/// The window of [`RETAKE_SECONDS`] since `since` that `now` falls in.
+pub fn window(since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    (now - since).num_seconds().max(0) / RETAKE_SECONDS
+}
+
 /// Takes the right to do something once (send step n, claim a lead, make
 /// attempt n): `true` for the first taker in this window of
-/// [`RETAKE_SECONDS`] since `since`. A taker of the window before blocks this
-/// one too, so a slow taker has two windows to write its record before
-/// anyone repeats its work; one that died is replaced after that.
-/// Callers check for the record first. `key` names the counter of a window.
+/// [`RETAKE_SECONDS`] since `since`. A taker of either window before, or
+/// of the one after (a request whose clock, read when it started, lags),
+/// blocks this one too: a slow taker has at least two full windows (240 s)
+/// to write its record before anyone repeats its work, and one that died
+/// is replaced after that. Callers check for the record first. `key` names
+/// the counter of a window; a counter exists only once taken.
 pub fn take_turn(
     store: &dyn Store,
     key: impl Fn(i64) -> String,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let window = (now - since).num_seconds().max(0) / RETAKE_SECONDS;
-    if window > 0 && spin_retention_core::store::counter(store, &key(window - 1))? > 0 {
-        return Ok(false);
+    let w = window(since, now);
+    for other in [w - 2, w - 1, w + 1].into_iter().filter(|o| *o >= 0) {
+        if store.exists(&key(other))? {
+            return Ok(false);
+        }
     }
-    Ok(store.increment(&key(window), 1)? == 1)
+    Ok(store.increment(&key(w), 1)? == 1)
 }
 
 /// Removes everything kept about a lead (erase): its steps, claim and
@@ -192,20 +204,24 @@ pub fn take_turn(
 /// of the windows they were taken in.
 pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     let alerts = LeadAlerts::load(store, lead_id)?;
-    let since = alerts.steps.first().map(|s| s.at);
-    let window = |at: DateTime<Utc>| since.map_or(0, |since| (at - since).num_seconds().max(0) / RETAKE_SECONDS);
+    // Claims and contacts count their windows from the first alert, else
+    // from the lead's creation (as `actions` does).
+    let since = match alerts.steps.first() {
+        Some(step) => Some(step.at),
+        None => store.get_json(&keys::lead(lead_id))?.map(|c| c.created_at),
+    };
+    let window_of = |at: DateTime<Utc>| since.map_or(0, |since| window(since, at));
     let mut gone: Vec<String> = Vec::new();
     for step in &alerts.steps {
         gone.push(keys::step(lead_id, step.n).to_string());
+        gone.push(keys::step_claim(lead_id, step.n, step.window));
         gone.extend(step.logged.iter().cloned());
     }
     if let Some(claimed) = &alerts.claimed {
-        let w = window(claimed.at);
-        gone.extend([keys::claim(lead_id, w), keys::claim(lead_id, w - 1)]);
+        gone.push(keys::claim(lead_id, window_of(claimed.at)));
     }
     if let Some(contacted) = &alerts.contacted {
-        let w = window(contacted.at);
-        gone.extend([keys::contact(lead_id, w), keys::contact(lead_id, w - 1)]);
+        gone.push(keys::contact(lead_id, window_of(contacted.at)));
     }
     gone.extend([keys::claimed(lead_id).to_string(), keys::contacted(lead_id).to_string()]);
     store.delete_many(&gone)

@@ -150,6 +150,12 @@ fn validate(settings: &Settings) -> Vec<FieldError> {
     for (id, r) in &settings.members {
         recipient(format!("members.{id}"), r, false);
     }
+    if settings.sla.max_reassignments > crate::record::MAX_STEPS - 2 {
+        error(
+            "sla.max_reassignments".into(),
+            format!("at most {}", crate::record::MAX_STEPS - 2),
+        );
+    }
     if !(1..=MAX_SLA_MINUTES).contains(&settings.sla.minutes) {
         error("sla.minutes".into(), format!("1 to {MAX_SLA_MINUTES} (a week)"));
     }

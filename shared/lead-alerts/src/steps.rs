@@ -14,6 +14,7 @@ use crate::keys;
 use crate::links::{self, Action};
 use crate::record::{take_turn, LeadAlerts, Person, Step, Why};
 use crate::settings::{self, Settings};
+use crate::walk::Visit;
 use chrono::{DateTime, Utc};
 use spin_retention_core::events::Event;
 use spin_retention_core::lead::{History, Lead};
@@ -37,7 +38,9 @@ pub fn alert_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<Changed>, StoreErro
         return Ok(None);
     };
     let alerts = LeadAlerts::load(store, lead_id)?;
-    if !alerts.steps.is_empty() {
+    // Alerted already, or someone has it (say, from the owner's alert of
+    // the submission): nothing to send.
+    if !alerts.steps.is_empty() || alerts.claimed.is_some() || alerts.contacted.is_some() {
         return Ok(Some(Changed {
             alerts,
             events: Vec::new(),
@@ -62,7 +65,6 @@ pub fn alert_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<Changed>, StoreErro
     if let Some(step) = take(ctx, &settings, &history, Some(&score), 0, Why::Assigned, to, since)? {
         events.push(emit::lead_event(
             "lead.hot",
-            lead_id,
             &history.lead,
             Some(&score),
             &step,
@@ -70,7 +72,6 @@ pub fn alert_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<Changed>, StoreErro
         ));
         events.push(emit::lead_event(
             "lead.assigned",
-            &format!("{lead_id}:0"),
             &history.lead,
             Some(&score),
             &step,
@@ -167,6 +168,7 @@ fn take(
         )?);
     }
     let step = Step {
+        window: crate::record::window(since, ctx.now),
         logged: writes.iter().map(|(key, _)| key.clone()).collect(),
         n,
         why,
@@ -233,14 +235,20 @@ pub fn tick(ctx: &Ctx, limit: u64, report: &mut Tick) -> Result<(), StoreError> 
         report.checked += 1;
         let alerts = LeadAlerts::load(ctx.store, &lead_id)?;
         // No steps: erased.
-        let open = !alerts.closed() && !alerts.steps.is_empty();
-        if open {
-            report.open += 1;
-            step_on(ctx, &settings, &lead_id, &alerts, report)?;
+        if alerts.closed() || alerts.steps.is_empty() {
+            return Ok(Visit::Finished);
         }
-        Ok(open)
+        report.open += 1;
+        Ok(match step_on(ctx, &settings, &lead_id, &alerts, report)? {
+            true => Visit::Worked,
+            false => Visit::Waiting,
+        })
     })?;
-    report.digest_sent = crate::digest::send_if_due(ctx, &settings)?;
+    // A digest that fails (logged) must not stop the SLA and the retries.
+    report.digest_sent = crate::digest::send_if_due(ctx, &settings).unwrap_or_else(|e| {
+        eprintln!("daily digest: {e}");
+        false
+    });
     let order = spin_retention_lead_scoring::queue::Order::Newest;
     let (hot, _) = spin_retention_lead_scoring::queue::page(ctx.store, order, None, limit as usize)?;
     let horizon = ctx.now - chrono::Duration::hours(CATCH_UP_HOURS);
@@ -262,13 +270,15 @@ fn step_on(
     lead_id: &str,
     alerts: &LeadAlerts,
     report: &mut Tick,
-) -> Result<(), StoreError> {
-    let Some(current) = alerts.current() else { return Ok(()) };
+) -> Result<bool, StoreError> {
+    let Some(current) = alerts.current() else {
+        return Ok(false);
+    };
     let Some(due) = current.due.filter(|due| *due <= ctx.now) else {
-        return Ok(());
+        return Ok(false);
     };
     let Some(history) = spin_retention_core::lead::load_history(ctx.store, lead_id)? else {
-        return Ok(());
+        return Ok(false);
     };
     let score: Option<ScoreRecord> = ctx.store.get_json(&keys::score(lead_id))?;
     let team = team(ctx)?;
@@ -290,31 +300,25 @@ fn step_on(
         None => (Why::Escalated, owner(settings)),
     };
     let Some(step) = take(ctx, settings, &history, score.as_ref(), n, why, to, due)? else {
-        return Ok(());
+        // Due, and someone else is taking the step.
+        return Ok(true);
     };
     match why {
         Why::Escalated => report.escalated += 1,
         _ => report.reassigned += 1,
     }
     let lead: &Lead = &history.lead;
-    let subject = format!("{lead_id}:{n}");
     report.events.push(emit::lead_event(
         "lead.sla_breached",
-        &subject,
         lead,
         score.as_ref(),
         &step,
         ctx.now,
     ));
-    report.events.push(emit::lead_event(
-        "lead.assigned",
-        &subject,
-        lead,
-        score.as_ref(),
-        &step,
-        ctx.now,
-    ));
-    Ok(())
+    report
+        .events
+        .push(emit::lead_event("lead.assigned", lead, score.as_ref(), &step, ctx.now));
+    Ok(true)
 }
 
 /// The owner's alert of one submission to a form set in

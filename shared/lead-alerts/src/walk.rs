@@ -8,24 +8,37 @@ use spin_retention_core::keys::Key;
 use spin_retention_core::slots;
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 
-/// Slots at the end of a log whose writers may still be on the way: an
-/// empty one there is not taken for a dead one.
-const IN_FLIGHT: u64 = 16;
+/// Slots at the end of a log whose writers may still be on the way (one
+/// event takes a slot per endpoint, and many write at once): an empty one
+/// there is not taken for a dead one.
+const IN_FLIGHT: u64 = 256;
+
+/// What a visit found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visit {
+    /// Nothing more to do, ever: the mark may pass it.
+    Finished,
+    /// Unfinished, but nothing was due now.
+    Waiting,
+    /// Unfinished, and work was done on it (it counts toward the limit).
+    Worked,
+}
 
 /// Slots read per round trip.
 const BATCH: u64 = 100;
 
-/// Visits the entries of `log` from `mark`, oldest first, until `limit`
-/// unfinished ones have been visited (or `10 × limit` slots read, or the
-/// end); `visit` says whether its entry is still unfinished. The mark
-/// (a plain value: a late writer can only move it back, costing a re-read)
-/// moves past every finished entry before the first unfinished one.
+/// Visits the entries of `log` from `mark`, oldest first, until work was
+/// done on `limit` of them (or `10 × limit` slots were read, or the end),
+/// so entries that wait (not due yet) do not starve those behind them. The
+/// mark (a plain value: a late writer can only move it back, costing a
+/// re-read) moves past every finished entry before the first unfinished
+/// one. Returns how many were worked on.
 pub fn unfinished(
     store: &dyn Store,
     log: &str,
     mark: &Key<u64>,
     limit: u64,
-    mut visit: impl FnMut(&[u8]) -> Result<bool, StoreError>,
+    mut visit: impl FnMut(&[u8]) -> Result<Visit, StoreError>,
 ) -> Result<u64, StoreError> {
     let from = store.get_json(mark)?.unwrap_or(1).max(1);
     let len = slots::len(store, log)?;
@@ -40,9 +53,13 @@ pub fn unfinished(
                 blocked = true;
             }
             expected = slot + 1;
-            if visit(&bytes)? {
-                visited += 1;
-                blocked = true;
+            match visit(&bytes)? {
+                Visit::Finished => {}
+                Visit::Waiting => blocked = true,
+                Visit::Worked => {
+                    visited += 1;
+                    blocked = true;
+                }
             }
             if !blocked {
                 done_until = slot + 1;
@@ -76,41 +93,46 @@ mod tests {
         }
     }
 
+    fn visit(e: &[u8]) -> Visit {
+        match e {
+            b"done" => Visit::Finished,
+            b"wait" => Visit::Waiting,
+            _ => Visit::Worked,
+        }
+    }
+
     #[test]
     fn the_mark_passes_finished_entries_and_stops_at_the_first_open_one() {
         let store = MemoryStore::new();
         let mark: Key<u64> = Key::new("mark");
-        log_of(&store, &["done", "done", "open", "done", "open", "open"]);
+        log_of(&store, &["done", "done", "work", "done", "work", "work"]);
         let mut seen = Vec::new();
-        let visited = unfinished(&store, "log", &mark, 2, |e| {
+        let worked = unfinished(&store, "log", &mark, 2, |e| {
             seen.push(String::from_utf8_lossy(e).into_owned());
-            Ok(e == b"open")
+            Ok(visit(e))
         })
         .unwrap();
-        assert_eq!(visited, 2);
+        assert_eq!(worked, 2);
         assert_eq!(
             seen,
-            ["done", "done", "open", "done", "open"],
-            "stops after `limit` open ones"
+            ["done", "done", "work", "done", "work"],
+            "stops after `limit` worked on"
         );
         assert_eq!(store.get_json(&mark).unwrap(), Some(3));
     }
 
     #[test]
-    fn open_ones_past_the_first_limit_are_reached() {
-        // 30 open leads, then one more: a limit of 25 per walk still reaches
-        // the 31st within two walks (the mark stays at the first open one).
+    fn entries_that_wait_do_not_starve_those_behind_them() {
+        // 30 leads waiting for their SLA, then one that is due: a limit of
+        // 25 still reaches it.
         let store = MemoryStore::new();
         let mark: Key<u64> = Key::new("mark");
-        let entries: Vec<String> = (0..31).map(|i| format!("open{i}")).collect();
-        log_of(&store, &entries.iter().map(String::as_str).collect::<Vec<_>>());
-        let mut seen = 0;
-        unfinished(&store, "log", &mark, 100, |_| {
-            seen += 1;
-            Ok(true)
-        })
-        .unwrap();
-        assert_eq!(seen, 31);
+        let mut entries = vec!["wait"; 30];
+        entries.push("work");
+        log_of(&store, &entries);
+        let worked = unfinished(&store, "log", &mark, 25, |e| Ok(visit(e))).unwrap();
+        assert_eq!(worked, 1);
+        assert_eq!(store.get_json(&mark).unwrap(), None::<u64>, "nothing finished to pass");
     }
 
     #[test]
@@ -120,7 +142,7 @@ mod tests {
         log_of(&store, &["done"]);
         slots::take_slot(&store, "log").unwrap(); // a writer on its way
         log_of(&store, &["done"]);
-        unfinished(&store, "log", &mark, 10, |_| Ok(false)).unwrap();
+        unfinished(&store, "log", &mark, 10, |e| Ok(visit(e))).unwrap();
         assert_eq!(store.get_json(&mark).unwrap(), Some(2), "not past the empty slot");
     }
 }

@@ -220,10 +220,12 @@ pub fn record(ctx: &Ctx, event: &Event) -> Result<Vec<String>, StoreError> {
     }
     let ids: Vec<String> = wanted.iter().map(|e| format!("{}.{}", event.id, e.id)).collect();
     let log: Vec<Vec<u8>> = ids.iter().map(|id| id.clone().into_bytes()).collect();
-    // One batch: the deliveries, their slots in the log, the event's entry
-    // in its person's log, then the event (which says it is all there).
-    let mut writes = spin_retention_core::slots::prepare_append(store, keys::DELIVERIES, &log)?;
-    let slots: Vec<u64> = writes.iter().map(|(key, _)| slot_of(key)).collect();
+    // One batch: the deliveries, the event's entry in its person's log,
+    // the deliveries' slots in the log, then the event (which says it is
+    // all there).
+    let log_writes = spin_retention_core::slots::prepare_append(store, keys::DELIVERIES, &log)?;
+    let slots: Vec<u64> = log_writes.iter().map(|(key, _)| slot_of(key)).collect();
+    let mut writes = Vec::new();
     for ((endpoint, id), slot) in wanted.iter().zip(&ids).zip(slots) {
         let delivery = Delivery {
             id: id.clone(),
@@ -240,13 +242,9 @@ pub fn record(ctx: &Ctx, event: &Event) -> Result<Vec<String>, StoreError> {
         writes.push(keys::delivery(id).entry(&delivery));
     }
     if let Some(lead_id) = person {
-        let entry = vec![event.id.clone().into_bytes()];
-        writes.extend(spin_retention_core::slots::prepare_append(
-            store,
-            &keys::lead_events(lead_id),
-            &entry,
-        )?);
+        remember(store, lead_id, &keys::event(&event.id), &mut writes)?;
     }
+    writes.extend(log_writes);
     writes.push(keys::event(&event.id).entry(event));
     store.set_many(&writes)?;
     // Erased while we wrote: leave nothing of them behind.
@@ -256,6 +254,22 @@ pub fn record(ctx: &Ctx, event: &Event) -> Result<Vec<String>, StoreError> {
         }
     }
     Ok(ids)
+}
+
+/// Adds to `writes` an entry for `key` in the person's log of keys to erase.
+pub fn remember(
+    store: &dyn Store,
+    lead_id: &str,
+    key: &str,
+    writes: &mut Vec<(String, Vec<u8>)>,
+) -> Result<(), StoreError> {
+    let entry = vec![key.as_bytes().to_vec()];
+    writes.extend(spin_retention_core::slots::prepare_append(
+        store,
+        &keys::lead_keys(lead_id),
+        &entry,
+    )?);
+    Ok(())
 }
 
 /// The slot of a [`spin_retention_core::slots`] key (`<name>#<slot>`).
