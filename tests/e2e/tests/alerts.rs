@@ -101,6 +101,21 @@ fn wait(mock: &MockProvider, n: usize, keep: impl Fn(&Received) -> bool) -> Vec<
     }
 }
 
+/// The lead's alerts once step `n` is recorded (written just after the
+/// alert went out).
+fn alerted(base: &str, id: &str, n: usize) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let reply = admin("GET", base, &format!("/alerts/admin/leads/{id}"));
+        let state = reply.json();
+        if reply.status == 200 && state["alerts"]["steps"].as_array().is_some_and(|s| s.len() > n) {
+            return state;
+        }
+        assert!(Instant::now() < deadline, "step {n} of {id}: {state}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn is_alert(r: &Received) -> bool {
     r.path != "/ack" || r.json()["event"] == "lead.alert"
 }
@@ -234,10 +249,7 @@ fn each_channel_gets_the_alert_and_the_links_claim_and_record_contact() {
     let page = request("GET", base, &claim, &[("x-test-clock", clock)], b"");
     assert_eq!(page.status, 200);
     assert!(page.text().contains("I'm on it</button>"), "{}", page.text());
-    assert_eq!(
-        admin("GET", base, &format!("/alerts/admin/leads/{}", ids[1])).json()["alerts"]["claimed"],
-        Value::Null
-    );
+    assert_eq!(alerted(base, &ids[1], 0)["alerts"]["claimed"], Value::Null);
     let form_post = |path: &str, body: &str, clock: &str| {
         request(
             "POST",
@@ -285,6 +297,9 @@ fn each_channel_gets_the_alert_and_the_links_claim_and_record_contact() {
     assert_eq!(bad.status, 400, "{}", bad.text());
 
     // Speed to lead for the week, per member.
+    for id in &ids {
+        alerted(base, id, 0);
+    }
     let speed = admin("GET", base, "/alerts/admin/speed?from=2026-11-23&to=2026-11-29").json();
     assert_eq!(speed["weeks"][0]["week"], "2026-W48");
     assert_eq!(speed["weeks"][0]["leads"], 4);
@@ -321,7 +336,7 @@ fn the_sla_reassigns_and_escalates_in_working_hours_and_ticks_at_once_alert_once
     // the last 5 count on Wednesday from 09:00.
     let id = submit(base, &hot(1), "2026-11-23T16:50:00Z");
     assert_eq!(wait(&mock, 1, is_alert)[0].path, "/slack/dana");
-    let state = admin("GET", base, &format!("/alerts/admin/leads/{id}")).json();
+    let state = alerted(base, &id, 0);
     assert_eq!(state["alerts"]["steps"][0]["due"], "2026-11-25T09:05:00Z");
     let tick = |clock: &str| {
         let reply = at("POST", base, "/alerts/sla/tick", clock, &json!({}));
@@ -374,7 +389,7 @@ fn the_sla_reassigns_and_escalates_in_working_hours_and_ticks_at_once_alert_once
         3,
         "three alerts in all"
     );
-    let steps = &admin("GET", base, &format!("/alerts/admin/leads/{id}")).json()["alerts"]["steps"];
+    let steps = &alerted(base, &id, 2)["alerts"]["steps"];
     let whys: Vec<&str> = steps
         .as_array()
         .unwrap()
@@ -547,9 +562,8 @@ fn two_hundred_concurrent_hot_leads_are_each_alerted_exactly_once() {
         "each hot lead alerted exactly once"
     );
     for id in &ids {
-        let state = admin("GET", base, &format!("/alerts/admin/leads/{id}"));
-        assert_eq!(state.status, 200, "{id}: {}", state.text());
-        assert_eq!(state.json()["alerts"]["steps"].as_array().unwrap().len(), 1);
+        let state = alerted(base, id, 0);
+        assert_eq!(state["alerts"]["steps"].as_array().unwrap().len(), 1, "{id}: {state}");
     }
 }
 
@@ -599,7 +613,7 @@ fn the_owner_hears_of_every_brochure_request_and_a_member_away_is_skipped() {
     let alert = wait(&mock, 1, |r| r.path == "/ack" && r.json()["event"] == "lead.alert");
     assert_eq!(alert.len(), 1);
     assert_eq!(alert[0].json()["to"]["email"], "noa@team.example");
-    let state = admin("GET", base, &format!("/alerts/admin/leads/{id}")).json();
+    let state = alerted(base, &id, 0);
     assert_eq!(state["alerts"]["steps"][0]["to"]["member_id"], "noa");
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(
