@@ -1,27 +1,19 @@
-//! What lead-intake tells lead-alerts after a submission: `lead.created`
-//! when a webhook, the owner's alerts or the daily digest want it, and, with the first
-//! submission of each minute, to run the SLA, so a deployment without a
-//! scheduler still reassigns unclaimed leads while forms are in use.
+//! What lead-intake tells lead-alerts after a submission, besides the
+//! `lead.created` hand-off ([`crate::handoff`]): with the first submission
+//! of each minute, to run the SLA, so a deployment without a scheduler
+//! still reassigns unclaimed leads while forms are in use.
 
 use crate::keys;
-use spin_retention_core::events::{self, Event};
+use spin_retention_core::events::Event;
 use spin_retention_core::jobs::{calls, ALERTS};
 use spin_retention_core::lead::Submission;
 use spin_retention_core::ports::Ctx;
-use spin_retention_core::store::{delete_if_present, JsonStore, StoreError};
+use spin_retention_core::store::{delete_if_present, StoreError};
 
 /// Leads the SLA looks at when a submission asks it to run.
 const NUDGE_LIMIT: u32 = 25;
 
-pub fn after_submission(ctx: &Ctx, submission_id: &str) -> Result<(), StoreError> {
-    let interest = events::interest(ctx.store)?;
-    if interest != events::Interest::default() {
-        if let Some(submission) = ctx.store.get_json(&keys::submission(submission_id))? {
-            if interest.wants_submission(submission.form.as_deref().unwrap_or_default()) {
-                events::tell(&created(&submission))(ctx);
-            }
-        }
-    }
+pub fn after_submission(ctx: &Ctx) -> Result<(), StoreError> {
     // A read first: under load nearly every submission finds the minute's
     // counter there, and a read costs less than an increment (a
     // transaction on SQLite).

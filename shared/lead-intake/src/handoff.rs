@@ -1,4 +1,6 @@
-//! Handing a stored submission to instant-ack and lead-scoring.
+//! Handing a stored submission to instant-ack and lead-scoring, and its
+//! `lead.created` event to lead-alerts when something wants it (a webhook,
+//! the owner's alerts, the daily digest).
 //!
 //! Runs after the visitor has their answer. Each target's state is kept in
 //! `handoff:<submission_id>`, written with the submission. Every submission
@@ -58,36 +60,48 @@ pub struct Handoffs {
     pub slot: u64,
     pub ack: Target,
     pub scoring: Target,
+    /// lead-alerts' `lead.created`, when something wanted it at intake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Target>,
 }
 
 impl Handoffs {
-    pub fn new(submission_id: &str, lead_id: &str, slot: u64) -> Self {
+    pub fn new(submission_id: &str, lead_id: &str, slot: u64, event: bool) -> Self {
         Handoffs {
             submission_id: submission_id.into(),
             lead_id: lead_id.into(),
             slot,
             ack: Target::pending(),
             scoring: Target::pending(),
+            event: event.then(Target::pending),
         }
     }
 
     /// Nothing left to retry.
     pub fn all_done(&self) -> bool {
-        self.ack.state != State::Pending && self.scoring.state != State::Pending
+        self.ack.state != State::Pending
+            && self.scoring.state != State::Pending
+            && self.event.as_ref().is_none_or(|e| e.state != State::Pending)
     }
 }
 
 /// The writes that record a new submission's hand-off, for the batch that
 /// stores the submission: its place in the `submissions` log (taken now)
-/// and its `handoff:<id>` record.
-pub fn prepare(store: &dyn Store, submission_id: &str, lead_id: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+/// and its `handoff:<id>` record (with `event` when lead-alerts wants its
+/// `lead.created`).
+pub fn prepare(
+    store: &dyn Store,
+    submission_id: &str,
+    lead_id: &str,
+    event: bool,
+) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
     let slot = slots::take_slot(store, keys::SUBMISSIONS)?;
     Ok(vec![
         (
             slots::slot_key(keys::SUBMISSIONS, slot),
             submission_id.as_bytes().to_vec(),
         ),
-        keys::handoff(submission_id).entry(&Handoffs::new(submission_id, lead_id, slot)),
+        keys::handoff(submission_id).entry(&Handoffs::new(submission_id, lead_id, slot, event)),
     ])
 }
 
@@ -119,8 +133,15 @@ pub fn run(ctx: &Ctx, settings: &IntakeSettings, submission_id: &str) -> Result<
         settings.scoring_url.trim_end_matches('/'),
         calls::score_lead(&handoffs.lead_id)
     );
-    deliver(ctx, settings, &mut handoffs.ack, ack_url);
-    deliver(ctx, settings, &mut handoffs.scoring, scoring_url);
+    deliver(ctx, settings, &mut handoffs.ack, ack_url, Vec::new());
+    deliver(ctx, settings, &mut handoffs.scoring, scoring_url, Vec::new());
+    if let Some(target) = handoffs.event.as_mut().filter(|t| t.state == State::Pending) {
+        if let Some(submission) = ctx.store.get_json(&keys::submission(submission_id))? {
+            let url = format!("{}{}", settings.alerts_url.trim_end_matches('/'), calls::record_event());
+            let body = spin_retention_core::store::json_bytes(&crate::alerts::created(&submission));
+            deliver(ctx, settings, target, url, body);
+        }
+    }
     if !ctx.store.exists(&keys::lead(&handoffs.lead_id))? {
         // Erased while we were handing over: leave nothing behind.
         ctx.store
@@ -164,6 +185,8 @@ pub struct Pending {
     pub ack: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scoring: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 /// Slots one run may look at, per submission it may hand over.
@@ -221,6 +244,7 @@ pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retri
                                 run.pending.push(Pending {
                                     ack: error(&h.ack),
                                     scoring: error(&h.scoring),
+                                    event: h.event.as_ref().and_then(error),
                                     submission_id: id,
                                 });
                                 false
@@ -243,15 +267,17 @@ pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retri
     Ok(run)
 }
 
-fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: String) {
+fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: String, body: Vec<u8>) {
     if target.state != State::Pending {
         return;
     }
     target.attempts += 1;
-    match ctx
-        .outbound
-        .send(handoff_request(ctx, url, settings.admin_token.as_deref()))
-    {
+    let mut request = handoff_request(ctx, url, settings.admin_token.as_deref());
+    if !body.is_empty() {
+        request.headers.push(("content-type".into(), "application/json".into()));
+        request.body = body;
+    }
+    match ctx.outbound.send(request) {
         Ok(resp) if (200..300).contains(&resp.status) => {
             target.state = State::Done;
             target.done_at = Some(ctx.now);
@@ -308,7 +334,7 @@ mod tests {
         let store = MemoryStore::new();
         store.set("lead:l_1", b"{}").unwrap();
         for id in submissions {
-            store.set_many(&prepare(&store, id, "l_1").unwrap()).unwrap();
+            store.set_many(&prepare(&store, id, "l_1", false).unwrap()).unwrap();
         }
         store
     }
@@ -382,5 +408,42 @@ mod tests {
             })
             .collect();
         assert_eq!(runs, [(1, 2, 1), (1, 1, 2), (1, 0, 3), (0, 0, 3)]);
+    }
+
+    #[test]
+    fn a_lead_created_event_lead_alerts_missed_is_sent_again_by_the_retry_route() {
+        use crate::test_support::submit;
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let interest = spin_retention_core::events::Interest {
+            types: vec!["lead.created".into()],
+            ..Default::default()
+        };
+        store
+            .set_json(&spin_retention_core::events::interest_key(), &interest)
+            .unwrap();
+        let busy = Targets { ack: 200, scoring: 503 };
+        let ctx = Ctx::new(&store, &config, &busy, spin_retention_core::ports::test_now());
+        let lead_id = submit(&ctx, &[("email", "dana@example.com"), ("form", "demo")]);
+        let lead = spin_retention_core::lead::load(&store, &lead_id).unwrap().unwrap();
+        let id = &lead.submissions[0];
+        let settings = IntakeSettings::from_config(&config);
+        // lead-alerts (and scoring) busy: the event stays pending.
+        let h = run(&ctx, &settings, id).unwrap();
+        assert_eq!(h.event.as_ref().map(|e| e.state), Some(State::Pending));
+        let recorder = spin_retention_core::jobs::testing::Recorder::default();
+        let ctx = Ctx {
+            outbound: &recorder,
+            ..ctx
+        };
+        let walked = retry(&ctx, &settings, 10).unwrap();
+        assert_eq!(walked.done, 1);
+        let sent = recorder.0.lock().unwrap().clone();
+        assert!(
+            sent.contains(&"http://lead-alerts.spin.internal/alerts/events".to_string()),
+            "{sent:?}"
+        );
+        let record: Handoffs = store.get_json(&keys::handoff(id)).unwrap().unwrap();
+        assert_eq!(record.event.map(|e| e.state), Some(State::Done));
     }
 }

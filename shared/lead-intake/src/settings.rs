@@ -3,7 +3,7 @@
 use super::validate::FormRules;
 use spin_retention_core::body::Limits;
 use spin_retention_core::cors::Cors;
-use spin_retention_core::jobs::{ACK, SCORING};
+use spin_retention_core::jobs::{ACK, ALERTS, SCORING};
 use spin_retention_core::ports::Config;
 
 pub struct IntakeSettings {
@@ -17,6 +17,7 @@ pub struct IntakeSettings {
     pub captcha: Option<Captcha>,
     pub ack_url: String,
     pub scoring_url: String,
+    pub alerts_url: String,
     pub admin_token: Option<String>,
 }
 
@@ -63,6 +64,7 @@ impl IntakeSettings {
             captcha,
             ack_url: ACK.base_url(config),
             scoring_url: SCORING.base_url(config),
+            alerts_url: ALERTS.base_url(config),
             admin_token: config.get(spin_retention_core::auth::ADMIN_TOKEN),
         }
     }

@@ -50,7 +50,7 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
                     // A failure, or a skip under overload, stays recorded in
                     // handoff:<id> for the retry route.
                     let _ = handoff::run_after_reply(ctx, &settings, &id);
-                    if let Err(e) = crate::alerts::after_submission(ctx, &id) {
+                    if let Err(e) = crate::alerts::after_submission(ctx) {
                         eprintln!("lead-alerts for {id}: {e}");
                     }
                 })],
@@ -156,7 +156,11 @@ pub fn store_submission(
             .filter(|(_, current)| current.is_none())
             .map(|(key, _)| (key, lead_id.clone().into_bytes())),
     );
-    writes.extend(handoff::prepare(ctx.store, &submission_id, &lead_id)?);
+    // lead-alerts hears of the submission (webhooks, the owner's alert, the
+    // digest) through a tracked hand-off, so the retry route catches it up.
+    let form = submission.form.as_deref().unwrap_or_default();
+    let event = spin_retention_core::events::interest(ctx.store)?.wants_submission(form);
+    writes.extend(handoff::prepare(ctx.store, &submission_id, &lead_id, event)?);
     lead::append(ctx.store, &submission, is_new, writes)?;
     Ok((submission, false))
 }
