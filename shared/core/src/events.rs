@@ -76,17 +76,22 @@ impl Interest {
     }
 
     pub fn alerts_owner(&self, form: &str) -> bool {
-        self.owner_alert_forms.iter().any(|f| f == "*" || f == form)
+        names_form(&self.owner_alert_forms, form)
     }
 
     pub fn digests(&self, form: &str) -> bool {
-        self.digest_forms.iter().any(|f| f == "*" || f == form)
+        names_form(&self.digest_forms, form)
     }
 
     /// Whether lead-alerts wants to hear of a submission to `form`.
     pub fn wants_submission(&self, form: &str) -> bool {
         self.wants("lead.created") || self.alerts_owner(form) || self.digests(form)
     }
+}
+
+/// Whether a list of form names (`*`: every form) takes in `form`.
+pub fn names_form(forms: &[String], form: &str) -> bool {
+    forms.iter().any(|f| f == "*" || f == form)
 }
 
 pub fn interest_key() -> Key<Interest> {
@@ -97,14 +102,11 @@ pub fn interest(store: &dyn Store) -> Result<Interest, StoreError> {
     Ok(store.get_json(&interest_key())?.unwrap_or_default())
 }
 
-/// The after-reply task that hands `event` to lead-alerts.
-pub fn tell(event: &Event) -> Task {
-    ALERTS.tell_json(calls::record_event(), event)
-}
-
-/// Tells lead-alerts of `event` if anything wants it.
+/// The after-reply task that hands `event` to lead-alerts, if anything
+/// wants it.
 pub fn emit(store: &dyn Store, event: Event) -> Result<Option<Task>, StoreError> {
-    Ok(interest(store)?.wants(&event.kind).then(|| tell(&event)))
+    let wanted = interest(store)?.wants(&event.kind);
+    Ok(wanted.then(|| ALERTS.tell_json(calls::record_event(), &event)))
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub fn take_slot(store: &dyn Store, name: &str) -> Result<u64, StoreError> {
 }
 
 /// Takes `count` slots (at least one) with one increment; returns the first.
-fn take_slots(store: &dyn Store, name: &str, count: usize) -> Result<u64, StoreError> {
+pub fn take_slots(store: &dyn Store, name: &str, count: usize) -> Result<u64, StoreError> {
     let count = count.max(1) as u64;
     Ok(store.increment(&counter_key(name), count as i64)? as u64 + 1 - count)
 }

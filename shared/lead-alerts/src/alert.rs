@@ -354,12 +354,7 @@ fn request(
 /// A member's (or `owner`'s) Slack or webhook URL, from the secret
 /// `alert_channel_urls` variable: `{"dana": "https://hooks.slack.com/..."}`.
 fn channel_url(ctx: &Ctx, who: &str) -> Result<String, String> {
-    let urls = ctx.config.get("alert_channel_urls").unwrap_or_else(|| "{}".into());
-    let urls: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(&urls).map_err(|_| "alert_channel_urls is not a JSON object of URLs".to_string())?;
-    urls.get(who)
-        .cloned()
-        .ok_or_else(|| format!("no URL for \"{who}\" in alert_channel_urls"))
+    crate::settings::keyed_secret(ctx.config, "alert_channel_urls", who, "URL")
 }
 
 #[cfg(test)]

@@ -6,11 +6,12 @@
 //! winner of its turn ([`take_turn`]).
 
 use crate::alert::{self, Notice};
+use crate::hours::local_instant;
 use crate::keys;
 use crate::record::{take_turn, LeadAlerts, Sent};
 use crate::settings::Settings;
 use crate::speed;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -33,7 +34,7 @@ pub struct Counted {
 pub fn count(ctx: &Ctx, settings: &Settings, event: &Event) -> Result<(), StoreError> {
     let Some(digest) = &settings.digest else { return Ok(()) };
     let form = event.data["form"].as_str().unwrap_or_default();
-    let covered = digest.forms.iter().any(|f| f == "*" || f == form);
+    let covered = spin_retention_core::events::names_form(&digest.forms, form);
     let Some(submission_id) = event.data["submission_id"].as_str().filter(|_| covered) else {
         return Ok(());
     };
@@ -95,14 +96,11 @@ pub fn send_if_due(ctx: &Ctx, settings: &Settings) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-/// A local date and time as an instant (a time a DST change skips: an hour
-/// later).
+/// A local date and time as an instant (see [`local_instant`]); UTC's
+/// reading of it if the zone has none.
 fn at(zone: Tz, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     let naive = day.and_time(time);
-    zone.from_local_datetime(&naive)
-        .earliest()
-        .or_else(|| zone.from_local_datetime(&(naive + Duration::hours(1))).earliest())
-        .map_or_else(|| naive.and_utc(), |t| t.with_timezone(&Utc))
+    local_instant(zone, naive).unwrap_or_else(|| naive.and_utc())
 }
 
 /// One hot lead's line.

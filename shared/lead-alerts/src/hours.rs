@@ -2,7 +2,7 @@
 //! in its time zone, and skips its holidays. With no hours set, every
 //! minute counts.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -82,14 +82,7 @@ impl WorkingHours {
             return Vec::new();
         }
         let day = DAYS[date.weekday().num_days_from_monday() as usize];
-        let local = |time: NaiveTime| {
-            // A time that a DST change skips counts from an hour later.
-            let naive = date.and_time(time);
-            zone.from_local_datetime(&naive)
-                .earliest()
-                .or_else(|| zone.from_local_datetime(&(naive + Duration::hours(1))).earliest())
-                .map(|t| t.with_timezone(&Utc))
-        };
+        let local = |time: NaiveTime| local_instant(zone, date.and_time(time));
         let Some(spans) = self.week.get(day) else {
             return Vec::new();
         };
@@ -150,6 +143,15 @@ impl WorkingHours {
     pub fn is_open(&self, at: DateTime<Utc>) -> bool {
         self.add(at, 0) == at
     }
+}
+
+/// A local date and time in `zone` as an instant; a time that a DST change
+/// skips counts from an hour later.
+pub fn local_instant(zone: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+    zone.from_local_datetime(&naive)
+        .earliest()
+        .or_else(|| zone.from_local_datetime(&(naive + Duration::hours(1))).earliest())
+        .map(|t| t.with_timezone(&Utc))
 }
 
 fn zone_midnight(zone: Tz, date: NaiveDate) -> DateTime<Utc> {

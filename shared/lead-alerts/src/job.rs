@@ -339,14 +339,10 @@ fn event(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
 fn owner_alert(ctx: &Ctx, event: &Event) -> Result<Option<Task>, StoreError> {
     let settings = crate::settings::current(ctx.store)?;
     let form = event.data["form"].as_str().unwrap_or_default();
-    let interest = spin_retention_core::events::Interest {
-        owner_alert_forms: settings.owner_alert_forms.clone(),
-        ..Default::default()
-    };
     let Some(lead_id) = event.data["lead_id"].as_str().map(str::to_string) else {
         return Ok(None);
     };
-    if !interest.alerts_owner(form) {
+    if !spin_retention_core::events::names_form(&settings.owner_alert_forms, form) {
         return Ok(None);
     }
     let submission_id = event.data["submission_id"].as_str().unwrap_or_default().to_string();

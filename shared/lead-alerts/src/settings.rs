@@ -6,6 +6,7 @@
 use crate::hours::WorkingHours;
 use serde::{Deserialize, Serialize};
 use spin_retention_core::admin_doc::Document;
+use spin_retention_core::ports::Config;
 use spin_retention_core::problem::{FieldError, Problem};
 use spin_retention_core::store::{Store, StoreError};
 
@@ -182,6 +183,18 @@ fn validate(settings: &Settings) -> Vec<FieldError> {
 fn is_e164(to: &str) -> bool {
     to.strip_prefix('+')
         .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// One entry of a secret variable that holds a JSON object of strings
+/// (`alert_channel_urls`, `webhook_secrets`): the value under `key`, or
+/// why there is none (`what` names it).
+pub fn keyed_secret(config: &dyn Config, variable: &str, key: &str, what: &str) -> Result<String, String> {
+    let text = config.get(variable).unwrap_or_else(|| "{}".into());
+    let map: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&text).map_err(|_| format!("{variable} is not a JSON object of strings"))?;
+    map.get(key)
+        .cloned()
+        .ok_or_else(|| format!("no {what} for \"{key}\" in {variable}"))
 }
 
 pub fn current(store: &dyn Store) -> Result<Settings, StoreError> {

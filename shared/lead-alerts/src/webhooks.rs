@@ -219,14 +219,17 @@ pub fn record(ctx: &Ctx, event: &Event) -> Result<Vec<String>, StoreError> {
         }
     }
     let ids: Vec<String> = wanted.iter().map(|e| format!("{}.{}", event.id, e.id)).collect();
-    let log: Vec<Vec<u8>> = ids.iter().map(|id| id.clone().into_bytes()).collect();
     // One batch: the deliveries, the event's entry in its person's log,
     // the deliveries' slots in the log, then the event (which says it is
     // all there).
-    let log_writes = spin_retention_core::slots::prepare_append(store, keys::DELIVERIES, &log)?;
-    let slots: Vec<u64> = log_writes.iter().map(|(key, _)| slot_of(key)).collect();
+    let first = spin_retention_core::slots::take_slots(store, keys::DELIVERIES, ids.len())?;
+    let mut log_writes = Vec::new();
     let mut writes = Vec::new();
-    for ((endpoint, id), slot) in wanted.iter().zip(&ids).zip(slots) {
+    for ((endpoint, id), slot) in wanted.iter().zip(&ids).zip(first..) {
+        log_writes.push((
+            spin_retention_core::slots::slot_key(keys::DELIVERIES, slot),
+            id.clone().into_bytes(),
+        ));
         let delivery = Delivery {
             id: id.clone(),
             event_id: event.id.clone(),
@@ -270,11 +273,6 @@ pub fn remember(
         &entry,
     )?);
     Ok(())
-}
-
-/// The slot of a [`spin_retention_core::slots`] key (`<name>#<slot>`).
-fn slot_of(key: &str) -> u64 {
-    key.rsplit('#').next().and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
 /// Makes the next attempt of a delivery if it is pending and due, and
@@ -330,12 +328,7 @@ fn send(ctx: &Ctx, delivery: &Delivery) -> Result<u16, String> {
     if !endpoint.enabled {
         return Err(format!("endpoint \"{}\" is disabled", endpoint.id));
     }
-    let secrets = ctx.config.get("webhook_secrets").unwrap_or_else(|| "{}".into());
-    let secrets: std::collections::BTreeMap<String, String> =
-        serde_json::from_str(&secrets).map_err(|_| "webhook_secrets is not a JSON object".to_string())?;
-    let secret = secrets
-        .get(&endpoint.id)
-        .ok_or_else(|| format!("no secret for \"{}\" in webhook_secrets", endpoint.id))?;
+    let secret = crate::settings::keyed_secret(ctx.config, "webhook_secrets", &endpoint.id, "secret")?;
     let event = ctx
         .store
         .get_json(&keys::event(&delivery.event_id))
@@ -350,7 +343,7 @@ fn send(ctx: &Ctx, delivery: &Delivery) -> Result<u16, String> {
             ("content-type".into(), "application/json".into()),
             ("webhook-id".into(), event.id.clone()),
             ("webhook-timestamp".into(), timestamp.to_string()),
-            ("webhook-signature".into(), sign(secret, &event.id, timestamp, &body)),
+            ("webhook-signature".into(), sign(&secret, &event.id, timestamp, &body)),
         ],
         body,
     };
@@ -381,11 +374,14 @@ pub fn redeliver(ctx: &Ctx, delivery_id: &str) -> Result<Option<Delivery>, Store
     }
     delivery.status = Status::Pending;
     delivery.next_at = Some(ctx.now);
-    let entry = vec![delivery_id.as_bytes().to_vec()];
-    let mut writes = spin_retention_core::slots::prepare_append(store, keys::DELIVERIES, &entry)?;
-    delivery.slot = slot_of(&writes[0].0);
-    writes.push(keys::delivery(delivery_id).entry(&delivery));
-    store.set_many(&writes)?;
+    delivery.slot = spin_retention_core::slots::take_slot(store, keys::DELIVERIES)?;
+    store.set_many(&[
+        (
+            spin_retention_core::slots::slot_key(keys::DELIVERIES, delivery.slot),
+            delivery_id.as_bytes().to_vec(),
+        ),
+        keys::delivery(delivery_id).entry(&delivery),
+    ])?;
     attempt(ctx, delivery_id)?;
     store.get_json(&keys::delivery(delivery_id))
 }
