@@ -10,7 +10,9 @@ use spin_sdk::variables;
 
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::jobs::{BodyStream, Job};
-use spin_retention_core::ports::{Config, Ctx, Outbound, OutboundRequest, OutboundResponse, TEST_CLOCK_HEADER};
+use spin_retention_core::ports::{
+    BodySource, Config, Ctx, Outbound, OutboundRequest, OutboundResponse, TEST_CLOCK_HEADER,
+};
 use spin_retention_core::problem::Problem;
 use spin_retention_core::store::{Store, StoreError, UnavailableStore};
 
@@ -24,8 +26,8 @@ const DRAIN_BYTES: usize = 16 * MAX_BODY_BYTES;
 /// never waits for them. Every failure becomes a problem+json reply inside
 /// the job, so this never traps.
 pub fn serve(job: &Job, req: IncomingRequest, out: ResponseOutparam) {
-    let request = match spin_sdk::http::run(read_request(req)) {
-        Ok(request) => request,
+    let (request, streamed) = match spin_sdk::http::run(read_request(req, job)) {
+        Ok(read) => read,
         Err(reply) => return send_reply(out, reply),
     };
     let spin_store;
@@ -41,6 +43,7 @@ pub fn serve(job: &Job, req: IncomingRequest, out: ResponseOutparam) {
         }
     };
     let mut ctx = Ctx::new(store, &SpinVariables, &SpinOutbound, chrono::Utc::now());
+    ctx.body = streamed.as_ref().map(|body| body as &dyn BodySource);
     if let Some(now) = test_clock(&request) {
         ctx.now = now;
         ctx.test_clock = true;
@@ -66,7 +69,35 @@ fn test_clock(request: &Request) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::parse_from_rfc3339(header).ok().map(|t| t.to_utc())
 }
 
-async fn read_request(req: IncomingRequest) -> Result<Request, Reply> {
+/// A body the job reads chunk by chunk ([`Job::streamed`] routes).
+struct StreamedBody<S>(std::cell::RefCell<std::pin::Pin<Box<S>>>);
+
+impl<S, E> BodySource for StreamedBody<S>
+where
+    S: futures::Stream<Item = Result<Vec<u8>, E>>,
+    E: std::fmt::Debug,
+{
+    fn next_chunk(&self) -> Result<Option<Vec<u8>>, String> {
+        let mut stream = self.0.borrow_mut();
+        match spin_sdk::http::run(stream.next()) {
+            Some(Ok(chunk)) => Ok(Some(chunk)),
+            Some(Err(e)) => Err(format!("reading the body failed: {e:?}")),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The request, its body read whole, or on a streamed route left to read.
+async fn read_request(
+    req: IncomingRequest,
+    job: &Job,
+) -> Result<
+    (
+        Request,
+        Option<StreamedBody<impl futures::Stream<Item = Result<Vec<u8>, impl std::fmt::Debug>>>>,
+    ),
+    Reply,
+> {
     let (path, query) = match req.path_with_query() {
         Some(pq) => match pq.split_once('?') {
             Some((p, q)) => (p.to_string(), q.to_string()),
@@ -85,13 +116,24 @@ async fn read_request(req: IncomingRequest) -> Result<Request, Reply> {
         .iter()
         .find(|(k, _)| k == "content-length")
         .and_then(|(_, v)| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > DRAIN_BYTES) {
+    let streams = job.streams(&path);
+    if !streams && declared.is_some_and(|n| n > DRAIN_BYTES) {
         return Err(too_large());
     }
     let method = method_name(&req.method());
     let mut body = Vec::new();
     let mut read = 0;
-    let mut stream = req.into_body_stream();
+    let mut stream = Box::pin(req.into_body_stream());
+    if streams {
+        let request = Request {
+            method,
+            path,
+            query,
+            headers,
+            body,
+        };
+        return Ok((request, Some(StreamedBody(std::cell::RefCell::new(stream)))));
+    }
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| {
             Reply::from(
@@ -113,13 +155,14 @@ async fn read_request(req: IncomingRequest) -> Result<Request, Reply> {
     if read > MAX_BODY_BYTES {
         return Err(too_large());
     }
-    Ok(Request {
+    let request = Request {
         method,
         path,
         query,
         headers,
         body,
-    })
+    };
+    Ok((request, None))
 }
 
 fn send_reply(out: ResponseOutparam, reply: Reply) {

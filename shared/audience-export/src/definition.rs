@@ -147,7 +147,16 @@ mod tests {
         let ids: Vec<&str> = set.audiences.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(
             ids,
-            ["hot-not-converted", "pricing-no-phone", "promoters", "at-risk-win-back"]
+            [
+                "hot-not-converted",
+                "pricing-no-phone",
+                "promoters",
+                "at-risk-win-back",
+                "cant-lose-them",
+                "slipping-regulars",
+                "champions-lookalike",
+                "one-time-buyers-30-60d"
+            ]
         );
     }
 

@@ -21,6 +21,13 @@ const PROFILE: &[&str] = &[
     "pages_seen",
     "surveys_answered",
     "surveys_opened",
+    "customer",
+    "loyalty_tier",
+    "rfm_segment",
+    "slipping",
+    "days_since_purchase",
+    "orders",
+    "revenue",
 ];
 
 /// Facts of audiences only; with `PROFILE`, what `GET
@@ -38,7 +45,7 @@ pub const CATALOGUE: &[(&str, FactType, &str)] = &[
     (
         "at_risk",
         FactType::Bool,
-        "a recent survey answer marks the customer at risk",
+        "a recent survey answer marks the customer at risk, or they are slipping away",
     ),
     (
         "nps_band",

@@ -14,6 +14,7 @@ pub const JOB: Job = Job {
     name: "audience-export",
     prefix: "/audiences",
     handoffs: &[],
+    streamed: &[],
     routes: &[
         Route {
             method: Method::GET,

@@ -71,6 +71,7 @@ struct Inputs {
     score: Option<ScoreRecord>,
     surveys: LeadSurveys,
     submissions: Vec<Submission>,
+    customer: Option<spin_retention_core::customer::Customer>,
 }
 
 fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, StoreError> {
@@ -81,6 +82,7 @@ fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, Store
         score: store.get_json(&spin_retention_lead_scoring::keys::score(lead_id))?,
         surveys: scoring.surveys,
         submissions: scoring.submissions,
+        customer: scoring.customer,
         lead: scoring.lead,
     }))
 }
@@ -114,7 +116,8 @@ fn desired(defs: &Audiences, inputs: &Inputs, suppressed: bool, old: &Membership
     // The built-in free-mail list only: scoring's extra domains would cost
     // one more read per lead, for a fact few audiences use.
     let free_mail = Vec::new();
-    let profile = Facts::new(lead, &inputs.submissions, &inputs.surveys, &free_mail, now);
+    let profile =
+        Facts::new(lead, &inputs.submissions, &inputs.surveys, &free_mail, now).with_customer(inputs.customer.as_ref());
     let last_activity = inputs
         .score
         .as_ref()

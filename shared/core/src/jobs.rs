@@ -80,9 +80,17 @@ pub struct Job {
     pub prefix: &'static str,
     pub handoffs: &'static [HandoffTarget],
     pub routes: &'static [Route],
+    /// Paths (exact, no parameters) whose bodies the host streams through
+    /// [`crate::ports::Ctx::body`] instead of reading them whole: imports.
+    pub streamed: &'static [&'static str],
 }
 
 impl Job {
+    /// Whether the host streams this path's body.
+    pub fn streams(&self, path: &str) -> bool {
+        self.streamed.contains(&path)
+    }
+
     /// Routes one request for this job.
     pub fn handle(&self, req: &Request, ctx: &Ctx) -> Outcome {
         match sub_path(&req.path, self.prefix) {
@@ -248,6 +256,11 @@ pub mod calls {
         "/alerts/events".to_string()
     }
 
+    /// lead-intake: find or create the profiles of these people (the body).
+    pub fn open_people() -> String {
+        "/intake/admin/people".to_string()
+    }
+
     /// lead-alerts: run the SLA and retry deliveries that are due.
     pub fn sla_tick() -> String {
         "/alerts/sla/tick".to_string()
@@ -260,6 +273,14 @@ pub const ALERTS: HandoffTarget = HandoffTarget {
     url_variable: "alerts_url",
     default_url: "http://lead-alerts.spin.internal",
     live_path: "/alerts/health/live",
+};
+
+/// lead-intake, which customers asks for the profiles of new people.
+pub const INTAKE: HandoffTarget = HandoffTarget {
+    component: "lead-intake",
+    url_variable: "intake_url",
+    default_url: "http://lead-intake.spin.internal",
+    live_path: "/intake/health/live",
 };
 
 /// lead-scoring, which lead-intake and survey both hand leads to.
@@ -388,6 +409,7 @@ mod job_tests {
         prefix: "/survey",
         handoffs: &[SCORING],
         routes: &[],
+        streamed: &[],
     };
 
     fn body(reply: &Reply) -> serde_json::Value {

@@ -69,6 +69,18 @@
 //! | `digest:<yyyy-mm-dd>:<window>` | lead-alerts   | counter: `1` for the one request that sends that day's digest in a window of time |
 //! | `deliveries#n`, `#<slot>`    | lead-alerts     | every delivery id, in order ([`crate::slots`]): the delivery log, the retry walk |
 //! | `deliveries-pending-from`    | lead-alerts     | JSON number: the first slot of `deliveries` that may still be pending |
+//! | `customer:<lead_id>`         | customers       | [`crate::customer::Customer`]: the fold of the person's customer events (orders, revenue, tier, RFM, slipping) |
+//! | `customer-log:<lead_id>#n`, `#<slot>` | customers | the person's customer events, one write-once slot each (`spin_retention_customers::history::Entry`) |
+//! | `customer-event:<event_id>`  | customers       | JSON string: the lead an event was recorded for; there, the event is (a replay is a duplicate) |
+//! | `stripe-customer:<sha256(cus_id)>` | customers | JSON string: the lead a Stripe customer's payments were recorded for |
+//! | `customer-day:<yyyy-mm-dd>#n`, `#<slot>` | customers | the day's orders, refunds and cancellations (`spin_retention_customers::metrics::DayEntry`): what metrics read |
+//! | `customers:buckets`, `customers:<hh>` | customers | every customer's lead id ([`crate::lead_list`] under its own name): the refresh walks it |
+//! | `customer-settings`          | customers       | [`crate::admin_doc::Stored`] of the customer settings (currency, tiers, slipping, churn) |
+//! | `rfm-quintiles`              | customers       | `spin_retention_customers::rfm::Quintiles`: RFM cut points, segment counts, the R x F grid |
+//! | `customers-refresh`          | customers       | `spin_retention_customers::refresh::Refresh`: progress of the day's refresh run |
+//! | `customer-at-risk:<lead_id>:<unix>` | customers | counter: `1` for the one refresh that raises a slipping episode's at-risk signal |
+//! | `customer-keys:<lead_id>#n`, `#<slot>` | customers | keys written about a person that erase cannot work out again (at-risk counters) |
+//! | `customers-tick:<minute>`    | customers       | counter: `1` for the request that runs a refresh batch on its back that minute |
 //!
 //! Every set ([`crate::sets`]) named above also keeps `<name>#snap`, a
 //! reader's snapshot, beside its slots; every sorted set
@@ -182,6 +194,11 @@ pub const RESCORE_RUN: &str = "rescore-run";
 
 pub fn lead_surveys(lead_id: &str) -> String {
     format!("lead-surveys:{lead_id}")
+}
+
+/// What customers tells the other jobs about a person's purchases.
+pub fn customer(lead_id: &str) -> Key<crate::customer::Customer> {
+    Key::new(format!("customer:{lead_id}"))
 }
 
 /// The audience definitions an admin set ([`crate::admin_doc`]).

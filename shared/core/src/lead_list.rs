@@ -2,6 +2,9 @@
 //! rule change) without walking the whole store. Buckets are the first two
 //! hex digits of sha256(lead id): fixed, so an erase finds the entry, and
 //! 256 of them, so each stays small (about 400 ids per 100,000 leads).
+//!
+//! The `*_in` functions keep such a list under another name, for a job's
+//! own subset of leads (customers: every person who bought).
 
 use crate::ids::sha256_hex;
 use crate::keys::{Key, LEADS_INDEX};
@@ -31,6 +34,20 @@ pub fn add_all(store: &dyn Store, lead_ids: &[String]) -> Result<(), StoreError>
 
 pub fn remove(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     sorted_sets::remove(store, LEADS_INDEX, &position(lead_id))
+}
+
+/// The writes that add a lead to the list `index`, for the caller's batch.
+pub fn prepare_add_in(store: &dyn Store, index: &str, lead_id: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    sorted_sets::prepare_insert(store, index, &[position(lead_id)])
+}
+
+pub fn remove_in(store: &dyn Store, index: &str, lead_id: &str) -> Result<(), StoreError> {
+    sorted_sets::remove(store, index, &position(lead_id))
+}
+
+/// Up to `limit` lead ids of the list `index` after `after`.
+pub fn page_in(store: &dyn Store, index: &str, after: Option<&Position>, limit: usize) -> Result<Page, StoreError> {
+    sorted_sets::page(store, index, after, limit, |_| Ok(true))
 }
 
 /// Up to `limit` lead ids after `after`, in no meaningful order.

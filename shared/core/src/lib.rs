@@ -16,6 +16,7 @@ pub mod admin_doc;
 pub mod auth;
 pub mod body;
 pub mod cors;
+pub mod customer;
 pub mod events;
 pub mod health;
 pub mod html;

@@ -59,6 +59,32 @@ pub trait Outbound {
     fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String>;
 }
 
+/// The rest of a request body that the host did not read into
+/// [`crate::http::Request::body`]: on routes a job streams
+/// ([`crate::jobs::Job::streamed`]), the body arrives chunk by chunk, so
+/// an import of any size sits in memory one chunk at a time.
+pub trait BodySource {
+    /// The next chunk; `Ok(None)` at the end.
+    fn next_chunk(&self) -> Result<Option<Vec<u8>>, String>;
+}
+
+/// A body already in memory, handed out in chunks (native tests).
+pub struct Chunks(pub std::cell::RefCell<std::collections::VecDeque<Vec<u8>>>);
+
+impl Chunks {
+    pub fn new(body: &[u8], chunk: usize) -> Self {
+        Chunks(std::cell::RefCell::new(
+            body.chunks(chunk.max(1)).map(<[u8]>::to_vec).collect(),
+        ))
+    }
+}
+
+impl BodySource for Chunks {
+    fn next_chunk(&self) -> Result<Option<Vec<u8>>, String> {
+        Ok(self.0.borrow_mut().pop_front())
+    }
+}
+
 /// Everything a request handler may touch.
 pub struct Ctx<'a> {
     pub store: &'a dyn Store,
@@ -68,6 +94,9 @@ pub struct Ctx<'a> {
     /// `now` came from the request's [`TEST_CLOCK_HEADER`] (allowed by the
     /// `test_clock` variable), so hand-offs pass it on.
     pub test_clock: bool,
+    /// The body still to read, on a streamed route (else all of it is in
+    /// the request).
+    pub body: Option<&'a dyn BodySource>,
 }
 
 /// The request header that sets `now`, for end-to-end tests of time (SLA
@@ -84,6 +113,7 @@ impl<'a> Ctx<'a> {
             outbound,
             now,
             test_clock: false,
+            body: None,
         }
     }
 }

@@ -9,6 +9,7 @@ pub const JOB: Job = Job {
     name: "instant-ack",
     prefix: "/ack",
     handoffs: &[],
+    streamed: &[],
     routes: &[
         Route {
             method: Method::GET,

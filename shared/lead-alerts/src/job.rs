@@ -32,6 +32,7 @@ pub const JOB: Job = Job {
     name: "lead-alerts",
     prefix: "/alerts",
     handoffs: &[],
+    streamed: &[],
     routes: &[
         Route {
             method: Method::POST,

@@ -103,6 +103,8 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     spin_retention_audience_export::forget(ctx.store, &lead.id)?;
     // lead-alerts' alerts, claim, contact and recorded events.
     spin_retention_lead_alerts::forget(ctx.store, &lead.id)?;
+    // customers' events, fold, day entries and signals.
+    spin_retention_customers::forget(ctx.store, &lead.id)?;
     lead_list::remove(ctx.store, &lead.id)?;
     delete(keys::lead(&lead.id).to_string())?;
     spin_retention_core::slots::erase(ctx.store, &keys::lead_log(&lead.id))?;
@@ -113,6 +115,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     spin_retention_survey::forget(ctx.store, &lead.id)?;
     spin_retention_audience_export::forget(ctx.store, &lead.id)?;
     spin_retention_lead_alerts::forget(ctx.store, &lead.id)?;
+    spin_retention_customers::forget(ctx.store, &lead.id)?;
     Ok(deleted + acks)
 }
 

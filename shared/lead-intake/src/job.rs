@@ -2,7 +2,7 @@
 //!
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
-use crate::{admin, pages, settings::IntakeSettings, submit};
+use crate::{admin, pages, people, settings::IntakeSettings, submit};
 use spin_retention_core::jobs::{Job, ACK, ALERTS, SCORING};
 use spin_retention_core::routes::{Caller, Method, Route};
 
@@ -10,6 +10,7 @@ pub const JOB: Job = Job {
     name: "lead-intake",
     prefix: "/intake",
     handoffs: &[ACK, SCORING, ALERTS],
+    streamed: &[],
     routes: &[
         Route {
             method: Method::POST,
@@ -49,6 +50,12 @@ pub const JOB: Job = Job {
             path: "/intake/admin/leads/{id}",
             caller: Caller::Admin,
             handler: |req, ctx, p| admin::erase(req, ctx, p.get("id")).map(Into::into),
+        },
+        Route {
+            method: Method::POST,
+            path: "/intake/admin/people",
+            caller: Caller::Component,
+            handler: |req, ctx, _| people::open(req, ctx).map(Into::into),
         },
         Route {
             method: Method::POST,

@@ -9,6 +9,7 @@ pub mod handoff;
 pub mod job;
 pub mod keys;
 pub mod pages;
+pub mod people;
 pub mod phone;
 pub mod settings;
 pub mod submit;

@@ -140,22 +140,7 @@ pub fn store_submission(
     } else {
         Vec::new()
     };
-    let identities: Vec<String> = submission
-        .contact
-        .email
-        .iter()
-        .map(|e| keys::lead_by_email(e))
-        .chain(submission.contact.phone.iter().map(|p| keys::lead_by_phone(p)))
-        .collect();
-    let current = ctx.store.get_many(&identities)?;
-    // Never re-point an identifier that belongs to another lead.
-    writes.extend(
-        identities
-            .into_iter()
-            .zip(current)
-            .filter(|(_, current)| current.is_none())
-            .map(|(key, _)| (key, lead_id.clone().into_bytes())),
-    );
+    writes.extend(identity_writes(ctx, &submission)?);
     // lead-alerts hears of the submission (webhooks, the owner's alert, the
     // digest) through a tracked hand-off, so the retry route catches it up.
     let form = submission.form.as_deref().unwrap_or_default();
@@ -165,10 +150,30 @@ pub fn store_submission(
     Ok((submission, false))
 }
 
+/// The writes that point the submission's email and phone at its lead,
+/// for those not pointing anywhere yet: an identifier that belongs to
+/// another lead is never re-pointed.
+pub(crate) fn identity_writes(ctx: &Ctx, submission: &Submission) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let identities: Vec<String> = submission
+        .contact
+        .email
+        .iter()
+        .map(|e| keys::lead_by_email(e))
+        .chain(submission.contact.phone.iter().map(|p| keys::lead_by_phone(p)))
+        .collect();
+    let current = ctx.store.get_many(&identities)?;
+    Ok(identities
+        .into_iter()
+        .zip(current)
+        .filter(|(_, current)| current.is_none())
+        .map(|(key, _)| (key, submission.lead_id.clone().into_bytes()))
+        .collect())
+}
+
 /// The person's existing lead (by email, then phone), or the id a new one
 /// gets: derived from the identity, so concurrent first submissions of one
 /// person land on one lead.
-fn find_lead(ctx: &Ctx, draft: &Draft) -> Result<String, StoreError> {
+pub(crate) fn find_lead(ctx: &Ctx, draft: &Draft) -> Result<String, StoreError> {
     let email = draft.contact.email.as_deref().map(str::to_lowercase);
     let phone = draft.contact.phone.as_deref();
     for key in email

@@ -67,6 +67,9 @@ pub struct Score {
     pub at_risk: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at_risk_reason: Option<AtRiskReason>,
+    /// A customer slipping away (customers' signal), since when: at risk too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slipping_since: Option<DateTime<Utc>>,
     pub groups: Vec<GroupTotal>,
     pub fired: Vec<Fired>,
 }
@@ -106,14 +109,16 @@ pub fn evaluate(rules: &Rules, facts: &Facts) -> Score {
         _ => 'D',
     };
     let at_risk_reason = at_risk(rules, facts);
+    let slipping_since = facts.slipping_since();
     Score {
         fit,
         engagement,
         total,
         tier,
         grade,
-        at_risk: at_risk_reason.is_some(),
+        at_risk: at_risk_reason.is_some() || slipping_since.is_some(),
         at_risk_reason,
+        slipping_since,
         groups,
         fired,
     }

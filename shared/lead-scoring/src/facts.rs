@@ -4,6 +4,7 @@
 //! and that activity's age drives its decay.
 
 use chrono::{DateTime, Utc};
+use spin_retention_core::customer::Customer;
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::signals::{Band, LeadSurveys};
 
@@ -42,6 +43,25 @@ pub const CATALOGUE: &[(&str, FactType, &str)] = &[
     ("pages_seen", FactType::List, "every page seen across visits"),
     ("surveys_answered", FactType::Number, "surveys answered"),
     ("surveys_opened", FactType::Number, "surveys opened"),
+    ("customer", FactType::Bool, "has bought something (customers)"),
+    (
+        "loyalty_tier",
+        FactType::Text,
+        "loyalty tier (bronze, silver, gold, platinum as configured); none without an order in the window",
+    ),
+    (
+        "rfm_segment",
+        FactType::Text,
+        "RFM segment: Champions, Loyal Customers, Potential Loyalists, New Customers, Promising, Need Attention, About to Sleep, At Risk, Can't Lose Them, Hibernating",
+    ),
+    (
+        "slipping",
+        FactType::Bool,
+        "buying later than their own rhythm, or quiet since a single purchase",
+    ),
+    ("days_since_purchase", FactType::Number, "days since the last purchase"),
+    ("orders", FactType::Number, "paid orders"),
+    ("revenue", FactType::Number, "net revenue in the main currency"),
     (
         "activity",
         FactType::Text,
@@ -167,6 +187,8 @@ pub struct Facts<'a> {
     pub surveys: &'a LeadSurveys,
     pub free_mail: &'a [String],
     pub now: DateTime<Utc>,
+    /// What customers folded of their purchases (none: never bought).
+    pub customer: Option<&'a Customer>,
 }
 
 impl<'a> Facts<'a> {
@@ -202,7 +224,20 @@ impl<'a> Facts<'a> {
             surveys,
             free_mail,
             now,
+            customer: None,
         }
+    }
+
+    /// These facts with the person's purchases.
+    pub fn with_customer(mut self, customer: Option<&'a Customer>) -> Self {
+        self.customer = customer;
+        self
+    }
+
+    /// Whether the person is a customer slipping away, and since when.
+    pub fn slipping_since(&self) -> Option<DateTime<Utc>> {
+        let c = self.customer?;
+        c.slipping(self.now).then_some(c.slipping_after).flatten()
     }
 
     fn email_domain(&self) -> Option<String> {
@@ -242,6 +277,21 @@ impl<'a> Facts<'a> {
             "pages_seen" => Value::List(lead.pages_seen.clone()),
             "surveys_answered" => Value::Number(self.surveys.answers.len() as f64),
             "surveys_opened" => Value::Number(self.surveys.opened.len() as f64),
+            "customer" => Value::Bool(self.customer.is_some_and(Customer::is_customer)),
+            "loyalty_tier" => Value::Text(self.customer.and_then(|c| c.loyalty_tier.clone())),
+            "rfm_segment" => Value::Text(self.customer.and_then(|c| c.rfm.as_ref().map(|r| r.segment.clone()))),
+            "slipping" => Value::Bool(self.slipping_since().is_some()),
+            // No purchase: a number no rule range can match.
+            "days_since_purchase" => Value::Number(
+                self.customer
+                    .and_then(|c| c.days_since_purchase(self.now))
+                    .unwrap_or(f64::NAN),
+            ),
+            "orders" => Value::Number(self.customer.map_or(0.0, |c| f64::from(c.orders))),
+            "revenue" => Value::Number(self.customer.map_or(0.0, |c| {
+                let places = spin_retention_core::customer::exponent(&c.currency);
+                c.main_revenue as f64 / 10f64.powi(places as i32)
+            })),
             _ => self.activity_fact(name, activity),
         }
     }

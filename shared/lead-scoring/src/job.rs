@@ -15,6 +15,7 @@ pub const JOB: Job = Job {
     name: "lead-scoring",
     prefix: "/scoring",
     handoffs: &[AUDIENCES, ALERTS],
+    streamed: &[],
     routes: &[
         Route {
             method: Method::POST,

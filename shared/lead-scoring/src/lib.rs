@@ -101,6 +101,8 @@ pub struct Inputs {
     /// The newest first, at most `MAX_SUBMISSIONS`.
     pub submissions: Vec<Submission>,
     pub surveys: LeadSurveys,
+    /// What customers folded of the person's purchases.
+    pub customer: Option<spin_retention_core::customer::Customer>,
     /// What was read of the two logs.
     seen: (Seen, Seen),
 }
@@ -121,6 +123,7 @@ pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, S
         return Ok(None);
     };
     let (surveys, surveys_seen) = spin_retention_core::signals::load_counted(store, lead_id)?;
+    let customer = spin_retention_core::customer::load(store, lead_id)?;
     let mut submissions = history.submissions;
     submissions.reverse();
     submissions.truncate(MAX_SUBMISSIONS);
@@ -128,6 +131,7 @@ pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, S
         lead: history.lead,
         submissions,
         surveys,
+        customer,
         seen: (history.seen, surveys_seen),
     }))
 }
@@ -138,11 +142,13 @@ fn score_once(ctx: &Ctx, inputs: &Inputs) -> Result<ScoreRecord, StoreError> {
         lead,
         submissions,
         surveys,
+        customer,
         ..
     } = inputs;
     let lead_id = lead.id.as_str();
     let rules = current_rules(store)?;
-    let facts = Facts::new(lead, submissions, surveys, &rules.free_mail_domains, ctx.now);
+    let facts =
+        Facts::new(lead, submissions, surveys, &rules.free_mail_domains, ctx.now).with_customer(customer.as_ref());
     let score = engine::evaluate(&rules, &facts);
     let last_activity_at = facts.activities.first().map_or(lead.updated_at, |a| a.at);
     let previous: Option<ScoreRecord> = store.get_json(&keys::score(lead_id))?;

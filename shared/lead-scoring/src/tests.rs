@@ -389,3 +389,74 @@ fn round_robin_skips_members_who_are_away() {
     let record = score_lead(&ctx, &hot(&ctx, 20)).unwrap().unwrap();
     assert_eq!(record.assignment, None, "everyone away: the owner is alerted");
 }
+
+/// What customers folds of a person's purchases is a fact, and a customer
+/// slipping away is at risk, as a detractor is.
+#[test]
+fn a_slipping_customer_is_at_risk_and_their_purchases_are_facts() {
+    use spin_retention_core::customer::{Customer, Rfm};
+    use spin_retention_core::store::JsonStore;
+    let store = MemoryStore::new();
+    let config = HashMap::new();
+    let ctx = ctx(&store, &config);
+    let id = submit(&ctx, &[("email", "buyer@shop.io")]);
+    let now = spin_retention_core::ports::test_now();
+    let last = now - chrono::Duration::days(50);
+    let customer = Customer {
+        lead_id: id.clone(),
+        orders: 3,
+        refunds: 0,
+        revenue: [("USD".to_string(), 45_000)].into(),
+        main_revenue: 45_000,
+        currency: "USD".into(),
+        average_order_value: [("USD".to_string(), 15_000)].into(),
+        first_purchase_at: Some(now - chrono::Duration::days(110)),
+        last_purchase_at: Some(last),
+        typical_interval_days: Some(30.0),
+        slipping_after: Some(last + chrono::Duration::days(45)),
+        churned_after: Some(last + chrono::Duration::days(90)),
+        subscription: None,
+        loyalty_tier: Some("bronze".into()),
+        tier_changes: Vec::new(),
+        rfm: Some(Rfm {
+            recency: 2,
+            frequency: 5,
+            monetary: 4,
+            segment: "Can't Lose Them".into(),
+        }),
+        last_activity: None,
+        events: 3,
+        updated_at: now,
+    };
+    store
+        .set_json(&spin_retention_core::keys::customer(&id), &customer)
+        .unwrap();
+    let record = score_lead(&ctx, &id).unwrap().unwrap();
+    assert!(record.score.at_risk);
+    assert_eq!(record.score.slipping_since, customer.slipping_after);
+    assert_eq!(record.score.at_risk_reason, None, "no survey says so");
+    let inputs = read_inputs(&store, &id).unwrap().unwrap();
+    let facts = Facts::new(&inputs.lead, &inputs.submissions, &inputs.surveys, &[], now)
+        .with_customer(inputs.customer.as_ref());
+    use facts::Value;
+    assert_eq!(facts.get("customer", None), Value::Bool(true));
+    assert_eq!(facts.get("loyalty_tier", None), Value::Text(Some("bronze".into())));
+    assert_eq!(
+        facts.get("rfm_segment", None),
+        Value::Text(Some("Can't Lose Them".into()))
+    );
+    assert_eq!(facts.get("slipping", None), Value::Bool(true));
+    assert_eq!(facts.get("days_since_purchase", None), Value::Number(50.0));
+    assert_eq!(facts.get("orders", None), Value::Number(3.0));
+    assert_eq!(facts.get("revenue", None), Value::Number(450.0));
+    // Five days earlier the same customer was not slipping yet.
+    let earlier = Facts::new(
+        &inputs.lead,
+        &inputs.submissions,
+        &inputs.surveys,
+        &[],
+        now - chrono::Duration::days(6),
+    )
+    .with_customer(inputs.customer.as_ref());
+    assert_eq!(earlier.get("slipping", None), Value::Bool(false));
+}

@@ -13,6 +13,7 @@ pub const JOB: Job = Job {
     name: "survey",
     prefix: "/survey",
     handoffs: &[SCORING, ALERTS],
+    streamed: &[],
     routes: &[
         Route {
             method: Method::GET,

@@ -2,13 +2,14 @@
 
 use spin_retention_e2e::{app, get};
 
-const COMPONENTS: [(&str, &str); 6] = [
+const COMPONENTS: [(&str, &str); 7] = [
     ("lead-intake", "/intake/health"),
     ("instant-ack", "/ack/health"),
     ("lead-scoring", "/scoring/health"),
     ("survey", "/survey/health"),
     ("audience-export", "/audiences/health"),
     ("lead-alerts", "/alerts/health"),
+    ("customers", "/customers/health"),
 ];
 
 fn every_component_reports_its_store_round_trip() {

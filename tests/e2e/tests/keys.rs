@@ -5,6 +5,7 @@
 use chrono::NaiveDate;
 use spin_retention_audience_export::keys as audience;
 use spin_retention_core::keys as core;
+use spin_retention_customers::keys as customers;
 use spin_retention_instant_ack::keys as ack;
 use spin_retention_lead_alerts::keys as alerts;
 use spin_retention_lead_intake::keys as intake;
@@ -131,6 +132,22 @@ fn constructed() -> Vec<String> {
         format!("{}#n", alerts::DELIVERIES),
         format!("{}#9", alerts::DELIVERIES),
         alerts::pending_from().to_string(),
+        core::customer("l_1").to_string(),
+        format!("{}#n", customers::customer_log("l_1")),
+        format!("{}#2", customers::customer_log("l_1")),
+        customers::customer_event("ce_1").to_string(),
+        customers::stripe_customer("cus_1").to_string(),
+        format!("{}#n", customers::customer_day(day)),
+        format!("{}#5", customers::customer_day(day)),
+        format!("{}:buckets", customers::CUSTOMERS_INDEX),
+        format!("{}:a1", customers::CUSTOMERS_INDEX),
+        customers::CUSTOMER_SETTINGS.to_string(),
+        customers::rfm_quintiles().to_string(),
+        customers::customers_refresh().to_string(),
+        customers::customer_at_risk("l_1", 1_790_000_000),
+        format!("{}#n", customers::customer_keys("l_1")),
+        format!("{}#1", customers::customer_keys("l_1")),
+        customers::customers_tick(29_000_000),
     ]
 }
 

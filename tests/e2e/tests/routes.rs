@@ -7,13 +7,14 @@ use spin_retention_core::jobs::Job;
 use std::path::PathBuf;
 use toml::{Table, Value};
 
-const JOBS: [&Job; 6] = [
+const JOBS: [&Job; 7] = [
     &spin_retention_lead_intake::job::JOB,
     &spin_retention_instant_ack::job::JOB,
     &spin_retention_lead_scoring::job::JOB,
     &spin_retention_survey::job::JOB,
     &spin_retention_audience_export::job::JOB,
     &spin_retention_lead_alerts::job::JOB,
+    &spin_retention_customers::job::JOB,
 ];
 
 fn repo_file(rel: &str) -> String {

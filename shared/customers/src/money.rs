@@ -1,0 +1,87 @@
+//! Amounts in minor units of an ISO 4217 currency: parsed from the decimal
+//! text people and Shopify send, and shown back the same way. Amounts of
+//! two currencies are never added: every total is a map by currency.
+
+pub use spin_retention_core::customer::{exponent, Money};
+
+/// A currency code: three letters, uppercased.
+pub fn currency(code: &str) -> Result<String, String> {
+    let code = code.trim().to_ascii_uppercase();
+    if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(code)
+    } else {
+        Err("must be a three-letter ISO 4217 currency code".into())
+    }
+}
+
+/// `"12.50"` in `currency` as minor units (1250). No more decimals than the
+/// currency has, no sign, no exponent.
+pub fn parse(text: &str, currency: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let places = exponent(currency) as usize;
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || (text.contains('.') && fraction.is_empty()) {
+        return Err(format!("\"{text}\" is not an amount like 12.50"));
+    }
+    if fraction.len() > places {
+        return Err(format!("{currency} has {places} decimal places"));
+    }
+    let scaled = format!("{whole}{fraction:0<places$}");
+    scaled
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n <= 1_000_000_000_000_000)
+        .ok_or_else(|| format!("\"{text}\" is too large"))
+}
+
+/// Minor units as decimal text: 1250 USD -> "12.50", -5 USD -> "-0.05".
+pub fn format(minor: i64, currency: &str) -> String {
+    let places = exponent(currency);
+    if places == 0 {
+        return minor.to_string();
+    }
+    let scale = 10i64.pow(places);
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale as u64,
+        abs % scale as u64,
+        width = places as usize
+    )
+}
+
+/// Every amount of `money` as decimal text, by currency.
+pub fn show(money: &Money) -> std::collections::BTreeMap<String, String> {
+    money.iter().map(|(c, m)| (c.clone(), format(*m, c))).collect()
+}
+
+/// A whole number of major units in minor units (tier thresholds).
+pub fn major_to_minor(major: f64, currency: &str) -> i64 {
+    (major * 10f64.powi(exponent(currency) as i32)).round() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_follow_each_currency_s_minor_units() {
+        assert_eq!(parse("12.5", "USD"), Ok(1250));
+        assert_eq!(parse("12", "USD"), Ok(1200));
+        assert_eq!(parse("1200", "JPY"), Ok(1200));
+        assert!(parse("12.5", "JPY").is_err(), "yen has no decimals");
+        assert_eq!(parse("1.234", "KWD"), Ok(1234));
+        for bad in ["", "-1", "1e3", "1.", "12.345", "abc", "99999999999999999999"] {
+            assert!(parse(bad, "EUR").is_err(), "{bad}");
+        }
+        assert_eq!(format(1250, "USD"), "12.50");
+        assert_eq!(format(-5, "EUR"), "-0.05");
+        assert_eq!(format(1200, "JPY"), "1200");
+        assert_eq!(format(1234, "KWD"), "1.234");
+        assert_eq!(currency(" usd "), Ok("USD".into()));
+        assert!(currency("US").is_err());
+        assert_eq!(major_to_minor(500.0, "USD"), 50_000);
+    }
+}

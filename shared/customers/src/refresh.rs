@@ -1,0 +1,206 @@
+//! The refresh run over every customer: RFM quintiles over current
+//! customers, then each customer's fold again (tiers move as orders leave
+//! the trailing window, RFM scores with the new cuts, slipping as days
+//! pass). A customer who started slipping raises the at-risk signal once
+//! per slipping episode (lead-scoring's `at_risk`, and so the win-back
+//! audiences); anyone whose tier, segment or slipping changed is told to
+//! lead-scoring, which tells audience-export.
+//!
+//! Resumable: `POST /customers/admin/refresh` does one batch and stores
+//! where it is, so a scheduler (or the first request of each minute, on
+//! its back) calls it until `done`. A run starts each day, or on
+//! `restart`. Two batches at once do the same work twice, harmlessly:
+//! folds are idempotent and the signal is `increment(k) == 1`.
+
+use crate::keys;
+use crate::rfm::{self, Histogram, Quintiles};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use spin_retention_core::customer::Customer;
+use spin_retention_core::lead_list;
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::slots;
+use spin_retention_core::sorted_sets::Position;
+use spin_retention_core::store::{JsonStore, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Reading every customer's values into the histograms.
+    Gather,
+    /// Folding every customer again with the new cuts.
+    Apply,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Refresh {
+    /// The day the run started (`yyyy-mm-dd`).
+    pub run: String,
+    pub started_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub phase: Phase,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<Position>,
+    pub recency: Histogram,
+    pub frequency: Histogram,
+    pub monetary: Histogram,
+    pub gathered: u64,
+    pub applied: u64,
+    /// Customers whose tier, segment or slipping changed.
+    pub changed: u64,
+    /// At-risk signals raised (customers who started slipping).
+    pub raised: u64,
+    pub done: bool,
+}
+
+/// What a batch did, and the leads to tell lead-scoring about.
+pub struct Batch {
+    pub refresh: Refresh,
+    pub tell: Vec<String>,
+}
+
+/// One batch of up to `limit` customers.
+pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError> {
+    let store = ctx.store;
+    let today = ctx.now.date_naive().format("%Y-%m-%d").to_string();
+    let stored: Option<Refresh> = store.get_json(&keys::customers_refresh())?;
+    let mut run = match stored.filter(|r| r.run == today && !restart) {
+        Some(run) => run,
+        None => Refresh {
+            run: today,
+            started_at: ctx.now,
+            updated_at: ctx.now,
+            phase: Phase::Gather,
+            cursor: None,
+            recency: Histogram::new(),
+            frequency: Histogram::new(),
+            monetary: Histogram::new(),
+            gathered: 0,
+            applied: 0,
+            changed: 0,
+            raised: 0,
+            done: false,
+        },
+    };
+    let mut tell = Vec::new();
+    if run.done {
+        return Ok(Batch { refresh: run, tell });
+    }
+    let page = lead_list::page_in(store, keys::CUSTOMERS_INDEX, run.cursor.as_ref(), limit)?;
+    let ids: Vec<String> = page.entries.iter().map(|p| p.entry.clone()).collect();
+    match run.phase {
+        Phase::Gather => {
+            for id in &ids {
+                let Some(c) = spin_retention_core::customer::load(store, id)? else {
+                    continue;
+                };
+                let Some(last) = c.last_purchase_at else { continue };
+                *run.recency.entry(rfm::days(last, run.started_at)).or_default() += 1;
+                *run.frequency.entry(i64::from(c.orders)).or_default() += 1;
+                *run.monetary.entry(rfm::round_money(c.main_revenue)).or_default() += 1;
+                run.gathered += 1;
+            }
+        }
+        Phase::Apply => {
+            let settings = crate::settings::current(store)?;
+            let quintiles: Option<Quintiles> = store.get_json(&keys::rfm_quintiles())?;
+            for id in &ids {
+                let (before, after) = crate::history::refresh(store, id, &settings, quintiles.as_ref(), ctx.now)?;
+                run.applied += 1;
+                let Some(after) = after else { continue };
+                if raise_at_risk(ctx, &after)? {
+                    run.raised += 1;
+                }
+                if moved(before.as_ref(), &after, ctx.now) {
+                    run.changed += 1;
+                    tell.push(id.clone());
+                }
+            }
+        }
+    }
+    run.cursor = page.next;
+    if run.cursor.is_none() {
+        match run.phase {
+            Phase::Gather => {
+                store.set_json(&keys::rfm_quintiles(), &quintiles_of(&run, &settings_currency(ctx)?))?;
+                run.phase = Phase::Apply;
+            }
+            Phase::Apply => {
+                run.done = true;
+                count_segments(ctx)?;
+            }
+        }
+    }
+    run.updated_at = ctx.now;
+    store.set_json(&keys::customers_refresh(), &run)?;
+    Ok(Batch { refresh: run, tell })
+}
+
+fn settings_currency(ctx: &Ctx) -> Result<String, StoreError> {
+    Ok(crate::settings::current(ctx.store)?.currency)
+}
+
+fn quintiles_of(run: &Refresh, currency: &str) -> Quintiles {
+    let cuts = |h: &Histogram| rfm::cuts(h).unwrap_or([0; 4]);
+    Quintiles {
+        recency_days: cuts(&run.recency),
+        frequency: cuts(&run.frequency),
+        monetary: cuts(&run.monetary),
+        currency: currency.to_string(),
+        customers: run.gathered,
+        computed_at: run.started_at,
+        segments: Default::default(),
+        grid: Default::default(),
+    }
+}
+
+/// The segment counts and the R x F grid, from the scores the apply phase
+/// wrote: the one read of every customer that the dashboard's RFM grid
+/// needs, done once per run rather than per request.
+fn count_segments(ctx: &Ctx) -> Result<(), StoreError> {
+    let store = ctx.store;
+    let Some(mut quintiles) = store.get_json(&keys::rfm_quintiles())? else {
+        return Ok(());
+    };
+    let mut cursor = None;
+    let (mut segments, mut grid) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+    loop {
+        let page = lead_list::page_in(store, keys::CUSTOMERS_INDEX, cursor.as_ref(), 256)?;
+        for p in &page.entries {
+            if let Some(rfm) = spin_retention_core::customer::load(store, &p.entry)?.and_then(|c| c.rfm) {
+                *segments.entry(rfm.segment.clone()).or_insert(0u64) += 1;
+                *grid.entry(format!("{}{}", rfm.recency, rfm.frequency)).or_insert(0u64) += 1;
+            }
+        }
+        cursor = page.next;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    quintiles.segments = segments;
+    quintiles.grid = grid;
+    store.set_json(&keys::rfm_quintiles(), &quintiles)
+}
+
+/// Whether what the other jobs see of the customer changed.
+fn moved(before: Option<&Customer>, after: &Customer, now: DateTime<Utc>) -> bool {
+    let Some(before) = before else { return true };
+    before.loyalty_tier != after.loyalty_tier
+        || before.rfm.as_ref().map(|r| &r.segment) != after.rfm.as_ref().map(|r| &r.segment)
+        || before.slipping(before.updated_at) != after.slipping(now)
+}
+
+/// Raises the signal of the customer's current slipping episode, once:
+/// whoever counts 1 on its counter. The counter's name goes in the
+/// person's key log, so an erase finds it.
+pub fn raise_at_risk(ctx: &Ctx, customer: &Customer) -> Result<bool, StoreError> {
+    let Some(after) = customer.slipping_after.filter(|_| customer.slipping(ctx.now)) else {
+        return Ok(false);
+    };
+    let key = keys::customer_at_risk(&customer.lead_id, after.timestamp());
+    if ctx.store.exists(&key)? {
+        return Ok(false);
+    }
+    slots::append(ctx.store, &keys::customer_keys(&customer.lead_id), key.as_bytes())?;
+    Ok(ctx.store.increment(&key, 1)? == 1)
+}

@@ -1,0 +1,409 @@
+//! The job through its routes, over an in-memory store, with lead-intake's
+//! own route opening profiles in the same process.
+
+use crate::job::JOB;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::ports::{BodySource, Chunks, Ctx, Outbound, OutboundRequest, OutboundResponse};
+use spin_retention_core::store::{CountingStore, MemoryStore, Store};
+use std::collections::HashMap;
+
+const TOKEN: &str = "events-token";
+const ADMIN: &str = "admin-token";
+const STRIPE_SECRET: &str = "whsec_test_secret";
+
+fn config() -> HashMap<String, String> {
+    [
+        ("customer_events_token", TOKEN),
+        ("admin_token", ADMIN),
+        ("stripe_webhook_secret", STRIPE_SECRET),
+        ("shopify_webhook_secret", "shopify-secret"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Outbound calls inside the app: lead-intake's routes run here on the
+/// same store; every other call (lead-scoring's) is answered 202 and kept.
+struct InProcess<'a> {
+    store: &'a dyn Store,
+    config: &'a HashMap<String, String>,
+    now: DateTime<Utc>,
+    told: std::sync::Mutex<Vec<String>>,
+}
+
+impl Outbound for InProcess<'_> {
+    fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+        let path = request
+            .url
+            .split(".spin.internal")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        if !path.starts_with("/intake/") {
+            self.told.lock().unwrap().push(path);
+            return Ok(OutboundResponse {
+                status: 202,
+                headers: Vec::new(),
+                body: Vec::new(),
+            });
+        }
+        let mut req = Request::new(&request.method, &path);
+        req.headers = request.headers;
+        req.body = request.body;
+        let ctx = Ctx::new(
+            self.store,
+            self.config,
+            &spin_retention_core::ports::NoOutbound,
+            self.now,
+        );
+        let reply = spin_retention_lead_intake::job::JOB.handle(&req, &ctx).finish(&ctx)?;
+        Ok(OutboundResponse {
+            status: reply.status,
+            headers: reply.headers,
+            body: reply.body,
+        })
+    }
+}
+
+struct App<S: Store> {
+    store: S,
+    config: HashMap<String, String>,
+    told: Vec<String>,
+}
+
+impl<S: Store> App<S> {
+    fn new(store: S) -> Self {
+        App {
+            store,
+            config: config(),
+            told: Vec::new(),
+        }
+    }
+
+    fn call_at(&mut self, now: DateTime<Utc>, req: Request, body: Option<&dyn BodySource>) -> Reply {
+        let outbound = InProcess {
+            store: &self.store,
+            config: &self.config,
+            now,
+            told: Default::default(),
+        };
+        let mut ctx = Ctx::new(&self.store, &self.config, &outbound, now);
+        ctx.body = body;
+        let handler = if req.path.starts_with("/intake/") {
+            &spin_retention_lead_intake::job::JOB
+        } else {
+            &JOB
+        };
+        let reply = handler.handle(&req, &ctx).finish(&ctx).unwrap();
+        self.told.extend(outbound.told.into_inner().unwrap());
+        reply
+    }
+
+    fn post(&mut self, now: DateTime<Utc>, path: &str, bearer: &str, body: Value) -> (u16, Value) {
+        let mut req = Request::new("POST", path.split('?').next().unwrap());
+        req.query = path.split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default();
+        req.headers.push(("authorization".into(), format!("Bearer {bearer}")));
+        req.headers.push(("content-type".into(), "application/json".into()));
+        req.body = serde_json::to_vec(&body).unwrap();
+        json_of(self.call_at(now, req, None))
+    }
+
+    fn get(&mut self, now: DateTime<Utc>, path: &str) -> (u16, Value) {
+        let path_only = path.split('?').next().unwrap();
+        let mut req = Request::new("GET", path_only);
+        req.query = path.split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default();
+        req.headers.push(("authorization".into(), format!("Bearer {ADMIN}")));
+        json_of(self.call_at(now, req, None))
+    }
+}
+
+fn json_of(reply: Reply) -> (u16, Value) {
+    (reply.status, serde_json::from_slice(&reply.body).unwrap_or(Value::Null))
+}
+
+fn now() -> DateTime<Utc> {
+    spin_retention_core::ports::test_now()
+}
+
+#[test]
+fn a_purchase_makes_a_customer_once_and_a_replay_changes_nothing() {
+    let mut app = App::new(MemoryStore::new());
+    let purchase = json!({"type": "purchase", "order_id": "1001", "amount": "120.00", "currency": "USD",
+        "email": "Dana@Shop.io", "name": "Dana Levi", "consent_marketing": true, "at": "2026-11-20T10:00:00Z"});
+    let (status, first) = app.post(now(), "/customers/events", TOKEN, purchase.clone());
+    assert_eq!(status, 201, "{first}");
+    let lead = first["lead_id"].as_str().unwrap().to_string();
+    let profile = spin_retention_core::lead::load(&app.store, &lead).unwrap().unwrap();
+    assert_eq!(
+        profile.contact.name.as_deref(),
+        Some("Dana Levi"),
+        "lead-intake opened the profile"
+    );
+    assert_eq!(profile.consent.unwrap().marketing, Some(true));
+    assert!(app.told.contains(&format!("/scoring/leads/{lead}")), "{:?}", app.told);
+    let fold = spin_retention_core::customer::load(&app.store, &lead).unwrap().unwrap();
+    assert_eq!((fold.orders, fold.main_revenue), (1, 12_000));
+    assert_eq!(fold.loyalty_tier.as_deref(), Some("bronze"));
+    let keys = app.store.len();
+    let (status, again) = app.post(now(), "/customers/events", TOKEN, purchase);
+    assert_eq!((status, &again["duplicate"]), (200, &json!(true)));
+    assert_eq!(app.store.len(), keys, "a replay writes no new key");
+    assert_eq!(
+        spin_retention_core::customer::load(&app.store, &lead).unwrap().unwrap(),
+        fold
+    );
+    // A refund names its order; an unknown order is a 409 to retry later.
+    let refund = json!({"type": "refund", "id": "r-1", "order_id": "1001", "amount": "20", "currency": "USD"});
+    assert_eq!(app.post(now(), "/customers/events", TOKEN, refund).0, 201);
+    let fold = spin_retention_core::customer::load(&app.store, &lead).unwrap().unwrap();
+    assert_eq!((fold.orders, fold.refunds, fold.main_revenue), (1, 1, 10_000));
+    let orphan = json!({"type": "refund", "id": "r-2", "order_id": "404", "amount": "1", "currency": "USD"});
+    assert_eq!(app.post(now(), "/customers/events", TOKEN, orphan).0, 409);
+    // Credentials and bad events.
+    assert_eq!(
+        app.post(now(), "/customers/events", ADMIN, json!({})).0,
+        401,
+        "its own token, not the admin's"
+    );
+    let (status, bad) = app.post(
+        now(),
+        "/customers/events",
+        TOKEN,
+        json!({"type": "purchase", "email": "a@b.io"}),
+    );
+    assert_eq!(status, 422);
+    assert_eq!(bad["errors"][0]["field"], "order_id");
+    let (status, many) = app.post(
+        now(),
+        "/customers/events",
+        TOKEN,
+        json!({"events": [
+            {"type": "activity", "activity": "login", "email": "dana@shop.io"},
+            {"type": "nope", "email": "dana@shop.io"}
+        ]}),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(many["events"][0]["lead_id"], lead.as_str());
+    assert_eq!(many["events"][1]["problem"]["status"], 422);
+    let (status, view) = app.get(now(), &format!("/customers/admin/customers/{lead}"));
+    assert_eq!(status, 200);
+    assert_eq!(view["customer"]["last_activity"]["kind"], "login");
+    assert_eq!(view["revenue"]["USD"], "100.00");
+    assert_eq!(view["events"].as_array().unwrap().len(), 3);
+}
+
+fn stripe_signed(body: &str, at: DateTime<Utc>) -> Request {
+    let t = at.timestamp();
+    let signature: String =
+        spin_retention_core::signed::hmac_sha256(STRIPE_SECRET.as_bytes(), format!("{t}.{body}").as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+    let mut req = Request::new("POST", "/customers/stripe");
+    req.headers
+        .push(("stripe-signature".into(), format!("t={t},v1={signature}")));
+    req.body = body.as_bytes().to_vec();
+    req
+}
+
+#[test]
+fn stripe_payments_and_cancellations_arrive_once() {
+    let mut app = App::new(MemoryStore::new());
+    let invoice = json!({"id": "evt_1", "type": "invoice.paid", "created": now().timestamp() - 60,
+        "data": {"object": {"id": "in_1", "billing_reason": "subscription_create", "amount_paid": 2900,
+        "currency": "usd", "customer": "cus_1", "customer_email": "sub@shop.io",
+        "parent": {"subscription_details": {"subscription": "sub_1"}}}}})
+    .to_string();
+    let (status, paid) = json_of(app.call_at(now(), stripe_signed(&invoice, now()), None));
+    assert_eq!((status, &paid["duplicate"]), (200, &json!(false)), "{paid}");
+    let lead = paid["lead_id"].as_str().unwrap().to_string();
+    let (_, replay) = json_of(app.call_at(now(), stripe_signed(&invoice, now()), None));
+    assert_eq!(replay["duplicate"], true, "Stripe delivers again: nothing new");
+    let deleted = json!({"id": "evt_2", "type": "customer.subscription.deleted", "created": now().timestamp(),
+        "data": {"object": {"id": "sub_1", "customer": "cus_1", "canceled_at": now().timestamp()}}})
+    .to_string();
+    let (status, _) = json_of(app.call_at(now(), stripe_signed(&deleted, now()), None));
+    assert_eq!(status, 200);
+    let fold = spin_retention_core::customer::load(&app.store, &lead).unwrap().unwrap();
+    assert_eq!(fold.subscription.as_ref().unwrap().status, "cancelled");
+    assert!(fold.churned(now()), "a cancellation churns at once");
+    // Refusals: an old signature (a captured delivery replayed later), a
+    // wrong one, and none configured.
+    let late = app.call_at(now() + Duration::seconds(301), stripe_signed(&invoice, now()), None);
+    assert_eq!(late.status, 400);
+    let mut forged = stripe_signed(&invoice, now());
+    forged.body.push(b' ');
+    assert_eq!(app.call_at(now(), forged, None).status, 400);
+    app.config.remove("stripe_webhook_secret");
+    assert_eq!(app.call_at(now(), stripe_signed(&invoice, now()), None).status, 403);
+}
+
+fn ndjson(people: usize, per_person: usize) -> String {
+    let mut lines = String::new();
+    for p in 0..people {
+        for o in 0..per_person {
+            let day = 1 + (p + o * 7) % 28;
+            lines.push_str(
+                &json!({"type": "purchase", "order_id": format!("o-{p}-{o}"), "amount": "10.00", "currency": "USD",
+                    "email": format!("p{p}@shop.io"), "at": format!("2026-0{}-{day:02}T10:00:00Z", 1 + o % 9)})
+                .to_string(),
+            );
+            lines.push('\n');
+        }
+    }
+    lines
+}
+
+fn import(app: &mut App<impl Store>, body: &str, media: &str, chunk: usize) -> Value {
+    let mut req = Request::new("POST", "/customers/admin/import");
+    req.headers.push(("authorization".into(), format!("Bearer {ADMIN}")));
+    req.headers.push(("content-type".into(), media.into()));
+    let source = Chunks::new(body.as_bytes(), chunk);
+    let (status, summary) = json_of(app.call_at(now(), req, Some(&source)));
+    assert_eq!(status, 200, "{summary}");
+    summary
+}
+
+#[test]
+fn an_import_streams_in_batches_and_a_second_import_records_nothing() {
+    let mut app = App::new(MemoryStore::new());
+    let mut body = ndjson(300, 4);
+    body.push_str("{\"type\": \"purchase\"}\nnot json\n\n");
+    let summary = import(&mut app, &body, "application/x-ndjson", 1000);
+    assert_eq!(summary["lines"], 1202);
+    assert_eq!(summary["recorded"], 1200);
+    assert_eq!(summary["refused"], 2);
+    assert_eq!(summary["customers"], 300);
+    assert_eq!(summary["problems"][0]["line"], 1201);
+    assert_eq!(summary["problems"][1]["line"], 1202);
+    let again = import(&mut app, &body, "application/x-ndjson", 333);
+    assert_eq!(
+        (again["recorded"].clone(), again["duplicates"].clone()),
+        (json!(0), json!(1200))
+    );
+    let csv = "type,order_id,amount,currency,email,at\npurchase,c-1,5.00,EUR,p0@shop.io,2026-10-01T00:00:00Z\nrefund,,1.00,EUR,p0@shop.io,2026-10-02T00:00:00Z\n";
+    let summary = import(&mut app, csv, "text/csv", 7);
+    assert_eq!(summary["recorded"], 2, "{summary}");
+    let mut req = Request::new("POST", "/customers/admin/import");
+    req.headers.push(("authorization".into(), format!("Bearer {ADMIN}")));
+    req.headers.push(("content-type".into(), "application/pdf".into()));
+    assert_eq!(app.call_at(now(), req, None).status, 415);
+}
+
+/// A month's metrics read the same keys however much history the store
+/// holds in other months.
+#[test]
+fn a_month_s_metrics_cost_does_not_grow_with_the_store() {
+    let mut app = App::new(CountingStore::default());
+    let month: String = (0..40)
+        .map(|p| {
+            json!({"type": "purchase", "order_id": format!("m-{p}"), "amount": "10.00", "currency": "USD",
+                "email": format!("m{p}@shop.io"), "at": format!("2026-10-{:02}T10:00:00Z", 1 + p % 28)})
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    import(&mut app, &month, "application/x-ndjson", 4096);
+    let read = |app: &mut App<CountingStore>| {
+        let before = app.store.reads();
+        let (status, report) = app.get(now(), "/customers/admin/metrics?period=month&from=2026-10&to=2026-10");
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["periods"][0]["active"], 40);
+        app.store.reads() - before
+    };
+    let small = read(&mut app);
+    // Ten times as many events, all in earlier years.
+    let history: String = (0..400)
+        .map(|p| {
+            json!({"type": "purchase", "order_id": format!("h-{p}"), "amount": "10.00", "currency": "USD",
+                "email": format!("h{p}@shop.io"), "at": format!("2024-0{}-10T10:00:00Z", 1 + p % 9)})
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    import(&mut app, &history, "application/x-ndjson", 4096);
+    assert_eq!(read(&mut app), small, "the same reads with 10x the events elsewhere");
+}
+
+#[test]
+fn slipping_raises_at_risk_once_per_episode_and_erase_forgets_everything() {
+    let mut app = App::new(MemoryStore::new());
+    for (order, day) in [("s-1", "2026-08-01"), ("s-2", "2026-08-31")] {
+        let event = json!({"type": "purchase", "order_id": order, "amount": "50.00", "currency": "USD",
+            "email": "slip@shop.io", "at": format!("{day}T10:00:00Z")});
+        assert_eq!(app.post(now(), "/customers/events", TOKEN, event).0, 201);
+    }
+    for p in 0..4 {
+        let event = json!({"type": "purchase", "order_id": format!("x-{p}"), "amount": "500.00", "currency": "USD",
+            "email": format!("x{p}@shop.io"), "at": "2026-11-20T10:00:00Z"});
+        app.post(now(), "/customers/events", TOKEN, event);
+    }
+    let lead = crate::identity::resolve(
+        &Ctx::new(&app.store, &app.config, &spin_retention_core::ports::NoOutbound, now()),
+        &[&crate::event::Person {
+            email: Some("slip@shop.io".into()),
+            ..Default::default()
+        }],
+        "test",
+    )
+    .unwrap()
+    .remove(0)
+    .unwrap();
+    // Typical interval 30 days, factor 1.5: slipping from Oct 15, 10:00.
+    let run = |app: &mut App<MemoryStore>, at: DateTime<Utc>, restart: bool| {
+        app.told.clear();
+        let mut last = Value::Null;
+        for i in 0..10 {
+            let path = format!("/customers/admin/refresh?limit=2&restart={}", restart && i == 0);
+            let (status, body) = app.post(at, &path, ADMIN, json!({}));
+            assert_eq!(status, 200, "{body}");
+            last = body;
+            if last["done"] == true {
+                break;
+            }
+        }
+        last
+    };
+    let done = run(&mut app, now(), true);
+    assert_eq!(
+        (done["done"].clone(), done["gathered"].clone()),
+        (json!(true), json!(5))
+    );
+    assert_eq!(done["raised"], 1, "{done}");
+    assert!(app.told.contains(&format!("/scoring/leads/{lead}")), "{:?}", app.told);
+    let (_, rfm) = app.get(now(), "/customers/admin/rfm");
+    assert_eq!(rfm["quintiles"]["customers"], 5);
+    assert_eq!(
+        rfm["quintiles"]["segments"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_u64().unwrap())
+            .sum::<u64>(),
+        5
+    );
+    let fold = spin_retention_core::customer::load(&app.store, &lead).unwrap().unwrap();
+    assert!(fold.slipping(now()));
+    assert!(fold.rfm.is_some());
+    let again = run(&mut app, now(), true);
+    assert_eq!(again["raised"], 0, "the same episode is raised once");
+    // Erase: nothing about the person is left in customers' keys.
+    let mut erase = Request::new("DELETE", &format!("/intake/admin/leads/{lead}"));
+    erase.headers.push(("authorization".into(), format!("Bearer {ADMIN}")));
+    assert_eq!(app.call_at(now(), erase, None).status, 200);
+    let left: Vec<String> = app
+        .store
+        .mentions(&lead)
+        .into_iter()
+        .filter(|k| !k.starts_with("suppressed:"))
+        .collect();
+    assert_eq!(left, Vec::<String>::new());
+    let (_, report) = app.get(now(), "/customers/admin/metrics?from=2026-08&to=2026-08");
+    assert_eq!(
+        report["periods"][0]["active"], 0,
+        "an erased customer leaves the metrics too"
+    );
+}
