@@ -138,9 +138,21 @@ fn whose(ctx: &Ctx, events: &[Incoming], source: &str) -> Result<Vec<Result<Stri
         .collect();
     let mut resolved = identity::resolve(ctx, &people, source)?.into_iter();
     let mut leads = Vec::with_capacity(events.len());
+    // An order earlier in the same batch (an import's refund a few lines
+    // after its order) is found here, before it is in the store.
+    let mut orders_here: BTreeMap<&str, String> = BTreeMap::new();
     for incoming in events {
         leads.push(match &incoming.who {
-            Who::Person(_) => resolved.next().expect("one per person"),
+            Who::Person(_) => {
+                let lead = resolved.next().expect("one per person");
+                if let Ok(id) = &lead {
+                    orders_here.insert(&incoming.event.id, id.clone());
+                }
+                lead
+            }
+            Who::OrderOf(order_event) if orders_here.contains_key(order_event.as_str()) => {
+                Ok(orders_here[order_event.as_str()].clone())
+            }
             Who::OrderOf(order_event) => ctx
                 .store
                 .get_json(&keys::customer_event(order_event))

@@ -407,3 +407,21 @@ fn slipping_raises_at_risk_once_per_episode_and_erase_forgets_everything() {
         "an erased customer leaves the metrics too"
     );
 }
+
+/// A refund a few lines after its order, in the same batch of an import,
+/// finds the order before it is stored.
+#[test]
+fn a_refund_in_the_same_batch_as_its_order_is_recorded() {
+    let mut app = App::new(MemoryStore::new());
+    let body = [
+        json!({"type": "purchase", "order_id": "b-1", "amount": "30.00", "currency": "USD", "email": "b@shop.io",
+               "at": "2026-10-01T10:00:00Z"}),
+        json!({"type": "refund", "id": "b-r-1", "order_id": "b-1", "amount": "10.00", "currency": "USD",
+               "at": "2026-10-02T10:00:00Z"}),
+    ]
+    .iter()
+    .map(|e| e.to_string() + "\n")
+    .collect::<String>();
+    let summary = import(&mut app, &body, "application/x-ndjson", 4096);
+    assert_eq!((summary["recorded"].clone(), summary["refused"].clone()), (json!(2), json!(0)), "{summary}");
+}
