@@ -239,7 +239,9 @@ impl Input {
         if kind.is_none() {
             error("type", format!("one of {}", Kind::NAMES.join(", ")));
         }
-        let at = match text(self.at) {
+        let given_at = text(self.at);
+        let dated = given_at.is_some();
+        let at = match given_at {
             None => now,
             Some(at) => match DateTime::parse_from_rfc3339(&at) {
                 Ok(at) if at.to_utc() <= now + MAX_AHEAD && at.timestamp() > 0 => at.to_utc(),
@@ -338,6 +340,15 @@ impl Input {
         if kind != Some(Kind::Refund) && !person.is_known() {
             error("email", "an email or a phone says who it was".into());
         }
+        // An event without an id is known by its content, time included: a
+        // time taken from the clock would make a retry a second event.
+        let by_order = kind == Some(Kind::Purchase) && order_id.is_some();
+        if kind.is_some() && id.is_none() && !by_order && !dated {
+            error(
+                "id",
+                "an event without an id needs its time (at), so that a retry is not recorded twice".into(),
+            );
+        }
         if !errors.is_empty() {
             return Err(invalid(errors));
         }
@@ -427,6 +438,10 @@ mod tests {
         let unknown = from_json(json!({"type": "purchase", "price": 1}), "api", test_now()).unwrap_err();
         assert_eq!(unknown.status, 422);
         assert!(from_json(json!({"type": "activity", "email": "a@b.io"}), "api", test_now()).is_err());
+        // Without an id or a time, a retry a second later would be a second
+        // refund: refused, naming the field.
+        let undated = json!({"type": "refund", "order_id": "1001", "amount": "10", "currency": "USD"});
+        assert_eq!(from_json(undated, "api", test_now()).unwrap_err().errors[0].field, "id");
         let login = json!({"type": "activity", "activity": "login", "email": "a@b.io", "at": "2026-11-01T08:00:00Z"});
         let one = from_json(login.clone(), "api", test_now()).unwrap();
         assert_eq!(

@@ -26,6 +26,10 @@ pub struct Entry {
 /// Every event of a person (each id once, in log order) and what was read.
 pub struct History {
     pub entries: Vec<Entry>,
+    /// The day entries of every logged entry, the duplicates' too (two
+    /// deliveries of one event at once each took a day slot): what an
+    /// erase deletes.
+    pub day_slots: Vec<String>,
     pub seen: Seen,
 }
 
@@ -41,18 +45,28 @@ pub fn load(store: &dyn Store, lead_id: &str) -> Result<History, StoreError> {
     let found = slots::read(store, &log, 1, len)?;
     let seen = Seen::new(len, &found);
     let mut entries: Vec<Entry> = Vec::with_capacity(found.len());
+    let mut day_slots = Vec::new();
+    let mut ids = std::collections::HashSet::new();
     for (slot, bytes) in found {
         let entry: Entry = decode_json(&slots::slot_key(&log, slot), &bytes)?;
+        day_slots.extend(entry.day_slot.clone());
         // Two deliveries of one event at once may both have been logged.
-        if !entries.iter().any(|e| e.event.id == entry.event.id) {
+        if ids.insert(entry.event.id.clone()) {
             entries.push(entry);
         }
     }
-    Ok(History { entries, seen })
+    Ok(History {
+        entries,
+        day_slots,
+        seen,
+    })
 }
 
-/// Rounds of [`refresh`] when the log keeps changing under it.
-const ROUNDS: usize = 3;
+/// Rounds of [`refresh`] when the log keeps changing under it: each
+/// round ends only when the log did not move since its read, so the cap
+/// matters only under a stream of events for one person, whose last writer
+/// folds again anyway.
+const ROUNDS: usize = 10;
 
 /// Folds the person's log into `customer:<lead_id>` and writes it; what it
 /// was before and is now. Another writer may fold an older read and write
@@ -67,6 +81,12 @@ pub fn refresh(
 ) -> Result<(Option<Customer>, Option<Customer>), StoreError> {
     let key = keys::customer(lead_id);
     let before = store.get_json(&key)?;
+    if !spin_retention_core::lead::exists(store, lead_id)? {
+        // Erased while an event or the refresh was on its way: what it
+        // wrote after the erase's own pass goes now.
+        crate::forget(store, lead_id)?;
+        return Ok((before, None));
+    }
     let mut after = None;
     for _ in 0..ROUNDS {
         let history = load(store, lead_id)?;

@@ -83,7 +83,8 @@ pub fn import(req: &Request, ctx: &Ctx) -> Result<Reply, Reply> {
             }
         };
         let text = String::from_utf8_lossy(&line);
-        let text = text.trim();
+        // A spreadsheet's "CSV UTF-8" starts with a byte order mark.
+        let text = text.trim().trim_start_matches('\u{feff}');
         if text.is_empty() {
             continue;
         }

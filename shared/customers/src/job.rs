@@ -14,7 +14,7 @@ use crate::record::{self, Recorded};
 use crate::refresh;
 use crate::settings::Settings;
 use crate::{import, shopify, stripe};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
 use spin_retention_core::admin_doc;
 use spin_retention_core::http::{bad_parameter, Reply, Request};
@@ -110,7 +110,9 @@ pub const JOB: Job = Job {
         Route {
             method: Method::POST,
             path: "/customers/admin/refresh",
-            caller: Caller::Component,
+            // Admin: a restart throws the run away and re-tells scoring of
+            // every customer, so it is never open.
+            caller: Caller::Admin,
             handler: |req, ctx, _| {
                 let limit = req.limit(200, 2000)?;
                 let restart = req.query_param("restart").as_deref() == Some("true");
@@ -212,17 +214,28 @@ fn bad_body(detail: &str) -> Reply {
         .into()
 }
 
-/// A verified webhook's event: 200 with what was recorded (Stripe and
-/// Shopify retry anything else), or the problem (409 for an order or
-/// customer not known yet, so they retry later).
+/// A verified webhook's event: 200 with what was recorded. Stripe and
+/// Shopify retry anything but a 2xx for hours, then give up on (or
+/// disable) the endpoint, so a problem that will not go away is a 200 that
+/// says it was ignored: a person with neither email nor phone (a guest at a
+/// till), or an order or customer still unknown an hour after the event. A
+/// younger unknown order is a 409: its own delivery may be on the way, and
+/// the retry finds it.
 fn webhook(ctx: &Ctx, incoming: Option<Incoming>, source: &str) -> Result<Outcome, Reply> {
+    let ignored = |why: String| Reply::json(200, &json!({ "ignored": why }));
     let Some(incoming) = incoming else {
-        return Ok(Reply::json(200, &json!({ "ignored": "nothing to record in this event" })).into());
+        return Ok(ignored("nothing to record in this event".into()).into());
     };
+    let young = ctx.now - incoming.event.at < chrono::Duration::hours(1);
     let recorded = record::record(ctx, vec![incoming], source)?;
-    let result = recorded.results.first().cloned().expect("one event");
-    let accepted = result.map_err(Reply::from)?;
-    Ok(Outcome::then(Reply::json(200, &accepted), after_recording(&recorded)))
+    match recorded.results.first().cloned().expect("one event") {
+        Ok(accepted) => Ok(Outcome::then(Reply::json(200, &accepted), after_recording(&recorded))),
+        Err(problem) if problem.status == 409 && young => Err(problem.into()),
+        Err(problem) => {
+            eprintln!("{source} event ignored: {}", problem.detail.clone().unwrap_or_default());
+            Ok(ignored(problem.detail.unwrap_or(problem.title)).into())
+        }
+    }
 }
 
 /// After the reply: lead-scoring hears of each customer, then a refresh
@@ -304,9 +317,15 @@ fn read_metrics(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
             .map(Some)
             .map_err(|_| bad_parameter(name, "a date, 2026-03-01 (or a month, 2026-03)"))
     };
+    // Years of commerce, far from chrono's limits (a window before, a
+    // month after, are computed from them).
+    let sane = |name: &str, d: Option<NaiveDate>| match d {
+        Some(d) if !(1970..=9000).contains(&d.year()) => Err(bad_parameter(name, "a year from 1970 to 9000")),
+        d => Ok(d),
+    };
     let today = ctx.now.date_naive();
-    let to = period.start_of(date("to")?.unwrap_or(today));
-    let from = period.start_of(date("from")?.unwrap_or(to));
+    let to = period.start_of(sane("to", date("to")?)?.unwrap_or(today));
+    let from = period.start_of(sane("from", date("from")?)?.unwrap_or(to));
     if from > to {
         return Err(bad_parameter("from", "must not be after to"));
     }

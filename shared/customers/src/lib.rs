@@ -44,10 +44,9 @@ use spin_retention_core::store::{delete_if_present, Store, StoreError};
 /// counters and their place in the list of every customer.
 pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     let history = history::load(store, lead_id)?;
-    let mut gone: Vec<String> = Vec::new();
+    let mut gone: Vec<String> = history.day_slots.clone();
     for entry in &history.entries {
         gone.push(keys::customer_event(&entry.event.id).to_string());
-        gone.extend(entry.day_slot.clone());
         if let Some(cus) = &entry.event.external_customer {
             let key = keys::stripe_customer(cus);
             if store

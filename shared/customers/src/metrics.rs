@@ -180,7 +180,10 @@ pub fn read(
     churn_days: u32,
 ) -> Result<Report, StoreError> {
     let first = period.start_of(from);
-    let end = period.next(period.start_of(to));
+    // The periods' end, or the last cohort month's if later (weeks).
+    let end = period
+        .next(period.start_of(to))
+        .max(Period::Month.next(Period::Month.start_of(to)));
     let mut day = first - Duration::days(i64::from(churn_days));
     let mut entries = Vec::new();
     while day < end {
@@ -237,7 +240,8 @@ pub fn compute(
                 let cancelled = cancels
                     .get(lead)
                     .is_some_and(|cs| cs.iter().any(|c| *c >= last && *c < t));
-                (last >= t - window && !cancelled).then_some(*lead)
+                // Current while its last order is less than the window old.
+                (last > t - window && !cancelled).then_some(*lead)
             })
             .collect()
     };
@@ -258,14 +262,14 @@ pub fn compute(
                 DayKind::Order => {
                     *per_lead.entry(&x.lead).or_default() += 1;
                     if x.currency.is_some() {
-                        *revenue.entry(currency.clone()).or_default() += minor;
-                        *gross.entry(currency.clone()).or_default() += minor;
-                        *counted.entry(currency).or_default() += 1;
+                        add(&mut revenue, &currency, minor);
+                        add(&mut gross, &currency, minor);
+                        add(&mut counted, &currency, 1);
                     }
                 }
                 DayKind::Refund => {
-                    *revenue.entry(currency.clone()).or_default() -= minor;
-                    *refunds.entry(currency).or_default() += minor;
+                    add(&mut revenue, &currency, -minor);
+                    add(&mut refunds, &currency, minor);
                 }
                 DayKind::Cancel => {}
             }
@@ -313,6 +317,12 @@ pub fn compute(
         cohorts,
         clv,
     }
+}
+
+/// Adds to a currency's total; totals saturate rather than wrap.
+fn add(money: &mut Money, currency: &str, minor: i64) {
+    let total = money.entry(currency.to_string()).or_default();
+    *total = total.saturating_add(minor);
 }
 
 fn round4(x: f64) -> f64 {
@@ -375,11 +385,11 @@ fn cohorts(
                 DayKind::Refund => -1,
                 DayKind::Cancel => 0,
             };
-            *revenue.entry(currency.clone()).or_default() += sign * minor;
+            add(&mut revenue, currency, sign * minor);
         }
         all_size += size;
         for (c, m) in &revenue {
-            *all_revenue.entry(c.clone()).or_default() += m;
+            add(&mut all_revenue, c, *m);
         }
         let per_customer = clv_of(size, &revenue);
         rows.push(CohortRow {
@@ -527,6 +537,39 @@ mod tests {
         assert_eq!(r.clv.customers, 3);
         assert_eq!(r.clv.average["USD"], "116.66", "350 / 3, rounded down to the cent");
         assert_eq!(r.clv.average["EUR"], "26.66");
+    }
+
+    /// An order exactly `churn_days` old no longer makes its customer
+    /// current, as `Customer::churned` says from that instant.
+    #[test]
+    fn an_order_churn_days_old_is_no_longer_current() {
+        let entries = [entry(
+            "o",
+            "L",
+            DayKind::Order,
+            "2026-01-01T00:00:00Z",
+            Some((100, "USD")),
+        )];
+        let first = [("L".to_string(), at("2026-01-01T00:00:00Z"))].into();
+        let r = compute(
+            Period::Month,
+            day("2026-01-01"),
+            day("2026-02-01"),
+            31,
+            &entries,
+            &first,
+        );
+        assert_eq!(r.periods[0].customers_at_end, 0, "Feb 1 is 31 days on");
+        assert_eq!(r.periods[1].customers_at_start, 0);
+        let r = compute(
+            Period::Month,
+            day("2026-01-01"),
+            day("2026-01-01"),
+            32,
+            &entries,
+            &first,
+        );
+        assert_eq!(r.periods[0].customers_at_end, 1);
     }
 
     #[test]

@@ -4,6 +4,10 @@
 
 pub use spin_retention_core::customer::{exponent, Money};
 
+/// The largest amount of one event, in minor units (10^13 major units):
+/// sums of many stay far inside an i64 (and are saturating besides).
+pub const MAX_MINOR: i64 = 10_i64.pow(15);
+
 /// A currency code: three letters, uppercased.
 pub fn currency(code: &str) -> Result<String, String> {
     let code = code.trim().to_ascii_uppercase();
@@ -31,7 +35,7 @@ pub fn parse(text: &str, currency: &str) -> Result<i64, String> {
     scaled
         .parse::<i64>()
         .ok()
-        .filter(|n| *n <= 1_000_000_000_000_000)
+        .filter(|n| *n <= MAX_MINOR)
         .ok_or_else(|| format!("\"{text}\" is too large"))
 }
 
@@ -73,7 +77,16 @@ mod tests {
         assert_eq!(parse("1200", "JPY"), Ok(1200));
         assert!(parse("12.5", "JPY").is_err(), "yen has no decimals");
         assert_eq!(parse("1.234", "KWD"), Ok(1234));
-        for bad in ["", "-1", "1e3", "1.", "12.345", "abc", "99999999999999999999"] {
+        for bad in [
+            "",
+            "-1",
+            "1e3",
+            "1.",
+            "12.345",
+            "abc",
+            "99999999999999999999",
+            "10000000000000.01",
+        ] {
             assert!(parse(bad, "EUR").is_err(), "{bad}");
         }
         assert_eq!(format(1250, "USD"), "12.50");

@@ -65,6 +65,9 @@ pub fn record(ctx: &Ctx, events: Vec<Incoming>, source: &str) -> Result<Recorded
         if !duplicate {
             touched.insert(lead_id.clone());
             fresh.push((Entry { event, day_slot: None }, lead_id));
+        } else if !store.exists(&keys::customer(&lead_id))? {
+            // Recorded by a request that failed before its fold: fold now.
+            touched.insert(lead_id.clone());
         }
     }
     store.set_many(&writes(ctx, &mut fresh)?)?;

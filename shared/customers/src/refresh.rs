@@ -6,11 +6,18 @@
 //! audiences); anyone whose tier, segment or slipping changed is told to
 //! lead-scoring, which tells audience-export.
 //!
+//! Every customer who bought in the last [`RESCORE_DAYS`] days is told to
+//! lead-scoring too, whatever changed: facts that count days
+//! (`days_since_purchase`, the one-time buyers of 30 to 60 days ago) move
+//! with the calendar, not with events.
+//!
 //! Resumable: `POST /customers/admin/refresh` does one batch and stores
 //! where it is, so a scheduler (or the first request of each minute, on
-//! its back) calls it until `done`. A run starts each day, or on
-//! `restart`. Two batches at once do the same work twice, harmlessly:
-//! folds are idempotent and the signal is `increment(k) == 1`.
+//! its back) calls it until `done`. A run starts once the day's first
+//! batch finds the last run done on an earlier day, or on `restart`; a run
+//! still going at midnight goes on. Two batches at once do the same work
+//! twice, harmlessly: folds are idempotent and the signal is
+//! `increment(k) == 1`.
 
 use crate::keys;
 use crate::rfm::{self, Histogram, Quintiles};
@@ -50,8 +57,16 @@ pub struct Refresh {
     pub changed: u64,
     /// At-risk signals raised (customers who started slipping).
     pub raised: u64,
+    /// Customers per RFM segment, and per `"<r><f>"` cell, as applied.
+    #[serde(default)]
+    pub segments: std::collections::BTreeMap<String, u64>,
+    #[serde(default)]
+    pub grid: std::collections::BTreeMap<String, u64>,
     pub done: bool,
 }
+
+/// Customers who bought within this many days are re-scored by every run.
+pub const RESCORE_DAYS: f64 = 400.0;
 
 /// What a batch did, and the leads to tell lead-scoring about.
 pub struct Batch {
@@ -64,7 +79,8 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
     let store = ctx.store;
     let today = ctx.now.date_naive().format("%Y-%m-%d").to_string();
     let stored: Option<Refresh> = store.get_json(&keys::customers_refresh())?;
-    let mut run = match stored.filter(|r| r.run == today && !restart) {
+    let current = stored.filter(|r| !restart && (r.run == today || !r.done));
+    let mut run = match current {
         Some(run) => run,
         None => Refresh {
             run: today,
@@ -79,6 +95,8 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
             applied: 0,
             changed: 0,
             raised: 0,
+            segments: Default::default(),
+            grid: Default::default(),
             done: false,
         },
     };
@@ -111,8 +129,15 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
                 if raise_at_risk(ctx, &after)? {
                     run.raised += 1;
                 }
+                if let Some(rfm) = &after.rfm {
+                    *run.segments.entry(rfm.segment.clone()).or_default() += 1;
+                    *run.grid.entry(format!("{}{}", rfm.recency, rfm.frequency)).or_default() += 1;
+                }
+                let recent = after.days_since_purchase(ctx.now).is_some_and(|d| d <= RESCORE_DAYS);
                 if moved(before.as_ref(), &after, ctx.now) {
                     run.changed += 1;
+                }
+                if recent || moved(before.as_ref(), &after, ctx.now) {
                     tell.push(id.clone());
                 }
             }
@@ -127,7 +152,11 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
             }
             Phase::Apply => {
                 run.done = true;
-                count_segments(ctx)?;
+                if let Some(mut quintiles) = store.get_json(&keys::rfm_quintiles())? {
+                    quintiles.segments = run.segments.clone();
+                    quintiles.grid = run.grid.clone();
+                    store.set_json(&keys::rfm_quintiles(), &quintiles)?;
+                }
             }
         }
     }
@@ -154,34 +183,6 @@ fn quintiles_of(run: &Refresh, currency: &str) -> Quintiles {
     }
 }
 
-/// The segment counts and the R x F grid, from the scores the apply phase
-/// wrote: the one read of every customer that the dashboard's RFM grid
-/// needs, done once per run rather than per request.
-fn count_segments(ctx: &Ctx) -> Result<(), StoreError> {
-    let store = ctx.store;
-    let Some(mut quintiles) = store.get_json(&keys::rfm_quintiles())? else {
-        return Ok(());
-    };
-    let mut cursor = None;
-    let (mut segments, mut grid) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
-    loop {
-        let page = lead_list::page_in(store, keys::CUSTOMERS_INDEX, cursor.as_ref(), 256)?;
-        for p in &page.entries {
-            if let Some(rfm) = spin_retention_core::customer::load(store, &p.entry)?.and_then(|c| c.rfm) {
-                *segments.entry(rfm.segment.clone()).or_insert(0u64) += 1;
-                *grid.entry(format!("{}{}", rfm.recency, rfm.frequency)).or_insert(0u64) += 1;
-            }
-        }
-        cursor = page.next;
-        if cursor.is_none() {
-            break;
-        }
-    }
-    quintiles.segments = segments;
-    quintiles.grid = grid;
-    store.set_json(&keys::rfm_quintiles(), &quintiles)
-}
-
 /// Whether what the other jobs see of the customer changed.
 fn moved(before: Option<&Customer>, after: &Customer, now: DateTime<Utc>) -> bool {
     let Some(before) = before else { return true };
@@ -202,5 +203,11 @@ pub fn raise_at_risk(ctx: &Ctx, customer: &Customer) -> Result<bool, StoreError>
         return Ok(false);
     }
     slots::append(ctx.store, &keys::customer_keys(&customer.lead_id), key.as_bytes())?;
-    Ok(ctx.store.increment(&key, 1)? == 1)
+    let first = ctx.store.increment(&key, 1)? == 1;
+    if !spin_retention_core::lead::exists(ctx.store, &customer.lead_id)? {
+        // Erased meanwhile: no signal, and nothing of it left behind.
+        crate::forget(ctx.store, &customer.lead_id)?;
+        return Ok(false);
+    }
+    Ok(first)
 }

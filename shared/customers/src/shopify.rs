@@ -1,5 +1,8 @@
-//! Shopify's webhooks (`POST /customers/shopify`): `orders/create` (a
-//! purchase) and `refunds/create` (a refund of one), by `X-Shopify-Topic`,
+//! Shopify's webhooks (`POST /customers/shopify`): `orders/create` and
+//! `orders/paid` (a purchase, once paid: an order created unpaid, cash on
+//! delivery or a bank transfer, is recorded by its `orders/paid`; both name
+//! the same order, so it is recorded once) and `refunds/create` (a refund of
+//! one), by `X-Shopify-Topic`,
 //! each verified first: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256
 //! of the raw body keyed with the app's secret. Shopify signs no time, so
 //! a replay is caught by the event ids instead (the order, the refund).
@@ -64,7 +67,12 @@ pub fn event(topic: &str, body: &[u8], now: DateTime<Utc>) -> Result<Option<Inco
         external_customer: None,
     };
     match topic {
-        "orders/create" => {
+        "orders/create" | "orders/paid" => {
+            let paid = ["paid", "partially_paid", "partially_refunded", "refunded"];
+            let status = order["financial_status"].as_str();
+            if topic == "orders/create" && status.is_some_and(|s| !paid.contains(&s)) {
+                return Ok(None);
+            }
             let id = order_id(&order["id"]).ok_or_else(|| malformed("the order has no id".into()))?;
             let currency = text(&order["currency"])
                 .and_then(|c| money::currency(&c).ok())
@@ -124,7 +132,7 @@ pub fn event(topic: &str, body: &[u8], now: DateTime<Utc>) -> Result<Option<Inco
                 let currency = money::currency(&currency).map_err(|e| malformed(format!("currency: {e}")))?;
                 let minor = money::parse(&value, &currency).map_err(|e| malformed(format!("amount: {e}")))?;
                 match &mut total {
-                    Some(sum) if sum.currency == currency => sum.minor += minor,
+                    Some(sum) if sum.currency == currency => sum.minor = (sum.minor + minor).min(money::MAX_MINOR),
                     Some(_) => return Err(malformed("a refund in two currencies".into())),
                     None => total = Some(Amount { minor, currency }),
                 }
@@ -204,5 +212,10 @@ mod tests {
         );
         assert_eq!(refunded.who, Who::OrderOf(purchase.event.id));
         assert_eq!(event("products/update", b"{}", now).unwrap(), None);
+        // Created unpaid: nothing yet; its orders/paid records it.
+        let pending =
+            br#"{"id":9,"email":"a@b.io","total_price":"5.00","currency":"USD","financial_status":"pending"}"#;
+        assert_eq!(event("orders/create", pending, now).unwrap(), None);
+        assert!(event("orders/paid", pending, now).unwrap().is_some());
     }
 }

@@ -1,5 +1,5 @@
 //! Stripe's webhooks (`POST /customers/stripe`): `checkout.session.completed`
-//! (a one-off purchase), `invoice.paid` (a subscription's start or renewal,
+//! and `checkout.session.async_payment_succeeded` (a one-off purchase, once paid), `invoice.paid` (a subscription's start or renewal,
 //! or another paid invoice) and `customer.subscription.deleted` (a
 //! cancellation), each verified by its `Stripe-Signature` first.
 //!
@@ -63,8 +63,8 @@ pub fn event(body: &[u8], now: DateTime<Utc>) -> Result<Option<Incoming>, Proble
     let created = time(&envelope["created"]).unwrap_or(now);
     let amount = |minor: &Value| -> Option<Amount> {
         Some(Amount {
-            minor: minor.as_i64()?,
-            currency: text(&object["currency"])?.to_ascii_uppercase(),
+            minor: minor.as_i64().filter(|m| (0..=crate::money::MAX_MINOR).contains(m))?,
+            currency: crate::money::currency(&text(&object["currency"])?).ok()?,
         })
     };
     let base = |kind: Kind, key: String, at: DateTime<Utc>| CustomerEvent {
@@ -83,8 +83,10 @@ pub fn event(body: &[u8], now: DateTime<Utc>) -> Result<Option<Incoming>, Proble
     };
     let id = text(&object["id"]).ok_or_else(|| malformed("data.object.id is missing".into()))?;
     let incoming = match envelope["type"].as_str().unwrap_or_default() {
-        "checkout.session.completed" => {
-            // A subscription's first payment comes as its invoice.paid.
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
+            // A subscription's first payment comes as its invoice.paid; a
+            // delayed one (a bank debit) as async_payment_succeeded, which
+            // names the same session, so it is recorded once.
             let paid = object["payment_status"].as_str() == Some("paid");
             if object["mode"].as_str() != Some("payment") || !paid {
                 return Ok(None);

@@ -27,12 +27,16 @@ pub fn summarize(
     let mut refunds = 0;
     for event in &events {
         let Some(amount) = &event.amount else { continue };
+        let add = |money: &mut Money, minor: i64| {
+            let total = money.entry(amount.currency.clone()).or_default();
+            *total = total.saturating_add(minor);
+        };
         if event.is_order() {
-            *revenue.entry(amount.currency.clone()).or_default() += amount.minor;
-            *gross.entry(amount.currency.clone()).or_default() += amount.minor;
+            add(&mut revenue, amount.minor);
+            add(&mut gross, amount.minor);
             *orders_in.entry(amount.currency.clone()).or_default() += 1;
         } else if event.kind == Kind::Refund {
-            *revenue.entry(amount.currency.clone()).or_default() -= amount.minor;
+            add(&mut revenue, -amount.minor);
             refunds += 1;
         }
     }
@@ -128,21 +132,9 @@ fn typical_interval(orders: &[&CustomerEvent]) -> Option<f64> {
     Some((median * 100.0).round() / 100.0)
 }
 
-/// The tier at `at`: the highest whose spend or order threshold the
-/// trailing window meets (`None`: nothing bought in the window).
-pub fn tier_at(events: &[&CustomerEvent], settings: &Settings, at: DateTime<Utc>) -> Option<String> {
-    let from = at - Duration::days(i64::from(settings.tier_window_days));
-    let window = events.iter().filter(|e| e.at > from && e.at <= at);
-    let (mut spend, mut orders) = (0i64, 0u32);
-    for event in window {
-        let main = event.amount.as_ref().filter(|a| a.currency == settings.currency);
-        if event.is_order() {
-            orders += 1;
-            spend += main.map_or(0, |a| a.minor);
-        } else if event.kind == Kind::Refund {
-            spend -= main.map_or(0, |a| a.minor);
-        }
-    }
+/// The highest tier whose spend or order threshold the trailing window
+/// meets (`None`: no order in the window).
+fn tier_of(spend: i64, orders: u32, settings: &Settings) -> Option<String> {
     if orders == 0 {
         return None;
     }
@@ -160,16 +152,32 @@ pub fn tier_at(events: &[&CustomerEvent], settings: &Settings, at: DateTime<Utc>
 
 /// Every change of tier up to `now`: a tier can change when money moves
 /// (an order, a refund) and when an order leaves the trailing window.
+/// `events` are in time order; the window's sums come from running totals,
+/// so a long history costs n log n, not n squared.
 fn tier_history(events: &[&CustomerEvent], settings: &Settings, now: DateTime<Utc>) -> Vec<TierChange> {
-    let moves: Vec<&CustomerEvent> = events
+    let main = |e: &CustomerEvent| {
+        e.amount
+            .as_ref()
+            .filter(|a| a.currency == settings.currency)
+            .map_or(0, |a| a.minor)
+    };
+    let moves: Vec<(DateTime<Utc>, i64, u32)> = events
         .iter()
-        .copied()
-        .filter(|e| e.is_order() || e.kind == Kind::Refund)
+        .filter_map(|e| match e.kind {
+            _ if e.is_order() => Some((e.at, main(e), 1)),
+            Kind::Refund => Some((e.at, -main(e), 0)),
+            _ => None,
+        })
         .collect();
+    let (mut spent, mut ordered) = (vec![0i64], vec![0u32]);
+    for (_, spend, orders) in &moves {
+        spent.push(spent.last().unwrap_or(&0).saturating_add(*spend));
+        ordered.push(ordered.last().unwrap_or(&0) + orders);
+    }
     let window = Duration::days(i64::from(settings.tier_window_days));
     let mut moments: Vec<DateTime<Utc>> = moves
         .iter()
-        .flat_map(|e| [e.at, e.at + window + Duration::seconds(1)])
+        .flat_map(|(at, _, _)| [*at, *at + window + Duration::seconds(1)])
         .filter(|t| *t <= now)
         .collect();
     moments.sort();
@@ -177,7 +185,10 @@ fn tier_history(events: &[&CustomerEvent], settings: &Settings, now: DateTime<Ut
     let mut changes: Vec<TierChange> = Vec::new();
     let mut current: Option<String> = None;
     for at in moments {
-        let tier = tier_at(&moves, settings, at);
+        // The moves in (at - window, at].
+        let hi = moves.partition_point(|(t, _, _)| *t <= at);
+        let lo = moves.partition_point(|(t, _, _)| *t <= at - window);
+        let tier = tier_of(spent[hi].saturating_sub(spent[lo]), ordered[hi] - ordered[lo], settings);
         if tier != current {
             changes.push(TierChange {
                 from: current.clone(),

@@ -181,7 +181,7 @@ fn a_purchase_makes_a_customer_once_and_a_replay_changes_nothing() {
         "/customers/events",
         TOKEN,
         json!({"events": [
-            {"type": "activity", "activity": "login", "email": "dana@shop.io"},
+            {"type": "activity", "activity": "login", "email": "dana@shop.io", "at": "2026-11-22T08:00:00Z"},
             {"type": "nope", "email": "dana@shop.io"}
         ]}),
     );
@@ -423,5 +423,52 @@ fn a_refund_in_the_same_batch_as_its_order_is_recorded() {
     .map(|e| e.to_string() + "\n")
     .collect::<String>();
     let summary = import(&mut app, &body, "application/x-ndjson", 4096);
-    assert_eq!((summary["recorded"].clone(), summary["refused"].clone()), (json!(2), json!(0)), "{summary}");
+    assert_eq!(
+        (summary["recorded"].clone(), summary["refused"].clone()),
+        (json!(2), json!(0)),
+        "{summary}"
+    );
+}
+
+fn shopify_signed(topic: &str, body: &str) -> Request {
+    use base64::Engine;
+    let hmac = spin_retention_core::signed::hmac_sha256(b"shopify-secret", body.as_bytes());
+    let mut req = Request::new("POST", "/customers/shopify");
+    req.headers.push((
+        "x-shopify-hmac-sha256".into(),
+        base64::engine::general_purpose::STANDARD.encode(hmac),
+    ));
+    req.headers.push(("x-shopify-topic".into(), topic.into()));
+    req.body = body.as_bytes().to_vec();
+    req
+}
+
+/// Shopify and Stripe retry anything but a 2xx for hours, then give up on
+/// the endpoint: what will never be recorded is a 200 that says so, and
+/// only a refund whose order may still be on its way is a 409.
+#[test]
+fn webhooks_that_can_never_be_recorded_are_ignored_not_refused() {
+    let mut app = App::new(MemoryStore::new());
+    let guest = json!({"id": 1, "total_price": "5.00", "currency": "USD", "created_at": "2026-11-23T09:00:00Z"});
+    let (status, body) = json_of(app.call_at(now(), shopify_signed("orders/create", &guest.to_string()), None));
+    assert_eq!(status, 200);
+    assert!(body["ignored"].as_str().unwrap().contains("email"), "{body}");
+    let refund = |created: &str| {
+        json!({"id": 2, "order_id": 404, "created_at": created,
+               "transactions": [{"kind": "refund", "amount": "1.00", "currency": "USD"}]})
+        .to_string()
+    };
+    let young = app.call_at(
+        now(),
+        shopify_signed("refunds/create", &refund("2026-11-23T09:30:00Z")),
+        None,
+    );
+    assert_eq!(young.status, 409, "its order may still be on its way");
+    let (status, old) = json_of(app.call_at(
+        now(),
+        shopify_signed("refunds/create", &refund("2026-11-22T09:30:00Z")),
+        None,
+    ));
+    assert_eq!(status, 200);
+    assert!(old["ignored"].as_str().unwrap().contains("order"), "{old}");
 }

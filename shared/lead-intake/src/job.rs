@@ -54,7 +54,9 @@ pub const JOB: Job = Job {
         Route {
             method: Method::POST,
             path: "/intake/admin/people",
-            caller: Caller::Component,
+            // Admin, not Component: it creates profiles from what is posted
+            // (with consent), so it is never open, even without a token.
+            caller: Caller::Admin,
             handler: |req, ctx, _| people::open(req, ctx).map(Into::into),
         },
         Route {

@@ -39,7 +39,7 @@ fn history(tag: &str, year: i32, from: usize, n: usize, customers: usize) -> Str
         } else if i % 20 == 0 && i >= customers {
             // A purchase of an earlier line (not a login, not a refund).
             let mut order = i + 1 - customers;
-            if order % 25 == 0 {
+            if order.is_multiple_of(25) {
                 order += 1;
             }
             json!({"type": "refund", "id": format!("{tag}-r-{i}"), "order_id": format!("{tag}-{order}"),
@@ -108,7 +108,10 @@ fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let app = SpinApp::start(app_config().variable("test_clock", "enabled"));
     let base = app.base_url.clone();
-    println!("spin up on {:?} store: 5,000 events of 2024, then {n} of 2025", store_kind());
+    println!(
+        "spin up on {:?} store: 5,000 events of 2024, then {n} of 2025",
+        store_kind()
+    );
     let pid = app.trigger_pid().expect("spin's trigger process");
     reset_peak_rss(pid);
     let health: Vec<f64> = (0..200)
