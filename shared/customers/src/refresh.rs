@@ -28,7 +28,7 @@ use spin_retention_core::lead_list;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::slots;
 use spin_retention_core::sorted_sets::Position;
-use spin_retention_core::store::{JsonStore, StoreError};
+use spin_retention_core::store::{JsonStore, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -104,6 +104,10 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
     if run.done {
         return Ok(Batch { refresh: run, tell });
     }
+    // A batch whose request's clock lags the run's start (a request that
+    // began before the run did) evaluates at the start: no customer is
+    // folded by a run at a time before it began.
+    let now = ctx.now.max(run.started_at);
     let page = lead_list::page_in(store, keys::CUSTOMERS_INDEX, run.cursor.as_ref(), limit)?;
     let ids: Vec<String> = page.entries.iter().map(|p| p.entry.clone()).collect();
     match run.phase {
@@ -123,21 +127,22 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
             let settings = crate::settings::current(store)?;
             let quintiles: Option<Quintiles> = store.get_json(&keys::rfm_quintiles())?;
             for id in &ids {
-                let (before, after) = crate::history::refresh(store, id, &settings, quintiles.as_ref(), ctx.now)?;
+                let (before, after) = crate::history::refresh(store, id, &settings, quintiles.as_ref(), now)?;
                 run.applied += 1;
                 let Some(after) = after else { continue };
-                if raise_at_risk(ctx, &after)? {
+                if raise_at_risk(ctx.store, &after, now)? {
                     run.raised += 1;
                 }
                 if let Some(rfm) = &after.rfm {
                     *run.segments.entry(rfm.segment.clone()).or_default() += 1;
                     *run.grid.entry(format!("{}{}", rfm.recency, rfm.frequency)).or_default() += 1;
                 }
-                let recent = after.days_since_purchase(ctx.now).is_some_and(|d| d <= RESCORE_DAYS);
-                if moved(before.as_ref(), &after, ctx.now) {
+                let recent = after.days_since_purchase(now).is_some_and(|d| d <= RESCORE_DAYS);
+                let moved = moved(before.as_ref(), &after, now);
+                if moved {
                     run.changed += 1;
                 }
-                if recent || moved(before.as_ref(), &after, ctx.now) {
+                if recent || moved {
                     tell.push(id.clone());
                 }
             }
@@ -160,7 +165,7 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
             }
         }
     }
-    run.updated_at = ctx.now;
+    run.updated_at = now;
     store.set_json(&keys::customers_refresh(), &run)?;
     Ok(Batch { refresh: run, tell })
 }
@@ -194,19 +199,19 @@ fn moved(before: Option<&Customer>, after: &Customer, now: DateTime<Utc>) -> boo
 /// Raises the signal of the customer's current slipping episode, once:
 /// whoever counts 1 on its counter. The counter's name goes in the
 /// person's key log, so an erase finds it.
-pub fn raise_at_risk(ctx: &Ctx, customer: &Customer) -> Result<bool, StoreError> {
-    let Some(after) = customer.slipping_after.filter(|_| customer.slipping(ctx.now)) else {
+pub fn raise_at_risk(store: &dyn Store, customer: &Customer, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    let Some(after) = customer.slipping_after.filter(|_| customer.slipping(now)) else {
         return Ok(false);
     };
     let key = keys::customer_at_risk(&customer.lead_id, after.timestamp());
-    if ctx.store.exists(&key)? {
+    if store.exists(&key)? {
         return Ok(false);
     }
-    slots::append(ctx.store, &keys::customer_keys(&customer.lead_id), key.as_bytes())?;
-    let first = ctx.store.increment(&key, 1)? == 1;
-    if !spin_retention_core::lead::exists(ctx.store, &customer.lead_id)? {
+    slots::append(store, &keys::customer_keys(&customer.lead_id), key.as_bytes())?;
+    let first = store.increment(&key, 1)? == 1;
+    if !spin_retention_core::lead::exists(store, &customer.lead_id)? {
         // Erased meanwhile: no signal, and nothing of it left behind.
-        crate::forget(ctx.store, &customer.lead_id)?;
+        crate::forget(store, &customer.lead_id)?;
         return Ok(false);
     }
     Ok(first)

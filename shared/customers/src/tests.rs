@@ -472,3 +472,33 @@ fn webhooks_that_can_never_be_recorded_are_ignored_not_refused() {
     assert_eq!(status, 200);
     assert!(old["ignored"].as_str().unwrap().contains("order"), "{old}");
 }
+
+/// A batch whose request's clock lags the run's start (a request that
+/// began before the run, finishing its on-the-back work late) folds at the
+/// run's start: the run still sees the customer slipping.
+#[test]
+fn a_lagging_batch_evaluates_at_the_run_s_start() {
+    let mut app = App::new(MemoryStore::new());
+    let early = now() - Duration::days(80);
+    for (order, day) in [("l-1", "2026-08-01"), ("l-2", "2026-08-31")] {
+        let event = json!({"type": "purchase", "order_id": order, "amount": "5.00", "currency": "USD",
+            "email": format!("{order}@shop.io"), "at": format!("{day}T10:00:00Z")});
+        assert_eq!(app.post(early, "/customers/events", TOKEN, event).0, 201);
+    }
+    let same = json!({"type": "purchase", "order_id": "l-3", "amount": "5.00", "currency": "USD",
+        "email": "l-1@shop.io", "at": "2026-08-31T10:00:00Z"});
+    app.post(early, "/customers/events", TOKEN, same);
+    let (_, started) = app.post(now(), "/customers/admin/refresh?limit=1&restart=true", ADMIN, json!({}));
+    assert_eq!(started["done"], false);
+    let mut last = Value::Null;
+    for _ in 0..10 {
+        last = app.post(early, "/customers/admin/refresh?limit=1", ADMIN, json!({})).1;
+        if last["done"] == true {
+            break;
+        }
+    }
+    assert_eq!(
+        last["raised"], 2,
+        "both slipping on Nov 23 (one of them a one-time buyer): {last}"
+    );
+}
