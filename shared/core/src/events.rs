@@ -24,6 +24,7 @@ pub const TYPES: &[&str] = &[
     "lead.sla_breached",
     "survey.answered",
     "survey.detractor",
+    "customer.slipping",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

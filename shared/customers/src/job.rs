@@ -18,7 +18,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
 use spin_retention_core::admin_doc;
 use spin_retention_core::http::{bad_parameter, Reply, Request};
-use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, Task, INTAKE, SCORING};
+use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, Task, ALERTS, INTAKE, SCORING};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::routes::{Caller, Method, Route};
@@ -27,7 +27,7 @@ use spin_retention_core::store::JsonStore;
 pub const JOB: Job = Job {
     name: "customers",
     prefix: "/customers",
-    handoffs: &[INTAKE, SCORING],
+    handoffs: &[INTAKE, SCORING, ALERTS],
     streamed: &["/customers/admin/import"],
     routes: &[
         Route {
@@ -118,7 +118,9 @@ pub const JOB: Job = Job {
                 let restart = req.query_param("restart").as_deref() == Some("true");
                 let batch = refresh::batch(ctx, limit, restart)?;
                 let reply = Reply::json(200, &batch.refresh);
-                Ok(Outcome::then(reply, vec![tell_scoring(batch.tell)]))
+                let mut after = vec![tell_scoring(batch.tell)];
+                after.extend(emitted(ctx, batch.events)?);
+                Ok(Outcome::then(reply, after))
             },
         },
     ],
@@ -245,6 +247,16 @@ fn after_recording(recorded: &Recorded) -> Vec<Task> {
     vec![tell_scoring(leads), Box::new(on_the_back)]
 }
 
+/// The tells that hand these events to lead-alerts, for those anything
+/// wants (an app without webhooks reads one key).
+fn emitted(ctx: &Ctx, events: Vec<spin_retention_core::events::Event>) -> Result<Vec<Task>, Reply> {
+    let mut tasks = Vec::new();
+    for event in events {
+        tasks.extend(spin_retention_core::events::emit(ctx.store, event)?);
+    }
+    Ok(tasks)
+}
+
 fn tell_scoring(leads: Vec<String>) -> Task {
     let tells = leads
         .iter()
@@ -266,6 +278,9 @@ pub fn on_the_back(ctx: &Ctx) {
         spin_retention_core::store::delete_if_present(ctx.store, &keys::customers_tick(minute - 2))?;
         let batch = refresh::batch(ctx, BACK_LIMIT, false)?;
         tell_scoring(batch.tell)(ctx);
+        for task in emitted(ctx, batch.events)? {
+            task(ctx);
+        }
         Ok(())
     };
     if let Err(reply) = run() {

@@ -24,6 +24,7 @@ use crate::rfm::{self, Histogram, Quintiles};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::customer::Customer;
+use spin_retention_core::events::Event;
 use spin_retention_core::lead_list;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::slots;
@@ -68,10 +69,12 @@ pub struct Refresh {
 /// Customers who bought within this many days are re-scored by every run.
 pub const RESCORE_DAYS: f64 = 400.0;
 
-/// What a batch did, and the leads to tell lead-scoring about.
+/// What a batch did, the leads to tell lead-scoring about, and the
+/// `customer.slipping` events of the signals it raised (for webhooks).
 pub struct Batch {
     pub refresh: Refresh,
     pub tell: Vec<String>,
+    pub events: Vec<Event>,
 }
 
 /// One batch of up to `limit` customers.
@@ -101,8 +104,13 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
         },
     };
     let mut tell = Vec::new();
+    let mut events = Vec::new();
     if run.done {
-        return Ok(Batch { refresh: run, tell });
+        return Ok(Batch {
+            refresh: run,
+            tell,
+            events: Vec::new(),
+        });
     }
     // A batch whose request's clock lags the run's start (a request that
     // began before the run did) evaluates at the start: no customer is
@@ -132,6 +140,7 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
                 let Some(after) = after else { continue };
                 if raise_at_risk(ctx.store, &after, now)? {
                     run.raised += 1;
+                    events.push(slipping_event(&after, now));
                 }
                 if let Some(rfm) = &after.rfm {
                     *run.segments.entry(rfm.segment.clone()).or_default() += 1;
@@ -167,7 +176,11 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
     }
     run.updated_at = now;
     store.set_json(&keys::customers_refresh(), &run)?;
-    Ok(Batch { refresh: run, tell })
+    Ok(Batch {
+        refresh: run,
+        tell,
+        events,
+    })
 }
 
 fn settings_currency(ctx: &Ctx) -> Result<String, StoreError> {
@@ -186,6 +199,29 @@ fn quintiles_of(run: &Refresh, currency: &str) -> Quintiles {
         segments: Default::default(),
         grid: Default::default(),
     }
+}
+
+/// `customer.slipping`: a customer started slipping away (one per episode,
+/// as the signal), for the business's other systems.
+fn slipping_event(c: &Customer, now: DateTime<Utc>) -> Event {
+    let since = c.slipping_after.unwrap_or(now);
+    let data = serde_json::json!({
+        "lead_id": c.lead_id,
+        "slipping_since": since,
+        "last_purchase_at": c.last_purchase_at,
+        "days_since_purchase": c.days_since_purchase(now).map(f64::floor),
+        "typical_interval_days": c.typical_interval_days,
+        "orders": c.orders,
+        "revenue": crate::money::show(&c.revenue),
+        "loyalty_tier": c.loyalty_tier,
+        "rfm_segment": c.rfm.as_ref().map(|r| r.segment.clone()),
+    });
+    Event::new(
+        "customer.slipping",
+        &format!("{}@{}", c.lead_id, since.timestamp()),
+        now,
+        data,
+    )
 }
 
 /// Whether what the other jobs see of the customer changed.

@@ -352,6 +352,17 @@ fn slipping_raises_at_risk_once_per_episode_and_erase_forgets_everything() {
     .unwrap()
     .remove(0)
     .unwrap();
+    // A webhook endpoint wants slipping customers (lead-alerts keeps this).
+    let interest = spin_retention_core::events::Interest {
+        types: vec!["customer.slipping".into()],
+        ..Default::default()
+    };
+    spin_retention_core::store::JsonStore::set_json(
+        &app.store,
+        &spin_retention_core::events::interest_key(),
+        &interest,
+    )
+    .unwrap();
     // Typical interval 30 days, factor 1.5: slipping from Oct 15, 10:00.
     let run = |app: &mut App<MemoryStore>, at: DateTime<Utc>, restart: bool| {
         app.told.clear();
@@ -374,6 +385,8 @@ fn slipping_raises_at_risk_once_per_episode_and_erase_forgets_everything() {
     );
     assert_eq!(done["raised"], 1, "{done}");
     assert!(app.told.contains(&format!("/scoring/leads/{lead}")), "{:?}", app.told);
+    let events = app.told.iter().filter(|p| *p == "/alerts/events").count();
+    assert_eq!(events, 1, "one customer.slipping event: {:?}", app.told);
     let (_, rfm) = app.get(now(), "/customers/admin/rfm");
     assert_eq!(rfm["quintiles"]["customers"], 5);
     assert_eq!(

@@ -6,6 +6,7 @@
 
 use serde_json::{json, Value};
 use spin_retention_core::ids::sha256_hex;
+use spin_retention_e2e::mock_provider::MockProvider;
 use spin_retention_e2e::spin::SpinApp;
 use spin_retention_e2e::{admin, app_config, export_token, own_spin, request, Reply, ADMIN_TOKEN};
 use std::time::{Duration, Instant};
@@ -15,14 +16,16 @@ const STRIPE_SECRET: &str = "whsec_e2e_stripe_secret";
 const SHOPIFY_SECRET: &str = "e2e-shopify-secret";
 const NOW: &str = "2026-11-23T10:00:00Z";
 
+fn config() -> spin_retention_e2e::spin::SpinConfig {
+    app_config()
+        .variable("test_clock", "enabled")
+        .variable("customer_events_token", EVENTS_TOKEN)
+        .variable("stripe_webhook_secret", STRIPE_SECRET)
+        .variable("shopify_webhook_secret", SHOPIFY_SECRET)
+}
+
 fn start() -> Option<SpinApp> {
-    own_spin(
-        app_config()
-            .variable("test_clock", "enabled")
-            .variable("customer_events_token", EVENTS_TOKEN)
-            .variable("stripe_webhook_secret", STRIPE_SECRET)
-            .variable("shopify_webhook_secret", SHOPIFY_SECRET),
-    )
+    own_spin(config())
 }
 
 fn call(method: &str, base: &str, path: &str, bearer: &str, clock: &str, body: &[u8]) -> Reply {
@@ -188,8 +191,18 @@ fn purchases_make_a_tier_and_a_champion_that_ad_platforms_pull() {
 
 #[test]
 fn a_slipping_customer_is_at_risk_and_in_the_win_back_audiences() {
-    let Some(app) = start() else { return };
+    // A CRM's webhook receiver hears of slipping customers.
+    let crm = MockProvider::start();
+    let secrets = json!({"crm": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}).to_string();
+    let config = config()
+        .variable("webhook_secrets", &secrets)
+        .variable("alerts_plain_http_origin", &crm.url);
+    let Some(app) = own_spin(config) else { return };
     let base = &app.base_url;
+    let endpoints =
+        json!({"endpoints": [{"id": "crm", "url": format!("{}/hook", crm.url), "events": ["customer.slipping"]}]});
+    let put = spin_retention_e2e::admin_json("PUT", base, "/alerts/admin/webhooks", &endpoints);
+    assert_eq!(put.status, 200, "{}", put.text());
     let early = "2026-09-05T10:00:00Z";
     let mut lead = String::new();
     for (order, at) in [("s-1", "2026-08-01T10:00:00Z"), ("s-2", "2026-08-31T10:00:00Z")] {
@@ -223,8 +236,15 @@ fn a_slipping_customer_is_at_risk_and_in_the_win_back_audiences() {
             |csv| csv.as_str().unwrap().contains(&email),
         );
     }
-    // A second run the same day raises nothing new.
+    let delivered = crm.wait_for(1);
+    let message = delivered[0].json();
+    assert_eq!(message["type"], "customer.slipping", "{message}");
+    assert_eq!(message["data"]["lead_id"], lead.as_str());
+    assert_eq!(message["data"]["slipping_since"], "2026-10-15T10:00:00Z");
+    assert_eq!(message["data"]["typical_interval_days"], 30.0);
+    // A second run the same day raises nothing new, and sends nothing.
     assert_eq!(refresh(base, NOW)["raised"], 0);
+    assert_eq!(crm.received().len(), 1, "one event per slipping episode");
     // Erase forgets the customer too.
     let erased = admin("DELETE", base, &format!("/intake/admin/leads/{lead}"));
     assert_eq!(erased.status, 200, "{}", erased.text());

@@ -15,7 +15,11 @@ fn each_single_component_manifest_serves_its_component() {
         ("survey", "/survey", &["scoring_url", "alerts_url"][..]),
         ("audience-export", "/audiences", &[][..]),
         ("lead-alerts", "/alerts", &[][..]),
-        ("customers", "/customers", &["intake_url", "scoring_url"][..]),
+        (
+            "customers",
+            "/customers",
+            &["intake_url", "scoring_url", "alerts_url"][..],
+        ),
     ] {
         let mut config = SpinConfig::new(repo_root().join(format!("deploy/{component}.spin.toml")))
             .probe(&format!("{prefix}/health"));
