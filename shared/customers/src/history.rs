@@ -95,7 +95,14 @@ pub fn refresh(
             spin_retention_core::store::delete_if_present(store, &key)?;
             return Ok((before, None));
         }
-        let customer = crate::summary::summarize(lead_id, &history.events(), settings, quintiles, now);
+        // Never at a time before an event was received, nor before the fold
+        // already stored: a writer whose clock lags (a long batch, an
+        // earlier request finishing last) would drop events from the fold.
+        let newest = history.entries.iter().map(|e| e.event.received_at).max();
+        let at = now
+            .max(newest.unwrap_or(now))
+            .max(before.as_ref().map_or(now, |b: &Customer| b.updated_at));
+        let customer = crate::summary::summarize(lead_id, &history.events(), settings, quintiles, at);
         store.set_json(&key, &customer)?;
         after = Some(customer);
         if !history.seen.changed(store, &keys::customer_log(lead_id))? {

@@ -43,7 +43,7 @@ pub const JOB: Job = Job {
             handler: |req, ctx, _| {
                 let secret = secret(ctx, "stripe_webhook_secret")?;
                 stripe::verify(req.header("stripe-signature"), &req.body, &secret, ctx.now)?;
-                webhook(ctx, stripe::event(&req.body, ctx.now)?, "stripe")
+                webhook(ctx, stripe::event(&req.body, ctx.now), "stripe")
             },
         },
         Route {
@@ -54,14 +54,14 @@ pub const JOB: Job = Job {
                 let secret = secret(ctx, "shopify_webhook_secret")?;
                 shopify::verify(req.header("x-shopify-hmac-sha256"), &req.body, &secret)?;
                 let topic = req.header("x-shopify-topic").unwrap_or_default();
-                webhook(ctx, shopify::event(topic, &req.body, ctx.now)?, "shopify")
+                webhook(ctx, shopify::event(topic, &req.body, ctx.now), "shopify")
             },
         },
         Route {
             method: Method::POST,
             path: "/customers/admin/import",
             caller: Caller::Admin,
-            handler: |req, ctx, _| Ok(import::import(req, ctx)?.into()),
+            handler: |req, ctx, _| Ok(Outcome::then(import::import(req, ctx)?, vec![Box::new(on_the_back)])),
         },
         Route {
             method: Method::GET,
@@ -114,12 +114,14 @@ pub const JOB: Job = Job {
             // every customer, so it is never open.
             caller: Caller::Admin,
             handler: |req, ctx, _| {
-                let limit = req.limit(200, 2000)?;
+                let limit = req.limit(200, 500)?;
                 let restart = req.query_param("restart").as_deref() == Some("true");
                 let batch = refresh::batch(ctx, limit, restart)?;
                 let reply = Reply::json(200, &batch.refresh);
-                let mut after = vec![tell_scoring(batch.tell)];
-                after.extend(emitted(ctx, batch.events)?);
+                // The events first: their signal is taken once, and they
+                // must not wait behind hundreds of tells.
+                let mut after = emitted(ctx, batch.events)?;
+                after.push(tell_scoring(batch.tell));
                 Ok(Outcome::then(reply, after))
             },
         },
@@ -217,26 +219,29 @@ fn bad_body(detail: &str) -> Reply {
 }
 
 /// A verified webhook's event: 200 with what was recorded. Stripe and
-/// Shopify retry anything but a 2xx for hours, then give up on (or
-/// disable) the endpoint, so a problem that will not go away is a 200 that
-/// says it was ignored: a person with neither email nor phone (a guest at a
-/// till), or an order or customer still unknown an hour after the event. A
-/// younger unknown order is a 409: its own delivery may be on the way, and
-/// the retry finds it.
-fn webhook(ctx: &Ctx, incoming: Option<Incoming>, source: &str) -> Result<Outcome, Reply> {
-    let ignored = |why: String| Reply::json(200, &json!({ "ignored": why }));
-    let Some(incoming) = incoming else {
-        return Ok(ignored("nothing to record in this event".into()).into());
+/// Shopify retry anything but a 2xx for up to two or three days, then give
+/// up on (or disable) the endpoint, so a problem that will not go away is a
+/// 200 that says it was ignored (and is logged): a delivery whose content
+/// we cannot read, a person with neither email nor phone (a guest at a
+/// till), an order or customer still unknown three days after the event. A
+/// younger unknown order is a 409: its own delivery may be on the way (or
+/// retried after an outage), and the retry finds it.
+fn webhook(ctx: &Ctx, incoming: Result<Option<Incoming>, Problem>, source: &str) -> Result<Outcome, Reply> {
+    let ignored = |why: String| {
+        eprintln!("{source} delivery ignored: {why}");
+        Reply::json(200, &json!({ "ignored": why }))
     };
-    let young = ctx.now - incoming.event.at < chrono::Duration::hours(1);
+    let incoming = match incoming {
+        Ok(Some(incoming)) => incoming,
+        Ok(None) => return Ok(ignored("nothing to record in this event".into()).into()),
+        Err(problem) => return Ok(ignored(problem.detail.unwrap_or(problem.title)).into()),
+    };
+    let young = ctx.now - incoming.event.at < chrono::Duration::days(3);
     let recorded = record::record(ctx, vec![incoming], source)?;
     match recorded.results.first().cloned().expect("one event") {
         Ok(accepted) => Ok(Outcome::then(Reply::json(200, &accepted), after_recording(&recorded))),
         Err(problem) if problem.status == 409 && young => Err(problem.into()),
-        Err(problem) => {
-            eprintln!("{source} event ignored: {}", problem.detail.clone().unwrap_or_default());
-            Ok(ignored(problem.detail.unwrap_or(problem.title)).into())
-        }
+        Err(problem) => Ok(ignored(problem.detail.unwrap_or(problem.title)).into()),
     }
 }
 
@@ -277,10 +282,10 @@ pub fn on_the_back(ctx: &Ctx) {
         }
         spin_retention_core::store::delete_if_present(ctx.store, &keys::customers_tick(minute - 2))?;
         let batch = refresh::batch(ctx, BACK_LIMIT, false)?;
-        tell_scoring(batch.tell)(ctx);
         for task in emitted(ctx, batch.events)? {
             task(ctx);
         }
+        tell_scoring(batch.tell)(ctx);
         Ok(())
     };
     if let Err(reply) = run() {

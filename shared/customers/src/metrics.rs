@@ -184,7 +184,9 @@ pub fn read(
     let end = period
         .next(period.start_of(to))
         .max(Period::Month.next(Period::Month.start_of(to)));
-    let mut day = first - Duration::days(i64::from(churn_days));
+    // The churn window before the first period, or the first cohort
+    // month's start if earlier (weeks).
+    let mut day = (first - Duration::days(i64::from(churn_days))).min(Period::Month.start_of(from));
     let mut entries = Vec::new();
     while day < end {
         let log = keys::customer_day(day);

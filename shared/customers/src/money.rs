@@ -28,6 +28,12 @@ pub fn parse(text: &str, currency: &str) -> Result<i64, String> {
     if whole.is_empty() || !digits(whole) || !digits(fraction) || (text.contains('.') && fraction.is_empty()) {
         return Err(format!("\"{text}\" is not an amount like 12.50"));
     }
+    // "1000.00" yen is 1000: zeros past the currency's places say nothing.
+    let fraction = if fraction.len() > places && fraction[places..].bytes().all(|b| b == b'0') {
+        &fraction[..places]
+    } else {
+        fraction
+    };
     if fraction.len() > places {
         return Err(format!("{currency} has {places} decimal places"));
     }
@@ -76,6 +82,7 @@ mod tests {
         assert_eq!(parse("12", "USD"), Ok(1200));
         assert_eq!(parse("1200", "JPY"), Ok(1200));
         assert!(parse("12.5", "JPY").is_err(), "yen has no decimals");
+        assert_eq!(parse("1000.00", "JPY"), Ok(1000), "as Shopify writes yen");
         assert_eq!(parse("1.234", "KWD"), Ok(1234));
         for bad in [
             "",

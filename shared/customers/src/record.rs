@@ -45,7 +45,7 @@ pub fn record(ctx: &Ctx, events: Vec<Incoming>, source: &str) -> Result<Recorded
     let store = ctx.store;
     let mut results = Vec::with_capacity(events.len());
     let mut fresh: Vec<(Entry, String)> = Vec::new();
-    let mut seen_here = BTreeSet::new();
+    let mut seen_here: BTreeMap<String, String> = BTreeMap::new();
     let mut touched = BTreeSet::new();
     for (incoming, lead) in events.into_iter().zip(leads) {
         let lead_id = match lead {
@@ -56,7 +56,21 @@ pub fn record(ctx: &Ctx, events: Vec<Incoming>, source: &str) -> Result<Recorded
             }
         };
         let event = incoming.event;
-        let duplicate = !seen_here.insert(event.id.clone()) || store.exists(&keys::customer_event(&event.id))?;
+        // An id is the business's, not a person's: the same id (an order,
+        // a refund "r-1") met again for someone else is a mistake, not a replay.
+        let recorded_for = match seen_here.get(&event.id) {
+            Some(lead) => Some(String::clone(lead)),
+            None => store.get_json(&keys::customer_event(&event.id))?,
+        };
+        if recorded_for.as_ref().is_some_and(|other| *other != lead_id) {
+            results.push(Err(Problem::new(409, "id-taken", "Id Taken").with_detail(format!(
+                "the event {} was recorded for another person; give each event its own id",
+                event.key
+            ))));
+            continue;
+        }
+        seen_here.insert(event.id.clone(), lead_id.clone());
+        let duplicate = recorded_for.is_some();
         results.push(Ok(Accepted {
             event_id: event.id.clone(),
             lead_id: lead_id.clone(),

@@ -42,6 +42,9 @@ pub enum Phase {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refresh {
+    /// This run, apart from any other started the same day.
+    #[serde(default)]
+    pub id: u64,
     /// The day the run started (`yyyy-mm-dd`).
     pub run: String,
     pub started_at: DateTime<Utc>,
@@ -82,10 +85,14 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
     let store = ctx.store;
     let today = ctx.now.date_naive().format("%Y-%m-%d").to_string();
     let stored: Option<Refresh> = store.get_json(&keys::customers_refresh())?;
-    let current = stored.filter(|r| !restart && (r.run == today || !r.done));
+    // Dates as yyyy-mm-dd compare as text; a request whose clock lags
+    // (one begun before midnight) continues today's run, never starts one.
+    let current = stored.filter(|r| !restart && (r.run.as_str() >= today.as_str() || !r.done));
+    let fresh = current.is_none();
     let mut run = match current {
         Some(run) => run,
         None => Refresh {
+            id: spin_retention_core::ids::random_u64().map_err(StoreError::Unavailable)?,
             run: today,
             started_at: ctx.now,
             updated_at: ctx.now,
@@ -175,7 +182,15 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
         }
     }
     run.updated_at = now;
-    store.set_json(&keys::customers_refresh(), &run)?;
+    // A batch of a run that was restarted meanwhile (a late batch on the
+    // back of an earlier request) does not write its run back over the
+    // new one; its folds were idempotent work all the same.
+    let superseded = store
+        .get_json::<Refresh>(&keys::customers_refresh())?
+        .is_some_and(|stored| stored.id != run.id && (!fresh || stored.started_at > run.started_at));
+    if !superseded {
+        store.set_json(&keys::customers_refresh(), &run)?;
+    }
     Ok(Batch {
         refresh: run,
         tell,

@@ -456,9 +456,10 @@ fn shopify_signed(topic: &str, body: &str) -> Request {
     req
 }
 
-/// Shopify and Stripe retry anything but a 2xx for hours, then give up on
-/// the endpoint: what will never be recorded is a 200 that says so, and
-/// only a refund whose order may still be on its way is a 409.
+/// Shopify and Stripe retry anything but a 2xx for two or three days, then
+/// give up on the endpoint: what will never be recorded is a 200 that says
+/// so, and only a refund whose order may still be on its way (less than
+/// three days old) is a 409. A delivery we cannot read is ignored too.
 #[test]
 fn webhooks_that_can_never_be_recorded_are_ignored_not_refused() {
     let mut app = App::new(MemoryStore::new());
@@ -479,11 +480,14 @@ fn webhooks_that_can_never_be_recorded_are_ignored_not_refused() {
     assert_eq!(young.status, 409, "its order may still be on its way");
     let (status, old) = json_of(app.call_at(
         now(),
-        shopify_signed("refunds/create", &refund("2026-11-22T09:30:00Z")),
+        shopify_signed("refunds/create", &refund("2026-11-19T09:30:00Z")),
         None,
     ));
     assert_eq!(status, 200);
     assert!(old["ignored"].as_str().unwrap().contains("order"), "{old}");
+    let unreadable = json!({"id": 3, "email": "a@b.io", "total_price": "five", "currency": "USD"});
+    let (status, body) = json_of(app.call_at(now(), shopify_signed("orders/create", &unreadable.to_string()), None));
+    assert_eq!((status, body["ignored"].is_string()), (200, true), "{body}");
 }
 
 /// A batch whose request's clock lags the run's start (a request that
@@ -514,4 +518,60 @@ fn a_lagging_batch_evaluates_at_the_run_s_start() {
         last["raised"], 2,
         "both slipping on Nov 23 (one of them a one-time buyer): {last}"
     );
+}
+
+/// An id is the business's: met again for another person it is refused,
+/// not taken for a replay of the first person's event.
+#[test]
+fn an_id_recorded_for_someone_else_is_refused() {
+    let mut app = App::new(MemoryStore::new());
+    let login = |email: &str| json!({"type": "activity", "activity": "login", "id": "1", "email": email, "at": "2026-11-20T10:00:00Z"});
+    assert_eq!(app.post(now(), "/customers/events", TOKEN, login("a@shop.io")).0, 201);
+    assert_eq!(
+        app.post(now(), "/customers/events", TOKEN, login("a@shop.io")).0,
+        200,
+        "a replay"
+    );
+    let (status, taken) = app.post(now(), "/customers/events", TOKEN, login("b@shop.io"));
+    assert_eq!(status, 409, "{taken}");
+}
+
+/// A fold by a writer whose clock lags (a long batch, an earlier request
+/// finishing last) keeps the events received after its clock.
+#[test]
+fn a_lagging_fold_keeps_what_was_received() {
+    let mut app = App::new(MemoryStore::new());
+    let buy = json!({"type": "purchase", "order_id": "f-1", "amount": "5.00", "currency": "USD", "email": "f@shop.io"});
+    let (_, accepted) = app.post(now(), "/customers/events", TOKEN, buy);
+    let lead = accepted["lead_id"].as_str().unwrap();
+    let settings = crate::settings::current(&app.store).unwrap();
+    let (_, after) = crate::history::refresh(&app.store, lead, &settings, None, now() - Duration::hours(1)).unwrap();
+    assert_eq!(after.unwrap().orders, 1);
+}
+
+/// A batch of a request begun before midnight continues the day's run once
+/// it is done, rather than starting another (which would re-tell scoring).
+#[test]
+fn a_lagging_batch_does_not_start_yesterday_s_run_again() {
+    let mut app = App::new(MemoryStore::new());
+    let midnight: DateTime<Utc> = "2026-11-23T00:00:30Z".parse().unwrap();
+    let buy = json!({"type": "purchase", "order_id": "m-1", "amount": "5.00", "currency": "USD", "email": "m@shop.io"});
+    app.post(midnight, "/customers/events", TOKEN, buy);
+    let mut last = Value::Null;
+    for i in 0..5 {
+        let path = format!("/customers/admin/refresh?restart={}", i == 0);
+        last = app.post(midnight, &path, ADMIN, json!({})).1;
+    }
+    assert_eq!(
+        (last["run"].clone(), last["done"].clone()),
+        (json!("2026-11-23"), json!(true))
+    );
+    let (_, late) = app.post(
+        midnight - Duration::seconds(40),
+        "/customers/admin/refresh",
+        ADMIN,
+        json!({}),
+    );
+    assert_eq!(late["run"], "2026-11-23", "{late}");
+    assert_eq!(late["id"], last["id"]);
 }
