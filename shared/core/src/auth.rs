@@ -15,17 +15,23 @@ pub fn require_admin(req: &Request, config: &dyn Config) -> Result<(), Reply> {
             .with_detail("set the admin_token variable to use admin endpoints")
             .into());
     };
+    require_bearer(req, &expected, "a valid admin bearer token is required")
+}
+
+/// `Ok(())` when the request's bearer token is `expected` (compared in
+/// constant time); else a 401 saying `detail`.
+pub fn require_bearer(req: &Request, expected: &str, detail: &str) -> Result<(), Reply> {
     let given = match credentials(req) {
         Credentials::Bearer(token) => token,
         _ => String::new(),
     };
-    if same_secret(&given, &expected) {
+    if same_secret(&given, expected) {
         Ok(())
     } else {
-        Err(Reply::from(
-            Problem::new(401, "unauthorized", "Unauthorized").with_detail("a valid admin bearer token is required"),
+        Err(
+            Reply::from(Problem::new(401, "unauthorized", "Unauthorized").with_detail(detail))
+                .with_header("www-authenticate", "Bearer"),
         )
-        .with_header("www-authenticate", "Bearer"))
     }
 }
 

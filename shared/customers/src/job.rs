@@ -18,7 +18,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
 use spin_retention_core::admin_doc;
 use spin_retention_core::http::{bad_parameter, Reply, Request};
-use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, Task, ALERTS, INTAKE, SCORING};
+use spin_retention_core::jobs::{calls, first_of_minute, tell_in_turn, Job, Outcome, Task, ALERTS, INTAKE, SCORING};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::routes::{Caller, Method, Route};
@@ -150,16 +150,7 @@ fn secret(ctx: &Ctx, variable: &str) -> Result<String, Reply> {
 /// `{"events": [...]}` (200, each event's result in order).
 fn events(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
     let token = secret(ctx, "customer_events_token")?;
-    let given = match spin_retention_core::auth::credentials(req) {
-        spin_retention_core::auth::Credentials::Bearer(t) => t,
-        _ => String::new(),
-    };
-    if !spin_retention_core::auth::same_secret(&given, &token) {
-        return Err(Reply::from(
-            Problem::new(401, "unauthorized", "Unauthorized").with_detail("the customer_events_token is required"),
-        )
-        .with_header("www-authenticate", "Bearer"));
-    }
+    spin_retention_core::auth::require_bearer(req, &token, "the customer_events_token is required")?;
     if req.body.len() > MAX_EVENTS_BYTES {
         return Err(Problem::too_large(MAX_EVENTS_BYTES).into());
     }
@@ -273,14 +264,10 @@ fn tell_scoring(leads: Vec<String>) -> Task {
 /// The refresh on the back of a request: the first of each minute
 /// app-wide runs one small batch.
 pub fn on_the_back(ctx: &Ctx) {
-    let minute = ctx.now.timestamp().div_euclid(60);
     let run = || -> Result<(), Reply> {
-        // A read first: nearly every request finds the minute taken.
-        let key = keys::customers_tick(minute);
-        if ctx.store.exists(&key)? || ctx.store.increment(&key, 1)? != 1 {
+        if !first_of_minute(ctx, keys::customers_tick)? {
             return Ok(());
         }
-        spin_retention_core::store::delete_if_present(ctx.store, &keys::customers_tick(minute - 2))?;
         let batch = refresh::batch(ctx, BACK_LIMIT, false)?;
         for task in emitted(ctx, batch.events)? {
             task(ctx);

@@ -267,15 +267,10 @@ pub const BACK_LIMIT: u64 = 25;
 /// of each minute runs them, working on up to [`BACK_LIMIT`] leads and as
 /// many deliveries.
 pub fn on_the_back(ctx: &Ctx) {
-    let minute = ctx.now.timestamp().div_euclid(60);
     let run = || -> Result<(), Reply> {
-        // A read first: nearly every request finds the minute taken, and a
-        // read costs less than an increment (a transaction on SQLite).
-        let key = keys::tick_minute(minute);
-        if ctx.store.exists(&key)? || ctx.store.increment(&key, 1)? != 1 {
+        if !spin_retention_core::jobs::first_of_minute(ctx, keys::tick_minute)? {
             return Ok(());
         }
-        spin_retention_core::store::delete_if_present(ctx.store, &keys::tick_minute(minute - 2))?;
         let report = run_tick(ctx, BACK_LIMIT)?;
         if let Some(task) = emit::record(ctx, &report.events)? {
             task(ctx);

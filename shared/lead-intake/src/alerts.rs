@@ -8,19 +8,13 @@ use spin_retention_core::events::Event;
 use spin_retention_core::jobs::{calls, ALERTS};
 use spin_retention_core::lead::Submission;
 use spin_retention_core::ports::Ctx;
-use spin_retention_core::store::{delete_if_present, StoreError};
+use spin_retention_core::store::StoreError;
 
 /// Leads the SLA looks at when a submission asks it to run.
 const NUDGE_LIMIT: u32 = 25;
 
 pub fn after_submission(ctx: &Ctx) -> Result<(), StoreError> {
-    // A read first: under load nearly every submission finds the minute's
-    // counter there, and a read costs less than an increment (a
-    // transaction on SQLite).
-    let minute = ctx.now.timestamp().div_euclid(60);
-    let nudge = keys::sla_nudge(minute);
-    if !ctx.store.exists(&nudge)? && ctx.store.increment(&nudge, 1)? == 1 {
-        delete_if_present(ctx.store, &keys::sla_nudge(minute - 2))?;
+    if spin_retention_core::jobs::first_of_minute(ctx, keys::sla_nudge)? {
         ALERTS.tell(format!("{}?limit={NUDGE_LIMIT}", calls::sla_tick()))(ctx);
     }
     Ok(())
