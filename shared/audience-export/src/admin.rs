@@ -212,3 +212,16 @@ pub fn export_log(req: &Request, ctx: &Ctx) -> Handled {
         &json!({ "items": items, "next_cursor": next.map(|n| n.to_cursor()) }),
     ))
 }
+
+/// `GET /audiences/admin/members/<lead>`: the audiences the person is in,
+/// each with when they joined (an empty list for nobody).
+pub fn memberships(ctx: &Ctx, lead_id: &str) -> Handled {
+    use spin_retention_core::store::JsonStore;
+    let membership = ctx.store.get_json(&keys::audience_member(lead_id))?.unwrap_or_default();
+    let membership::Membership { audiences } = membership;
+    let listed: Vec<_> = audiences
+        .into_iter()
+        .map(|(id, m)| json!({"audience": id, "since": m.since, "last_activity": m.last_activity}))
+        .collect();
+    Ok(Reply::json(200, &json!({"lead_id": lead_id, "audiences": listed})))
+}

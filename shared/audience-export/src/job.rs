@@ -59,6 +59,12 @@ pub const JOB: Job = Job {
             handler: |req, ctx, _| admin::export_log(req, ctx).map(Into::into),
         },
         Route {
+            method: Method::GET,
+            path: "/audiences/admin/members/{id}",
+            caller: Caller::Admin,
+            handler: |_, ctx, p| admin::memberships(ctx, p.get("id")).map(Into::into),
+        },
+        Route {
             method: Method::POST,
             path: "/audiences/leads/{id}",
             caller: Caller::Component,

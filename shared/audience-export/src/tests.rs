@@ -419,3 +419,40 @@ fn the_longest_window_does_not_overflow() {
     assert!(super::export::window_start(now, Some(u32::MAX)).is_some());
     assert_eq!(super::export::window_start(now, None), None);
 }
+
+#[test]
+fn a_persons_audiences_are_listed_for_the_dashboard() {
+    let store = MemoryStore::new();
+    let config = config();
+    let ctx = Ctx::new(&store, &config, &NoOutbound, spin_retention_core::ports::test_now());
+    let id = lead(
+        &ctx,
+        &[
+            ("email", "dana@example.com"),
+            ("country", "US"),
+            PRICING,
+            ("consent_marketing", YES),
+        ],
+    );
+    let reply = get(&ctx, &format!("/audiences/admin/members/{id}"), "Bearer adm");
+    assert_eq!(reply.status, 200);
+    let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+    let listed: Vec<&str> = body["audiences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["audience"].as_str().unwrap())
+        .collect();
+    assert!(listed.contains(&"pricing-no-phone"), "{body}");
+    assert_eq!(body["audiences"][0]["since"], "2026-11-23T10:00:00Z");
+    // Nobody, or an export token: an empty list, and a refusal.
+    let nobody = get(&ctx, "/audiences/admin/members/l_nobody", "Bearer adm");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&nobody.body).unwrap()["audiences"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        get(&ctx, &format!("/audiences/admin/members/{id}"), "Bearer g-token").status,
+        401
+    );
+}

@@ -66,6 +66,9 @@ pub struct Refresh {
     pub segments: std::collections::BTreeMap<String, u64>,
     #[serde(default)]
     pub grid: std::collections::BTreeMap<String, u64>,
+    /// Customers per loyalty tier (`none`: below the first).
+    #[serde(default)]
+    pub tiers: std::collections::BTreeMap<String, u64>,
     pub done: bool,
 }
 
@@ -107,6 +110,7 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
             raised: 0,
             segments: Default::default(),
             grid: Default::default(),
+            tiers: Default::default(),
             done: false,
         },
     };
@@ -153,6 +157,8 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
                     *run.segments.entry(rfm.segment.clone()).or_default() += 1;
                     *run.grid.entry(format!("{}{}", rfm.recency, rfm.frequency)).or_default() += 1;
                 }
+                let tier = after.loyalty_tier.clone().unwrap_or_else(|| "none".to_string());
+                *run.tiers.entry(tier).or_default() += 1;
                 let recent = after.days_since_purchase(now).is_some_and(|d| d <= RESCORE_DAYS);
                 let moved = moved(before.as_ref(), &after, now);
                 if moved {
@@ -176,6 +182,7 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
                 if let Some(mut quintiles) = store.get_json(&keys::rfm_quintiles())? {
                     quintiles.segments = run.segments.clone();
                     quintiles.grid = run.grid.clone();
+                    quintiles.tiers = run.tiers.clone();
                     store.set_json(&keys::rfm_quintiles(), &quintiles)?;
                 }
             }
@@ -213,6 +220,7 @@ fn quintiles_of(run: &Refresh, currency: &str) -> Quintiles {
         computed_at: run.started_at,
         segments: Default::default(),
         grid: Default::default(),
+        tiers: Default::default(),
     }
 }
 

@@ -31,6 +31,9 @@ pub struct Quintiles {
     /// Customers per recency and frequency score, `"<r><f>"` (`"51"`).
     #[serde(default)]
     pub grid: BTreeMap<String, u64>,
+    /// Customers per loyalty tier (`none`: below the first), as of the run's end.
+    #[serde(default)]
+    pub tiers: BTreeMap<String, u64>,
 }
 
 /// The value at the 20th, 40th, 60th and 80th percentile: the `ceil(n*i/5)`-th
@@ -151,6 +154,7 @@ mod tests {
             computed_at: spin_retention_core::ports::test_now(),
             segments: BTreeMap::new(),
             grid: BTreeMap::new(),
+            tiers: BTreeMap::new(),
         };
         // 3 days, 20 orders, 100.00: the best of each.
         let best = q.score(3, 20, 10_000);

@@ -398,6 +398,12 @@ fn slipping_raises_at_risk_once_per_episode_and_erase_forgets_everything() {
             .sum::<u64>(),
         5
     );
+    let tiers = rfm["quintiles"]["tiers"].as_object().unwrap();
+    assert_eq!(
+        tiers.values().map(|v| v.as_u64().unwrap()).sum::<u64>(),
+        5,
+        "every customer in one tier: {tiers:?}"
+    );
     let fold = spin_retention_core::customer::load(&app.store, &lead).unwrap().unwrap();
     assert!(fold.slipping(now()));
     assert!(fold.rfm.is_some());

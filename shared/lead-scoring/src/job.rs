@@ -51,6 +51,16 @@ pub const JOB: Job = Job {
         },
         Route {
             method: Method::GET,
+            path: "/scoring/admin/leads/{id}/changes",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| {
+                let limit = req.limit(50, 500)? as u64;
+                let changes = crate::changes::newest(ctx.store, p.get("id"), limit)?;
+                Ok(Reply::json(200, &serde_json::json!({"lead_id": p.get("id"), "changes": changes})).into())
+            },
+        },
+        Route {
+            method: Method::GET,
             path: "/scoring/queue",
             caller: Caller::Admin,
             handler: |req, ctx, _| admin::hot_queue(req, ctx).map(Into::into),

@@ -9,6 +9,11 @@ pub fn score(lead_id: &str) -> Key<ScoreRecord> {
     Key::new(format!("score:{lead_id}"))
 }
 
+/// Log ([`spin_retention_core::slots`]): the lead's score changes ([`crate::changes`]).
+pub fn score_log(lead_id: &str) -> String {
+    format!("score-log:{lead_id}")
+}
+
 /// The hot queues ([`spin_retention_core::sorted_sets`]); the keys are `<name>:...`.
 pub const HOT_QUEUE_NEWEST: &str = "hot-queue:newest";
 pub const HOT_QUEUE_SCORE: &str = "hot-queue:score";

@@ -12,6 +12,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod admin;
+pub mod changes;
 pub mod engine;
 pub mod facts;
 pub mod job;
@@ -159,8 +160,12 @@ fn score_once(ctx: &Ctx, inputs: &Inputs) -> Result<ScoreRecord, StoreError> {
         None => None,
     };
     let placement = hot.then(|| Placement::new(lead_id, score.total, last_activity_at));
+    let change = changes::entry(previous.as_ref().map(|p| &p.score), &score, ctx.now);
     let old = previous.and_then(|p| p.queue);
     let mut writes = queue::prepare_add(store, old.as_ref(), placement.as_ref())?;
+    if let Some(change) = change {
+        writes.extend(changes::prepare(store, lead_id, change)?);
+    }
     let record = ScoreRecord {
         lead_id: lead_id.to_string(),
         score,
@@ -188,7 +193,7 @@ pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
         }
         store.delete(&key)?;
     }
-    Ok(())
+    changes::forget(store, lead_id)
 }
 
 #[cfg(test)]

@@ -327,16 +327,19 @@ fn scoring_a_new_lead_costs_a_few_commits() {
         score_lead(&ctx, id).unwrap().unwrap();
         store.commits() - before
     };
-    // The lead's log counter, the record, the counter again to see that
-    // nothing came in meanwhile; the survey log has no counter to read.
+    // The lead's log counter, the score log's slot, the record (with the
+    // score change), the counter again to see that nothing came in
+    // meanwhile; the survey log has no counter to read.
     let cold = submit(&ctx, &[("email", "c@gmail.com"), ("message", "hello")]);
-    assert_eq!(commits(&cold), 3);
+    assert_eq!(commits(&cold), 4);
     // The same, and a slot in each hot queue (the first of a bucket also
     // registers the bucket).
     let first = hot(&ctx, 1);
-    assert_eq!(commits(&first), 7);
+    assert_eq!(commits(&first), 8);
     let second = hot(&ctx, 2);
-    assert_eq!(commits(&second), 5);
+    assert_eq!(commits(&second), 6);
+    // Scored again with nothing new: no change to log, no queue move.
+    assert_eq!(commits(&second), 3);
     assert!(
         store.inner.mentions("lead-surveys").is_empty(),
         "no survey log made by reading one"
@@ -459,4 +462,49 @@ fn a_slipping_customer_is_at_risk_and_their_purchases_are_facts() {
     )
     .with_customer(inputs.customer.as_ref());
     assert_eq!(earlier.get("slipping", None), Value::Bool(false));
+}
+
+#[test]
+fn each_change_of_score_is_logged_with_its_reasons_newest_first() {
+    let store = MemoryStore::new();
+    let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
+    let ctx = ctx(&store, &config);
+    let id = submit(&ctx, &[("email", "dana@gmail.com"), ("message", "hello")]);
+    score_lead(&ctx, &id).unwrap();
+    score_lead(&ctx, &id).unwrap();
+    let first = changes::newest(&store, &id, 10).unwrap();
+    assert_eq!(first.len(), 1, "the same score again is no change");
+    assert_eq!((first[0].tier, first[0].previous_total), (Tier::Cold, None));
+
+    submit(
+        &ctx,
+        &[
+            ("email", "dana@gmail.com"),
+            ("phone", "+12015550100"),
+            ("pages", "/pricing"),
+        ],
+    );
+    let record = score_lead(&ctx, &id).unwrap().unwrap();
+    let logged = changes::newest(&store, &id, 10).unwrap();
+    assert_eq!(logged.len(), 2);
+    let hot = &logged[0];
+    assert_eq!(
+        (hot.tier, hot.total, hot.previous_total),
+        (Tier::Hot, record.score.total, Some(first[0].total))
+    );
+    assert_eq!(hot.previous_tier, Some(Tier::Cold));
+    assert!(hot.why.iter().any(|w| w.contains("pricing page")), "{:?}", hot.why);
+    assert_eq!(
+        changes::newest(&store, &id, 1).unwrap(),
+        vec![hot.clone()],
+        "a limit keeps the newest"
+    );
+
+    // Read over the admin route, as the dashboard does.
+    let mut req = Request::new("GET", &format!("/scoring/admin/leads/{id}/changes"));
+    req.headers.push(("authorization".into(), "Bearer t".into()));
+    let reply = job::JOB.handle(&req, &ctx).finish(&ctx).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(body["changes"][0]["tier"], "hot");
+    assert_eq!(body["changes"][1]["tier"], "cold");
 }

@@ -44,7 +44,45 @@ pub fn put(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
     survey.created_at = Some(existing.as_ref().and_then(|e| e.created_at).unwrap_or(ctx.now));
     survey.updated_at = Some(ctx.now);
     ctx.store.set_json(&key, &survey)?;
+    // On every PUT, not only the first: a survey defined before the index
+    // existed joins it when next saved (adding an entry twice is one entry).
+    spin_retention_core::sets::add(ctx.store, keys::SURVEYS, survey_id)?;
     Ok(Reply::json(if existing.is_some() { 200 } else { 201 }, &survey))
+}
+
+/// `GET /survey/admin/surveys`: every survey defined, newest first.
+pub fn list(ctx: &Ctx) -> Handled {
+    let ids = spin_retention_core::sets::list(ctx.store, keys::SURVEYS)?;
+    let mut surveys = Vec::new();
+    for id in ids {
+        if let Some(survey) = ctx.store.get_json::<Survey>(&keys::survey(&id))? {
+            surveys.push(survey);
+        }
+    }
+    surveys.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.id.cmp(&b.id)));
+    Ok(Reply::json(200, &json!({ "surveys": surveys })))
+}
+
+/// `GET /survey/admin/people/<lead>`: the person's latest answer to each
+/// survey, with its comment, newest first (an empty list for nobody).
+pub fn answers_of_person(ctx: &Ctx, lead_id: &str) -> Handled {
+    let signals = spin_retention_core::signals::load(ctx.store, lead_id)?;
+    let mut answers = Vec::new();
+    for signal in &signals.answers {
+        if let Some(answer) = ctx.store.get_json(&keys::survey_answer(&signal.survey_id, lead_id))? {
+            answers.push(answer);
+        }
+    }
+    answers.sort_by_key(|a: &answer::Answer| std::cmp::Reverse(a.answered_at));
+    let opened: Vec<_> = signals
+        .opened
+        .iter()
+        .map(|o| json!({"survey_id": o.survey_id, "opened_at": o.opened_at}))
+        .collect();
+    Ok(Reply::json(
+        200,
+        &json!({ "lead_id": lead_id, "answers": answers, "opened": opened }),
+    ))
 }
 
 /// `GET /survey/admin/surveys/<id>`.

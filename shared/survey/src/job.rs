@@ -65,6 +65,18 @@ pub const JOB: Job = Job {
         },
         Route {
             method: Method::GET,
+            path: "/survey/admin/surveys",
+            caller: Caller::Admin,
+            handler: |_, ctx, _| admin::list(ctx).map(Into::into),
+        },
+        Route {
+            method: Method::GET,
+            path: "/survey/admin/people/{lead}",
+            caller: Caller::Admin,
+            handler: |_, ctx, p| admin::answers_of_person(ctx, p.get("lead")).map(Into::into),
+        },
+        Route {
+            method: Method::GET,
             path: "/survey/admin/followups",
             caller: Caller::Admin,
             handler: |req, ctx, _| admin::follow_ups(req, ctx).map(Into::into),
@@ -82,9 +94,78 @@ pub const JOB: Job = Job {
 mod tests {
     use super::*;
     use spin_retention_core::jobs::testing::answers_health_and_not_found;
+    use spin_retention_core::ports::Ctx;
 
     #[test]
     fn answers_health_and_404_elsewhere() {
         answers_health_and_not_found(&JOB);
+    }
+
+    fn call(ctx: &Ctx, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+        let mut req = spin_retention_core::http::Request::new(method, path);
+        req.headers.push(("authorization".into(), "Bearer adm".into()));
+        req.body = body.as_bytes().to_vec();
+        let reply = JOB.handle(&req, ctx).finish(ctx).unwrap();
+        (reply.status, serde_json::from_slice(&reply.body).unwrap_or_default())
+    }
+
+    #[test]
+    fn surveys_are_listed_and_a_persons_answers_read_with_their_comments() {
+        use spin_retention_core::store::JsonStore;
+        let store = spin_retention_core::store::MemoryStore::new();
+        let config: std::collections::HashMap<String, String> = [("admin_token".to_string(), "adm".to_string())].into();
+        let now = spin_retention_core::ports::test_now();
+        let ctx = Ctx::new(&store, &config, &spin_retention_core::ports::NoOutbound, now);
+        let nps = r#"{"kind": "nps", "question": {"en": "Recommend us?"}}"#;
+        assert_eq!(call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps).0, 201);
+        assert_eq!(call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps).0, 200);
+        let csat = r#"{"kind": "csat", "question": {"en": "Happy?"}}"#;
+        let later = Ctx::new(
+            &store,
+            &config,
+            &spin_retention_core::ports::NoOutbound,
+            now + chrono::Duration::hours(1),
+        );
+        assert_eq!(call(&later, "PUT", "/survey/admin/surveys/csat-support", csat).0, 201);
+        let (status, listed) = call(&ctx, "GET", "/survey/admin/surveys", "");
+        assert_eq!(status, 200);
+        let ids: Vec<&str> = listed["surveys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["csat-support", "nps-q4"], "newest first, each once");
+
+        // An answer as the answer route records it: the person's signal and the answer.
+        let answer = crate::answer::Answer {
+            survey_id: "nps-q4".into(),
+            lead_id: "l_1".into(),
+            kind: spin_retention_core::signals::SurveyKind::Nps,
+            score: 3,
+            band: spin_retention_core::signals::Band::Detractor,
+            comment: Some("<b>slow</b> support".into()),
+            language: None,
+            via: "api".into(),
+            answered_at: now,
+            first_answered_at: now,
+            answers: 1,
+        };
+        store
+            .set_json(&crate::keys::survey_answer("nps-q4", "l_1"), &answer)
+            .unwrap();
+        let signal = spin_retention_core::signals::AnswerSignal {
+            survey_id: "nps-q4".into(),
+            kind: spin_retention_core::signals::SurveyKind::Nps,
+            score: 3,
+            answered_at: now,
+        };
+        spin_retention_core::signals::record_answer(&store, "l_1", signal).unwrap();
+        let (status, person) = call(&ctx, "GET", "/survey/admin/people/l_1", "");
+        assert_eq!(status, 200);
+        assert_eq!(person["answers"][0]["comment"], "<b>slow</b> support");
+        assert_eq!(person["answers"][0]["band"], "detractor");
+        let (_, nobody) = call(&ctx, "GET", "/survey/admin/people/l_2", "");
+        assert_eq!(nobody["answers"], serde_json::json!([]));
     }
 }

@@ -26,4 +26,7 @@ pub fn follow_up(survey_id: &str, lead_id: &str) -> Key<FollowUp> {
 }
 
 /// Open follow-ups ([`spin_retention_core::sorted_sets`]), newest first.
+/// Set ([`spin_retention_core::sets`]): the id of every survey defined.
+pub const SURVEYS: &str = "surveys";
+
 pub const FOLLOW_UPS: &str = "followups";
