@@ -7,7 +7,8 @@
 # rustc-web and std sources, wasi-libc, lld-22, and wasm-component-ld from
 # crates.io). SPIN_RETENTION_WASM_ROUTE=offline forces the fallback.
 # Also installs redis-server, which the end-to-end tests start for
-# E2E_STORE=redis (each app under test gets its own).
+# E2E_STORE=redis (each app under test gets its own), and Debian's chromium
+# and chromium-driver, which the dashboard's browser test drives.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 mkdir -p "$TOOLS_DIR"
@@ -70,8 +71,15 @@ ensure_redis_server() {
     apt_install redis-server
 }
 
+ensure_browser() {
+    if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return; fi
+    log "installing chromium and chromium-driver (for the dashboard's browser tests)"
+    apt_install chromium chromium-driver
+}
+
 ensure_native_cargo
 ensure_redis_server
+ensure_browser
 if try_rustup_route; then
     echo rustup > "$WASM_ROUTE_FILE"
 else

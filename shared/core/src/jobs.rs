@@ -299,6 +299,22 @@ pub const AUDIENCES: HandoffTarget = HandoffTarget {
     live_path: "/audiences/health/live",
 };
 
+/// survey, whose admin API the dashboard reads.
+pub const SURVEY: HandoffTarget = HandoffTarget {
+    component: "survey",
+    url_variable: "survey_url",
+    default_url: "http://survey.spin.internal",
+    live_path: "/survey/health/live",
+};
+
+/// customers, whose admin API the dashboard reads.
+pub const CUSTOMERS: HandoffTarget = HandoffTarget {
+    component: "customers",
+    url_variable: "customers_url",
+    default_url: "http://customers.spin.internal",
+    live_path: "/customers/health/live",
+};
+
 /// After-reply work (hand-offs, tells) that may run at once, app-wide.
 /// Each holds its instance and, through the target's own after-reply work,
 /// one or two more, and Spin refuses every new request once 1,000

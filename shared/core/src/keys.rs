@@ -27,6 +27,7 @@
 //! | `ack:<submission_id>`        | instant-ack     | `spin_retention_instant_ack::Delivery` (`spin_retention_instant_ack::keys::ack`): acknowledgement state    |
 //! | `ack-claim:<submission_id>:<window>.<attempts>` | instant-ack | counter: `1` for the one request that may send in that window of `ack_claim_seconds`, after that many attempts |
 //! | `score:<lead_id>`            | lead-scoring    | `spin_retention_lead_scoring::ScoreRecord` (`spin_retention_lead_scoring::keys::score`): explained score, assignment, queue place |
+//! | `score-log:<lead_id>#n`, `#<slot>` | lead-scoring | `spin_retention_lead_scoring::changes::ScoreChange`: each change of the lead's total or tier, one write-once slot each ([`crate::slots`]) |
 //! | `scoring-rules`              | lead-scoring    | [`crate::admin_doc::Stored`] of the scoring rules an admin set (absent: the defaults) |
 //! | `rescore-run`                | lead-scoring    | [`crate::lead_list::Walk`]: progress of re-scoring every lead |
 //! | `round-robin:<pool>`         | lead-scoring    | counter: turns taken in a pool                     |
@@ -36,6 +37,7 @@
 //! | `lead-surveys:<lead_id>#n`, `#<slot>` | survey | the person's survey events, one write-once slot each ([`crate::slots`]); [`crate::signals::LeadSurveys`] (latest answers, surveys opened) is their fold |
 //! | `survey:<survey_id>`         | survey          | `spin_retention_survey::definition::Survey`: the definition |
 //! | `survey-answer:<survey_id>:<lead_id>` | survey | `spin_retention_survey::answer::Answer`: the person's latest answer |
+//! | `surveys`                    | survey          | the id of every survey defined ([`crate::sets`])   |
 //! | `survey-day:<survey_id>:<yyyy-mm-dd>` | survey | lead ids that answered that day ([`crate::sets`]); stale after a later answer |
 //! | `followup:<survey_id>:<lead_id>` | survey      | `spin_retention_survey::answer::FollowUp`: talk to an unhappy customer |
 //! | `followups:buckets`, `followups:<day>` | survey | open follow-ups, newest first ([`crate::sorted_sets`]) |
@@ -81,6 +83,7 @@
 //! | `customer-at-risk:<lead_id>:<unix>` | customers | counter: `1` for the one refresh that raises a slipping episode's at-risk signal |
 //! | `customer-keys:<lead_id>#n`, `#<slot>` | customers | keys written about a person that erase cannot work out again (at-risk counters) |
 //! | `customers-tick:<minute>`    | customers       | counter: `1` for the request that runs a refresh batch on its back that minute |
+//! | `dashboard-signout:<session_id>` | dashboard  | the signed-out session's expiry (unix seconds): its cookie is refused (`spin_retention_dashboard::keys::signed_out`) |
 //!
 //! Every set ([`crate::sets`]) named above also keeps `<name>#snap`, a
 //! reader's snapshot, beside its slots; every sorted set

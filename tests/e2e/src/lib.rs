@@ -19,6 +19,7 @@
 //! app under `spin up` too ([`bench_app`], [`bench_app_with_provider`]).
 
 pub mod bench;
+pub mod browser;
 pub mod mock_provider;
 pub mod spin;
 
@@ -121,8 +122,9 @@ pub fn app_config() -> SpinConfig {
 /// SPIN_VARIABLE_SURVEY_TOKEN_SECRET=e2e-survey-secret
 /// SPIN_VARIABLE_EXPORT_TOKEN_GOOGLE=e2e-google-token (and so on for meta,
 /// tiktok, linkedin, csv) spin up`.
-pub const APP_VARIABLES: [(&str, &str); 8] = [
+pub const APP_VARIABLES: [(&str, &str); 9] = [
     ("admin_token", ADMIN_TOKEN),
+    ("dashboard_session_secret", DASHBOARD_SECRET),
     ("intake_rate_limit_per_minute", "100000"),
     ("survey_token_secret", SURVEY_SECRET),
     ("export_token_google", "e2e-google-token"),
@@ -138,6 +140,9 @@ pub fn export_token(platform: &str) -> String {
 }
 
 pub const SURVEY_SECRET: &str = "e2e-survey-secret";
+
+/// The dashboard's session secret in the shared app (32 bytes or more).
+pub const DASHBOARD_SECRET: &str = "e2e-dashboard-session-secret-0123456789";
 
 pub fn external_base_url() -> Option<String> {
     std::env::var("E2E_BASE_URL")

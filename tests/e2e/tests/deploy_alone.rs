@@ -20,6 +20,18 @@ fn each_single_component_manifest_serves_its_component() {
             "/customers",
             &["intake_url", "scoring_url", "alerts_url"][..],
         ),
+        (
+            "dashboard",
+            "/dashboard",
+            &[
+                "intake_url",
+                "scoring_url",
+                "alerts_url",
+                "survey_url",
+                "customers_url",
+                "audiences_url",
+            ][..],
+        ),
     ] {
         let mut config = SpinConfig::new(repo_root().join(format!("deploy/{component}.spin.toml")))
             .probe(&format!("{prefix}/health"));

@@ -2,7 +2,7 @@
 
 use spin_retention_e2e::{app, get};
 
-const COMPONENTS: [(&str, &str); 7] = [
+const COMPONENTS: [(&str, &str); 8] = [
     ("lead-intake", "/intake/health"),
     ("instant-ack", "/ack/health"),
     ("lead-scoring", "/scoring/health"),
@@ -10,6 +10,7 @@ const COMPONENTS: [(&str, &str); 7] = [
     ("audience-export", "/audiences/health"),
     ("lead-alerts", "/alerts/health"),
     ("customers", "/customers/health"),
+    ("dashboard", "/dashboard/health"),
 ];
 
 fn every_component_reports_its_store_round_trip() {

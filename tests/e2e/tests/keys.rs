@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use spin_retention_audience_export::keys as audience;
 use spin_retention_core::keys as core;
 use spin_retention_customers::keys as customers;
+use spin_retention_dashboard::keys as dashboard;
 use spin_retention_instant_ack::keys as ack;
 use spin_retention_lead_alerts::keys as alerts;
 use spin_retention_lead_intake::keys as intake;
@@ -83,6 +84,8 @@ fn constructed() -> Vec<String> {
         ack::ack("s_1").to_string(),
         ack::ack_claim("s_1", 5_986_696, 0),
         scoring::score("l_1").to_string(),
+        format!("{}#n", scoring::score_log("l_1")),
+        format!("{}#2", scoring::score_log("l_1")),
         format!("{}:buckets", scoring::HOT_QUEUE_NEWEST),
         format!("{}:2026-11-23", scoring::HOT_QUEUE_NEWEST),
         format!("{}:buckets", scoring::HOT_QUEUE_SCORE),
@@ -93,6 +96,7 @@ fn constructed() -> Vec<String> {
         survey::survey("nps-q4").to_string(),
         survey::survey_answer("nps-q4", "l_1").to_string(),
         survey::survey_day("nps-q4", day),
+        survey::SURVEYS.to_string(),
         survey::follow_up("nps-q4", "l_1").to_string(),
         format!("{}:buckets", survey::FOLLOW_UPS),
         format!("{}:2026-11-23", survey::FOLLOW_UPS),
@@ -148,6 +152,7 @@ fn constructed() -> Vec<String> {
         format!("{}#n", customers::customer_keys("l_1")),
         format!("{}#1", customers::customer_keys("l_1")),
         customers::customers_tick(29_000_000),
+        dashboard::signed_out("0123abcd"),
     ]
 }
 

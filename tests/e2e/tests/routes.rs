@@ -7,7 +7,7 @@ use spin_retention_core::jobs::Job;
 use std::path::PathBuf;
 use toml::{Table, Value};
 
-const JOBS: [&Job; 7] = [
+const JOBS: [&Job; 8] = [
     &spin_retention_lead_intake::job::JOB,
     &spin_retention_instant_ack::job::JOB,
     &spin_retention_lead_scoring::job::JOB,
@@ -15,6 +15,7 @@ const JOBS: [&Job; 7] = [
     &spin_retention_audience_export::job::JOB,
     &spin_retention_lead_alerts::job::JOB,
     &spin_retention_customers::job::JOB,
+    &spin_retention_dashboard::job::JOB,
 ];
 
 fn repo_file(rel: &str) -> String {
@@ -72,7 +73,7 @@ fn spin_toml_routes_each_prefix_to_its_job() {
         assert_eq!(trigger["route"].as_str(), Some(format!("{}/...", job.prefix).as_str()));
         for route in job.routes {
             assert!(
-                route.path.starts_with(&format!("{}/", job.prefix)),
+                route.path == job.prefix || route.path.starts_with(&format!("{}/", job.prefix)),
                 "{} in {}",
                 route.path,
                 job.name

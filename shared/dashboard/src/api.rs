@@ -1,0 +1,105 @@
+//! The dashboard reads and acts only through the other jobs' admin APIs,
+//! with the admin token (never the browser's: the session cookie is all the
+//! browser holds). So each job stays the one writer of its keys, its
+//! validation and events apply to what the dashboard does, and the
+//! dashboard can be deployed apart from them (the `*_url` variables).
+
+use serde_json::Value;
+use spin_retention_core::jobs::{HandoffTarget, ALERTS, AUDIENCES, CUSTOMERS, INTAKE, SCORING, SURVEY};
+use spin_retention_core::ports::{Ctx, OutboundRequest, TEST_CLOCK_HEADER};
+
+/// The jobs the dashboard calls.
+pub const TARGETS: [HandoffTarget; 6] = [INTAKE, SCORING, ALERTS, SURVEY, CUSTOMERS, AUDIENCES];
+
+/// A call that did not give the answer a page needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The job's status, or 502 when it could not be reached.
+    pub status: u16,
+    /// Its problem document (RFC 9457), `Null` when it sent none.
+    pub problem: Value,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn is_not_found(&self) -> bool {
+        self.status == 404
+    }
+}
+
+/// `GET` a job's admin route; the JSON it answers with 2xx.
+pub fn get(ctx: &Ctx, target: HandoffTarget, path: &str) -> Result<Value, Failure> {
+    call(ctx, target, "GET", path, None)
+}
+
+/// `GET`, but a 404 is `None` (a person not scored, never alerted...).
+pub fn get_optional(ctx: &Ctx, target: HandoffTarget, path: &str) -> Result<Option<Value>, Failure> {
+    match get(ctx, target, path) {
+        Ok(v) => Ok(Some(v)),
+        Err(f) if f.is_not_found() => Ok(None),
+        Err(f) => Err(f),
+    }
+}
+
+/// A write (`POST`, `PUT`, `DELETE`) with an optional JSON body.
+pub fn send(
+    ctx: &Ctx,
+    target: HandoffTarget,
+    method: &str,
+    path: &str,
+    body: Option<Vec<u8>>,
+) -> Result<Value, Failure> {
+    call(ctx, target, method, path, body)
+}
+
+fn call(ctx: &Ctx, target: HandoffTarget, method: &str, path: &str, body: Option<Vec<u8>>) -> Result<Value, Failure> {
+    let url = format!("{}{path}", target.base_url(ctx.config).trim_end_matches('/'));
+    let mut headers = vec![("accept".to_string(), "application/json".to_string())];
+    // The token goes only inside the app or over TLS, as hand-offs send it.
+    if url.starts_with("https://") || url.contains(".spin.internal") {
+        if let Some(token) = ctx.config.get(spin_retention_core::auth::ADMIN_TOKEN) {
+            headers.push(("authorization".into(), format!("Bearer {token}")));
+        }
+    }
+    if ctx.test_clock {
+        headers.push((TEST_CLOCK_HEADER.into(), ctx.now.to_rfc3339()));
+    }
+    if body.is_some() {
+        headers.push(("content-type".into(), "application/json".into()));
+    }
+    let request = OutboundRequest {
+        method: method.into(),
+        url: url.clone(),
+        headers,
+        body: body.unwrap_or_default(),
+    };
+    let response = ctx.outbound.send(request).map_err(|e| Failure {
+        status: 502,
+        problem: Value::Null,
+        message: format!("{} ({url}): {e}", target.component),
+    })?;
+    let json: Value = if response.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null)
+    };
+    if (200..300).contains(&response.status) {
+        Ok(json)
+    } else {
+        let detail = json["detail"]
+            .as_str()
+            .or(json["title"].as_str())
+            .unwrap_or("no detail")
+            .to_string();
+        Err(Failure {
+            status: response.status,
+            message: format!("{} answered {}: {detail}", target.component, response.status),
+            problem: json,
+        })
+    }
+}
+
+/// A path segment or query value, percent-encoded.
+pub fn enc(s: &str) -> String {
+    crate::page::urlencode(s)
+}

@@ -1,0 +1,298 @@
+//! dashboard's routes: the table of [`JOB`]. Pages need a session
+//! ([`signed_in`]); every write is a form post that also needs the
+//! session's CSRF token ([`form_post`]).
+
+use crate::api::{self, enc, TARGETS};
+use crate::assets;
+use crate::i18n::{self, Lang};
+use crate::page::{local_path, redirect, refusal, Frame};
+use crate::screens::{self, Screen, Shown};
+use crate::session;
+use serde_json::json;
+use spin_retention_core::body::{self, Fields, Limits};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::jobs::{Job, Outcome, ALERTS, SURVEY};
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::routes::{Caller, Method, Route};
+
+const SESSION: Caller = Caller::Own("a signed-in dashboard session (cookie)");
+const SESSION_FORM: Caller = Caller::Own("a signed-in dashboard session (cookie) and its CSRF token");
+
+pub const JOB: Job = Job {
+    name: "dashboard",
+    prefix: "/dashboard",
+    handoffs: &TARGETS,
+    streamed: &[],
+    routes: &[
+        Route {
+            method: Method::GET,
+            path: "/dashboard",
+            caller: Caller::Anyone,
+            handler: |_, _, _| Ok(redirect("/dashboard/hot").into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/signin",
+            caller: Caller::Anyone,
+            handler: |req, ctx, _| Ok(screens::signin::show(req, ctx).into()),
+        },
+        Route {
+            method: Method::POST,
+            path: "/dashboard/signin",
+            caller: Caller::Own("anyone holding the admin token"),
+            handler: |req, ctx, _| {
+                let fields = fields(req).unwrap_or_default();
+                Ok(screens::signin::sign_in(req, ctx, field(&fields, "token")).into())
+            },
+        },
+        Route {
+            method: Method::POST,
+            path: "/dashboard/signout",
+            caller: SESSION_FORM,
+            handler: |req, ctx, _| {
+                form_post(req, ctx, |s, _| {
+                    if let Some(current) = current_session(s)? {
+                        session::revoke(s.ctx, &current).map_err(store_failure)?;
+                    }
+                    Ok(redirect("/dashboard/signin").with_header("set-cookie", &session::clear()))
+                })
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/lang",
+            caller: Caller::Anyone,
+            handler: |req, _, _| {
+                let lang = req.query_param("to").and_then(|l| Lang::parse(&l)).unwrap_or(Lang::En);
+                let back = local_path(req.query_param("back").as_deref());
+                let cookie = format!(
+                    "{}={}; Path=/dashboard; Max-Age=31536000; HttpOnly; Secure; SameSite=Lax",
+                    i18n::COOKIE,
+                    lang.code()
+                );
+                Ok(redirect(&back).with_header("set-cookie", &cookie).into())
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/assets/{file}",
+            caller: Caller::Anyone,
+            handler: |req, _, p| {
+                if assets::STYLESHEET_PATH.ends_with(&format!("/{}", p.get("file"))) {
+                    Ok(assets::stylesheet().into())
+                } else {
+                    Ok(spin_retention_core::problem::Problem::not_found(&req.path).into())
+                }
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/hot",
+            caller: SESSION,
+            handler: |req, ctx, _| signed_in(req, ctx, screens::hot::show),
+        },
+        Route {
+            method: Method::POST,
+            path: "/dashboard/leads/{id}/claim",
+            caller: SESSION_FORM,
+            handler: |req, ctx, p| {
+                let id = p.get("id").to_string();
+                form_post(req, ctx, move |s, f| act(s, f, &id, "claim"))
+            },
+        },
+        Route {
+            method: Method::POST,
+            path: "/dashboard/leads/{id}/contacted",
+            caller: SESSION_FORM,
+            handler: |req, ctx, p| {
+                let id = p.get("id").to_string();
+                form_post(req, ctx, move |s, f| act(s, f, &id, "contacted"))
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/people",
+            caller: SESSION,
+            handler: |req, ctx, _| signed_in(req, ctx, screens::person::find),
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/people/{id}",
+            caller: SESSION,
+            handler: |req, ctx, p| {
+                let id = p.get("id").to_string();
+                signed_in(req, ctx, move |s| screens::person::show(s, &id))
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/people/{id}/erase",
+            caller: SESSION,
+            handler: |req, ctx, p| {
+                let id = p.get("id").to_string();
+                signed_in(req, ctx, move |s| screens::person::confirm_erase(s, &id, false))
+            },
+        },
+        Route {
+            method: Method::POST,
+            path: "/dashboard/people/{id}/erase",
+            caller: SESSION_FORM,
+            handler: |req, ctx, p| {
+                let id = p.get("id").to_string();
+                form_post(req, ctx, move |s, f| {
+                    screens::person::erase(s, &id, field(f, "confirm"))
+                })
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/surveys",
+            caller: SESSION,
+            handler: |req, ctx, _| signed_in(req, ctx, screens::surveys::show),
+        },
+        Route {
+            method: Method::POST,
+            path: "/dashboard/followups/{survey}/{lead}/close",
+            caller: SESSION_FORM,
+            handler: |req, ctx, p| {
+                let path = format!(
+                    "/survey/admin/followups/{}/{}/close",
+                    enc(p.get("survey")),
+                    enc(p.get("lead"))
+                );
+                form_post(req, ctx, move |s, _| {
+                    api::send(s.ctx, SURVEY, "POST", &path, None)?;
+                    Ok(redirect("/dashboard/surveys#followups"))
+                })
+            },
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/retention",
+            caller: SESSION,
+            handler: |req, ctx, _| signed_in(req, ctx, screens::retention::show),
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/audiences",
+            caller: SESSION,
+            handler: |req, ctx, _| signed_in(req, ctx, screens::audiences::show),
+        },
+        Route {
+            method: Method::GET,
+            path: "/dashboard/rules",
+            caller: SESSION,
+            handler: |req, ctx, _| signed_in(req, ctx, screens::rules::show),
+        },
+        Route {
+            method: Method::POST,
+            path: "/dashboard/rules/{name}",
+            caller: SESSION_FORM,
+            handler: |req, ctx, p| {
+                let name = p.get("name").to_string();
+                form_post(req, ctx, move |s, f| {
+                    screens::rules::save(s, &name, field(f, "json").unwrap_or_default())
+                })
+            },
+        },
+    ],
+};
+
+/// A page for a signed-in user; without a session a browser is sent to
+/// sign in.
+fn signed_in(req: &Request, ctx: &Ctx, page: impl FnOnce(&Screen) -> Shown) -> Result<Outcome, Reply> {
+    let Ok(secret) = session::secret(ctx.config) else {
+        return Ok(redirect("/dashboard/signin").into());
+    };
+    let Some(current) = session::current(req, ctx, &secret)? else {
+        return Ok(redirect("/dashboard/signin").into());
+    };
+    let screen = screen(req, ctx, &current, &secret);
+    Ok(page(&screen).unwrap_or_else(|failure| screen.failed(&failure)).into())
+}
+
+/// A form post: refused (403) without a session or without its CSRF token.
+fn form_post(req: &Request, ctx: &Ctx, act: impl FnOnce(&Screen, &Fields) -> Shown) -> Result<Outcome, Reply> {
+    let lang = Lang::of(req);
+    let forbidden = || Ok(refusal(lang, 403, lang.t("forbidden"), lang.t("forbidden")).into());
+    let Ok(secret) = session::secret(ctx.config) else {
+        return forbidden();
+    };
+    let Some(current) = session::current(req, ctx, &secret)? else {
+        return forbidden();
+    };
+    let Some(fields) = fields(req) else {
+        return forbidden();
+    };
+    if !session::form_is_ours(req, &current, &secret, field(&fields, "csrf")) {
+        return forbidden();
+    }
+    let screen = screen(req, ctx, &current, &secret);
+    Ok(act(&screen, &fields)
+        .unwrap_or_else(|failure| screen.failed(&failure))
+        .into())
+}
+
+fn screen<'a, 'c>(req: &'a Request, ctx: &'a Ctx<'c>, current: &session::Session, secret: &str) -> Screen<'a, 'c> {
+    let here = if req.query.is_empty() {
+        req.path.clone()
+    } else {
+        format!("{}?{}", req.path, req.query)
+    };
+    Screen {
+        ctx,
+        req,
+        frame: Frame::new(Lang::of(req), current, secret, here),
+    }
+}
+
+fn current_session(s: &Screen) -> Result<Option<session::Session>, api::Failure> {
+    let secret = session::secret(s.ctx.config).unwrap_or_default();
+    session::current(s.req, s.ctx, &secret).map_err(store_failure)
+}
+
+fn store_failure(e: spin_retention_core::store::StoreError) -> api::Failure {
+    api::Failure {
+        status: 503,
+        problem: serde_json::Value::Null,
+        message: e.to_string(),
+    }
+}
+
+/// A form's fields; rules are JSON documents of up to 256 KiB.
+fn fields(req: &Request) -> Option<Fields> {
+    let limits = Limits {
+        max_fields: 10,
+        max_name_len: 32,
+        max_value_len: 256 * 1024,
+    };
+    body::parse(req.header("content-type"), &req.body, limits).ok()
+}
+
+fn field<'f>(fields: &'f Fields, name: &str) -> Option<&'f str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .filter(|v| !v.is_empty())
+}
+
+/// Claim or contacted, through lead-alerts' admin route, for the member
+/// chosen (else the assignee). A lead someone else claimed first goes back
+/// to the page, which shows who has it.
+fn act(s: &Screen, fields: &Fields, id: &str, action: &str) -> Shown {
+    let mut body = json!({});
+    if let Some(member) = field(fields, "member_id") {
+        body["member_id"] = json!(member);
+    }
+    if let Some(outcome) = field(fields, "outcome").filter(|_| action == "contacted") {
+        body["outcome"] = json!(outcome);
+    }
+    let path = format!("/alerts/admin/leads/{}/{action}", enc(id));
+    let back = local_path(field(fields, "back"));
+    match api::send(s.ctx, ALERTS, "POST", &path, Some(body.to_string().into_bytes())) {
+        Ok(_) => Ok(redirect(&back)),
+        Err(f) if f.status == 409 => Ok(redirect(&back)),
+        Err(f) => Err(f),
+    }
+}

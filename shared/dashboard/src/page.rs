@@ -1,0 +1,219 @@
+//! The frame of every page, and the few ways a page is answered.
+//!
+//! Every dynamic value goes through [`esc`] (names, comments and messages
+//! are what people typed). Pages run no script at all: the
+//! Content-Security-Policy allows only our own stylesheet, forms that post
+//! to us, and nothing framed, so even markup that slipped through could
+//! not run.
+
+use crate::i18n::Lang;
+use crate::session::Session;
+use serde_json::Value;
+use spin_retention_core::http::Reply;
+
+pub use spin_retention_core::html::escape as esc;
+
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                       base-uri 'none'; frame-ancestors 'none'";
+
+/// A JSON value as escaped text (`""` for null or absent).
+pub fn text(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => esc(s),
+        other => esc(&other.to_string()),
+    }
+}
+
+/// What every page of a signed-in user shows around its content.
+pub struct Frame {
+    pub lang: Lang,
+    pub csrf: String,
+    pub who: String,
+    /// The page's own path and query, where the language switch returns.
+    pub here: String,
+}
+
+impl Frame {
+    pub fn new(lang: Lang, session: &Session, secret: &str, here: String) -> Frame {
+        Frame {
+            lang,
+            csrf: session.csrf(secret),
+            who: session.who.clone(),
+            here,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.t(key)
+    }
+
+    /// A form that posts to `action` with this session's CSRF token.
+    pub fn form(&self, action: &str, class: &str, inner: &str) -> String {
+        format!(
+            "<form method=\"post\" action=\"{}\" class=\"{class}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">{inner}</form>",
+            esc(action),
+            esc(&self.csrf)
+        )
+    }
+
+    /// A whole page with the navigation; `body` is HTML built with [`esc`].
+    pub fn page(&self, active: &str, title: &str, body: &str) -> Reply {
+        let nav: String = [
+            ("hot", "/dashboard/hot", "nav.hot"),
+            ("surveys", "/dashboard/surveys", "nav.surveys"),
+            ("retention", "/dashboard/retention", "nav.retention"),
+            ("audiences", "/dashboard/audiences", "nav.audiences"),
+            ("rules", "/dashboard/rules", "nav.rules"),
+            ("find", "/dashboard/people", "nav.find"),
+        ]
+        .iter()
+        .map(|(id, href, key)| {
+            let current = if *id == active { " aria-current=\"page\"" } else { "" };
+            format!("<a href=\"{href}\"{current}>{}</a>", self.t(key))
+        })
+        .collect();
+        let switch = format!(
+            "<a class=\"lang\" href=\"/dashboard/lang?to={}&amp;back={}\" lang=\"{}\">{}</a>",
+            self.lang.other().code(),
+            esc(&urlencode(&self.here)),
+            self.lang.other().code(),
+            self.t("switch")
+        );
+        let signout = self.form(
+            "/dashboard/signout",
+            "signout",
+            &format!("<button type=\"submit\">{}</button>", self.t("signout")),
+        );
+        let header = format!(
+            "<header><strong class=\"brand\">{}</strong><nav>{nav}</nav><span class=\"who\">{} {}</span>{switch}{signout}</header>",
+            self.t("app"),
+            self.t("signed.in.as"),
+            esc(&self.who)
+        );
+        document(
+            self.lang,
+            200,
+            title,
+            &format!("{header}<main><h1>{}</h1>{body}</main>", esc(title)),
+        )
+    }
+}
+
+/// A page without the navigation (sign-in, errors before a session).
+pub fn document(lang: Lang, status: u16, title: &str, body: &str) -> Reply {
+    let html = format!(
+        "<!doctype html><html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{}</title><link rel=\"stylesheet\" href=\"{}\"></head><body>{body}</body></html>",
+        lang.code(),
+        lang.dir(),
+        esc(title),
+        crate::assets::STYLESHEET_PATH,
+    );
+    Reply {
+        status,
+        headers: vec![
+            ("content-type".into(), "text/html; charset=utf-8".into()),
+            // What a person's page shows is personal: never cached, never
+            // sent on as a referrer, never framed or sniffed.
+            ("cache-control".into(), "no-store".into()),
+            ("referrer-policy".into(), "no-referrer".into()),
+            ("content-security-policy".into(), CSP.into()),
+            ("x-content-type-options".into(), "nosniff".into()),
+        ],
+        body: html.into_bytes(),
+    }
+}
+
+/// A short page that says what went wrong, with its status.
+pub fn refusal(lang: Lang, status: u16, title: &str, detail: &str) -> Reply {
+    let body = format!(
+        "<main class=\"narrow\"><h1>{}</h1><p>{}</p><p><a href=\"/dashboard/hot\">{}</a></p></main>",
+        esc(title),
+        esc(detail),
+        lang.t("nav.hot")
+    );
+    document(lang, status, title, &body)
+}
+
+/// `303 See Other` to a path of ours.
+pub fn redirect(location: &str) -> Reply {
+    Reply {
+        status: 303,
+        headers: vec![
+            ("location".into(), location.to_string()),
+            ("cache-control".into(), "no-store".into()),
+        ],
+        body: Vec::new(),
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A path to come back to: only a dashboard path of ours, never another
+/// site (`//evil.example` or `/dashboard/../x` are not ours).
+pub fn local_path(back: Option<&str>) -> String {
+    match back {
+        Some(b) if b.starts_with("/dashboard") && !b.contains("//") && !b.contains("..") && !b.contains('\\') => {
+            b.to_string()
+        }
+        _ => "/dashboard/hot".to_string(),
+    }
+}
+
+/// `2026-11-23T10:05:00Z` as `2026-11-23 10:05` (UTC).
+pub fn when(value: &Value) -> String {
+    let s = value.as_str().unwrap_or_default();
+    match chrono::DateTime::parse_from_rfc3339(s) {
+        Ok(t) => t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => esc(s),
+    }
+}
+
+/// A span of minutes as `3 h 05 min` or `12 min`.
+pub fn minutes(total: i64) -> String {
+    let total = total.abs();
+    if total >= 60 * 24 {
+        format!("{} d {} h", total / (60 * 24), total % (60 * 24) / 60)
+    } else if total >= 60 {
+        format!("{} h {:02} min", total / 60, total % 60)
+    } else {
+        format!("{total} min")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_paths_stay_ours() {
+        assert_eq!(
+            text(&Value::String("<script>alert(1)</script>".into())),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(
+            local_path(Some("/dashboard/people/l_1?x=1")),
+            "/dashboard/people/l_1?x=1"
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/dashboard/../intake",
+            "/dashboard//evil.example",
+            "/x",
+        ] {
+            assert_eq!(local_path(Some(bad)), "/dashboard/hot", "{bad}");
+        }
+    }
+
+    #[test]
+    fn spans_read_as_people_say_them() {
+        assert_eq!(minutes(12), "12 min");
+        assert_eq!(minutes(-185), "3 h 05 min");
+        assert_eq!(minutes(60 * 24 * 2 + 90), "2 d 1 h");
+    }
+}

@@ -1,0 +1,224 @@
+//! Hot leads: lead-scoring's hot queue, newest or highest score first, with
+//! why each is hot, who has it, the SLA clock (lead-alerts' steps) and the
+//! claim and contacted actions.
+
+use super::{Screen, Shown};
+use crate::api::{self, enc};
+use crate::page::{esc, minutes, text, when};
+use serde_json::Value;
+use spin_retention_core::jobs::{ALERTS, SCORING};
+
+pub const PAGE: usize = 20;
+
+pub fn show(s: &Screen) -> Shown {
+    let order = match s.param("order").as_deref() {
+        Some("score") => "score",
+        _ => "newest",
+    };
+    let mut path = format!("/scoring/queue?order={order}&limit={PAGE}");
+    if let Some(cursor) = s.param("cursor") {
+        path.push_str(&format!("&cursor={}", enc(&cursor)));
+    }
+    let queue = api::get(s.ctx, SCORING, &path)?;
+    let team = team(s)?;
+    let orders: String = ["newest", "score"]
+        .iter()
+        .map(|o| {
+            let current = if *o == order { " aria-current=\"true\"" } else { "" };
+            format!(
+                "<a href=\"/dashboard/hot?order={o}\"{current}>{}</a>",
+                s.t(&format!("order.{o}"))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let items = queue["items"].as_array().cloned().unwrap_or_default();
+    let mut rows = String::new();
+    for item in &items {
+        let id = item["lead_id"].as_str().unwrap_or_default();
+        let alerts = api::get_optional(s.ctx, ALERTS, &format!("/alerts/admin/leads/{}", enc(id)))?;
+        rows.push_str(&row(s, item, alerts.as_ref(), &team));
+    }
+    let table = if items.is_empty() {
+        format!("<p class=\"empty\">{}</p>", s.t("empty.hot"))
+    } else {
+        format!(
+            "<table class=\"leads\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{rows}</tbody></table>",
+            s.t("col.person"),
+            s.t("col.score"),
+            s.t("col.why"),
+            s.t("col.assignee"),
+            s.t("col.sla"),
+            s.t("col.activity"),
+            s.t("col.actions"),
+        )
+    };
+    let mut pager = String::new();
+    if s.param("cursor").is_some() {
+        pager.push_str(&format!(
+            "<a href=\"/dashboard/hot?order={order}\">{}</a> ",
+            s.t("first")
+        ));
+    }
+    if let Some(next) = queue["next_cursor"].as_str() {
+        pager.push_str(&format!(
+            "<a rel=\"next\" href=\"/dashboard/hot?order={order}&amp;cursor={}\">{}</a>",
+            esc(&enc(next)),
+            s.t("next")
+        ));
+    }
+    let body = format!("<p class=\"tabs\">{orders}</p>{table}<p class=\"pager\">{pager}</p>");
+    Ok(s.frame.page("hot", s.t("nav.hot"), &body))
+}
+
+/// The team in the scoring rules (`routing.team`): whom a claim can be for.
+pub fn team(s: &Screen) -> Result<Vec<(String, String)>, api::Failure> {
+    let rules = api::get(s.ctx, SCORING, "/scoring/admin/rules")?;
+    Ok(rules["rules"]["routing"]["team"]
+        .as_array()
+        .map(|team| {
+            team.iter()
+                .filter_map(|m| {
+                    let id = m["id"].as_str()?;
+                    Some((id.to_string(), m["name"].as_str().unwrap_or(id).to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// A person's name as people read it: the name, else first and last, else
+/// the email or phone.
+pub fn name_of(contact: &Value) -> String {
+    let first_last = [contact["first_name"].as_str(), contact["last_name"].as_str()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    contact["name"]
+        .as_str()
+        .map(str::to_string)
+        .filter(|n| !n.is_empty())
+        .or((!first_last.is_empty()).then_some(first_last))
+        .or(contact["email"].as_str().map(str::to_string))
+        .or(contact["phone"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "?".to_string())
+}
+
+fn row(s: &Screen, item: &Value, alerts: Option<&Value>, team: &[(String, String)]) -> String {
+    let id = item["lead_id"].as_str().unwrap_or_default();
+    let contact = &item["contact"];
+    let why: String = item["why"]
+        .as_array()
+        .map(|w| w.iter().take(3).map(|r| format!("<li>{}</li>", text(r))).collect())
+        .unwrap_or_default();
+    let assignee = item["assignment"]["member_name"]
+        .as_str()
+        .map(esc)
+        .unwrap_or_else(|| format!("<span class=\"muted\">{}</span>", s.t("nobody")));
+    let risk = if item["at_risk"].as_bool() == Some(true) {
+        format!(" <span class=\"badge risk\">{}</span>", s.t("at_risk"))
+    } else {
+        String::new()
+    };
+    format!(
+        "<tr data-lead=\"{id}\"><td><a class=\"name\" href=\"/dashboard/people/{id}\">{}</a><div class=\"muted\">{} {}</div></td>\
+         <td><span class=\"badge {}\">{}</span> {}{risk}</td><td><ul class=\"why\">{why}</ul></td><td>{assignee}</td>\
+         <td>{}</td><td>{}</td><td>{}</td></tr>",
+        esc(&name_of(contact)),
+        text(&contact["email"]),
+        text(&contact["phone"]),
+        text(&item["tier"]),
+        text(&item["tier"]),
+        text(&item["total"]),
+        sla(s, alerts),
+        when(&item["last_activity_at"]),
+        actions(s, id, alerts, team, &format!("/dashboard/hot?order={}", s.param("order").unwrap_or_default())),
+        id = esc(id),
+    )
+}
+
+/// The SLA clock: contacted, claimed, or how long until (or since) the
+/// current step's deadline.
+pub fn sla(s: &Screen, alerts: Option<&Value>) -> String {
+    let Some(alerts) = alerts.map(|a| &a["alerts"]) else {
+        return format!("<span class=\"muted\">{}</span>", s.t("sla.none"));
+    };
+    if let Some(contacted) = alerts.get("contacted").filter(|c| !c.is_null()) {
+        return format!(
+            "<span class=\"ok\">{} {}</span>",
+            s.t("contacted.by"),
+            text(&contacted["by"]["name"])
+        );
+    }
+    if let Some(claimed) = alerts.get("claimed").filter(|c| !c.is_null()) {
+        return format!(
+            "<span class=\"ok\">{} {}</span>",
+            s.t("claimed.by"),
+            text(&claimed["by"]["name"])
+        );
+    }
+    let due = alerts["steps"]
+        .as_array()
+        .and_then(|steps| steps.last())
+        .and_then(|step| step["due"].as_str())
+        .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
+    match due {
+        Some(due) => {
+            let left = (due.with_timezone(&chrono::Utc) - s.ctx.now).num_minutes();
+            if left >= 0 {
+                format!("<span class=\"clock\">{} {}</span>", s.t("sla.due"), minutes(left))
+            } else {
+                format!(
+                    "<span class=\"clock late\">{} {}</span>",
+                    s.t("sla.overdue"),
+                    minutes(left)
+                )
+            }
+        }
+        None => format!("<span class=\"muted\">{}</span>", s.t("sla.none")),
+    }
+}
+
+/// Claim and contacted, for the assignee or a member chosen; `back` is
+/// where the page returns after acting.
+pub fn actions(s: &Screen, id: &str, alerts: Option<&Value>, team: &[(String, String)], back: &str) -> String {
+    let alerts = alerts.map(|a| &a["alerts"]);
+    let claimed = alerts.is_some_and(|a| !a["claimed"].is_null());
+    let contacted = alerts.is_some_and(|a| !a["contacted"].is_null());
+    let members: String = std::iter::once(format!("<option value=\"\">{}</option>", s.t("assignee.default")))
+        .chain(
+            team.iter()
+                .map(|(id, name)| format!("<option value=\"{}\">{}</option>", esc(id), esc(name))),
+        )
+        .chain(std::iter::once("<option value=\"owner\">owner</option>".to_string()))
+        .collect();
+    let who = format!(
+        "<label>{} <select name=\"member_id\">{members}</select></label>",
+        s.t("as")
+    );
+    let back = format!("<input type=\"hidden\" name=\"back\" value=\"{}\">", esc(back));
+    let mut out = String::new();
+    if !claimed {
+        out.push_str(&s.frame.form(
+            &format!("/dashboard/leads/{}/claim", enc(id)),
+            "act",
+            &format!(
+                "{back}{who}<button type=\"submit\" name=\"claim\">{}</button>",
+                s.t("claim")
+            ),
+        ));
+    }
+    if !contacted {
+        out.push_str(&s.frame.form(
+            &format!("/dashboard/leads/{}/contacted", enc(id)),
+            "act",
+            &format!(
+                "{back}{who}<select name=\"outcome\"><option value=\"\">-</option><option>reached</option><option>voicemail</option>\
+                 <option>wrong_number</option><option>not_interested</option></select><button type=\"submit\" name=\"contacted\">{}</button>",
+                s.t("contacted")
+            ),
+        ));
+    }
+    out
+}

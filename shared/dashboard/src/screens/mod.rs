@@ -1,0 +1,62 @@
+//! One module per page. Each reads what it shows from the jobs' admin APIs
+//! ([`crate::api`]) and builds escaped HTML in its [`Frame`].
+
+pub mod audiences;
+pub mod hot;
+pub mod person;
+pub mod retention;
+pub mod rules;
+pub mod signin;
+pub mod surveys;
+
+use crate::api::Failure;
+use crate::page::{esc, Frame};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::ports::Ctx;
+
+/// What a page of a signed-in user is made with.
+pub struct Screen<'a, 'c> {
+    pub ctx: &'a Ctx<'c>,
+    pub req: &'a Request,
+    pub frame: Frame,
+}
+
+impl Screen<'_, '_> {
+    pub fn t(&self, key: &str) -> &'static str {
+        self.frame.t(key)
+    }
+
+    /// A query parameter, if present and not empty.
+    pub fn param(&self, name: &str) -> Option<String> {
+        self.req.query_param(name).filter(|v| !v.is_empty())
+    }
+
+    /// The page that says a job failed to answer (its status when it is a
+    /// client error the user can fix, else 502).
+    pub fn failed(&self, failure: &Failure) -> Reply {
+        let status = if (400..500).contains(&failure.status) {
+            failure.status
+        } else {
+            502
+        };
+        let title = if failure.is_not_found() {
+            self.t("not.found")
+        } else {
+            self.t("error")
+        };
+        let mut reply = self.frame.page(
+            "",
+            title,
+            &format!(
+                "<p class=\"problem\">{} {}</p>",
+                self.t("unreachable"),
+                esc(&failure.message)
+            ),
+        );
+        reply.status = status;
+        reply
+    }
+}
+
+/// `Result<Reply, Failure>` pages answer a failure with [`Screen::failed`].
+pub type Shown = Result<Reply, Failure>;

@@ -1,0 +1,289 @@
+//! The dashboard over canned answers of the other jobs' admin APIs: what
+//! it shows, what it sends them, and what it refuses.
+
+use crate::job::JOB;
+use serde_json::{json, Value};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::ports::{test_now, Ctx, Outbound, OutboundRequest, OutboundResponse};
+use spin_retention_core::store::MemoryStore;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+const ADMIN: &str = "admin-secret-token";
+const SECRET: &str = "a-session-secret-of-32-bytes-or-more";
+
+/// Answers by method and path (query left off); every request is kept.
+#[derive(Default)]
+struct Jobs {
+    answers: HashMap<(String, String), (u16, Value)>,
+    sent: Mutex<Vec<OutboundRequest>>,
+}
+
+impl Jobs {
+    fn answer(mut self, method: &str, path: &str, status: u16, body: Value) -> Self {
+        self.answers.insert((method.into(), path.into()), (status, body));
+        self
+    }
+
+    fn sent(&self) -> Vec<OutboundRequest> {
+        self.sent.lock().unwrap().clone()
+    }
+}
+
+impl Outbound for Jobs {
+    fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+        self.sent.lock().unwrap().push(request.clone());
+        let path = request.url.split(".spin.internal").nth(1).unwrap_or_default();
+        let path = path.split('?').next().unwrap_or_default().to_string();
+        let (status, body) = self
+            .answers
+            .get(&(request.method.clone(), path.clone()))
+            .cloned()
+            .unwrap_or((404, json!({"status": 404, "title": "Not Found", "detail": path})));
+        Ok(OutboundResponse {
+            status,
+            headers: Vec::new(),
+            body: serde_json::to_vec(&body).unwrap(),
+        })
+    }
+}
+
+struct App {
+    store: MemoryStore,
+    config: HashMap<String, String>,
+    jobs: Jobs,
+}
+
+impl App {
+    fn new(jobs: Jobs) -> App {
+        App {
+            store: MemoryStore::default(),
+            config: HashMap::from([
+                ("admin_token".to_string(), ADMIN.to_string()),
+                ("dashboard_session_secret".to_string(), SECRET.to_string()),
+            ]),
+            jobs,
+        }
+    }
+
+    fn call(&self, req: Request) -> Reply {
+        let ctx = Ctx::new(&self.store, &self.config, &self.jobs, test_now());
+        JOB.handle(&req, &ctx).finish(&ctx).unwrap()
+    }
+
+    /// Signs in; the session cookie (`name=value`).
+    fn sign_in(&self) -> String {
+        let reply = self.call(form("POST", "/dashboard/signin", &format!("token={ADMIN}"), None));
+        assert_eq!(reply.status, 303);
+        let set = reply.header("set-cookie").unwrap();
+        set.split(';').next().unwrap().to_string()
+    }
+
+    fn get(&self, path: &str, cookie: &str) -> (u16, String) {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut req = Request::new("GET", path);
+        req.query = query.to_string();
+        req.headers.push(("cookie".into(), cookie.into()));
+        let reply = self.call(req);
+        (reply.status, String::from_utf8(reply.body).unwrap())
+    }
+
+    /// The CSRF token in a page's forms.
+    fn csrf(&self, cookie: &str) -> String {
+        let (_, page) = self.get("/dashboard/people", cookie);
+        let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+        page[at..at + 64].to_string()
+    }
+}
+
+fn form(method: &str, path: &str, body: &str, cookie: Option<&str>) -> Request {
+    let mut req = Request::new(method, path);
+    req.headers
+        .push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+    if let Some(cookie) = cookie {
+        req.headers.push(("cookie".into(), cookie.into()));
+    }
+    req.body = body.as_bytes().to_vec();
+    req
+}
+
+fn hot_queue() -> Jobs {
+    Jobs::default()
+        .answer(
+            "GET",
+            "/scoring/queue",
+            200,
+            json!({"order": "newest", "next_cursor": null, "items": [{
+                "lead_id": "l_1", "total": 75, "tier": "hot", "at_risk": false,
+                "last_activity_at": "2026-11-23T09:50:00Z",
+                "why": ["+30 visited the pricing page (today)"],
+                "assignment": {"member_id": "noa", "member_name": "Noa"},
+                "contact": {"name": "<script>alert('x')</script>", "email": "dana@example.com"}}]}),
+        )
+        .answer(
+            "GET",
+            "/scoring/admin/rules",
+            200,
+            json!({"rules": {"routing": {"team": [{"id": "noa", "name": "Noa"}]}}}),
+        )
+        .answer(
+            "GET",
+            "/alerts/admin/leads/l_1",
+            200,
+            json!({"alerts": {"steps": [{"n": 0, "due": "2026-11-23T10:12:00Z", "to": {"name": "Noa"}}]}}),
+        )
+}
+
+#[test]
+fn a_browser_signs_in_with_the_token_and_keeps_only_a_session() {
+    let app = App::new(hot_queue());
+    let (status, _) = app.get("/dashboard/hot", "");
+    assert_eq!(status, 303, "no session: sent to sign in");
+
+    let wrong = app.call(form("POST", "/dashboard/signin", "token=nope", None));
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.header("set-cookie").is_none());
+
+    let reply = app.call(form("POST", "/dashboard/signin", &format!("token={ADMIN}"), None));
+    assert_eq!(reply.status, 303);
+    assert_eq!(reply.header("location"), Some("/dashboard/hot"));
+    let cookie = reply.header("set-cookie").unwrap();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Max-Age=28800"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert!(!cookie.contains(ADMIN), "the token itself is never handed back");
+
+    let (status, page) = app.get("/dashboard/hot", cookie.split(';').next().unwrap());
+    assert_eq!(status, 200);
+    assert!(page.contains("Noa") && page.contains("due in 12 min"), "{page}");
+    // The admin API was called with the app's token, not the browser's.
+    let sent = app.jobs.sent();
+    assert!(sent.iter().all(|r| r
+        .headers
+        .iter()
+        .any(|(k, v)| k == "authorization" && v == &format!("Bearer {ADMIN}"))));
+}
+
+#[test]
+fn names_are_text_and_pages_run_no_script() {
+    let app = App::new(hot_queue());
+    let cookie = app.sign_in();
+    let mut req = Request::new("GET", "/dashboard/hot");
+    req.headers.push(("cookie".into(), cookie));
+    let reply = app.call(req);
+    let page = String::from_utf8(reply.body.clone()).unwrap();
+    assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"));
+    assert!(!page.contains("<script"), "no script of any kind on a page");
+    let csp = reply.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe"), "{csp}");
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+}
+
+#[test]
+fn writes_need_the_session_and_its_csrf_token() {
+    let jobs = hot_queue().answer("POST", "/alerts/admin/leads/l_1/claim", 200, json!({"claimed": {}}));
+    let app = App::new(jobs);
+    let cookie = app.sign_in();
+    let csrf = app.csrf(&cookie);
+    let before = app.jobs.sent().len();
+
+    let body = "member_id=noa&back=%2Fdashboard%2Fhot";
+    let no_session = app.call(form(
+        "POST",
+        "/dashboard/leads/l_1/claim",
+        &format!("{body}&csrf={csrf}"),
+        None,
+    ));
+    assert_eq!(no_session.status, 403);
+    let no_token = app.call(form("POST", "/dashboard/leads/l_1/claim", body, Some(&cookie)));
+    assert_eq!(no_token.status, 403);
+    let other_token = app.call(form(
+        "POST",
+        "/dashboard/leads/l_1/claim",
+        &format!("{body}&csrf={}", "0".repeat(64)),
+        Some(&cookie),
+    ));
+    assert_eq!(other_token.status, 403);
+    assert_eq!(app.jobs.sent().len(), before, "nothing refused reached lead-alerts");
+
+    let claimed = app.call(form(
+        "POST",
+        "/dashboard/leads/l_1/claim",
+        &format!("{body}&csrf={csrf}"),
+        Some(&cookie),
+    ));
+    assert_eq!(claimed.status, 303);
+    assert_eq!(claimed.header("location"), Some("/dashboard/hot"));
+    let sent = app.jobs.sent();
+    let claim = sent.last().unwrap();
+    assert_eq!(claim.method, "POST");
+    assert!(claim.url.ends_with("/alerts/admin/leads/l_1/claim"));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&claim.body).unwrap(),
+        json!({"member_id": "noa"})
+    );
+
+    // Signed out: the same cookie is refused from then on.
+    let out = app.call(form(
+        "POST",
+        "/dashboard/signout",
+        &format!("csrf={csrf}"),
+        Some(&cookie),
+    ));
+    assert_eq!(out.status, 303);
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    assert_eq!(app.get("/dashboard/hot", &cookie).0, 303);
+}
+
+#[test]
+fn refused_rules_show_each_error_beside_its_line() {
+    let problem = json!({"status": 422, "title": "Invalid Scoring Rules",
+        "errors": [{"field": "thresholds", "message": "hot must be greater than warm"}]});
+    let jobs = Jobs::default()
+        .answer("PUT", "/scoring/admin/rules", 422, problem)
+        .answer(
+            "GET",
+            "/audiences/admin/definitions",
+            200,
+            json!({"definitions": {"audiences": []}}),
+        );
+    let app = App::new(jobs);
+    let cookie = app.sign_in();
+    let csrf = app.csrf(&cookie);
+    let rules = "{\n  \"groups\": [],\n  \"thresholds\": {\"hot\": 40, \"warm\": 60}\n}";
+    let body = format!("csrf={csrf}&json={}", crate::page::urlencode(rules));
+    let reply = app.call(form("POST", "/dashboard/rules/scoring", &body, Some(&cookie)));
+    assert_eq!(reply.status, 422);
+    let page = String::from_utf8(reply.body).unwrap();
+    assert!(
+        page.contains("<tr class=\"bad\"><th>3</th><td><code>  &quot;thresholds&quot;: {&quot;hot&quot;: 40, &quot;warm&quot;: 60}</code></td><td><span class=\"error\">thresholds: hot must be greater than warm</span>"),
+        "{page}"
+    );
+    let put = app.jobs.sent().into_iter().find(|r| r.method == "PUT").unwrap();
+    assert_eq!(
+        String::from_utf8(put.body).unwrap(),
+        rules,
+        "the text goes to lead-scoring as typed"
+    );
+}
+
+#[test]
+fn hebrew_pages_read_right_to_left() {
+    let app = App::new(hot_queue());
+    let cookie = app.sign_in();
+    let switched = app.call({
+        let mut req = Request::new("GET", "/dashboard/lang");
+        req.query = "to=he&back=%2Fdashboard%2Fhot".into();
+        req
+    });
+    assert_eq!(switched.header("location"), Some("/dashboard/hot"));
+    let lang = switched
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, page) = app.get("/dashboard/hot", &format!("{cookie}; {lang}"));
+    assert!(page.contains("<html lang=\"he\" dir=\"rtl\">") && page.contains("לידים חמים"));
+}
