@@ -119,6 +119,23 @@ impl Customer {
 
 /// Digits after the decimal point of `currency` (ISO 4217 minor units): 2
 /// unless listed.
+/// Minor units as decimal text: 1250 USD -> "12.50", -5 USD -> "-0.05".
+pub fn format_minor(minor: i64, currency: &str) -> String {
+    let places = exponent(currency);
+    if places == 0 {
+        return minor.to_string();
+    }
+    let scale = 10i64.pow(places);
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale as u64,
+        abs % scale as u64,
+        width = places as usize
+    )
+}
+
 pub fn exponent(currency: &str) -> u32 {
     const ZERO: &[&str] = &[
         "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF",

@@ -27,19 +27,26 @@ pub fn page(status: u16, lang: &str, dir: &str, title: &str, body: &str) -> Repl
          <body>{body}</body></html>",
         escape(title)
     );
+    reply(
+        status,
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        page,
+    )
+}
+
+/// A personal HTML page as a reply: never cached, never sent on as a
+/// referrer, never sniffed as something else, under `csp`.
+pub fn reply(status: u16, csp: &str, html: String) -> Reply {
     Reply {
         status,
         headers: vec![
             ("content-type".into(), "text/html; charset=utf-8".into()),
-            // Personal links: never cached, never sent on as a referrer.
             ("cache-control".into(), "no-store".into()),
             ("referrer-policy".into(), "no-referrer".into()),
-            (
-                "content-security-policy".into(),
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'".into(),
-            ),
+            ("content-security-policy".into(), csp.into()),
+            ("x-content-type-options".into(), "nosniff".into()),
         ],
-        body: page.into_bytes(),
+        body: html.into_bytes(),
     }
 }
 

@@ -45,22 +45,8 @@ pub fn parse(text: &str, currency: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("\"{text}\" is too large"))
 }
 
-/// Minor units as decimal text: 1250 USD -> "12.50", -5 USD -> "-0.05".
-pub fn format(minor: i64, currency: &str) -> String {
-    let places = exponent(currency);
-    if places == 0 {
-        return minor.to_string();
-    }
-    let scale = 10i64.pow(places);
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    format!(
-        "{sign}{}.{:0width$}",
-        abs / scale as u64,
-        abs % scale as u64,
-        width = places as usize
-    )
-}
+/// Minor units as decimal text (in core: the dashboard shows amounts too).
+pub use spin_retention_core::customer::format_minor as format;
 
 /// Every amount of `money` as decimal text, by currency.
 pub fn show(money: &Money) -> std::collections::BTreeMap<String, String> {

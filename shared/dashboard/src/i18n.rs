@@ -199,6 +199,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("definition", "Definition", "הגדרה"),
     ("pulls", "Recent pulls", "משיכות אחרונות"),
     ("never", "never", "אף פעם"),
+    (
+        "not.recent",
+        "not in the last 5,000 pulls",
+        "לא ב-5,000 המשיכות האחרונות",
+    ),
     ("rules.scoring", "Scoring rules", "כללי ניקוד"),
     ("rules.audiences", "Audience definitions", "הגדרות קהלים"),
     ("save", "Save", "שמירה"),

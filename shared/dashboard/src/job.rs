@@ -1,6 +1,6 @@
 //! dashboard's routes: the table of [`JOB`]. Pages need a session
-//! ([`signed_in`]); every write is a form post that also needs the
-//! session's CSRF token ([`form_post`]).
+//! (`signed_in`); every write is a form post that also needs the
+//! session's CSRF token (`form_post`).
 
 use crate::api::{self, enc, TARGETS};
 use crate::assets;
@@ -160,9 +160,9 @@ pub const JOB: Job = Job {
                     enc(p.get("survey")),
                     enc(p.get("lead"))
                 );
-                form_post(req, ctx, move |s, _| {
+                form_post(req, ctx, move |s, f| {
                     api::send(s.ctx, SURVEY, "POST", &path, None)?;
-                    Ok(redirect("/dashboard/surveys#followups"))
+                    Ok(redirect(&local_path(field(f, "back").or(Some("/dashboard/surveys")))))
                 })
             },
         },
@@ -208,6 +208,9 @@ fn signed_in(req: &Request, ctx: &Ctx, page: impl FnOnce(&Screen) -> Shown) -> R
         return Ok(redirect("/dashboard/signin").into());
     };
     let screen = screen(req, ctx, &current, &secret);
+    if !plain_path(&req.path) {
+        return Ok(screen.failed(&not_ours(&req.path)).into());
+    }
     Ok(page(&screen).unwrap_or_else(|failure| screen.failed(&failure)).into())
 }
 
@@ -221,20 +224,57 @@ fn form_post(req: &Request, ctx: &Ctx, act: impl FnOnce(&Screen, &Fields) -> Sho
     let Some(current) = session::current(req, ctx, &secret)? else {
         return forbidden();
     };
-    let Some(fields) = fields(req) else {
-        return forbidden();
+    let fields = match fields(req) {
+        Ok(fields) => fields,
+        // Not a form we sent (too long, another type): nothing to act on.
+        Err(problem) => {
+            let detail = problem.detail.clone().unwrap_or_default();
+            return Ok(refusal(lang, problem.status, &problem.title, &detail).into());
+        }
     };
     if !session::form_is_ours(req, &current, &secret, field(&fields, "csrf")) {
         return forbidden();
     }
     let screen = screen(req, ctx, &current, &secret);
+    if !plain_path(&req.path) {
+        return Ok(screen.failed(&not_ours(&req.path)).into());
+    }
     Ok(act(&screen, &fields)
         .unwrap_or_else(|failure| screen.failed(&failure))
         .into())
 }
 
+/// Ids in our paths are plain words (`l_3f2a...`, `nps-q4`): anything else
+/// (`..`, an encoded slash) is no page of ours and never reaches a job.
+fn plain_path(path: &str) -> bool {
+    path.split('/').skip(1).all(|segment| {
+        !segment.is_empty()
+            && !segment.starts_with('.')
+            && segment.len() <= 128
+            && segment.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+    })
+}
+
+fn not_ours(path: &str) -> api::Failure {
+    api::Failure {
+        status: 404,
+        problem: serde_json::Value::Null,
+        message: format!("no page at {path}"),
+    }
+}
+
 fn screen<'a, 'c>(req: &'a Request, ctx: &'a Ctx<'c>, current: &session::Session, secret: &str) -> Screen<'a, 'c> {
-    let here = if req.query.is_empty() {
+    // Where the language switch returns: this page, or for a page a form
+    // post answered (a refusal shown again), the page that has the form.
+    let here = if req.method == "POST" {
+        if req.path.starts_with("/dashboard/rules") {
+            "/dashboard/rules".to_string()
+        } else if req.path.ends_with("/erase") {
+            req.path.clone()
+        } else {
+            "/dashboard/hot".to_string()
+        }
+    } else if req.query.is_empty() {
         req.path.clone()
     } else {
         format!("{}?{}", req.path, req.query)
@@ -260,13 +300,13 @@ fn store_failure(e: spin_retention_core::store::StoreError) -> api::Failure {
 }
 
 /// A form's fields; rules are JSON documents of up to 256 KiB.
-fn fields(req: &Request) -> Option<Fields> {
+fn fields(req: &Request) -> Result<Fields, Box<spin_retention_core::problem::Problem>> {
     let limits = Limits {
         max_fields: 10,
         max_name_len: 32,
         max_value_len: 256 * 1024,
     };
-    body::parse(req.header("content-type"), &req.body, limits).ok()
+    body::parse(req.header("content-type"), &req.body, limits).map_err(Box::new)
 }
 
 fn field<'f>(fields: &'f Fields, name: &str) -> Option<&'f str> {

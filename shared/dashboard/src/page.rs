@@ -111,19 +111,7 @@ pub fn document(lang: Lang, status: u16, title: &str, body: &str) -> Reply {
         esc(title),
         crate::assets::STYLESHEET_PATH,
     );
-    Reply {
-        status,
-        headers: vec![
-            ("content-type".into(), "text/html; charset=utf-8".into()),
-            // What a person's page shows is personal: never cached, never
-            // sent on as a referrer, never framed or sniffed.
-            ("cache-control".into(), "no-store".into()),
-            ("referrer-policy".into(), "no-referrer".into()),
-            ("content-security-policy".into(), CSP.into()),
-            ("x-content-type-options".into(), "nosniff".into()),
-        ],
-        body: html.into_bytes(),
-    }
+    spin_retention_core::html::reply(status, CSP, html)
 }
 
 /// A short page that says what went wrong, with its status.
@@ -154,12 +142,22 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// A path to come back to: only a dashboard path of ours, never another
-/// site (`//evil.example` or `/dashboard/../x` are not ours).
+/// site (`//evil.example`), never out of `/dashboard` (`..`, or `%2e%2e`
+/// that a browser resolves as `..`), never a broken `Location` (control
+/// characters). Anything else goes to the hot leads.
 pub fn local_path(back: Option<&str>) -> String {
+    let ours = |b: &str| {
+        let rest = b.strip_prefix("/dashboard").unwrap_or("x");
+        let lower = b.to_ascii_lowercase();
+        (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+            && b.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/?=&%-_.#~+:,".contains(c))
+            && !b.contains("//")
+            && !b.contains("..")
+            && !["%2e", "%2f", "%5c", "%00"].iter().any(|bad| lower.contains(bad))
+    };
     match back {
-        Some(b) if b.starts_with("/dashboard") && !b.contains("//") && !b.contains("..") && !b.contains('\\') => {
-            b.to_string()
-        }
+        Some(b) if ours(b) => b.to_string(),
         _ => "/dashboard/hot".to_string(),
     }
 }
@@ -205,6 +203,11 @@ mod tests {
             "/dashboard/../intake",
             "/dashboard//evil.example",
             "/x",
+            "/dashboardx",
+            "/dashboard/%2e%2e/intake/thanks",
+            "/dashboard/%2E%2E/intake",
+            "/dashboard/hot\r\nset-cookie: x=1",
+            "/dashboard/\\evil",
         ] {
             assert_eq!(local_path(Some(bad)), "/dashboard/hot", "{bad}");
         }

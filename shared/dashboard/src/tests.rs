@@ -287,3 +287,80 @@ fn hebrew_pages_read_right_to_left() {
     let (_, page) = app.get("/dashboard/hot", &format!("{cookie}; {lang}"));
     assert!(page.contains("<html lang=\"he\" dir=\"rtl\">") && page.contains("לידים חמים"));
 }
+
+/// A person as each job's admin API shows them (the owners' own shapes).
+fn person() -> Jobs {
+    Jobs::default()
+        .answer(
+            "GET",
+            "/intake/admin/leads/l_1",
+            200,
+            json!({"lead": {"id": "l_1", "contact": {"name": "Dana Levi", "email": "dana@example.com"}},
+                   "submissions": [{"submission": {"id": "s_1", "received_at": "2026-11-20T09:00:00Z", "message": "Pricing?"},
+                                    "ack": {"state": "sent", "channel": "email", "provider": "sendgrid",
+                                            "sent_at": "2026-11-20T09:00:02Z", "latency_ms": 1800}}]}),
+        )
+        .answer("GET", "/scoring/admin/leads/l_1/changes", 200, json!({"changes": []}))
+        .answer("GET", "/survey/admin/people/l_1", 200, json!({"answers": [], "opened": []}))
+        .answer("GET", "/audiences/admin/members/l_1", 200, json!({"audiences": [{"audience": "champions-lookalike", "since": "2026-11-22T00:00:00Z"}]}))
+        .answer("GET", "/scoring/admin/rules", 200, json!({"rules": {}}))
+        .answer(
+            "GET",
+            "/customers/admin/customers/l_1",
+            200,
+            json!({"customer": {"loyalty_tier": "gold", "orders": 3, "rfm": {"segment": "Champions"},
+                                "tier_changes": [{"from": "silver", "to": "gold", "at": "2026-11-21T10:00:00Z"}]},
+                   "revenue": {"JPY": "1500", "USD": "250.00"},
+                   "slipping": false,
+                   "events": [{"id": "ce_1", "kind": "purchase", "at": "2026-11-21T10:00:00Z", "order_id": "A-1001",
+                               "amount": {"minor": 1500, "currency": "JPY"}},
+                              {"id": "ce_2", "kind": "purchase", "at": "2026-11-19T10:00:00Z", "order_id": "A-1000",
+                               "amount": {"minor": 12550, "currency": "USD"}}]}),
+        )
+}
+
+#[test]
+fn a_persons_page_tells_their_story_from_every_job() {
+    let app = App::new(person());
+    let cookie = app.sign_in();
+    let (status, page) = app.get("/dashboard/people/l_1", &cookie);
+    assert_eq!(status, 200, "{page}");
+    for shown in [
+        "<dd>gold</dd>",
+        "<dd>3</dd>",
+        "Champions",
+        "purchase 1500 JPY",
+        "purchase 125.50 USD",
+        "A-1001",
+        "silver → gold",
+        "sent</span> email sendgrid after 1.8 s",
+        "Pricing?",
+        "champions-lookalike",
+    ] {
+        assert!(page.contains(shown), "{shown} missing: {page}");
+    }
+    // Newest first: the tier change and the yen order (Nov 21) before the dollar one (Nov 19).
+    assert!(page.find("A-1001").unwrap() < page.find("A-1000").unwrap());
+}
+
+#[test]
+fn odd_paths_and_dates_are_refused_before_any_job_is_called() {
+    let app = App::new(Jobs::default().answer(
+        "GET",
+        "/survey/admin/surveys",
+        200,
+        json!({"surveys": [{"id": "nps", "kind": "nps"}]}),
+    ));
+    let cookie = app.sign_in();
+    let before = app.jobs.sent().len();
+    assert_eq!(app.get("/dashboard/people/..", &cookie).0, 404);
+    assert_eq!(app.get("/dashboard/people/l_1%2F..%2Ferase", &cookie).0, 404);
+    assert_eq!(app.jobs.sent().len(), before, "no job asked about an odd id");
+    let (status, page) = app.get("/dashboard/surveys?to=-262143-01-01", &cookie);
+    assert_eq!(status, 400, "{page}");
+    assert_eq!(
+        app.get("/dashboard/surveys?from=%2B262142-12-25&to=%2B262142-12-31", &cookie)
+            .0,
+        400
+    );
+}

@@ -26,6 +26,11 @@ async fn shoot(c: &Client, name: &str) {
     std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
 }
 
+async fn click(c: &Client, css: &str) {
+    let element = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    element.click().await.unwrap();
+}
+
 async fn text_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
@@ -130,12 +135,7 @@ async fn a_person_works_through_the_dashboard_in_a_real_browser() {
     shoot(&c, "2-hot-leads").await;
 
     // ... its timeline opens, and it is claimed from there.
-    c.find(Locator::Css(&format!("{row} a.name")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, &format!("{row} a.name")).await;
     until_url(&c, &format!("/dashboard/people/{lead}")).await;
     assert_eq!(until_text(&c, "h1", "Dana").await, NAME);
     let timeline = text_of(&c, "ol.timeline").await;
@@ -147,12 +147,7 @@ async fn a_person_works_through_the_dashboard_in_a_real_browser() {
         timeline.contains("visited the pricing page"),
         "score changes with reasons: {timeline}"
     );
-    c.find(Locator::Css("section.actions button[name=claim]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "section.actions button[name=claim]").await;
     until_text(&c, "dl.facts", "Claimed by").await;
     shoot(&c, "3-person-claimed").await;
     let alerts = admin("GET", &api, &format!("/alerts/admin/leads/{lead}")).json();
@@ -203,14 +198,44 @@ async fn a_person_works_through_the_dashboard_in_a_real_browser() {
     assert_ne!(chart_before, chart_after);
     assert!(chart_after.contains(": 100</title>"), "a point at 100: {chart_after}");
     shoot(&c, "4-surveys").await;
-
-    // 4. Hebrew reads right to left.
-    c.find(Locator::Css("header a.lang"))
-        .await
-        .unwrap()
-        .click()
+    // A purchase shows on the person's timeline and in this month's retention.
+    let order = json!({"type": "purchase", "order_id": "B-1", "email": "dana.browser@gmail.com",
+                       "amount": "125.50", "currency": "USD"});
+    let imported = request(
+        "POST",
+        &api,
+        "/customers/admin/import",
+        &[
+            ("authorization", &format!("Bearer {}", spin_retention_e2e::ADMIN_TOKEN)),
+            ("content-type", "application/x-ndjson"),
+        ],
+        order.to_string().as_bytes(),
+    );
+    assert_eq!(imported.status, 200, "{}", imported.text());
+    c.goto(&format!("{base}/dashboard/people/{lead}")).await.unwrap();
+    assert!(text_of(&c, "ol.timeline").await.contains("purchase 125.50 USD B-1"));
+    for page in ["retention", "audiences", "rules"] {
+        c.goto(&format!("{base}/dashboard/{page}")).await.unwrap();
+        shoot(&c, &format!("4-{page}")).await;
+        if page == "retention" {
+            let month = text_of(&c, "table.months tbody tr:last-child").await;
+            assert!(month.contains("125.50 USD"), "this month's revenue: {month}");
+        }
+    }
+    // Found by email, through lead-intake's identity index; erase asks first.
+    c.goto(&format!("{base}/dashboard/people?q=dana.browser%40gmail.com"))
         .await
         .unwrap();
+    until_url(&c, &format!("/dashboard/people/{lead}")).await;
+    c.goto(&format!("{base}/dashboard/people/{lead}/erase")).await.unwrap();
+    assert!(text_of(&c, "main").await.contains("ERASE"));
+    shoot(&c, "4-erase-confirmation").await;
+    c.goto(&format!("{base}/dashboard/surveys?survey=browser-nps"))
+        .await
+        .unwrap();
+
+    // 4. Hebrew reads right to left.
+    click(&c, "header a.lang").await;
     until_text(&c, "header nav", "לידים חמים").await;
     let html = c.find(Locator::Css("html")).await.unwrap();
     assert_eq!(attr(&html, "dir").await, "rtl");
@@ -225,7 +250,7 @@ async fn a_person_works_through_the_dashboard_in_a_real_browser() {
     c.goto(&format!("{base}/dashboard/people/{lead}")).await.unwrap();
     assert_eq!(text_of(&c, "h1").await, NAME, "still text in Hebrew");
     shoot(&c, "6-hebrew-person").await;
-    for page in ["retention", "audiences", "rules"] {
+    for page in ["hot", "retention", "audiences", "rules"] {
         c.goto(&format!("{base}/dashboard/{page}")).await.unwrap();
         shoot(&c, &format!("7-hebrew-{page}")).await;
     }
@@ -267,13 +292,9 @@ async fn a_person_works_through_the_dashboard_in_a_real_browser() {
     );
 
     // Signing out ends the session for its copies too.
-    c.find(Locator::Css("form.signout button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "form.signout button").await;
     until_url(&c, "/dashboard/signin").await;
+    shoot(&c, "8-hebrew-sign-in").await;
     let reused = request("GET", &api, "/dashboard/hot", &[("cookie", &session_cookie)], b"");
     assert_eq!(reused.status, 303);
     assert_eq!(reused.header("location"), Some("/dashboard/signin"));

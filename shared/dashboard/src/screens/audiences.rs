@@ -8,17 +8,19 @@ use serde_json::Value;
 use spin_retention_core::jobs::AUDIENCES;
 
 const PULLS: usize = 20;
-/// Log entries read to find each audience's last pull.
+/// Log entries read a page at a time to find each audience's last pull, and
+/// at most this many pages: an audience not pulled in the newest 5,000
+/// pulls shows "not in the last 5,000 pulls".
 const RECENT: usize = 200;
+const RECENT_PAGES: usize = 25;
 
 pub fn show(s: &Screen) -> Shown {
     let definitions = api::get(s.ctx, AUDIENCES, "/audiences/admin/definitions")?;
-    let recent = api::get(s.ctx, AUDIENCES, &format!("/audiences/admin/log?limit={RECENT}"))?;
-    let recent = recent["items"].as_array().cloned().unwrap_or_default();
     let audiences = definitions["definitions"]["audiences"]
         .as_array()
         .cloned()
         .unwrap_or_default();
+    let (recent, whole) = last_pulls(s, &audiences)?;
     let mut rows = String::new();
     for audience in &audiences {
         let id = audience["id"].as_str().unwrap_or_default();
@@ -34,7 +36,10 @@ pub fn show(s: &Screen) -> Shown {
                     text(&p["rows"])
                 )
             })
-            .unwrap_or_else(|| format!("<span class=\"muted\">{}</span>", s.t("never")));
+            .unwrap_or_else(|| {
+                let never = if whole { s.t("never") } else { s.t("not.recent") };
+                format!("<span class=\"muted\">{never}</span>")
+            });
         // One condition a line, as written.
         let definition = audience["when"]
             .as_array()
@@ -58,6 +63,29 @@ pub fn show(s: &Screen) -> Shown {
     );
     let body = format!("{table}{}", pulls(s)?);
     Ok(s.frame.page("audiences", s.t("nav.audiences"), &body))
+}
+
+/// The newest log entries, read until every audience has one or the log
+/// ends; and whether the whole log was read.
+fn last_pulls(s: &Screen, audiences: &[Value]) -> Result<(Vec<Value>, bool), api::Failure> {
+    let mut entries: Vec<Value> = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..RECENT_PAGES {
+        let mut path = format!("/audiences/admin/log?limit={RECENT}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={}", enc(c)));
+        }
+        let page = api::get(s.ctx, AUDIENCES, &path)?;
+        entries.extend(page["items"].as_array().cloned().unwrap_or_default());
+        cursor = page["next_cursor"].as_str().map(str::to_string);
+        let all_found = audiences
+            .iter()
+            .all(|a| entries.iter().any(|p| p["audience"] == a["id"]));
+        if cursor.is_none() || all_found {
+            return Ok((entries, true));
+        }
+    }
+    Ok((entries, false))
 }
 
 fn pulls(s: &Screen) -> Result<String, api::Failure> {

@@ -133,7 +133,7 @@ fn row(s: &Screen, item: &Value, alerts: Option<&Value>, team: &[(String, String
         text(&item["total"]),
         sla(s, alerts),
         when(&item["last_activity_at"]),
-        actions(s, id, alerts, team, &format!("/dashboard/hot?order={}", s.param("order").unwrap_or_default())),
+        actions(s, id, alerts, team, &s.frame.here),
         id = esc(id),
     )
 }

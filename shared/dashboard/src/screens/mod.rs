@@ -34,10 +34,12 @@ impl Screen<'_, '_> {
     /// The page that says a job failed to answer (its status when it is a
     /// client error the user can fix, else 502).
     pub fn failed(&self, failure: &Failure) -> Reply {
-        let status = if (400..500).contains(&failure.status) {
-            failure.status
-        } else {
-            502
+        // What the user can act on keeps its status (a person erased
+        // meanwhile is a 404, a bad parameter a 400); a job refusing the
+        // dashboard's own token is the app's fault, not the user's: 502.
+        let status = match failure.status {
+            400 | 404 | 409 | 413 | 422 => failure.status,
+            _ => 502,
         };
         let title = if failure.is_not_found() {
             self.t("not.found")

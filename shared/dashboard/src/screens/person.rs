@@ -8,12 +8,14 @@ use super::{Screen, Shown};
 use crate::api::{self, enc};
 use crate::page::{esc, redirect, text, when};
 use serde_json::Value;
+use spin_retention_core::customer::format_minor;
 use spin_retention_core::jobs::{ALERTS, AUDIENCES, CUSTOMERS, INTAKE, SCORING, SURVEY};
 use spin_retention_core::store::Store;
 
 /// Timeline entries shown at first; "more" adds as many again.
 pub const PAGE: usize = 50;
-const MAX: usize = 1000;
+/// The most of each kind the owners give at once (score changes, customer events).
+const MAX: usize = 500;
 
 /// One line of the timeline.
 struct Entry {
@@ -26,18 +28,25 @@ pub fn show(s: &Screen, id: &str) -> Shown {
     let Some(profile) = api::get_optional(s.ctx, INTAKE, &format!("/intake/admin/leads/{}", enc(id)))? else {
         return Ok(not_found(s));
     };
+    // Each source is asked for as many as the timeline shows, so an
+    // entry shown is never missing a newer one of another kind.
+    let limit = s
+        .param("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(PAGE)
+        .clamp(1, MAX);
     let score = api::get_optional(s.ctx, SCORING, &format!("/scoring/leads/{}", enc(id)))?;
     let changes = api::get(
         s.ctx,
         SCORING,
-        &format!("/scoring/admin/leads/{}/changes?limit=100", enc(id)),
+        &format!("/scoring/admin/leads/{}/changes?limit={limit}", enc(id)),
     )?;
     let alerts = api::get_optional(s.ctx, ALERTS, &format!("/alerts/admin/leads/{}", enc(id)))?;
     let surveys = api::get(s.ctx, SURVEY, &format!("/survey/admin/people/{}", enc(id)))?;
     let customer = api::get_optional(
         s.ctx,
         CUSTOMERS,
-        &format!("/customers/admin/customers/{}?limit=200", enc(id)),
+        &format!("/customers/admin/customers/{}?limit={limit}", enc(id)),
     )?;
     let audiences = api::get(s.ctx, AUDIENCES, &format!("/audiences/admin/members/{}", enc(id)))?;
     let team = team(s)?;
@@ -63,12 +72,7 @@ pub fn show(s: &Screen, id: &str) -> Shown {
     }
     // RFC 3339 UTC times sort as text.
     entries.sort_by(|a, b| b.at.cmp(&a.at));
-    let limit = s
-        .param("limit")
-        .and_then(|l| l.parse().ok())
-        .unwrap_or(PAGE)
-        .clamp(1, MAX);
-    let more = entries.len() > limit;
+    let more = entries.len() > limit && limit < MAX;
     entries.truncate(limit);
 
     let timeline: String = entries
@@ -86,7 +90,7 @@ pub fn show(s: &Screen, id: &str) -> Shown {
         format!(
             "<p class=\"pager\"><a href=\"/dashboard/people/{}?limit={}\">{}</a></p>",
             esc(&enc(id)),
-            limit + PAGE,
+            (limit + PAGE).min(MAX),
             s.t("next")
         )
     } else {
@@ -96,7 +100,7 @@ pub fn show(s: &Screen, id: &str) -> Shown {
         "{}<section class=\"actions\">{}</section><h2>{}</h2><ol class=\"timeline\">{timeline}</ol>{more}\
          <p class=\"danger\"><a href=\"/dashboard/people/{}/erase\">{}</a></p>",
         summary(s, lead, score.as_ref(), alerts.as_ref(), customer.as_ref(), &audiences),
-        actions(s, id, alerts.as_ref(), &team, &format!("/dashboard/people/{}", enc(id))),
+        actions(s, id, alerts.as_ref(), &team, &s.frame.here),
         s.t("timeline"),
         esc(&enc(id)),
         s.t("erase"),
@@ -150,7 +154,7 @@ fn summary(
     facts.push((s.t("col.sla"), sla(s, alerts)));
     if let Some(customer) = customer {
         let fold = &customer["customer"];
-        facts.push((s.t("tier"), text(&fold["tier"])));
+        facts.push((s.t("tier"), text(&fold["loyalty_tier"])));
         facts.push((s.t("orders"), text(&fold["orders"])));
         let revenue: Vec<String> = customer["revenue"]
             .as_object()
@@ -323,26 +327,38 @@ fn answers(s: &Screen, surveys: &Value, out: &mut Vec<Entry>) {
 
 fn purchases(s: &Screen, customer: &Value, out: &mut Vec<Entry>) {
     for event in customer["events"].as_array().into_iter().flatten() {
-        let amount = match (event["amount"].as_str(), event["currency"].as_str()) {
-            (Some(a), Some(c)) => format!(" {} {}", esc(a), esc(c)),
+        // `amount` is minor units of its currency (customers' `Amount`).
+        let amount = match (event["amount"]["minor"].as_i64(), event["amount"]["currency"].as_str()) {
+            (Some(minor), Some(currency)) => format!(" {} {}", esc(&format_minor(minor, currency)), esc(currency)),
             _ => String::new(),
         };
+        let what = event["order_id"]
+            .as_str()
+            .or(event["activity"].as_str())
+            .or(event["subscription_id"].as_str())
+            .map(|w| format!(" <span class=\"muted\">{}</span>", esc(w)))
+            .unwrap_or_default();
         out.push(Entry {
             at: event["at"].as_str().unwrap_or_default().to_string(),
             kind: "customer",
             html: format!(
-                "<strong>{}</strong> {}{amount} <span class=\"muted\">{}</span>",
+                "<strong>{}</strong> {}{amount}{what}",
                 s.t("ev.customer"),
-                text(&event["kind"]),
-                text(&event["id"])
+                text(&event["kind"])
             ),
         });
     }
     for change in customer["customer"]["tier_changes"].as_array().into_iter().flatten() {
+        let tier = |v: &Value| v.as_str().map(esc).unwrap_or_else(|| "–".into());
         out.push(Entry {
             at: change["at"].as_str().unwrap_or_default().to_string(),
             kind: "customer",
-            html: format!("<strong>{}</strong> {}", s.t("tier"), text(&change["tier"])),
+            html: format!(
+                "<strong>{}</strong> {} → {}",
+                s.t("tier"),
+                tier(&change["from"]),
+                tier(&change["to"])
+            ),
         });
     }
 }

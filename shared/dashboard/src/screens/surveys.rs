@@ -28,11 +28,9 @@ pub fn show(s: &Screen) -> Shown {
     let id = survey["id"].as_str().unwrap_or_default();
     let kind = survey["kind"].as_str().unwrap_or("nps");
     let today = s.ctx.now.date_naive();
-    let to = s.param("to").and_then(|d| d.parse::<NaiveDate>().ok()).unwrap_or(today);
-    let from = s
-        .param("from")
-        .and_then(|d| d.parse::<NaiveDate>().ok())
-        .unwrap_or(to - Duration::days(7 * WEEKS - 1));
+    let to = date(s, "to")?.unwrap_or(today);
+    // Whole ISO weeks: the chart plots weeks, so the range starts on a Monday.
+    let from = monday(date(s, "from")?.unwrap_or(to - Duration::days(7 * (WEEKS - 1))));
     let summary = api::get(
         s.ctx,
         SURVEY,
@@ -65,7 +63,7 @@ pub fn show(s: &Screen) -> Shown {
     let headline = format!(
         "<p class=\"headline\"><span class=\"big\" id=\"score\">{}</span> {} · {} {}</p>",
         score_text(kind, overall),
-        kind.to_uppercase(),
+        esc(&kind.to_uppercase()),
         text(&overall["count"]),
         s.t("answers")
     );
@@ -85,7 +83,7 @@ pub fn show(s: &Screen) -> Shown {
         })
         .collect::<Vec<_>>();
     let line = charts::line(
-        &format!("{} {}", kind.to_uppercase(), s.t("by.week")),
+        &format!("{} {}", kind.to_uppercase(), s.t("by.week")), // escaped by the chart
         &by_week,
         min,
         max,
@@ -116,10 +114,30 @@ pub fn show(s: &Screen) -> Shown {
     Ok(s.frame.page("surveys", s.t("nav.surveys"), &body))
 }
 
+/// A date parameter; a year outside 1970-9000 (or no date at all) is a 400,
+/// so no date sum below can leave chrono's range.
+fn date(s: &Screen, name: &str) -> Result<Option<NaiveDate>, api::Failure> {
+    let Some(text) = s.param(name) else {
+        return Ok(None);
+    };
+    match text.parse::<NaiveDate>() {
+        Ok(d) if (1970..=9000).contains(&d.year()) => Ok(Some(d)),
+        _ => Err(api::Failure {
+            status: 400,
+            problem: Value::Null,
+            message: format!("{name}: a date from 1970 to 9000, as 2026-11-23"),
+        }),
+    }
+}
+
+fn monday(day: NaiveDate) -> NaiveDate {
+    day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
+}
+
 /// ISO weeks (`2026-W48`) from `from`'s week to `to`'s, as summaries name them.
 pub fn weeks(from: NaiveDate, to: NaiveDate) -> Vec<String> {
     let mut out = Vec::new();
-    let mut day = from - Duration::days(i64::from(from.weekday().num_days_from_monday()));
+    let mut day = monday(from);
     while day <= to && out.len() < 60 {
         let w = day.iso_week();
         out.push(format!("{}-W{:02}", w.year(), w.week()));
@@ -175,7 +193,11 @@ fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
             let close = s.frame.form(
                 &format!("/dashboard/followups/{}/{}/close", enc(survey), enc(lead)),
                 "act",
-                &format!("<button type=\"submit\">{}</button>", s.t("close")),
+                &format!(
+                    "<input type=\"hidden\" name=\"back\" value=\"{}\"><button type=\"submit\">{}</button>",
+                    esc(&s.frame.here),
+                    s.t("close")
+                ),
             );
             format!(
                 "<tr><td><a href=\"/dashboard/people/{}\">{}</a></td><td>{}</td><td><span class=\"badge detractor\">{}</span></td><td>{}</td><td>{}</td><td>{close}</td></tr>",
@@ -193,11 +215,17 @@ fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
     } else {
         format!("<table class=\"followups\"><tbody>{rows}</tbody></table>")
     };
+    // The next page keeps the survey and range shown above it.
+    let kept: String = ["survey", "from", "to"]
+        .iter()
+        .filter_map(|k| s.param(k).map(|v| format!("{k}={}&", enc(&v))))
+        .collect();
     let next = open["next_cursor"]
         .as_str()
         .map(|c| {
             format!(
-                "<p class=\"pager\"><a href=\"/dashboard/surveys?fcursor={}\">{}</a></p>",
+                "<p class=\"pager\"><a href=\"/dashboard/surveys?{}fcursor={}#followups\">{}</a></p>",
+                esc(&kept),
                 esc(&enc(c)),
                 s.t("next")
             )

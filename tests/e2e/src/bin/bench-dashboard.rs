@@ -42,10 +42,15 @@ fn seed(base: &str, n: usize) -> Vec<String> {
     // re-score walk makes every score and queue entry exist.
     let started = Instant::now();
     loop {
-        let run = admin("POST", base, "/scoring/admin/rescore?limit=500&restart=false").json();
-        if run["done"] == true {
+        let reply = admin("POST", base, "/scoring/admin/rescore?limit=500&restart=false");
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        if reply.json()["done"] == true {
             break;
         }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "re-scoring never finished"
+        );
     }
     println!("re-scored every lead in {:.1} s", started.elapsed().as_secs_f64());
     ids
