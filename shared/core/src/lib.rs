@@ -15,6 +15,7 @@
 pub mod admin_doc;
 pub mod auth;
 pub mod body;
+pub mod calendar;
 pub mod cors;
 pub mod customer;
 pub mod events;

@@ -99,10 +99,7 @@ impl Period {
 
     pub fn label(self, start: NaiveDate) -> String {
         match self {
-            Period::Week => {
-                let w = start.iso_week();
-                format!("{}-W{:02}", w.year(), w.week())
-            }
+            Period::Week => spin_retention_core::calendar::iso_week(start),
             Period::Month => start.format("%Y-%m").to_string(),
         }
     }

@@ -6,7 +6,7 @@
 
 use crate::keys;
 use crate::record::{LeadAlerts, Person};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::StoreError;
@@ -82,16 +82,7 @@ pub fn medians(timings: &[&Timing]) -> Medians {
 
 /// The ISO weeks (`2026-W48`) that the dates `from..=to` fall in.
 pub fn weeks(from: NaiveDate, to: NaiveDate) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut day = from;
-    while day <= to {
-        let week = day.format("%G-W%V").to_string();
-        if out.last() != Some(&week) {
-            out.push(week);
-        }
-        day += Duration::days(1);
-    }
-    out
+    spin_retention_core::calendar::iso_weeks(from, to)
 }
 
 #[derive(Debug, Serialize)]

@@ -152,10 +152,8 @@ fn take(
     let mut writes = Vec::new();
     if n == 0 {
         let entry = vec![lead.id.clone().into_bytes()];
-        let week = latest
-            .map_or(lead.updated_at, |s| s.received_at)
-            .format("%G-W%V")
-            .to_string();
+        let week =
+            spin_retention_core::calendar::iso_week(latest.map_or(lead.updated_at, |s| s.received_at).date_naive());
         writes.extend(spin_retention_core::slots::prepare_append(
             store,
             keys::ALERTED,

@@ -13,7 +13,7 @@
 use super::answer::Answer;
 use super::definition::Survey;
 use crate::keys;
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 use spin_retention_core::sets;
 use spin_retention_core::signals::{Band, SurveyKind};
@@ -139,10 +139,7 @@ impl Period {
     fn label(self, day: NaiveDate) -> String {
         match self {
             Period::Day => day.format("%Y-%m-%d").to_string(),
-            Period::Week => {
-                let w = day.iso_week();
-                format!("{}-W{:02}", w.year(), w.week())
-            }
+            Period::Week => spin_retention_core::calendar::iso_week(day),
         }
     }
 }

@@ -12,6 +12,8 @@ use spin_retention_core::jobs::SURVEY;
 
 /// The default range: this week and the eleven before it.
 const WEEKS: i64 = 12;
+/// Weeks plotted at most (survey summarizes at most 366 days).
+const MAX_WEEKS: usize = 60;
 const FOLLOW_UPS: usize = 20;
 
 pub fn show(s: &Screen) -> Shown {
@@ -72,8 +74,10 @@ pub fn show(s: &Screen) -> Shown {
         "ces" => (1.0, 7.0, &[1.0, 4.0, 7.0]),
         _ => (0.0, 100.0, &[0.0, 50.0, 100.0]),
     };
-    let by_week = weeks(from, to)
+    // Named as the summary names them (`core::calendar`).
+    let by_week = spin_retention_core::calendar::iso_weeks(from, to)
         .into_iter()
+        .take(MAX_WEEKS)
         .map(|week| {
             let stats = summary["periods"]
                 .as_array()
@@ -132,18 +136,6 @@ fn date(s: &Screen, name: &str) -> Result<Option<NaiveDate>, api::Failure> {
 
 fn monday(day: NaiveDate) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
-}
-
-/// ISO weeks (`2026-W48`) from `from`'s week to `to`'s, as summaries name them.
-pub fn weeks(from: NaiveDate, to: NaiveDate) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut day = monday(from);
-    while day <= to && out.len() < 60 {
-        let w = day.iso_week();
-        out.push(format!("{}-W{:02}", w.year(), w.week()));
-        day += Duration::days(7);
-    }
-    out
 }
 
 fn score_value(kind: &str, stats: &Value) -> Option<f64> {
@@ -235,17 +227,4 @@ fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
         "<section id=\"followups\"><h2>{}</h2>{table}{next}</section>",
         s.t("followups")
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn weeks_run_monday_to_monday_across_the_year() {
-        let d = |s: &str| s.parse().unwrap();
-        assert_eq!(
-            super::weeks(d("2026-12-23"), d("2027-01-05")),
-            ["2026-W52", "2026-W53", "2027-W01"]
-        );
-        assert_eq!(super::weeks(d("2026-11-23"), d("2026-11-23")), ["2026-W48"]);
-    }
 }
