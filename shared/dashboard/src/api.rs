@@ -5,8 +5,10 @@
 //! dashboard can be deployed apart from them (the `*_url` variables).
 
 use serde_json::Value;
-use spin_retention_core::jobs::{HandoffTarget, ALERTS, AUDIENCES, CUSTOMERS, INTAKE, SCORING, SURVEY};
-use spin_retention_core::ports::{Ctx, OutboundRequest, TEST_CLOCK_HEADER};
+use spin_retention_core::jobs::{
+    handoff_request, HandoffTarget, ALERTS, AUDIENCES, CUSTOMERS, INTAKE, SCORING, SURVEY,
+};
+use spin_retention_core::ports::Ctx;
 
 /// The jobs the dashboard calls.
 pub const TARGETS: [HandoffTarget; 6] = [INTAKE, SCORING, ALERTS, SURVEY, CUSTOMERS, AUDIENCES];
@@ -54,25 +56,16 @@ pub fn send(
 
 fn call(ctx: &Ctx, target: HandoffTarget, method: &str, path: &str, body: Option<Vec<u8>>) -> Result<Value, Failure> {
     let url = format!("{}{path}", target.base_url(ctx.config).trim_end_matches('/'));
-    let mut headers = vec![("accept".to_string(), "application/json".to_string())];
-    // The token goes only inside the app or over TLS, as hand-offs send it.
-    if url.starts_with("https://") || url.contains(".spin.internal") {
-        if let Some(token) = ctx.config.get(spin_retention_core::auth::ADMIN_TOKEN) {
-            headers.push(("authorization".into(), format!("Bearer {token}")));
-        }
+    // A hand-off's request: the admin token only inside the app or over
+    // TLS, and the test clock passed on.
+    let token = ctx.config.get(spin_retention_core::auth::ADMIN_TOKEN);
+    let mut request = handoff_request(ctx, url.clone(), token.as_deref());
+    request.method = method.into();
+    request.headers.push(("accept".into(), "application/json".into()));
+    if let Some(body) = body {
+        request.headers.push(("content-type".into(), "application/json".into()));
+        request.body = body;
     }
-    if ctx.test_clock {
-        headers.push((TEST_CLOCK_HEADER.into(), ctx.now.to_rfc3339()));
-    }
-    if body.is_some() {
-        headers.push(("content-type".into(), "application/json".into()));
-    }
-    let request = OutboundRequest {
-        method: method.into(),
-        url: url.clone(),
-        headers,
-        body: body.unwrap_or_default(),
-    };
     let response = ctx.outbound.send(request).map_err(|e| Failure {
         status: 502,
         problem: Value::Null,
@@ -97,9 +90,4 @@ fn call(ctx: &Ctx, target: HandoffTarget, method: &str, path: &str, body: Option
             problem: json,
         })
     }
-}
-
-/// A path segment or query value, percent-encoded.
-pub fn enc(s: &str) -> String {
-    crate::page::urlencode(s)
 }

@@ -2,9 +2,10 @@
 //! (`signed_in`); every write is a form post that also needs the
 //! session's CSRF token (`form_post`).
 
-use crate::api::{self, enc, TARGETS};
+use crate::api::{self, TARGETS};
 use crate::assets;
 use crate::i18n::{self, Lang};
+use crate::page::urlencode;
 use crate::page::{local_path, redirect, refusal, Frame};
 use crate::screens::{self, Screen, Shown};
 use crate::session;
@@ -157,8 +158,8 @@ pub const JOB: Job = Job {
             handler: |req, ctx, p| {
                 let path = format!(
                     "/survey/admin/followups/{}/{}/close",
-                    enc(p.get("survey")),
-                    enc(p.get("lead"))
+                    urlencode(p.get("survey")),
+                    urlencode(p.get("lead"))
                 );
                 form_post(req, ctx, move |s, f| {
                     api::send(s.ctx, SURVEY, "POST", &path, None)?;
@@ -328,7 +329,7 @@ fn act(s: &Screen, fields: &Fields, id: &str, action: &str) -> Shown {
     if let Some(outcome) = field(fields, "outcome").filter(|_| action == "contacted") {
         body["outcome"] = json!(outcome);
     }
-    let path = format!("/alerts/admin/leads/{}/{action}", enc(id));
+    let path = format!("/alerts/admin/leads/{}/{action}", urlencode(id));
     let back = local_path(field(fields, "back"));
     match api::send(s.ctx, ALERTS, "POST", &path, Some(body.to_string().into_bytes())) {
         Ok(_) => Ok(redirect(&back)),

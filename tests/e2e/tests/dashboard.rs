@@ -31,6 +31,11 @@ async fn click(c: &Client, css: &str) {
     element.click().await.unwrap();
 }
 
+async fn html_of(c: &Client, css: &str) -> String {
+    let element = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
+    element.html(false).await.unwrap()
+}
+
 async fn text_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
@@ -165,13 +170,7 @@ async fn a_person_works_through_the_dashboard_in_a_real_browser() {
         .await
         .unwrap();
     assert_eq!(text_of(&c, "#score").await, "–");
-    let chart_before = c
-        .find(Locator::Css("#weekly svg"))
-        .await
-        .unwrap()
-        .html(false)
-        .await
-        .unwrap();
+    let chart_before = html_of(&c, "#weekly svg").await;
     assert!(!chart_before.contains("<circle"), "no point before any answer");
     let link = admin_json(
         "POST",
@@ -188,13 +187,7 @@ async fn a_person_works_through_the_dashboard_in_a_real_browser() {
     assert_eq!(answered.status, 201, "{}", answered.text());
     c.refresh().await.unwrap();
     assert_eq!(text_of(&c, "#score").await, "100");
-    let chart_after = c
-        .find(Locator::Css("#weekly svg"))
-        .await
-        .unwrap()
-        .html(false)
-        .await
-        .unwrap();
+    let chart_after = html_of(&c, "#weekly svg").await;
     assert_ne!(chart_before, chart_after);
     assert!(chart_after.contains(": 100</title>"), "a point at 100: {chart_after}");
     shoot(&c, "4-surveys").await;

@@ -2,7 +2,8 @@
 //! export log, then the newest pulls, paged.
 
 use super::{Screen, Shown};
-use crate::api::{self, enc};
+use crate::api;
+use crate::page::urlencode;
 use crate::page::{esc, text, when};
 use serde_json::Value;
 use spin_retention_core::jobs::AUDIENCES;
@@ -24,7 +25,7 @@ pub fn show(s: &Screen) -> Shown {
     let mut rows = String::new();
     for audience in &audiences {
         let id = audience["id"].as_str().unwrap_or_default();
-        let size = api::get(s.ctx, AUDIENCES, &format!("/audiences/{}/size", enc(id)))?;
+        let size = api::get(s.ctx, AUDIENCES, &format!("/audiences/{}/size", urlencode(id)))?;
         let last = recent
             .iter()
             .find(|p| p["audience"].as_str() == Some(id))
@@ -73,7 +74,7 @@ fn last_pulls(s: &Screen, audiences: &[Value]) -> Result<(Vec<Value>, bool), api
     for _ in 0..RECENT_PAGES {
         let mut path = format!("/audiences/admin/log?limit={RECENT}");
         if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={}", enc(c)));
+            path.push_str(&format!("&cursor={}", urlencode(c)));
         }
         let page = api::get(s.ctx, AUDIENCES, &path)?;
         entries.extend(page["items"].as_array().cloned().unwrap_or_default());
@@ -91,7 +92,7 @@ fn last_pulls(s: &Screen, audiences: &[Value]) -> Result<(Vec<Value>, bool), api
 fn pulls(s: &Screen) -> Result<String, api::Failure> {
     let mut path = format!("/audiences/admin/log?limit={PULLS}");
     if let Some(cursor) = s.param("cursor") {
-        path.push_str(&format!("&cursor={}", enc(&cursor)));
+        path.push_str(&format!("&cursor={}", urlencode(&cursor)));
     }
     let log = api::get(s.ctx, AUDIENCES, &path)?;
     let rows: String = log["items"]
@@ -119,7 +120,7 @@ fn pulls(s: &Screen) -> Result<String, api::Failure> {
         .map(|c| {
             format!(
                 "<p class=\"pager\"><a href=\"/dashboard/audiences?cursor={}\">{}</a></p>",
-                esc(&enc(c)),
+                esc(&urlencode(c)),
                 s.t("next")
             )
         })

@@ -3,7 +3,8 @@
 //! claim and contacted actions.
 
 use super::{Screen, Shown};
-use crate::api::{self, enc};
+use crate::api;
+use crate::page::urlencode;
 use crate::page::{esc, minutes, text, when};
 use serde_json::Value;
 use spin_retention_core::jobs::{ALERTS, SCORING};
@@ -17,7 +18,7 @@ pub fn show(s: &Screen) -> Shown {
     };
     let mut path = format!("/scoring/queue?order={order}&limit={PAGE}");
     if let Some(cursor) = s.param("cursor") {
-        path.push_str(&format!("&cursor={}", enc(&cursor)));
+        path.push_str(&format!("&cursor={}", urlencode(&cursor)));
     }
     let queue = api::get(s.ctx, SCORING, &path)?;
     let team = team(s)?;
@@ -36,7 +37,7 @@ pub fn show(s: &Screen) -> Shown {
     let mut rows = String::new();
     for item in &items {
         let id = item["lead_id"].as_str().unwrap_or_default();
-        let alerts = api::get_optional(s.ctx, ALERTS, &format!("/alerts/admin/leads/{}", enc(id)))?;
+        let alerts = api::get_optional(s.ctx, ALERTS, &format!("/alerts/admin/leads/{}", urlencode(id)))?;
         rows.push_str(&row(s, item, alerts.as_ref(), &team));
     }
     let table = if items.is_empty() {
@@ -63,7 +64,7 @@ pub fn show(s: &Screen) -> Shown {
     if let Some(next) = queue["next_cursor"].as_str() {
         pager.push_str(&format!(
             "<a rel=\"next\" href=\"/dashboard/hot?order={order}&amp;cursor={}\">{}</a>",
-            esc(&enc(next)),
+            esc(&urlencode(next)),
             s.t("next")
         ));
     }
@@ -201,7 +202,7 @@ pub fn actions(s: &Screen, id: &str, alerts: Option<&Value>, team: &[(String, St
     let mut out = String::new();
     if !claimed {
         out.push_str(&s.frame.form(
-            &format!("/dashboard/leads/{}/claim", enc(id)),
+            &format!("/dashboard/leads/{}/claim", urlencode(id)),
             "act",
             &format!(
                 "{back}{who}<button type=\"submit\" name=\"claim\">{}</button>",
@@ -211,7 +212,7 @@ pub fn actions(s: &Screen, id: &str, alerts: Option<&Value>, team: &[(String, St
     }
     if !contacted {
         out.push_str(&s.frame.form(
-            &format!("/dashboard/leads/{}/contacted", enc(id)),
+            &format!("/dashboard/leads/{}/contacted", urlencode(id)),
             "act",
             &format!(
                 "{back}{who}<select name=\"outcome\"><option value=\"\">-</option><option>reached</option><option>voicemail</option>\

@@ -5,7 +5,8 @@
 
 use super::hot::{actions, name_of, sla, team};
 use super::{Screen, Shown};
-use crate::api::{self, enc};
+use crate::api;
+use crate::page::urlencode;
 use crate::page::{esc, redirect, text, when};
 use serde_json::Value;
 use spin_retention_core::customer::format_minor;
@@ -25,7 +26,7 @@ struct Entry {
 }
 
 pub fn show(s: &Screen, id: &str) -> Shown {
-    let Some(profile) = api::get_optional(s.ctx, INTAKE, &format!("/intake/admin/leads/{}", enc(id)))? else {
+    let Some(profile) = api::get_optional(s.ctx, INTAKE, &format!("/intake/admin/leads/{}", urlencode(id)))? else {
         return Ok(not_found(s));
     };
     // Each source is asked for as many as the timeline shows, so an
@@ -35,20 +36,20 @@ pub fn show(s: &Screen, id: &str) -> Shown {
         .and_then(|l| l.parse().ok())
         .unwrap_or(PAGE)
         .clamp(1, MAX);
-    let score = api::get_optional(s.ctx, SCORING, &format!("/scoring/leads/{}", enc(id)))?;
+    let score = api::get_optional(s.ctx, SCORING, &format!("/scoring/leads/{}", urlencode(id)))?;
     let changes = api::get(
         s.ctx,
         SCORING,
-        &format!("/scoring/admin/leads/{}/changes?limit={limit}", enc(id)),
+        &format!("/scoring/admin/leads/{}/changes?limit={limit}", urlencode(id)),
     )?;
-    let alerts = api::get_optional(s.ctx, ALERTS, &format!("/alerts/admin/leads/{}", enc(id)))?;
-    let surveys = api::get(s.ctx, SURVEY, &format!("/survey/admin/people/{}", enc(id)))?;
+    let alerts = api::get_optional(s.ctx, ALERTS, &format!("/alerts/admin/leads/{}", urlencode(id)))?;
+    let surveys = api::get(s.ctx, SURVEY, &format!("/survey/admin/people/{}", urlencode(id)))?;
     let customer = api::get_optional(
         s.ctx,
         CUSTOMERS,
-        &format!("/customers/admin/customers/{}?limit={limit}", enc(id)),
+        &format!("/customers/admin/customers/{}?limit={limit}", urlencode(id)),
     )?;
-    let audiences = api::get(s.ctx, AUDIENCES, &format!("/audiences/admin/members/{}", enc(id)))?;
+    let audiences = api::get(s.ctx, AUDIENCES, &format!("/audiences/admin/members/{}", urlencode(id)))?;
     let team = team(s)?;
 
     let lead = &profile["lead"];
@@ -89,7 +90,7 @@ pub fn show(s: &Screen, id: &str) -> Shown {
     let more = if more {
         format!(
             "<p class=\"pager\"><a href=\"/dashboard/people/{}?limit={}\">{}</a></p>",
-            esc(&enc(id)),
+            esc(&urlencode(id)),
             (limit + PAGE).min(MAX),
             s.t("next")
         )
@@ -102,7 +103,7 @@ pub fn show(s: &Screen, id: &str) -> Shown {
         summary(s, lead, score.as_ref(), alerts.as_ref(), customer.as_ref(), &audiences),
         actions(s, id, alerts.as_ref(), &team, &s.frame.here),
         s.t("timeline"),
-        esc(&enc(id)),
+        esc(&urlencode(id)),
         s.t("erase"),
     );
     Ok(s.frame.page("", &name, &body))
@@ -376,7 +377,7 @@ pub fn find(s: &Screen) -> Shown {
         return Ok(s.frame.page("find", s.t("nav.find"), &form));
     };
     match lookup(s.ctx.store, &q) {
-        Ok(Some(id)) => Ok(redirect(&format!("/dashboard/people/{}", enc(&id)))),
+        Ok(Some(id)) => Ok(redirect(&format!("/dashboard/people/{}", urlencode(&id)))),
         Ok(None) => {
             let mut reply = s.frame.page(
                 "find",
@@ -417,7 +418,7 @@ pub fn confirm_erase(s: &Screen, id: &str, wrong: bool) -> Shown {
         String::new()
     };
     let form = s.frame.form(
-        &format!("/dashboard/people/{}/erase", enc(id)),
+        &format!("/dashboard/people/{}/erase", urlencode(id)),
         "erase",
         &format!(
             "<label>{} <input name=\"confirm\" autocomplete=\"off\" required></label> <button type=\"submit\" class=\"danger\">{}</button>",
@@ -431,7 +432,7 @@ pub fn confirm_erase(s: &Screen, id: &str, wrong: bool) -> Shown {
         &format!(
             "{warning}<p><code>{}</code></p>{form}<p><a href=\"/dashboard/people/{}\">{}</a></p>",
             esc(id),
-            esc(&enc(id)),
+            esc(&urlencode(id)),
             s.t("cancel")
         ),
     );
@@ -451,7 +452,7 @@ pub fn erase(s: &Screen, id: &str, confirm: Option<&str>) -> Shown {
         s.ctx,
         INTAKE,
         "DELETE",
-        &format!("/intake/admin/leads/{}", enc(id)),
+        &format!("/intake/admin/leads/{}", urlencode(id)),
         None,
     )?;
     Ok(s.frame

@@ -4,8 +4,9 @@
 //! the last refresh run).
 
 use super::{Screen, Shown};
-use crate::api::{self, enc};
+use crate::api;
 use crate::charts;
+use crate::page::urlencode;
 use crate::page::{esc, text};
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
@@ -27,8 +28,8 @@ pub fn show(s: &Screen) -> Shown {
         CUSTOMERS,
         &format!(
             "/customers/admin/metrics?period=month&from={}&to={}",
-            enc(&from.format("%Y-%m").to_string()),
-            enc(&to.format("%Y-%m").to_string())
+            urlencode(&from.format("%Y-%m").to_string()),
+            urlencode(&to.format("%Y-%m").to_string())
         ),
     )?;
     let rfm = api::get(s.ctx, CUSTOMERS, "/customers/admin/rfm")?;

@@ -3,8 +3,9 @@
 //! follow-ups still open, each closable.
 
 use super::{Screen, Shown};
-use crate::api::{self, enc};
+use crate::api;
 use crate::charts;
+use crate::page::urlencode;
 use crate::page::{esc, text, when};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::Value;
@@ -36,7 +37,10 @@ pub fn show(s: &Screen) -> Shown {
     let summary = api::get(
         s.ctx,
         SURVEY,
-        &format!("/survey/admin/surveys/{}/summary?from={from}&to={to}&by=week", enc(id)),
+        &format!(
+            "/survey/admin/surveys/{}/summary?from={from}&to={to}&by=week",
+            urlencode(id)
+        ),
     )?;
 
     let picker: String = surveys
@@ -173,7 +177,7 @@ fn band_class(kind: &str, score: u8) -> &'static str {
 fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
     let mut path = format!("/survey/admin/followups?limit={FOLLOW_UPS}");
     if let Some(cursor) = s.param("fcursor") {
-        path.push_str(&format!("&cursor={}", enc(&cursor)));
+        path.push_str(&format!("&cursor={}", urlencode(&cursor)));
     }
     let open = api::get(s.ctx, SURVEY, &path)?;
     let items = open["items"].as_array().cloned().unwrap_or_default();
@@ -183,7 +187,7 @@ fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
             let survey = f["survey_id"].as_str().unwrap_or_default();
             let lead = f["lead_id"].as_str().unwrap_or_default();
             let close = s.frame.form(
-                &format!("/dashboard/followups/{}/{}/close", enc(survey), enc(lead)),
+                &format!("/dashboard/followups/{}/{}/close", urlencode(survey), urlencode(lead)),
                 "act",
                 &format!(
                     "<input type=\"hidden\" name=\"back\" value=\"{}\"><button type=\"submit\">{}</button>",
@@ -193,7 +197,7 @@ fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
             );
             format!(
                 "<tr><td><a href=\"/dashboard/people/{}\">{}</a></td><td>{}</td><td><span class=\"badge detractor\">{}</span></td><td>{}</td><td>{}</td><td>{close}</td></tr>",
-                esc(&enc(lead)),
+                esc(&urlencode(lead)),
                 esc(lead),
                 esc(survey),
                 text(&f["score"]),
@@ -210,7 +214,7 @@ fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
     // The next page keeps the survey and range shown above it.
     let kept: String = ["survey", "from", "to"]
         .iter()
-        .filter_map(|k| s.param(k).map(|v| format!("{k}={}&", enc(&v))))
+        .filter_map(|k| s.param(k).map(|v| format!("{k}={}&", urlencode(&v))))
         .collect();
     let next = open["next_cursor"]
         .as_str()
@@ -218,7 +222,7 @@ fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
             format!(
                 "<p class=\"pager\"><a href=\"/dashboard/surveys?{}fcursor={}#followups\">{}</a></p>",
                 esc(&kept),
-                esc(&enc(c)),
+                esc(&urlencode(c)),
                 s.t("next")
             )
         })
