@@ -58,7 +58,7 @@ pub fn suppressed(store: &dyn Store, lead: &Lead) -> Result<bool, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spin_retention_core::lead::{Channel, Consent, Contact, Submission};
+    use spin_retention_core::lead::{Channel, Confirmation, ConfirmedBy, Consent, Contact, Submission};
 
     fn lead(country: Option<&str>, consent: Option<(Option<bool>, Option<bool>, Option<bool>)>) -> Lead {
         let submission = Submission {
@@ -83,8 +83,14 @@ mod tests {
                 version: None,
                 recorded_at: spin_retention_core::ports::test_now(),
                 submission_id: "s_1".into(),
+                client_hash: None,
+                confirmed: Some(Confirmation {
+                    at: spin_retention_core::ports::test_now(),
+                    by: ConfirmedBy::EmailLink,
+                }),
             }),
             custom: Default::default(),
+            origin: Default::default(),
         };
         Lead::new(&submission)
     }

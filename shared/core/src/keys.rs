@@ -14,6 +14,7 @@
 //! | `health:<component>`         | that component  | [`crate::health::HealthRecord`]                    |
 //! | `lead:<lead_id>`             | lead-intake     | [`crate::lead::Created`]: the lead exists (absent: never, or erased) |
 //! | `lead-log:<lead_id>#n`, `#<slot>` | lead-intake | the person's submissions, one write-once slot each ([`crate::slots`]); the profile is their fold ([`crate::lead::load`]) |
+//! | `lead-fold:<lead_id>`        | lead-intake     | [`crate::lead::Fold`]: the profile folded through a slot of `lead-log:`, with the newest submissions |
 //! | `submission:<submission_id>` | lead-intake     | [`crate::lead::Submission`]: one form post         |
 //! | `handoff:<submission_id>`    | lead-intake     | `spin_retention_lead_intake::handoff::Handoffs` (`spin_retention_lead_intake::keys::handoff`): delivery to ack/scoring |
 //! | `lead-email:<sha256(email)>` | lead-intake     | lead id (identity index)                           |
@@ -157,6 +158,11 @@ pub fn lead(lead_id: &str) -> Key<crate::lead::Created> {
 /// The [`crate::slots`] log of a lead's submissions.
 pub fn lead_log(lead_id: &str) -> String {
     format!("lead-log:{lead_id}")
+}
+
+/// The stored fold of a lead's log ([`crate::lead::Fold`]).
+pub fn lead_fold(lead_id: &str) -> Key<crate::lead::Fold> {
+    Key::new(format!("lead-fold:{lead_id}"))
 }
 
 pub fn submission(submission_id: &str) -> Key<crate::lead::Submission> {

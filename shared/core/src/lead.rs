@@ -3,7 +3,7 @@
 
 use crate::keys;
 use crate::slots;
-use crate::store::{decode_json, json_bytes, Store, StoreError};
+use crate::store::{decode_json, json_bytes, JsonStore, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -70,6 +70,11 @@ impl Attribution {
 }
 
 /// What the person agreed to, as the form showed it. `None`: not asked.
+///
+/// A consent is *in force* ([`Lead::consent`]) only once it is confirmed:
+/// a grant from a web form waits in [`Lead::pending_consent`] until the
+/// person opens the signed link sent to the address that gave it (double
+/// opt-in). Refusals need no confirmation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consent {
     pub marketing: Option<bool>,
@@ -81,6 +86,66 @@ pub struct Consent {
     pub version: Option<String>,
     pub recorded_at: DateTime<Utc>,
     pub submission_id: String,
+    /// A hash of the client address that sent it (proof), never the address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_hash: Option<String>,
+    /// When and how it took effect; `None` while it waits for the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<Confirmation>,
+}
+
+impl Consent {
+    /// Whether it grants anything (a refusal alone needs no confirmation).
+    pub fn grants_any(&self) -> bool {
+        [self.marketing, self.ad_user_data, self.ad_personalization].contains(&Some(true))
+    }
+
+    fn refuses_any(&self) -> bool {
+        [self.marketing, self.ad_user_data, self.ad_personalization].contains(&Some(false))
+    }
+}
+
+/// How a consent came to be in force: the proof kept with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub at: DateTime<Utc>,
+    pub by: ConfirmedBy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfirmedBy {
+    /// The person opened the confirmation link sent to their email.
+    EmailLink,
+    /// The person opened the confirmation link sent by SMS or WhatsApp.
+    SmsLink,
+    /// A new person's first form, with `consent_confirmation` off.
+    SingleOptIn,
+    /// A caller with a token (a shop's checkout, an import).
+    Trusted,
+    /// The team, through the admin API (for example consent given by phone).
+    Admin,
+    /// A refusal on a form: saying no needs no proof.
+    Refusal,
+    /// The withdrawal link in a message.
+    WithdrawalLink,
+}
+
+/// Who vouches for a submission: anyone on the web (a form post), or a
+/// caller holding a token (customers' profiles, imports). Only a trusted
+/// submission may rewrite a known person's identity or consent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    #[default]
+    Form,
+    Trusted,
+}
+
+impl Origin {
+    fn is_form(&self) -> bool {
+        *self == Origin::Form
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,9 +176,11 @@ pub struct Submission {
     pub consent: Option<Consent>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub custom: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Origin::is_form")]
+    pub origin: Origin,
 }
 
-/// A contact detail that a later submission changed: kept, not overwritten silently.
+/// A contact detail that a later trusted submission changed: kept, not overwritten silently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     pub field: String,
@@ -122,6 +189,22 @@ pub struct Change {
     pub submission_id: String,
     pub at: DateTime<Utc>,
 }
+
+/// What a form claimed about a known person that differs from their
+/// profile: kept on the person's timeline, never written into the profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claim {
+    pub field: String,
+    pub value: String,
+    pub submission_id: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The newest submissions a profile keeps by id (and a fold keeps whole):
+/// what scoring and the timeline read. Older ones stay in the log.
+pub const RECENT_SUBMISSIONS: usize = 20;
+/// How many claims and earlier consents a profile keeps, newest last.
+pub const KEPT_HISTORY: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lead {
@@ -139,15 +222,64 @@ pub struct Lead {
     /// Every page seen across submissions, first-seen order, no repeats.
     #[serde(default)]
     pub pages_seen: Vec<String>,
-    /// The consent in force (the latest given) and every earlier one.
+    /// The consent in force: confirmed, or a refusal. Marketing and ad
+    /// audiences read only this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent: Option<Consent>,
+    /// The latest grant from a form, waiting for the person's confirmation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_consent: Option<Consent>,
+    /// Earlier consents in force, newest last (at most [`KEPT_HISTORY`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub consent_history: Vec<Consent>,
+    /// Identity changes made by trusted submissions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
-    /// Submission ids, oldest first; each is stored under `submission:<id>`.
+    /// What forms claimed that differs from the profile, newest last (at
+    /// most [`KEPT_HISTORY`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<Claim>,
+    /// The newest submission ids (at most [`RECENT_SUBMISSIONS`]), oldest
+    /// first; each is stored under `submission:<id>`.
     pub submissions: Vec<String>,
+    /// How many submissions the person made in all.
+    #[serde(default)]
+    pub submission_count: u64,
+}
+
+/// A field of [`Contact`], for the identity policy.
+struct Field<'a> {
+    name: &'static str,
+    identity: bool,
+    slot: &'a mut Option<String>,
+    new: &'a Option<String>,
+}
+
+fn fields<'a>(c: &'a mut Contact, s: &'a Contact) -> [Field<'a>; 10] {
+    let f = |name, identity, slot, new| Field {
+        name,
+        identity,
+        slot,
+        new,
+    };
+    [
+        f("name", true, &mut c.name, &s.name),
+        f("first_name", true, &mut c.first_name, &s.first_name),
+        f("last_name", true, &mut c.last_name, &s.last_name),
+        f("email", true, &mut c.email, &s.email),
+        f("phone", true, &mut c.phone, &s.phone),
+        f("company", false, &mut c.company, &s.company),
+        f("city", false, &mut c.city, &s.city),
+        f("region", false, &mut c.region, &s.region),
+        f("postal_code", false, &mut c.postal_code, &s.postal_code),
+        f("country", false, &mut c.country, &s.country),
+    ]
+}
+
+fn keep_newest<T>(list: &mut Vec<T>, max: usize) {
+    if list.len() > max {
+        list.drain(..list.len() - max);
+    }
 }
 
 impl Lead {
@@ -156,16 +288,19 @@ impl Lead {
             id: first.lead_id.clone(),
             created_at: first.received_at,
             updated_at: first.received_at,
-            contact: Contact::default(),
+            contact: first.contact.clone(),
             language: None,
             channel: first.channel,
             first_touch: first.attribution.clone(),
             last_touch: Attribution::default(),
             pages_seen: Vec::new(),
             consent: None,
+            pending_consent: None,
             consent_history: Vec::new(),
             changes: Vec::new(),
+            claims: Vec::new(),
             submissions: Vec::new(),
+            submission_count: 0,
         };
         lead.merge(first);
         lead
@@ -173,39 +308,49 @@ impl Lead {
 
     /// Folds a submission into the profile. Idempotent: merging the same
     /// submission twice changes nothing.
+    ///
+    /// The identity policy (README, "Identity"): a trusted submission
+    /// updates the contact and records each change; a form fills only what
+    /// the profile lacks and never the email, a form that gave no email
+    /// (it joined by phone) not the names either, and whatever else it
+    /// claims that differs becomes a [`Claim`].
     pub fn merge(&mut self, s: &Submission) {
         if self.submissions.contains(&s.id) {
             return;
         }
         self.submissions.push(s.id.clone());
+        keep_newest(&mut self.submissions, RECENT_SUBMISSIONS);
+        self.submission_count += 1;
         self.updated_at = self.updated_at.max(s.received_at);
-        let c = &mut self.contact;
-        let changes = &mut self.changes;
-        let mut update = |field: &str, slot: &mut Option<String>, new: &Option<String>| {
-            if let Some(new) = new {
+        let trusted = s.origin == Origin::Trusted;
+        let by_phone = s.contact.email.is_none();
+        for field in fields(&mut self.contact, &s.contact) {
+            let Some(new) = field.new else { continue };
+            match field.slot {
                 // Case alone is no change (emails match case-insensitively).
-                if let Some(old) = slot.as_ref().filter(|old| !old.eq_ignore_ascii_case(new)) {
-                    changes.push(Change {
-                        field: field.into(),
+                Some(old) if old.eq_ignore_ascii_case(new) => {}
+                Some(old) if trusted => {
+                    self.changes.push(Change {
+                        field: field.name.into(),
                         from: old.clone(),
                         to: new.clone(),
                         submission_id: s.id.clone(),
                         at: s.received_at,
                     });
+                    *old = new.clone();
                 }
-                *slot = Some(new.clone());
+                None if trusted || !(field.name == "email" || (by_phone && field.identity)) => {
+                    *field.slot = Some(new.clone());
+                }
+                _ => self.claims.push(Claim {
+                    field: field.name.into(),
+                    value: new.clone(),
+                    submission_id: s.id.clone(),
+                    at: s.received_at,
+                }),
             }
-        };
-        update("name", &mut c.name, &s.contact.name);
-        update("first_name", &mut c.first_name, &s.contact.first_name);
-        update("last_name", &mut c.last_name, &s.contact.last_name);
-        update("email", &mut c.email, &s.contact.email);
-        update("phone", &mut c.phone, &s.contact.phone);
-        update("company", &mut c.company, &s.contact.company);
-        update("city", &mut c.city, &s.contact.city);
-        update("region", &mut c.region, &s.contact.region);
-        update("postal_code", &mut c.postal_code, &s.contact.postal_code);
-        update("country", &mut c.country, &s.contact.country);
+        }
+        keep_newest(&mut self.claims, KEPT_HISTORY);
         if s.language.is_some() {
             self.language = s.language.clone();
         }
@@ -219,11 +364,110 @@ impl Lead {
             }
         }
         if let Some(consent) = &s.consent {
-            if let Some(previous) = self.consent.replace(consent.clone()) {
-                self.consent_history.push(previous);
+            self.take_consent(consent);
+        }
+    }
+
+    /// A consent a submission carried: in force at once when it is
+    /// confirmed (trusted, single opt-in); else its refusals are in force
+    /// at once and its grants wait for the person.
+    fn take_consent(&mut self, consent: &Consent) {
+        if consent.confirmed.is_some() {
+            self.put_in_force(consent.clone());
+            return;
+        }
+        if consent.refuses_any() {
+            let current = self.consent.as_ref();
+            let refused = |new: Option<bool>, old: Option<Option<bool>>| match new {
+                Some(false) => Some(false),
+                _ => old.flatten(),
+            };
+            let in_force = Consent {
+                marketing: refused(consent.marketing, current.map(|c| c.marketing)),
+                ad_user_data: refused(consent.ad_user_data, current.map(|c| c.ad_user_data)),
+                ad_personalization: refused(consent.ad_personalization, current.map(|c| c.ad_personalization)),
+                confirmed: Some(Confirmation {
+                    at: consent.recorded_at,
+                    by: ConfirmedBy::Refusal,
+                }),
+                ..consent.clone()
+            };
+            self.put_in_force(in_force);
+        }
+        self.pending_consent = consent.grants_any().then(|| consent.clone());
+    }
+
+    fn put_in_force(&mut self, consent: Consent) {
+        if let Some(previous) = self.consent.replace(consent) {
+            self.consent_history.push(previous);
+            keep_newest(&mut self.consent_history, KEPT_HISTORY);
+        }
+    }
+
+    /// Applies a confirmation or a withdrawal. A confirmation counts only
+    /// for the grant still pending (a later form replaced an older link's).
+    pub fn apply(&mut self, event: &ConsentEvent) {
+        self.updated_at = self.updated_at.max(event.at);
+        let confirmation = Confirmation {
+            at: event.at,
+            by: event.by,
+        };
+        match &event.action {
+            ConsentAction::Confirm { submission_id } => {
+                let Some(pending) = self.pending_consent.take_if(|p| &p.submission_id == submission_id) else {
+                    return;
+                };
+                self.put_in_force(Consent {
+                    confirmed: Some(confirmation),
+                    ..pending
+                });
+            }
+            ConsentAction::Withdraw => {
+                self.pending_consent = None;
+                self.put_in_force(Consent {
+                    marketing: Some(false),
+                    ad_user_data: Some(false),
+                    ad_personalization: Some(false),
+                    text: None,
+                    version: None,
+                    recorded_at: event.at,
+                    submission_id: event.id.clone(),
+                    client_hash: event.client_hash.clone(),
+                    confirmed: Some(confirmation),
+                });
             }
         }
     }
+}
+
+/// A person confirming or withdrawing consent: an entry of their log,
+/// folded in order with their submissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentEvent {
+    /// Derived from what it does, so a repeated click is one event.
+    pub id: String,
+    pub lead_id: String,
+    pub action: ConsentAction,
+    pub at: DateTime<Utc>,
+    pub by: ConfirmedBy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "consent", rename_all = "snake_case")]
+pub enum ConsentAction {
+    Confirm { submission_id: String },
+    Withdraw,
+}
+
+/// One entry of `lead-log:<id>`: a submission, or a consent event (told
+/// apart by the event's `action`, which no submission has).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Entry {
+    Consent(ConsentEvent),
+    Submission(Box<Submission>),
 }
 
 /// `lead:<id>`: the lead exists. Written with its first submission,
@@ -234,21 +478,42 @@ pub struct Created {
     pub created_at: DateTime<Utc>,
 }
 
-/// The profile: the fold of the person's submission log in slot order.
+/// `lead-fold:<id>`: the fold of the person's log through slot `through`,
+/// with their newest submissions, so loading a person reads this and the
+/// few entries after it however long their history is. Written only by
+/// lead-intake, in the batch of every [`FOLD_EVERY`]th entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fold {
+    pub through: u64,
+    pub lead: Lead,
+    /// Oldest first, at most [`RECENT_SUBMISSIONS`].
+    pub recent: Vec<Submission>,
+}
+
+/// Every how many log entries the writer of one stores a fresh [`Fold`].
+pub const FOLD_EVERY: u64 = 8;
+/// An empty slot this far behind the newest is taken as dead: its writer
+/// took the slot and would have written it in its very next store call,
+/// and since then the same person made this many more entries (an hour's
+/// cap is `max_submissions_per_person_per_hour`). A fold may pass it.
+pub const DEAD_SLOT_AFTER: u64 = 64;
+
+/// The profile: the fold of the person's log in slot order.
 ///
 /// One person's submissions may arrive at once (a double click, two tabs,
 /// a retry racing the original). Each appends itself to `lead-log:<id>` in
 /// a slot of its own ([`crate::slots`]) instead of rewriting one profile
 /// document, so none is lost and none waits. Reading costs the marker, the
-/// counter and one read per submission.
+/// counter, the stored fold and the entries after it: at most about
+/// [`FOLD_EVERY`], whatever the person's history.
 pub fn load(store: &dyn Store, lead_id: &str) -> Result<Option<Lead>, StoreError> {
     Ok(load_history(store, lead_id)?.map(|history| history.lead))
 }
 
-/// A lead with the submissions it was folded from.
+/// A lead with its newest submissions.
 pub struct History {
     pub lead: Lead,
-    /// Oldest first, each once.
+    /// The newest (at most [`RECENT_SUBMISSIONS`]), oldest first, each once.
     pub submissions: Vec<Submission>,
     /// What was read of its log, for [`changed`].
     pub seen: slots::Seen,
@@ -259,34 +524,105 @@ pub fn changed(store: &dyn Store, lead_id: &str, seen: &slots::Seen) -> Result<b
     seen.changed(store, &keys::lead_log(lead_id))
 }
 
-/// [`load`], with the submissions it folded, for readers that need both
-/// (scoring reads them all).
+/// [`load`], with the newest submissions, for readers that need both.
 pub fn load_history(store: &dyn Store, lead_id: &str) -> Result<Option<History>, StoreError> {
     if !store.exists(&keys::lead(lead_id))? {
         return Ok(None);
     }
     let log = keys::lead_log(lead_id);
     let log_len = slots::len(store, &log)?;
-    let entries = slots::read(store, &log, 1, log_len)?;
-    let seen = slots::Seen::new(log_len, &entries);
-    let mut lead: Option<Lead> = None;
-    let mut submissions: Vec<Submission> = Vec::new();
+    Ok(read_from_fold(store, lead_id, log_len)?.0)
+}
+
+/// [`load_history`] without reading the log's counter (on SQLite a read
+/// of a counter is a transaction): the stored fold and the
+/// `2 * FOLD_EVERY` slots after it. Exact while folds keep up, as they do
+/// unless a slot stays empty; for checks that may be approximate (the
+/// hourly cap, what identifiers a person holds).
+pub fn load_recent(store: &dyn Store, lead_id: &str) -> Result<Option<History>, StoreError> {
+    if !store.exists(&keys::lead(lead_id))? {
+        return Ok(None);
+    }
+    Ok(read_from_fold(store, lead_id, None)?.0)
+}
+
+/// The fold through `to` (or through the window after the stored fold):
+/// the stored fold and the entries after it. Also the slots found empty
+/// after the stored fold.
+fn read_from_fold(
+    store: &dyn Store,
+    lead_id: &str,
+    to: impl Into<Option<u64>>,
+) -> Result<(Option<History>, Vec<u64>), StoreError> {
+    let log = keys::lead_log(lead_id);
+    let to = to.into();
+    let fold = store
+        .get_json(&keys::lead_fold(lead_id))?
+        .filter(|f: &Fold| to.is_none_or(|to| f.through <= to));
+    let from = fold.as_ref().map_or(1, |f| f.through + 1);
+    let to = to.unwrap_or(from + 2 * FOLD_EVERY - 1);
+    let entries = slots::read(store, &log, from, to)?;
+    let seen = slots::Seen::after(from, to, &entries);
+    let holes = seen.holes.clone();
+    let (mut lead, mut recent) = match fold {
+        Some(f) => (Some(f.lead), f.recent),
+        None => (None, Vec::new()),
+    };
     for (slot, bytes) in entries {
-        let submission: Submission = decode_json(&slots::slot_key(&log, slot), &bytes)?;
-        match lead.as_mut() {
-            Some(lead) => lead.merge(&submission),
-            None => lead = Some(Lead::new(&submission)),
+        let entry: Entry = decode_json(&slots::slot_key(&log, slot), &bytes)?;
+        fold_in(&mut lead, &mut recent, entry);
+    }
+    Ok((
+        lead.map(|lead| History {
+            lead,
+            submissions: recent,
+            seen,
+        }),
+        holes,
+    ))
+}
+
+fn fold_in(lead: &mut Option<Lead>, recent: &mut Vec<Submission>, entry: Entry) {
+    match entry {
+        Entry::Submission(submission) => {
+            match lead.as_mut() {
+                Some(lead) => lead.merge(&submission),
+                None => *lead = Some(Lead::new(&submission)),
+            }
+            // A retry that raced its first attempt may have logged it twice.
+            if !recent.iter().any(|s| s.id == submission.id) {
+                recent.push(*submission);
+                keep_newest(recent, RECENT_SUBMISSIONS);
+            }
         }
-        // A retry that raced its first attempt may have logged it twice.
-        if !submissions.iter().any(|s| s.id == submission.id) {
-            submissions.push(submission);
+        Entry::Consent(event) => {
+            if let Some(lead) = lead.as_mut() {
+                lead.apply(&event);
+            }
         }
     }
-    Ok(lead.map(|lead| History {
-        lead,
-        submissions,
-        seen,
-    }))
+}
+
+/// Every submission id in the person's log, oldest first, each once: what
+/// an erase removes. Reads the whole log, a batch of slots at a time.
+pub fn submission_ids(store: &dyn Store, lead_id: &str) -> Result<Vec<String>, StoreError> {
+    let log = keys::lead_log(lead_id);
+    let len = slots::len(store, &log)?;
+    let mut ids = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut from = 1;
+    while from <= len {
+        let to = len.min(from + 255);
+        for (slot, bytes) in slots::read(store, &log, from, to)? {
+            if let Entry::Submission(s) = decode_json(&slots::slot_key(&log, slot), &bytes)? {
+                if seen.insert(s.id.clone()) {
+                    ids.push(s.id);
+                }
+            }
+        }
+        from = to + 1;
+    }
+    Ok(ids)
 }
 
 /// Whether the lead has been created (its `lead:<id>` marker is there).
@@ -295,30 +631,71 @@ pub fn exists(store: &dyn Store, lead_id: &str) -> Result<bool, StoreError> {
 }
 
 /// Appends a submission to its lead's log. The log entry, the submission
-/// record, the `lead:<id>` marker (when `is_new`) and `extra` are written
-/// in one batch, so a crash leaves all or none of them.
+/// record, the `lead:<id>` marker (when `is_new`), a fresh fold when one
+/// is due, and `extra` are written in one batch, so a crash leaves all or
+/// none of them.
 pub fn append(
     store: &dyn Store,
     submission: &Submission,
     is_new: bool,
     extra: Vec<(String, Vec<u8>)>,
 ) -> Result<(), StoreError> {
-    let marker = keys::lead(&submission.lead_id);
-    let log = keys::lead_log(&submission.lead_id);
-    let slot = slots::take_slot(store, &log)?;
-    let mut writes = vec![
-        (slots::slot_key(&log, slot), json_bytes(submission)),
-        keys::submission(&submission.id).entry(submission),
-    ];
+    let mut writes = vec![keys::submission(&submission.id).entry(submission)];
     if is_new {
         let created = Created {
             id: submission.lead_id.clone(),
             created_at: submission.received_at,
         };
-        writes.push(marker.entry(&created));
+        writes.push(keys::lead(&submission.lead_id).entry(&created));
     }
     writes.extend(extra);
+    append_entry(
+        store,
+        &submission.lead_id,
+        Entry::Submission(Box::new(submission.clone())),
+        writes,
+    )
+}
+
+/// Appends a consent event to its lead's log (one slot, one batch).
+pub fn append_event(store: &dyn Store, event: &ConsentEvent) -> Result<(), StoreError> {
+    append_entry(store, &event.lead_id, Entry::Consent(event.clone()), Vec::new())
+}
+
+fn append_entry(
+    store: &dyn Store,
+    lead_id: &str,
+    entry: Entry,
+    mut writes: Vec<(String, Vec<u8>)>,
+) -> Result<(), StoreError> {
+    let log = keys::lead_log(lead_id);
+    let slot = slots::take_slot(store, &log)?;
+    writes.push((slots::slot_key(&log, slot), json_bytes(&entry)));
+    if slot % FOLD_EVERY == 0 {
+        if let Some(fold) = next_fold(store, lead_id, slot, entry)? {
+            writes.push(keys::lead_fold(lead_id).entry(&fold));
+        }
+    }
     store.set_many(&writes)
+}
+
+/// The fold through `slot`, whose entry is `entry`, unless a slot before
+/// it is still empty and not yet [`DEAD_SLOT_AFTER`] behind.
+fn next_fold(store: &dyn Store, lead_id: &str, slot: u64, entry: Entry) -> Result<Option<Fold>, StoreError> {
+    let (history, holes) = read_from_fold(store, lead_id, slot - 1)?;
+    if holes.iter().any(|&hole| hole + DEAD_SLOT_AFTER > slot) {
+        return Ok(None);
+    }
+    let (mut lead, mut recent) = match history {
+        Some(h) => (Some(h.lead), h.submissions),
+        None => (None, Vec::new()),
+    };
+    fold_in(&mut lead, &mut recent, entry);
+    Ok(lead.map(|lead| Fold {
+        through: slot,
+        lead,
+        recent,
+    }))
 }
 
 /// Left behind by an erase so the person is never exported again

@@ -16,6 +16,8 @@ pub mod admin_doc;
 pub mod auth;
 pub mod body;
 pub mod calendar;
+pub mod client;
+pub mod consent_link;
 pub mod cors;
 pub mod customer;
 pub mod events;

@@ -78,8 +78,16 @@ pub struct Seen {
 impl Seen {
     /// `found` is what [`read`] gave for slots `1..=len` (in slot order).
     pub fn new(len: u64, found: &[(u64, Vec<u8>)]) -> Self {
+        Seen::after(1, len, found)
+    }
+
+    /// `found` is what [`read`] gave for slots `from..=len`: a reader that
+    /// already holds what the slots before `from` gave (a stored fold).
+    pub fn after(from: u64, len: u64, found: &[(u64, Vec<u8>)]) -> Self {
         let mut present = found.iter().map(|(slot, _)| *slot).peekable();
-        let holes = (1..=len).filter(|slot| present.next_if_eq(slot).is_none()).collect();
+        let holes = (from.max(1)..=len)
+            .filter(|slot| present.next_if_eq(slot).is_none())
+            .collect();
         Seen { len, holes }
     }
 

@@ -16,8 +16,9 @@ fn lead_or_404(ctx: &Ctx, req: &Request, lead_id: &str) -> Result<Lead, Reply> {
     Ok(lead.ok_or_else(|| Problem::not_found(&req.path).with_detail(format!("no lead {lead_id}")))?)
 }
 
-/// `GET /intake/admin/leads/<id>`: the profile, every submission, and the
-/// state of its hand-offs and acknowledgements.
+/// `GET /intake/admin/leads/<id>`: the profile, its newest submissions
+/// (at most [`spin_retention_core::lead::RECENT_SUBMISSIONS`]; the profile
+/// counts them all), and the state of their hand-offs and acknowledgements.
 pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Handled {
     let lead = lead_or_404(ctx, req, lead_id)?;
     let mut submissions = Vec::new();
@@ -78,7 +79,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
         deleted += usize::from(delete_if_present(ctx.store, &key)?);
         Ok(())
     };
-    for id in &lead.submissions {
+    for id in &spin_retention_core::lead::submission_ids(ctx.store, &lead.id)? {
         if let Some(h) = ctx.store.get_json::<Handoffs>(&keys::handoff(id))? {
             ctx.store
                 .delete(&spin_retention_core::slots::slot_key(keys::SUBMISSIONS, h.slot))?;
@@ -108,6 +109,7 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
     lead_list::remove(ctx.store, &lead.id)?;
     delete(keys::lead(&lead.id).to_string())?;
     spin_retention_core::slots::erase(ctx.store, &keys::lead_log(&lead.id))?;
+    delete(keys::lead_fold(&lead.id).to_string())?;
     // Again, after the lead is gone: a scoring or an answer that started
     // before the erase may have written since. One that finishes later sees
     // the lead gone and cleans up itself.

@@ -2,7 +2,7 @@
 //!
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
-use crate::{admin, pages, people, settings::IntakeSettings, submit};
+use crate::{admin, consent, pages, people, settings::IntakeSettings, submit};
 use spin_retention_core::jobs::{Job, ACK, ALERTS, SCORING};
 use spin_retention_core::routes::{Caller, Method, Route};
 
@@ -38,6 +38,24 @@ pub const JOB: Job = Job {
             path: "/intake/error",
             caller: Caller::Anyone,
             handler: |req, _, _| Ok(pages::error(req).into()),
+        },
+        Route {
+            method: Method::GET,
+            path: "/intake/consent/{token}",
+            caller: Caller::Anyone,
+            handler: |req, ctx, p| consent::show(req, ctx, p.get("token")).map(Into::into),
+        },
+        Route {
+            method: Method::POST,
+            path: "/intake/consent/{token}",
+            caller: Caller::Anyone,
+            handler: |req, ctx, p| consent::act(req, ctx, p.get("token")).map(Into::into),
+        },
+        Route {
+            method: Method::POST,
+            path: "/intake/admin/leads/{id}/consent",
+            caller: Caller::Admin,
+            handler: |req, ctx, p| consent::admin(req, ctx, p.get("id")).map(Into::into),
         },
         Route {
             method: Method::GET,

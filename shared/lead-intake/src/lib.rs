@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod alerts;
+pub mod consent;
 pub mod handoff;
 pub mod job;
 pub mod keys;

@@ -94,9 +94,17 @@ pub fn open_profile(ctx: &Ctx, mut draft: validate::Draft, source: &str) -> Resu
     draft.form = None;
     draft.custom.insert("source".into(), source.to_string());
     let submission_id = ids::derive("s", &[&lead_id, "profile", source]);
-    let submission = draft.into_submission(submission_id, lead_id.clone(), ctx.now);
+    let mut submission = draft.into_submission(submission_id, lead_id.clone(), ctx.now);
+    // The caller holds a token: its word on identity and consent stands.
+    submission.origin = lead::Origin::Trusted;
+    if let Some(consent) = submission.consent.as_mut() {
+        consent.confirmed = Some(lead::Confirmation {
+            at: ctx.now,
+            by: lead::ConfirmedBy::Trusted,
+        });
+    }
     let mut writes = lead_list::prepare_add(ctx.store, &lead_id)?;
-    writes.extend(submit::identity_writes(ctx, &submission)?);
+    writes.extend(submit::identity_writes(ctx, &submission, None)?);
     lead::append(ctx.store, &submission, true, writes)?;
     Ok((lead_id, true))
 }

@@ -19,6 +19,14 @@ pub struct IntakeSettings {
     pub scoring_url: String,
     pub alerts_url: String,
     pub admin_token: Option<String>,
+    /// Double opt-in (`consent_confirmation`, default on): a form's grant
+    /// of consent is in force only once the person confirms it.
+    pub consent_confirmation: bool,
+    /// Submissions one person may make in an hour
+    /// (`max_submissions_per_person_per_hour`, default 10, at most 20; 0: no cap).
+    pub per_person_per_hour: u32,
+    /// Whose `X-Forwarded-For` is believed (`trusted_proxies`).
+    pub proxies: spin_retention_core::client::Proxies,
 }
 
 /// Cloudflare Turnstile or Google reCAPTCHA server-side verification.
@@ -66,6 +74,12 @@ impl IntakeSettings {
             scoring_url: SCORING.base_url(config),
             alerts_url: ALERTS.base_url(config),
             admin_token: config.get(spin_retention_core::auth::ADMIN_TOKEN),
+            consent_confirmation: !matches!(
+                config.get("consent_confirmation").as_deref().map(str::trim),
+                Some("off" | "false" | "0")
+            ),
+            per_person_per_hour: number(config, "max_submissions_per_person_per_hour", 10),
+            proxies: spin_retention_core::client::Proxies::parse(&config.get("trusted_proxies").unwrap_or_default()),
         }
     }
 }

@@ -5,12 +5,13 @@ use super::handoff;
 use super::settings::IntakeSettings;
 use super::validate::{self, Draft, Validated};
 use crate::keys;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use spin_retention_core::body;
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::ids;
 use spin_retention_core::jobs::Outcome;
-use spin_retention_core::lead::{self, Submission};
+use spin_retention_core::lead::{self, Confirmation, ConfirmedBy, Submission};
 use spin_retention_core::lead_list;
 use spin_retention_core::ports::{Ctx, OutboundRequest};
 use spin_retention_core::problem::Problem;
@@ -69,16 +70,12 @@ fn accept(req: &Request, ctx: &Ctx, settings: &IntakeSettings) -> Result<(Accept
     if req.body.len() > settings.max_body_bytes {
         return Err(Problem::too_large(settings.max_body_bytes).into());
     }
-    let client = client_id(req);
-    match ratelimit::check(ctx.store, &client, settings.rate_limit_per_minute, ctx.now).map_err(unavailable)? {
+    let client = settings.proxies.client_of(req);
+    let rate_key = client.map_or_else(|| "unknown".to_string(), spin_retention_core::client::rate_key);
+    match ratelimit::check(ctx.store, &rate_key, settings.rate_limit_per_minute, ctx.now).map_err(unavailable)? {
         Verdict::Allowed => {}
         Verdict::Limited { retry_after } => {
-            return Err(Reply::from(
-                Problem::new(429, "rate-limited", "Too Many Requests").with_detail(format!(
-                    "too many submissions from this client; retry in {retry_after} s"
-                )),
-            )
-            .with_header("retry-after", &retry_after.to_string()));
+            return Err(limited(retry_after, "too many submissions from this client"));
         }
     }
     let fields = body::parse(req.header("content-type"), &req.body, settings.limits).map_err(Reply::from)?;
@@ -97,9 +94,22 @@ fn accept(req: &Request, ctx: &Ctx, settings: &IntakeSettings) -> Result<(Accept
         }
     };
     if let Some(captcha) = &settings.captcha {
-        verify_captcha(ctx, captcha, draft.captcha_token.as_deref(), &client)?;
+        let remote = client.map(|ip| ip.to_string()).unwrap_or_default();
+        verify_captcha(ctx, captcha, draft.captcha_token.as_deref(), &remote)?;
     }
-    let (submission, duplicate) = store_submission(ctx, draft, req.header("idempotency-key")).map_err(unavailable)?;
+    let policy = Policy {
+        confirm_consent: settings.consent_confirmation,
+        per_person_per_hour: settings.per_person_per_hour,
+        client_hash: client.map(|ip| ids::sha256_hex(&ip.to_string())[..32].to_string()),
+    };
+    let stored = store_submission(ctx, draft, req.header("idempotency-key"), &policy).map_err(unavailable)?;
+    let (submission, duplicate) = match stored {
+        Stored::New(submission) => (submission, false),
+        Stored::Repeat(submission) => (submission, true),
+        Stored::TooMany { retry_after } => {
+            return Err(limited(retry_after, "too many submissions for this person this hour"));
+        }
+    };
     let accepted = Accepted {
         id: submission.lead_id.clone(),
         submission_id: submission.id.clone(),
@@ -107,6 +117,36 @@ fn accept(req: &Request, ctx: &Ctx, settings: &IntakeSettings) -> Result<(Accept
         duplicate,
     };
     Ok((accepted, Some(submission.id)))
+}
+
+fn limited(retry_after: u64, why: &str) -> Reply {
+    Reply::from(
+        Problem::new(429, "rate-limited", "Too Many Requests").with_detail(format!("{why}; retry in {retry_after} s")),
+    )
+    .with_header("retry-after", &retry_after.to_string())
+}
+
+/// What a form submission may do to the person it belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// Double opt-in: a grant of consent waits for the person.
+    pub confirm_consent: bool,
+    /// Submissions one person may make in an hour (0: no cap).
+    pub per_person_per_hour: u32,
+    /// A hash of the client address, kept with a consent as its proof.
+    pub client_hash: Option<String>,
+}
+
+/// What storing a submission came to.
+#[derive(Debug)]
+pub enum Stored {
+    New(Submission),
+    /// This exact submission was stored before (a retry): nothing new.
+    Repeat(Submission),
+    /// The person reached the hourly cap; nothing was stored.
+    TooMany {
+        retry_after: u64,
+    },
 }
 
 /// Stores the submission in its lead's log and records its hand-off.
@@ -122,7 +162,8 @@ pub fn store_submission(
     ctx: &Ctx,
     draft: Draft,
     idempotency_key: Option<&str>,
-) -> Result<(Submission, bool), StoreError> {
+    policy: &Policy,
+) -> Result<Stored, StoreError> {
     let lead_id = find_lead(ctx, &draft)?;
     let submission_id = match idempotency_key.map(str::trim).filter(|k| !k.is_empty()) {
         Some(key) => ids::derive("s", &[&lead_id, "idempotency-key", key]),
@@ -131,35 +172,91 @@ pub fn store_submission(
     if let Some(existing) = ctx.store.get_json::<Submission>(&keys::submission(&submission_id))? {
         // A repeat: the first attempt wrote everything in one batch, its
         // hand-off included (pending, or done).
-        return Ok((existing, true));
+        return Ok(Stored::Repeat(existing));
     }
-    let submission = draft.into_submission(submission_id.clone(), lead_id.clone(), ctx.now);
-    let is_new = !lead::exists(ctx.store, &lead_id)?;
+    let known = lead::load_recent(ctx.store, &lead_id)?;
+    let is_new = known.is_none();
+    if let Some(retry_after) = known
+        .as_ref()
+        .and_then(|history| over_hourly_cap(history, policy.per_person_per_hour, ctx.now))
+    {
+        return Ok(Stored::TooMany { retry_after });
+    }
+    let mut submission = draft.into_submission(submission_id.clone(), lead_id.clone(), ctx.now);
+    if let Some(consent) = submission.consent.as_mut() {
+        consent.client_hash = policy.client_hash.clone();
+        // Without double opt-in, a new person's own first form is proof
+        // enough; a post about a known person never is.
+        if is_new && !policy.confirm_consent && consent.grants_any() {
+            consent.confirmed = Some(Confirmation {
+                at: ctx.now,
+                by: ConfirmedBy::SingleOptIn,
+            });
+        }
+    }
     let mut writes = if is_new {
         lead_list::prepare_add(ctx.store, &lead_id)?
     } else {
         Vec::new()
     };
-    writes.extend(identity_writes(ctx, &submission)?);
+    writes.extend(identity_writes(ctx, &submission, known.as_ref().map(|h| &h.lead))?);
     // lead-alerts hears of the submission (webhooks, the owner's alert, the
     // digest) through a tracked hand-off, so the retry route catches it up.
     let form = submission.form.as_deref().unwrap_or_default();
     let event = spin_retention_core::events::interest(ctx.store)?.wants_submission(form);
     writes.extend(handoff::prepare(ctx.store, &submission_id, &lead_id, event)?);
     lead::append(ctx.store, &submission, is_new, writes)?;
-    Ok((submission, false))
+    Ok(Stored::New(submission))
+}
+
+/// Seconds until the person may submit again, when their newest
+/// submissions already fill the hour's cap. Counted from what the profile
+/// keeps (no counter, no commit), so the cap is at most
+/// [`lead::RECENT_SUBMISSIONS`]; concurrent posts of one person may pass it
+/// by the few in flight, which the per-client limit bounds.
+fn over_hourly_cap(history: &lead::History, cap: u32, now: DateTime<Utc>) -> Option<u64> {
+    let cap = (cap as usize).min(lead::RECENT_SUBMISSIONS);
+    if cap == 0 {
+        return None;
+    }
+    let hour_ago = now - chrono::Duration::hours(1);
+    let mut within: Vec<DateTime<Utc>> = history
+        .submissions
+        .iter()
+        .map(|s| s.received_at)
+        .filter(|&at| at > hour_ago)
+        .collect();
+    if within.len() < cap {
+        return None;
+    }
+    // Free again when the oldest of the newest `cap` leaves the hour.
+    within.sort_unstable();
+    let frees_at = within[within.len() - cap] + chrono::Duration::hours(1);
+    Some((frees_at - now).num_seconds().max(1) as u64)
 }
 
 /// The writes that point the submission's email and phone at its lead,
 /// for those not pointing anywhere yet: an identifier that belongs to
-/// another lead is never re-pointed.
-pub(crate) fn identity_writes(ctx: &Ctx, submission: &Submission) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+/// another lead is never re-pointed. Of a known person (`known`), only
+/// what their profile holds, or takes from this submission, is indexed: a
+/// phone a stranger claimed for them never leads to them.
+pub(crate) fn identity_writes(
+    ctx: &Ctx,
+    submission: &Submission,
+    known: Option<&lead::Lead>,
+) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    let held = |given: &str, held: &Option<String>| held.as_deref().is_none_or(|h| h.eq_ignore_ascii_case(given));
+    let phone = submission
+        .contact
+        .phone
+        .as_deref()
+        .filter(|p| known.is_none_or(|lead| held(p, &lead.contact.phone)));
     let identities: Vec<String> = submission
         .contact
         .email
         .iter()
         .map(|e| keys::lead_by_email(e))
-        .chain(submission.contact.phone.iter().map(|p| keys::lead_by_phone(p)))
+        .chain(phone.map(keys::lead_by_phone))
         .collect();
     let current = ctx.store.get_many(&identities)?;
     Ok(identities
@@ -170,25 +267,22 @@ pub(crate) fn identity_writes(ctx: &Ctx, submission: &Submission) -> Result<Vec<
         .collect())
 }
 
-/// The person's existing lead (by email, then phone), or the id a new one
-/// gets: derived from the identity, so concurrent first submissions of one
-/// person land on one lead.
+/// The person a submission belongs to: the email's, when it gave one
+/// (found, or the id a new person gets), else the phone's. A phone never
+/// leads a submission with an email to another person: email identifies a
+/// person (README, "Identity"). Ids derive from the identity, so
+/// concurrent first submissions of one person land on one lead.
 pub(crate) fn find_lead(ctx: &Ctx, draft: &Draft) -> Result<String, StoreError> {
     let email = draft.contact.email.as_deref().map(str::to_lowercase);
     let phone = draft.contact.phone.as_deref();
-    for key in email
-        .iter()
-        .map(|e| keys::lead_by_email(e))
-        .chain(phone.map(keys::lead_by_phone))
-    {
-        if let Some(id) = ctx.store.get(&key)? {
-            return Ok(String::from_utf8_lossy(&id).into_owned());
-        }
-    }
-    Ok(match (&email, phone) {
-        (Some(e), _) => ids::derive("l", &["email", e]),
-        (None, Some(p)) => ids::derive("l", &["phone", p]),
+    let (key, derived) = match (&email, phone) {
+        (Some(e), _) => (keys::lead_by_email(e), ids::derive("l", &["email", e])),
+        (None, Some(p)) => (keys::lead_by_phone(p), ids::derive("l", &["phone", p])),
         (None, None) => unreachable!("validation requires an email or a phone"),
+    };
+    Ok(match ctx.store.get(&key)? {
+        Some(id) => String::from_utf8_lossy(&id).into_owned(),
+        None => derived,
     })
 }
 
@@ -259,15 +353,6 @@ fn verify_captcha(
         Ok(())
     } else {
         Err(failed("the captcha token was not accepted"))
-    }
-}
-
-/// The client address Spin reports, without the port.
-fn client_id(req: &Request) -> String {
-    let addr = req.header("spin-client-addr").unwrap_or("unknown");
-    match addr.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host.trim_matches(['[', ']']).to_string(),
-        _ => addr.to_string(),
     }
 }
 
@@ -393,15 +478,190 @@ mod tests {
     }
 
     fn store_submission(ctx: &Ctx, pairs: &[(&str, &str)], key: Option<&str>) -> (Submission, bool) {
-        super::store_submission(ctx, draft(pairs), key).unwrap()
+        match super::store_submission(ctx, draft(pairs), key, &Policy::default()).unwrap() {
+            Stored::New(s) => (s, false),
+            Stored::Repeat(s) => (s, true),
+            Stored::TooMany { .. } => panic!("over the cap"),
+        }
+    }
+
+    fn ctx_at<'a>(
+        store: &'a dyn spin_retention_core::store::Store,
+        config: &'a HashMap<String, String>,
+        minutes: i64,
+    ) -> Ctx<'a> {
+        Ctx::new(
+            store,
+            config,
+            &NoOutbound,
+            spin_retention_core::ports::test_now() + chrono::Duration::minutes(minutes),
+        )
+    }
+
+    /// The takeover: a stranger who knows Dana's phone number.
+    #[test]
+    fn a_phone_never_leads_an_email_to_another_person_nor_rewrites_them() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ctx = ctx_at(&store, &config, 0);
+        let dana = [
+            ("name", "Dana Levi"),
+            ("email", "dana.real@acme.example"),
+            ("phone", "+972525550001"),
+        ];
+        let (d, _) = store_submission(&ctx, &dana, None);
+        let (m, _) = store_submission(
+            &ctx,
+            &[
+                ("email", "mallory@evil.example"),
+                ("phone", "+972525550001"),
+                ("message", "x1"),
+            ],
+            None,
+        );
+        assert_ne!(m.lead_id, d.lead_id, "another email is another person");
+        // Phone only: joins Dana, changes neither her email nor her name.
+        let (p, _) = store_submission(&ctx, &[("phone", "+972525550001"), ("name", "Mallory")], None);
+        assert_eq!(p.lead_id, d.lead_id);
+        // Dana's email with other details: nothing of hers is overwritten.
+        store_submission(
+            &ctx,
+            &[
+                ("email", "DANA.real@acme.example"),
+                ("name", "Someone Else"),
+                ("phone", "+972525550002"),
+            ],
+            None,
+        );
+        let lead = lead::load(&store, &d.lead_id).unwrap().unwrap();
+        assert_eq!(lead.contact.email.as_deref(), Some("dana.real@acme.example"));
+        assert_eq!(lead.contact.name.as_deref(), Some("Dana Levi"));
+        assert_eq!(lead.contact.phone.as_deref(), Some("+972525550001"));
+        assert!(lead.changes.is_empty(), "{:?}", lead.changes);
+        let claimed: Vec<(&str, &str)> = lead
+            .claims
+            .iter()
+            .map(|c| (c.field.as_str(), c.value.as_str()))
+            .collect();
+        assert!(claimed.contains(&("name", "Mallory")), "{claimed:?}");
+        assert!(claimed.contains(&("name", "Someone Else")), "{claimed:?}");
+        assert!(claimed.contains(&("phone", "+972525550002")), "{claimed:?}");
+        // The phone a stranger claimed for Dana does not lead to her.
+        let (other, _) = store_submission(&ctx, &[("phone", "+972525550002")], None);
+        assert_ne!(other.lead_id, d.lead_id);
+        // What the profile lacked, an email-matched form may fill (not the email).
+        store_submission(&ctx, &[("email", "dana.real@acme.example"), ("company", "Acme")], None);
+        let lead = lead::load(&store, &d.lead_id).unwrap().unwrap();
+        assert_eq!(lead.contact.company.as_deref(), Some("Acme"));
     }
 
     #[test]
-    fn client_ids_drop_the_port() {
-        let mut req = Request::new("POST", "/intake/leads");
-        req.headers.push(("spin-client-addr".into(), "[::1]:5555".into()));
-        assert_eq!(client_id(&req), "::1");
-        req.headers[0].1 = "10.0.0.7:80".into();
-        assert_eq!(client_id(&req), "10.0.0.7");
+    fn a_form_never_grants_consent_for_a_known_person() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ctx = ctx_at(&store, &config, 0);
+        let (d, _) = store_submission(&ctx, &[("email", "dana@acme.example")], None);
+        let grant = [
+            ("email", "dana@acme.example"),
+            ("consent_marketing", "true"),
+            ("consent_ad_user_data", "true"),
+            ("consent_ad_personalization", "true"),
+            ("country", "DE"),
+        ];
+        // Even without double opt-in: Dana is known, the post proves nothing.
+        store_submission(&ctx, &grant, None);
+        let lead = lead::load(&store, &d.lead_id).unwrap().unwrap();
+        assert_eq!(lead.consent, None);
+        let pending = lead.pending_consent.expect("the grant waits for Dana");
+        assert_eq!(pending.marketing, Some(true));
+        // A refusal needs no proof: it is in force at once.
+        store_submission(
+            &ctx,
+            &[("email", "dana@acme.example"), ("consent_marketing", "false")],
+            None,
+        );
+        let lead = lead::load(&store, &d.lead_id).unwrap().unwrap();
+        assert_eq!(lead.consent.as_ref().and_then(|c| c.marketing), Some(false));
+        assert_eq!(lead.pending_consent, None);
+    }
+
+    #[test]
+    fn double_opt_in_keeps_a_new_persons_grant_pending() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ctx = ctx_at(&store, &config, 0);
+        let policy = Policy {
+            confirm_consent: true,
+            per_person_per_hour: 10,
+            client_hash: Some("abc".into()),
+        };
+        let fields = [("email", "new@acme.example"), ("consent_marketing", "true")];
+        let Stored::New(s) = super::store_submission(&ctx, draft(&fields), None, &policy).unwrap() else {
+            panic!("stored")
+        };
+        let lead = lead::load(&store, &s.lead_id).unwrap().unwrap();
+        assert_eq!(lead.consent, None);
+        let pending = lead.pending_consent.unwrap();
+        assert_eq!((pending.client_hash.as_deref(), pending.confirmed), (Some("abc"), None));
+        // Single opt-in (double opt-in off): a new person's own form counts.
+        let fields = [("email", "other@acme.example"), ("consent_marketing", "true")];
+        let policy = Policy::default();
+        let Stored::New(s) = super::store_submission(&ctx, draft(&fields), None, &policy).unwrap() else {
+            panic!("stored")
+        };
+        let lead = lead::load(&store, &s.lead_id).unwrap().unwrap();
+        assert_eq!(
+            lead.consent.and_then(|c| c.confirmed).map(|c| c.by),
+            Some(ConfirmedBy::SingleOptIn)
+        );
+    }
+
+    #[test]
+    fn one_person_may_add_only_so_much_an_hour() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let policy = Policy {
+            per_person_per_hour: 3,
+            ..Policy::default()
+        };
+        let post = |minutes: i64, n: usize| {
+            let ctx = ctx_at(&store, &config, minutes);
+            let message = format!("message {n}");
+            let fields = [("email", "busy@acme.example"), ("message", message.as_str())];
+            super::store_submission(&ctx, draft(&fields), None, &policy).unwrap()
+        };
+        for n in 0..3 {
+            assert!(matches!(post(n as i64, n), Stored::New(_)));
+        }
+        match post(10, 3) {
+            // The first of the three leaves the hour at minute 60.
+            Stored::TooMany { retry_after } => assert_eq!(retry_after, 50 * 60),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(post(61, 4), Stored::New(_)));
+    }
+
+    /// Loading a person reads the stored fold and the few entries after it,
+    /// however long their history.
+    #[test]
+    fn loading_a_person_costs_the_same_for_ten_and_for_a_thousand_submissions() {
+        let store = spin_retention_core::store::CountingStore::default();
+        let config = HashMap::new();
+        let reads_to_load = |email: &str, n: usize| {
+            for i in 0..n {
+                let ctx = ctx_at(&store, &config, i as i64 * 61);
+                let message = format!("message {i}");
+                store_submission(&ctx, &[("email", email), ("message", message.as_str())], None);
+            }
+            let id = super::find_lead(&ctx_at(&store, &config, 0), &draft(&[("email", email)])).unwrap();
+            let before = store.reads();
+            let history = lead::load_history(&store, &id).unwrap().unwrap();
+            assert_eq!(history.lead.submission_count, n as u64);
+            assert_eq!(history.submissions.len(), n.min(lead::RECENT_SUBMISSIONS));
+            store.reads() - before
+        };
+        let few = reads_to_load("few@acme.example", 10);
+        let many = reads_to_load("many@acme.example", 1000);
+        assert!(many <= few, "{many} reads for 1,000 submissions, {few} for 10");
     }
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use spin_retention_core::body::Fields;
-use spin_retention_core::lead::{Attribution, Channel, Consent, Contact, Submission};
+use spin_retention_core::lead::{Attribution, Channel, Consent, Contact, Origin, Submission};
 use spin_retention_core::problem::Problem;
 use std::collections::BTreeMap;
 
@@ -61,6 +61,8 @@ impl Draft {
             version: c.version,
             recorded_at: received_at,
             submission_id: id.clone(),
+            client_hash: None,
+            confirmed: None,
         });
         Submission {
             id,
@@ -74,6 +76,7 @@ impl Draft {
             attribution: self.attribution,
             consent,
             custom: self.custom,
+            origin: Origin::Form,
         }
     }
 }

@@ -226,6 +226,7 @@ mod tests {
             },
             consent: None,
             custom: Default::default(),
+            origin: Default::default(),
         }
     }
 

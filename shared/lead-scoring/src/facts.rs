@@ -273,7 +273,7 @@ impl<'a> Facts<'a> {
             "has_email" => Value::Bool(lead.contact.email.is_some()),
             "has_phone" => Value::Bool(lead.contact.phone.is_some()),
             "language" => text(lead.language.as_ref()),
-            "visits" => Value::Number(lead.submissions.len() as f64),
+            "visits" => Value::Number(lead.submission_count.max(lead.submissions.len() as u64) as f64),
             "pages_seen" => Value::List(lead.pages_seen.clone()),
             "surveys_answered" => Value::Number(self.surveys.answers.len() as f64),
             "surveys_opened" => Value::Number(self.surveys.opened.len() as f64),

@@ -57,10 +57,6 @@ pub fn current_rules(store: &dyn Store) -> Result<Rules, StoreError> {
     Ok(spin_retention_core::admin_doc::current::<Rules>(store)?.0)
 }
 
-/// Only the newest submissions count: older ones have decayed away, and
-/// this bounds the cost of scoring a very active lead.
-const MAX_SUBMISSIONS: usize = 100;
-
 /// Rounds of [`score_lead`] when the lead keeps changing under it.
 const ROUNDS: usize = 3;
 
@@ -99,7 +95,9 @@ pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, Store
 /// What a score is computed from.
 pub struct Inputs {
     pub lead: Lead,
-    /// The newest first, at most `MAX_SUBMISSIONS`.
+    /// The newest first, at most [`spin_retention_core::lead::RECENT_SUBMISSIONS`]:
+    /// older ones have decayed away, and this bounds the cost of scoring a
+    /// very active lead.
     pub submissions: Vec<Submission>,
     pub surveys: LeadSurveys,
     /// What customers folded of the person's purchases.
@@ -127,7 +125,6 @@ pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, S
     let customer = spin_retention_core::customer::load(store, lead_id)?;
     let mut submissions = history.submissions;
     submissions.reverse();
-    submissions.truncate(MAX_SUBMISSIONS);
     Ok(Some(Inputs {
         lead: history.lead,
         submissions,
