@@ -9,6 +9,7 @@
 
 pub mod job;
 pub mod keys;
+pub mod links;
 pub mod providers;
 pub mod templates;
 
@@ -227,6 +228,10 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Handled {
         template,
         &fill,
     );
+    let text = match links::footer(ctx.config, &lead, &submission, to_email, to_phone, ctx.now) {
+        Some(footer) => format!("{text}\n\n{footer}"),
+        None => text,
+    };
     let message = Message {
         event: "lead.acknowledge",
         submission_id,

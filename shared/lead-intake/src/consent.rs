@@ -13,6 +13,7 @@ use spin_retention_core::consent_link::{self, Action, Claims, Refused};
 use spin_retention_core::html;
 use spin_retention_core::http::{Handled, Reply, Request};
 use spin_retention_core::ids;
+use spin_retention_core::jobs::{calls, Outcome, SCORING};
 use spin_retention_core::lead::{self, ConfirmedBy, ConsentAction, ConsentEvent, Lead};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
@@ -72,11 +73,12 @@ pub fn show(_req: &Request, ctx: &Ctx, token: &str) -> Handled {
     })
 }
 
-/// `POST /intake/consent/{token}`: confirms or withdraws, once per link.
-pub fn act(req: &Request, ctx: &Ctx, token: &str) -> Handled {
+/// `POST /intake/consent/{token}`: confirms or withdraws, once per link;
+/// then lead-scoring re-scores the person, which tells audience-export.
+pub fn act(req: &Request, ctx: &Ctx, token: &str) -> Result<Outcome, Reply> {
     let claims = match claims(ctx, token) {
         Ok(claims) => claims,
-        Err(page) => return Ok(page),
+        Err(page) => return Ok(page.into()),
     };
     let one_click = String::from_utf8_lossy(&req.body).contains("List-Unsubscribe=One-Click");
     let done = |title: &str, text: &str| {
@@ -92,7 +94,7 @@ pub fn act(req: &Request, ctx: &Ctx, token: &str) -> Handled {
     };
     let Some(lead) = lead::load(ctx.store, &claims.lead_id)? else {
         // Erased: nothing is kept, so there is nothing to confirm or stop.
-        return Ok(done("Done", "We hold nothing about you."));
+        return Ok(done("Done", "We hold nothing about you.").into());
     };
     match claims.action {
         Action::Confirm => {
@@ -102,17 +104,28 @@ pub fn act(req: &Request, ctx: &Ctx, token: &str) -> Handled {
                 return Ok(done(
                     "Nothing to confirm",
                     "This link was used already, or a later request replaced it.",
-                ));
+                )
+                .into());
             }
             record(ctx, &lead, claims.confirmed_by(), claims.submission_id.clone(), None)?;
-            Ok(done("Thank you", "Your subscription is confirmed."))
+            Ok(rescored(&lead, done("Thank you", "Your subscription is confirmed.")))
         }
         Action::Withdraw => {
             // Withdrawing twice is harmless; a used link still works.
             record(ctx, &lead, claims.confirmed_by(), None, None)?;
-            Ok(done("Unsubscribed", "You will get no more marketing messages from us."))
+            Ok(rescored(
+                &lead,
+                done("Unsubscribed", "You will get no more marketing messages from us."),
+            ))
         }
     }
+}
+
+/// `reply`, then lead-scoring hears that the person's consent changed (and
+/// tells audience-export); a skipped tell is caught up by the person's
+/// next scoring or an audience refresh.
+fn rescored(lead: &Lead, reply: Reply) -> Outcome {
+    Outcome::then(reply, vec![SCORING.tell(calls::score_lead(&lead.id))])
 }
 
 /// Appends the event: a confirmation of `submission_id`'s grant, or
@@ -152,7 +165,7 @@ struct AdminBody {
 /// `POST /intake/admin/leads/{id}/consent` `{"action": "confirm"|"withdraw"}`:
 /// the team confirms the pending grant on the person's word (by phone, in
 /// the shop), or withdraws it all. Answers the consent now in force.
-pub fn admin(req: &Request, ctx: &Ctx, lead_id: &str) -> Handled {
+pub fn admin(req: &Request, ctx: &Ctx, lead_id: &str) -> Result<Outcome, Reply> {
     let body: AdminBody = serde_json::from_slice(&req.body).map_err(|e| {
         Problem::new(400, "malformed-body", "Malformed Body")
             .with_detail(format!("expected {{\"action\": \"confirm\" or \"withdraw\"}}: {e}"))
@@ -175,8 +188,9 @@ pub fn admin(req: &Request, ctx: &Ctx, lead_id: &str) -> Handled {
     let event = record(ctx, &lead, ConfirmedBy::Admin, submission_id, None)?;
     let mut now = lead;
     now.apply(&event);
-    Ok(Reply::json(
+    let reply = Reply::json(
         200,
         &serde_json::json!({ "consent": now.consent, "pending_consent": now.pending_consent }),
-    ))
+    );
+    Ok(rescored(&now, reply))
 }

@@ -49,13 +49,13 @@ pub const JOB: Job = Job {
             method: Method::POST,
             path: "/intake/consent/{token}",
             caller: Caller::Anyone,
-            handler: |req, ctx, p| consent::act(req, ctx, p.get("token")).map(Into::into),
+            handler: |req, ctx, p| consent::act(req, ctx, p.get("token")),
         },
         Route {
             method: Method::POST,
             path: "/intake/admin/leads/{id}/consent",
             caller: Caller::Admin,
-            handler: |req, ctx, p| consent::admin(req, ctx, p.get("id")).map(Into::into),
+            handler: |req, ctx, p| consent::admin(req, ctx, p.get("id")),
         },
         Route {
             method: Method::GET,

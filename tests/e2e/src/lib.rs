@@ -122,8 +122,13 @@ pub fn app_config() -> SpinConfig {
 /// SPIN_VARIABLE_SURVEY_TOKEN_SECRET=e2e-survey-secret
 /// SPIN_VARIABLE_EXPORT_TOKEN_GOOGLE=e2e-google-token (and so on for meta,
 /// tiktok, linkedin, csv) spin up`.
-pub const APP_VARIABLES: [(&str, &str); 9] = [
+pub const APP_VARIABLES: [(&str, &str); 11] = [
     ("admin_token", ADMIN_TOKEN),
+    // Most tests are about what happens once a person consented: a new
+    // person's own form counts (single opt-in). tests/consent.rs runs
+    // double opt-in, the default, with its links.
+    ("consent_confirmation", "off"),
+    ("consent_link_secret", CONSENT_SECRET),
     ("dashboard_session_secret", DASHBOARD_SECRET),
     ("intake_rate_limit_per_minute", "100000"),
     ("survey_token_secret", SURVEY_SECRET),
@@ -140,6 +145,8 @@ pub fn export_token(platform: &str) -> String {
 }
 
 pub const SURVEY_SECRET: &str = "e2e-survey-secret";
+/// Signs the consent links of the shared app (`consent_link_secret`).
+pub const CONSENT_SECRET: &str = "e2e-consent-secret";
 
 /// The dashboard's session secret in the shared app (32 bytes or more).
 pub const DASHBOARD_SECRET: &str = "e2e-dashboard-session-secret-0123456789";

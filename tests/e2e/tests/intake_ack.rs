@@ -201,7 +201,7 @@ fn multipart_fields_are_accepted_and_files_refused() {
 }
 
 #[test]
-fn repeats_create_nothing_new_and_returning_people_merge() {
+fn repeats_create_nothing_new_and_returning_people_add_claims_not_changes() {
     let provider = MockProvider::start();
     let Some(app) = app_with_provider(&provider, &[]) else {
         return;
@@ -253,15 +253,24 @@ fn repeats_create_nothing_new_and_returning_people_merge() {
     let l = lead(&app.base_url, &id);
     let profile = &l["lead"];
     assert_eq!(profile["submissions"].as_array().unwrap().len(), 4);
-    assert_eq!(profile["contact"]["company"], "New Co");
+    assert_eq!(profile["submission_count"], 4);
+    // A form is anyone's word: what differs is a claim, not a change.
+    assert_eq!(profile["contact"]["company"], "Old Co");
     assert_eq!(
-        profile["changes"][0],
-        json!({"field": "company", "from": "Old Co", "to": "New Co",
-        "submission_id": back.json()["submission_id"], "at": profile["changes"][0]["at"]})
+        profile["contact"]["phone"], "+12015550199",
+        "what was missing is filled"
+    );
+    assert_eq!(profile.get("changes"), None);
+    assert_eq!(
+        profile["claims"][0],
+        json!({"field": "company", "value": "New Co",
+        "submission_id": back.json()["submission_id"], "at": profile["claims"][0]["at"]})
     );
     assert_eq!(profile["pages_seen"], json!(["/pricing", "/demo"]));
-    assert_eq!(profile["consent"]["marketing"], true);
-    assert_eq!(profile["consent_history"][0]["marketing"], false);
+    // The refusal is in force; the later grant waits for Sam's confirmation.
+    assert_eq!(profile["consent"]["marketing"], false);
+    assert_eq!(profile["consent"]["confirmed"]["by"], "refusal");
+    assert_eq!(profile["pending_consent"]["marketing"], true);
     provider.wait_for(4);
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(

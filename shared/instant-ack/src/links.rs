@@ -1,0 +1,50 @@
+//! The consent links an acknowledgement carries
+//! ([`spin_retention_core::consent_link`]): a confirmation link when this
+//! submission's grant of consent waits for the person (double opt-in), and
+//! a withdrawal link whenever they have or asked for consent.
+//!
+//! Only to an address the person holds: a message to an email or number
+//! that a form merely claimed for them carries no link, or a stranger could
+//! confirm a grant they forged, or withdraw someone else's.
+
+use spin_retention_core::consent_link::{Claims, Sent, SECRET};
+use spin_retention_core::lead::{Lead, Submission};
+use spin_retention_core::ports::Config;
+
+/// The lines to add under the message, if any.
+pub fn footer(
+    config: &dyn Config,
+    lead: &Lead,
+    submission: &Submission,
+    to_email: Option<&str>,
+    to_phone: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    let secret = config.get(SECRET)?;
+    let public_url = config.get("public_url")?;
+    let held = |to: Option<&str>, held: &Option<String>| {
+        to.zip(held.as_deref())
+            .is_some_and(|(to, held)| to.eq_ignore_ascii_case(held))
+    };
+    let sent = if held(to_email, &lead.contact.email) {
+        Sent::Email
+    } else if held(to_phone, &lead.contact.phone) {
+        Sent::Phone
+    } else {
+        return None;
+    };
+    let mut lines = Vec::new();
+    let pending_here = lead
+        .pending_consent
+        .as_ref()
+        .is_some_and(|p| p.submission_id == submission.id);
+    if pending_here {
+        let url = Claims::confirm(&lead.id, &submission.id, sent, now).url(&public_url, &secret);
+        lines.push(format!("Please confirm your subscription: {url}"));
+    }
+    if pending_here || lead.consent.as_ref().is_some_and(|c| c.grants_any()) {
+        let url = Claims::withdraw(&lead.id, sent, now).url(&public_url, &secret);
+        lines.push(format!("Unsubscribe: {url}"));
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
