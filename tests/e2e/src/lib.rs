@@ -122,7 +122,7 @@ pub fn app_config() -> SpinConfig {
 /// SPIN_VARIABLE_SURVEY_TOKEN_SECRET=e2e-survey-secret
 /// SPIN_VARIABLE_EXPORT_TOKEN_GOOGLE=e2e-google-token (and so on for meta,
 /// tiktok, linkedin, csv) spin up`.
-pub const APP_VARIABLES: [(&str, &str); 11] = [
+pub const APP_VARIABLES: [(&str, &str); 12] = [
     ("admin_token", ADMIN_TOKEN),
     // Most tests are about what happens once a person consented: a new
     // person's own form counts (single opt-in). tests/consent.rs runs
@@ -131,6 +131,8 @@ pub const APP_VARIABLES: [(&str, &str); 11] = [
     ("consent_link_secret", CONSENT_SECRET),
     ("dashboard_session_secret", DASHBOARD_SECRET),
     ("intake_rate_limit_per_minute", "100000"),
+    // Tests send one person's submissions in bursts; the cap has its own tests.
+    ("max_submissions_per_person_per_hour", "0"),
     ("survey_token_secret", SURVEY_SECRET),
     ("export_token_google", "e2e-google-token"),
     ("export_token_meta", "e2e-meta-token"),

@@ -63,6 +63,7 @@ fn constructed() -> Vec<String> {
         core::lead("l_1").to_string(),
         format!("{}#n", core::lead_log("l_1")),
         format!("{}#3", core::lead_log("l_1")),
+        core::lead_fold("l_1").to_string(),
         core::submission("s_1").to_string(),
         core::lead_by_email("dana@example.com"),
         core::lead_by_phone("+12015550123"),
