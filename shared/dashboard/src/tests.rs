@@ -295,7 +295,11 @@ fn person() -> Jobs {
             "GET",
             "/intake/admin/leads/l_1",
             200,
-            json!({"lead": {"id": "l_1", "contact": {"name": "Dana Levi", "email": "dana@example.com"}},
+            json!({"lead": {"id": "l_1", "contact": {"name": "Dana Levi", "email": "dana@example.com"},
+                            "claims": [{"field": "name", "value": "Mallory", "submission_id": "s_2", "at": "2026-11-20T10:00:00Z"}],
+                            "consent": {"marketing": true, "ad_user_data": null, "ad_personalization": null,
+                                        "recorded_at": "2026-11-20T09:00:00Z", "submission_id": "s_1",
+                                        "confirmed": {"at": "2026-11-20T09:05:00Z", "by": "email_link"}}},
                    "submissions": [{"submission": {"id": "s_1", "received_at": "2026-11-20T09:00:00Z", "message": "Pricing?"},
                                     "ack": {"state": "sent", "channel": "email", "provider": "sendgrid",
                                             "sent_at": "2026-11-20T09:00:02Z", "latency_ms": 1800}}]}),
@@ -336,6 +340,8 @@ fn a_persons_page_tells_their_story_from_every_job() {
         "sent</span> email sendgrid after 1.8 s",
         "Pricing?",
         "champions-lookalike",
+        "A form said (not applied)</strong> name: Mallory",
+        "Consent in force</strong> marketing <span class=\"muted\">email_link",
     ] {
         assert!(page.contains(shown), "{shown} missing: {page}");
     }

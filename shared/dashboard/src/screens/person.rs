@@ -56,6 +56,7 @@ pub fn show(s: &Screen, id: &str) -> Shown {
     let name = name_of(&lead["contact"]);
     let mut entries = Vec::new();
     submissions(s, &profile, &mut entries);
+    claims_and_consent(s, lead, &mut entries);
     score_changes(s, &changes, &mut entries);
     if let Some(alerts) = &alerts {
         alert_steps(s, alerts, &mut entries);
@@ -228,6 +229,46 @@ fn submissions(s: &Screen, profile: &Value, out: &mut Vec<Entry>) {
                 ),
             });
         }
+    }
+}
+
+/// What forms claimed about the person that was not applied, and the
+/// consent in force and waiting, with how it was confirmed.
+fn claims_and_consent(s: &Screen, lead: &Value, out: &mut Vec<Entry>) {
+    for claim in lead["claims"].as_array().into_iter().flatten() {
+        out.push(Entry {
+            at: claim["at"].as_str().unwrap_or_default().to_string(),
+            kind: "claim",
+            html: format!(
+                "<strong>{}</strong> {}: {}",
+                s.t("ev.identity_claim"),
+                text(&claim["field"]),
+                text(&claim["value"])
+            ),
+        });
+    }
+    let consent = |c: &Value, key: &'static str, at: &Value| {
+        let granted: Vec<&str> = ["marketing", "ad_user_data", "ad_personalization"]
+            .into_iter()
+            .filter(|k| c[*k] == true)
+            .collect();
+        Entry {
+            at: at.as_str().unwrap_or_default().to_string(),
+            kind: "consent",
+            html: format!(
+                "<strong>{}</strong> {} <span class=\"muted\">{}</span>",
+                s.t(key),
+                esc(&granted.join(", ")),
+                text(&c["confirmed"]["by"])
+            ),
+        }
+    };
+    if lead["consent"].is_object() {
+        out.push(consent(&lead["consent"], "ev.consent", &lead["consent"]["confirmed"]["at"]));
+    }
+    if lead["pending_consent"].is_object() {
+        let pending = &lead["pending_consent"];
+        out.push(consent(pending, "ev.consent_pending", &pending["recorded_at"]));
     }
 }
 
