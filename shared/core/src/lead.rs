@@ -201,8 +201,10 @@ pub struct Claim {
 }
 
 /// The newest submissions a profile keeps by id (and a fold keeps whole):
-/// what scoring and the timeline read. Older ones stay in the log.
-pub const RECENT_SUBMISSIONS: usize = 20;
+/// what scoring and the timeline read. Older ones stay in the log. As
+/// many as [`FOLD_EVERY`] and a few more, so a person with a long history
+/// loads what one with ten submissions does.
+pub const RECENT_SUBMISSIONS: usize = 10;
 /// How many claims and earlier consents a profile keeps, newest last.
 pub const KEPT_HISTORY: usize = 20;
 

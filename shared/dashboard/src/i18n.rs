@@ -123,7 +123,11 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("ev.ack", "Acknowledgement", "אישור קבלה"),
     ("ev.identity_claim", "A form said (not applied)", "נמסר בטופס (לא הוחל)"),
     ("ev.consent", "Consent in force", "הסכמה בתוקף"),
-    ("ev.consent_pending", "Consent waiting for confirmation", "הסכמה ממתינה לאישור"),
+    (
+        "ev.consent_pending",
+        "Consent waiting for confirmation",
+        "הסכמה ממתינה לאישור",
+    ),
     ("ev.score", "Score", "ציון"),
     ("ev.alert", "Alerted", "נשלחה התראה"),
     ("ev.claim", "Claimed", "נלקח"),

@@ -23,7 +23,8 @@ pub struct IntakeSettings {
     /// of consent is in force only once the person confirms it.
     pub consent_confirmation: bool,
     /// Submissions one person may make in an hour
-    /// (`max_submissions_per_person_per_hour`, default 10, at most 20; 0: no cap).
+    /// (`max_submissions_per_person_per_hour`, default 10, at most
+    /// [`spin_retention_core::lead::RECENT_SUBMISSIONS`]; 0: no cap).
     pub per_person_per_hour: u32,
     /// Whose `X-Forwarded-For` is believed (`trusted_proxies`).
     pub proxies: spin_retention_core::client::Proxies,

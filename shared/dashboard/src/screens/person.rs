@@ -264,7 +264,11 @@ fn claims_and_consent(s: &Screen, lead: &Value, out: &mut Vec<Entry>) {
         }
     };
     if lead["consent"].is_object() {
-        out.push(consent(&lead["consent"], "ev.consent", &lead["consent"]["confirmed"]["at"]));
+        out.push(consent(
+            &lead["consent"],
+            "ev.consent",
+            &lead["consent"]["confirmed"]["at"],
+        ));
     }
     if lead["pending_consent"].is_object() {
         let pending = &lead["pending_consent"];
