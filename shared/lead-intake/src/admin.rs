@@ -130,3 +130,35 @@ pub fn retry(req: &Request, ctx: &Ctx) -> Handled {
     let run = handoff::retry(ctx, &IntakeSettings::from_config(ctx.config), limit)?;
     Ok(Reply::json(200, &run))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spin_retention_core::ports::{test_now, NoOutbound};
+    use spin_retention_core::store::MemoryStore;
+    use std::collections::HashMap;
+
+    /// The profile keeps only its newest submissions; erase still finds
+    /// every one in the log.
+    #[test]
+    fn erase_forgets_a_long_history() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let mut id = String::new();
+        for i in 0..300 {
+            let ctx = Ctx::new(&store, &config, &NoOutbound, test_now() + chrono::Duration::minutes(i));
+            let message = format!("message {i}");
+            id = crate::test_support::submit(&ctx, &[("email", "long@acme.example"), ("message", &message)]);
+        }
+        let ctx = Ctx::new(&store, &config, &NoOutbound, test_now() + chrono::Duration::days(1));
+        let first: Vec<String> = spin_retention_core::lead::submission_ids(&store, &id).unwrap();
+        assert_eq!(first.len(), 300);
+        let req = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
+        let reply = erase(&req, &ctx, &id).unwrap();
+        assert_eq!(reply.status, 200);
+        assert_eq!(store.mentions(&id), Vec::<String>::new());
+        for submission in &first {
+            assert_eq!(store.mentions(submission), Vec::<String>::new(), "{submission}");
+        }
+    }
+}
