@@ -517,7 +517,8 @@ pub struct History {
     pub lead: Lead,
     /// The newest (at most [`RECENT_SUBMISSIONS`]), oldest first, each once.
     pub submissions: Vec<Submission>,
-    /// What was read of its log, for [`changed`].
+    /// What was read of its log, for [`changed`] (not from
+    /// [`load_recent`], which reads no counter).
     pub seen: slots::Seen,
 }
 

@@ -195,3 +195,49 @@ fn the_team_withdraws_consent_through_the_admin_route() {
     )
     .assert_problem(400);
 }
+
+/// `X-Forwarded-For` is anyone's to write: believed only from a configured
+/// proxy, so a bot cannot rotate it past the per-client limit.
+#[test]
+fn the_rate_limit_believes_forwarded_for_only_from_trusted_proxies() {
+    let post = |base: &str, forwarded: &str, i: usize| {
+        let body = json!({"email": format!("rotate{i}@acme.example")}).to_string();
+        request(
+            "POST",
+            base,
+            "/intake/leads",
+            &[
+                ("content-type", "application/json"),
+                ("accept", "application/json"),
+                ("x-forwarded-for", forwarded),
+            ],
+            body.as_bytes(),
+        )
+        .status
+    };
+    let limited = app_config().variable("intake_rate_limit_per_minute", "2");
+    let Some(app) = own_spin(limited.clone()) else {
+        return;
+    };
+    let statuses: Vec<u16> = (0..3)
+        .map(|i| post(&app.base_url, &format!("203.0.113.{i}"), i))
+        .collect();
+    assert_eq!(statuses, [201, 201, 429], "a rotated header is not another client");
+    drop(app);
+    let Some(app) = own_spin(limited.variable("trusted_proxies", "127.0.0.0/8, ::1")) else {
+        return;
+    };
+    let statuses: Vec<u16> = (0..3)
+        .map(|i| post(&app.base_url, &format!("203.0.113.{i}"), i))
+        .collect();
+    assert_eq!(
+        statuses,
+        [201, 201, 201],
+        "behind a trusted proxy each client counts apart"
+    );
+    // IPv6 clients count by their /64: rotating inside it does not help.
+    let statuses: Vec<u16> = (0..3)
+        .map(|i| post(&app.base_url, &format!("2001:db8:1:2::{}", i + 1), 10 + i))
+        .collect();
+    assert_eq!(statuses, [201, 201, 429]);
+}
