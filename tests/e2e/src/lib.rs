@@ -334,7 +334,6 @@ fn provider_variables<'a>(
         ("ack_api_key", "SG.test-key"),
         ("ack_from", "Acme <hello@acme.test>"),
         ("business_name", "Acme"),
-        ("ack_backoff_ms", "20"),
     ];
     settings.into_iter().chain(extra.iter().copied())
 }
