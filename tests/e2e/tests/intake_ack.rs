@@ -761,3 +761,66 @@ fn submissions_too_old_to_acknowledge_are_recorded_expired() {
     assert_eq!(l["submissions"][0]["handoffs"]["ack"]["state"], "done");
     assert!(provider.received().is_empty());
 }
+
+#[test]
+fn sms_acknowledgements_to_new_numbers_have_a_budget_and_a_country_list() {
+    let provider = MockProvider::start();
+    let extra = [
+        ("ack_provider", "webhook"),
+        ("ack_webhook_path", "/hooks/ack"),
+        ("ack_new_numbers_per_day", "1"),
+        ("ack_sms_countries", "IL"),
+    ];
+    let Some(app) = app_with_provider(&provider, &extra) else {
+        return;
+    };
+    let base = &app.base_url;
+    let post = |body: Value| {
+        let r = post_json(base, "/intake/leads", &body);
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["id"].as_str().unwrap().to_string()
+    };
+    let first = post(json!({"phone": "+972525550011", "channel": "sms"}));
+    assert_eq!(provider.wait_for(1)[0].json()["channel"], "sms");
+    // The day's one new number is taken: by email, the submission's own.
+    let second = post(json!({"phone": "+972525550012", "email": "second@example.com", "channel": "sms"}));
+    let sent = provider.wait_for(2);
+    assert_eq!(sent[1].json()["channel"], "email");
+    assert_eq!(sent[1].json()["to"]["email"], "second@example.com");
+    // No email to fall back on: recorded skipped, final.
+    let third = post(json!({"phone": "+972525550013", "channel": "sms"}));
+    // Jamaica's +1 876 is outside the list.
+    let fourth = post(json!({"phone": "+18765550123", "channel": "sms"}));
+    // The number seen before is outside the budget.
+    post(json!({"phone": "+972525550011", "message": "again", "channel": "sms"}));
+    assert_eq!(provider.wait_for(3).len(), 3);
+    let settled = |id: &str| {
+        for _ in 0..400 {
+            let l = lead(base, id);
+            if l["submissions"][0]["handoffs"]["ack"]["state"] == "done" {
+                return l;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("hand-off of {id} not done: {}", lead(base, id));
+    };
+    for (id, state) in [
+        (&first, "sent"),
+        (&second, "sent"),
+        (&third, "skipped"),
+        (&fourth, "skipped"),
+    ] {
+        let l = settled(id);
+        assert_eq!(l["submissions"][0]["ack"]["state"], state, "{l}");
+    }
+    let reason = |id: &str| {
+        settled(id)["submissions"][0]["ack"]["last_error"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(reason(&third).contains("ack_new_numbers_per_day"));
+    assert!(reason(&fourth).contains("ack_sms_countries"));
+    admin("POST", base, "/intake/admin/handoffs/retry");
+    assert_eq!(provider.received().len(), 3, "skipped is never retried");
+}
