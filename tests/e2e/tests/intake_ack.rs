@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, app_with_provider, post_form, post_json, request, Reply, ADMIN_TOKEN};
+use spin_retention_e2e::{admin, admin_at as at, app_with_provider, post_form, post_json, request, Reply};
 
 fn lead(base: &str, id: &str) -> Value {
     let reply = admin("GET", base, &format!("/intake/admin/leads/{id}"));
@@ -279,22 +279,6 @@ fn repeats_create_nothing_new_and_returning_people_merge() {
             .to_lowercase()
     };
     assert!(sent.iter().all(|r| to(r) == "sam@example.com"));
-}
-
-/// A request at the test's clock (`x-test-clock`), as admin.
-fn at(method: &str, base: &str, path: &str, clock: &str, body: &Value) -> Reply {
-    request(
-        method,
-        base,
-        path,
-        &[
-            ("authorization", &format!("Bearer {ADMIN_TOKEN}")),
-            ("content-type", "application/json"),
-            ("accept", "application/json"),
-            ("x-test-clock", clock),
-        ],
-        body.to_string().as_bytes(),
-    )
 }
 
 /// `T0` plus `seconds`, as the `x-test-clock` header writes it.
