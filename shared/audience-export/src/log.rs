@@ -16,6 +16,7 @@ pub struct ExportLog {
     pub audience: String,
     pub format: String,
     pub started_at: DateTime<Utc>,
+    /// The clock (`ctx.now`) of the request that ended the pull.
     pub finished_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<DateTime<Utc>>,

@@ -27,6 +27,8 @@
 //! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::lead_list`]) |
 //! | `ack:<submission_id>`        | instant-ack     | `spin_retention_instant_ack::Delivery` (`spin_retention_instant_ack::keys::ack`): acknowledgement state    |
 //! | `ack-claim:<submission_id>:<window>.<attempts>` | instant-ack | counter: `1` for the one request that may send in that window of `ack_claim_seconds`, after that many attempts |
+//! | `ack-number:<sha256(e164)>` | instant-ack    | JSON instant: when an acknowledgement last went by SMS or WhatsApp to this number (a number seen, outside the budget of new ones) |
+//! | `ack-new-numbers:<yyyy-mm-dd>` | instant-ack  | counter: acknowledgements by SMS or WhatsApp to new numbers that day (UTC), against `ack_new_numbers_per_day` |
 //! | `score:<lead_id>`            | lead-scoring    | `spin_retention_lead_scoring::ScoreRecord` (`spin_retention_lead_scoring::keys::score`): explained score, assignment, queue place |
 //! | `score-log:<lead_id>#n`, `#<slot>` | lead-scoring | `spin_retention_lead_scoring::changes::ScoreChange`: each change of the lead's total or tier, one write-once slot each ([`crate::slots`]) |
 //! | `scoring-rules`              | lead-scoring    | [`crate::admin_doc::Stored`] of the scoring rules an admin set (absent: the defaults) |

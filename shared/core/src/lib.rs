@@ -40,3 +40,4 @@ pub mod slots;
 pub mod sorted_sets;
 pub mod store;
 pub mod team;
+pub mod text;

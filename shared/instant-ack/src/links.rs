@@ -8,20 +8,25 @@
 //! confirm a grant they forged, or withdraw someone else's.
 
 use spin_retention_core::consent_link::{Claims, Sent, SECRET};
-use spin_retention_core::lead::{Lead, Submission};
-use spin_retention_core::ports::Config;
+use spin_retention_core::lead::{self, Submission};
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::store::StoreError;
 
-/// The lines to add under the message, if any.
+/// The lines to add under the message, if any. Reads the person's profile
+/// (bounded: [`lead::load`]) only when links are configured.
 pub fn footer(
-    config: &dyn Config,
-    lead: &Lead,
+    ctx: &Ctx,
     submission: &Submission,
     to_email: Option<&str>,
     to_phone: Option<&str>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Option<String> {
-    let secret = config.get(SECRET)?;
-    let public_url = config.get("public_url")?;
+) -> Result<Option<String>, StoreError> {
+    let (Some(secret), Some(public_url)) = (ctx.config.get(SECRET), ctx.config.get("public_url")) else {
+        return Ok(None);
+    };
+    let Some(lead) = lead::load(ctx.store, &submission.lead_id)? else {
+        return Ok(None);
+    };
+    let now = ctx.now;
     let held = |to: Option<&str>, held: &Option<String>| {
         to.zip(held.as_deref())
             .is_some_and(|(to, held)| to.eq_ignore_ascii_case(held))
@@ -31,7 +36,7 @@ pub fn footer(
     } else if held(to_phone, &lead.contact.phone) {
         Sent::Phone
     } else {
-        return None;
+        return Ok(None);
     };
     let mut lines = Vec::new();
     let pending_here = lead
@@ -46,5 +51,5 @@ pub fn footer(
         let url = Claims::withdraw(&lead.id, sent, now).url(&public_url, &secret);
         lines.push(format!("Unsubscribe: {url}"));
     }
-    (!lines.is_empty()).then(|| lines.join("\n"))
+    Ok((!lines.is_empty()).then(|| lines.join("\n")))
 }

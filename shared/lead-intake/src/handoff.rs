@@ -9,6 +9,12 @@
 //! from the first submission not yet done ([`retry`]). Nothing is removed
 //! from a list when a hand-off completes: the record says so. Targets are
 //! idempotent per submission, so handing over twice is harmless.
+//!
+//! A target that answers 5xx (or 401, 403, 408, 409, 429) stays pending;
+//! with `retry-after` it is not handed over again before then (instant-ack
+//! says so when its next attempt at a failing provider is due later). Any
+//! other 4xx is final: `rejected`, with the answer's status and problem type
+//! (instant-ack's 422 `ack-failed` after its last attempt).
 
 use super::settings::IntakeSettings;
 use crate::keys;
@@ -38,6 +44,10 @@ pub struct Target {
     pub last_error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub done_at: Option<DateTime<Utc>>,
+    /// Not handed over again before this: the target's `retry-after` (an
+    /// acknowledgement whose next attempt is not due yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 impl Target {
@@ -47,9 +57,13 @@ impl Target {
             attempts: 0,
             last_error: None,
             done_at: None,
+            retry_at: None,
         }
     }
 }
+
+/// The longest `retry-after` a target may ask for, in seconds.
+const MAX_RETRY_AFTER_SECONDS: i64 = 3600;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handoffs {
@@ -268,10 +282,11 @@ pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retri
 }
 
 fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: String, body: Vec<u8>) {
-    if target.state != State::Pending {
+    if target.state != State::Pending || target.retry_at.is_some_and(|at| ctx.now < at) {
         return;
     }
     target.attempts += 1;
+    target.retry_at = None;
     let mut request = handoff_request(ctx, url, settings.admin_token.as_deref());
     if !body.is_empty() {
         request.headers.push(("content-type".into(), "application/json".into()));
@@ -290,6 +305,12 @@ fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: Strin
                 .and_then(|p| p["type"].as_str().map(str::to_string))
                 .unwrap_or_default();
             target.last_error = Some(format!("HTTP {} {kind}", resp.status).trim_end().to_string());
+            // Asked to come back later (delta-seconds, RFC 9110 10.2.3):
+            // the retry walk leaves it until then.
+            target.retry_at = resp
+                .header("retry-after")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+                .map(|seconds| ctx.now + chrono::Duration::seconds(seconds.clamp(0, MAX_RETRY_AFTER_SECONDS)));
             // The target will never take it (no such route, no channel that
             // reaches the lead...): final, so the retry walk can move past it.
             if (400..500).contains(&resp.status) && ![401, 403, 408, 409, 429].contains(&resp.status) {
@@ -445,5 +466,74 @@ mod tests {
         );
         let record: Handoffs = store.get_json(&keys::handoff(id)).unwrap().unwrap();
         assert_eq!(record.event.map(|e| e.state), Some(State::Done));
+    }
+
+    /// instant-ack as a failing provider makes it answer: 502 with
+    /// `retry-after` twice, then 422 (failed for good); scoring takes it.
+    #[derive(Default)]
+    struct FailingAck(std::sync::Mutex<Vec<u16>>);
+
+    impl Outbound for FailingAck {
+        fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+            if !request.url.contains("/ack/") {
+                return Ok(OutboundResponse {
+                    status: 200,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                });
+            }
+            let mut calls = self.0.lock().unwrap();
+            let status = if calls.len() < 2 { 502 } else { 422 };
+            calls.push(status);
+            Ok(OutboundResponse {
+                status,
+                headers: if status == 502 {
+                    vec![("retry-after".into(), "30".into())]
+                } else {
+                    Vec::new()
+                },
+                body: br#"{"type":"urn:problem:spin-retention:ack-failed"}"#.to_vec(),
+            })
+        }
+    }
+
+    #[test]
+    fn an_ack_due_later_waits_on_the_walk_and_one_failed_for_good_is_final() {
+        let store = store_with(&["s_1"]);
+        let config = HashMap::new();
+        let settings = IntakeSettings::from_config(&config);
+        let ack = FailingAck::default();
+        let at = |seconds: i64| {
+            Ctx::new(
+                &store,
+                &config,
+                &ack,
+                spin_retention_core::ports::test_now() + chrono::Duration::seconds(seconds),
+            )
+        };
+        let calls = || ack.0.lock().unwrap().len();
+        let h = run(&at(0), &settings, "s_1").unwrap();
+        assert_eq!((h.ack.state, h.ack.attempts, calls()), (State::Pending, 1, 1));
+        assert_eq!(
+            h.ack.retry_at,
+            Some(spin_retention_core::ports::test_now() + chrono::Duration::seconds(30))
+        );
+        // Not due: the walk keeps it pending and does not call instant-ack.
+        let walked = retry(&at(10), &settings, 10).unwrap();
+        assert_eq!((walked.still_pending, walked.remaining, calls()), (1, 1, 1));
+        // Due: the next attempt, again asked to wait.
+        retry(&at(30), &settings, 10).unwrap();
+        assert_eq!(calls(), 2);
+        // Failed for good: recorded, and the walk moves past it.
+        let walked = retry(&at(60), &settings, 10).unwrap();
+        assert_eq!((walked.done, walked.remaining, walked.floor, calls()), (1, 0, 1, 3));
+        let record: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();
+        assert_eq!(record.ack.state, State::Rejected);
+        assert_eq!(
+            record.ack.last_error.as_deref(),
+            Some("HTTP 422 urn:problem:spin-retention:ack-failed")
+        );
+        retry(&at(3600), &settings, 10).unwrap();
+        assert_eq!(calls(), 3, "never retried again");
     }
 }

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use spin_retention_core::body::Fields;
 use spin_retention_core::lead::{Attribution, Channel, Consent, Contact, Origin, Submission};
 use spin_retention_core::problem::Problem;
+use spin_retention_core::text::looks_like_link;
 use std::collections::BTreeMap;
 
 /// IntakeSettings that shape validation (Spin variables).
@@ -126,7 +127,7 @@ pub fn validate(fields: &Fields, rules: &FormRules) -> Result<Validated, Problem
         last_name,
         email,
         phone,
-        company: v.line("company", 200),
+        company: v.line("company", 200).and_then(|c| v.no_link("company", c)),
         city: v.line("city", 100),
         region: v.line("region", 100).or_else(|| v.line("state", 100)),
         postal_code: v.postal_code(),
@@ -266,12 +267,17 @@ impl<'a> Validator<'a> {
     /// A name, not a link: names are echoed in the acknowledgement.
     fn person_name(&mut self, field: &str) -> Option<String> {
         let name = self.line(field, 100)?;
-        let lower = name.to_ascii_lowercase();
-        if ["://", "www.", "@", "http"].iter().any(|m| lower.contains(m)) {
-            self.error(field, "a name, without links or addresses");
+        self.no_link(field, name)
+    }
+
+    /// A line that may be echoed in an outbound message, refused when it
+    /// looks like a link or a domain ([`looks_like_link`]).
+    fn no_link(&mut self, field: &str, value: String) -> Option<String> {
+        if looks_like_link(&value) {
+            self.error(field, "a name, without links, domains or addresses");
             return None;
         }
-        Some(name)
+        Some(value)
     }
 
     fn email(&mut self, raw: String) -> Option<String> {
@@ -547,6 +553,28 @@ mod tests {
             ["name"]
         );
         assert_eq!(invalid(&[("email", "\"a@evil.io,b\"@x.io")]), ["email"]);
+        // A bare domain is a link too: it would go out in the acknowledgement.
+        assert_eq!(
+            invalid(&[
+                ("first_name", "Account locked, verify at secure-login.co/x"),
+                ("email", "d@x.io")
+            ]),
+            ["first_name"]
+        );
+        assert_eq!(
+            invalid(&[
+                ("company", "bit.ly/free"),
+                ("last_name", "evil.example"),
+                ("email", "d@x.io")
+            ]),
+            ["last_name", "company"]
+        );
+        let fine = valid(&[
+            ("name", "Mr. J.R. Smith"),
+            ("company", "Initech Ltd."),
+            ("email", "d@x.io"),
+        ]);
+        assert_eq!(fine.contact.company.as_deref(), Some("Initech Ltd."));
         assert_eq!(invalid(&[("email", "d@x.io"), ("budget", "a\u{1f}b")]), ["budget"]);
     }
 

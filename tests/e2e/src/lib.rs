@@ -308,18 +308,29 @@ pub fn admin(method: &str, base_url: &str, path: &str) -> Reply {
     )
 }
 
-/// An admin request with a JSON body.
-pub fn admin_json(method: &str, base_url: &str, path: &str, body: &Value) -> Reply {
-    request(
+/// An admin request with a JSON body at the test's clock (`x-test-clock`,
+/// honoured when the app's `test_clock` variable is `enabled`).
+pub fn admin_at(method: &str, base_url: &str, path: &str, clock: &str, body: &Value) -> Reply {
+    admin_with(
         method,
         base_url,
         path,
-        &[
-            ("authorization", &format!("Bearer {ADMIN_TOKEN}")),
-            ("content-type", "application/json"),
-        ],
-        body.to_string().as_bytes(),
+        &[("accept", "application/json"), ("x-test-clock", clock)],
+        body,
     )
+}
+
+/// An admin request with a JSON body.
+pub fn admin_json(method: &str, base_url: &str, path: &str, body: &Value) -> Reply {
+    admin_with(method, base_url, path, &[], body)
+}
+
+/// An admin request with a JSON body and `headers` besides.
+fn admin_with(method: &str, base_url: &str, path: &str, headers: &[(&str, &str)], body: &Value) -> Reply {
+    let token = format!("Bearer {ADMIN_TOKEN}");
+    let mut all = vec![("authorization", token.as_str()), ("content-type", "application/json")];
+    all.extend_from_slice(headers);
+    request(method, base_url, path, &all, body.to_string().as_bytes())
 }
 
 /// The whole app under `spin up` of its own (for tests that change app-wide
@@ -343,7 +354,6 @@ fn provider_variables<'a>(
         ("ack_api_key", "SG.test-key"),
         ("ack_from", "Acme <hello@acme.test>"),
         ("business_name", "Acme"),
-        ("ack_backoff_ms", "20"),
     ];
     settings.into_iter().chain(extra.iter().copied())
 }

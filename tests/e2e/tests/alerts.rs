@@ -7,7 +7,7 @@
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use spin_retention_e2e::mock_provider::{MockProvider, Received};
-use spin_retention_e2e::{admin, admin_json, app_with_provider, request, Reply, ADMIN_TOKEN};
+use spin_retention_e2e::{admin, admin_at as at, admin_json, app_with_provider, request};
 use std::time::{Duration, Instant};
 
 const LINK_SECRET: &str = "e2e-link-secret";
@@ -41,21 +41,6 @@ fn start(mock: &MockProvider, events: &MockProvider) -> Option<spin_retention_e2
             ("webhook_secrets", &secrets),
             ("alerts_plain_http_origin", &events.url),
         ],
-    )
-}
-
-fn at(method: &str, base: &str, path: &str, clock: &str, body: &Value) -> Reply {
-    request(
-        method,
-        base,
-        path,
-        &[
-            ("authorization", &format!("Bearer {ADMIN_TOKEN}")),
-            ("content-type", "application/json"),
-            ("accept", "application/json"),
-            ("x-test-clock", clock),
-        ],
-        body.to_string().as_bytes(),
     )
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, app_with_provider, post_form, post_json, request, Reply};
+use spin_retention_e2e::{admin, admin_at as at, app_with_provider, post_form, post_json, request, Reply};
 
 fn lead(base: &str, id: &str) -> Value {
     let reply = admin("GET", base, &format!("/intake/admin/leads/{id}"));
@@ -271,47 +271,211 @@ fn repeats_create_nothing_new_and_returning_people_add_claims_not_changes() {
     assert_eq!(profile["consent"]["marketing"], false);
     assert_eq!(profile["consent"]["confirmed"]["by"], "refusal");
     assert_eq!(profile["pending_consent"]["marketing"], true);
-    provider.wait_for(4);
+    provider.wait_for(3);
     std::thread::sleep(std::time::Duration::from_millis(300));
+    // One per distinct submission that gave an address: the phone-only one
+    // is not mailed to the stored email, which its sender may not know.
+    let sent = provider.received();
     assert_eq!(
-        provider.received().len(),
-        4,
-        "one acknowledgement per distinct submission"
+        sent.len(),
+        3,
+        "one acknowledgement per distinct submission with an email"
     );
+    let to = |r: &spin_retention_e2e::mock_provider::Received| {
+        r.json()["personalizations"][0]["to"][0]["email"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+    };
+    assert!(sent.iter().all(|r| to(r) == "sam@example.com"));
+}
+
+/// `T0` plus `seconds`, as the `x-test-clock` header writes it.
+fn t0_plus(seconds: i64) -> String {
+    let t0: chrono::DateTime<chrono::Utc> = T0.parse().unwrap();
+    (t0 + chrono::Duration::seconds(seconds)).to_rfc3339()
+}
+
+const T0: &str = "2026-11-23T10:00:00Z";
+
+#[test]
+fn a_provider_failing_three_times_is_retried_on_the_walk_without_any_request_sleeping() {
+    let provider = MockProvider::start();
+    let extra = [
+        ("test_clock", "enabled"),
+        ("ack_retry_base_seconds", "30"),
+        ("ack_max_attempts", "5"),
+    ];
+    let Some(app) = app_with_provider(&provider, &extra) else {
+        return;
+    };
+    let base = &app.base_url;
+    provider.fail_next(3, 503);
+    let reply = at(
+        "POST",
+        base,
+        "/intake/leads",
+        T0,
+        &json!({"email": "fail@example.com", "name": "Fay"}),
+    );
+    assert_eq!(reply.status, 201, "{}", reply.text());
+    let id = reply.json()["id"].as_str().unwrap().to_string();
+    let submission = reply.json()["submission_id"].as_str().unwrap().to_string();
+    // Attempt 1, right after the visitor's answer: failed, the next due in 30 s.
+    let mut l = lead(base, &id);
+    for _ in 0..400 {
+        if l["submissions"][0]["handoffs"]["ack"]["attempts"].as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        l = lead(base, &id);
+    }
+    let ack = &l["submissions"][0]["ack"];
+    assert_eq!(
+        (ack["state"].as_str(), ack["attempts"].as_u64()),
+        (Some("retrying"), Some(1)),
+        "{l}"
+    );
+    assert!(ack["last_error"].as_str().unwrap().contains("503"), "{ack}");
+    let due: chrono::DateTime<chrono::Utc> = ack["next_attempt_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(due.to_rfc3339(), t0_plus(30));
+    assert_eq!(l["submissions"][0]["handoffs"]["ack"]["state"], "pending");
+    assert_eq!(provider.received().len(), 1);
+
+    // Before it is due: instant-ack answers 503 with the wait and calls no
+    // provider, and the walk does not even ask it.
+    let early = at(
+        "POST",
+        base,
+        &format!("/ack/submissions/{submission}"),
+        &t0_plus(10),
+        &json!({}),
+    );
+    early.assert_problem(503);
+    assert_eq!(early.header("retry-after"), Some("20"));
+    let walk = |seconds: i64| {
+        let started = std::time::Instant::now();
+        let r = at(
+            "POST",
+            base,
+            "/intake/admin/handoffs/retry",
+            &t0_plus(seconds),
+            &json!({}),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        (r.json(), started.elapsed())
+    };
+    let (run, _) = walk(10);
+    assert_eq!(run["still_pending"], 1, "{run}");
+    assert_eq!(provider.received().len(), 1);
+    // Each due attempt is one walk run, one provider call; the waits double.
+    let mut slowest = std::time::Duration::ZERO;
+    for (seconds, calls, state) in [(30, 2, "retrying"), (90, 3, "retrying"), (210, 4, "sent")] {
+        let (_, took) = walk(seconds);
+        slowest = slowest.max(took);
+        assert_eq!(provider.received().len(), calls, "at +{seconds} s");
+        let ack = &lead(base, &id)["submissions"][0]["ack"];
+        assert_eq!(ack["state"], state, "at +{seconds} s: {ack}");
+    }
+    println!("slowest retry run: {slowest:?}");
+    assert!(
+        slowest < std::time::Duration::from_secs(2),
+        "no request slept: {slowest:?}"
+    );
+    let l = lead(base, &id);
+    let ack = &l["submissions"][0]["ack"];
+    assert_eq!(
+        (ack["attempts"].as_u64(), ack["latency_ms"].as_i64()),
+        (Some(4), Some(210_000)),
+        "{ack}"
+    );
+    assert_eq!(l["submissions"][0]["handoffs"]["ack"]["state"], "done");
+    assert_eq!(l["lead"]["contact"]["email"], "fail@example.com", "the lead is intact");
+    walk(400);
+    assert_eq!(provider.received().len(), 4, "a later retry sends nothing again");
 }
 
 #[test]
-fn a_failing_provider_is_retried_then_recorded_and_nothing_is_lost() {
+fn a_provider_that_keeps_failing_is_recorded_failed_and_no_longer_retried() {
     let provider = MockProvider::start();
-    let Some(app) = app_with_provider(&provider, &[]) else {
+    let extra = [
+        ("test_clock", "enabled"),
+        ("ack_retry_base_seconds", "1"),
+        ("ack_max_attempts", "2"),
+    ];
+    let Some(app) = app_with_provider(&provider, &extra) else {
         return;
     };
-    provider.fail_next(3, 503);
-    let reply = post_json(
-        &app.base_url,
+    let base = &app.base_url;
+    provider.fail_next(10, 500);
+    let reply = at(
+        "POST",
+        base,
         "/intake/leads",
-        &json!({"email": "fail@example.com", "name": "Fay"}),
+        T0,
+        &json!({"email": "gone-bad@example.com"}),
     );
-    assert_eq!(reply.status, 201);
     let id = reply.json()["id"].as_str().unwrap().to_string();
-    let l = ack_of(&app.base_url, &id);
-    let ack = &l["submissions"][0]["ack"];
-    assert_eq!(ack["state"], "failed");
-    assert_eq!(ack["attempts"], 3);
-    assert!(ack["last_error"].as_str().unwrap().contains("503"), "{ack}");
-    assert_eq!(l["submissions"][0]["handoffs"]["ack"]["state"], "pending");
-    assert_eq!(l["lead"]["contact"]["email"], "fail@example.com", "the lead is intact");
+    assert_eq!(provider.wait_for(1).len(), 1);
+    for seconds in [60, 120, 180] {
+        at(
+            "POST",
+            base,
+            "/intake/admin/handoffs/retry",
+            &t0_plus(seconds),
+            &json!({}),
+        );
+    }
+    let l = lead(base, &id);
+    assert_eq!(l["submissions"][0]["ack"]["state"], "failed", "{l}");
+    let handoff = &l["submissions"][0]["handoffs"]["ack"];
+    assert_eq!(handoff["state"], "rejected", "{handoff}");
+    assert!(
+        handoff["last_error"].as_str().unwrap().contains("ack-failed"),
+        "{handoff}"
+    );
+    assert_eq!(provider.received().len(), 2, "two attempts, then never again");
+}
 
-    // The provider recovers; the cron retry sends it, once.
-    let retry = admin("POST", &app.base_url, "/intake/admin/handoffs/retry");
-    assert_eq!(retry.status, 200, "{}", retry.text());
-    let l = lead(&app.base_url, &id);
-    assert_eq!(l["submissions"][0]["ack"]["state"], "sent", "{l}");
-    assert_eq!(l["submissions"][0]["ack"]["attempts"], 4);
-    assert_eq!(l["submissions"][0]["handoffs"]["ack"]["state"], "done");
-    assert_eq!(provider.received().len(), 4);
-    admin("POST", &app.base_url, "/intake/admin/handoffs/retry");
-    assert_eq!(provider.received().len(), 4, "a second retry sends nothing again");
+#[test]
+fn a_strangers_acknowledgement_reveals_nothing_of_the_person_whose_phone_it_gave() {
+    let provider = MockProvider::start();
+    let extra = [("ack_provider", "webhook"), ("ack_webhook_path", "/hooks/ack")];
+    let Some(app) = app_with_provider(&provider, &extra) else {
+        return;
+    };
+    let base = &app.base_url;
+    let dana = json!({"name": "Dana Levi", "email": "dana.real@acme.example", "phone": "+972525550001",
+                      "company": "Real Co", "language": "he"});
+    assert_eq!(post_json(base, "/intake/leads", &dana).status, 201);
+    assert_eq!(provider.wait_for(1).len(), 1);
+    let stranger = json!({"email": "mallory@evil.example", "phone": "+972525550001", "message": "x1"});
+    assert_eq!(post_json(base, "/intake/leads", &stranger).status, 201);
+    let sent = provider.wait_for(2);
+    assert_eq!(sent.len(), 2);
+    let ack = sent[1].json();
+    assert_eq!(sent[1].path, "/hooks/ack");
+    assert_eq!(ack["to"]["email"], "mallory@evil.example", "{ack}");
+    assert_eq!(ack["to"]["name"], Value::Null, "{ack}");
+    assert_eq!(
+        ack["subject"], "We got your request, there",
+        "the stranger's own language: {ack}"
+    );
+    let text = ack.to_string();
+    for secret in ["Dana", "Levi", "dana.real", "Real Co", "\u{5d3}\u{5e0}\u{5d4}"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    // A name that carries a link is refused, naming the field.
+    let phishing = json!({"first_name": "Account locked, verify at secure-login.co/x", "email": "v@example.com"});
+    let refused = post_json(base, "/intake/leads", &phishing).assert_problem(422);
+    assert_eq!(refused["errors"][0]["field"], "first_name", "{refused}");
+    // A topic that carries one is left out of the message.
+    let linked = json!({"email": "w@example.com", "message": "Claim your prize at bit.ly/x"});
+    assert_eq!(post_json(base, "/intake/leads", &linked).status, 201);
+    let sent = provider.wait_for(3);
+    let text = sent[2].json()["text"].as_str().unwrap().to_string();
+    assert!(!text.contains("bit.ly"), "{text}");
+    assert_eq!(provider.received().len(), 3);
 }
 
 #[test]
@@ -589,4 +753,67 @@ fn submissions_too_old_to_acknowledge_are_recorded_expired() {
     assert_eq!(l["submissions"][0]["ack"]["state"], "expired", "{l}");
     assert_eq!(l["submissions"][0]["handoffs"]["ack"]["state"], "done");
     assert!(provider.received().is_empty());
+}
+
+#[test]
+fn sms_acknowledgements_to_new_numbers_have_a_budget_and_a_country_list() {
+    let provider = MockProvider::start();
+    let extra = [
+        ("ack_provider", "webhook"),
+        ("ack_webhook_path", "/hooks/ack"),
+        ("ack_new_numbers_per_day", "1"),
+        ("ack_sms_countries", "IL"),
+    ];
+    let Some(app) = app_with_provider(&provider, &extra) else {
+        return;
+    };
+    let base = &app.base_url;
+    let post = |body: Value| {
+        let r = post_json(base, "/intake/leads", &body);
+        assert_eq!(r.status, 201, "{}", r.text());
+        r.json()["id"].as_str().unwrap().to_string()
+    };
+    let first = post(json!({"phone": "+972525550011", "channel": "sms"}));
+    assert_eq!(provider.wait_for(1)[0].json()["channel"], "sms");
+    // The day's one new number is taken: by email, the submission's own.
+    let second = post(json!({"phone": "+972525550012", "email": "second@example.com", "channel": "sms"}));
+    let sent = provider.wait_for(2);
+    assert_eq!(sent[1].json()["channel"], "email");
+    assert_eq!(sent[1].json()["to"]["email"], "second@example.com");
+    // No email to fall back on: recorded skipped, final.
+    let third = post(json!({"phone": "+972525550013", "channel": "sms"}));
+    // Jamaica's +1 876 is outside the list.
+    let fourth = post(json!({"phone": "+18765550123", "channel": "sms"}));
+    // The number seen before is outside the budget.
+    post(json!({"phone": "+972525550011", "message": "again", "channel": "sms"}));
+    assert_eq!(provider.wait_for(3).len(), 3);
+    let settled = |id: &str| {
+        for _ in 0..400 {
+            let l = lead(base, id);
+            if l["submissions"][0]["handoffs"]["ack"]["state"] == "done" {
+                return l;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("hand-off of {id} not done: {}", lead(base, id));
+    };
+    for (id, state) in [
+        (&first, "sent"),
+        (&second, "sent"),
+        (&third, "skipped"),
+        (&fourth, "skipped"),
+    ] {
+        let l = settled(id);
+        assert_eq!(l["submissions"][0]["ack"]["state"], state, "{l}");
+    }
+    let reason = |id: &str| {
+        settled(id)["submissions"][0]["ack"]["last_error"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(reason(&third).contains("ack_new_numbers_per_day"));
+    assert!(reason(&fourth).contains("ack_sms_countries"));
+    admin("POST", base, "/intake/admin/handoffs/retry");
+    assert_eq!(provider.received().len(), 3, "skipped is never retried");
 }

@@ -84,6 +84,8 @@ fn constructed() -> Vec<String> {
         intake::handoff_retry().to_string(),
         ack::ack("s_1").to_string(),
         ack::ack_claim("s_1", 5_986_696, 0),
+        ack::ack_number("+12015550123").to_string(),
+        ack::ack_new_numbers(day),
         scoring::score("l_1").to_string(),
         format!("{}#n", scoring::score_log("l_1")),
         format!("{}#2", scoring::score_log("l_1")),

@@ -127,7 +127,6 @@ fn start_app(a: &Args, provider: &MockProvider) -> SpinApp {
         ("ack_provider_url", provider.url.as_str()),
         ("ack_api_key", "SG.bench"),
         ("ack_from", "Acme <hello@acme.test>"),
-        ("ack_backoff_ms", "20"),
         ("ack_claim_seconds", "5"),
     ] {
         config = config.variable(k, v);
