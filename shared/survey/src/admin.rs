@@ -18,6 +18,9 @@ use spin_retention_core::store::JsonStore;
 
 const MAX_DEFINITION: usize = 64 * 1024;
 
+/// The app's public origin (`https://app.example`), which links start with.
+pub const PUBLIC_URL: &str = "public_url";
+
 /// `PUT /survey/admin/surveys/<id>`: creates (201) or replaces (200).
 pub fn put(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
     if !definition::valid_id(survey_id) {
@@ -112,6 +115,12 @@ pub fn link(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
         Problem::new(503, "survey-links-disabled", "Survey Links Disabled")
             .with_detail("set the survey_token_secret variable to make survey links")
     })?;
+    // The app's configured origin, never the Host a caller sent (a link
+    // pointing elsewhere would hand the person's token to that site).
+    let origin = ctx.config.get(PUBLIC_URL).ok_or_else(|| {
+        Problem::new(503, "survey-links-disabled", "Survey Links Disabled")
+            .with_detail("set the public_url variable (the app's public origin) to make survey links")
+    })?;
     let asked: LinkRequest = serde_json::from_slice(&req.body).map_err(|e| {
         Problem::new(422, "invalid-link-request", "Invalid Link Request").with_detail(format!(
             "expected {{\"lead_id\", \"expires_in_days\"?, \"language\"?}}: {e}"
@@ -146,7 +155,7 @@ pub fn link(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
         .unwrap_or_default();
     let base = format!(
         "{}/survey/surveys/{}/respond?token={encoded}{lang}",
-        req.origin().unwrap_or_default(),
+        origin.trim_end_matches('/'),
         survey.id
     );
     let (min, max) = survey.kind.range();
