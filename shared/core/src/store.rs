@@ -145,14 +145,16 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    /// Keys whose name or value contains `needle`: for tests that check an
-    /// erase leaves nothing about a person behind.
+    /// Keys whose name or value contains `needle`, counters included (by
+    /// name: `alert-claim:<lead>`, `round-robin:<team>:<lead>`): for tests
+    /// that check an erase leaves nothing about a person behind.
     pub fn mentions(&self, needle: &str) -> Vec<String> {
         let mut keys: Vec<String> = self
             .lock()
             .iter()
             .filter(|(k, v)| k.contains(needle) || String::from_utf8_lossy(v).contains(needle))
             .map(|(k, _)| k.clone())
+            .chain(self.lock_counters().keys().filter(|k| k.contains(needle)).cloned())
             .collect();
         keys.sort();
         keys
@@ -404,6 +406,16 @@ mod tests {
         store.delete("a").unwrap();
         assert!(!store.exists("a").unwrap());
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn mentions_sees_values_and_counters() {
+        let store = MemoryStore::new();
+        store.set("lead:l_1", b"{}").unwrap();
+        store.set("index", b"l_1").unwrap();
+        store.increment("alert-claim:l_1", 1).unwrap();
+        store.increment("other", 1).unwrap();
+        assert_eq!(store.mentions("l_1"), ["alert-claim:l_1", "index", "lead:l_1"]);
     }
 
     #[test]
