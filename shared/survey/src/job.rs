@@ -134,7 +134,10 @@ mod tests {
             ));
             req.body = br#"{"lead_id": "l_1"}"#.to_vec();
             let reply = JOB.handle(&req, &ctx).finish(&ctx).unwrap();
-            (reply.status, serde_json::from_slice::<serde_json::Value>(&reply.body).unwrap())
+            (
+                reply.status,
+                serde_json::from_slice::<serde_json::Value>(&reply.body).unwrap(),
+            )
         };
         let (status, made) = make(&config);
         assert_eq!(status, 201, "{made}");
@@ -163,7 +166,15 @@ mod tests {
         let now = spin_retention_core::ports::test_now();
         let ctx = Ctx::new(&store, &config, &spin_retention_core::ports::NoOutbound, now);
         let nps = r#"{"kind": "nps", "question": {"en": "Recommend us?"}}"#;
-        assert_eq!(call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps).0, 201);
+        let (status, made) = call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps);
+        assert_eq!(status, 201);
+        assert_eq!(made["defaults_filled"], serde_json::json!(["comment"]), "{made}");
+        assert_eq!(made["comment"]["max_chars"], 1000);
+        assert_eq!(call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps).0, 200);
+        let with_comment =
+            r#"{"kind": "nps", "question": {"en": "Recommend us?"}, "comment": {"enabled": false, "max_chars": 10}}"#;
+        let (_, replaced) = call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", with_comment);
+        assert_eq!(replaced["defaults_filled"], serde_json::json!([]), "{replaced}");
         assert_eq!(call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps).0, 200);
         let csat = r#"{"kind": "csat", "question": {"en": "Happy?"}}"#;
         let later = Ctx::new(
