@@ -197,7 +197,13 @@ mod tests {
         assert_eq!(denied.status, "unreachable");
 
         let check = store_round_trip(&ctx(&store, &NoOutbound, &config), "lead-intake").unwrap();
-        assert_eq!(report("lead-intake", "write", check.clone(), vec![ok.clone()]).status, "ok");
-        assert_eq!(report("lead-intake", "write", check, vec![ok, denied]).status, "degraded");
+        assert_eq!(
+            report("lead-intake", "write", check.clone(), vec![ok.clone()]).status,
+            "ok"
+        );
+        assert_eq!(
+            report("lead-intake", "write", check, vec![ok, denied]).status,
+            "degraded"
+        );
     }
 }

@@ -411,7 +411,10 @@ fn slipping_raises_at_risk_once_per_episode_and_erase_forgets_everything() {
     assert_eq!(again["raised"], 0, "the same episode is raised once");
     // Erase: nothing about the person is left in customers' keys, counters included.
     assert!(
-        app.store.mentions(&lead).iter().any(|k| k.starts_with("customer-at-risk:")),
+        app.store
+            .mentions(&lead)
+            .iter()
+            .any(|k| k.starts_with("customer-at-risk:")),
         "the erase check sees counters: {:?}",
         app.store.mentions(&lead)
     );

@@ -219,7 +219,11 @@ mod tests {
         assert_eq!(current(&req, &ctx, SECRET_VALUE).unwrap(), None, "signed out");
         let (fresh, set) = start(&ctx, SECRET_VALUE, "admin").unwrap();
         let req = request_with(set.split(';').next().unwrap());
-        assert_eq!(current(&req, &ctx, SECRET_VALUE).unwrap(), Some(fresh), "a new sign-in works");
+        assert_eq!(
+            current(&req, &ctx, SECRET_VALUE).unwrap(),
+            Some(fresh),
+            "a new sign-in works"
+        );
     }
 
     #[test]

@@ -420,7 +420,10 @@ mod tests {
         let store = FailingStore::writes_to("handoff:s_2");
         store.inner.set("lead:l_1", b"{}").unwrap();
         for id in ["s_1", "s_2", "s_3"] {
-            store.inner.set_many(&prepare(&store.inner, id, "l_1", false).unwrap()).unwrap();
+            store
+                .inner
+                .set_many(&prepare(&store.inner, id, "l_1", false).unwrap())
+                .unwrap();
         }
         let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
         let ok = Targets { ack: 200, scoring: 200 };
@@ -428,7 +431,11 @@ mod tests {
         let settings = IntakeSettings::from_config(&config);
         let err = retry(&ctx, &settings, 10).unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
-        let walk: RetryWalk = store.inner.get_json(&keys::handoff_retry()).unwrap().unwrap_or_default();
+        let walk: RetryWalk = store
+            .inner
+            .get_json(&keys::handoff_retry())
+            .unwrap()
+            .unwrap_or_default();
         assert_eq!(walk.floor, 1, "past s_1, not past s_2");
 
         // The route: 503, problem+json.
@@ -439,7 +446,10 @@ mod tests {
         assert_eq!(reply.header("content-type"), Some("application/problem+json"));
 
         // The store back: s_2 is handed over, not skipped.
-        let ctx = Ctx { store: &store.inner, ..ctx };
+        let ctx = Ctx {
+            store: &store.inner,
+            ..ctx
+        };
         let walked = retry(&ctx, &settings, 10).unwrap();
         assert_eq!((walked.done, walked.remaining, walked.floor), (2, 0, 3));
         let s2: Handoffs = store.inner.get_json(&keys::handoff("s_2")).unwrap().unwrap();
