@@ -4,7 +4,7 @@
 //! `*.spin.internal` component the app does not have, so the manifests
 //! require the URL rather than default to one.
 
-use spin_retention_e2e::{external_base_url, get, own_spin, repo_root, SpinApp, SpinConfig};
+use spin_retention_e2e::{admin, external_base_url, get, own_spin, repo_root, SpinApp, SpinConfig, ADMIN_TOKEN};
 
 #[test]
 fn each_single_component_manifest_serves_its_component() {
@@ -34,7 +34,8 @@ fn each_single_component_manifest_serves_its_component() {
         ),
     ] {
         let mut config = SpinConfig::new(repo_root().join(format!("deploy/{component}.spin.toml")))
-            .probe(&format!("{prefix}/health"));
+            .probe(&format!("{prefix}/health"))
+            .variable("admin_token", ADMIN_TOKEN);
         for variable in hands_on_to {
             if external_base_url().is_none() {
                 let err = SpinApp::try_start(config.clone())
@@ -48,6 +49,10 @@ fn each_single_component_manifest_serves_its_component() {
         let health = get(&app.base_url, &format!("{prefix}/health"));
         assert_eq!(health.status, 200, "{component}: {}", health.text());
         assert_eq!(health.json()["component"], component);
+        // The writing check, with the token: the store round trip works alone.
+        let store = admin("GET", &app.base_url, &format!("{prefix}/health/store"));
+        assert_eq!(store.status, 200, "{component}: {}", store.text());
+        assert_eq!(store.json()["store"]["checks"], 1, "{component}");
         // Nothing else is deployed with it.
         assert_eq!(get(&app.base_url, "/intake/health").status, 404);
     }
@@ -55,7 +60,9 @@ fn each_single_component_manifest_serves_its_component() {
 
 #[test]
 fn intake_alone_needs_hand_off_urls_and_reports_them_unreachable() {
-    let config = SpinConfig::new(repo_root().join("deploy/lead-intake.spin.toml")).probe("/intake/health");
+    let config = SpinConfig::new(repo_root().join("deploy/lead-intake.spin.toml"))
+        .probe("/intake/health")
+        .variable("admin_token", ADMIN_TOKEN);
     if external_base_url().is_none() {
         let err = SpinApp::try_start(config.clone()).err().expect("ack_url is required");
         assert!(err.contains("ack_url"), "{err}");
@@ -66,7 +73,8 @@ fn intake_alone_needs_hand_off_urls_and_reports_them_unreachable() {
         .variable("scoring_url", "http://127.0.0.1:9")
         .variable("alerts_url", "http://127.0.0.1:9");
     let Some(app) = own_spin(config) else { return };
-    let health = get(&app.base_url, "/intake/health").json();
+    // The probing check is the admin token's.
+    let health = admin("GET", &app.base_url, "/intake/health").json();
     assert_eq!(health["status"], "degraded", "{health}");
     assert_eq!(health["store"]["status"], "ok");
     let detail = |i: usize| health["handoffs"][i]["detail"].as_str().unwrap_or_default().to_string();

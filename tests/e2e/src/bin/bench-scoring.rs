@@ -72,10 +72,10 @@ fn main() {
     let app = bench_app();
     let base = app.base_url.clone();
     for _ in 0..5 {
-        get(&base, "/scoring/health");
+        admin("GET", &base, "/scoring/health/store");
     }
     let baseline: Vec<f64> = (0..n)
-        .map(|_| time_ms(|| assert_eq!(get(&base, "/scoring/health").status, 200)))
+        .map(|_| time_ms(|| assert_eq!(admin("GET", &base, "/scoring/health/store").status, 200)))
         .collect();
     let (_, b_p50, _) = percentiles(baseline.clone());
 
