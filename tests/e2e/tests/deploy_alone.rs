@@ -82,3 +82,21 @@ fn intake_alone_needs_hand_off_urls_and_reports_them_unreachable() {
         assert!(!detail(i).is_empty(), "nothing listens at 127.0.0.1:9: {health}");
     }
 }
+
+/// The case: with no admin_token, `POST /alerts/sla/tick?limit=5000`
+/// was open to anyone. Now the scheduler's and the hand-off routes are
+/// closed, with a problem saying what to set; the anonymous health check
+/// still answers.
+#[test]
+fn without_an_admin_token_scheduler_and_hand_off_routes_are_closed() {
+    let config = SpinConfig::new(repo_root().join("deploy/lead-alerts.spin.toml")).probe("/alerts/health");
+    let Some(app) = own_spin(config) else { return };
+    for path in ["/alerts/sla/tick?limit=5000", "/alerts/leads/l_1", "/alerts/events"] {
+        let problem = spin_retention_e2e::request("POST", &app.base_url, path, &[], b"{}").assert_problem(403);
+        assert!(
+            problem["detail"].as_str().unwrap().contains("admin_token"),
+            "{path}: {problem}"
+        );
+    }
+    assert_eq!(get(&app.base_url, "/alerts/health").status, 200);
+}

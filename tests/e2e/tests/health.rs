@@ -45,7 +45,10 @@ fn anyone_may_check_health_and_it_writes_nothing() {
         let first = get(&app().base_url, path);
         assert_eq!(first.status, 200, "{path}: {}", first.text());
         let first = first.json();
-        assert_eq!((first["component"].as_str(), first["check"].as_str()), (Some(component), Some("read")));
+        assert_eq!(
+            (first["component"].as_str(), first["check"].as_str()),
+            (Some(component), Some("read"))
+        );
         assert_eq!(first["store"]["status"], "ok");
         assert!(first.get("handoffs").is_none(), "nobody probed: {first}");
         let second = get(&app().base_url, path).json();
@@ -54,7 +57,11 @@ fn anyone_may_check_health_and_it_writes_nothing() {
             "{path}: an anonymous check writes nothing"
         );
         // The one-key writing check is the token's.
-        assert_eq!(get(&app().base_url, &format!("{path}/store")).status, 401, "{path}/store");
+        assert_eq!(
+            get(&app().base_url, &format!("{path}/store")).status,
+            401,
+            "{path}/store"
+        );
     }
 }
 
