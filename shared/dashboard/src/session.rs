@@ -34,7 +34,7 @@ pub struct Session {
     pub who: String,
     /// Expiry, unix seconds.
     pub exp: i64,
-    /// [`token_hash`] of the admin token at sign-in (absent in a cookie
+    /// An HMAC of the admin token at sign-in, under the session secret (absent in a cookie
     /// older than the binding: such a session is refused).
     #[serde(default)]
     pub tok: String,

@@ -12,7 +12,7 @@
 use serde_json::json;
 use spin_retention_e2e::bench::{concurrently, time_ms};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, admin_json, bench_app_with_provider, get, post_json, store_kind};
+use spin_retention_e2e::{admin, admin_json, bench_app_with_provider, post_json, store_kind};
 use std::time::{Duration, Instant};
 
 fn pct(samples: &mut [f64], p: f64) -> f64 {

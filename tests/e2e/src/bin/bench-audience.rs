@@ -33,7 +33,7 @@
 
 use serde_json::json;
 use spin_retention_e2e::bench::{concurrently, peak_rss_kib, percentiles, reset_peak_rss, time_ms};
-use spin_retention_e2e::{admin, bench_app, download, export_token, get, post_json, store_kind, SpinApp};
+use spin_retention_e2e::{admin, bench_app, download, export_token, post_json, store_kind, SpinApp};
 use std::time::{Duration, Instant};
 
 const AUDIENCE: &str = "pricing-no-phone";

@@ -19,7 +19,7 @@
 use serde_json::json;
 use spin_retention_e2e::bench::{peak_rss_kib, percentiles, reset_peak_rss, time_ms};
 use spin_retention_e2e::spin::SpinApp;
-use spin_retention_e2e::{admin, app_config, get, store_kind, ADMIN_TOKEN};
+use spin_retention_e2e::{admin, app_config, store_kind, ADMIN_TOKEN};
 use std::time::{Duration, Instant};
 
 const CLOCK: &str = "2026-01-15T10:00:00Z";

@@ -10,7 +10,7 @@
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, bench_app_with_provider, get, post_json, store_kind};
+use spin_retention_e2e::{admin, bench_app_with_provider, post_json, store_kind};
 use std::time::Duration;
 
 fn main() {

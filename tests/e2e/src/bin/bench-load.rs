@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use spin_retention_e2e::bench::concurrently;
 use spin_retention_e2e::mock_provider::MockProvider;
 use spin_retention_e2e::{
-    admin, admin_json, get, post_json, repo_root, request, store_kind, SpinApp, SpinConfig, APP_VARIABLES,
+    admin, admin_json, post_json, repo_root, request, store_kind, SpinApp, SpinConfig, APP_VARIABLES,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;

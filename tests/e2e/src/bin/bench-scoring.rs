@@ -9,7 +9,7 @@
 
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
-use spin_retention_e2e::{admin, bench_app, get, post_json, store_kind};
+use spin_retention_e2e::{admin, bench_app, post_json, store_kind};
 use std::time::Instant;
 
 /// Adds hot leads `from..to` (pricing page and a demo request), four at a time.

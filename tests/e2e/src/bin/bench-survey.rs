@@ -8,7 +8,7 @@
 
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
-use spin_retention_e2e::{admin, admin_json, bench_app, get, post_json, request, store_kind};
+use spin_retention_e2e::{admin, admin_json, bench_app, post_json, request, store_kind};
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(30);
