@@ -283,7 +283,7 @@ fn look_at(
         return Ok(Some(newest - slot >= spin_retention_core::sets::DEAD_GAP_SLOTS));
     };
     let Some(record) = ctx.store.get_json::<Handoffs>(&keys::handoff(&id))? else {
-        // Erased (a read that failed is an error above, not this).
+        // Erased: nothing to hand over (a failed read is an error, above).
         return Ok(Some(true));
     };
     if record.all_done() {
