@@ -223,8 +223,14 @@ fn erasing_a_lead_takes_it_out_of_scoring() {
     let store = MemoryStore::new();
     let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
     let ctx = ctx(&store, &config);
+    team(&store, &["dana", "noa"]);
     let id = hot(&ctx, 30);
     score_lead(&ctx, &id).unwrap();
+    assert!(
+        store.mentions(&id).iter().any(|k| k.starts_with("round-robin:")),
+        "the erase check sees the round robin's counters: {:?}",
+        store.mentions(&id)
+    );
     let mut req = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
     req.headers.push(("authorization".into(), "Bearer t".into()));
     assert_eq!(
