@@ -142,6 +142,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_empty_document_takes_the_shipped_definitions() {
+        let (defs, filled) = Audiences::parse_with_defaults(b"{}").unwrap();
+        assert_eq!(defs, Audiences::defaults());
+        assert!(!filled.is_empty());
+    }
+
+    #[test]
     fn shipped_defaults_are_valid() {
         let set = Audiences::defaults();
         let ids: Vec<&str> = set.audiences.iter().map(|a| a.id.as_str()).collect();

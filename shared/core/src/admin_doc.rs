@@ -2,6 +2,11 @@
 //! definitions): shipped defaults, a validated replacement, a reset, and a
 //! version that changes with any edit. One implementation for each such
 //! document's `GET`, `PUT` and `DELETE`.
+//!
+//! A `PUT` may leave sections out: each top-level section the document
+//! leaves out takes its default (the shipped document's), and the answer
+//! names them (`defaults_filled`). A section given is taken whole, so a
+//! part of it left out is still a 422 naming it ([`fill_defaults`]).
 
 use crate::http::{Reply, Request};
 use crate::ids::sha256_hex;
@@ -38,11 +43,40 @@ pub trait Document: Serialize + DeserializeOwned + Sized {
     /// Parses and validates; `Err` is a 422 naming every problem.
     fn parse(body: &[u8]) -> Result<Self, Problem>;
 
+    /// [`Document::parse`] of the body with the sections it leaves out
+    /// taken from [`Document::defaults`]; with the names of those sections.
+    fn parse_with_defaults(body: &[u8]) -> Result<(Self, Vec<String>), Problem> {
+        let defaults = serde_json::to_value(Self::defaults()).expect("documents serialise");
+        let (body, filled) = fill_defaults(body, &defaults);
+        Ok((Self::parse(&body)?, filled))
+    }
+
     /// Changes whenever anything in the document does.
     fn version(&self) -> String {
         let json = serde_json::to_string(self).expect("documents serialise");
         sha256_hex(&json)[..12].to_string()
     }
+}
+
+/// `body` with each top-level member of `defaults` that it leaves out
+/// taken from `defaults`, and the names of those members, in `defaults`'
+/// order. Only whole sections: a section the body gives is kept as given
+/// (its own parse names what it lacks). A body that is no JSON object is
+/// returned as it is, for the parse to refuse.
+pub fn fill_defaults(body: &[u8], defaults: &serde_json::Value) -> (Vec<u8>, Vec<String>) {
+    let (Ok(serde_json::Value::Object(mut given)), Some(defaults)) =
+        (serde_json::from_slice::<serde_json::Value>(body), defaults.as_object())
+    else {
+        return (body.to_vec(), Vec::new());
+    };
+    let mut filled = Vec::new();
+    for (name, value) in defaults {
+        if !given.contains_key(name) {
+            given.insert(name.clone(), value.clone());
+            filled.push(name.clone());
+        }
+    }
+    (crate::store::json_bytes(&given), filled)
 }
 
 /// What is stored under [`Document::KEY`].
@@ -83,7 +117,7 @@ pub fn handle<T: Document>(req: &Request, ctx: &Ctx, facts: &[(&str, FactType, &
         "GET" => get::<T>(ctx, facts),
         "PUT" => put::<T>(req, ctx),
         _ => match ctx.store.delete(T::KEY) {
-            Ok(()) => changed(&T::defaults()),
+            Ok(()) => changed(&T::defaults(), &[]),
             Err(e) => Reply::from(e),
         },
     }
@@ -112,17 +146,106 @@ fn put<T: Document>(req: &Request, ctx: &Ctx) -> Reply {
     if req.body.len() > T::MAX_BYTES {
         return Problem::too_large(T::MAX_BYTES).into();
     }
-    let document = match T::parse(&req.body) {
-        Ok(document) => document,
+    let (document, filled) = match T::parse_with_defaults(&req.body) {
+        Ok(parsed) => parsed,
         Err(problem) => return problem.with_instance(&req.path).into(),
     };
-    let reply = changed(&document);
+    let reply = changed(&document, &filled);
     match save(ctx.store, document, ctx.now) {
         Ok(()) => reply,
         Err(e) => Reply::from(e),
     }
 }
 
-fn changed<T: Document>(document: &T) -> Reply {
-    Reply::json(200, &json!({ "version": document.version(), "next": T::NEXT }))
+/// The answer to a change: the new version, what to run next, and the
+/// sections that took their defaults.
+fn changed<T: Document>(document: &T, defaults_filled: &[String]) -> Reply {
+    Reply::json(
+        200,
+        &json!({ "version": document.version(), "next": T::NEXT, "defaults_filled": defaults_filled }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::NoOutbound;
+    use crate::store::MemoryStore;
+    use std::collections::HashMap;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Doc {
+        limits: Limits,
+        ttl_hours: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Limits {
+        minutes: u32,
+        steps: u32,
+    }
+
+    impl Document for Doc {
+        const KEY: &'static str = "doc";
+        const NAME: &'static str = "doc";
+        const MAX_BYTES: usize = 1024;
+        const NEXT: &'static str = "nothing";
+
+        fn defaults() -> Self {
+            Doc {
+                limits: Limits { minutes: 15, steps: 2 },
+                ttl_hours: 72,
+                owner: None,
+            }
+        }
+
+        fn parse(body: &[u8]) -> Result<Self, Problem> {
+            Problem::check_json(
+                body,
+                || Problem::new(422, "invalid-doc", "Invalid Doc"),
+                "doc",
+                |_| Vec::new(),
+            )
+        }
+    }
+
+    fn put(body: &str) -> (u16, serde_json::Value, Option<Doc>) {
+        let store = MemoryStore::new();
+        let config: HashMap<String, String> = HashMap::new();
+        let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
+        let mut req = Request::new("PUT", "/x/admin/doc");
+        req.body = body.as_bytes().to_vec();
+        let reply = handle::<Doc>(&req, &ctx, &[]);
+        let stored = current::<Doc>(&store).unwrap();
+        (
+            reply.status,
+            serde_json::from_slice(&reply.body).unwrap(),
+            stored.1.map(|_| stored.0),
+        )
+    }
+
+    #[test]
+    fn a_document_takes_the_defaults_of_the_sections_it_leaves_out_and_says_which() {
+        let (status, answer, stored) = put(r#"{"owner": "dana"}"#);
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["defaults_filled"], serde_json::json!(["limits", "ttl_hours"]));
+        let stored = stored.unwrap();
+        assert_eq!((stored.limits.minutes, stored.ttl_hours), (15, 72));
+        assert_eq!(stored.owner.as_deref(), Some("dana"));
+
+        let (status, answer, stored) = put(r#"{"limits": {"minutes": 5, "steps": 1}, "ttl_hours": 1}"#);
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["defaults_filled"], serde_json::json!([]));
+        assert_eq!(stored.unwrap().limits.minutes, 5);
+
+        // A section given is the admin's whole: a part of it left out is an error.
+        let (status, answer, _) = put(r#"{"limits": {"minutes": 5}}"#);
+        assert_eq!(status, 422, "{answer}");
+        let (status, _, _) = put("[1]");
+        assert_eq!(status, 422, "not an object");
+    }
 }

@@ -12,7 +12,7 @@ pub const ADMIN_TOKEN: &str = "admin_token";
 pub fn require_admin(req: &Request, config: &dyn Config) -> Result<(), Reply> {
     let Some(expected) = config.get(ADMIN_TOKEN) else {
         return Err(Problem::new(403, "admin-disabled", "Admin Endpoints Disabled")
-            .with_detail("set the admin_token variable to use admin endpoints")
+            .with_detail("set the admin_token variable: admin, hand-off and scheduler routes are closed without it")
             .into());
     };
     require_bearer(req, &expected, "a valid admin bearer token is required")

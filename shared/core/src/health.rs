@@ -1,5 +1,11 @@
 //! Health checks: each proves the component can reach what it needs, with a
-//! real key-value round trip (write, read back) rather than a constant "ok".
+//! real key-value operation rather than a constant "ok".
+//!
+//! Anyone may ask (`GET <prefix>/health`): that check reads the component's
+//! health record and does nothing else, so a stranger's checks write nothing
+//! and call no one. With the admin token (an operator, a scheduler) the check
+//! writes the record and reads it back ([`store_round_trip`]) and probes every
+//! hand-off target's liveness route ([`probe_handoff`]).
 
 use crate::keys;
 use crate::ports::{Ctx, OutboundRequest};
@@ -41,9 +47,26 @@ pub struct HealthReport {
     /// `ok`, or `degraded` when a hand-off target is unreachable (the component
     /// still accepts work and keeps it pending).
     pub status: &'static str,
+    /// `read` (anyone: the health record read, nothing written, nobody
+    /// probed) or `write` (the admin token: written and read back, and every
+    /// hand-off target probed).
+    pub check: &'static str,
     pub store: StoreCheck,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub handoffs: Vec<HandoffCheck>,
+}
+
+/// Reads the component's health record (absent before any writing check):
+/// the anonymous check, which writes nothing.
+pub fn store_read(ctx: &Ctx, component: &str) -> Result<StoreCheck, StoreError> {
+    let key = keys::health(component);
+    let record: HealthRecord = ctx.store.get_json(&key)?.unwrap_or_default();
+    Ok(StoreCheck {
+        status: "ok",
+        key: key.to_string(),
+        checks: record.checks,
+        last_check: record.last_check,
+    })
 }
 
 /// Increments the component's health record and reads it back.
@@ -84,7 +107,8 @@ pub fn probe_handoff(ctx: &Ctx, component: &str, base_url: &str, live_path: &str
     }
 }
 
-pub fn report(component: &str, store: StoreCheck, handoffs: Vec<HandoffCheck>) -> HealthReport {
+/// The report of a check (`check`: `read` or `write`, see [`HealthReport`]).
+pub fn report(component: &str, check: &'static str, store: StoreCheck, handoffs: Vec<HandoffCheck>) -> HealthReport {
     let status = if handoffs.iter().all(|h| h.status == "ok") {
         "ok"
     } else {
@@ -94,6 +118,7 @@ pub fn report(component: &str, store: StoreCheck, handoffs: Vec<HandoffCheck>) -
         component: component.to_string(),
         version: env!("CARGO_PKG_VERSION"),
         status,
+        check,
         store,
         handoffs,
     }
@@ -172,7 +197,13 @@ mod tests {
         assert_eq!(denied.status, "unreachable");
 
         let check = store_round_trip(&ctx(&store, &NoOutbound, &config), "lead-intake").unwrap();
-        assert_eq!(report("lead-intake", check.clone(), vec![ok.clone()]).status, "ok");
-        assert_eq!(report("lead-intake", check, vec![ok, denied]).status, "degraded");
+        assert_eq!(
+            report("lead-intake", "write", check.clone(), vec![ok.clone()]).status,
+            "ok"
+        );
+        assert_eq!(
+            report("lead-intake", "write", check, vec![ok, denied]).status,
+            "degraded"
+        );
     }
 }

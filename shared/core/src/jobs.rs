@@ -97,6 +97,7 @@ impl Job {
             None => Problem::not_found(&req.path).into(),
             Some("/health") => health_route(req, ctx, self.name, self.handoffs).into(),
             Some("/health/live") => live_route(req, self.name).into(),
+            Some("/health/store") => store_route(req, ctx, self.name).into(),
             Some(_) => routes::dispatch(self.routes, req, ctx),
         }
     }
@@ -108,9 +109,23 @@ impl Job {
 }
 
 /// `GET <prefix>/health`, the same for every job apart from its hand-offs.
+/// Without credentials: a read of the health record, nothing written and
+/// nobody probed, so anyone may call it as often as they like. With the
+/// admin token (an operator, a scheduler): the record written and read
+/// back, and every hand-off target's liveness probed. A wrong token is a
+/// 401, not the anonymous check.
 fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[HandoffTarget]) -> Reply {
     if req.method != "GET" && req.method != "HEAD" {
         return http::method_not_allowed(req, &["GET", "HEAD"]);
+    }
+    if req.header("authorization").is_none() {
+        return match health::store_read(ctx, component) {
+            Ok(store) => Reply::json(200, &health::report(component, "read", store, Vec::new())),
+            Err(e) => Problem::store_unavailable(e).with_instance(&req.path).into(),
+        };
+    }
+    if let Err(refused) = crate::auth::require_admin(req, ctx.config) {
+        return refused;
     }
     let store = match health::store_round_trip(ctx, component) {
         Ok(check) => check,
@@ -120,7 +135,22 @@ fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[HandoffTa
         .iter()
         .map(|h| health::probe_handoff(ctx, h.component, &h.base_url(ctx.config), h.live_path))
         .collect();
-    Reply::json(200, &health::report(component, store, handoffs))
+    Reply::json(200, &health::report(component, "write", store, handoffs))
+}
+
+/// `GET <prefix>/health/store`, with the admin token: one key written and
+/// read back, nothing else (no probe), the benchmarks' one-key baseline.
+fn store_route(req: &Request, ctx: &Ctx, component: &str) -> Reply {
+    if req.method != "GET" && req.method != "HEAD" {
+        return http::method_not_allowed(req, &["GET", "HEAD"]);
+    }
+    if let Err(refused) = crate::auth::require_admin(req, ctx.config) {
+        return refused;
+    }
+    match health::store_round_trip(ctx, component) {
+        Ok(store) => Reply::json(200, &health::report(component, "write", store, Vec::new())),
+        Err(e) => Problem::store_unavailable(e).with_instance(&req.path).into(),
+    }
 }
 
 /// `GET <prefix>/health/live`: answering at all is the answer. It touches
@@ -390,7 +420,7 @@ pub mod testing {
     use crate::store::MemoryStore;
     use std::collections::HashMap;
 
-    /// `GET <prefix>/health` answers 200 with a store round trip, and a
+    /// `GET <prefix>/health` answers 200 with a read of the store, and a
     /// path the job does not know answers a 404 problem.
     pub fn answers_health_and_not_found(job: &Job) {
         assert_eq!(crate::routes::refused(job.routes), Vec::<&str>::new(), "{}", job.name);
@@ -461,6 +491,10 @@ mod job_tests {
         assert_eq!(reply.status, 200);
         assert_eq!(body(&reply)["component"], "survey");
         assert_eq!(body(&reply)["store"]["status"], "ok");
+        assert_eq!(body(&reply)["status"], "ok", "the anonymous check probes nobody");
+        let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
+        let ctx = self::ctx(&store, &config);
+        let reply = JOB.handle(&with_token("GET", "/survey/health", "t"), &ctx).reply;
         assert_eq!(
             body(&reply)["status"],
             "degraded",
@@ -469,6 +503,63 @@ mod job_tests {
         let missing = JOB.handle(&Request::new("GET", "/survey/nope"), &ctx).reply;
         assert_eq!(missing.status, 404);
         assert_eq!(missing.header("content-type"), Some("application/problem+json"));
+    }
+
+    fn with_token(method: &str, path: &str, token: &str) -> Request {
+        let mut req = Request::new(method, path);
+        req.headers.push(("authorization".into(), format!("Bearer {token}")));
+        req
+    }
+
+    #[test]
+    fn an_anonymous_health_check_writes_nothing_and_probes_nobody() {
+        let store = crate::store::CountingStore::default();
+        let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
+        let recorder = testing::Recorder::default();
+        let ctx = Ctx::new(&store, &config, &recorder, crate::ports::test_now());
+        let reply = JOB.handle(&Request::new("GET", "/survey/health"), &ctx).reply;
+        assert_eq!(reply.status, 200);
+        assert_eq!(body(&reply)["check"], "read");
+        assert_eq!(body(&reply)["store"]["status"], "ok");
+        assert_eq!(store.commits(), 0, "no write");
+        assert!(recorder.0.lock().unwrap().is_empty(), "no probe");
+
+        // The admin token (a scheduler's or an operator's): the writing, probing check.
+        let reply = JOB.handle(&with_token("GET", "/survey/health", "t"), &ctx).reply;
+        assert_eq!(reply.status, 200);
+        assert_eq!(body(&reply)["check"], "write");
+        assert_eq!(body(&reply)["store"]["checks"], 1);
+        assert_eq!(store.commits(), 1);
+        assert_eq!(
+            *recorder.0.lock().unwrap(),
+            ["http://lead-scoring.spin.internal/scoring/health/live"]
+        );
+        // The anonymous check reads what the last writing one left.
+        let reply = JOB.handle(&Request::new("GET", "/survey/health"), &ctx).reply;
+        assert_eq!(body(&reply)["store"]["checks"], 1);
+        assert_eq!(store.commits(), 1);
+        // A wrong token is refused, not taken for anonymous.
+        let reply = JOB.handle(&with_token("GET", "/survey/health", "x"), &ctx).reply;
+        assert_eq!(reply.status, 401);
+    }
+
+    #[test]
+    fn the_one_key_check_needs_the_token_and_writes_one_key() {
+        let store = crate::store::CountingStore::default();
+        let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
+        let recorder = testing::Recorder::default();
+        let ctx = Ctx::new(&store, &config, &recorder, crate::ports::test_now());
+        let anonymous = JOB.handle(&Request::new("GET", "/survey/health/store"), &ctx).reply;
+        assert_eq!((anonymous.status, store.commits()), (401, 0));
+        let reply = JOB.handle(&with_token("GET", "/survey/health/store", "t"), &ctx).reply;
+        assert_eq!(reply.status, 200);
+        assert_eq!(body(&reply)["store"]["key"], "health:survey");
+        assert_eq!(store.commits(), 1, "one write");
+        assert!(recorder.0.lock().unwrap().is_empty(), "no probe");
+        let closed = HashMap::new();
+        let ctx = Ctx::new(&store, &closed, &recorder, crate::ports::test_now());
+        let reply = JOB.handle(&with_token("GET", "/survey/health/store", "t"), &ctx).reply;
+        assert_eq!(reply.status, 403, "no token configured: closed");
     }
 
     #[test]

@@ -21,9 +21,10 @@ pub enum Caller {
     Anyone,
     /// The admin token, as a bearer token.
     Admin,
-    /// Another component handing work on: the admin token when one is set,
-    /// open when not (a hand-off only names a stored record and can only do
-    /// the work that record is owed).
+    /// Another component handing work on, or a scheduler: the admin token,
+    /// as for [`Caller::Admin`], and closed (403, saying to set
+    /// `admin_token`) when none is set. It stays a kind of its own because
+    /// the README names these routes' callers apart.
     Component,
     /// The handler checks the credentials itself; the text says whose.
     Own(&'static str),
@@ -33,11 +34,7 @@ impl Caller {
     fn admit(self, req: &Request, ctx: &Ctx) -> Result<(), Reply> {
         match self {
             Caller::Anyone | Caller::Own(_) => Ok(()),
-            Caller::Admin => crate::auth::require_admin(req, ctx.config),
-            Caller::Component => match ctx.config.get(crate::auth::ADMIN_TOKEN) {
-                Some(_) => crate::auth::require_admin(req, ctx.config),
-                None => Ok(()),
-            },
+            Caller::Admin | Caller::Component => crate::auth::require_admin(req, ctx.config),
         }
     }
 }
@@ -202,11 +199,17 @@ mod tests {
             401,
             "a hand-off needs the token once set"
         );
-        assert_eq!(
-            call("POST", "/a/leads/l1", &open).status,
-            200,
-            "and is open without one"
+        let closed = call("POST", "/a/leads/l1", &open);
+        assert_eq!(closed.status, 403, "and is closed without one");
+        assert!(
+            String::from_utf8_lossy(&closed.body).contains("admin_token"),
+            "saying what to set"
         );
+        let mut with_token = Request::new("POST", "/a/leads/l1");
+        with_token.headers.push(("authorization".into(), "Bearer t".into()));
+        let store = MemoryStore::new();
+        let ctx = Ctx::new(&store, &admin, &NoOutbound, crate::ports::test_now());
+        assert_eq!(dispatch(ROUTES, &with_token, &ctx).reply.status, 200);
     }
 
     #[test]

@@ -145,14 +145,16 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    /// Keys whose name or value contains `needle`: for tests that check an
-    /// erase leaves nothing about a person behind.
+    /// Keys whose name or value contains `needle`, counters included (by
+    /// name: `alert-claim:<lead>`, `round-robin:<team>:<lead>`): for tests
+    /// that check an erase leaves nothing about a person behind.
     pub fn mentions(&self, needle: &str) -> Vec<String> {
         let mut keys: Vec<String> = self
             .lock()
             .iter()
             .filter(|(k, v)| k.contains(needle) || String::from_utf8_lossy(v).contains(needle))
             .map(|(k, _)| k.clone())
+            .chain(self.lock_counters().keys().filter(|k| k.contains(needle)).cloned())
             .collect();
         keys.sort();
         keys
@@ -232,6 +234,77 @@ impl Store for UnavailableStore {
 
     fn increment(&self, _key: &str, _delta: i64) -> Result<i64, StoreError> {
         Err(StoreError::Unavailable(self.0.clone()))
+    }
+}
+
+/// A [`MemoryStore`] whose calls on one chosen key fail as an unreachable
+/// store would: its writes only ([`FailingStore::writes_to`]) or every call
+/// ([`FailingStore::every_call_on`]). For tests of what a store error on
+/// that key does (it must be an error, never "no such record").
+pub struct FailingStore {
+    pub inner: MemoryStore,
+    key: String,
+    reads_too: bool,
+}
+
+impl FailingStore {
+    /// Writes (set, delete, increment, and any batch holding it) to `key` fail.
+    pub fn writes_to(key: &str) -> Self {
+        FailingStore {
+            inner: MemoryStore::new(),
+            key: key.to_string(),
+            reads_too: false,
+        }
+    }
+
+    /// Every call on `key` fails, reads too.
+    pub fn every_call_on(key: &str) -> Self {
+        FailingStore {
+            reads_too: true,
+            ..Self::writes_to(key)
+        }
+    }
+
+    fn check(&self, key: &str, read: bool) -> Result<(), StoreError> {
+        if key == self.key && (self.reads_too || !read) {
+            return Err(StoreError::Unavailable(format!("failing on {key} (test)")));
+        }
+        Ok(())
+    }
+}
+
+impl Store for FailingStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.check(key, true)?;
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.check(key, false)?;
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.check(key, false)?;
+        self.inner.delete(key)
+    }
+    fn exists(&self, key: &str) -> Result<bool, StoreError> {
+        self.check(key, true)?;
+        self.inner.exists(key)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        self.check(key, delta == 0)?;
+        self.inner.increment(key, delta)
+    }
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        keys.iter().try_for_each(|k| self.check(k, true))?;
+        self.inner.get_many(keys)
+    }
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        entries.iter().try_for_each(|(k, _)| self.check(k, false))?;
+        self.inner.set_many(entries)
+    }
+    fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
+        keys.iter().try_for_each(|k| self.check(k, false))?;
+        self.inner.delete_many(keys)
     }
 }
 
@@ -333,6 +406,16 @@ mod tests {
         store.delete("a").unwrap();
         assert!(!store.exists("a").unwrap());
         assert_eq!(store.len(), 1);
+    }
+
+    #[test]
+    fn mentions_sees_values_and_counters() {
+        let store = MemoryStore::new();
+        store.set("lead:l_1", b"{}").unwrap();
+        store.set("index", b"l_1").unwrap();
+        store.increment("alert-claim:l_1", 1).unwrap();
+        store.increment("other", 1).unwrap();
+        assert_eq!(store.mentions("l_1"), ["alert-claim:l_1", "index", "lead:l_1"]);
     }
 
     #[test]

@@ -126,6 +126,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sections_left_out_take_their_defaults() {
+        let (settings, filled) = Settings::parse_with_defaults(br#"{"currency": "ILS"}"#).unwrap();
+        assert_eq!(settings.currency, "ILS");
+        assert_eq!(settings.tiers, Settings::defaults().tiers);
+        assert_eq!(
+            filled,
+            [
+                "churn_days",
+                "quiet_days",
+                "slipping_factor",
+                "tier_window_days",
+                "tiers"
+            ]
+        );
+    }
+
+    #[test]
     fn the_defaults_are_valid_and_bad_settings_name_their_fields() {
         let defaults = serde_json::to_vec(&Settings::defaults()).unwrap();
         assert_eq!(Settings::parse(&defaults).unwrap(), Settings::defaults());

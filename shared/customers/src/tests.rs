@@ -409,7 +409,15 @@ fn slipping_raises_at_risk_once_per_episode_and_erase_forgets_everything() {
     assert!(fold.rfm.is_some());
     let again = run(&mut app, now(), true);
     assert_eq!(again["raised"], 0, "the same episode is raised once");
-    // Erase: nothing about the person is left in customers' keys.
+    // Erase: nothing about the person is left in customers' keys, counters included.
+    assert!(
+        app.store
+            .mentions(&lead)
+            .iter()
+            .any(|k| k.starts_with("customer-at-risk:")),
+        "the erase check sees counters: {:?}",
+        app.store.mentions(&lead)
+    );
     let mut erase = Request::new("DELETE", &format!("/intake/admin/leads/{lead}"));
     erase.headers.push(("authorization".into(), format!("Bearer {ADMIN}")));
     assert_eq!(app.call_at(now(), erase, None).status, 200);

@@ -5,7 +5,9 @@
 //! signed with `dashboard_session_secret`, `HttpOnly; Secure;
 //! SameSite=Strict`, and it expires (`dashboard_session_hours`, 8 by
 //! default). Signing out writes `dashboard-signout:<session id>`, so a
-//! copied cookie stops working too. Every form carries the session's CSRF
+//! copied cookie stops working too. Each session is bound to a hash of the
+//! admin token it was started with (an HMAC under the session secret, never
+//! the token): a new admin token signs everyone out. Every form carries the session's CSRF
 //! token, an HMAC of its id under the same secret: a page of ours can show
 //! it, another site cannot compute it.
 
@@ -32,6 +34,10 @@ pub struct Session {
     pub who: String,
     /// Expiry, unix seconds.
     pub exp: i64,
+    /// An HMAC of the admin token at sign-in, under the session secret (absent in a cookie
+    /// older than the binding: such a session is refused).
+    #[serde(default)]
+    pub tok: String,
 }
 
 impl Session {
@@ -64,6 +70,15 @@ pub fn secret(config: &dyn Config) -> Result<String, Disabled> {
         .ok_or(Disabled::NoSecret)
 }
 
+/// What binds a session to the admin token: an HMAC of the token under the
+/// session secret, so the cookie (readable, only signed) never holds the
+/// token or a plain hash one could test guesses against.
+fn token_hash(config: &dyn Config, secret: &str) -> String {
+    let token = config.get(spin_retention_core::auth::ADMIN_TOKEN).unwrap_or_default();
+    let mac = signed::hmac_sha256(secret.as_bytes(), format!("admin-token|{token}").as_bytes());
+    mac[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn lifetime(config: &dyn Config) -> Duration {
     let hours = config
         .get(HOURS)
@@ -85,6 +100,7 @@ pub fn start(ctx: &Ctx, secret: &str, who: &str) -> Result<(Session, String), St
         sid,
         who: who.to_string(),
         exp: (ctx.now + lifetime).timestamp(),
+        tok: token_hash(ctx.config, secret),
     };
     let value = signed::sign(&session, secret);
     Ok((session, set_cookie(&value, lifetime.num_seconds())))
@@ -110,7 +126,8 @@ pub fn cookie(req: &Request, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// The request's session: signed with our secret, not expired, not signed out.
+/// The request's session: signed with our secret, started under the admin
+/// token in force, not expired, not signed out.
 pub fn current(req: &Request, ctx: &Ctx, secret: &str) -> Result<Option<Session>, StoreError> {
     let Some(value) = cookie(req, COOKIE) else {
         return Ok(None);
@@ -118,7 +135,8 @@ pub fn current(req: &Request, ctx: &Ctx, secret: &str) -> Result<Option<Session>
     let Ok(session) = signed::verify::<Session>(&value, secret) else {
         return Ok(None);
     };
-    if session.exp <= ctx.now.timestamp() || ctx.store.exists(&keys::signed_out(&session.sid))? {
+    let same_token = spin_retention_core::auth::same_secret(&session.tok, &token_hash(ctx.config, secret));
+    if !same_token || session.exp <= ctx.now.timestamp() || ctx.store.exists(&keys::signed_out(&session.sid))? {
         return Ok(None);
     }
     Ok(Some(session))
@@ -186,11 +204,35 @@ mod tests {
     }
 
     #[test]
+    fn a_new_admin_token_signs_everyone_out() {
+        let store = MemoryStore::default();
+        let mut config = config();
+        let ctx = Ctx::new(&store, &config, &NoOutbound, test_now());
+        let (session, set) = start(&ctx, SECRET_VALUE, "admin").unwrap();
+        let value = set.split(';').next().unwrap().to_string();
+        let req = request_with(&value);
+        assert_eq!(current(&req, &ctx, SECRET_VALUE).unwrap(), Some(session));
+        assert!(!value.contains("admin-secret"), "the token itself is not in the cookie");
+
+        config.insert("admin_token".into(), "the-new-admin-token".into());
+        let ctx = Ctx::new(&store, &config, &NoOutbound, test_now());
+        assert_eq!(current(&req, &ctx, SECRET_VALUE).unwrap(), None, "signed out");
+        let (fresh, set) = start(&ctx, SECRET_VALUE, "admin").unwrap();
+        let req = request_with(set.split(';').next().unwrap());
+        assert_eq!(
+            current(&req, &ctx, SECRET_VALUE).unwrap(),
+            Some(fresh),
+            "a new sign-in works"
+        );
+    }
+
+    #[test]
     fn forms_need_the_sessions_own_token() {
         let session = Session {
             sid: "abc".into(),
             who: "admin".into(),
             exp: 0,
+            tok: String::new(),
         };
         let other = Session {
             sid: "abd".into(),

@@ -72,7 +72,7 @@ pub const JOB: Job = Job {
             path: "/alerts/sla/tick",
             caller: Caller::Component,
             handler: |req, ctx, _| {
-                let limit = req.limit(1000, 5000)? as u64;
+                let limit = req.limit(1000, 1000)? as u64;
                 let report = run_tick(ctx, limit)?;
                 let reply = Reply::json(200, &report);
                 finish(ctx, reply, &report.events)

@@ -205,6 +205,18 @@ pub fn current(store: &dyn Store) -> Result<Settings, StoreError> {
 mod tests {
     use super::*;
 
+    /// The issue's case: a document without `sla`, then without
+    /// `link_ttl_hours`, was refused ("missing field `sla`").
+    #[test]
+    fn sections_left_out_take_their_defaults() {
+        let body = br#"{"owner": {"name": "Ana", "channel": "email", "to": "ana@acme.example"}, "owner_alert_forms": ["demo"]}"#;
+        let (settings, filled) = Settings::parse_with_defaults(body).unwrap();
+        assert_eq!(settings.sla, Settings::defaults().sla);
+        assert_eq!(settings.link_ttl_hours, 72);
+        assert_eq!(filled, ["link_ttl_hours", "members", "sla"]);
+        assert_eq!(settings.owner_alert_forms, ["demo"]);
+    }
+
     #[test]
     fn errors_name_the_field() {
         let body = br#"{

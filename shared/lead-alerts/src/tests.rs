@@ -227,6 +227,12 @@ fn a_claim_stops_the_clock_and_the_first_claim_wins() {
     };
     assert!(!first, "the first contact is the one kept");
     assert_eq!(contacted.by, noa);
+    let counters = |prefix: &str| store.mentions(&id).iter().filter(|k| k.starts_with(prefix)).count();
+    assert!(
+        counters("alert-claim:") > 0 && counters("alert-contact:") > 0,
+        "the erase check sees counters: {:?}",
+        store.mentions(&id)
+    );
     crate::forget(&store, &id).unwrap();
     let left: Vec<String> = store
         .mentions(&id)

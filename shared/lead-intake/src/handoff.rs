@@ -130,13 +130,20 @@ pub fn run_after_reply(ctx: &Ctx, settings: &IntakeSettings, submission_id: &str
 
 /// Hands one submission to every target that has not taken it yet.
 pub fn run(ctx: &Ctx, settings: &IntakeSettings, submission_id: &str) -> Result<Handoffs, StoreError> {
-    let key = keys::handoff(submission_id);
-    let Some(mut handoffs) = ctx.store.get_json::<Handoffs>(&key)? else {
+    let Some(handoffs) = ctx.store.get_json::<Handoffs>(&keys::handoff(submission_id))? else {
         // Erased meanwhile, or never stored: nothing to hand over.
         return Err(StoreError::Unavailable(format!(
             "no hand-off record for {submission_id}"
         )));
     };
+    run_record(ctx, settings, handoffs)
+}
+
+/// [`run`] on the record already read. Every `Err` is the store's.
+fn run_record(ctx: &Ctx, settings: &IntakeSettings, mut handoffs: Handoffs) -> Result<Handoffs, StoreError> {
+    let submission_id = handoffs.submission_id.clone();
+    let submission_id = submission_id.as_str();
+    let key = keys::handoff(submission_id);
     let ack_url = format!(
         "{}{}",
         settings.ack_url.trim_end_matches('/'),
@@ -210,75 +217,110 @@ const SCAN_PER_HANDOFF: u64 = 8;
 /// first, walking the `submissions` log from where the last run stopped.
 /// The floor moves past every submission done from the start, so a run
 /// costs what is still pending, not the whole history.
+///
+/// A store error is an error, never "no record": the walk stops at that
+/// entry, keeps what it did before it (best effort: the store is failing),
+/// and returns the error (the route's 503), so the floor never passes a
+/// submission whose hand-off could not be read or recorded.
 pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retried, StoreError> {
     let mut walk: RetryWalk = ctx.store.get_json(&keys::handoff_retry())?.unwrap_or_default();
+    let mut run = Retried::default();
+    let walked = walk_from(ctx, settings, limit, &mut walk, &mut run);
+    if walked.is_err() {
+        let _ = ctx.store.set_json(&keys::handoff_retry(), &walk);
+    }
+    walked?;
+    ctx.store.set_json(&keys::handoff_retry(), &walk)?;
+    Ok(run)
+}
+
+/// The walk of [`retry`]: `walk` and `run` say how far it got, also when
+/// it stops at a store error.
+fn walk_from(
+    ctx: &Ctx,
+    settings: &IntakeSettings,
+    limit: usize,
+    walk: &mut RetryWalk,
+    run: &mut Retried,
+) -> Result<(), StoreError> {
     let newest = slots::len(ctx.store, keys::SUBMISSIONS)?;
     if walk.cursor >= newest || walk.cursor < walk.floor {
         walk.cursor = walk.floor;
     }
     let from_floor = walk.cursor == walk.floor;
     let end = newest.min(walk.cursor + (limit as u64).max(1) * SCAN_PER_HANDOFF);
-    let mut run = Retried::default();
     let mut contiguous = from_floor;
+    let start = walk.cursor;
+    // Where the next run starts: past what this one looked at, never past
+    // an entry it stopped at.
     let mut scanned_to = walk.cursor;
-    for slot in walk.cursor + 1..=end {
-        let entry = ctx.store.get(&slots::slot_key(keys::SUBMISSIONS, slot))?;
-        let record = match &entry {
-            Some(id) => ctx
-                .store
-                .get_json::<Handoffs>(&keys::handoff(&String::from_utf8_lossy(id)))?,
-            None => None,
-        };
-        if run.processed == limit && record.as_ref().is_some_and(|h| !h.all_done()) {
+    let finish = |walk: &mut RetryWalk, run: &mut Retried, scanned_to: u64| {
+        walk.cursor = scanned_to;
+        run.floor = walk.floor;
+        run.remaining = run.still_pending as u64 + (newest - scanned_to);
+    };
+    for slot in start + 1..=end {
+        let looked = look_at(ctx, settings, limit, newest, slot, run);
+        let finished = match looked {
+            Ok(Some(finished)) => finished,
             // This run's share is handed over: the next run starts here.
-            break;
-        }
-        run.scanned += 1;
-        scanned_to = slot;
-        let finished = match entry {
-            // Still being written, or its writer died, or erased.
-            None => newest - slot >= spin_retention_core::sets::DEAD_GAP_SLOTS,
-            Some(id) => {
-                let id = String::from_utf8_lossy(&id).into_owned();
-                match record {
-                    None => true,
-                    Some(h) if h.all_done() => true,
-                    Some(_) => {
-                        run.processed += 1;
-                        match self::run(ctx, settings, &id) {
-                            Ok(h) if h.all_done() => {
-                                run.done += 1;
-                                true
-                            }
-                            Ok(h) => {
-                                run.still_pending += 1;
-                                let error = |t: &Target| {
-                                    (t.state == State::Pending).then(|| t.last_error.clone().unwrap_or_default())
-                                };
-                                run.pending.push(Pending {
-                                    ack: error(&h.ack),
-                                    scoring: error(&h.scoring),
-                                    event: h.event.as_ref().and_then(error),
-                                    submission_id: id,
-                                });
-                                false
-                            }
-                            Err(_) => true,
-                        }
-                    }
-                }
+            Ok(None) => break,
+            Err(e) => {
+                finish(walk, run, scanned_to);
+                return Err(e);
             }
         };
+        run.scanned += 1;
+        scanned_to = slot;
         contiguous &= finished;
         if contiguous {
             walk.floor = slot;
         }
     }
-    walk.cursor = scanned_to;
-    run.floor = walk.floor;
-    run.remaining = run.still_pending as u64 + (newest - scanned_to);
-    ctx.store.set_json(&keys::handoff_retry(), &walk)?;
-    Ok(run)
+    finish(walk, run, scanned_to);
+    Ok(())
+}
+
+/// One slot of the walk: whether it is finished (handed over, erased, or
+/// dead), or `None` when this run's share is done and it is not.
+fn look_at(
+    ctx: &Ctx,
+    settings: &IntakeSettings,
+    limit: usize,
+    newest: u64,
+    slot: u64,
+    run: &mut Retried,
+) -> Result<Option<bool>, StoreError> {
+    let entry = ctx.store.get(&slots::slot_key(keys::SUBMISSIONS, slot))?;
+    let Some(id) = entry.map(|id| String::from_utf8_lossy(&id).into_owned()) else {
+        // Still being written, or its writer died, or erased.
+        return Ok(Some(newest - slot >= spin_retention_core::sets::DEAD_GAP_SLOTS));
+    };
+    let Some(record) = ctx.store.get_json::<Handoffs>(&keys::handoff(&id))? else {
+        // Erased: nothing to hand over (a failed read is an error, above).
+        return Ok(Some(true));
+    };
+    if record.all_done() {
+        return Ok(Some(true));
+    }
+    if run.processed == limit {
+        return Ok(None);
+    }
+    run.processed += 1;
+    let h = run_record(ctx, settings, record)?;
+    if h.all_done() {
+        run.done += 1;
+        return Ok(Some(true));
+    }
+    run.still_pending += 1;
+    let error = |t: &Target| (t.state == State::Pending).then(|| t.last_error.clone().unwrap_or_default());
+    run.pending.push(Pending {
+        ack: error(&h.ack),
+        scoring: error(&h.scoring),
+        event: h.event.as_ref().and_then(error),
+        submission_id: id,
+    });
+    Ok(Some(false))
 }
 
 fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: String, body: Vec<u8>) {
@@ -388,6 +430,51 @@ mod tests {
             (0, 0, 1),
             "nothing left to retry"
         );
+    }
+
+    /// A store error is an error: the walk stops at the entry it could not
+    /// record, its floor does not pass it, and the route answers 503; once
+    /// the store is back, the next walk hands it over.
+    #[test]
+    fn a_store_error_stops_the_walk_before_the_entry() {
+        use spin_retention_core::store::FailingStore;
+        let store = FailingStore::writes_to("handoff:s_2");
+        store.inner.set("lead:l_1", b"{}").unwrap();
+        for id in ["s_1", "s_2", "s_3"] {
+            store
+                .inner
+                .set_many(&prepare(&store.inner, id, "l_1", false).unwrap())
+                .unwrap();
+        }
+        let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
+        let ok = Targets { ack: 200, scoring: 200 };
+        let ctx = Ctx::new(&store, &config, &ok, spin_retention_core::ports::test_now());
+        let settings = IntakeSettings::from_config(&config);
+        let err = retry(&ctx, &settings, 10).unwrap_err();
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+        let walk: RetryWalk = store
+            .inner
+            .get_json(&keys::handoff_retry())
+            .unwrap()
+            .unwrap_or_default();
+        assert_eq!(walk.floor, 1, "past s_1, not past s_2");
+
+        // The route: 503, problem+json.
+        let mut req = spin_retention_core::http::Request::new("POST", "/intake/admin/handoffs/retry");
+        req.headers.push(("authorization".into(), "Bearer t".into()));
+        let reply = crate::job::JOB.handle(&req, &ctx).reply;
+        assert_eq!(reply.status, 503);
+        assert_eq!(reply.header("content-type"), Some("application/problem+json"));
+
+        // The store back: s_2 is handed over, not skipped.
+        let ctx = Ctx {
+            store: &store.inner,
+            ..ctx
+        };
+        let walked = retry(&ctx, &settings, 10).unwrap();
+        assert_eq!((walked.done, walked.remaining, walked.floor), (2, 0, 3));
+        let s2: Handoffs = store.inner.get_json(&keys::handoff("s_2")).unwrap().unwrap();
+        assert!(s2.all_done(), "{s2:?}");
     }
 
     #[test]

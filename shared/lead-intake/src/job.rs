@@ -103,10 +103,17 @@ mod tests {
     #[test]
     fn health_probes_handoffs_at_configured_urls() {
         let store = MemoryStore::new();
-        let config: HashMap<String, String> = [("ack_url".to_string(), "https://ack.example.com".to_string())].into();
+        let config: HashMap<String, String> = [
+            ("ack_url".to_string(), "https://ack.example.com".to_string()),
+            ("admin_token".to_string(), "t".to_string()),
+        ]
+        .into();
         let recorder = Recorder::default();
         let ctx = Ctx::new(&store, &config, &recorder, spin_retention_core::ports::test_now());
-        let reply = JOB.handle(&Request::new("GET", "/intake/health"), &ctx).reply;
+        // The writing, probing check is the admin token's (or a scheduler's).
+        let mut req = Request::new("GET", "/intake/health");
+        req.headers.push(("authorization".into(), "Bearer t".into()));
+        let reply = JOB.handle(&req, &ctx).reply;
         let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
         assert_eq!(body["status"], "ok");
         assert_eq!(

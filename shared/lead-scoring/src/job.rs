@@ -6,7 +6,6 @@ use crate::admin;
 use crate::facts::CATALOGUE;
 use crate::rules::Rules;
 use spin_retention_core::admin_doc;
-use spin_retention_core::auth::ADMIN_TOKEN;
 use spin_retention_core::http::Reply;
 use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, ALERTS, AUDIENCES};
 use spin_retention_core::routes::{Caller, Method, Route};
@@ -24,13 +23,10 @@ pub const JOB: Job = Job {
             handler: |req, ctx, p| {
                 let lead_id = p.get("id");
                 let record = crate::score_lead(ctx, lead_id)?;
-                let reply = match (ctx.config.get(ADMIN_TOKEN), &record) {
-                    // Open without an admin token: it does the work but tells
-                    // nothing, not even whether the lead exists (ids derive
-                    // from email addresses).
-                    (None, _) => Reply::no_content(),
-                    (Some(_), Some(record)) => Reply::json(200, record),
-                    (Some(_), None) => return Ok(admin::no_lead(req, lead_id).into()),
+                // Only the admin token reaches here (closed without one).
+                let reply = match &record {
+                    Some(record) => Reply::json(200, record),
+                    None => return Ok(admin::no_lead(req, lead_id).into()),
                 };
                 // Scored: a hot lead's assignee is alerted (lead-alerts does
                 // it once), then audience memberships follow; after the reply,

@@ -458,6 +458,18 @@ mod tests {
     use spin_retention_core::admin_doc::Document;
 
     #[test]
+    fn rules_left_out_take_the_shipped_ones() {
+        let (rules, filled) = Rules::parse_with_defaults(br#"{"thresholds": {"hot": 50, "warm": 20}}"#).unwrap();
+        assert_eq!((rules.thresholds.hot, rules.thresholds.warm), (50, 20));
+        assert_eq!(rules.rules, Rules::defaults().rules);
+        assert!(
+            filled.contains(&"rules".to_string()) && filled.contains(&"groups".to_string()),
+            "{filled:?}"
+        );
+        assert!(!filled.contains(&"thresholds".to_string()));
+    }
+
+    #[test]
     fn shipped_defaults_are_valid() {
         let rules = Rules::defaults();
         assert!(validate(&rules).is_empty());

@@ -223,8 +223,14 @@ fn erasing_a_lead_takes_it_out_of_scoring() {
     let store = MemoryStore::new();
     let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
     let ctx = ctx(&store, &config);
+    team(&store, &["dana", "noa"]);
     let id = hot(&ctx, 30);
     score_lead(&ctx, &id).unwrap();
+    assert!(
+        store.mentions(&id).iter().any(|k| k.starts_with("round-robin:")),
+        "the erase check sees the round robin's counters: {:?}",
+        store.mentions(&id)
+    );
     let mut req = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
     req.headers.push(("authorization".into(), "Bearer t".into()));
     assert_eq!(
@@ -300,18 +306,20 @@ fn a_queue_page_costs_the_same_however_long_the_queue() {
 }
 
 #[test]
-fn without_an_admin_token_scoring_says_nothing_about_the_lead() {
+fn without_an_admin_token_the_scoring_hand_off_is_closed() {
     let store = MemoryStore::new();
     let config = HashMap::new();
     let ctx = ctx(&store, &config);
     let id = hot(&ctx, 40);
+    store.delete(&keys::score(&id)).unwrap();
     for lead in [id.as_str(), "l_nobody"] {
         let reply = crate::job::JOB
             .handle(&Request::new("POST", &format!("/scoring/leads/{lead}")), &ctx)
             .reply;
-        assert_eq!((reply.status, reply.body.len()), (204, 0), "{lead}");
+        assert_eq!(reply.status, 403, "{lead}");
+        assert!(String::from_utf8_lossy(&reply.body).contains("admin_token"));
     }
-    assert!(store.exists(&keys::score(&id)).unwrap(), "the work was still done");
+    assert!(!store.exists(&keys::score(&id)).unwrap(), "no work done");
 }
 
 /// Commits (transactions on Spin's SQLite store) that scoring a new lead
@@ -346,16 +354,17 @@ fn scoring_a_new_lead_costs_a_few_commits() {
     );
 }
 
-/// Without an admin token the hand-off route answers 204 and tells nothing,
-/// but audience-export is still told about the scored lead.
+/// The hand-off route scores, then tells lead-alerts and audience-export.
 #[test]
-fn an_open_scoring_hand_off_still_tells_audiences() {
+fn a_scoring_hand_off_tells_alerts_and_audiences() {
     let store = MemoryStore::new();
-    let config = HashMap::new();
+    let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
     let ctx = ctx(&store, &config);
     let id = hot(&ctx, 3);
-    let outcome = crate::job::JOB.handle(&Request::new("POST", &format!("/scoring/leads/{id}")), &ctx);
-    assert_eq!(outcome.reply.status, 204);
+    let mut req = Request::new("POST", &format!("/scoring/leads/{id}"));
+    req.headers.push(("authorization".into(), "Bearer t".into()));
+    let outcome = crate::job::JOB.handle(&req, &ctx);
+    assert_eq!(outcome.reply.status, 200);
     let told = spin_retention_core::jobs::testing::Recorder::default();
     let ctx = Ctx { outbound: &told, ..ctx };
     outcome.finish(&ctx).unwrap();

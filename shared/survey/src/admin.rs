@@ -18,7 +18,12 @@ use spin_retention_core::store::JsonStore;
 
 const MAX_DEFINITION: usize = 64 * 1024;
 
-/// `PUT /survey/admin/surveys/<id>`: creates (201) or replaces (200).
+/// The app's public origin (`https://app.example`), which links start with.
+pub const PUBLIC_URL: &str = "public_url";
+
+/// `PUT /survey/admin/surveys/<id>`: creates (201) or replaces (200); the
+/// answer is the survey with `defaults_filled`, the sections left out that
+/// took their defaults (`comment`).
 pub fn put(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
     if !definition::valid_id(survey_id) {
         return Err(bad_parameter(
@@ -29,7 +34,10 @@ pub fn put(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
     if req.body.len() > MAX_DEFINITION {
         return Err(Problem::too_large(MAX_DEFINITION).into());
     }
-    let mut survey = definition::parse(survey_id, &req.body).map_err(|problem| problem.with_instance(&req.path))?;
+    // The sections left out take their defaults, and the answer names them.
+    let defaults = json!({ "comment": definition::CommentSetting::default() });
+    let (body, defaults_filled) = spin_retention_core::admin_doc::fill_defaults(&req.body, &defaults);
+    let mut survey = definition::parse(survey_id, &body).map_err(|problem| problem.with_instance(&req.path))?;
     let key = keys::survey(survey_id);
     let existing = ctx.store.get_json::<Survey>(&key)?;
     if let Some(old) = existing.as_ref().filter(|old| old.kind != survey.kind) {
@@ -47,7 +55,9 @@ pub fn put(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
     // On every PUT, not only the first: a survey defined before the index
     // existed joins it when next saved (adding an entry twice is one entry).
     spin_retention_core::sets::add(ctx.store, keys::SURVEYS, survey_id)?;
-    Ok(Reply::json(if existing.is_some() { 200 } else { 201 }, &survey))
+    let mut answer = serde_json::to_value(&survey).expect("a survey serialises");
+    answer["defaults_filled"] = json!(defaults_filled);
+    Ok(Reply::json(if existing.is_some() { 200 } else { 201 }, &answer))
 }
 
 /// `GET /survey/admin/surveys`: every survey defined, newest first.
@@ -112,6 +122,12 @@ pub fn link(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
         Problem::new(503, "survey-links-disabled", "Survey Links Disabled")
             .with_detail("set the survey_token_secret variable to make survey links")
     })?;
+    // The app's configured origin, never the Host a caller sent (a link
+    // pointing elsewhere would hand the person's token to that site).
+    let origin = ctx.config.get(PUBLIC_URL).ok_or_else(|| {
+        Problem::new(503, "survey-links-disabled", "Survey Links Disabled")
+            .with_detail("set the public_url variable (the app's public origin) to make survey links")
+    })?;
     let asked: LinkRequest = serde_json::from_slice(&req.body).map_err(|e| {
         Problem::new(422, "invalid-link-request", "Invalid Link Request").with_detail(format!(
             "expected {{\"lead_id\", \"expires_in_days\"?, \"language\"?}}: {e}"
@@ -146,7 +162,7 @@ pub fn link(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
         .unwrap_or_default();
     let base = format!(
         "{}/survey/surveys/{}/respond?token={encoded}{lang}",
-        req.origin().unwrap_or_default(),
+        origin.trim_end_matches('/'),
         survey.id
     );
     let (min, max) = survey.kind.range();

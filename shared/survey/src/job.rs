@@ -110,6 +110,55 @@ mod tests {
     }
 
     #[test]
+    fn survey_links_take_their_origin_from_public_url_never_the_host() {
+        use spin_retention_core::store::Store;
+        let store = spin_retention_core::store::MemoryStore::new();
+        store.set("lead:l_1", b"{}").unwrap();
+        let mut config: std::collections::HashMap<String, String> = [
+            ("admin_token".to_string(), "adm".to_string()),
+            ("survey_token_secret".to_string(), "s3cret".to_string()),
+            ("public_url".to_string(), "https://surveys.acme.example/".to_string()),
+        ]
+        .into();
+        let now = spin_retention_core::ports::test_now();
+        let make = |config: &std::collections::HashMap<String, String>| {
+            let ctx = Ctx::new(&store, config, &spin_retention_core::ports::NoOutbound, now);
+            let nps = r#"{"kind": "nps", "question": {"en": "Recommend us?"}}"#;
+            call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps);
+            let mut req = spin_retention_core::http::Request::new("POST", "/survey/admin/surveys/nps-q4/links");
+            req.headers.push(("authorization".into(), "Bearer adm".into()));
+            req.headers.push(("host".into(), "evil.example".into()));
+            req.headers.push((
+                "spin-full-url".into(),
+                "http://evil.example/survey/admin/surveys/nps-q4/links".into(),
+            ));
+            req.body = br#"{"lead_id": "l_1"}"#.to_vec();
+            let reply = JOB.handle(&req, &ctx).finish(&ctx).unwrap();
+            (
+                reply.status,
+                serde_json::from_slice::<serde_json::Value>(&reply.body).unwrap(),
+            )
+        };
+        let (status, made) = make(&config);
+        assert_eq!(status, 201, "{made}");
+        let url = made["url"].as_str().unwrap();
+        assert!(
+            url.starts_with("https://surveys.acme.example/survey/surveys/nps-q4/respond?token="),
+            "{url}"
+        );
+        assert!(made["one_click"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://surveys.acme.example/"));
+
+        // Without public_url: a clear 503, never the caller's Host.
+        config.remove("public_url");
+        let (status, problem) = make(&config);
+        assert_eq!(status, 503, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("public_url"), "{problem}");
+    }
+
+    #[test]
     fn surveys_are_listed_and_a_persons_answers_read_with_their_comments() {
         use spin_retention_core::store::JsonStore;
         let store = spin_retention_core::store::MemoryStore::new();
@@ -117,7 +166,15 @@ mod tests {
         let now = spin_retention_core::ports::test_now();
         let ctx = Ctx::new(&store, &config, &spin_retention_core::ports::NoOutbound, now);
         let nps = r#"{"kind": "nps", "question": {"en": "Recommend us?"}}"#;
-        assert_eq!(call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps).0, 201);
+        let (status, made) = call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps);
+        assert_eq!(status, 201);
+        assert_eq!(made["defaults_filled"], serde_json::json!(["comment"]), "{made}");
+        assert_eq!(made["comment"]["max_chars"], 1000);
+        assert_eq!(call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps).0, 200);
+        let with_comment =
+            r#"{"kind": "nps", "question": {"en": "Recommend us?"}, "comment": {"enabled": false, "max_chars": 10}}"#;
+        let (_, replaced) = call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", with_comment);
+        assert_eq!(replaced["defaults_filled"], serde_json::json!([]), "{replaced}");
         assert_eq!(call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps).0, 200);
         let csat = r#"{"kind": "csat", "question": {"en": "Happy?"}}"#;
         let later = Ctx::new(

@@ -3,12 +3,15 @@
 //! value), under the real `spin up`. These need apps of their own (other
 //! manifests), so they are skipped under E2E_BASE_URL.
 
-use spin_retention_e2e::{external_base_url, fixture, get, own_spin, SpinApp, SpinConfig};
+use spin_retention_e2e::{admin, external_base_url, fixture, get, own_spin, SpinApp, SpinConfig, ADMIN_TOKEN};
 
-/// The refusals manifest under `spin up`, with these variables.
+/// The refusals manifest under `spin up`, with these variables (and the
+/// admin token, which the probing health check needs).
 fn spin_refusals(variables: &[(&str, &str)]) -> Option<SpinApp> {
     let config = variables.iter().fold(
-        SpinConfig::new(fixture("refusals.spin.toml")).probe("/intake/health"),
+        SpinConfig::new(fixture("refusals.spin.toml"))
+            .probe("/intake/health")
+            .variable("admin_token", ADMIN_TOKEN),
         |c, (k, v)| c.variable(k, v),
     );
     own_spin(config)
@@ -37,7 +40,7 @@ fn a_store_not_granted_is_access_denied() {
 #[test]
 fn outbound_to_a_host_not_allowed_is_denied() {
     let Some(app) = spin_refusals(&[]) else { return };
-    let health = get(&app.base_url, "/intake/health").json();
+    let health = admin("GET", &app.base_url, "/intake/health").json();
     assert_eq!(health["status"], "degraded", "{health}");
     let handoffs = health["handoffs"].as_array().unwrap();
     assert_eq!(handoffs[0]["component"], "instant-ack");
@@ -57,7 +60,7 @@ fn chaining_reaches_the_component_named_in_the_host_not_a_route() {
     let Some(app) = spin_refusals(&[SCORING_URL_AT_ACK]) else {
         return;
     };
-    let health = get(&app.base_url, "/intake/health").json();
+    let health = admin("GET", &app.base_url, "/intake/health").json();
     assert_eq!(
         health["handoffs"][1]["status"], "unreachable",
         "answers 404 at /scoring/health: {health}"

@@ -12,7 +12,7 @@
 use serde_json::json;
 use spin_retention_e2e::bench::{concurrently, time_ms};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, admin_json, bench_app_with_provider, get, post_json, store_kind};
+use spin_retention_e2e::{admin, admin_json, bench_app_with_provider, post_json, store_kind};
 use std::time::{Duration, Instant};
 
 fn pct(samples: &mut [f64], p: f64) -> f64 {
@@ -46,7 +46,7 @@ fn main() {
     );
 
     let mut health: Vec<f64> = (0..200)
-        .map(|_| time_ms(|| assert_eq!(get(&base, "/alerts/health").status, 200)))
+        .map(|_| time_ms(|| assert_eq!(admin("GET", &base, "/alerts/health/store").status, 200)))
         .collect();
     let started = Instant::now();
     let (ids, wall) = concurrently(32, n, |i| {
@@ -97,7 +97,7 @@ fn main() {
         all_in.as_secs_f64()
     );
     println!("alerted within 10 s of the last submission: {by_handoffs} of {n}; after {ticks} scheduler ticks: {sent} (each once)");
-    println!("GET /alerts/health p50: {h50:.1} ms (baseline)");
+    println!("GET /alerts/health/store p50: {h50:.1} ms (baseline)");
     println!(
         "intake -> alert sent: p50 {p50:.0} ms ({:.0}x health), p99 {p99:.0} ms ({:.0}x health)",
         p50 / h50,

@@ -33,7 +33,7 @@
 
 use serde_json::json;
 use spin_retention_e2e::bench::{concurrently, peak_rss_kib, percentiles, reset_peak_rss, time_ms};
-use spin_retention_e2e::{admin, bench_app, download, export_token, get, post_json, store_kind, SpinApp};
+use spin_retention_e2e::{admin, bench_app, download, export_token, post_json, store_kind, SpinApp};
 use std::time::{Duration, Instant};
 
 const AUDIENCE: &str = "pricing-no-phone";
@@ -132,11 +132,11 @@ struct Pulled {
 /// in ms, peak RSS in KiB.
 fn health_checks(app: &SpinApp) -> (f64, u64) {
     for _ in 0..5 {
-        get(&app.base_url, "/audiences/health");
+        admin("GET", &app.base_url, "/audiences/health/store");
     }
     let (samples, kib) = peak_during(app, || {
         (0..50)
-            .map(|_| time_ms(|| assert_eq!(get(&app.base_url, "/audiences/health").status, 200)))
+            .map(|_| time_ms(|| assert_eq!(admin("GET", &app.base_url, "/audiences/health/store").status, 200)))
             .collect::<Vec<f64>>()
     });
     (percentiles(samples).1, kib)

@@ -19,7 +19,7 @@
 use serde_json::json;
 use spin_retention_e2e::bench::{peak_rss_kib, percentiles, reset_peak_rss, time_ms};
 use spin_retention_e2e::spin::SpinApp;
-use spin_retention_e2e::{app_config, get, store_kind, ADMIN_TOKEN};
+use spin_retention_e2e::{admin, app_config, store_kind, ADMIN_TOKEN};
 use std::time::{Duration, Instant};
 
 const CLOCK: &str = "2026-01-15T10:00:00Z";
@@ -115,7 +115,7 @@ fn main() {
     let pid = app.trigger_pid().expect("spin's trigger process");
     reset_peak_rss(pid);
     let health: Vec<f64> = (0..200)
-        .map(|_| time_ms(|| assert_eq!(get(&base, "/customers/health").status, 200)))
+        .map(|_| time_ms(|| assert_eq!(admin("GET", &base, "/customers/health/store").status, 200)))
         .collect();
     let health_p50 = percentiles(health).1;
     let idle_rss = peak_rss_kib(pid);

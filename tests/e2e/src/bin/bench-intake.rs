@@ -10,7 +10,7 @@
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, bench_app_with_provider, get, post_json, store_kind};
+use spin_retention_e2e::{admin, bench_app_with_provider, post_json, store_kind};
 use std::time::Duration;
 
 fn main() {
@@ -20,7 +20,7 @@ fn main() {
     let base = app.base_url.clone();
     // Warm up: the first requests pay for instantiation caches.
     for i in 0..5 {
-        get(&base, "/survey/health");
+        admin("GET", &base, "/survey/health/store");
         post_json(
             &base,
             "/intake/leads",
@@ -29,7 +29,7 @@ fn main() {
     }
 
     let baseline: Vec<f64> = (0..n)
-        .map(|_| time_ms(|| assert_eq!(get(&base, "/survey/health").status, 200)))
+        .map(|_| time_ms(|| assert_eq!(admin("GET", &base, "/survey/health/store").status, 200)))
         .collect();
     let submit = |tag: &str, i: usize| {
         let first = if tag == "fast" { 1000 } else { 2000 };
@@ -73,7 +73,7 @@ fn main() {
         app.startup.as_millis(),
         n.min(30)
     );
-    println!("baseline GET /survey/health      mean {b_mean:7.2} ms  p50 {b_p50:7.2} ms  p95 {b_p95:7.2} ms");
+    println!("baseline GET /survey/health/store mean {b_mean:7.2} ms  p50 {b_p50:7.2} ms  p95 {b_p95:7.2} ms");
     let series = [
         ("POST /intake/leads", fast),
         ("POST /intake/leads, no phone", email_only),

@@ -1,14 +1,14 @@
 //! Benchmark: what survey costs through the built components under the
 //! real `spin up` (a fresh app of its own; `E2E_STORE=sqlite|redis` picks the
 //! store): answering by JSON, a one-click link, and a summary, as ratios to a
-//! health check of survey (a store round trip, and a probe of lead-scoring)
-//! in the same run.
+//! one-key health check of survey (`GET /survey/health/store` with the
+//! token: one write, one read) in the same run.
 //!
 //! E2E_STORE=sqlite cargo run -p spin-retention-e2e --bin bench-survey [-- N]
 
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
-use spin_retention_e2e::{admin, admin_json, bench_app, get, post_json, request, store_kind};
+use spin_retention_e2e::{admin, admin_json, bench_app, post_json, request, store_kind};
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(30);
@@ -34,10 +34,10 @@ fn main() {
         })
         .collect();
     for _ in 0..5 {
-        get(&base, "/survey/health");
+        admin("GET", &base, "/survey/health/store");
     }
     let baseline: Vec<f64> = (0..n)
-        .map(|_| time_ms(|| assert_eq!(get(&base, "/survey/health").status, 200)))
+        .map(|_| time_ms(|| assert_eq!(admin("GET", &base, "/survey/health/store").status, 200)))
         .collect();
     let answers: Vec<f64> = links
         .iter()
@@ -73,7 +73,7 @@ fn main() {
         app.startup.as_millis()
     );
     for (name, samples) in [
-        ("baseline GET /survey/health", baseline),
+        ("baseline GET /survey/health/store", baseline),
         ("POST /survey/surveys/<id>/answers (JSON)", answers),
         ("GET one-click link (replaces the answer)", clicks),
         ("GET /survey/admin/surveys/<id>/summary", summaries),
