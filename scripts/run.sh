@@ -16,4 +16,27 @@ else
     exit 1
 fi
 bash scripts/build-wasm.sh
+
+# The secrets a local run needs (components hand work to each other with
+# the admin token; the dashboard signs sessions, intake consent links),
+# made once for this machine unless given as --variable or SPIN_VARIABLE_*.
+secrets=.spin/local-secrets
+mkdir -p .spin
+if [ ! -s "$secrets" ]; then
+    (umask 077
+     for name in admin_token dashboard_session_secret consent_link_secret; do
+         echo "$name=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+     done > "$secrets")
+fi
+made=()
+while IFS='=' read -r name value; do
+    env_name="SPIN_VARIABLE_$(echo "$name" | tr '[:lower:]' '[:upper:]')"
+    given=false
+    for arg in "$@"; do [[ "$arg" == "$name="* ]] && given=true; done
+    if [ "$given" = false ] && [ -z "${!env_name:-}" ]; then
+        export "$env_name=$value"
+        made+=("$name")
+    fi
+done < "$secrets"
+[ ${#made[@]} -gt 0 ] && echo "run.sh: ${made[*]} from $secrets (made for this machine; give your own with --variable)"
 exec "$spin" up --listen 127.0.0.1:3000 "$@"
