@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: builds the wasm components (release), runs the native unit
 # tests of shared/ and the interface and manifest checks of the built
-# components, then the end-to-end tests against the built components under
+# components, validates the SpinKube manifests (deploy/spinkube/), then the end-to-end tests against the built components under
 # the real `spin up`, twice: on Spin's default SQLite store (E2E_STORE=sqlite)
 # and on Redis (E2E_STORE=redis, a redis-server per app, started by the tests).
 # The spin CLI: SPIN_BIN, else `spin` on PATH, else ../shared/spin/bin/spin
@@ -39,6 +39,8 @@ failed=()
 echo "=== unit and interface tests"
 cargo test --locked "${packages[@]}" --no-fail-fast --lib --bins "${static_tests[@]}" ||
     failed+=("unit and interface tests")
+echo "=== SpinKube manifests: deploy/spinkube/ against their schemas (scripts/validate-spinkube.py)"
+.toolchain/venv/bin/python scripts/validate-spinkube.py || failed+=("SpinKube manifests")
 
 # The end-to-end tests under each store.
 startups=target/e2e-scratch/spin-startups.log
