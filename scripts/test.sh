@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: builds the wasm components (release), runs the native unit
 # tests of shared/ and the interface and manifest checks of the built
-# components, validates the SpinKube manifests (deploy/spinkube/), then the end-to-end tests against the built components under
+# components, validates the SpinKube manifests (deploy/spinkube/), then the
+# end-to-end tests against the built components under
 # the real `spin up`, twice: on Spin's default SQLite store (E2E_STORE=sqlite)
 # and on Redis (E2E_STORE=redis, a redis-server per app, started by the tests).
 # The spin CLI: SPIN_BIN, else `spin` on PATH, else ../shared/spin/bin/spin

@@ -1,4 +1,4 @@
-//! The real runtime for the end-to-end tests: `spin up` (Spin 3.0+) on a
+//! The real runtime for the end-to-end tests: `spin up` (tested: Spin 3.6.3 and 4.0.2) on a
 //! manifest, on a free loopback port, with a fresh state directory, over
 //! Spin's default SQLite store or a Redis server of its own (`E2E_STORE`).
 //!
@@ -231,7 +231,7 @@ pub fn spin_bin() -> &'static Path {
         let beside = crate::repo_root().join("../shared/spin/bin/spin");
         assert!(
             beside.is_file(),
-            "no spin CLI: set SPIN_BIN=/path/to/spin, put `spin` (3.0 or later) on PATH, \
+            "no spin CLI: set SPIN_BIN=/path/to/spin, put `spin` (tested: 3.6.3 and 4.0.2) on PATH, \
              or provide {} (or set E2E_BASE_URL to test an app already running)",
             beside.display()
         );
@@ -460,7 +460,7 @@ impl SpinApp {
         }
     }
 
-    /// The process that serves the app: `spin up` (Spin 3.0+) runs its HTTP
+    /// The process that serves the app: `spin up` (Spin 3.6.3 and 4.0.2) runs its HTTP
     /// trigger as a child, `spin trigger http ...`, in spin's process group.
     /// `None` when spin is not running.
     pub fn trigger_pid(&self) -> Option<i32> {
