@@ -71,8 +71,9 @@ else
     E2E_STORE=redis e2e_pass "$default_label, Redis store (E2E_STORE=redis)"
     spin363="$(cd .. && pwd)/shared/spin-3.6.3/bin/spin"
     if [ -x "$spin363" ]; then
-        SPIN_BIN="$spin363" E2E_STORE=sqlite e2e_pass "$(spin_label "$spin363") (SpinKube's shim), SQLite store"
-        SPIN_BIN="$spin363" E2E_STORE=redis e2e_pass "$(spin_label "$spin363") (SpinKube's shim), Redis store"
+        label363="$(spin_label "$spin363"), SpinKube's shim"
+        SPIN_BIN="$spin363" E2E_STORE=sqlite e2e_pass "$label363, SQLite store (E2E_STORE=sqlite)"
+        SPIN_BIN="$spin363" E2E_STORE=redis e2e_pass "$label363, Redis store (E2E_STORE=redis)"
     else
         echo "=== end-to-end tests under Spin 3.6.3 (SpinKube's shim): SKIPPED, no $spin363" \
             "(see ../shared/spin-3.6.3/README.md); only $default_label was tested"
