@@ -2,13 +2,12 @@
 # Runs every test: builds the wasm components (release), runs the native unit
 # tests of shared/ and the interface and manifest checks of the built
 # components, validates the SpinKube manifests (deploy/spinkube/), then the
-# end-to-end tests against the built components under
-# the real `spin up`, twice: on Spin's default SQLite store (E2E_STORE=sqlite)
-# and on Redis (E2E_STORE=redis, a redis-server per app, started by the tests).
-# The spin CLI: SPIN_BIN, else `spin` on PATH, else ../shared/spin/bin/spin
-# (Spin 4.0.2). Then the same two passes under Spin 3.6.3, the runtime inside
-# SpinKube's shim, where ../shared/spin-3.6.3/bin/spin exists (it says so when
-# it does not).
+# end-to-end tests against the built components under the real `spin up`, on
+# Spin's default SQLite store (E2E_STORE=sqlite) and on Redis (E2E_STORE=redis,
+# a redis-server per app, started by the tests): first with the spin CLI
+# SPIN_BIN, else `spin` on PATH, else ../shared/spin/bin/spin (Spin 4.0.2), then
+# with Spin 3.6.3, the runtime inside SpinKube's shim, where
+# ../shared/spin-3.6.3/bin/spin exists (it says so when it does not).
 # With E2E_BASE_URL set, the end-to-end tests run once, against that running
 # app instead (build and start it yourself, e.g. `spin up`).
 set -euo pipefail
