@@ -12,6 +12,8 @@ misspelt field fails as `kubectl apply --validate=strict` would refuse it.
   `secret = true` one comes from a Secret, the runtime config Secret it loads is here and holds
   a Redis/Valkey `default` store and `block_networks = ["private"]` (keys as in Spin's
   source), and each CronJob calls a route of the README's route lists with the admin token.
+- That the validation bites: copies with a field misspelt (spec.replicas, loadFromSecret,
+  concurrencyPolicy, restartPolicy) must fail.
 
 Run by scripts/test.sh with the venv that scripts/setup.sh makes:
     .toolchain/venv/bin/python scripts/validate-spinkube.py [DIR]
@@ -229,6 +231,43 @@ def check_consistency(v, docs, folder):
     v.result("the manifests agree with spin.toml, the README and each other", errors)
 
 
+def misspelt(doc, path):
+    """A copy of doc with the last key of path misspelt (a letter doubled)."""
+    doc = copy.deepcopy(doc)
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    parent[path[-1] + path[-1][-1]] = parent.pop(path[-1])
+    return doc
+
+
+def check_strictness(v, docs):
+    """The validation itself refuses a misspelt field, in the SpinApp and in a CronJob (were
+    the schemas lax, a typo would pass unseen)."""
+    probes = {
+        "SpinApp": [["spec", "replicas"], ["spec", "runtimeConfig", "loadFromSecret"]],
+        "CronJob": [["spec", "concurrencyPolicy"],
+                    ["spec", "jobTemplate", "spec", "template", "spec", "restartPolicy"]],
+    }
+    errors = []
+    quiet = Validator(v.folder)
+    for kind, paths in probes.items():
+        doc = next((d for _, d in docs if d.get("kind") == kind), None)
+        if doc is None:
+            errors.append(f"no {kind} to misspell")
+            continue
+        for path in paths:
+            bad = misspelt(doc, path)
+            if kind == quiet.crd_kind:
+                found = list(jsonschema.Draft202012Validator(
+                    quiet.crd_versions[bad["apiVersion"]], registry=quiet.registry).iter_errors(bad))
+            else:
+                found = [e for version in KUBERNETES_VERSIONS for e in k8s_errors(bad, version)]
+            if not found:
+                errors.append(f"{kind} with {'.'.join(path)} misspelt passed")
+    v.result("a misspelt field fails (spec.replicas, loadFromSecret, concurrencyPolicy, restartPolicy)", errors)
+
+
 def main():
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "deploy" / "spinkube"
     v = Validator(folder)
@@ -243,6 +282,7 @@ def main():
         v.result(str(folder), ["no manifests"])
     else:
         check_consistency(v, docs, folder)
+        check_strictness(v, docs)
     print(f"spinkube-manifests: {v.passed} passed, {v.failed} failed")
     return 1 if v.failed else 0
 
