@@ -232,12 +232,15 @@ def check_consistency(v, docs, folder):
 
 
 def misspelt(doc, path):
-    """A copy of doc with the last key of path misspelt (a letter doubled)."""
+    """A copy of doc with the last key of path misspelt (a letter doubled; added when doc
+    lacks it)."""
     doc = copy.deepcopy(doc)
     parent = doc
     for key in path[:-1]:
+        if not isinstance(parent.get(key), dict):
+            parent[key] = {}
         parent = parent[key]
-    parent[path[-1] + path[-1][-1]] = parent.pop(path[-1])
+    parent[path[-1] + path[-1][-1]] = parent.pop(path[-1], "x")
     return doc
 
 
