@@ -8,7 +8,8 @@
 # crates.io). SPIN_RETENTION_WASM_ROUTE=offline forces the fallback.
 # Also installs redis-server, which the end-to-end tests start for
 # E2E_STORE=redis (each app under test gets its own), and Debian's chromium
-# and chromium-driver, which the dashboard's browser test drives.
+# and chromium-driver, which the dashboard's browser test drives, and the
+# Python packages of the SpinKube manifest validation (.toolchain/venv).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 mkdir -p "$TOOLS_DIR"
@@ -77,9 +78,28 @@ ensure_browser() {
     apt_install chromium chromium-driver
 }
 
+# The manifest validation's Python packages (scripts/validate-spinkube.py), pinned in
+# scripts/requirements-validate.txt, in a venv of their own; reinstalled only when that
+# file changes.
+ensure_validation_venv() {
+    local venv="$TOOLS_DIR/venv" reqs="$REPO_ROOT/scripts/requirements-validate.txt"
+    local stamp="$TOOLS_DIR/venv/requirements.sha256" want
+    want="$(sha256sum "$reqs" | cut -d' ' -f1)"
+    if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then return; fi
+    log "installing the manifest validation's Python packages into .toolchain/venv"
+    if ! /usr/bin/python3 -m venv --clear "$venv" >/dev/null 2>&1; then
+        apt_install python3-venv
+        /usr/bin/python3 -m venv --clear "$venv"
+    fi
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$reqs"
+    "$venv/bin/pip" check --disable-pip-version-check >/dev/null
+    echo "$want" > "$stamp"
+}
+
 ensure_native_cargo
 ensure_redis_server
 ensure_browser
+ensure_validation_venv
 if try_rustup_route; then
     echo rustup > "$WASM_ROUTE_FILE"
 else

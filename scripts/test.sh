@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: builds the wasm components (release), runs the native unit
 # tests of shared/ and the interface and manifest checks of the built
-# components, then the end-to-end tests against the built components under
-# the real `spin up`, twice: on Spin's default SQLite store (E2E_STORE=sqlite)
-# and on Redis (E2E_STORE=redis, a redis-server per app, started by the tests).
-# The spin CLI: SPIN_BIN, else `spin` on PATH, else ../shared/spin/bin/spin.
+# components, validates the SpinKube manifests (deploy/spinkube/), then the
+# end-to-end tests against the built components under the real `spin up`, on
+# Spin's default SQLite store (E2E_STORE=sqlite) and on Redis (E2E_STORE=redis,
+# a redis-server per app, started by the tests): first with the spin CLI
+# SPIN_BIN, else `spin` on PATH, else ../shared/spin/bin/spin (Spin 4.0.2), then
+# with Spin 3.6.3, the runtime inside SpinKube's shim, where
+# ../shared/spin-3.6.3/bin/spin exists (it says so when it does not).
 # With E2E_BASE_URL set, the end-to-end tests run once, against that running
 # app instead (build and start it yourself, e.g. `spin up`).
 set -euo pipefail
@@ -36,6 +39,8 @@ failed=()
 echo "=== unit and interface tests"
 cargo test --locked "${packages[@]}" --no-fail-fast --lib --bins "${static_tests[@]}" ||
     failed+=("unit and interface tests")
+echo "=== SpinKube manifests: deploy/spinkube/ against their schemas (scripts/validate-spinkube.py)"
+.toolchain/venv/bin/python scripts/validate-spinkube.py || failed+=("SpinKube manifests")
 
 # The end-to-end tests under each store.
 startups=target/e2e-scratch/spin-startups.log
@@ -55,8 +60,23 @@ e2e_pass() {
 if [ -n "${E2E_BASE_URL:-}" ]; then
     e2e_pass "against $E2E_BASE_URL"
 else
-    E2E_STORE=sqlite e2e_pass "spin up, SQLite store (E2E_STORE=sqlite)"
-    E2E_STORE=redis e2e_pass "spin up, Redis store (E2E_STORE=redis)"
+    # First the spin CLI the harness picks (SPIN_BIN, else spin on PATH, else
+    # ../shared/spin/bin/spin: 4.0.2), then Spin 3.6.3, the runtime inside
+    # SpinKube's shim (containerd-shim-spin v0.24.0), where that binary exists.
+    spin_label() { "$1" --version 2>/dev/null | head -n 1 || echo "$1"; }
+    default_spin="${SPIN_BIN:-$(command -v spin || echo ../shared/spin/bin/spin)}"
+    default_label="$(spin_label "$default_spin")"
+    E2E_STORE=sqlite e2e_pass "$default_label, SQLite store (E2E_STORE=sqlite)"
+    E2E_STORE=redis e2e_pass "$default_label, Redis store (E2E_STORE=redis)"
+    spin363="$(cd .. && pwd)/shared/spin-3.6.3/bin/spin"
+    if [ -x "$spin363" ]; then
+        label363="$(spin_label "$spin363"), SpinKube's shim"
+        SPIN_BIN="$spin363" E2E_STORE=sqlite e2e_pass "$label363, SQLite store (E2E_STORE=sqlite)"
+        SPIN_BIN="$spin363" E2E_STORE=redis e2e_pass "$label363, Redis store (E2E_STORE=redis)"
+    else
+        echo "=== end-to-end tests under Spin 3.6.3 (SpinKube's shim): SKIPPED, no $spin363" \
+            "(see ../shared/spin-3.6.3/README.md); only $default_label was tested"
+    fi
 fi
 if [ ${#failed[@]} -gt 0 ]; then
     printf 'FAILED: %s\n' "${failed[@]}" >&2

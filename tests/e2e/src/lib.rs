@@ -9,7 +9,9 @@
 //! settings, other manifests or restarts. `E2E_STORE=sqlite` (the default)
 //! gives each app Spin's default SQLite store in its state directory;
 //! `E2E_STORE=redis` gives each app a redis-server of its own. `SPIN_BIN`
-//! names the spin CLI (else `spin` on PATH, else `../shared/spin/bin/spin`).
+//! names the spin CLI, a relative path from the repository root (else `spin` on
+//! PATH, else `../shared/spin/bin/spin`); `scripts/test.sh` runs the suite under
+//! Spin 4.0.2 and again under 3.6.3 (SpinKube's shim).
 //!
 //! With `E2E_BASE_URL=<http://127.0.0.1:3000>` the same tests run against an
 //! app that is already running; tests that need an app of their own are

@@ -1,4 +1,4 @@
-//! The real runtime for the end-to-end tests: `spin up` (Spin 3.0+) on a
+//! The real runtime for the end-to-end tests: `spin up` (tested: Spin 3.6.3 and 4.0.2) on a
 //! manifest, on a free loopback port, with a fresh state directory, over
 //! Spin's default SQLite store or a Redis server of its own (`E2E_STORE`).
 //!
@@ -214,14 +214,14 @@ fn on_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The spin CLI the tests run: `SPIN_BIN`, else `spin` on PATH, else the
-/// repository's neighbour `../shared/spin/bin/spin`. Panics if there is none:
-/// the suite never silently falls back to another host.
+/// The spin CLI the tests run: `SPIN_BIN` (a relative path from the repository root), else
+/// `spin` on PATH, else the repository's neighbour `../shared/spin/bin/spin`. Panics if there
+/// is none: the suite never silently falls back to another host.
 pub fn spin_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         if let Some(bin) = std::env::var_os("SPIN_BIN").filter(|s| !s.is_empty()) {
-            let bin = PathBuf::from(bin);
+            let bin = spin_bin_from_env(&bin, &crate::repo_root());
             assert!(bin.is_file(), "SPIN_BIN={} is not a file", bin.display());
             return bin;
         }
@@ -231,12 +231,23 @@ pub fn spin_bin() -> &'static Path {
         let beside = crate::repo_root().join("../shared/spin/bin/spin");
         assert!(
             beside.is_file(),
-            "no spin CLI: set SPIN_BIN=/path/to/spin, put `spin` (3.0 or later) on PATH, \
+            "no spin CLI: set SPIN_BIN=/path/to/spin, put `spin` (tested: 3.6.3 and 4.0.2) on PATH, \
              or provide {} (or set E2E_BASE_URL to test an app already running)",
             beside.display()
         );
         beside
     })
+}
+
+/// The path `SPIN_BIN` names: a relative one is taken from the repository root, where the
+/// README's commands run (cargo runs a test binary in `tests/e2e`).
+fn spin_bin_from_env(value: &std::ffi::OsStr, root: &Path) -> PathBuf {
+    let bin = PathBuf::from(value);
+    if bin.is_absolute() {
+        bin
+    } else {
+        root.join(bin)
+    }
 }
 
 /// The key-value backend the harness gives each app it starts.
@@ -449,7 +460,7 @@ impl SpinApp {
         }
     }
 
-    /// The process that serves the app: `spin up` (Spin 3.0+) runs its HTTP
+    /// The process that serves the app: `spin up` (Spin 3.6.3 and 4.0.2) runs its HTTP
     /// trigger as a child, `spin trigger http ...`, in spin's process group.
     /// `None` when spin is not running.
     pub fn trigger_pid(&self) -> Option<i32> {
@@ -599,5 +610,30 @@ fn record_startup(manifest: &Path, took: Duration) {
             took.as_millis(),
             manifest.file_name().unwrap_or_default().to_string_lossy()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's and `scripts/test.sh`'s commands run from the repository root with a
+    /// relative `SPIN_BIN` (`../shared/spin-3.6.3/bin/spin`), while cargo runs a test binary
+    /// in its package's folder (`tests/e2e`).
+    #[test]
+    fn a_relative_spin_bin_is_taken_from_the_repository_root() {
+        let root = crate::repo_root();
+        let dir = root.join("target/e2e-scratch");
+        std::fs::create_dir_all(&dir).unwrap();
+        let name = format!("fake-spin-{}", std::process::id());
+        std::fs::write(dir.join(&name), b"").unwrap();
+        let relative = format!("target/e2e-scratch/{name}");
+        let bin = spin_bin_from_env(std::ffi::OsStr::new(&relative), &root);
+        let found = bin.is_file();
+        std::fs::remove_file(dir.join(&name)).unwrap();
+        assert!(found, "{} is not the file at the root", bin.display());
+        assert_eq!(bin, root.join(&relative));
+        let absolute = root.join(&relative);
+        assert_eq!(spin_bin_from_env(absolute.as_os_str(), &root), absolute);
     }
 }

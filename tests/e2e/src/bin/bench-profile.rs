@@ -4,7 +4,7 @@
 //! the unit tests use. Prints time and store reads per load, and the ratio
 //! of a person with `N` submissions to one with 10.
 //!
-//! cargo run --release -p spin-retention-e2e --bin bench-profile [-- N [LOADS]]
+//! `cargo run --release -p spin-retention-e2e --bin bench-profile [-- N [LOADS]]`
 
 use spin_retention_core::keys;
 use spin_retention_core::lead::{self, Entry};
