@@ -213,6 +213,57 @@ pub fn origin(url: &str) -> String {
     }
 }
 
+/// What went wrong with an outbound call, coarsely: what a delivery log may
+/// say, and what an answer may tell (never the transport's own words, which
+/// may quote a URL or map the network).
+pub const FAILURE_CLASSES: [&str; 8] = [
+    "blocked",
+    "timed out",
+    "refused",
+    "no such host",
+    "TLS error",
+    "response too large",
+    "HTTP protocol error",
+    "failed",
+];
+
+/// The class of a `wasi:http` `error-code`, from its name (`Debug` text:
+/// `DestinationIpProhibited`, `DnsError(...)`): `blocked` is the runtime's
+/// `block_networks` (`DestinationIpProhibited`) or `allowed_outbound_hosts`
+/// (`HttpRequestDenied`).
+pub fn class_of_error_code(code: &str) -> &'static str {
+    let name = code.split(['(', ' ', '{']).next().unwrap_or_default();
+    match name {
+        "DestinationIpProhibited" | "HttpRequestDenied" => "blocked",
+        "ConnectionTimeout" | "ConnectionReadTimeout" | "ConnectionWriteTimeout" | "DnsTimeout" => "timed out",
+        "ConnectionRefused"
+        | "ConnectionTerminated"
+        | "ConnectionLimitReached"
+        | "DestinationUnavailable"
+        | "DestinationIpUnroutable" => "refused",
+        "DnsError" | "DestinationNotFound" => "no such host",
+        _ if name.starts_with("Tls") => "TLS error",
+        "HttpResponseBodySize" => "response too large",
+        _ if name.starts_with("Http") => "HTTP protocol error",
+        _ => "failed",
+    }
+}
+
+/// How the adapter words a transport failure: `<class>: <method> <origin>
+/// (<detail>)`, the URL cut to its [`origin`].
+pub fn transport_error(class: &str, method: &str, url: &str, detail: &str) -> String {
+    format!("{class}: {method} {} ({detail})", origin(url))
+}
+
+/// The class a [`transport_error`] begins with; `failed` for any other text.
+pub fn failure_class(error: &str) -> &'static str {
+    let head = error.split(':').next().unwrap_or_default();
+    FAILURE_CLASSES
+        .into_iter()
+        .find(|class| *class == head)
+        .unwrap_or("failed")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,6 +384,28 @@ mod tests {
         ] {
             assert!(!is_service_chaining(url), "{url}");
         }
+    }
+
+    #[test]
+    fn transport_errors_say_a_class_and_an_origin_only() {
+        let e = transport_error(
+            class_of_error_code("DestinationIpProhibited"),
+            "POST",
+            "https://hooks.slack.com/services/T0/B0/SECRET",
+            "DestinationIpProhibited",
+        );
+        assert_eq!(e, "blocked: POST https://hooks.slack.com (DestinationIpProhibited)");
+        assert_eq!(failure_class(&e), "blocked");
+        assert_eq!(failure_class("something else: entirely"), "failed");
+        assert_eq!(class_of_error_code("ConnectionReadTimeout"), "timed out");
+        assert_eq!(class_of_error_code("ConnectionRefused"), "refused");
+        assert_eq!(
+            class_of_error_code("DnsError(DnsErrorPayload { rcode: Some(\"x\"), info_code: Some(0) })"),
+            "no such host"
+        );
+        assert_eq!(class_of_error_code("TlsCertificateError"), "TLS error");
+        assert_eq!(class_of_error_code("HttpResponseIncomplete"), "HTTP protocol error");
+        assert_eq!(class_of_error_code("InternalError(None)"), "failed");
     }
 
     #[test]
