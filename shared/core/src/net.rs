@@ -232,6 +232,7 @@ pub const FAILURE_CLASSES: [&str; 8] = [
 /// `block_networks` (`DestinationIpProhibited`) or `allowed_outbound_hosts`
 /// (`HttpRequestDenied`).
 pub fn class_of_error_code(code: &str) -> &'static str {
+    let code = code.strip_prefix("ErrorCode::").unwrap_or(code);
     let name = code.split(['(', ' ', '{']).next().unwrap_or_default();
     match name {
         "DestinationIpProhibited" | "HttpRequestDenied" => "blocked",
@@ -398,6 +399,7 @@ mod tests {
         assert_eq!(failure_class(&e), "blocked");
         assert_eq!(failure_class("something else: entirely"), "failed");
         assert_eq!(class_of_error_code("ConnectionReadTimeout"), "timed out");
+        assert_eq!(class_of_error_code("ErrorCode::DestinationIpProhibited"), "blocked");
         assert_eq!(class_of_error_code("ConnectionRefused"), "refused");
         assert_eq!(
             class_of_error_code("DnsError(DnsErrorPayload { rcode: Some(\"x\"), info_code: Some(0) })"),
