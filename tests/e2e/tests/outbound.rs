@@ -219,8 +219,9 @@ fn block_networks_blocks_a_private_target_while_chaining_works() {
     assert!(mock.received().is_empty(), "nothing reached the private target");
 }
 
-/// A receiver on loopback: `/slow` accepts and never answers, `/huge`
-/// answers 200 with an endless body (no length), anything else 204.
+/// A receiver on loopback: `/slow` accepts and never answers, `/trickle`
+/// sends its headers and 3 of 100 bytes then stalls, `/huge` answers 200
+/// with an endless body (no length), anything else 204.
 fn bad_receiver() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -232,6 +233,9 @@ fn bad_receiver() -> String {
                 let _ = reader.read_line(&mut line);
                 let mut stream = stream;
                 if line.contains(" /slow") {
+                    std::thread::sleep(Duration::from_secs(120));
+                } else if line.contains(" /trickle") {
+                    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nabc");
                     std::thread::sleep(Duration::from_secs(120));
                 } else if line.contains(" /huge") {
                     let _ =
@@ -286,6 +290,18 @@ fn a_receiver_that_never_answers_or_answers_too_much_is_cut_off() {
     let again = admin("POST", base, &format!("/alerts/admin/deliveries/{id}/redeliver"));
     let took = started.elapsed();
     assert_eq!(again.status, 200, "{}", again.text());
+    assert_eq!(last_error(&again.json()), "timed out", "{}", again.text());
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(20),
+        "took {took:?}"
+    );
+
+    // A body that stalls: cut off at the between-bytes timeout (10 s).
+    let reply = put_webhooks(base, &format!("{receiver}/trickle"));
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let started = Instant::now();
+    let again = admin("POST", base, &format!("/alerts/admin/deliveries/{id}/redeliver"));
+    let took = started.elapsed();
     assert_eq!(last_error(&again.json()), "timed out", "{}", again.text());
     assert!(
         took >= Duration::from_secs(9) && took < Duration::from_secs(20),
