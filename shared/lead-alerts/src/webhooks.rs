@@ -5,7 +5,8 @@
 //! `<id>.<timestamp>.<body>`, keyed by the endpoint's `whsec_` secret).
 //!
 //! Endpoints are a document an admin sets (`PUT /alerts/admin/webhooks`),
-//! their secrets the `webhook_secrets` variable. Each event is recorded
+//! whose hosts must be public ([`refuse_private_hosts`]), their secrets
+//! the `webhook_secrets` variable. Each event is recorded
 //! with one delivery per endpoint that wants it; a failed attempt is
 //! retried with backoff by the tick, and after the last one the delivery is
 //! recorded as failed, to send again by hand.
@@ -425,7 +426,8 @@ pub fn payload(event: &Event) -> Vec<u8> {
 
 /// Starts a new series of attempts for a delivery (a failed one, or a
 /// delivered one the receiver lost), the first at once; `None` when there
-/// is no such delivery. It goes to the end of the delivery log, so the
+/// is no such delivery. The answer says how that attempt went as the log
+/// does: a transport failure by its class only. It goes to the end of the delivery log, so the
 /// retry walk sees it again.
 pub fn redeliver(ctx: &Ctx, delivery_id: &str) -> Result<Option<Delivery>, StoreError> {
     let store = ctx.store;
