@@ -3,10 +3,14 @@
 //! outbound HTTP behind the shared ports, and turns the reply back.
 
 use futures::StreamExt;
+use spin_sdk::http::conversions::TryIntoOutgoingRequest;
 use spin_sdk::http::{
-    Fields, IncomingRequest, OutgoingBody, OutgoingResponse, Request as SpinRequest, Response, ResponseOutparam,
+    Fields, IncomingRequest, OutgoingBody, OutgoingResponse, Request as SpinRequest, ResponseOutparam,
 };
 use spin_sdk::variables;
+use spin_sdk::wit::wasi::http0_2_0::outgoing_handler;
+use spin_sdk::wit::wasi::http0_2_0::types::{http_error_code, ErrorCode, IncomingBody, RequestOptions};
+use wasi::io::streams::StreamError;
 
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::jobs::{BodyStream, Job};
@@ -255,7 +259,7 @@ mod kv {
         path: "wit",
         generate_all,
     });
-    pub use wasi::keyvalue::{atomics, batch, store};
+    pub use self::wasi::keyvalue::{atomics, batch, store};
 }
 
 struct SpinStore(kv::store::Bucket);
@@ -320,34 +324,130 @@ impl Config for SpinVariables {
     }
 }
 
-/// Outbound HTTP through Spin, which enforces `allowed_outbound_hosts`.
+/// Outbound HTTP through Spin, which enforces `allowed_outbound_hosts` and
+/// the runtime config's `block_networks`. Every call is bounded by the
+/// runtime's own request options ([`CONNECT_TIMEOUT`],
+/// [`FIRST_BYTE_TIMEOUT`], [`BETWEEN_BYTES_TIMEOUT`]; without them Spin
+/// waits 600 s for each), by [`TOTAL_TIMEOUT`] for the whole body, and by
+/// [`MAX_RESPONSE_BYTES`]: the body is read chunk by chunk and nothing past
+/// the limit is read. Errors name the URL's origin only
+/// ([`spin_retention_core::net::transport_error`]).
 struct SpinOutbound;
+
+/// Establishing the connection (DNS, TCP, TLS).
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// From the request sent to the response's status and headers.
+pub const FIRST_BYTE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Between two chunks of the response body.
+pub const BETWEEN_BYTES_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// From the call to the end of its response body (a receiver that trickles
+/// a byte at a time stays under the between-bytes timeout).
+pub const TOTAL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// No response body is read past this.
+pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
+const READ_CHUNK: usize = 16 * 1024;
 
 impl Outbound for SpinOutbound {
     fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+        use spin_retention_core::net::{class_of_error_code, transport_error};
+        let fail = |class: &str, detail: &str| transport_error(class, &request.method, &request.url, detail);
+        let code = |e: &ErrorCode| fail(class_of_error_code(&format!("{e:?}")), &format!("{e:?}"));
+        let started = std::time::Instant::now();
+
         let mut builder = SpinRequest::builder();
         builder.method(method(&request.method)).uri(request.url.clone());
-        for (name, value) in request.headers {
+        for (name, value) in &request.headers {
             builder.header(name, value);
         }
         // A known length rather than chunked encoding: some provider APIs insist.
         builder.header("content-length", request.body.len().to_string());
-        let outgoing = builder.body(request.body).build();
-        let response: Response = spin_sdk::http::run(spin_sdk::http::send(outgoing))
-            .map_err(|e| format!("{} {}: {e}", request.method, request.url))?;
-        let headers = response
+        let (outgoing, body) = builder
+            .body(request.body.clone())
+            .build()
+            .try_into_outgoing_request()
+            .map_err(|e| fail("failed", &e.to_string()))?;
+        let body = body.unwrap_or_default();
+        let sink = outgoing
+            .body()
+            .map_err(|()| fail("failed", "request body already taken"))?;
+
+        let options = RequestOptions::new();
+        let nanos = |d: std::time::Duration| Some(d.as_nanos() as u64);
+        // An Err means the host does not support that timeout; the total
+        // bound below still holds for the body.
+        let _ = options.set_connect_timeout(nanos(CONNECT_TIMEOUT));
+        let _ = options.set_first_byte_timeout(nanos(FIRST_BYTE_TIMEOUT));
+        let _ = options.set_between_bytes_timeout(nanos(BETWEEN_BYTES_TIMEOUT));
+        let future = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| code(&e))?;
+
+        // A body the host could not take (the connection failed) is not the
+        // error to report: the response future says what happened.
+        if let Ok(stream) = sink.write() {
+            let written = body
+                .chunks(WRITE_CHUNK)
+                .try_for_each(|piece| stream.blocking_write_and_flush(piece));
+            drop(stream);
+            if written.is_ok() {
+                let _ = OutgoingBody::finish(sink, None);
+            }
+        }
+
+        future.subscribe().block();
+        let response = match future.get() {
+            Some(Ok(Ok(response))) => response,
+            Some(Ok(Err(e))) => return Err(code(&e)),
+            Some(Err(())) | None => return Err(fail("failed", "no response")),
+        };
+        let status = response.status();
+        let headers: Vec<(String, String)> = response
             .headers()
-            .map(|(k, v)| {
-                (
-                    k.to_ascii_lowercase(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .entries()
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
             .collect();
+        let too_large = || fail("response too large", &format!("over {MAX_RESPONSE_BYTES} bytes"));
+        let declared = headers
+            .iter()
+            .find(|(k, _)| k == "content-length")
+            .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
+            return Err(too_large());
+        }
+        let incoming = response
+            .consume()
+            .map_err(|()| fail("failed", "response body already taken"))?;
+        let stream = incoming
+            .stream()
+            .map_err(|()| fail("failed", "response body not readable"))?;
+        let mut bytes = Vec::new();
+        loop {
+            if started.elapsed() > TOTAL_TIMEOUT {
+                return Err(fail("timed out", &format!("over {} s in all", TOTAL_TIMEOUT.as_secs())));
+            }
+            // One byte more than the limit allows, to know it was passed.
+            let want = READ_CHUNK.min(MAX_RESPONSE_BYTES + 1 - bytes.len());
+            match stream.blocking_read(want as u64) {
+                Ok(chunk) => {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() > MAX_RESPONSE_BYTES {
+                        return Err(too_large());
+                    }
+                }
+                Err(StreamError::Closed) => break,
+                Err(StreamError::LastOperationFailed(e)) => {
+                    return Err(match http_error_code(&e) {
+                        Some(e) => code(&e),
+                        None => fail("failed", "reading the response body failed"),
+                    })
+                }
+            }
+        }
+        drop(stream);
+        IncomingBody::finish(incoming);
         Ok(OutboundResponse {
-            status: *response.status(),
+            status,
             headers,
-            body: response.into_body(),
+            body: bytes,
         })
     }
 }

@@ -179,7 +179,7 @@ pub struct HandoffTarget {
 /// only inside the app or over TLS, and the test clock when the request
 /// had one (so the whole chain runs at the test's time).
 pub fn handoff_request(ctx: &Ctx, url: String, admin_token: Option<&str>) -> OutboundRequest {
-    let safe = url.starts_with("https://") || url.contains(".spin.internal");
+    let safe = crate::net::target(&url).is_ok_and(|t| t.scheme == "https") || crate::net::is_service_chaining(&url);
     let mut headers: Vec<(String, String)> = match admin_token.filter(|_| safe) {
         Some(token) => vec![("authorization".into(), format!("Bearer {token}"))],
         None => Vec::new(),
@@ -237,8 +237,8 @@ pub fn tell_in_turn(tells: Vec<(HandoffTarget, String, Vec<u8>)>) -> Task {
                 }
                 match ctx.outbound.send(request) {
                     Ok(response) if response.status < 300 => {}
-                    Ok(response) => eprintln!("hand-off to {url}: HTTP {}", response.status),
-                    Err(e) => eprintln!("hand-off to {url}: {e}"),
+                    Ok(response) => eprintln!("hand-off to {}: HTTP {}", crate::net::origin(&url), response.status),
+                    Err(e) => eprintln!("hand-off to {}: {e}", crate::net::origin(&url)),
                 }
             }
         });
@@ -408,6 +408,29 @@ mod tests {
         assert_eq!(sub_path("/intake/health", "/intake"), Some("/health"));
         assert_eq!(sub_path("/intake", "/intake"), Some("/"));
         assert_eq!(sub_path("/intakes/health", "/intake"), None);
+    }
+
+    #[test]
+    fn the_admin_token_goes_only_inside_the_app_or_over_tls() {
+        let store = crate::store::MemoryStore::new();
+        let config = std::collections::HashMap::new();
+        let ctx = crate::ports::Ctx::new(&store, &config, &crate::ports::NoOutbound, crate::ports::test_now());
+        let sends_token = |url: &str| {
+            super::handoff_request(&ctx, url.into(), Some("t0ken"))
+                .headers
+                .iter()
+                .any(|(name, value)| name == "authorization" && value == "Bearer t0ken")
+        };
+        assert!(sends_token("http://lead-alerts.spin.internal/alerts/events"));
+        assert!(sends_token("https://alerts.example/alerts/events"));
+        for url in [
+            "http://a.spin.internal.evil.tld/alerts/events",
+            "http://evil.tld/.spin.internal/alerts/events",
+            "http://x.spin.internal@evil.tld/alerts/events",
+            "http://alerts.example/alerts/events",
+        ] {
+            assert!(!sends_token(url), "{url}");
+        }
     }
 }
 

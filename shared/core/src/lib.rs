@@ -29,6 +29,7 @@ pub mod jobs;
 pub mod keys;
 pub mod lead;
 pub mod lead_list;
+pub mod net;
 pub mod ports;
 pub mod problem;
 pub mod ratelimit;

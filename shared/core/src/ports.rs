@@ -129,6 +129,9 @@ pub struct NoOutbound;
 
 impl Outbound for NoOutbound {
     fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
-        Err(format!("outbound HTTP not available here ({})", request.url))
+        Err(format!(
+            "outbound HTTP not available here ({})",
+            crate::net::origin(&request.url)
+        ))
     }
 }

@@ -184,7 +184,10 @@ pub const JOB: Job = Job {
             method: Method::PUT,
             path: "/alerts/admin/webhooks",
             caller: Caller::Admin,
-            handler: |req, ctx, _| changed_doc(admin_doc::handle::<Endpoints>(req, ctx, &[]), ctx),
+            handler: |req, ctx, _| {
+                webhooks::refuse_private_hosts(ctx, &req.body)?;
+                changed_doc(admin_doc::handle::<Endpoints>(req, ctx, &[]), ctx)
+            },
         },
         Route {
             method: Method::DELETE,

@@ -63,7 +63,11 @@ pub fn claims(lead_id: &str, who: &str, action: Action, now: DateTime<Utc>, ttl_
         lead_id: lead_id.into(),
         who: who.into(),
         action,
-        expires: (now + Duration::hours(ttl_hours.into())).timestamp(),
+        // Saturating: a value stored before the bound was checked must not trap.
+        expires: now
+            .checked_add_signed(Duration::hours(ttl_hours.into()))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+            .timestamp(),
     }
 }
 
@@ -216,5 +220,12 @@ mod tests {
         let forged = signed::sign(&Claims { who: "noa".into(), ..c }, "other");
         assert_eq!(verify(&config, &forged, now), Err(Refused::Invalid));
         assert_eq!(verify(&HashMap::new(), token, now), Err(Refused::Disabled));
+    }
+
+    #[test]
+    fn a_stored_ttl_past_the_calendar_does_not_trap() {
+        let now = spin_retention_core::ports::test_now();
+        let c = claims("l_1", "dana", Action::Claim, now, u32::MAX);
+        assert_eq!(c.expires, DateTime::<Utc>::MAX_UTC.timestamp());
     }
 }

@@ -83,7 +83,8 @@ pub struct Settings {
     /// Forms whose every submission alerts the owner; `*` for all.
     #[serde(default)]
     pub owner_alert_forms: Vec<String>,
-    /// How long claim and contacted links work.
+    /// How long claim and contacted links work, 1 to
+    /// [`MAX_LINK_TTL_HOURS`].
     pub link_ttl_hours: u32,
     /// The owner's daily digest; absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,6 +131,9 @@ impl Document for Settings {
 /// A week of working minutes: longer is no SLA.
 const MAX_SLA_MINUTES: u32 = 7 * 24 * 60;
 
+/// How long claim and contacted links may work: 30 days.
+pub const MAX_LINK_TTL_HOURS: u32 = 30 * 24;
+
 fn validate(settings: &Settings) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let mut error = |field: String, message: String| errors.push(FieldError { field, message });
@@ -163,8 +167,11 @@ fn validate(settings: &Settings) -> Vec<FieldError> {
     for (field, message) in settings.sla.working_hours.problems() {
         error(format!("sla.working_hours.{field}"), message);
     }
-    if settings.link_ttl_hours == 0 {
-        error("link_ttl_hours".into(), "at least 1".into());
+    if !(1..=MAX_LINK_TTL_HOURS).contains(&settings.link_ttl_hours) {
+        error(
+            "link_ttl_hours".into(),
+            format!("1 to {MAX_LINK_TTL_HOURS} hours (30 days)"),
+        );
     }
     if let Some(digest) = &settings.digest {
         if digest.hour > 23 {
@@ -238,6 +245,22 @@ mod tests {
             ]
         );
         assert_eq!(problem.status, 422);
+    }
+
+    #[test]
+    fn link_ttl_is_bounded() {
+        let with_ttl = |ttl: u64| {
+            let mut doc = serde_json::to_value(Settings::defaults()).unwrap();
+            doc["link_ttl_hours"] = ttl.into();
+            Settings::parse(doc.to_string().as_bytes())
+        };
+        assert!(with_ttl(1).is_ok());
+        assert!(with_ttl(MAX_LINK_TTL_HOURS.into()).is_ok());
+        for ttl in [0, u64::from(MAX_LINK_TTL_HOURS) + 1, u32::MAX.into()] {
+            let problem = with_ttl(ttl).unwrap_err();
+            let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(fields, ["link_ttl_hours"], "{ttl}");
+        }
     }
 
     #[test]

@@ -469,3 +469,78 @@ fn the_owner_gets_yesterdays_digest_once_from_the_hour_set() {
     assert!(text.contains("Hot leads: 1\n- Dana <b>Cohen</b> ("), "{text}");
     assert!(text.ends_with(", with DANA: claimed by DANA after 4 min"), "{text}");
 }
+
+#[test]
+fn webhook_urls_to_hosts_that_are_not_public_are_refused_naming_the_field() {
+    let (store, mut config, out) = (MemoryStore::new(), config(), Script::default());
+    let urls = [
+        "https://127.0.0.1/x",
+        "https://10.0.0.5/x",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/x",
+        "https://localhost/x",
+        "https://crm.example/hook",
+    ];
+    let endpoints: Vec<_> = urls
+        .iter()
+        .enumerate()
+        .map(|(i, url)| serde_json::json!({"id": format!("e{i}"), "url": url, "events": ["*"]}))
+        .collect();
+    let body = serde_json::json!({ "endpoints": endpoints }).to_string();
+    let problem = webhooks::refuse_private_hosts(&at(&store, &config, &out, t0()), body.as_bytes()).unwrap_err();
+    assert_eq!(problem.status, 422);
+    let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "endpoints[0].url",
+            "endpoints[1].url",
+            "endpoints[2].url",
+            "endpoints[3].url",
+            "endpoints[4].url"
+        ]
+    );
+    config.insert(webhooks::TEST_PRIVATE_HOSTS.into(), "enabled".into());
+    assert!(webhooks::refuse_private_hosts(&at(&store, &config, &out, t0()), body.as_bytes()).is_ok());
+}
+
+/// Fails every call as the adapter words a transport failure.
+struct Unreachable;
+
+impl Outbound for Unreachable {
+    fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+        Err(spin_retention_core::net::transport_error(
+            "blocked",
+            &request.method,
+            &request.url,
+            "DestinationIpProhibited",
+        ))
+    }
+}
+
+#[test]
+fn a_transport_failure_is_recorded_and_answered_as_its_class_only() {
+    let (store, config) = (MemoryStore::new(), config());
+    let secret_url = "https://hooks.example/services/T0/B0/SECRETPATH?token=SECRETQUERY";
+    let endpoints = Endpoints::parse(
+        serde_json::json!({"endpoints": [{"id": "crm", "url": secret_url, "events": ["lead.claimed"]}]})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    admin_doc::save(&store, endpoints, t0()).unwrap();
+    let ctx = Ctx::new(&store, &config, &Unreachable, t0());
+    let event = spin_retention_core::events::Event::new("lead.claimed", "l_1", t0(), serde_json::json!({"by": "dana"}));
+    emit::record(&ctx, std::slice::from_ref(&event))
+        .unwrap()
+        .expect("a delivery")(&ctx);
+    let id = format!("{}.crm", event.id);
+    let answer = webhooks::redeliver(&ctx, &id).unwrap().unwrap();
+    assert_eq!(answer.attempts.len(), 2, "the first attempt and the redelivery's");
+    assert!(answer.attempts.iter().all(|a| a.error.as_deref() == Some("blocked")));
+    let stored = String::from_utf8(store.get(&keys::delivery(&id).to_string()).unwrap().unwrap()).unwrap();
+    assert!(
+        !stored.contains("SECRET") && !stored.contains("hooks.example"),
+        "{stored}"
+    );
+}

@@ -5,7 +5,8 @@
 //! `<id>.<timestamp>.<body>`, keyed by the endpoint's `whsec_` secret).
 //!
 //! Endpoints are a document an admin sets (`PUT /alerts/admin/webhooks`),
-//! their secrets the `webhook_secrets` variable. Each event is recorded
+//! whose hosts must be public ([`refuse_private_hosts`]), their secrets
+//! the `webhook_secrets` variable. Each event is recorded
 //! with one delivery per endpoint that wants it; a failed attempt is
 //! retried with backoff by the tick, and after the last one the delivery is
 //! recorded as failed, to send again by hand.
@@ -87,8 +88,8 @@ fn validate(doc: &Endpoints) -> Vec<FieldError> {
         if doc.endpoints[..i].iter().any(|o| o.id == e.id) {
             error(format!("{at}.id"), format!("\"{}\" is used twice", e.id));
         }
-        if !(e.url.starts_with("https://") || e.url.starts_with("http://")) {
-            error(format!("{at}.url"), "an http(s) URL".into());
+        if let Err(why) = spin_retention_core::net::target(&e.url) {
+            error(format!("{at}.url"), why);
         }
         if e.events.is_empty() {
             error(
@@ -104,6 +105,49 @@ fn validate(doc: &Endpoints) -> Vec<FieldError> {
         }
     }
     errors
+}
+
+/// `enabled` lets endpoints name loopback and private hosts: for the
+/// end-to-end tests' local receivers only, never in production (there the
+/// runtime's `block_networks` would refuse them anyway).
+pub const TEST_PRIVATE_HOSTS: &str = "test_private_hosts";
+
+fn private_hosts_allowed(ctx: &Ctx) -> bool {
+    ctx.config.get(TEST_PRIVATE_HOSTS).as_deref() == Some("enabled")
+}
+
+/// Before a `PUT` of the endpoints: refuses (422, naming
+/// `endpoints[i].url`) a URL whose host is literally not public
+/// ([`spin_retention_core::net::check_public_url`]: loopback, private,
+/// link-local, CGNAT, multicast, `localhost`, `*.internal`, `*.local`...),
+/// so lead-alerts cannot be made to call inside the network. A body that
+/// is no endpoints document is left to the document's own errors.
+pub fn refuse_private_hosts(ctx: &Ctx, body: &[u8]) -> Result<(), Problem> {
+    let Ok(doc) = serde_json::from_slice::<Endpoints>(body) else {
+        return Ok(());
+    };
+    if private_hosts_allowed(ctx) {
+        return Ok(());
+    }
+    let errors: Vec<FieldError> = doc
+        .endpoints
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let why = spin_retention_core::net::check_public_url(&e.url).err()?;
+            Some(FieldError {
+                field: format!("endpoints[{i}].url"),
+                message: why,
+            })
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let mut problem = Problem::new(422, "invalid-webhooks", "Invalid Webhook Endpoints")
+        .with_detail(format!("{} URL(s) name a host that is not public", errors.len()));
+    problem.errors = errors;
+    Err(problem)
 }
 
 pub fn endpoints(store: &dyn Store) -> Result<Endpoints, StoreError> {
@@ -295,7 +339,14 @@ pub fn attempt(ctx: &Ctx, delivery_id: &str) -> Result<bool, StoreError> {
     let (status, error) = match result {
         Ok(status) if (200..300).contains(&status) => (Some(status), None),
         Ok(status) => (Some(status), Some(format!("HTTP {status}"))),
-        Err(e) => (None, Some(e)),
+        Err(Failure::Before(why)) => (None, Some(why)),
+        // A class only ("blocked", "timed out", "refused"...): the
+        // transport's own words may quote the URL, and an answer that told
+        // them at once would make redeliver a probe of the network.
+        Err(Failure::Transport(e)) => {
+            eprintln!("webhook delivery {delivery_id}: {e}");
+            (None, Some(spin_retention_core::net::failure_class(&e).to_string()))
+        }
     };
     let ok = error.is_none();
     delivery.attempts.push(Attempt {
@@ -318,22 +369,35 @@ pub fn attempt(ctx: &Ctx, delivery_id: &str) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-fn send(ctx: &Ctx, delivery: &Delivery) -> Result<u16, String> {
+/// Why an attempt did not get an answer: something known before sending
+/// (said as is), or the transport's error (told only by its class).
+enum Failure {
+    Before(String),
+    Transport(String),
+}
+
+fn send(ctx: &Ctx, delivery: &Delivery) -> Result<u16, Failure> {
+    let before = |why: String| Failure::Before(why);
     let endpoint = endpoints(ctx.store)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| before(e.to_string()))?
         .endpoints
         .into_iter()
         .find(|e| e.id == delivery.endpoint_id)
-        .ok_or_else(|| format!("endpoint \"{}\" is no longer set", delivery.endpoint_id))?;
+        .ok_or_else(|| before(format!("endpoint \"{}\" is no longer set", delivery.endpoint_id)))?;
     if !endpoint.enabled {
-        return Err(format!("endpoint \"{}\" is disabled", endpoint.id));
+        return Err(before(format!("endpoint \"{}\" is disabled", endpoint.id)));
     }
-    let secret = crate::settings::keyed_secret(ctx.config, "webhook_secrets", &endpoint.id, "secret")?;
+    // An endpoint stored before its host was checked is checked again here.
+    if !private_hosts_allowed(ctx) {
+        spin_retention_core::net::check_public_url(&endpoint.url).map_err(|_| before("blocked".into()))?;
+    }
+    let secret =
+        crate::settings::keyed_secret(ctx.config, "webhook_secrets", &endpoint.id, "secret").map_err(before)?;
     let event = ctx
         .store
         .get_json(&keys::event(&delivery.event_id))
-        .map_err(|e| e.to_string())?
-        .ok_or("the event is gone (erased)")?;
+        .map_err(|e| before(e.to_string()))?
+        .ok_or_else(|| before("the event is gone (erased)".into()))?;
     let body = payload(&event);
     let timestamp = ctx.now.timestamp();
     let request = OutboundRequest {
@@ -347,7 +411,7 @@ fn send(ctx: &Ctx, delivery: &Delivery) -> Result<u16, String> {
         ],
         body,
     };
-    ctx.outbound.send(request).map(|r| r.status)
+    ctx.outbound.send(request).map(|r| r.status).map_err(Failure::Transport)
 }
 
 /// The message body: the event's `type`, `timestamp` and `data`.
@@ -362,7 +426,8 @@ pub fn payload(event: &Event) -> Vec<u8> {
 
 /// Starts a new series of attempts for a delivery (a failed one, or a
 /// delivered one the receiver lost), the first at once; `None` when there
-/// is no such delivery. It goes to the end of the delivery log, so the
+/// is no such delivery. The answer says how that attempt went as the log
+/// does: a transport failure by its class only. It goes to the end of the delivery log, so the
 /// retry walk sees it again.
 pub fn redeliver(ctx: &Ctx, delivery_id: &str) -> Result<Option<Delivery>, StoreError> {
     let store = ctx.store;

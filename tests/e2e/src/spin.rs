@@ -362,6 +362,9 @@ pub struct SpinConfig {
     pub variables: BTreeMap<String, String>,
     /// A path that answers 2xx once the app serves (a health route).
     pub probe: String,
+    /// Lines added to the runtime config (`[outbound_networking]` ...);
+    /// with any, the app gets a runtime config on SQLite too.
+    pub runtime_config: Vec<String>,
 }
 
 impl SpinConfig {
@@ -370,7 +373,14 @@ impl SpinConfig {
             manifest: manifest.into(),
             variables: BTreeMap::new(),
             probe: "/survey/health".to_string(),
+            runtime_config: Vec::new(),
         }
+    }
+
+    /// Adds `lines` (TOML) to the app's runtime config.
+    pub fn runtime_config(mut self, lines: &str) -> SpinConfig {
+        self.runtime_config.push(lines.to_string());
+        self
     }
 
     pub fn variable(mut self, name: &str, value: &str) -> SpinConfig {
@@ -413,19 +423,25 @@ impl SpinApp {
             .filter(|s| s != "spin")
             .unwrap_or_else(|| "app".into());
         let dir = crate::scratch_dir(&format!("spin-{name}"));
+        let mut runtime_config = String::from("# Written by the e2e harness, like deploy/runtime-config.*.toml.\n");
         let redis = match store_kind() {
             StoreKind::Sqlite => None,
             StoreKind::Redis => {
                 let redis = RedisServer::start(&dir);
-                let runtime_config = format!(
-                    "# Written by the e2e harness, like deploy/runtime-config.redis.toml.\n\
-                     [key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
+                runtime_config.push_str(&format!(
+                    "[key_value_store.default]\ntype = \"redis\"\nurl = \"{}\"\n",
                     redis.url
-                );
-                std::fs::write(dir.join("runtime-config.toml"), runtime_config).expect("runtime config");
+                ));
                 Some(redis)
             }
         };
+        for lines in &config.runtime_config {
+            runtime_config.push_str(lines.trim_end());
+            runtime_config.push('\n');
+        }
+        if redis.is_some() || !config.runtime_config.is_empty() {
+            std::fs::write(dir.join("runtime-config.toml"), runtime_config).expect("runtime config");
+        }
         let mut app = SpinApp {
             base_url: String::new(),
             dir,
@@ -489,7 +505,7 @@ impl SpinApp {
             "--state-dir".into(),
             self.dir.join("state").into(),
         ];
-        if self.redis.is_some() {
+        if self.redis.is_some() || !self.config.runtime_config.is_empty() {
             args.push("--runtime-config-file".into());
             args.push(self.dir.join("runtime-config.toml").into());
         }

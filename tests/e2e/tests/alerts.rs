@@ -30,6 +30,8 @@ fn start(mock: &MockProvider, events: &MockProvider) -> Option<spin_retention_e2
             ("ack_provider", "webhook"),
             ("ack_webhook_path", "/ack"),
             ("test_clock", "enabled"),
+            // The event webhooks' receiver is on loopback.
+            ("test_private_hosts", "enabled"),
             ("public_url", PUBLIC),
             ("alert_link_secret", LINK_SECRET),
             ("alert_channel_urls", &channels),

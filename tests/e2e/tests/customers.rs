@@ -196,7 +196,9 @@ fn a_slipping_customer_is_at_risk_and_in_the_win_back_audiences() {
     let secrets = json!({"crm": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}).to_string();
     let config = config()
         .variable("webhook_secrets", &secrets)
-        .variable("alerts_plain_http_origin", &crm.url);
+        .variable("alerts_plain_http_origin", &crm.url)
+        // The receiver is on loopback.
+        .variable("test_private_hosts", "enabled");
     let Some(app) = own_spin(config) else { return };
     let base = &app.base_url;
     let endpoints =
