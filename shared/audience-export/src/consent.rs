@@ -91,6 +91,7 @@ mod tests {
             }),
             custom: Default::default(),
             origin: Default::default(),
+            client_hash: None,
         };
         Lead::new(&submission)
     }

@@ -67,7 +67,16 @@ impl Proxies {
     /// test); a caller then uses one shared bucket.
     pub fn client_of(&self, req: &Request) -> Option<IpAddr> {
         let peer = parse_ip(req.header("spin-client-addr")?)?;
-        Some(self.client(peer, req.header("x-forwarded-for")))
+        // A proxy may add its hop as a header line of its own: the chain is
+        // every line, in order.
+        let forwarded: Vec<&str> = req
+            .headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("x-forwarded-for"))
+            .map(|(_, value)| value.as_str())
+            .collect();
+        let chain = forwarded.join(",");
+        Some(self.client(peer, (!chain.is_empty()).then_some(chain.as_str())))
     }
 }
 
@@ -85,6 +94,14 @@ pub fn rate_key(ip: IpAddr) -> String {
             }
         },
     }
+}
+
+/// A hash of a client address kept with a consent as its proof: keyed,
+/// so the stored value cannot be turned back into the address by trying
+/// every IPv4 address.
+pub fn proof_hash(ip: IpAddr, key: &str) -> String {
+    let mac = crate::signed::hmac_sha256(key.as_bytes(), ip.to_string().as_bytes());
+    mac[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// An address as Spin or a proxy writes it: bare, `a.b.c.d:port`, or
@@ -173,5 +190,10 @@ mod tests {
         assert_eq!(Proxies::default().client_of(&req), Some(ip("10.0.0.7")));
         req.headers[0].1 = "nonsense".into();
         assert_eq!(Proxies::default().client_of(&req), None);
+        // A client's forged line first, the proxy's own line after it.
+        req.headers[0].1 = "10.0.0.7:80".into();
+        req.headers.push(("x-forwarded-for".into(), "6.6.6.6".into()));
+        req.headers.push(("x-forwarded-for".into(), "203.0.113.9".into()));
+        assert_eq!(Proxies::parse("10.0.0.0/8").client_of(&req), Some(ip("203.0.113.9")));
     }
 }

@@ -178,6 +178,11 @@ pub struct Submission {
     pub custom: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Origin::is_form")]
     pub origin: Origin,
+    /// A keyed hash of the client address ([`crate::client::proof_hash`]),
+    /// when `consent_link_secret` is set: the proof a consent keeps, and
+    /// what the per-person hourly cap counts by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_hash: Option<String>,
 }
 
 /// A contact detail that a later trusted submission changed: kept, not overwritten silently.
@@ -274,7 +279,8 @@ fn fields<'a>(c: &'a mut Contact, s: &'a Contact) -> [Field<'a>; 10] {
         f("city", false, &mut c.city, &s.city),
         f("region", false, &mut c.region, &s.region),
         f("postal_code", false, &mut c.postal_code, &s.postal_code),
-        f("country", false, &mut c.country, &s.country),
+        // The country decides which consent rules apply (the EEA's).
+        f("country", true, &mut c.country, &s.country),
     ]
 }
 
@@ -311,11 +317,12 @@ impl Lead {
     /// Folds a submission into the profile. Idempotent: merging the same
     /// submission twice changes nothing.
     ///
-    /// The identity policy (README, "Identity"): a trusted submission
-    /// updates the contact and records each change; a form fills only what
-    /// the profile lacks and never the email, a form that gave no email
-    /// (it joined by phone) not the names either, and whatever else it
-    /// claims that differs becomes a [`Claim`].
+    /// The identity policy (README, "One person, one profile"): a trusted
+    /// submission updates the contact and records each change; a form
+    /// never sets an identity field (names, email, phone, country) of a
+    /// known person, even an empty one, and fills only the company and
+    /// address parts the profile lacks; whatever else it claims that
+    /// differs becomes a [`Claim`].
     pub fn merge(&mut self, s: &Submission) {
         if self.submissions.contains(&s.id) {
             return;
@@ -325,7 +332,6 @@ impl Lead {
         self.submission_count += 1;
         self.updated_at = self.updated_at.max(s.received_at);
         let trusted = s.origin == Origin::Trusted;
-        let by_phone = s.contact.email.is_none();
         for field in fields(&mut self.contact, &s.contact) {
             let Some(new) = field.new else { continue };
             match field.slot {
@@ -341,7 +347,7 @@ impl Lead {
                     });
                     *old = new.clone();
                 }
-                None if trusted || !(field.name == "email" || (by_phone && field.identity)) => {
+                None if trusted || !field.identity => {
                     *field.slot = Some(new.clone());
                 }
                 _ => self.claims.push(Claim {
@@ -372,31 +378,51 @@ impl Lead {
 
     /// A consent a submission carried: in force at once when it is
     /// confirmed (trusted, single opt-in); else its refusals are in force
-    /// at once and its grants wait for the person.
+    /// at once (saying no needs no proof, and errs on the side of sending
+    /// less) and its grants wait for the person, replacing a grant that
+    /// waited before.
     fn take_consent(&mut self, consent: &Consent) {
         if consent.confirmed.is_some() {
             self.put_in_force(consent.clone());
             return;
         }
         if consent.refuses_any() {
-            let current = self.consent.as_ref();
-            let refused = |new: Option<bool>, old: Option<Option<bool>>| match new {
-                Some(false) => Some(false),
-                _ => old.flatten(),
-            };
-            let in_force = Consent {
-                marketing: refused(consent.marketing, current.map(|c| c.marketing)),
-                ad_user_data: refused(consent.ad_user_data, current.map(|c| c.ad_user_data)),
-                ad_personalization: refused(consent.ad_personalization, current.map(|c| c.ad_personalization)),
+            let refusal = Consent {
                 confirmed: Some(Confirmation {
                     at: consent.recorded_at,
                     by: ConfirmedBy::Refusal,
                 }),
                 ..consent.clone()
             };
-            self.put_in_force(in_force);
+            // Only the refused parts change; what stays keeps its own proof,
+            // and the refusal's is kept in the history.
+            let in_force = match self.consent.clone() {
+                Some(mut current) => {
+                    for (now, refused) in [
+                        (&mut current.marketing, consent.marketing),
+                        (&mut current.ad_user_data, consent.ad_user_data),
+                        (&mut current.ad_personalization, consent.ad_personalization),
+                    ] {
+                        if refused == Some(false) {
+                            *now = Some(false);
+                        }
+                    }
+                    self.consent_history.push(refusal);
+                    current
+                }
+                None => Consent {
+                    marketing: consent.marketing.filter(|v| !v),
+                    ad_user_data: consent.ad_user_data.filter(|v| !v),
+                    ad_personalization: consent.ad_personalization.filter(|v| !v),
+                    ..refusal
+                },
+            };
+            self.consent = Some(in_force);
+            keep_newest(&mut self.consent_history, KEPT_HISTORY);
         }
-        self.pending_consent = consent.grants_any().then(|| consent.clone());
+        if consent.grants_any() {
+            self.pending_consent = Some(consent.clone());
+        }
     }
 
     fn put_in_force(&mut self, consent: Consent) {
@@ -404,6 +430,12 @@ impl Lead {
             self.consent_history.push(previous);
             keep_newest(&mut self.consent_history, KEPT_HISTORY);
         }
+    }
+
+    /// Whether a withdrawal would change anything: a grant in force or
+    /// waiting.
+    pub fn has_consent_to_withdraw(&self) -> bool {
+        self.pending_consent.is_some() || self.consent.as_ref().is_some_and(Consent::grants_any)
     }
 
     /// Applies a confirmation or a withdrawal. A confirmation counts only
@@ -483,22 +515,33 @@ pub struct Created {
 /// `lead-fold:<id>`: the fold of the person's log through slot `through`,
 /// with their newest submissions, so loading a person reads this and the
 /// few entries after it however long their history is. Written only by
-/// lead-intake, in the batch of every [`FOLD_EVERY`]th entry.
+/// lead-intake, with every [`FOLD_EVERY`]th entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fold {
     pub through: u64,
     pub lead: Lead,
     /// Oldest first, at most [`RECENT_SUBMISSIONS`].
     pub recent: Vec<Submission>,
+    /// Slots up to `through` that were still empty when this was folded
+    /// (at most [`MAX_SKIPPED`]): every load looks at them again, and an
+    /// entry that arrived late is folded in then, so a slow writer is
+    /// never lost, however slow.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<u64>,
 }
 
 /// Every how many log entries the writer of one stores a fresh [`Fold`].
 pub const FOLD_EVERY: u64 = 8;
-/// An empty slot this far behind the newest is taken as dead: its writer
-/// took the slot and would have written it in its very next store call,
-/// and since then the same person made this many more entries (an hour's
-/// cap is `max_submissions_per_person_per_hour`). A fold may pass it.
-pub const DEAD_SLOT_AFTER: u64 = 64;
+/// A fold passes an empty slot only this far behind its own: nearer, the
+/// slot's writer is most likely still on its way, and waiting costs only
+/// a few more entries read.
+pub const PASS_EMPTY_AFTER: u64 = 2 * FOLD_EVERY;
+/// The most empty slots a fold carries; with more, no fold is stored
+/// until they fill.
+pub const MAX_SKIPPED: usize = 16;
+/// A fold larger than this is not stored (some stores cap a value at
+/// 400 KB); loads then read the entries after the older fold.
+const MAX_FOLD_BYTES: usize = 256 * 1024;
 
 /// The profile: the fold of the person's log in slot order.
 ///
@@ -534,55 +577,68 @@ pub fn load_history(store: &dyn Store, lead_id: &str) -> Result<Option<History>,
     }
     let log = keys::lead_log(lead_id);
     let log_len = slots::len(store, &log)?;
-    Ok(read_from_fold(store, lead_id, log_len)?.0)
+    Ok(read_folded(store, lead_id, Some(log_len))?.map(|f| f.history))
 }
 
 /// [`load_history`] without reading the log's counter (on SQLite a read
 /// of a counter is a transaction): the stored fold and the
 /// `2 * FOLD_EVERY` slots after it. Exact while folds keep up, as they do
 /// unless a slot stays empty; for checks that may be approximate (the
-/// hourly cap, what identifiers a person holds).
+/// hourly cap). Its `seen` is not for [`changed`].
 pub fn load_recent(store: &dyn Store, lead_id: &str) -> Result<Option<History>, StoreError> {
     if !store.exists(&keys::lead(lead_id))? {
         return Ok(None);
     }
-    Ok(read_from_fold(store, lead_id, None)?.0)
+    Ok(read_folded(store, lead_id, None)?.map(|f| f.history))
 }
 
-/// The fold through `to` (or through the window after the stored fold):
-/// the stored fold and the entries after it. Also the slots found empty
-/// after the stored fold.
-fn read_from_fold(
-    store: &dyn Store,
-    lead_id: &str,
-    to: impl Into<Option<u64>>,
-) -> Result<(Option<History>, Vec<u64>), StoreError> {
+/// What [`read_folded`] read: the history (whose `seen.holes` are the
+/// slots the fold skipped that are still empty, then the empty ones after
+/// it), and how far the stored fold reached.
+struct Folded {
+    history: History,
+    /// The stored fold's `through` (0: none).
+    through: u64,
+}
+
+/// The stored fold, the late entries of the slots it skipped, and the
+/// entries after it through `to` (or through a window after it). A fold
+/// stored after `to` was read still counts: `to` grows to its `through`.
+fn read_folded(store: &dyn Store, lead_id: &str, to: Option<u64>) -> Result<Option<Folded>, StoreError> {
     let log = keys::lead_log(lead_id);
-    let to = to.into();
-    let fold = store
-        .get_json(&keys::lead_fold(lead_id))?
-        .filter(|f: &Fold| to.is_none_or(|to| f.through <= to));
-    let from = fold.as_ref().map_or(1, |f| f.through + 1);
-    let to = to.unwrap_or(from + 2 * FOLD_EVERY - 1);
-    let entries = slots::read(store, &log, from, to)?;
-    let seen = slots::Seen::after(from, to, &entries);
-    let holes = seen.holes.clone();
-    let (mut lead, mut recent) = match fold {
-        Some(f) => (Some(f.lead), f.recent),
-        None => (None, Vec::new()),
+    let fold: Option<Fold> = store.get_json(&keys::lead_fold(lead_id))?;
+    let through = fold.as_ref().map_or(0, |f| f.through);
+    let from = through + 1;
+    let to = to.map_or(through + 2 * FOLD_EVERY, |to| to.max(through));
+    let (mut lead, mut recent, skipped) = match fold {
+        Some(f) => (Some(f.lead), f.recent, f.skipped),
+        None => (None, Vec::new(), Vec::new()),
     };
-    for (slot, bytes) in entries {
+    let skipped_keys: Vec<String> = skipped.iter().map(|&slot| slots::slot_key(&log, slot)).collect();
+    let mut still_skipped = Vec::new();
+    let mut late = Vec::new();
+    for (&slot, value) in skipped.iter().zip(store.get_many(&skipped_keys)?) {
+        match value {
+            Some(bytes) => late.push((slot, bytes)),
+            None => still_skipped.push(slot),
+        }
+    }
+    let entries = slots::read(store, &log, from, to)?;
+    let mut seen = slots::Seen::after(from, to, &entries);
+    seen.holes.splice(0..0, still_skipped);
+    // Late entries are folded first: in slot order they come before the rest.
+    for (slot, bytes) in late.into_iter().chain(entries) {
         let entry: Entry = decode_json(&slots::slot_key(&log, slot), &bytes)?;
         fold_in(&mut lead, &mut recent, entry);
     }
-    Ok((
-        lead.map(|lead| History {
+    Ok(lead.map(|lead| Folded {
+        history: History {
             lead,
             submissions: recent,
             seen,
-        }),
-        holes,
-    ))
+        },
+        through,
+    }))
 }
 
 fn fold_in(lead: &mut Option<Lead>, recent: &mut Vec<Submission>, entry: Entry) {
@@ -606,12 +662,21 @@ fn fold_in(lead: &mut Option<Lead>, recent: &mut Vec<Submission>, entry: Entry) 
     }
 }
 
-/// Every submission id in the person's log, oldest first, each once: what
-/// an erase removes. Reads the whole log, a batch of slots at a time.
-pub fn submission_ids(store: &dyn Store, lead_id: &str) -> Result<Vec<String>, StoreError> {
+/// A submission of a person's log, as an erase needs it.
+pub struct Logged {
+    pub id: String,
+    /// What it gave, whether the profile took it or not: any index entry
+    /// still pointing at the person from these goes with them.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// Every submission in the person's log, oldest first, each once: what an
+/// erase removes. Reads the whole log, a batch of slots at a time.
+pub fn logged(store: &dyn Store, lead_id: &str) -> Result<Vec<Logged>, StoreError> {
     let log = keys::lead_log(lead_id);
     let len = slots::len(store, &log)?;
-    let mut ids = Vec::new();
+    let mut found = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut from = 1;
     while from <= len {
@@ -619,13 +684,17 @@ pub fn submission_ids(store: &dyn Store, lead_id: &str) -> Result<Vec<String>, S
         for (slot, bytes) in slots::read(store, &log, from, to)? {
             if let Entry::Submission(s) = decode_json(&slots::slot_key(&log, slot), &bytes)? {
                 if seen.insert(s.id.clone()) {
-                    ids.push(s.id);
+                    found.push(Logged {
+                        id: s.id,
+                        email: s.contact.email,
+                        phone: s.contact.phone,
+                    });
                 }
             }
         }
         from = to + 1;
     }
-    Ok(ids)
+    Ok(found)
 }
 
 /// Whether the lead has been created (its `lead:<id>` marker is there).
@@ -675,30 +744,42 @@ fn append_entry(
     let slot = slots::take_slot(store, &log)?;
     writes.push((slots::slot_key(&log, slot), json_bytes(&entry)));
     if slot % FOLD_EVERY == 0 {
-        if let Some(fold) = next_fold(store, lead_id, slot, entry)? {
-            writes.push(keys::lead_fold(lead_id).entry(&fold));
+        // A fold is an optimisation: one that cannot be made now leaves
+        // the next to a later entry, and never fails this one.
+        match next_fold(store, lead_id, slot, entry) {
+            Ok(Some(fold)) => writes.push(keys::lead_fold(lead_id).entry(&fold)),
+            Ok(None) => {}
+            Err(e) => eprintln!("lead {lead_id}: no fold at slot {slot}: {e}"),
         }
     }
     store.set_many(&writes)
 }
 
-/// The fold through `slot`, whose entry is `entry`, unless a slot before
-/// it is still empty and not yet [`DEAD_SLOT_AFTER`] behind.
+/// The fold through `slot`, whose entry is `entry`: none when a newer one
+/// is stored, when a slot before it is still empty and less than
+/// [`PASS_EMPTY_AFTER`] behind, when it would skip more than
+/// [`MAX_SKIPPED`] slots, or when it is too large to store.
 fn next_fold(store: &dyn Store, lead_id: &str, slot: u64, entry: Entry) -> Result<Option<Fold>, StoreError> {
-    let (history, holes) = read_from_fold(store, lead_id, slot - 1)?;
-    if holes.iter().any(|&hole| hole + DEAD_SLOT_AFTER > slot) {
+    let Some(folded) = read_folded(store, lead_id, Some(slot - 1))? else {
+        return Ok(None);
+    };
+    if folded.through >= slot {
         return Ok(None);
     }
-    let (mut lead, mut recent) = match history {
-        Some(h) => (Some(h.lead), h.submissions),
-        None => (None, Vec::new()),
-    };
+    let empty = &folded.history.seen.holes;
+    if empty.iter().any(|&hole| hole + PASS_EMPTY_AFTER > slot) || empty.len() > MAX_SKIPPED {
+        return Ok(None);
+    }
+    let skipped = empty.clone();
+    let (mut lead, mut recent) = (Some(folded.history.lead), folded.history.submissions);
     fold_in(&mut lead, &mut recent, entry);
-    Ok(lead.map(|lead| Fold {
+    let fold = Fold {
         through: slot,
-        lead,
+        lead: lead.expect("folded onto a lead"),
         recent,
-    }))
+        skipped,
+    };
+    Ok((json_bytes(&fold).len() <= MAX_FOLD_BYTES).then_some(fold))
 }
 
 /// Left behind by an erase so the person is never exported again
@@ -709,4 +790,108 @@ fn next_fold(store: &dyn Store, lead_id: &str, slot: u64, entry: Entry) -> Resul
 pub struct Suppression {
     pub erased_at: DateTime<Utc>,
     pub kind: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemoryStore;
+
+    fn submission(n: u64) -> Submission {
+        Submission {
+            id: format!("s_{n}"),
+            lead_id: "l_1".into(),
+            received_at: crate::ports::test_now() + chrono::Duration::minutes(n as i64),
+            form: None,
+            contact: Contact {
+                email: Some("a@example.com".into()),
+                ..Contact::default()
+            },
+            message: Some(format!("message {n}")),
+            language: None,
+            channel: Channel::Email,
+            attribution: Attribution::default(),
+            consent: None,
+            custom: BTreeMap::new(),
+            origin: Origin::Form,
+            client_hash: None,
+        }
+    }
+
+    fn append_n(store: &MemoryStore, from: u64, to: u64) {
+        for n in from..=to {
+            append(store, &submission(n), n == 1, Vec::new()).unwrap();
+        }
+    }
+
+    fn fold(store: &MemoryStore) -> Option<Fold> {
+        store.get_json(&keys::lead_fold("l_1")).unwrap()
+    }
+
+    #[test]
+    fn a_fold_waits_for_a_slot_still_being_written_then_passes_it_and_folds_it_in_late() {
+        let store = MemoryStore::new();
+        append_n(&store, 1, 2);
+        // A writer took slot 3 and has not written it yet.
+        let slow = slots::take_slot(&store, &keys::lead_log("l_1")).unwrap();
+        assert_eq!(slow, 3);
+        append_n(&store, 4, 16);
+        assert!(
+            fold(&store).is_none(),
+            "slot 3 is less than {PASS_EMPTY_AFTER} behind slot 16"
+        );
+        append_n(&store, 17, 24);
+        let stored = fold(&store).expect("slot 24 passes slot 3");
+        assert_eq!((stored.through, stored.skipped.clone()), (24, vec![3]));
+        assert_eq!(load(&store, "l_1").unwrap().unwrap().submission_count, 23);
+        // The slow writer arrives: every load sees its entry at once.
+        let log = keys::lead_log("l_1");
+        store
+            .set(
+                &slots::slot_key(&log, slow),
+                &json_bytes(&Entry::Submission(Box::new(submission(3)))),
+            )
+            .unwrap();
+        assert_eq!(load(&store, "l_1").unwrap().unwrap().submission_count, 24);
+        // And the next fold takes it in for good.
+        append_n(&store, 25, 32);
+        let stored = fold(&store).unwrap();
+        assert_eq!((stored.through, stored.skipped), (32, vec![]));
+        assert_eq!(stored.lead.submission_count, 32);
+    }
+
+    #[test]
+    fn a_fold_newer_than_the_counter_read_still_counts_and_an_older_never_replaces_it() {
+        let store = MemoryStore::new();
+        append_n(&store, 1, 16);
+        assert_eq!(fold(&store).unwrap().through, 16);
+        // A reader that read the counter at 12 and the fold after it was written.
+        let (history, through) = match read_folded(&store, "l_1", Some(12)).unwrap() {
+            Some(f) => (f.history, f.through),
+            None => panic!("a lead"),
+        };
+        assert_eq!((through, history.lead.submission_count), (16, 16));
+        // A slow writer of slot 8 must not write its fold over the one at 16.
+        assert_eq!(
+            next_fold(&store, "l_1", 8, Entry::Submission(Box::new(submission(8)))).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn too_many_empty_slots_stop_the_folds_until_they_fill() {
+        let store = MemoryStore::new();
+        append_n(&store, 1, 1);
+        let log = keys::lead_log("l_1");
+        for _ in 0..=MAX_SKIPPED {
+            slots::take_slot(&store, &log).unwrap();
+        }
+        let next = slots::len(&store, &log).unwrap() + 1;
+        append_n(&store, next, next + 4 * FOLD_EVERY);
+        assert!(fold(&store).is_none());
+        assert_eq!(
+            load(&store, "l_1").unwrap().unwrap().submission_count,
+            4 * FOLD_EVERY + 2
+        );
+    }
 }

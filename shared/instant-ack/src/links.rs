@@ -3,9 +3,13 @@
 //! submission's grant of consent waits for the person (double opt-in), and
 //! a withdrawal link whenever they have or asked for consent.
 //!
-//! Only to an address the person holds: a message to an email or number
-//! that a form merely claimed for them carries no link, or a stranger could
-//! confirm a grant they forged, or withdraw someone else's.
+//! Only to the identifier that names the person: their email, or for a
+//! person known only by phone, that phone. A message anywhere else (a
+//! number that came with someone's email, one a form merely claimed)
+//! carries no link, or a stranger could confirm a grant they forged for
+//! that email, or withdraw someone else's. An SMS acknowledgement to a
+//! person with an email therefore carries none: their grant waits for an
+//! email (or the team's confirmation).
 
 use spin_retention_core::consent_link::{Claims, Sent, SECRET};
 use spin_retention_core::lead::{self, Submission};
@@ -31,12 +35,12 @@ pub fn footer(
         to.zip(held.as_deref())
             .is_some_and(|(to, held)| to.eq_ignore_ascii_case(held))
     };
-    let sent = if held(to_email, &lead.contact.email) {
-        Sent::Email
-    } else if held(to_phone, &lead.contact.phone) {
-        Sent::Phone
-    } else {
-        return Ok(None);
+    // By the identifier that names the person: their email, or for a
+    // person known only by phone, that phone.
+    let sent = match &lead.contact.email {
+        Some(_) if held(to_email, &lead.contact.email) => Sent::Email,
+        None if held(to_phone, &lead.contact.phone) => Sent::Phone,
+        _ => return Ok(None),
     };
     let mut lines = Vec::new();
     let pending_here = lead

@@ -79,7 +79,8 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
         deleted += usize::from(delete_if_present(ctx.store, &key)?);
         Ok(())
     };
-    for id in &spin_retention_core::lead::submission_ids(ctx.store, &lead.id)? {
+    let logged = spin_retention_core::lead::logged(ctx.store, &lead.id)?;
+    for id in logged.iter().map(|l| &l.id) {
         if let Some(h) = ctx.store.get_json::<Handoffs>(&keys::handoff(id))? {
             ctx.store
                 .delete(&spin_retention_core::slots::slot_key(keys::SUBMISSIONS, h.slot))?;
@@ -88,10 +89,19 @@ fn erase_lead(ctx: &Ctx, lead: &Lead) -> Result<usize, StoreError> {
         delete(keys::handoff(id).to_string())?;
         delete(keys::submission(id).to_string())?;
     }
+    // Every identifier the person's submissions gave (two first posts at
+    // once may each have indexed theirs), not only those the profile kept.
     let identity_keys = emails
         .iter()
+        .chain(logged.iter().filter_map(|l| l.email.as_ref()))
         .map(|e| keys::lead_by_email(e))
-        .chain(phones.iter().map(|p| keys::lead_by_phone(p)));
+        .chain(
+            phones
+                .iter()
+                .chain(logged.iter().filter_map(|l| l.phone.as_ref()))
+                .map(|p| keys::lead_by_phone(p)),
+        )
+        .collect::<std::collections::BTreeSet<_>>();
     for key in identity_keys {
         // Only if it still points at this lead.
         if ctx.store.get(&key)?.is_some_and(|id| id == lead.id.as_bytes()) {
@@ -151,7 +161,11 @@ mod tests {
             id = crate::test_support::submit(&ctx, &[("email", "long@acme.example"), ("message", &message)]);
         }
         let ctx = Ctx::new(&store, &config, &NoOutbound, test_now() + chrono::Duration::days(1));
-        let first: Vec<String> = spin_retention_core::lead::submission_ids(&store, &id).unwrap();
+        let first: Vec<String> = spin_retention_core::lead::logged(&store, &id)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.id)
+            .collect();
         assert_eq!(first.len(), 300);
         let req = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
         let reply = erase(&req, &ctx, &id).unwrap();

@@ -107,16 +107,24 @@ pub fn act(req: &Request, ctx: &Ctx, token: &str) -> Result<Outcome, Reply> {
                 )
                 .into());
             }
-            record(ctx, &lead, claims.confirmed_by(), claims.submission_id.clone(), None)?;
+            record(
+                ctx,
+                &lead,
+                claims.confirmed_by(),
+                claims.submission_id.clone(),
+                clicker(req, ctx),
+            )?;
             Ok(rescored(&lead, done("Thank you", "Your subscription is confirmed.")))
         }
         Action::Withdraw => {
-            // Withdrawing twice is harmless; a used link still works.
-            record(ctx, &lead, claims.confirmed_by(), None, None)?;
-            Ok(rescored(
-                &lead,
-                done("Unsubscribed", "You will get no more marketing messages from us."),
-            ))
+            let unsubscribed = done("Unsubscribed", "You will get no more marketing messages from us.");
+            // A used link still works; with nothing left to withdraw it
+            // writes nothing (a click storm cannot grow the person's log).
+            if !lead.has_consent_to_withdraw() {
+                return Ok(unsubscribed.into());
+            }
+            record(ctx, &lead, claims.confirmed_by(), None, clicker(req, ctx))?;
+            Ok(rescored(&lead, unsubscribed))
         }
     }
 }
@@ -126,6 +134,16 @@ pub fn act(req: &Request, ctx: &Ctx, token: &str) -> Result<Outcome, Reply> {
 /// next scoring or an audience refresh.
 fn rescored(lead: &Lead, reply: Reply) -> Outcome {
     Outcome::then(reply, vec![SCORING.tell(calls::score_lead(&lead.id))])
+}
+
+/// The keyed hash of the client that clicked, kept as proof.
+fn clicker(req: &Request, ctx: &Ctx) -> Option<String> {
+    let secret = ctx.config.get(consent_link::SECRET)?;
+    let proxies = crate::settings::IntakeSettings::from_config(ctx.config).proxies;
+    Some(spin_retention_core::client::proof_hash(
+        proxies.client_of(req)?,
+        &secret,
+    ))
 }
 
 /// Appends the event: a confirmation of `submission_id`'s grant, or

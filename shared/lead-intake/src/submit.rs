@@ -100,7 +100,9 @@ fn accept(req: &Request, ctx: &Ctx, settings: &IntakeSettings) -> Result<(Accept
     let policy = Policy {
         confirm_consent: settings.consent_confirmation,
         per_person_per_hour: settings.per_person_per_hour,
-        client_hash: client.map(|ip| ids::sha256_hex(&ip.to_string())[..32].to_string()),
+        client_hash: client
+            .zip(ctx.config.get(spin_retention_core::consent_link::SECRET))
+            .map(|(ip, key)| spin_retention_core::client::proof_hash(ip, &key)),
     };
     let stored = store_submission(ctx, draft, req.header("idempotency-key"), &policy).map_err(unavailable)?;
     let (submission, duplicate) = match stored {
@@ -178,11 +180,12 @@ pub fn store_submission(
     let is_new = known.is_none();
     if let Some(retry_after) = known
         .as_ref()
-        .and_then(|history| over_hourly_cap(history, policy.per_person_per_hour, ctx.now))
+        .and_then(|history| over_hourly_cap(history, policy, ctx.now))
     {
         return Ok(Stored::TooMany { retry_after });
     }
     let mut submission = draft.into_submission(submission_id.clone(), lead_id.clone(), ctx.now);
+    submission.client_hash = policy.client_hash.clone();
     if let Some(consent) = submission.consent.as_mut() {
         consent.client_hash = policy.client_hash.clone();
         // Without double opt-in, a new person's own first form is proof
@@ -209,13 +212,13 @@ pub fn store_submission(
     Ok(Stored::New(submission))
 }
 
-/// Seconds until the person may submit again, when their newest
-/// submissions already fill the hour's cap. Counted from what the profile
+/// Seconds until the person may submit again from this client, when
+/// their newest submissions from it already fill the hour's cap. Counted from what the profile
 /// keeps (no counter, no commit), so the cap is at most
 /// [`lead::RECENT_SUBMISSIONS`]; concurrent posts of one person may pass it
 /// by the few in flight, which the per-client limit bounds.
-fn over_hourly_cap(history: &lead::History, cap: u32, now: DateTime<Utc>) -> Option<u64> {
-    let cap = (cap as usize).min(lead::RECENT_SUBMISSIONS);
+fn over_hourly_cap(history: &lead::History, policy: &Policy, now: DateTime<Utc>) -> Option<u64> {
+    let cap = (policy.per_person_per_hour as usize).min(lead::RECENT_SUBMISSIONS);
     if cap == 0 {
         return None;
     }
@@ -223,6 +226,9 @@ fn over_hourly_cap(history: &lead::History, cap: u32, now: DateTime<Utc>) -> Opt
     let mut within: Vec<DateTime<Utc>> = history
         .submissions
         .iter()
+        // Per client too: a stranger posting someone's email cannot lock
+        // the person out of the form.
+        .filter(|s| s.client_hash == policy.client_hash)
         .map(|s| s.received_at)
         .filter(|&at| at > hour_ago)
         .collect();
@@ -235,28 +241,25 @@ fn over_hourly_cap(history: &lead::History, cap: u32, now: DateTime<Utc>) -> Opt
     Some((frees_at - now).num_seconds().max(1) as u64)
 }
 
-/// The writes that point the submission's email and phone at its lead,
+/// The writes that point a new person's email and phone at their lead,
 /// for those not pointing anywhere yet: an identifier that belongs to
-/// another lead is never re-pointed. Of a known person (`known`), only
-/// what their profile holds, or takes from this submission, is indexed: a
-/// phone a stranger claimed for them never leads to them.
+/// another lead is never re-pointed. A known person (`known`) gets none:
+/// a form never adds an identifier to them (see [`lead::Lead::merge`]),
+/// so an email or phone a stranger claims for them leads nobody to them.
 pub(crate) fn identity_writes(
     ctx: &Ctx,
     submission: &Submission,
     known: Option<&lead::Lead>,
 ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-    let held = |given: &str, held: &Option<String>| held.as_deref().is_none_or(|h| h.eq_ignore_ascii_case(given));
-    let phone = submission
-        .contact
-        .phone
-        .as_deref()
-        .filter(|p| known.is_none_or(|lead| held(p, &lead.contact.phone)));
+    if known.is_some() {
+        return Ok(Vec::new());
+    }
     let identities: Vec<String> = submission
         .contact
         .email
         .iter()
         .map(|e| keys::lead_by_email(e))
-        .chain(phone.map(keys::lead_by_phone))
+        .chain(submission.contact.phone.iter().map(|p| keys::lead_by_phone(p)))
         .collect();
     let current = ctx.store.get_many(&identities)?;
     Ok(identities
@@ -425,12 +428,14 @@ mod tests {
         let store = MemoryStore::new();
         let config = HashMap::new();
         let ctx = Ctx::new(&store, &config, &NoOutbound, spin_retention_core::ports::test_now());
-        let (first, dup) = store_submission(&ctx, &[("email", "a@x.io"), ("message", "hi")], None);
+        let first_post = [("email", "a@x.io"), ("phone", "+12015550123"), ("message", "hi")];
+        let (first, dup) = store_submission(&ctx, &first_post, None);
         assert!(!dup);
-        let (again, dup) = store_submission(&ctx, &[("email", "A@X.io"), ("message", "hi")], None);
+        let again_post = [("email", "A@X.io"), ("phone", "+12015550123"), ("message", "hi")];
+        let (again, dup) = store_submission(&ctx, &again_post, None);
         assert!(dup, "same person, same message: a retry");
         assert_eq!(again.id, first.id);
-        let (phone, _) = store_submission(&ctx, &[("email", "a@x.io"), ("phone", "+12015550123")], None);
+        let (phone, _) = store_submission(&ctx, &[("email", "a@x.io"), ("message", "more")], None);
         let (by_phone, dup) = store_submission(&ctx, &[("phone", "(201) 555-0123"), ("message", "call")], None);
         assert!(!dup);
         assert_eq!(by_phone.lead_id, first.lead_id);
@@ -549,10 +554,48 @@ mod tests {
         // The phone a stranger claimed for Dana does not lead to her.
         let (other, _) = store_submission(&ctx, &[("phone", "+972525550002")], None);
         assert_ne!(other.lead_id, d.lead_id);
-        // What the profile lacked, an email-matched form may fill (not the email).
-        store_submission(&ctx, &[("email", "dana.real@acme.example"), ("company", "Acme")], None);
-        let lead = lead::load(&store, &d.lead_id).unwrap().unwrap();
-        assert_eq!(lead.contact.company.as_deref(), Some("Acme"));
+        // What the profile lacked, an email-matched form may fill, but no
+        // identity field: not a phone for a person who gave none.
+        let (k, _) = store_submission(&ctx, &[("email", "kim@acme.example")], None);
+        store_submission(
+            &ctx,
+            &[
+                ("email", "kim@acme.example"),
+                ("company", "Acme"),
+                ("phone", "+972525550003"),
+                ("name", "Kim"),
+            ],
+            None,
+        );
+        let kim = lead::load(&store, &k.lead_id).unwrap().unwrap();
+        assert_eq!(kim.contact.company.as_deref(), Some("Acme"));
+        assert_eq!((kim.contact.phone, kim.contact.name), (None, None));
+        let (by_that_phone, _) = store_submission(&ctx, &[("phone", "+972525550003")], None);
+        assert_ne!(by_that_phone.lead_id, k.lead_id, "a claimed phone leads nobody to Kim");
+    }
+
+    /// Ten posts an hour with someone's email, from one client, do not
+    /// lock the person out from theirs.
+    #[test]
+    fn the_hourly_cap_counts_per_client() {
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let ctx = ctx_at(&store, &config, 0);
+        let from = |client: &str| Policy {
+            per_person_per_hour: 2,
+            client_hash: Some(client.into()),
+            ..Policy::default()
+        };
+        let post = |policy: &Policy, n: usize| {
+            let message = format!("message {n}");
+            let fields = [("email", "target@acme.example"), ("message", message.as_str())];
+            super::store_submission(&ctx, draft(&fields), None, policy).unwrap()
+        };
+        for n in 0..3 {
+            post(&from("stranger"), n);
+        }
+        assert!(matches!(post(&from("stranger"), 3), Stored::TooMany { .. }));
+        assert!(matches!(post(&from("the person"), 4), Stored::New(_)));
     }
 
     #[test]
@@ -581,8 +624,11 @@ mod tests {
             None,
         );
         let lead = lead::load(&store, &d.lead_id).unwrap().unwrap();
-        assert_eq!(lead.consent.as_ref().and_then(|c| c.marketing), Some(false));
-        assert_eq!(lead.pending_consent, None);
+        let in_force = lead.consent.expect("the refusal");
+        assert_eq!(in_force.marketing, Some(false));
+        assert_eq!(in_force.confirmed.map(|c| c.by), Some(ConfirmedBy::Refusal));
+        // A refusal replaces no waiting grant: only Dana's link decides it.
+        assert!(lead.pending_consent.is_some());
     }
 
     #[test]

@@ -78,6 +78,7 @@ impl Draft {
             consent,
             custom: self.custom,
             origin: Origin::Form,
+            client_hash: None,
         }
     }
 }

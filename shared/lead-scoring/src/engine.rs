@@ -227,6 +227,7 @@ mod tests {
             consent: None,
             custom: Default::default(),
             origin: Default::default(),
+            client_hash: None,
         }
     }
 
