@@ -18,14 +18,36 @@ use spin_retention_core::problem::Problem;
 use spin_retention_core::ratelimit::{self, Verdict};
 use spin_retention_core::store::{JsonStore, StoreError};
 
+/// What the caller is told. A stranger learns nothing about whoever the
+/// submission belongs to: not their ids (a phone-only post would name the
+/// person the phone leads to, and ids derive from identifiers), nor
+/// whether this content was posted before. A caller with the admin token
+/// gets the ids; one that sent an `Idempotency-Key` (its own secret),
+/// whether its retry was a duplicate.
 #[derive(Debug, Serialize)]
 pub struct Accepted {
-    pub id: String,
-    pub submission_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submission_id: Option<String>,
     pub status: &'static str,
     /// True when this exact submission was already received (a retry, a
     /// double click, or a repeated Idempotency-Key): nothing new was created.
-    pub duplicate: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate: Option<bool>,
+}
+
+impl Accepted {
+    fn new(lead_id: &str, submission_id: &str, duplicate: bool, req: &Request, ctx: &Ctx) -> Accepted {
+        let trusted = spin_retention_core::auth::require_admin(req, ctx.config).is_ok();
+        let keyed = req.header("idempotency-key").is_some_and(|k| !k.trim().is_empty());
+        Accepted {
+            id: trusted.then(|| lead_id.to_string()),
+            submission_id: trusted.then(|| submission_id.to_string()),
+            status: "received",
+            duplicate: (trusted || keyed).then_some(duplicate),
+        }
+    }
 }
 
 pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
@@ -34,7 +56,7 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
     let answer = |reply: Result<Accepted, Reply>| -> Reply {
         let reply = match reply {
             Ok(accepted) if json => {
-                let status = if accepted.duplicate { 200 } else { 201 };
+                let status = if accepted.duplicate == Some(true) { 200 } else { 201 };
                 Reply::json(status, &accepted)
             }
             Ok(_) => redirect(&settings.thank_you_url, &[]),
@@ -84,13 +106,7 @@ fn accept(req: &Request, ctx: &Ctx, settings: &IntakeSettings) -> Result<(Accept
         Validated::Spam => {
             // Answer like a success so the bot learns nothing; keep nothing.
             let fake = ids::derive("l", &[&String::from_utf8_lossy(&req.body)]);
-            let accepted = Accepted {
-                id: fake.clone(),
-                submission_id: fake,
-                status: "received",
-                duplicate: false,
-            };
-            return Ok((accepted, None));
+            return Ok((Accepted::new(&fake, &fake, false, req, ctx), None));
         }
     };
     if let Some(captcha) = &settings.captcha {
@@ -112,12 +128,7 @@ fn accept(req: &Request, ctx: &Ctx, settings: &IntakeSettings) -> Result<(Accept
             return Err(limited(retry_after, "too many submissions for this person this hour"));
         }
     };
-    let accepted = Accepted {
-        id: submission.lead_id.clone(),
-        submission_id: submission.id.clone(),
-        status: "received",
-        duplicate,
-    };
+    let accepted = Accepted::new(&submission.lead_id, &submission.id, duplicate, req, ctx);
     Ok((accepted, Some(submission.id)))
 }
 

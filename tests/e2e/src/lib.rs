@@ -294,8 +294,26 @@ pub fn post_form(base_url: &str, path: &str, body: &str) -> Reply {
 pub const ADMIN_TOKEN: &str = "e2e-admin-token";
 
 /// Submits a lead as JSON (201 expected); returns its id.
+/// `POST /intake/leads` as a trusted integration does, with the admin
+/// token: the answer names the lead and the submission (a stranger's
+/// names neither).
+pub fn post_lead(base_url: &str, body: &Value) -> Reply {
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    request(
+        "POST",
+        base_url,
+        "/intake/leads",
+        &[
+            ("content-type", "application/json"),
+            ("accept", "application/json"),
+            ("authorization", &auth),
+        ],
+        body.to_string().as_bytes(),
+    )
+}
+
 pub fn submit_lead(base_url: &str, body: &Value) -> String {
-    let reply = post_json(base_url, "/intake/leads", body);
+    let reply = post_lead(base_url, body);
     assert_eq!(reply.status, 201, "{}", reply.text());
     reply.json()["id"].as_str().expect("lead id").to_string()
 }

@@ -515,7 +515,7 @@ fn two_hundred_concurrent_hot_leads_are_each_alerted_exactly_once() {
         let handles: Vec<_> = (0..N)
             .map(|n| {
                 s.spawn(move || {
-                    let reply = spin_retention_e2e::post_json(base, "/intake/leads", &hot(1000 + n));
+                    let reply = spin_retention_e2e::post_lead(base, &hot(1000 + n));
                     assert_eq!(reply.status, 201, "{}", reply.text());
                     reply.json()["id"].as_str().unwrap().to_string()
                 })

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 use spin_retention_e2e::bench::concurrently;
-use spin_retention_e2e::{admin, admin_json, app, post_json};
+use spin_retention_e2e::{admin, admin_json, app, post_json, post_lead};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -43,7 +43,7 @@ fn distinct_hot_leads_at_once_are_all_stored_queued_once_and_in_their_audience()
             "phone": format!("+1201244{i:04}"), "pages": ["/pricing"], "country": "US",
             "consent_marketing": true, "consent_ad_user_data": "granted", "consent_ad_personalization": "granted"
         });
-        let reply = post_json(base, "/intake/leads", &body);
+        let reply = post_lead(base, &body);
         (
             reply.status,
             reply.json()["id"].as_str().unwrap_or_default().to_string(),
@@ -94,11 +94,7 @@ fn concurrent_survey_answers_are_each_counted_once() {
     assert!(defined.status / 100 == 2, "{}", defined.text());
     let n = 100;
     let (leads, _) = concurrently(16, n, |i| {
-        let reply = post_json(
-            base,
-            "/intake/leads",
-            &json!({"email": format!("answer{i}@example.com")}),
-        );
+        let reply = post_lead(base, &json!({"email": format!("answer{i}@example.com")}));
         reply.json()["id"].as_str().unwrap().to_string()
     });
     let (tokens, _) = concurrently(16, n, |i| {
@@ -126,7 +122,7 @@ fn one_person_submitting_many_times_at_once_has_one_profile_with_every_submissio
     let n = 50;
     let (ids, _) = concurrently(32, n, |i| {
         let body = json!({"email": "twice.over@example.com", "message": format!("message {i}")});
-        let reply = post_json(base, "/intake/leads", &body);
+        let reply = post_lead(base, &body);
         assert_eq!(reply.status, 201, "{}", reply.text());
         reply.json()["id"].as_str().unwrap().to_string()
     });

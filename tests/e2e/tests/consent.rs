@@ -72,6 +72,17 @@ fn a_stranger_with_someones_phone_gets_a_profile_of_their_own() {
     assert_eq!(dana_now["claims"][0]["field"], "name");
     assert_eq!(dana_now["claims"][0]["value"], "Mallory");
     assert_eq!(profile(base, &mallory)["contact"]["email"], "mallory@evil.example");
+    // What the stranger is told names nobody and says nothing of who is
+    // known: Dana's phone, an unknown phone and a repeat answer alike.
+    for body in [
+        json!({"phone": "+972525550101"}),
+        json!({"phone": "+972525550199"}),
+        json!({"phone": "+972525550101"}),
+    ] {
+        let reply = post_json(base, "/intake/leads", &body);
+        assert_eq!(reply.status, 201, "{}", reply.text());
+        assert_eq!(reply.json(), json!({"status": "received"}));
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, admin_at as at, app_with_provider, post_form, post_json, request, Reply};
+use spin_retention_e2e::{admin, admin_at as at, app_with_provider, post_form, post_lead, request, Reply};
 
 fn lead(base: &str, id: &str) -> Value {
     let reply = admin("GET", base, &format!("/intake/admin/leads/{id}"));
@@ -32,9 +32,8 @@ fn fetch_submission_is_stored_and_acknowledged_by_email() {
     let Some(app) = app_with_provider(&provider, &[]) else {
         return;
     };
-    let reply = post_json(
+    let reply = post_lead(
         &app.base_url,
-        "/intake/leads",
         &json!({
             "name": "Dana Levi", "email": "Dana@Example.com", "phone": "+1 201 555 0123",
             "message": "Pricing for 20 seats", "company": "Initech",
@@ -90,7 +89,7 @@ fn the_visitor_does_not_wait_for_the_provider() {
     provider.hold();
     // If intake waited for the acknowledgement, this would hang until the
     // provider answers, which it does not until released below.
-    let reply = post_json(&app.base_url, "/intake/leads", &json!({"email": "wait@example.com"}));
+    let reply = post_lead(&app.base_url, &json!({"email": "wait@example.com"}));
     assert_eq!(reply.status, 201);
     assert_eq!(
         provider.wait_for(1).len(),
@@ -165,7 +164,8 @@ fn plain_form_posts_are_redirected() {
         b"email=fetch%40example.com",
     );
     assert_eq!(fetched.status, 201, "{}", fetched.text());
-    assert!(fetched.json()["id"].is_string());
+    // A stranger's answer names no one: no lead or submission id.
+    assert_eq!(fetched.json(), json!({"status": "received"}));
     let page = request(
         "GET",
         &app.base_url,
@@ -208,8 +208,8 @@ fn repeats_create_nothing_new_and_returning_people_add_claims_not_changes() {
     };
     let first = json!({"email": "sam@example.com", "message": "hi", "company": "Old Co", "pages": ["/pricing"],
                        "consent": {"marketing": false}});
-    let a = post_json(&app.base_url, "/intake/leads", &first);
-    let b = post_json(&app.base_url, "/intake/leads", &first);
+    let a = post_lead(&app.base_url, &first);
+    let b = post_lead(&app.base_url, &first);
     assert_eq!((a.status, b.status), (201, 200));
     assert_eq!(a.json()["submission_id"], b.json()["submission_id"]);
     assert_eq!(b.json()["duplicate"], true);
@@ -231,9 +231,8 @@ fn repeats_create_nothing_new_and_returning_people_add_claims_not_changes() {
     let k2 = keyed(&json!({"email": "sam@example.com", "message": "second, edited by a retry"}));
     assert_eq!((k1.status, k2.status), (201, 200));
 
-    let back = post_json(
+    let back = post_lead(
         &app.base_url,
-        "/intake/leads",
         &json!({
             "email": "SAM@example.com", "phone": "+12015550199", "company": "New Co", "pages": ["/demo"],
             "consent": {"marketing": true}
@@ -243,9 +242,8 @@ fn repeats_create_nothing_new_and_returning_people_add_claims_not_changes() {
     let id = a.json()["id"].as_str().unwrap().to_string();
     assert_eq!(back.json()["id"], id, "same person, same lead");
     // A phone a form claimed for Sam leads nobody to Sam.
-    let by_phone = post_json(
+    let by_phone = post_lead(
         &app.base_url,
-        "/intake/leads",
         &json!({"phone": "+1 201 555 0199", "message": "call me"}),
     );
     assert_ne!(by_phone.json()["id"], id);
@@ -455,10 +453,10 @@ fn a_strangers_acknowledgement_reveals_nothing_of_the_person_whose_phone_it_gave
     let base = &app.base_url;
     let dana = json!({"name": "Dana Levi", "email": "dana.real@acme.example", "phone": "+972525550001",
                       "company": "Real Co", "language": "he"});
-    assert_eq!(post_json(base, "/intake/leads", &dana).status, 201);
+    assert_eq!(post_lead(base, &dana).status, 201);
     assert_eq!(provider.wait_for(1).len(), 1);
     let stranger = json!({"email": "mallory@evil.example", "phone": "+972525550001", "message": "x1"});
-    assert_eq!(post_json(base, "/intake/leads", &stranger).status, 201);
+    assert_eq!(post_lead(base, &stranger).status, 201);
     let sent = provider.wait_for(2);
     assert_eq!(sent.len(), 2);
     let ack = sent[1].json();
@@ -475,11 +473,11 @@ fn a_strangers_acknowledgement_reveals_nothing_of_the_person_whose_phone_it_gave
     }
     // A name that carries a link is refused, naming the field.
     let phishing = json!({"first_name": "Account locked, verify at secure-login.co/x", "email": "v@example.com"});
-    let refused = post_json(base, "/intake/leads", &phishing).assert_problem(422);
+    let refused = post_lead(base, &phishing).assert_problem(422);
     assert_eq!(refused["errors"][0]["field"], "first_name", "{refused}");
     // A topic that carries one is left out of the message.
     let linked = json!({"email": "w@example.com", "message": "Claim your prize at bit.ly/x"});
-    assert_eq!(post_json(base, "/intake/leads", &linked).status, 201);
+    assert_eq!(post_lead(base, &linked).status, 201);
     let sent = provider.wait_for(3);
     let text = sent[2].json()["text"].as_str().unwrap().to_string();
     assert!(!text.contains("bit.ly"), "{text}");
@@ -497,9 +495,8 @@ fn concurrent_leads_are_all_kept_and_duplicates_make_one_profile() {
         .map(|i| {
             let base = base.clone();
             std::thread::spawn(move || {
-                let r = post_json(
+                let r = post_lead(
                     &base,
-                    "/intake/leads",
                     &json!({"email": format!("p{i}@example.com"), "name": format!("P{i}")}),
                 );
                 assert_eq!(r.status, 201, "{}", r.text());
@@ -511,11 +508,7 @@ fn concurrent_leads_are_all_kept_and_duplicates_make_one_profile() {
         .map(|_| {
             let base = base.clone();
             std::thread::spawn(move || {
-                let r = post_json(
-                    &base,
-                    "/intake/leads",
-                    &json!({"email": "twin@example.com", "message": "double click"}),
-                );
+                let r = post_lead(&base, &json!({"email": "twin@example.com", "message": "double click"}));
                 assert!(r.status == 201 || r.status == 200, "{}", r.text());
                 r.json()["id"].as_str().unwrap().to_string()
             })
@@ -545,9 +538,8 @@ fn erase_forgets_the_person() {
     let Some(app) = app_with_provider(&provider, &[]) else {
         return;
     };
-    let reply = post_json(
+    let reply = post_lead(
         &app.base_url,
-        "/intake/leads",
         &json!({"email": "gone@example.com", "phone": "+12015550111"}),
     );
     let id = reply.json()["id"].as_str().unwrap().to_string();
@@ -561,9 +553,8 @@ fn erase_forgets_the_person() {
     );
     admin("GET", &app.base_url, &format!("/intake/admin/leads/{id}")).assert_problem(404);
     // Coming back is a new submission, not a duplicate of erased data.
-    let again = post_json(
+    let again = post_lead(
         &app.base_url,
-        "/intake/leads",
         &json!({"email": "gone@example.com", "phone": "+12015550111"}),
     );
     assert_eq!((again.status, again.json()["duplicate"].clone()), (201, json!(false)));
@@ -643,9 +634,8 @@ fn honeypot_answers_like_success_and_stores_nothing() {
     let Some(app) = app_with_provider(&provider, &[]) else {
         return;
     };
-    let reply = post_json(
+    let reply = post_lead(
         &app.base_url,
-        "/intake/leads",
         &json!({"email": "bot@example.com", "_gotcha": "http://spam"}),
     );
     assert_eq!(reply.status, 201);
@@ -718,12 +708,12 @@ fn captcha_tokens_are_verified_when_a_secret_is_set() {
     let Some(app) = app_with_provider(&provider, &extra) else {
         return;
     };
-    let missing = post_json(&app.base_url, "/intake/leads", &json!({"email": "c@example.com"})).assert_problem(422);
+    let missing = post_lead(&app.base_url, &json!({"email": "c@example.com"})).assert_problem(422);
     assert_eq!(missing["errors"][0]["field"], "captcha");
 
     captcha.answer_with(r#"{"success": false, "error-codes": ["invalid-input-response"]}"#);
     let token = json!({"email": "c@example.com", "cf-turnstile-response": "tok-1"});
-    post_json(&app.base_url, "/intake/leads", &token).assert_problem(422);
+    post_lead(&app.base_url, &token).assert_problem(422);
     let checked = captcha.received();
     assert_eq!(checked[0].path, "/turnstile/v0/siteverify");
     let form: Vec<(String, String)> = url_decode(&checked[0].body);
@@ -731,11 +721,11 @@ fn captcha_tokens_are_verified_when_a_secret_is_set() {
     assert!(form.contains(&("response".into(), "tok-1".into())));
 
     captcha.answer_with(r#"{"success": true}"#);
-    assert_eq!(post_json(&app.base_url, "/intake/leads", &token).status, 201);
+    assert_eq!(post_lead(&app.base_url, &token).status, 201);
     // Verification service down: 503, nothing stored, the visitor may retry.
     captcha.fail_next(1, 500);
     let down = json!({"email": "d@example.com", "cf-turnstile-response": "tok-2"});
-    post_json(&app.base_url, "/intake/leads", &down).assert_problem(503);
+    post_lead(&app.base_url, &down).assert_problem(503);
 }
 
 #[test]
@@ -744,7 +734,7 @@ fn submissions_too_old_to_acknowledge_are_recorded_expired() {
     let Some(app) = app_with_provider(&provider, &[("ack_max_age_minutes", "0")]) else {
         return;
     };
-    let reply = post_json(&app.base_url, "/intake/leads", &json!({"email": "late@example.com"}));
+    let reply = post_lead(&app.base_url, &json!({"email": "late@example.com"}));
     let l = {
         let id = reply.json()["id"].as_str().unwrap().to_string();
         let mut l = lead(&app.base_url, &id);
@@ -777,7 +767,7 @@ fn sms_acknowledgements_to_new_numbers_have_a_budget_and_a_country_list() {
     };
     let base = &app.base_url;
     let post = |body: Value| {
-        let r = post_json(base, "/intake/leads", &body);
+        let r = post_lead(base, &body);
         assert_eq!(r.status, 201, "{}", r.text());
         r.json()["id"].as_str().unwrap().to_string()
     };

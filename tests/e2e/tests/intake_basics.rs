@@ -3,17 +3,13 @@
 //! `APP_VARIABLES`), with no acknowledgement provider configured.
 
 use serde_json::json;
-use spin_retention_e2e::{admin, app, post_form, post_json};
+use spin_retention_e2e::{admin, app, post_form, post_lead};
 
 #[test]
 fn a_lead_is_stored_and_its_acknowledgement_waits_for_a_provider() {
     let base = &app().base_url;
     let email = format!("basic-{}@example.com", std::process::id());
-    let reply = post_json(
-        base,
-        "/intake/leads",
-        &json!({"name": "Basil", "email": email, "pages": ["/pricing"]}),
-    );
+    let reply = post_lead(base, &json!({"name": "Basil", "email": email, "pages": ["/pricing"]}));
     assert_eq!(reply.status, 201, "{}", reply.text());
     let id = reply.json()["id"].as_str().unwrap().to_string();
     let mut lead = admin("GET", base, &format!("/intake/admin/leads/{id}")).json();
@@ -45,6 +41,6 @@ fn form_posts_redirect_and_bad_input_is_named() {
         &format!("email=form-{}%40example.com", std::process::id()),
     );
     assert_eq!((ok.status, ok.header("location")), (303, Some("/intake/thanks")));
-    let bad = post_json(base, "/intake/leads", &json!({"email": "x", "phone": "1"})).assert_problem(422);
+    let bad = post_lead(base, &json!({"email": "x", "phone": "1"})).assert_problem(422);
     assert_eq!(bad["errors"].as_array().unwrap().len(), 2);
 }

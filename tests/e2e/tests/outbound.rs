@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, admin_json, get, own_spin, post_json, repo_root, SpinApp, SpinConfig, ADMIN_TOKEN};
+use spin_retention_e2e::{admin, admin_json, get, own_spin, post_lead, repo_root, SpinApp, SpinConfig, ADMIN_TOKEN};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -161,11 +161,7 @@ fn block_networks_blocks_a_private_target_while_chaining_works() {
     let reply = admin_json("PUT", base, "/alerts/admin/settings", &settings);
     assert_eq!(reply.status, 200, "{}", reply.text());
 
-    let reply = post_json(
-        base,
-        "/intake/leads",
-        &json!({"email": "dana@example.com", "name": "Dana"}),
-    );
+    let reply = post_lead(base, &json!({"email": "dana@example.com", "name": "Dana"}));
     assert_eq!(reply.status, 201, "{}", reply.text());
     let id = reply.json()["id"].as_str().unwrap().to_string();
 
@@ -275,11 +271,7 @@ fn a_receiver_that_never_answers_or_answers_too_much_is_cut_off() {
     let base = &app.base_url;
     let reply = put_webhooks(base, &format!("{receiver}/slow"));
     assert_eq!(reply.status, 200, "{}", reply.text());
-    let reply = post_json(
-        base,
-        "/intake/leads",
-        &json!({"email": "noa@example.com", "name": "Noa"}),
-    );
+    let reply = post_lead(base, &json!({"email": "noa@example.com", "name": "Noa"}));
     assert_eq!(reply.status, 201, "{}", reply.text());
     let d = poll(|| deliveries(base), attempted);
     assert_eq!(d[0]["attempts"][0]["error"], "timed out", "{d}");

@@ -3,11 +3,11 @@
 //! and as JSON, summarised, and seen by lead-scoring as at-risk.
 
 use serde_json::{json, Value};
-use spin_retention_e2e::{admin, admin_json, app, get, post_json, request, Reply, SURVEY_SECRET};
+use spin_retention_e2e::{admin, admin_json, app, get, post_json, post_lead, request, Reply, SURVEY_SECRET};
 use std::time::{Duration, Instant};
 
 fn lead(base: &str, email: &str) -> String {
-    let reply = post_json(base, "/intake/leads", &json!({"email": email, "message": "hello"}));
+    let reply = post_lead(base, &json!({"email": email, "message": "hello"}));
     assert!(reply.status == 201 || reply.status == 200, "{}", reply.text());
     reply.json()["id"].as_str().unwrap().to_string()
 }

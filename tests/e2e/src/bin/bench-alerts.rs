@@ -12,7 +12,7 @@
 use serde_json::json;
 use spin_retention_e2e::bench::{concurrently, time_ms};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, admin_json, bench_app_with_provider, post_json, store_kind};
+use spin_retention_e2e::{admin, admin_json, bench_app_with_provider, post_lead, store_kind};
 use std::time::{Duration, Instant};
 
 fn pct(samples: &mut [f64], p: f64) -> f64 {
@@ -51,7 +51,7 @@ fn main() {
     let started = Instant::now();
     let (ids, wall) = concurrently(32, n, |i| {
         let body = json!({"email": format!("bench{i}@gmail.com"), "phone": format!("+1201556{:04}", i % 10_000), "pages": ["/pricing"]});
-        let reply = post_json(&base, "/intake/leads", &body);
+        let reply = post_lead(&base, &body);
         assert_eq!(reply.status, 201, "{}", reply.text());
         reply.json()["id"].as_str().unwrap().to_string()
     });

@@ -33,7 +33,7 @@
 
 use serde_json::json;
 use spin_retention_e2e::bench::{concurrently, peak_rss_kib, percentiles, reset_peak_rss, time_ms};
-use spin_retention_e2e::{admin, bench_app, download, export_token, post_json, store_kind, SpinApp};
+use spin_retention_e2e::{admin, bench_app, download, export_token, post_lead, store_kind, SpinApp};
 use std::time::{Duration, Instant};
 
 const AUDIENCE: &str = "pricing-no-phone";
@@ -74,7 +74,7 @@ fn seed(base: &str, from: usize, to: usize, clients: usize) -> f64 {
             "last_name": format!("Last{i}"), "country": "US", "zip": format!("{:05}", i % 100_000),
             "pages": "/pricing", "form": "contact", "consent_marketing": true,
         });
-        let reply = post_json(base, "/intake/leads", &body);
+        let reply = post_lead(base, &body);
         assert_eq!(reply.status, 201, "lead {i}: {}", reply.text());
     });
     wall.as_secs_f64()

@@ -16,7 +16,7 @@ use fantoccini::Locator;
 use serde_json::{json, Value};
 use spin_retention_e2e::bench::{concurrently, percentiles, time_ms};
 use spin_retention_e2e::browser::{browser, start_driver};
-use spin_retention_e2e::{admin, admin_json, bench_app, get, post_json, request, store_kind, ADMIN_TOKEN};
+use spin_retention_e2e::{admin, admin_json, bench_app, get, post_json, post_lead, request, store_kind, ADMIN_TOKEN};
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 20;
@@ -29,7 +29,7 @@ fn seed(base: &str, n: usize) -> Vec<String> {
             lead["phone"] = json!(format!("+1201555{:04}", i / 3));
             lead["pages"] = json!(["/pricing"]);
         }
-        let reply = post_json(base, "/intake/leads", &lead);
+        let reply = post_lead(base, &lead);
         assert_eq!(reply.status, 201, "{}", reply.text());
         reply.json()["id"].as_str().unwrap().to_string()
     });

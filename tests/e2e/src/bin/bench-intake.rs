@@ -10,7 +10,7 @@
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
 use spin_retention_e2e::mock_provider::MockProvider;
-use spin_retention_e2e::{admin, bench_app_with_provider, post_json, store_kind};
+use spin_retention_e2e::{admin, bench_app_with_provider, post_lead, store_kind};
 use std::time::Duration;
 
 fn main() {
@@ -21,11 +21,7 @@ fn main() {
     // Warm up: the first requests pay for instantiation caches.
     for i in 0..5 {
         admin("GET", &base, "/survey/health/store");
-        post_json(
-            &base,
-            "/intake/leads",
-            &json!({"email": format!("warm{i}@example.com")}),
-        );
+        post_lead(&base, &json!({"email": format!("warm{i}@example.com")}));
     }
 
     let baseline: Vec<f64> = (0..n)
@@ -35,14 +31,14 @@ fn main() {
         let first = if tag == "fast" { 1000 } else { 2000 };
         let body = json!({"name": "Bench Mark", "email": format!("{tag}{i}@example.com"), "phone": format!("+1201555{:04}", first + i),
                           "message": "pricing", "pages": ["/pricing"], "utm_source": "bench"});
-        time_ms(|| assert_eq!(post_json(&base, "/intake/leads", &body).status, 201))
+        time_ms(|| assert_eq!(post_lead(&base, &body).status, 201))
     };
     let fast: Vec<f64> = (0..n).map(|i| submit("fast", i)).collect();
     // The same without a phone number: what parsing it to E.164 costs.
     let email_only: Vec<f64> = (0..n)
         .map(|i| {
             let body = json!({"name": "Bench Mark", "email": format!("mail{i}@example.com"), "message": "pricing"});
-            time_ms(|| assert_eq!(post_json(&base, "/intake/leads", &body).status, 201))
+            time_ms(|| assert_eq!(post_lead(&base, &body).status, 201))
         })
         .collect();
     provider.delay(Duration::from_millis(500));
@@ -53,7 +49,7 @@ fn main() {
     std::thread::sleep(Duration::from_secs(2));
     let lead_ids: Vec<String> = (0..n)
         .map(|i| {
-            let r = post_json(&base, "/intake/leads", &json!({"name": "Bench Mark", "email": format!("fast{i}@example.com"),
+            let r = post_lead(&base, &json!({"name": "Bench Mark", "email": format!("fast{i}@example.com"),
                 "phone": format!("+1201555{:04}", 1000 + i), "message": "pricing", "pages": ["/pricing"], "utm_source": "bench"}));
             r.json()["id"].as_str().unwrap().to_string()
         })

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use spin_retention_e2e::bench::concurrently;
 use spin_retention_e2e::mock_provider::MockProvider;
 use spin_retention_e2e::{
-    admin, admin_json, post_json, repo_root, request, store_kind, SpinApp, SpinConfig, APP_VARIABLES,
+    admin, admin_json, post_json, post_lead, repo_root, request, store_kind, SpinApp, SpinConfig, APP_VARIABLES,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -100,7 +100,7 @@ fn hot_lead(tag: &str, i: usize) -> Value {
 }
 
 fn submit(base: &str, body: &Value) -> (u16, Option<String>) {
-    let reply = post_json(base, "/intake/leads", body);
+    let reply = post_lead(base, body);
     let id = (reply.status / 100 == 2).then(|| reply.json()["id"].as_str().unwrap_or_default().to_string());
     (reply.status, id)
 }

@@ -9,7 +9,7 @@
 
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
-use spin_retention_e2e::{admin, bench_app, post_json, store_kind};
+use spin_retention_e2e::{admin, bench_app, post_lead, store_kind};
 use std::time::Instant;
 
 /// Adds hot leads `from..to` (pricing page and a demo request), four at a time.
@@ -23,7 +23,7 @@ fn add_hot_leads(base: &str, from: usize, to: usize) -> Vec<String> {
                     .map(|i| {
                         let body =
                             json!({"email": format!("hot{i}@example.com"), "form": "demo", "pages": ["/pricing"]});
-                        let reply = post_json(&base, "/intake/leads", &body);
+                        let reply = post_lead(&base, &body);
                         assert_eq!(reply.status, 201, "{}", reply.text());
                         reply.json()["id"].as_str().unwrap().to_string()
                     })

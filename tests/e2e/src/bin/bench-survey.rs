@@ -8,7 +8,7 @@
 
 use serde_json::json;
 use spin_retention_e2e::bench::{percentiles, time_ms};
-use spin_retention_e2e::{admin, admin_json, bench_app, post_json, request, store_kind};
+use spin_retention_e2e::{admin, admin_json, bench_app, post_json, post_lead, request, store_kind};
 
 fn main() {
     let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(30);
@@ -22,8 +22,7 @@ fn main() {
     );
     let links: Vec<serde_json::Value> = (0..n)
         .map(|i| {
-            let lead =
-                post_json(&base, "/intake/leads", &json!({"email": format!("s{i}@example.com")})).json()["id"].clone();
+            let lead = post_lead(&base, &json!({"email": format!("s{i}@example.com")})).json()["id"].clone();
             admin_json(
                 "POST",
                 &base,
