@@ -37,6 +37,34 @@ pub fn verify<T: DeserializeOwned>(token: &str, secret: &str) -> Result<T, Inval
         .ok_or(Invalid)
 }
 
+/// Claims that hold until a time: a link's.
+pub trait Expiring {
+    /// Seconds since the epoch from which the claims no longer hold.
+    fn expires(&self) -> i64;
+}
+
+/// Why a link's claims do not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Not a token, altered, or signed with another secret.
+    Invalid,
+    Expired,
+}
+
+/// [`verify`], and the claims have not expired by `now`: every link's
+/// check (survey, alert and consent links).
+pub fn verify_unexpired<T: DeserializeOwned + Expiring>(
+    token: &str,
+    secret: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<T, Refused> {
+    let claims: T = verify(token, secret).map_err(|Invalid| Refused::Invalid)?;
+    if now.timestamp() >= claims.expires() {
+        return Err(Refused::Expired);
+    }
+    Ok(claims)
+}
+
 /// HMAC-SHA256 of `message` under raw `key` bytes (webhook signatures).
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut m = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");

@@ -73,11 +73,16 @@ pub fn claims(lead_id: &str, who: &str, action: Action, now: DateTime<Utc>, ttl_
 
 pub fn verify(config: &dyn Config, token: &str, now: DateTime<Utc>) -> Result<Claims, Refused> {
     let secret = config.get(SECRET).ok_or(Refused::Disabled)?;
-    let claims: Claims = signed::verify(token, &secret).map_err(|signed::Invalid| Refused::Invalid)?;
-    if now.timestamp() >= claims.expires {
-        return Err(Refused::Expired);
+    signed::verify_unexpired(token, &secret, now).map_err(|refused| match refused {
+        signed::Refused::Invalid => Refused::Invalid,
+        signed::Refused::Expired => Refused::Expired,
+    })
+}
+
+impl signed::Expiring for Claims {
+    fn expires(&self) -> i64 {
+        self.expires
     }
-    Ok(claims)
 }
 
 fn html(status: u16, title: &str, body: &str) -> Reply {

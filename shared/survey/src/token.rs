@@ -33,14 +33,20 @@ pub fn sign(claims: &Claims, secret: &str) -> String {
 
 /// The claims of a token for `survey_id`, checked in constant time.
 pub fn verify(token: &str, secret: &str, survey_id: Option<&str>, now: DateTime<Utc>) -> Result<Claims, Refused> {
-    let claims: Claims = signed::verify(token, secret).map_err(|signed::Invalid| Refused::Invalid)?;
+    let claims: Claims = signed::verify_unexpired(token, secret, now).map_err(|refused| match refused {
+        signed::Refused::Invalid => Refused::Invalid,
+        signed::Refused::Expired => Refused::Expired,
+    })?;
     if survey_id.is_some_and(|s| s != claims.survey_id) {
         return Err(Refused::Foreign);
     }
-    if now.timestamp() >= claims.expires {
-        return Err(Refused::Expired);
-    }
     Ok(claims)
+}
+
+impl signed::Expiring for Claims {
+    fn expires(&self) -> i64 {
+        self.expires
+    }
 }
 
 #[cfg(test)]
