@@ -257,15 +257,16 @@ pub struct Lead {
 /// A field of [`Contact`], for the identity policy.
 struct Field<'a> {
     name: &'static str,
-    identity: bool,
+    /// One of the names, which a form that gave no email may not fill.
+    name_part: bool,
     slot: &'a mut Option<String>,
     new: &'a Option<String>,
 }
 
 fn fields<'a>(c: &'a mut Contact, s: &'a Contact) -> [Field<'a>; 10] {
-    let f = |name, identity, slot, new| Field {
+    let f = |name, name_part, slot, new| Field {
         name,
-        identity,
+        name_part,
         slot,
         new,
     };
@@ -273,14 +274,13 @@ fn fields<'a>(c: &'a mut Contact, s: &'a Contact) -> [Field<'a>; 10] {
         f("name", true, &mut c.name, &s.name),
         f("first_name", true, &mut c.first_name, &s.first_name),
         f("last_name", true, &mut c.last_name, &s.last_name),
-        f("email", true, &mut c.email, &s.email),
-        f("phone", true, &mut c.phone, &s.phone),
+        f("email", false, &mut c.email, &s.email),
+        f("phone", false, &mut c.phone, &s.phone),
         f("company", false, &mut c.company, &s.company),
         f("city", false, &mut c.city, &s.city),
         f("region", false, &mut c.region, &s.region),
         f("postal_code", false, &mut c.postal_code, &s.postal_code),
-        // The country decides which consent rules apply (the EEA's).
-        f("country", true, &mut c.country, &s.country),
+        f("country", false, &mut c.country, &s.country),
     ]
 }
 
@@ -319,10 +319,10 @@ impl Lead {
     ///
     /// The identity policy (README, "One person, one profile"): a trusted
     /// submission updates the contact and records each change; a form
-    /// never sets an identity field (names, email, phone, country) of a
-    /// known person, even an empty one, and fills only the company and
-    /// address parts the profile lacks; whatever else it claims that
-    /// differs becomes a [`Claim`].
+    /// never overwrites a field of a known person, fills only what the
+    /// profile lacks (never the email or the country; the names only with
+    /// the person's email), and whatever else it claims that differs
+    /// becomes a [`Claim`].
     pub fn merge(&mut self, s: &Submission) {
         if self.submissions.contains(&s.id) {
             return;
@@ -332,8 +332,14 @@ impl Lead {
         self.submission_count += 1;
         self.updated_at = self.updated_at.max(s.received_at);
         let trusted = s.origin == Origin::Trusted;
+        // What a form may fill where the profile has nothing: never the
+        // email (the person's identity) nor the country (it decides which
+        // consent rules apply), and the names only with the person's email.
+        let by_phone = s.contact.email.is_none();
+        let may_fill = |field: &Field| !matches!(field.name, "email" | "country") && !(by_phone && field.name_part);
         for field in fields(&mut self.contact, &s.contact) {
             let Some(new) = field.new else { continue };
+            let fillable = trusted || may_fill(&field);
             match field.slot {
                 // Case alone is no change (emails match case-insensitively).
                 Some(old) if old.eq_ignore_ascii_case(new) => {}
@@ -347,7 +353,7 @@ impl Lead {
                     });
                     *old = new.clone();
                 }
-                None if trusted || !field.identity => {
+                None if fillable => {
                     *field.slot = Some(new.clone());
                 }
                 _ => self.claims.push(Claim {

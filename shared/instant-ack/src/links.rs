@@ -57,3 +57,73 @@ pub fn footer(
     }
     Ok((!lines.is_empty()).then(|| lines.join("\n")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spin_retention_core::lead::{Channel, Consent, Contact};
+    use spin_retention_core::ports::{test_now, NoOutbound};
+    use spin_retention_core::store::MemoryStore;
+    use std::collections::HashMap;
+
+    fn submission(id: &str, email: Option<&str>, phone: Option<&str>, grant: bool) -> Submission {
+        Submission {
+            id: id.into(),
+            lead_id: "l_dana".into(),
+            received_at: test_now(),
+            form: None,
+            contact: Contact {
+                email: email.map(str::to_string),
+                phone: phone.map(str::to_string),
+                ..Contact::default()
+            },
+            message: None,
+            language: None,
+            channel: Channel::Sms,
+            attribution: Default::default(),
+            consent: grant.then(|| Consent {
+                marketing: Some(true),
+                ad_user_data: Some(true),
+                ad_personalization: Some(true),
+                text: None,
+                version: None,
+                recorded_at: test_now(),
+                submission_id: id.into(),
+                client_hash: None,
+                confirmed: None,
+            }),
+            custom: Default::default(),
+            origin: Default::default(),
+            client_hash: None,
+        }
+    }
+
+    /// Dana is known by her email; a stranger posts it with their own
+    /// phone and a grant, asking for an SMS. The profile takes the phone
+    /// (it had none), but the SMS carries no link: the stranger cannot
+    /// confirm consent for Dana's email.
+    #[test]
+    fn links_go_only_to_the_identifier_that_names_the_person() {
+        let store = MemoryStore::new();
+        let config: HashMap<String, String> = [
+            ("consent_link_secret".to_string(), "k".to_string()),
+            ("public_url".to_string(), "https://example.com".to_string()),
+        ]
+        .into();
+        let ctx = Ctx::new(&store, &config, &NoOutbound, test_now());
+        let dana = submission("s_1", Some("dana@acme.example"), None, false);
+        lead::append(&store, &dana, true, Vec::new()).unwrap();
+        let stranger = submission("s_2", Some("dana@acme.example"), Some("+972525550009"), true);
+        lead::append(&store, &stranger, false, Vec::new()).unwrap();
+        let held = lead::load(&store, "l_dana").unwrap().unwrap();
+        assert_eq!(held.contact.phone.as_deref(), Some("+972525550009"));
+        assert!(held.pending_consent.is_some());
+        assert_eq!(footer(&ctx, &stranger, None, Some("+972525550009")).unwrap(), None);
+        // By email, to Dana's own address: the links.
+        let by_email = footer(&ctx, &stranger, Some("dana@acme.example"), None)
+            .unwrap()
+            .unwrap();
+        assert!(by_email.contains("Please confirm your subscription: https://example.com/intake/consent/"));
+        assert!(by_email.contains("Unsubscribe: "));
+    }
+}

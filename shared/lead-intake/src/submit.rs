@@ -252,25 +252,29 @@ fn over_hourly_cap(history: &lead::History, policy: &Policy, now: DateTime<Utc>)
     Some((frees_at - now).num_seconds().max(1) as u64)
 }
 
-/// The writes that point a new person's email and phone at their lead,
+/// The writes that point the submission's email and phone at its lead,
 /// for those not pointing anywhere yet: an identifier that belongs to
-/// another lead is never re-pointed. A known person (`known`) gets none:
-/// a form never adds an identifier to them (see [`lead::Lead::merge`]),
-/// so an email or phone a stranger claims for them leads nobody to them.
+/// another lead is never re-pointed. Of a known person (`known`), only
+/// what their profile holds, or takes from this submission (a phone where
+/// it had none), is indexed: a phone a stranger claims for them leads
+/// nobody to them.
 pub(crate) fn identity_writes(
     ctx: &Ctx,
     submission: &Submission,
     known: Option<&lead::Lead>,
 ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-    if known.is_some() {
-        return Ok(Vec::new());
-    }
+    let held = |given: &str, held: &Option<String>| held.as_deref().is_none_or(|h| h.eq_ignore_ascii_case(given));
+    let phone = submission
+        .contact
+        .phone
+        .as_deref()
+        .filter(|p| known.is_none_or(|lead| held(p, &lead.contact.phone)));
     let identities: Vec<String> = submission
         .contact
         .email
         .iter()
         .map(|e| keys::lead_by_email(e))
-        .chain(submission.contact.phone.iter().map(|p| keys::lead_by_phone(p)))
+        .chain(phone.map(keys::lead_by_phone))
         .collect();
     let current = ctx.store.get_many(&identities)?;
     Ok(identities
@@ -565,24 +569,28 @@ mod tests {
         // The phone a stranger claimed for Dana does not lead to her.
         let (other, _) = store_submission(&ctx, &[("phone", "+972525550002")], None);
         assert_ne!(other.lead_id, d.lead_id);
-        // What the profile lacked, an email-matched form may fill, but no
-        // identity field: not a phone for a person who gave none.
+        // What the profile lacked, a form with the person's email may fill,
+        // never the country (it decides the consent rules).
         let (k, _) = store_submission(&ctx, &[("email", "kim@acme.example")], None);
-        store_submission(
-            &ctx,
-            &[
-                ("email", "kim@acme.example"),
-                ("company", "Acme"),
-                ("phone", "+972525550003"),
-                ("name", "Kim"),
-            ],
-            None,
-        );
+        let fields = [
+            ("email", "kim@acme.example"),
+            ("company", "Acme"),
+            ("phone", "+972525550003"),
+            ("name", "Kim"),
+            ("country", "US"),
+        ];
+        store_submission(&ctx, &fields, None);
         let kim = lead::load(&store, &k.lead_id).unwrap().unwrap();
         assert_eq!(kim.contact.company.as_deref(), Some("Acme"));
-        assert_eq!((kim.contact.phone, kim.contact.name), (None, None));
+        assert_eq!(kim.contact.phone.as_deref(), Some("+972525550003"));
+        assert_eq!(kim.contact.name.as_deref(), Some("Kim"));
+        assert_eq!(kim.contact.country, None);
+        assert!(kim.claims.iter().any(|c| c.field == "country"));
         let (by_that_phone, _) = store_submission(&ctx, &[("phone", "+972525550003")], None);
-        assert_ne!(by_that_phone.lead_id, k.lead_id, "a claimed phone leads nobody to Kim");
+        assert_eq!(
+            by_that_phone.lead_id, k.lead_id,
+            "the phone Kim's profile took leads to Kim"
+        );
     }
 
     /// Ten posts an hour with someone's email, from one client, do not

@@ -37,7 +37,7 @@ pub const CATALOGUE: &[(&str, FactType, &str)] = &[
         "free (public mail service), business, or none",
     ),
     ("has_email", FactType::Bool, "an email address is known"),
-    ("has_phone", FactType::Bool, "a phone number is known: the profile's, or one the person's forms gave"),
+    ("has_phone", FactType::Bool, "a phone number is known"),
     ("language", FactType::Text, "preferred language"),
     ("visits", FactType::Number, "number of form submissions (repeat visits)"),
     ("pages_seen", FactType::List, "every page seen across visits"),
@@ -271,9 +271,7 @@ impl<'a> Facts<'a> {
                 .into(),
             )),
             "has_email" => Value::Bool(lead.contact.email.is_some()),
-            // A phone a form gave a known person stays a claim (it may be
-            // anyone's), but the team can call it: it counts as known.
-            "has_phone" => Value::Bool(lead.contact.phone.is_some() || lead.claims.iter().any(|c| c.field == "phone")),
+            "has_phone" => Value::Bool(lead.contact.phone.is_some()),
             "language" => text(lead.language.as_ref()),
             "visits" => Value::Number(lead.submission_count.max(lead.submissions.len() as u64) as f64),
             "pages_seen" => Value::List(lead.pages_seen.clone()),
