@@ -336,7 +336,10 @@ impl Lead {
         // email (the person's identity) nor the country (it decides which
         // consent rules apply), and the names only with the person's email.
         let by_phone = s.contact.email.is_none();
-        let may_fill = |field: &Field| !matches!(field.name, "email" | "country") && !(by_phone && field.name_part);
+        let may_fill = |field: &Field| match field.name {
+            "email" | "country" => false,
+            _ => !(by_phone && field.name_part),
+        };
         for field in fields(&mut self.contact, &s.contact) {
             let Some(new) = field.new else { continue };
             let fillable = trusted || may_fill(&field);
