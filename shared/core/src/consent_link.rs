@@ -62,6 +62,13 @@ pub struct Claims {
 
 pub use crate::signed::Refused;
 
+/// The proof of which client gave or confirmed a consent: its address
+/// hashed under [`SECRET`] ([`crate::client::proof_hash`]); none without
+/// the secret or the address.
+pub fn client_proof(config: &dyn crate::ports::Config, client: Option<std::net::IpAddr>) -> Option<String> {
+    Some(crate::client::proof_hash(client?, &config.get(SECRET)?))
+}
+
 impl signed::Expiring for Claims {
     fn expires(&self) -> i64 {
         self.expires

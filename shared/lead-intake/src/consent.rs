@@ -138,12 +138,8 @@ fn rescored(lead: &Lead, reply: Reply) -> Outcome {
 
 /// The keyed hash of the client that clicked, kept as proof.
 fn clicker(req: &Request, ctx: &Ctx) -> Option<String> {
-    let secret = ctx.config.get(consent_link::SECRET)?;
     let proxies = crate::settings::IntakeSettings::from_config(ctx.config).proxies;
-    Some(spin_retention_core::client::proof_hash(
-        proxies.client_of(req)?,
-        &secret,
-    ))
+    consent_link::client_proof(ctx.config, proxies.client_of(req))
 }
 
 /// Appends the event: a confirmation of `submission_id`'s grant, or

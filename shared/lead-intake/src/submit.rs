@@ -116,9 +116,7 @@ fn accept(req: &Request, ctx: &Ctx, settings: &IntakeSettings) -> Result<(Accept
     let policy = Policy {
         confirm_consent: settings.consent_confirmation,
         per_person_per_hour: settings.per_person_per_hour,
-        client_hash: client
-            .zip(ctx.config.get(spin_retention_core::consent_link::SECRET))
-            .map(|(ip, key)| spin_retention_core::client::proof_hash(ip, &key)),
+        client_hash: spin_retention_core::consent_link::client_proof(ctx.config, client),
     };
     let stored = store_submission(ctx, draft, req.header("idempotency-key"), &policy).map_err(unavailable)?;
     let (submission, duplicate) = match stored {
