@@ -17,6 +17,18 @@ pub const JOB: Job = Job {
     streamed: &[],
     routes: &[
         Route {
+            // lead-intake's erase, handed to every job that keeps something
+            // of the person (core::jobs::ERASE).
+            method: Method::DELETE,
+            path: "/audiences/admin/people/{lead}",
+            caller: Caller::Component,
+            handler: |req, ctx, p| {
+                spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| {
+                    crate::forget(store, lead)
+                })
+            },
+        },
+        Route {
             method: Method::GET,
             path: "/audiences/{id}/export",
             caller: Caller::Own("a platform's export token (bearer or Basic), or the admin token"),

@@ -168,6 +168,8 @@ fn live_route(req: &Request, component: &str) -> Reply {
 #[derive(Clone, Copy)]
 pub struct HandoffTarget {
     pub component: &'static str,
+    /// The route prefix it owns (`/ack`).
+    pub prefix: &'static str,
     pub url_variable: &'static str,
     /// Spin's local service chaining when all components run in one app.
     pub default_url: &'static str,
@@ -252,6 +254,7 @@ pub fn tell_in_turn(tells: Vec<(HandoffTarget, String, Vec<u8>)>) -> Task {
 /// instant-ack, which lead-intake hands every submission to.
 pub const ACK: HandoffTarget = HandoffTarget {
     component: "instant-ack",
+    prefix: "/ack",
     url_variable: "ack_url",
     default_url: "http://instant-ack.spin.internal",
     live_path: "/ack/health/live",
@@ -295,11 +298,55 @@ pub mod calls {
     pub fn sla_tick() -> String {
         "/alerts/sla/tick".to_string()
     }
+
+    /// Any job of [`super::ERASE`]: forget this person (a `DELETE`, with a
+    /// [`super::Forget`] body).
+    pub fn forget_person(prefix: &str, lead_id: &str) -> String {
+        format!("{prefix}/admin/people/{lead_id}")
+    }
+}
+
+/// Every job that keeps something of a person besides lead-intake: an
+/// erase is handed to each ([`calls::forget_person`]), tracked and retried
+/// until each has answered.
+pub const ERASE: [HandoffTarget; 6] = [ACK, SCORING, SURVEY, AUDIENCES, ALERTS, CUSTOMERS];
+
+/// The body of [`calls::forget_person`]: the person's submissions, which
+/// instant-ack's records are keyed by (lead-intake's own records of them
+/// are gone by then).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Forget {
+    #[serde(default)]
+    pub submission_ids: Vec<String>,
+}
+
+/// The handler of `DELETE <prefix>/admin/people/{lead}`: runs the job's
+/// own `forget` for the person (and the [`Forget`] body, when there is
+/// one), and answers 200. Idempotent: forgetting twice is forgetting once.
+pub fn forget_person(
+    req: &Request,
+    ctx: &Ctx,
+    lead_id: &str,
+    forget: fn(&dyn crate::store::Store, &str, &Forget) -> Result<(), crate::store::StoreError>,
+) -> Result<Outcome, Reply> {
+    let body: Forget = if req.body.is_empty() {
+        Forget::default()
+    } else {
+        Problem::check_json(
+            &req.body,
+            || Problem::new(422, "invalid-forget", "Invalid forget request"),
+            "request",
+            |_| Vec::new(),
+        )?
+    };
+    forget(ctx.store, lead_id, &body)?;
+    Ok(Reply::json(200, &serde_json::json!({ "forgotten": lead_id })).into())
 }
 
 /// lead-alerts, which lead-scoring tells of hot leads and every job of events.
 pub const ALERTS: HandoffTarget = HandoffTarget {
     component: "lead-alerts",
+    prefix: "/alerts",
     url_variable: "alerts_url",
     default_url: "http://lead-alerts.spin.internal",
     live_path: "/alerts/health/live",
@@ -308,6 +355,7 @@ pub const ALERTS: HandoffTarget = HandoffTarget {
 /// lead-intake, which customers asks for the profiles of new people.
 pub const INTAKE: HandoffTarget = HandoffTarget {
     component: "lead-intake",
+    prefix: "/intake",
     url_variable: "intake_url",
     default_url: "http://lead-intake.spin.internal",
     live_path: "/intake/health/live",
@@ -316,6 +364,7 @@ pub const INTAKE: HandoffTarget = HandoffTarget {
 /// lead-scoring, which lead-intake and survey both hand leads to.
 pub const SCORING: HandoffTarget = HandoffTarget {
     component: "lead-scoring",
+    prefix: "/scoring",
     url_variable: "scoring_url",
     default_url: "http://lead-scoring.spin.internal",
     live_path: "/scoring/health/live",
@@ -324,6 +373,7 @@ pub const SCORING: HandoffTarget = HandoffTarget {
 /// audience-export, which lead-scoring hands every scored lead to.
 pub const AUDIENCES: HandoffTarget = HandoffTarget {
     component: "audience-export",
+    prefix: "/audiences",
     url_variable: "audiences_url",
     default_url: "http://audience-export.spin.internal",
     live_path: "/audiences/health/live",
@@ -332,6 +382,7 @@ pub const AUDIENCES: HandoffTarget = HandoffTarget {
 /// survey, whose admin API the dashboard reads.
 pub const SURVEY: HandoffTarget = HandoffTarget {
     component: "survey",
+    prefix: "/survey",
     url_variable: "survey_url",
     default_url: "http://survey.spin.internal",
     live_path: "/survey/health/live",
@@ -340,6 +391,7 @@ pub const SURVEY: HandoffTarget = HandoffTarget {
 /// customers, whose admin API the dashboard reads.
 pub const CUSTOMERS: HandoffTarget = HandoffTarget {
     component: "customers",
+    prefix: "/customers",
     url_variable: "customers_url",
     default_url: "http://customers.spin.internal",
     live_path: "/customers/health/live",

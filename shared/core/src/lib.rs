@@ -42,3 +42,4 @@ pub mod sorted_sets;
 pub mod store;
 pub mod team;
 pub mod text;
+pub mod walk;

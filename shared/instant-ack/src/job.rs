@@ -12,6 +12,21 @@ pub const JOB: Job = Job {
     streamed: &[],
     routes: &[
         Route {
+            // lead-intake's erase, handed to every job that keeps something
+            // of the person (core::jobs::ERASE).
+            method: Method::DELETE,
+            path: "/ack/admin/people/{lead}",
+            caller: Caller::Component,
+            handler: |req, ctx, p| {
+                spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, _, forget| {
+                    forget
+                        .submission_ids
+                        .iter()
+                        .try_for_each(|id| crate::forget(store, id).map(drop))
+                })
+            },
+        },
+        Route {
             method: Method::GET,
             path: "/ack/submissions/{id}",
             caller: Caller::Admin,

@@ -14,7 +14,6 @@ use crate::record::{ContactOutcome, LeadAlerts, Person};
 use crate::settings::Settings;
 use crate::speed;
 use crate::steps::{self, Tick};
-use crate::walk::Visit;
 use crate::webhooks::{self, Endpoints, Status};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
@@ -27,6 +26,7 @@ use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::routes::{Caller, Method, Route};
 use spin_retention_core::store::{JsonStore, StoreError};
+use spin_retention_core::walk::Visit;
 
 pub const JOB: Job = Job {
     name: "lead-alerts",
@@ -34,6 +34,18 @@ pub const JOB: Job = Job {
     handoffs: &[],
     streamed: &[],
     routes: &[
+        Route {
+            // lead-intake's erase, handed to every job that keeps something
+            // of the person (core::jobs::ERASE).
+            method: Method::DELETE,
+            path: "/alerts/admin/people/{lead}",
+            caller: Caller::Component,
+            handler: |req, ctx, p| {
+                spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| {
+                    crate::forget(store, lead)
+                })
+            },
+        },
         Route {
             method: Method::POST,
             path: "/alerts/leads/{id}",
@@ -296,7 +308,7 @@ fn run_tick(ctx: &Ctx, limit: u64) -> Result<Tick, StoreError> {
 /// Attempts the pending deliveries that are due, oldest first.
 fn retry_deliveries(ctx: &Ctx, limit: u64) -> Result<u32, StoreError> {
     let mut retried = 0;
-    crate::walk::unfinished(ctx.store, keys::DELIVERIES, &keys::pending_from(), limit, |entry| {
+    spin_retention_core::walk::unfinished(ctx.store, keys::DELIVERIES, &keys::pending_from(), limit, |entry| {
         let id = String::from_utf8_lossy(entry).into_owned();
         let pending = ctx
             .store

@@ -29,7 +29,6 @@ pub mod record;
 pub mod settings;
 pub mod speed;
 pub mod steps;
-pub mod walk;
 pub mod webhooks;
 
 /// Removes everything lead-alerts keeps about a person (erase): their

@@ -14,12 +14,12 @@ use crate::keys;
 use crate::links::{self, Action};
 use crate::record::{take_turn, LeadAlerts, Person, Step, Why};
 use crate::settings::{self, Settings};
-use crate::walk::Visit;
 use chrono::{DateTime, Utc};
 use spin_retention_core::events::Event;
 use spin_retention_core::lead::{History, Lead};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{JsonStore, StoreError};
+use spin_retention_core::walk::Visit;
 use spin_retention_lead_scoring::rules::Member;
 use spin_retention_lead_scoring::ScoreRecord;
 
@@ -228,7 +228,7 @@ const CATCH_UP_HOURS: i64 = 24;
 /// after-reply work, and may have been skipped or cut off).
 pub fn tick(ctx: &Ctx, limit: u64, report: &mut Tick) -> Result<(), StoreError> {
     let settings = settings::current(ctx.store)?;
-    crate::walk::unfinished(ctx.store, keys::ALERTED, &keys::open_from(), limit, |entry| {
+    spin_retention_core::walk::unfinished(ctx.store, keys::ALERTED, &keys::open_from(), limit, |entry| {
         let lead_id = String::from_utf8_lossy(entry).into_owned();
         report.checked += 1;
         let alerts = LeadAlerts::load(ctx.store, &lead_id)?;

@@ -51,7 +51,7 @@ pub struct Target {
 }
 
 impl Target {
-    fn pending() -> Self {
+    pub(crate) fn pending() -> Self {
         Target {
             state: State::Pending,
             attempts: 0,
@@ -324,12 +324,33 @@ fn look_at(
 }
 
 fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: String, body: Vec<u8>) {
-    if target.state != State::Pending || target.retry_at.is_some_and(|at| ctx.now < at) {
+    deliver_call(ctx, settings, target, "POST", url, body);
+}
+
+impl Target {
+    /// Still to hand over, and due now.
+    pub fn due(&self, now: DateTime<Utc>) -> bool {
+        self.state == State::Pending && self.retry_at.is_none_or(|at| now >= at)
+    }
+}
+
+/// One hand-off call (`method url`, with a JSON `body` when not empty) to a
+/// target that has not taken it yet and is due, recorded in `target`.
+pub(crate) fn deliver_call(
+    ctx: &Ctx,
+    settings: &IntakeSettings,
+    target: &mut Target,
+    method: &str,
+    url: String,
+    body: Vec<u8>,
+) {
+    if !target.due(ctx.now) {
         return;
     }
     target.attempts += 1;
     target.retry_at = None;
     let mut request = handoff_request(ctx, url, settings.admin_token.as_deref());
+    request.method = method.to_string();
     if !body.is_empty() {
         request.headers.push(("content-type".into(), "application/json".into()));
         request.body = body;

@@ -3,13 +3,14 @@
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
 use crate::{admin, consent, pages, people, settings::IntakeSettings, submit};
-use spin_retention_core::jobs::{Job, ACK, ALERTS, SCORING};
+use spin_retention_core::jobs::{Job, ACK, ALERTS, AUDIENCES, CUSTOMERS, SCORING, SURVEY};
 use spin_retention_core::routes::{Caller, Method, Route};
 
 pub const JOB: Job = Job {
     name: "lead-intake",
     prefix: "/intake",
-    handoffs: &[ACK, SCORING, ALERTS],
+    // Where submissions go, and where an erase goes (core::jobs::ERASE).
+    handoffs: &[ACK, SCORING, ALERTS, SURVEY, AUDIENCES, CUSTOMERS],
     streamed: &[],
     routes: &[
         Route {
@@ -121,7 +122,10 @@ mod tests {
             [
                 "https://ack.example.com/ack/health/live",
                 "http://lead-scoring.spin.internal/scoring/health/live",
-                "http://lead-alerts.spin.internal/alerts/health/live"
+                "http://lead-alerts.spin.internal/alerts/health/live",
+                "http://survey.spin.internal/survey/health/live",
+                "http://audience-export.spin.internal/audiences/health/live",
+                "http://customers.spin.internal/customers/health/live"
             ]
         );
     }

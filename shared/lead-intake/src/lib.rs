@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod alerts;
 pub mod consent;
+pub mod erase;
 pub mod handoff;
 pub mod job;
 pub mod keys;

@@ -16,6 +16,18 @@ pub const JOB: Job = Job {
     streamed: &[],
     routes: &[
         Route {
+            // lead-intake's erase, handed to every job that keeps something
+            // of the person (core::jobs::ERASE).
+            method: Method::DELETE,
+            path: "/survey/admin/people/{lead}",
+            caller: Caller::Component,
+            handler: |req, ctx, p| {
+                spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| {
+                    crate::forget(store, lead)
+                })
+            },
+        },
+        Route {
             method: Method::GET,
             path: "/survey/surveys/{id}",
             caller: Caller::Anyone,

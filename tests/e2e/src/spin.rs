@@ -468,6 +468,13 @@ impl SpinApp {
         }
     }
 
+    /// [`Self::restart`] with the variable `name` set to `value` (a
+    /// deployment whose configuration changed, on the same store).
+    pub fn restart_with(&mut self, name: &str, value: &str) {
+        self.config.variables.insert(name.to_string(), value.to_string());
+        self.restart();
+    }
+
     /// Kills spin (`kill -9` of its whole process group, no shutdown), as
     /// a crash would; the store stays. [`Self::restart`] starts it again.
     pub fn kill(&mut self) {

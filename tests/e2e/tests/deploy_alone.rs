@@ -71,7 +71,10 @@ fn intake_alone_needs_hand_off_urls_and_reports_them_unreachable() {
     let config = config
         .variable("ack_url", "http://127.0.0.1:9")
         .variable("scoring_url", "http://127.0.0.1:9")
-        .variable("alerts_url", "http://127.0.0.1:9");
+        .variable("alerts_url", "http://127.0.0.1:9")
+        .variable("survey_url", "http://127.0.0.1:9")
+        .variable("audiences_url", "http://127.0.0.1:9")
+        .variable("customers_url", "http://127.0.0.1:9");
     let Some(app) = own_spin(config) else { return };
     // The probing check is the admin token's.
     let health = admin("GET", &app.base_url, "/intake/health").json();

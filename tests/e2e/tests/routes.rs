@@ -116,4 +116,9 @@ fn every_hand_off_is_a_route_of_its_target() {
         let call = normalise("POST", &path);
         assert!(tabled.contains(&call), "{call} is no route");
     }
+    // An erase goes to every job that keeps something of the person.
+    for target in spin_retention_core::jobs::ERASE {
+        let call = normalise("DELETE", &calls::forget_person(target.prefix, "{id}"));
+        assert!(tabled.contains(&call), "{call} is no route");
+    }
 }

@@ -1,12 +1,14 @@
-//! Walking a log of work that finishes out of order (alerted leads until
-//! claimed or escalated, deliveries until delivered or failed) from a
-//! low-water mark: everything before the mark is finished, so a walk reads
-//! only what may still need work, and moves the mark past what it finds
-//! finished.
+//! The one walk over a log of work that finishes out of order (lead-alerts'
+//! alerted leads until claimed or escalated and its deliveries until
+//! delivered or failed, lead-intake's erasures until every job forgot the
+//! person) from a low-water mark: everything before the mark is finished,
+//! so a walk reads only what may still need work, and moves the mark past
+//! what it finds finished. A store error stops the walk and is returned:
+//! it is never taken for "finished".
 
-use spin_retention_core::keys::Key;
-use spin_retention_core::slots;
-use spin_retention_core::store::{JsonStore, Store, StoreError};
+use crate::keys::Key;
+use crate::slots;
+use crate::store::{JsonStore, Store, StoreError};
 
 /// Slots at the end of a log whose writers may still be on the way (one
 /// event takes a slot per endpoint, and many write at once): an empty one
@@ -85,7 +87,7 @@ pub fn unfinished(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spin_retention_core::store::MemoryStore;
+    use crate::store::MemoryStore;
 
     fn log_of(store: &MemoryStore, entries: &[&str]) {
         for e in entries {
@@ -144,5 +146,22 @@ mod tests {
         log_of(&store, &["done"]);
         unfinished(&store, "log", &mark, 10, |e| Ok(visit(e))).unwrap();
         assert_eq!(store.get_json(&mark).unwrap(), Some(2), "not past the empty slot");
+    }
+
+    #[test]
+    fn a_store_error_stops_the_walk_and_never_moves_the_mark_past_it() {
+        // The visit reads its entry's record; that read fails.
+        let store = crate::store::FailingStore::every_call_on("record:b");
+        let mark: Key<u64> = Key::new("mark");
+        log_of(&store.inner, &["a", "b", "c"]);
+        let walked = unfinished(&store, "log", &mark, 10, |e| {
+            let key = format!("record:{}", String::from_utf8_lossy(e));
+            Ok(match store.get(&key)? {
+                None => Visit::Finished,
+                Some(_) => Visit::Worked,
+            })
+        });
+        assert!(walked.is_err(), "an error, not \"finished\"");
+        assert_eq!(store.get_json(&mark).unwrap(), None::<u64>, "the mark stays before b");
     }
 }
