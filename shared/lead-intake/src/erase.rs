@@ -289,7 +289,7 @@ mod tests {
         );
         assert!(calls.iter().all(|(method, _, _)| method == "DELETE"));
         let to_ack: Forget = serde_json::from_slice(&calls[0].2).unwrap();
-        assert_eq!(to_ack.submission_ids, [submission.clone()]);
+        assert_eq!(to_ack.submission_ids, std::slice::from_ref(&submission));
         assert!(
             calls[1..].iter().all(|(_, _, body)| body.is_empty()),
             "ids only to instant-ack"
