@@ -133,7 +133,7 @@ fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[HandoffTa
     };
     let handoffs = handoffs
         .iter()
-        .map(|h| health::probe_handoff(ctx, h.component, &h.base_url(ctx.config), h.live_path))
+        .map(|h| health::probe_handoff(ctx, h.component, &h.base_url(ctx.config), &h.live_path()))
         .collect();
     Reply::json(200, &health::report(component, "write", store, handoffs))
 }
@@ -173,8 +173,6 @@ pub struct HandoffTarget {
     pub url_variable: &'static str,
     /// Spin's local service chaining when all components run in one app.
     pub default_url: &'static str,
-    /// Its liveness route, which the health check probes.
-    pub live_path: &'static str,
 }
 
 /// A hand-off call: `POST url`, with the admin token when one is set, but
@@ -213,6 +211,11 @@ impl HandoffTarget {
 
     fn tell_with(&self, path: String, body: Vec<u8>) -> Task {
         tell_in_turn(vec![(*self, path, body)])
+    }
+
+    /// Its liveness route, which the health check probes.
+    pub fn live_path(&self) -> String {
+        format!("{}/health/live", self.prefix)
     }
 
     /// The configured origin, else the in-app default.
@@ -257,7 +260,6 @@ pub const ACK: HandoffTarget = HandoffTarget {
     prefix: "/ack",
     url_variable: "ack_url",
     default_url: "http://instant-ack.spin.internal",
-    live_path: "/ack/health/live",
 };
 
 /// What one job asks of another: the path of each hand-off, written once
@@ -349,7 +351,6 @@ pub const ALERTS: HandoffTarget = HandoffTarget {
     prefix: "/alerts",
     url_variable: "alerts_url",
     default_url: "http://lead-alerts.spin.internal",
-    live_path: "/alerts/health/live",
 };
 
 /// lead-intake, which customers asks for the profiles of new people.
@@ -358,7 +359,6 @@ pub const INTAKE: HandoffTarget = HandoffTarget {
     prefix: "/intake",
     url_variable: "intake_url",
     default_url: "http://lead-intake.spin.internal",
-    live_path: "/intake/health/live",
 };
 
 /// lead-scoring, which lead-intake and survey both hand leads to.
@@ -367,7 +367,6 @@ pub const SCORING: HandoffTarget = HandoffTarget {
     prefix: "/scoring",
     url_variable: "scoring_url",
     default_url: "http://lead-scoring.spin.internal",
-    live_path: "/scoring/health/live",
 };
 
 /// audience-export, which lead-scoring hands every scored lead to.
@@ -376,7 +375,6 @@ pub const AUDIENCES: HandoffTarget = HandoffTarget {
     prefix: "/audiences",
     url_variable: "audiences_url",
     default_url: "http://audience-export.spin.internal",
-    live_path: "/audiences/health/live",
 };
 
 /// survey, whose admin API the dashboard reads.
@@ -385,7 +383,6 @@ pub const SURVEY: HandoffTarget = HandoffTarget {
     prefix: "/survey",
     url_variable: "survey_url",
     default_url: "http://survey.spin.internal",
-    live_path: "/survey/health/live",
 };
 
 /// customers, whose admin API the dashboard reads.
@@ -394,7 +391,6 @@ pub const CUSTOMERS: HandoffTarget = HandoffTarget {
     prefix: "/customers",
     url_variable: "customers_url",
     default_url: "http://customers.spin.internal",
-    live_path: "/customers/health/live",
 };
 
 /// After-reply work (hand-offs, tells) that may run at once, app-wide.
