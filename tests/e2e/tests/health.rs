@@ -93,7 +93,18 @@ fn components_share_one_store_but_keep_their_own_keys() {
         .iter()
         .map(|h| h["component"].as_str().unwrap())
         .collect();
-    assert_eq!(probed, ["instant-ack", "lead-scoring", "lead-alerts"]);
+    // Where submissions go, and where an erase goes.
+    assert_eq!(
+        probed,
+        [
+            "instant-ack",
+            "lead-scoring",
+            "lead-alerts",
+            "survey",
+            "audience-export",
+            "customers"
+        ]
+    );
     assert_eq!(checks("/ack/health"), before + 1, "only the ack check itself wrote");
     for (component, path) in COMPONENTS {
         let live = get(&app().base_url, &format!("{path}/live"));
