@@ -28,7 +28,18 @@ fn intake_hands_off_through_service_chaining() {
     assert_eq!(health["status"], "ok", "{health}");
     let handoffs = health["handoffs"].as_array().unwrap();
     let names: Vec<_> = handoffs.iter().map(|h| h["component"].as_str().unwrap()).collect();
-    assert_eq!(names, ["instant-ack", "lead-scoring", "lead-alerts"]);
+    // Where submissions go, and where an erase goes.
+    assert_eq!(
+        names,
+        [
+            "instant-ack",
+            "lead-scoring",
+            "lead-alerts",
+            "survey",
+            "audience-export",
+            "customers"
+        ]
+    );
     assert!(handoffs.iter().all(|h| h["status"] == "ok"), "{health}");
 }
 
