@@ -25,8 +25,9 @@ fn config() -> HashMap<String, String> {
     .collect()
 }
 
-/// Outbound calls inside the app: lead-intake's routes run here on the
-/// same store; every other call (lead-scoring's) is answered 202 and kept.
+/// Outbound calls inside the app: lead-intake's routes, and the calls it
+/// makes back to this job (an erase's hand-off), run here on the same
+/// store; every other call (lead-scoring's) is answered 202 and kept.
 struct InProcess<'a> {
     store: &'a dyn Store,
     config: &'a HashMap<String, String>,
@@ -42,7 +43,8 @@ impl Outbound for InProcess<'_> {
             .nth(1)
             .unwrap_or_default()
             .to_string();
-        if !path.starts_with("/intake/") {
+        let own = path.starts_with("/customers/");
+        if !path.starts_with("/intake/") && !own {
             self.told.lock().unwrap().push(path);
             return Ok(OutboundResponse {
                 status: 202,
@@ -59,7 +61,12 @@ impl Outbound for InProcess<'_> {
             &spin_retention_core::ports::NoOutbound,
             self.now,
         );
-        let reply = spin_retention_lead_intake::job::JOB.handle(&req, &ctx).finish(&ctx)?;
+        let job = if own {
+            &JOB
+        } else {
+            &spin_retention_lead_intake::job::JOB
+        };
+        let reply = job.handle(&req, &ctx).finish(&ctx)?;
         Ok(OutboundResponse {
             status: reply.status,
             headers: reply.headers,
@@ -420,7 +427,10 @@ fn slipping_raises_at_risk_once_per_episode_and_erase_forgets_everything() {
     );
     let mut erase = Request::new("DELETE", &format!("/intake/admin/leads/{lead}"));
     erase.headers.push(("authorization".into(), format!("Bearer {ADMIN}")));
+    // Intake hands the erase to customers (here) and to the other jobs
+    // (answered 202, as accepted).
     assert_eq!(app.call_at(now(), erase, None).status, 200);
+    assert!(app.told.iter().any(|p| p.starts_with("/scoring/admin/people/")));
     let left: Vec<String> = app
         .store
         .mentions(&lead)

@@ -231,14 +231,17 @@ fn erasing_a_lead_takes_it_out_of_scoring() {
         "the erase check sees the round robin's counters: {:?}",
         store.mentions(&id)
     );
-    let mut req = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
-    req.headers.push(("authorization".into(), "Bearer t".into()));
+    // lead-intake forgets its own keys and hands scoring this call.
+    let mut erase = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
+    erase.headers.push(("authorization".into(), "Bearer t".into()));
     assert_eq!(
-        spin_retention_lead_intake::admin::erase(&req, &ctx, &id)
-            .unwrap()
-            .status,
-        200
+        spin_retention_lead_intake::job::JOB.handle(&erase, &ctx).reply.status,
+        202,
+        "the other jobs are unreachable here"
     );
+    let mut req = Request::new("DELETE", &format!("/scoring/admin/people/{id}"));
+    req.headers.push(("authorization".into(), "Bearer t".into()));
+    assert_eq!(super::job::JOB.handle(&req, &ctx).reply.status, 200);
     assert!(!store.exists(&keys::score(&id)).unwrap());
     assert_eq!(
         store.mentions(&id),
