@@ -11,7 +11,8 @@ misspelt field fails as `kubectl apply --validate=strict` would refuse it.
 - What no schema knows: every SpinApp variable is one of spin.toml's [variables], every
   `secret = true` one comes from a Secret, the runtime config Secret it loads is here and holds
   a Redis/Valkey `default` store and `block_networks = ["private"]` (keys as in Spin's
-  source), and each CronJob calls a route of the README's route lists with the admin token.
+  source), and each CronJob calls, with the admin token, a route listed in the reference page
+  of one of spin.toml's components (docs/<component>.md).
 - That the validation bites: copies with a field misspelt (spec.replicas, loadFromSecret,
   concurrencyPolicy, restartPolicy) must fail.
 
@@ -175,7 +176,8 @@ def check_consistency(v, docs, folder):
     manifest = tomllib.loads((ROOT / "spin.toml").read_text())
     variables = manifest.get("variables", {})
     secret_vars = {n for n, d in variables.items() if d.get("secret")}
-    readme = (ROOT / "README.md").read_text()
+    # The route tables of each component's reference page (docs/<component>.md).
+    reference = "\n".join((ROOT / "docs" / f"{name}.md").read_text() for name in manifest.get("component", {}))
     folder_readme = (folder / "README.md").read_text()
     secrets = {d["metadata"]["name"]: d for _, d in docs if d.get("kind") == "Secret"}
     apps = [(n, d) for n, d in docs if d.get("kind") == "SpinApp"]
@@ -224,11 +226,11 @@ def check_consistency(v, docs, folder):
         if not urls:
             errors.append(f"{where}: calls no http://spin-retention/ route")
         for path in urls:
-            if f"POST {path}" not in readme:
-                errors.append(f"{where}: POST {path} is not a route in the README")
+            if f"POST {path}" not in reference:
+                errors.append(f"{where}: POST {path} is not a route in docs/<component>.md")
         if "--max-time" not in script:
             errors.append(f"{where}: curl without --max-time")
-    v.result("the manifests agree with spin.toml, the README and each other", errors)
+    v.result("the manifests agree with spin.toml, docs/ and each other", errors)
 
 
 def misspelt(doc, path):

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Every event type, in the order the README lists them.
+/// Every event type, in the order docs/lead-alerts.md lists them.
 pub const TYPES: &[&str] = &[
     "lead.created",
     "lead.hot",

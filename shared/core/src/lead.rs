@@ -317,7 +317,7 @@ impl Lead {
     /// Folds a submission into the profile. Idempotent: merging the same
     /// submission twice changes nothing.
     ///
-    /// The identity policy (README, "One person, one profile"): a trusted
+    /// The identity policy (docs/lead-intake.md, "One person, one profile"): a trusted
     /// submission updates the contact and records each change; a form
     /// never overwrites a field of a known person, fills only what the
     /// profile lacks (never the email or the country; the names only with

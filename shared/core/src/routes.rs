@@ -4,9 +4,10 @@
 //! with `Allow`, both from the table.
 //!
 //! Path patterns are whole paths, prefix included (`/audiences/{id}/export`),
-//! so the table reads like the README's. A static segment wins over a
-//! parameter (`/audiences/admin/log` over `/audiences/{id}/...`), so ids
-//! must not be one of a job's [`reserved`] words.
+//! so the table reads like the route tables of `docs/<job>.md`. A static
+//! segment wins over a parameter (`/audiences/admin/log` over
+//! `/audiences/{id}/...`), so ids must not be one of a job's [`reserved`]
+//! words.
 
 use crate::http::{method_not_allowed, Reply, Request};
 use crate::jobs::Outcome;
@@ -24,7 +25,7 @@ pub enum Caller {
     /// Another component handing work on, or a scheduler: the admin token,
     /// as for [`Caller::Admin`], and closed (403, saying to set
     /// `admin_token`) when none is set. It stays a kind of its own because
-    /// the README names these routes' callers apart.
+    /// the docs name these routes' callers apart.
     Component,
     /// The handler checks the credentials itself; the text says whose.
     Own(&'static str),

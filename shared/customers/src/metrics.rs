@@ -10,7 +10,7 @@
 //! and each of those customers' first purchase (`customer:<id>`). So the
 //! cost grows with the range and its customers, never with the store.
 //!
-//! Definitions (the README repeats them):
+//! Definitions (docs/customers.md repeats them):
 //! - a customer is *current* at an instant when their last order before it
 //!   is less than `churn_days` old and no subscription cancellation came
 //!   after that order;

@@ -286,7 +286,7 @@ pub(crate) fn identity_writes(
 /// The person a submission belongs to: the email's, when it gave one
 /// (found, or the id a new person gets), else the phone's. A phone never
 /// leads a submission with an email to another person: email identifies a
-/// person (README, "Identity"). Ids derive from the identity, so
+/// person (docs/lead-intake.md, "One person, one profile"). Ids derive from the identity, so
 /// concurrent first submissions of one person land on one lead.
 pub(crate) fn find_lead(ctx: &Ctx, draft: &Draft) -> Result<String, StoreError> {
     let email = draft.contact.email.as_deref().map(str::to_lowercase);
