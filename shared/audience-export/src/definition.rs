@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use spin_retention_core::admin_doc::Document;
 use spin_retention_core::problem::{FieldError, Problem};
 use spin_retention_core::store::{Store, StoreError};
-use spin_retention_lead_scoring::rules::{check_condition, Condition};
+use spin_retention_facts::condition::{check_condition, Condition};
 
 pub const DEFAULTS_JSON: &str = include_str!("../defaults/audiences.json");
 

@@ -4,8 +4,8 @@
 
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::signals::{LeadSurveys, SurveyKind};
-use spin_retention_lead_scoring::facts::{fact_type as scoring_fact_type, FactType, Facts, Value};
-use spin_retention_lead_scoring::rules::FactSet;
+use spin_retention_facts::condition::FactSet;
+use spin_retention_facts::{fact_type as scoring_fact_type, FactType, Facts, Value};
 use spin_retention_lead_scoring::ScoreRecord;
 
 /// Scoring's profile facts, which need no particular activity.
@@ -93,7 +93,7 @@ pub const AUDIENCE_FACTS: FactSet = FactSet {
 
 /// Every fact with its type and meaning, for the admin endpoint.
 pub fn catalogue() -> Vec<(&'static str, FactType, &'static str)> {
-    let profile = spin_retention_lead_scoring::facts::CATALOGUE
+    let profile = spin_retention_facts::CATALOGUE
         .iter()
         .filter(|(name, _, _)| PROFILE.contains(name))
         .copied();

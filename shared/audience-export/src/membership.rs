@@ -23,7 +23,7 @@ use spin_retention_core::ports::Ctx;
 use spin_retention_core::signals::LeadSurveys;
 use spin_retention_core::sorted_sets::{self, Position};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
-use spin_retention_lead_scoring::facts::Facts;
+use spin_retention_facts::Facts;
 use spin_retention_lead_scoring::ScoreRecord;
 use std::collections::BTreeMap;
 
@@ -75,7 +75,7 @@ struct Inputs {
 }
 
 fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, StoreError> {
-    let Some(scoring) = spin_retention_lead_scoring::read_inputs(store, lead_id)? else {
+    let Some(scoring) = spin_retention_facts::inputs::read_inputs(store, lead_id)? else {
         return Ok(None);
     };
     Ok(Some(Inputs {

@@ -1,11 +1,12 @@
 //! The rule engine: facts in, an explained score out. Pure: the same lead,
 //! rules and clock always give the same score, so re-scoring is idempotent.
 
-use super::facts::{Activity, Facts};
-use super::rules::{Condition, Rule, Rules, ScoreKind};
+use super::rules::{Rule, Rules, ScoreKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::signals::SurveyKind;
+use spin_retention_facts::condition::Condition;
+use spin_retention_facts::{Activity, Facts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -14,7 +14,6 @@
 pub mod admin;
 pub mod changes;
 pub mod engine;
-pub mod facts;
 pub mod job;
 pub mod keys;
 pub mod queue;
@@ -23,17 +22,18 @@ pub mod rules;
 
 use chrono::{DateTime, Utc};
 use engine::{Score, Tier};
-use facts::Facts;
 use queue::Placement;
 use routing::Assignment;
 use rules::Rules;
 use serde::{Deserialize, Serialize};
 use spin_retention_core::admin_doc::Document;
-use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::ports::Ctx;
-use spin_retention_core::signals::LeadSurveys;
-use spin_retention_core::slots::Seen;
 use spin_retention_core::store::{JsonStore, Store, StoreError};
+/// The facts rules test (a crate of their own: audiences test them too).
+pub use spin_retention_facts as facts;
+/// What a score is computed from.
+pub use spin_retention_facts::inputs::{read_inputs, Inputs};
+use spin_retention_facts::Facts;
 
 /// `score:<lead_id>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,48 +90,6 @@ pub fn score_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<ScoreRecord>, Store
         return Ok(None);
     }
     Ok(record)
-}
-
-/// What a score is computed from.
-pub struct Inputs {
-    pub lead: Lead,
-    /// The newest first, at most [`spin_retention_core::lead::RECENT_SUBMISSIONS`]:
-    /// older ones have decayed away, and this bounds the cost of scoring a
-    /// very active lead.
-    pub submissions: Vec<Submission>,
-    pub surveys: LeadSurveys,
-    /// What customers folded of the person's purchases.
-    pub customer: Option<spin_retention_core::customer::Customer>,
-    /// What was read of the two logs.
-    seen: (Seen, Seen),
-}
-
-impl Inputs {
-    /// Whether the lead has been erased or either log has changed since.
-    fn moved(&self, store: &dyn Store) -> Result<bool, StoreError> {
-        let id = &self.lead.id;
-        Ok(!spin_retention_core::lead::exists(store, id)?
-            || spin_retention_core::lead::changed(store, id, &self.seen.0)?
-            || spin_retention_core::signals::changed(store, id, &self.seen.1)?)
-    }
-}
-
-/// The lead (with its newest submissions) and its survey signals.
-pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, StoreError> {
-    let Some(history) = spin_retention_core::lead::load_history(store, lead_id)? else {
-        return Ok(None);
-    };
-    let (surveys, surveys_seen) = spin_retention_core::signals::load_counted(store, lead_id)?;
-    let customer = spin_retention_core::customer::load(store, lead_id)?;
-    let mut submissions = history.submissions;
-    submissions.reverse();
-    Ok(Some(Inputs {
-        lead: history.lead,
-        submissions,
-        surveys,
-        customer,
-        seen: (history.seen, surveys_seen),
-    }))
 }
 
 fn score_once(ctx: &Ctx, inputs: &Inputs) -> Result<ScoreRecord, StoreError> {

@@ -1,7 +1,15 @@
-//! The facts scoring rules can test: about the person (profile) and about
-//! each thing they did (activity: a form submission, a survey answered or
-//! opened). An engagement rule fires on the newest activity where it holds,
-//! and that activity's age drives its decay.
+//! The facts of a person that scoring rules and audience definitions test:
+//! about the person (profile) and about each thing they did (activity: a
+//! form submission, a survey answered or opened). A scoring rule fires on
+//! the newest activity where it holds, and that activity's age drives its
+//! decay; an audience tests the profile facts only (no activity).
+//!
+//! A fact name has one meaning wherever it is tested: [`CATALOGUE`] lists
+//! each with its type and meaning. [`inputs`] reads what the facts are
+//! computed from; [`condition`] is the language that tests them.
+
+pub mod condition;
+pub mod inputs;
 
 use chrono::{DateTime, Utc};
 use spin_retention_core::customer::Customer;
@@ -21,7 +29,8 @@ pub enum Value {
 }
 
 /// Every fact, its type and meaning: served by `GET /scoring/admin/rules`
-/// so whoever writes rules sees what they can use.
+/// (and the profile facts by `GET /audiences/admin/definitions`) so whoever
+/// writes rules sees what they can use.
 pub const CATALOGUE: &[(&str, FactType, &str)] = &[
     ("company", FactType::Text, "company name given"),
     (
