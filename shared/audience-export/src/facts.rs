@@ -31,7 +31,9 @@ const PROFILE: &[&str] = &[
 ];
 
 /// Facts of audiences only; with `PROFILE`, what `GET
-/// /audiences/admin/definitions` lists.
+/// /audiences/admin/definitions` lists. None shares a name with a fact of
+/// [`spin_retention_facts::CATALOGUE`]: a name means one thing everywhere
+/// (`source` is this visit's, `first_source` the first visit's).
 pub const CATALOGUE: &[(&str, FactType, &str)] = &[
     (
         "tier",
@@ -64,9 +66,9 @@ pub const CATALOGUE: &[(&str, FactType, &str)] = &[
     ),
     ("forms", FactType::List, "every form the lead submitted"),
     ("converted", FactType::Bool, "submitted one of conversion_forms"),
-    ("source", FactType::Text, "utm_source of the first visit"),
-    ("medium", FactType::Text, "utm_medium of the first visit"),
-    ("campaign", FactType::Text, "utm_campaign of the first visit"),
+    ("first_source", FactType::Text, "utm_source of the first visit"),
+    ("first_medium", FactType::Text, "utm_medium of the first visit"),
+    ("first_campaign", FactType::Text, "utm_campaign of the first visit"),
     ("last_source", FactType::Text, "utm_source of the latest visit"),
     ("last_medium", FactType::Text, "utm_medium of the latest visit"),
     ("last_campaign", FactType::Text, "utm_campaign of the latest visit"),
@@ -144,9 +146,9 @@ impl AudienceFacts<'_> {
                     .iter()
                     .any(|f| self.conversion_forms.iter().any(|c| c.eq_ignore_ascii_case(f))),
             ),
-            "source" => utm(&self.lead().first_touch, "source"),
-            "medium" => utm(&self.lead().first_touch, "medium"),
-            "campaign" => utm(&self.lead().first_touch, "campaign"),
+            "first_source" => utm(&self.lead().first_touch, "source"),
+            "first_medium" => utm(&self.lead().first_touch, "medium"),
+            "first_campaign" => utm(&self.lead().first_touch, "campaign"),
             "last_source" => utm(&self.lead().last_touch, "source"),
             "last_medium" => utm(&self.lead().last_touch, "medium"),
             "last_campaign" => utm(&self.lead().last_touch, "campaign"),
@@ -168,5 +170,20 @@ impl AudienceFacts<'_> {
             .filter(|a| a.kind == kind)
             .max_by_key(|a| a.answered_at)
             .map(|a| a.band().as_str().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fact_name_means_one_thing() {
+        for (name, _, _) in CATALOGUE {
+            assert!(
+                spin_retention_facts::fact_type(name).is_none(),
+                "{name} is a fact of the shared catalogue"
+            );
+        }
     }
 }
