@@ -21,12 +21,10 @@
 pub mod job;
 pub mod keys;
 pub mod links;
-pub mod providers;
 pub mod sms;
 pub mod templates;
 
 use chrono::{DateTime, Utc};
-use providers::{Account, Message, Provider};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::http::{Handled, Reply, Request};
 use spin_retention_core::lead::{Channel, Submission};
@@ -34,6 +32,7 @@ use spin_retention_core::ports::{Config, Ctx};
 use spin_retention_core::problem::Problem;
 use spin_retention_core::store::{JsonStore, StoreError};
 use spin_retention_core::text::looks_like_link;
+use spin_retention_messaging::{self as providers, Account, Message, Provider};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -336,7 +335,7 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Handled {
     };
     let message = Message {
         event: "lead.acknowledge",
-        submission_id,
+        reference: submission_id,
         lead_id: &submission.lead_id,
         channel,
         to_email,

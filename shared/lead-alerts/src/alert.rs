@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::ports::{Ctx, OutboundRequest};
-use spin_retention_instant_ack::providers::{self, Account, Message};
 use spin_retention_lead_scoring::ScoreRecord;
+use spin_retention_messaging::{self as providers, Account, Message};
 
 /// Everything an alert shows.
 pub struct Alert<'a> {
@@ -309,7 +309,7 @@ fn request(
     };
     let message = |channel, to_email, to_phone, text| Message {
         event: notice.event,
-        submission_id: &notice.id,
+        reference: &notice.id,
         lead_id: &notice.lead_id,
         channel,
         to_email,

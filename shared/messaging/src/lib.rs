@@ -1,10 +1,17 @@
-//! The providers' HTTP APIs, as each documents them:
-//! SendGrid v3 Mail Send (`POST /v3/mail/send`, bearer key, 202 with
+//! Sending a message through a provider: the providers' HTTP APIs, as each
+//! documents them, for instant-ack's acknowledgements and lead-alerts'
+//! alerts. SendGrid v3 Mail Send (`POST /v3/mail/send`, bearer key, 202 with
 //! `X-Message-Id`), Postmark (`POST /email`, `X-Postmark-Server-Token`, JSON
 //! `MessageID`), Resend (`POST /emails`, bearer key, `Idempotency-Key`, JSON
 //! `id`), Twilio Messages (`POST /2010-04-01/Accounts/<sid>/Messages.json`,
 //! HTTP Basic sid:token, form body, `I-Twilio-Idempotency-Token`, JSON `sid`;
 //! WhatsApp numbers as `whatsapp:+E164`), and a generic JSON webhook.
+//!
+//! A [`Message`]'s [`reference`](Message::reference) is its idempotency key:
+//! sent again with the same reference, a provider that honours one sends it
+//! once. The providers receive it under the name `submission_id` (SendGrid's
+//! `custom_args`, Postmark's `Metadata`, the webhook's body), as they always
+//! have.
 
 use base64::Engine;
 use serde_json::json;
@@ -90,8 +97,9 @@ impl Account {
 pub struct Message<'a> {
     /// The generic webhook's `event`: `lead.acknowledge`, `lead.alert`.
     pub event: &'a str,
-    /// Also the idempotency key: a submission's id, or an alert's.
-    pub submission_id: &'a str,
+    /// The idempotency key: a submission's id (an acknowledgement), or an
+    /// alert's. Sent as `submission_id` where a provider takes metadata.
+    pub reference: &'a str,
     pub lead_id: &'a str,
     pub channel: &'a str,
     pub to_email: Option<&'a str>,
@@ -134,7 +142,7 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
                     "from": from,
                     "subject": m.subject,
                     "content": [{ "type": "text/plain", "value": m.text }],
-                    "custom_args": { "submission_id": m.submission_id },
+                    "custom_args": { "submission_id": m.reference },
                 }),
             )
         }
@@ -150,14 +158,14 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
                 "Subject": m.subject,
                 "TextBody": m.text,
                 "MessageStream": "outbound",
-                "Metadata": { "submission_id": m.submission_id },
+                "Metadata": { "submission_id": m.reference },
             }),
         ),
         Provider::Resend => json_request(
             format!("{base}/emails"),
             vec![
                 ("authorization".into(), format!("Bearer {key}")),
-                ("idempotency-key".into(), m.submission_id.into()),
+                ("idempotency-key".into(), m.reference.into()),
             ],
             json!({ "from": account.from, "to": [m.to_email], "subject": m.subject, "text": m.text }),
         ),
@@ -183,13 +191,13 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
                 headers: vec![
                     ("authorization".into(), format!("Basic {basic}")),
                     ("content-type".into(), "application/x-www-form-urlencoded".into()),
-                    ("i-twilio-idempotency-token".into(), m.submission_id.into()),
+                    ("i-twilio-idempotency-token".into(), m.reference.into()),
                 ],
                 body: body.into_bytes(),
             }
         }
         Provider::Webhook => {
-            let mut headers = vec![("idempotency-key".into(), m.submission_id.to_string())];
+            let mut headers = vec![("idempotency-key".into(), m.reference.to_string())];
             if !key.is_empty() {
                 headers.push(("authorization".into(), format!("Bearer {key}")));
             }
@@ -198,7 +206,7 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
                 headers,
                 json!({
                     "event": m.event,
-                    "submission_id": m.submission_id,
+                    "submission_id": m.reference,
                     "lead_id": m.lead_id,
                     "channel": m.channel,
                     "to": { "email": m.to_email, "phone": m.to_phone, "name": m.to_name },
@@ -258,7 +266,7 @@ mod tests {
     fn message<'a>(channel: &'a str) -> Message<'a> {
         Message {
             event: "lead.acknowledge",
-            submission_id: "s_1",
+            reference: "s_1",
             lead_id: "l_1",
             channel,
             to_email: Some("dana@x.io"),
@@ -317,6 +325,20 @@ mod tests {
         let form: Vec<(String, String)> = form_urlencoded::parse(&wa.body).into_owned().collect();
         assert!(form.contains(&("To".into(), "whatsapp:+972525551234".into())));
         assert!(form.contains(&("From".into(), "whatsapp:+15005550006".into())));
+    }
+
+    /// What providers receive of the reference keeps its names.
+    #[test]
+    fn the_reference_is_sent_as_submission_id() {
+        let webhook = request(&account(Provider::Webhook), &message("email"));
+        assert_eq!(header(&webhook, "idempotency-key"), Some("s_1"));
+        assert_eq!(body(&webhook)["submission_id"], "s_1");
+        let sendgrid = request(&account(Provider::SendGrid), &message("email"));
+        assert_eq!(body(&sendgrid)["custom_args"]["submission_id"], "s_1");
+        let postmark = request(&account(Provider::Postmark), &message("email"));
+        assert_eq!(body(&postmark)["Metadata"]["submission_id"], "s_1");
+        let twilio = request(&account(Provider::Twilio), &message("sms"));
+        assert_eq!(header(&twilio, "i-twilio-idempotency-token"), Some("s_1"));
     }
 
     #[test]
