@@ -243,11 +243,10 @@ fn erasing_a_lead_takes_it_out_of_scoring() {
     req.headers.push(("authorization".into(), "Bearer t".into()));
     assert_eq!(super::job::JOB.handle(&req, &ctx).reply.status, 200);
     assert!(!store.exists(&keys::score(&id)).unwrap());
-    assert_eq!(
-        store.mentions(&id),
-        Vec::<String>::new(),
-        "no key or value names the lead"
-    );
+    let mut left = store.mentions(&id);
+    // Intake's record of the erase stays until the jobs not here answer.
+    left.retain(|k| !k.starts_with("erasure:") && !k.starts_with("erasures#"));
+    assert_eq!(left, Vec::<String>::new(), "no key or value names the lead");
     assert_eq!(queue(&ctx, Order::Score, 10), [Vec::<String>::new()]);
     assert!(spin_retention_core::lead_list::page(&store, None, 10)
         .unwrap()
