@@ -18,7 +18,6 @@ use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::sorted_sets::{self, Position};
 use spin_retention_core::store::StoreError;
-use spin_retention_lead_scoring::current_rules;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -30,7 +29,11 @@ pub fn refresh(req: &Request, ctx: &Ctx) -> Handled {
     let restart = req.query_param("restart").is_some_and(|v| v == "true" || v == "1");
     let defs = definition::current(ctx.store)?;
     // New scoring rules change tiers too: a new run after re-scoring.
-    let version = format!("{}.{}", defs.version(), current_rules(ctx.store)?.version());
+    let version = format!(
+        "{}.{}",
+        defs.version(),
+        spin_retention_scores::rules::version(ctx.store)?
+    );
     let run = lead_list::walk_batch(
         ctx.store,
         keys::AUDIENCE_REFRESH,

@@ -6,7 +6,7 @@ use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::signals::{LeadSurveys, SurveyKind};
 use spin_retention_facts::condition::FactSet;
 use spin_retention_facts::{fact_type as scoring_fact_type, FactType, Facts, Value};
-use spin_retention_lead_scoring::ScoreRecord;
+use spin_retention_scores::ScoreRecord;
 
 /// Scoring's profile facts, which need no particular activity.
 const PROFILE: &[&str] = &[

@@ -24,7 +24,7 @@ use spin_retention_core::signals::LeadSurveys;
 use spin_retention_core::sorted_sets::{self, Position};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 use spin_retention_facts::Facts;
-use spin_retention_lead_scoring::ScoreRecord;
+use spin_retention_scores::ScoreRecord;
 use std::collections::BTreeMap;
 
 /// `audience-member:<lead_id>`.
@@ -79,7 +79,7 @@ fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, Store
         return Ok(None);
     };
     Ok(Some(Inputs {
-        score: store.get_json(&spin_retention_lead_scoring::keys::score(lead_id))?,
+        score: store.get_json(&spin_retention_scores::keys::score(lead_id))?,
         surveys: scoring.surveys,
         submissions: scoring.submissions,
         customer: scoring.customer,

@@ -10,8 +10,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::ports::{Ctx, OutboundRequest};
-use spin_retention_lead_scoring::ScoreRecord;
 use spin_retention_messaging::{self as providers, Account, Message};
+use spin_retention_scores::ScoreRecord;
 
 /// Everything an alert shows.
 pub struct Alert<'a> {

@@ -148,7 +148,7 @@ fn build(ctx: &Ctx, settings: &Settings, owner: &str, zone: Tz, day: NaiveDate) 
             let Some(lead) = spin_retention_core::lead::load(store, &lead_id)? else {
                 continue;
             };
-            let score: Option<spin_retention_lead_scoring::ScoreRecord> = store.get_json(&keys::score(&lead_id))?;
+            let score: Option<spin_retention_scores::ScoreRecord> = store.get_json(&keys::score(&lead_id))?;
             let name = lead
                 .contact
                 .name

@@ -12,7 +12,7 @@ use spin_retention_core::jobs::Task;
 use spin_retention_core::lead::Lead;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::StoreError;
-use spin_retention_lead_scoring::ScoreRecord;
+use spin_retention_scores::ScoreRecord;
 
 /// Who the lead is, for an event's `data`.
 pub fn lead_data(lead: &Lead, score: Option<&ScoreRecord>) -> Value {

@@ -5,7 +5,7 @@ use crate::record::{Claimed, Contacted, Sent, Step};
 use crate::webhooks::Delivery;
 use spin_retention_core::events::Event;
 pub use spin_retention_core::keys::*;
-pub use spin_retention_lead_scoring::keys::score;
+pub use spin_retention_scores::keys::score;
 
 /// Step `n` of a hot lead's alerts: 0 is the first assignee, then each
 /// reassignment, and the owner on escalation. Written once, by the winner

@@ -20,8 +20,8 @@ use spin_retention_core::lead::{History, Lead};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{JsonStore, StoreError};
 use spin_retention_core::walk::Visit;
-use spin_retention_lead_scoring::rules::Member;
-use spin_retention_lead_scoring::ScoreRecord;
+use spin_retention_scores::rules::Member;
+use spin_retention_scores::ScoreRecord;
 
 /// What a request changed: the lead's alerts and the events to deliver.
 pub struct Changed {
@@ -96,7 +96,7 @@ pub fn owner(settings: &Settings) -> Person {
 
 /// The team (the scoring rules' routing), for names and emails.
 pub fn team(ctx: &Ctx) -> Result<Vec<Member>, StoreError> {
-    Ok(spin_retention_lead_scoring::current_rules(ctx.store)?.routing.team)
+    spin_retention_scores::rules::team(ctx.store)
 }
 
 /// The person a link or an admin names: a member by id, or `owner`.
@@ -247,8 +247,8 @@ pub fn tick(ctx: &Ctx, limit: u64, report: &mut Tick) -> Result<(), StoreError> 
         eprintln!("daily digest: {e}");
         false
     });
-    let order = spin_retention_lead_scoring::queue::Order::Newest;
-    let (hot, _) = spin_retention_lead_scoring::queue::page(ctx.store, order, None, limit as usize)?;
+    let order = spin_retention_scores::queue::Order::Newest;
+    let (hot, _) = spin_retention_scores::queue::page(ctx.store, order, None, limit as usize)?;
     let horizon = ctx.now - chrono::Duration::hours(CATCH_UP_HOURS);
     for record in hot.iter().filter(|r| r.last_activity_at >= horizon) {
         if !ctx.store.exists(&keys::step(&record.lead_id, 0))? {

@@ -2,78 +2,10 @@
 //! rules and clock always give the same score, so re-scoring is idempotent.
 
 use super::rules::{Rule, Rules, ScoreKind};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use spin_retention_core::signals::SurveyKind;
 use spin_retention_facts::condition::Condition;
 use spin_retention_facts::{Activity, Facts};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Tier {
-    Hot,
-    Warm,
-    Cold,
-}
-
-/// One rule that fired, and why it is worth what it is worth.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Fired {
-    pub rule: String,
-    pub group: String,
-    pub score: ScoreKind,
-    /// After decay (and before the group's cap).
-    pub points: i64,
-    pub base_points: i64,
-    /// What the base points were multiplied by for the evidence's age.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub decay: Option<f64>,
-    /// The activity it fired on (a submission or survey id), and when.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub evidence_at: Option<DateTime<Utc>>,
-    /// "+30 visited the pricing page (2 days ago)".
-    pub why: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupTotal {
-    pub group: String,
-    pub score: ScoreKind,
-    /// Sum of its fired rules.
-    pub raw: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cap: Option<i64>,
-    /// What it adds: `raw`, held to the cap.
-    pub points: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AtRiskReason {
-    pub survey_id: String,
-    pub kind: SurveyKind,
-    pub score: u8,
-    pub answered_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Score {
-    pub fit: i64,
-    pub engagement: i64,
-    pub total: i64,
-    pub tier: Tier,
-    /// Fit grade, A (best) to D.
-    pub grade: char,
-    pub at_risk: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at_risk_reason: Option<AtRiskReason>,
-    /// A customer slipping away (customers' signal), since when: at risk too.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slipping_since: Option<DateTime<Utc>>,
-    pub groups: Vec<GroupTotal>,
-    pub fired: Vec<Fired>,
-}
+pub use spin_retention_scores::{AtRiskReason, Fired, GroupTotal, Score, Tier};
 
 pub fn evaluate(rules: &Rules, facts: &Facts) -> Score {
     let fired: Vec<Fired> = rules.rules.iter().filter_map(|rule| fire(rule, rules, facts)).collect();
@@ -199,7 +131,7 @@ fn at_risk(rules: &Rules, facts: &Facts) -> Option<AtRiskReason> {
 mod tests {
     use super::*;
     use crate::rules::{Group, Thresholds};
-    use chrono::{Duration, TimeZone};
+    use chrono::{DateTime, Duration, TimeZone, Utc};
     use spin_retention_core::lead::{Attribution, Channel, Contact, Lead, Submission};
     use spin_retention_core::signals::{AnswerSignal, LeadSurveys};
 

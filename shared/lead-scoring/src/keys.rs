@@ -1,22 +1,13 @@
 //! lead-scoring's own keys, and every key of `core` it shares with the other
 //! jobs. The table of every key, with owners: `spin_retention_core::keys`.
 
-use crate::ScoreRecord;
 pub use spin_retention_core::keys::*;
-
-/// A lead's explained score, assignment and queue place.
-pub fn score(lead_id: &str) -> Key<ScoreRecord> {
-    Key::new(format!("score:{lead_id}"))
-}
+pub use spin_retention_scores::keys::{score, HOT_QUEUE_NEWEST, HOT_QUEUE_SCORE};
 
 /// Log ([`spin_retention_core::slots`]): the lead's score changes ([`crate::changes`]).
 pub fn score_log(lead_id: &str) -> String {
     format!("score-log:{lead_id}")
 }
-
-/// The hot queues ([`spin_retention_core::sorted_sets`]); the keys are `<name>:...`.
-pub const HOT_QUEUE_NEWEST: &str = "hot-queue:newest";
-pub const HOT_QUEUE_SCORE: &str = "hot-queue:score";
 
 /// Counter: turns taken in a pool.
 pub fn round_robin(pool: &str) -> String {

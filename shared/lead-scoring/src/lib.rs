@@ -20,12 +20,9 @@ pub mod queue;
 pub mod routing;
 pub mod rules;
 
-use chrono::{DateTime, Utc};
-use engine::{Score, Tier};
+use engine::Tier;
 use queue::Placement;
-use routing::Assignment;
 use rules::Rules;
-use serde::{Deserialize, Serialize};
 use spin_retention_core::admin_doc::Document;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{JsonStore, Store, StoreError};
@@ -34,23 +31,8 @@ pub use spin_retention_facts as facts;
 /// What a score is computed from.
 pub use spin_retention_facts::inputs::{read_inputs, Inputs};
 use spin_retention_facts::Facts;
-
-/// `score:<lead_id>`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScoreRecord {
-    pub lead_id: String,
-    #[serde(flatten)]
-    pub score: Score,
-    pub rules_version: String,
-    pub scored_at: DateTime<Utc>,
-    pub last_activity_at: DateTime<Utc>,
-    /// Who the lead went to when it first turned hot.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assignment: Option<Assignment>,
-    /// Its place in the hot queue; `None` when not hot.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue: Option<Placement>,
-}
+/// The record and the queue as other jobs read them.
+pub use spin_retention_scores::ScoreRecord;
 
 /// The rules in force (an admin's, else the shipped defaults).
 pub fn current_rules(store: &dyn Store) -> Result<Rules, StoreError> {

@@ -8,20 +8,9 @@ use super::facts::Facts;
 use super::rules::{Member, Routing};
 use crate::keys;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use spin_retention_core::ids::sha256_hex;
 use spin_retention_core::store::{Store, StoreError};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Assignment {
-    pub member_id: String,
-    pub member_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_email: Option<String>,
-    /// `rule:<id>` or `round-robin`.
-    pub via: String,
-    pub assigned_at: DateTime<Utc>,
-}
+pub use spin_retention_scores::Assignment;
 
 pub fn assign(
     store: &dyn Store,

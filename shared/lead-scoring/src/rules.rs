@@ -7,17 +7,10 @@ use serde::{Deserialize, Serialize};
 use spin_retention_core::problem::{FieldError, Problem};
 use spin_retention_facts::condition::{check_condition, Condition, FactSet};
 use spin_retention_facts::fact_type;
+pub use spin_retention_scores::rules::Member;
+pub use spin_retention_scores::ScoreKind;
 
 pub const DEFAULTS_JSON: &str = include_str!("../defaults/scoring-rules.json");
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ScoreKind {
-    /// Who they are.
-    Fit,
-    /// What they did.
-    Engagement,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -120,15 +113,6 @@ pub struct Routing {
     /// First match wins; no match: round robin over the whole team.
     #[serde(default)]
     pub rules: Vec<RouteRule>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Member {
-    pub id: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
