@@ -25,11 +25,11 @@
 //! | `rate:<sha256(client)>:<minute>` | lead-intake | counter: submissions of a client in one minute; the minute before is deleted |
 //! | `suppressed:<sha256(id)>`    | lead-intake     | [`crate::lead::Suppression`]: erased person, never exported |
 //! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::lead_list`]) |
-//! | `ack:<submission_id>`        | instant-ack     | `spin_retention_instant_ack::Delivery` (`spin_retention_instant_ack::keys::ack`): acknowledgement state    |
+//! | `ack:<submission_id>`        | instant-ack     | `spin_retention_instant_ack::Delivery` (`spin_retention_instant_ack::keys::ack`; others read it as JSON, [`ack_record`]): acknowledgement state |
 //! | `ack-claim:<submission_id>:<window>.<attempts>` | instant-ack | counter: `1` for the one request that may send in that window of `ack_claim_seconds`, after that many attempts |
 //! | `ack-number:<sha256(e164)>` | instant-ack    | JSON instant: when an acknowledgement last went by SMS or WhatsApp to this number (a number seen, outside the budget of new ones) |
 //! | `ack-new-numbers:<yyyy-mm-dd>` | instant-ack  | counter: acknowledgements by SMS or WhatsApp to new numbers that day (UTC), against `ack_new_numbers_per_day` |
-//! | `score:<lead_id>`            | lead-scoring    | `spin_retention_lead_scoring::ScoreRecord` (`spin_retention_lead_scoring::keys::score`): explained score, assignment, queue place |
+//! | `score:<lead_id>`            | lead-scoring    | `spin_retention_scores::ScoreRecord` (`spin_retention_scores::keys::score`): explained score, assignment, queue place |
 //! | `score-log:<lead_id>#n`, `#<slot>` | lead-scoring | `spin_retention_lead_scoring::changes::ScoreChange`: each change of the lead's total or tier, one write-once slot each ([`crate::slots`]) |
 //! | `scoring-rules`              | lead-scoring    | [`crate::admin_doc::Stored`] of the scoring rules an admin set (absent: the defaults) |
 //! | `rescore-run`                | lead-scoring    | [`crate::lead_list::Walk`]: progress of re-scoring every lead |
@@ -210,6 +210,13 @@ pub fn lead_surveys(lead_id: &str) -> String {
 /// What customers tells the other jobs about a person's purchases.
 pub fn customer(lead_id: &str) -> Key<crate::customer::Customer> {
     Key::new(format!("customer:{lead_id}"))
+}
+
+/// A submission's acknowledgement record, instant-ack's. Other jobs (the
+/// lead view of lead-intake) show it as instant-ack wrote it, so they read
+/// it as JSON and need no instant-ack types.
+pub fn ack_record(submission_id: &str) -> Key<serde_json::Value> {
+    Key::new(format!("ack:{submission_id}"))
 }
 
 /// The audience definitions an admin set ([`crate::admin_doc`]).

@@ -24,7 +24,7 @@ pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Handled {
     for id in &lead.submissions {
         let submission: Option<Submission> = ctx.store.get_json(&keys::submission(id))?;
         let handoffs: Option<Handoffs> = ctx.store.get_json(&keys::handoff(id))?;
-        let ack = ctx.store.get_json(&spin_retention_instant_ack::keys::ack(id))?;
+        let ack = ctx.store.get_json(&keys::ack_record(id))?;
         submissions.push(serde_json::json!({ "submission": submission, "handoffs": handoffs, "ack": ack }));
     }
     Ok(Reply::json(
