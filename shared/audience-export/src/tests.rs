@@ -4,11 +4,10 @@ use super::formats::Format;
 use super::membership;
 use crate::keys;
 use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::lead::testing::submit;
 use spin_retention_core::lead::Lead;
 use spin_retention_core::ports::{Ctx, NoOutbound};
 use spin_retention_core::store::{CountingStore, JsonStore, MemoryStore, Store};
-use spin_retention_lead_intake::job as lead_intake;
-use spin_retention_lead_intake::test_support::submit;
 use spin_retention_lead_scoring::score_lead;
 use std::collections::HashMap;
 
@@ -25,31 +24,19 @@ fn config() -> HashMap<String, String> {
 /// An erase as lead-intake fans it out: intake forgets its own keys, then
 /// scoring and this job are each handed `DELETE <prefix>/admin/people/{lead}`.
 fn erase(ctx: &Ctx, id: &str) {
+    spin_retention_core::lead::testing::erase(ctx.store, id);
     for path in [
-        format!("/intake/admin/leads/{id}"),
         format!("/scoring/admin/people/{id}"),
         format!("/audiences/admin/people/{id}"),
     ] {
         let mut req = Request::new("DELETE", &path);
         req.headers.push(("authorization".into(), "Bearer adm".into()));
-        let job = match path.split('/').nth(1) {
-            Some("intake") => &lead_intake::JOB,
-            Some("scoring") => &spin_retention_lead_scoring::job::JOB,
-            _ => &super::job::JOB,
+        let job = match path.starts_with("/scoring/") {
+            true => &spin_retention_lead_scoring::job::JOB,
+            false => &super::job::JOB,
         };
-        let status = job.handle(&req, ctx).reply.status;
-        // Intake answers 202: the jobs it hands the erase to are not here.
-        assert!(matches!(status, 200 | 202), "{path}: {status}");
+        assert_eq!(job.handle(&req, ctx).reply.status, 200, "{path}");
     }
-}
-
-/// The keys that still name the person after [`erase`], but for intake's
-/// record of the erase itself, which stays until the jobs that are not
-/// here have answered.
-fn left_of(store: &MemoryStore, id: &str) -> Vec<String> {
-    let mut left = store.mentions(id);
-    left.retain(|k| !k.starts_with("erasure:") && !k.starts_with("erasures#"));
-    left
 }
 
 /// A lead as intake stores it, scored, its memberships updated.
@@ -154,7 +141,7 @@ fn pricing_no_phone_exports_only_consented_people_row_by_row() {
         ],
     );
     erase(&ctx, &erased);
-    assert_eq!(left_of(&store, &erased), Vec::<String>::new());
+    assert!(store.mentions(&erased).is_empty(), "{:?}", store.mentions(&erased));
 
     let reply = get(&ctx, "/audiences/pricing-no-phone/export", "Bearer g-token");
     assert_eq!(reply.status, 200);
@@ -386,7 +373,7 @@ fn an_erase_during_a_refresh_leaves_nothing_behind() {
     assert!(plan.changed());
     erase(&ctx, &id);
     membership::apply(&store, &[plan]).unwrap();
-    assert_eq!(left_of(&store, &id), Vec::<String>::new());
+    assert!(store.mentions(&id).is_empty(), "{:?}", store.mentions(&id));
 }
 
 #[test]

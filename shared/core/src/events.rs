@@ -50,6 +50,23 @@ impl Event {
     }
 }
 
+/// `lead.created`, which lead-intake hands lead-alerts with each new
+/// submission: the submission, who sent it and what they asked.
+pub fn lead_created(s: &crate::lead::Submission) -> Event {
+    let data = serde_json::json!({
+        "submission_id": s.id,
+        "lead_id": s.lead_id,
+        "received_at": s.received_at,
+        "form": s.form,
+        "name": s.contact.name,
+        "email": s.contact.email,
+        "phone": s.contact.phone,
+        "message": s.message,
+        "attribution": s.attribution,
+    });
+    Event::new("lead.created", &s.id, s.received_at, data)
+}
+
 impl Event {
     /// The id of the event `kind` about `subject`.
     pub fn id_of(kind: &str, subject: &str) -> String {

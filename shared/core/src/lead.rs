@@ -1,6 +1,9 @@
 //! A lead: one person, however many times they came back, with every
 //! submission they made, where they came from and what they consented to.
 
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+
 use crate::keys;
 use crate::slots;
 use crate::store::{decode_json, json_bytes, JsonStore, Store, StoreError};

@@ -1,11 +1,12 @@
 //! The job through its routes, over an in-memory store, with lead-intake's
-//! own route opening profiles in the same process.
+//! route that opens profiles answered in the same process.
 
 use crate::job::JOB;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::ports::{BodySource, Chunks, Ctx, Outbound, OutboundRequest, OutboundResponse};
+use spin_retention_core::problem::Problem;
 use spin_retention_core::store::{CountingStore, MemoryStore, Store};
 use std::collections::HashMap;
 
@@ -25,9 +26,11 @@ fn config() -> HashMap<String, String> {
     .collect()
 }
 
-/// Outbound calls inside the app: lead-intake's routes, and the calls it
-/// makes back to this job (an erase's hand-off), run here on the same
-/// store; every other call (lead-scoring's) is answered 202 and kept.
+/// Outbound calls inside the app: lead-intake's `POST /intake/admin/people`
+/// answered as its contract says (each person found by email or phone, or
+/// a lead opened for them: [`spin_retention_core::lead::testing::submit`]),
+/// on the same store; every other call (lead-scoring's) is answered 202
+/// and kept.
 struct InProcess<'a> {
     store: &'a dyn Store,
     config: &'a HashMap<String, String>,
@@ -43,8 +46,7 @@ impl Outbound for InProcess<'_> {
             .nth(1)
             .unwrap_or_default()
             .to_string();
-        let own = path.starts_with("/customers/");
-        if !path.starts_with("/intake/") && !own {
+        if path != spin_retention_core::jobs::calls::open_people() {
             self.told.lock().unwrap().push(path);
             return Ok(OutboundResponse {
                 status: 202,
@@ -52,25 +54,56 @@ impl Outbound for InProcess<'_> {
                 body: Vec::new(),
             });
         }
-        let mut req = Request::new(&request.method, &path);
-        req.headers = request.headers;
-        req.body = request.body;
         let ctx = Ctx::new(
             self.store,
             self.config,
             &spin_retention_core::ports::NoOutbound,
             self.now,
         );
-        let job = if own {
-            &JOB
-        } else {
-            &spin_retention_lead_intake::job::JOB
-        };
-        let reply = job.handle(&req, &ctx).finish(&ctx)?;
+        let body: Value = serde_json::from_slice(&request.body).map_err(|e| e.to_string())?;
+        let people: Vec<Value> = body["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|person| {
+                let fields: Vec<(String, String)> = person
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .filter(|(name, _)| *name != "source")
+                    .map(|(name, value)| {
+                        let value = match value {
+                            Value::Bool(yes) => if *yes { "yes" } else { "no" }.to_string(),
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        (name.clone(), value)
+                    })
+                    .collect();
+                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let known = pairs.iter().find_map(|(k, v)| {
+                    let key = match *k {
+                        "email" => spin_retention_core::keys::lead_by_email(v),
+                        "phone" => spin_retention_core::keys::lead_by_phone(v),
+                        _ => return None,
+                    };
+                    self.store.get(&key).unwrap().map(|id| String::from_utf8(id).unwrap())
+                });
+                if let Some(lead_id) = known {
+                    return json!({"lead_id": lead_id, "created": false});
+                }
+                if !pairs.iter().any(|(k, _)| matches!(*k, "email" | "phone")) {
+                    let problem = Problem::new(422, "invalid-fields", "Invalid Fields")
+                        .with_field_error("email", "give an email address or a phone number");
+                    return json!({ "problem": problem });
+                }
+                json!({"lead_id": spin_retention_core::lead::testing::submit(&ctx, &pairs), "created": true})
+            })
+            .collect();
         Ok(OutboundResponse {
-            status: reply.status,
-            headers: reply.headers,
-            body: reply.body,
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: serde_json::to_vec(&json!({ "people": people })).unwrap(),
         })
     }
 }
@@ -99,12 +132,7 @@ impl<S: Store> App<S> {
         };
         let mut ctx = Ctx::new(&self.store, &self.config, &outbound, now);
         ctx.body = body;
-        let handler = if req.path.starts_with("/intake/") {
-            &spin_retention_lead_intake::job::JOB
-        } else {
-            &JOB
-        };
-        let reply = handler.handle(&req, &ctx).finish(&ctx).unwrap();
+        let reply = JOB.handle(&req, &ctx).finish(&ctx).unwrap();
         self.told.extend(outbound.told.into_inner().unwrap());
         reply
     }
@@ -425,19 +453,12 @@ fn slipping_raises_at_risk_once_per_episode_and_erase_forgets_everything() {
         "the erase check sees counters: {:?}",
         app.store.mentions(&lead)
     );
-    let mut erase = Request::new("DELETE", &format!("/intake/admin/leads/{lead}"));
+    // lead-intake forgets its own keys and hands customers this call.
+    spin_retention_core::lead::testing::erase(&app.store, &lead);
+    let mut erase = Request::new("DELETE", &format!("/customers/admin/people/{lead}"));
     erase.headers.push(("authorization".into(), format!("Bearer {ADMIN}")));
-    // Intake hands the erase to customers (here) and to the other jobs
-    // (answered 202, as accepted).
     assert_eq!(app.call_at(now(), erase, None).status, 200);
-    assert!(app.told.iter().any(|p| p.starts_with("/scoring/admin/people/")));
-    let left: Vec<String> = app
-        .store
-        .mentions(&lead)
-        .into_iter()
-        .filter(|k| !k.starts_with("suppressed:"))
-        .collect();
-    assert_eq!(left, Vec::<String>::new());
+    assert_eq!(app.store.mentions(&lead), Vec::<String>::new());
     let (_, report) = app.get(now(), "/customers/admin/metrics?from=2026-08&to=2026-08");
     assert_eq!(
         report["periods"][0]["active"], 0,

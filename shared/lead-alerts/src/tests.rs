@@ -9,9 +9,9 @@ use crate::webhooks::{self, Endpoints, Status};
 use crate::{actions, emit, keys};
 use chrono::{DateTime, Duration, Utc};
 use spin_retention_core::admin_doc::{self, Document};
+use spin_retention_core::lead::testing::submit;
 use spin_retention_core::ports::{Ctx, Outbound, OutboundRequest, OutboundResponse};
 use spin_retention_core::store::{JsonStore, MemoryStore, Store};
-use spin_retention_lead_intake::test_support::submit;
 use spin_retention_lead_scoring::rules::{Member, Rules};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -429,7 +429,7 @@ fn the_owner_gets_yesterdays_digest_once_from_the_hour_set() {
             .get_json(&keys::submission(&lead.submissions[0]))
             .unwrap()
             .unwrap();
-        let event = spin_retention_lead_intake::alerts::created(&submission);
+        let event = spin_retention_core::events::lead_created(&submission);
         crate::digest::count(&ctx, &settings, &event).unwrap();
         crate::digest::count(&ctx, &settings, &event).unwrap(); // told twice: counted once
     }

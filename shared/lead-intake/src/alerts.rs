@@ -4,9 +4,7 @@
 //! still reassigns unclaimed leads while forms are in use.
 
 use crate::keys;
-use spin_retention_core::events::Event;
 use spin_retention_core::jobs::{calls, ALERTS};
-use spin_retention_core::lead::Submission;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::StoreError;
 
@@ -18,20 +16,4 @@ pub fn after_submission(ctx: &Ctx) -> Result<(), StoreError> {
         ALERTS.tell(format!("{}?limit={NUDGE_LIMIT}", calls::sla_tick()))(ctx);
     }
     Ok(())
-}
-
-/// `lead.created`: the submission, who sent it and what they asked.
-pub fn created(s: &Submission) -> Event {
-    let data = serde_json::json!({
-        "submission_id": s.id,
-        "lead_id": s.lead_id,
-        "received_at": s.received_at,
-        "form": s.form,
-        "name": s.contact.name,
-        "email": s.contact.email,
-        "phone": s.contact.phone,
-        "message": s.message,
-        "attribution": s.attribution,
-    });
-    Event::new("lead.created", &s.id, s.received_at, data)
 }

@@ -159,7 +159,7 @@ fn run_record(ctx: &Ctx, settings: &IntakeSettings, mut handoffs: Handoffs) -> R
     if let Some(target) = handoffs.event.as_mut().filter(|t| t.state == State::Pending) {
         if let Some(submission) = ctx.store.get_json(&keys::submission(submission_id))? {
             let url = format!("{}{}", settings.alerts_url.trim_end_matches('/'), calls::record_event());
-            let body = spin_retention_core::store::json_bytes(&crate::alerts::created(&submission));
+            let body = spin_retention_core::store::json_bytes(&spin_retention_core::events::lead_created(&submission));
             deliver(ctx, settings, target, url, body);
         }
     }

@@ -15,6 +15,6 @@ pub mod people;
 pub mod phone;
 pub mod settings;
 pub mod submit;
-#[cfg(any(test, feature = "test-support"))]
-pub mod test_support;
+#[cfg(test)]
+mod test_support;
 pub mod validate;

@@ -1,4 +1,6 @@
-//! Helpers for unit tests that need stored leads.
+//! Stored leads for lead-intake's own unit tests, through its real
+//! validation and storage. Other jobs' tests use
+//! `spin_retention_core::lead::testing`, which needs no lead-intake.
 
 use crate::submit::Stored;
 use crate::validate::{self, Validated};
