@@ -32,7 +32,7 @@ cargo test --locked "${packages[@]}" --no-run
 # no app (their interface, the single-component manifests). They run again
 # in each end-to-end pass below, where they take milliseconds.
 static_tests=()
-for t in tests/e2e/tests/interface.rs tests/e2e/tests/manifests.rs tests/e2e/tests/routes.rs tests/e2e/tests/keys.rs; do
+for t in tests/e2e/tests/interface.rs tests/e2e/tests/manifests.rs tests/e2e/tests/routes.rs tests/e2e/tests/keys.rs tests/e2e/tests/layers.rs; do
     [ -e "$t" ] && static_tests+=(--test "$(basename "$t" .rs)")
 done
 # Every pass runs even if an earlier one failed; the script fails at the end.

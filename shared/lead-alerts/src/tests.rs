@@ -12,7 +12,8 @@ use spin_retention_core::admin_doc::{self, Document};
 use spin_retention_core::lead::testing::submit;
 use spin_retention_core::ports::{Ctx, Outbound, OutboundRequest, OutboundResponse};
 use spin_retention_core::store::{JsonStore, MemoryStore, Store};
-use spin_retention_lead_scoring::rules::{Member, Rules};
+use spin_retention_scores::rules::Member;
+use spin_retention_scores::Tier;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
@@ -62,16 +63,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn setup(store: &MemoryStore, settings: serde_json::Value) {
-    let mut rules = Rules::defaults();
-    rules.routing.team = ["dana", "noa", "avi"]
-        .iter()
-        .map(|id| Member {
-            id: id.to_string(),
-            name: id.to_uppercase(),
-            email: Some(format!("{id}@team.example")),
-        })
-        .collect();
-    admin_doc::save(store, rules, t0()).unwrap();
+    spin_retention_scores::testing::set_team(store, &team(), t0());
     let settings = Settings::parse(settings.to_string().as_bytes()).unwrap();
     admin_doc::save(store, settings, t0()).unwrap();
 }
@@ -89,8 +81,26 @@ fn default_settings() -> serde_json::Value {
     })
 }
 
-/// A hot lead, scored at `now` (assigned to dana, the first turn).
+/// The team in the scoring rules.
+fn team() -> Vec<Member> {
+    ["dana", "noa", "avi"]
+        .iter()
+        .map(|id| Member {
+            id: id.to_string(),
+            name: id.to_uppercase(),
+            email: Some(format!("{id}@team.example")),
+        })
+        .collect()
+}
+
+/// A hot lead, scored at `now` and assigned to dana (as lead-scoring's
+/// round robin gives the first turn).
 fn hot_lead(ctx: &Ctx) -> String {
+    hot_lead_to(ctx, Some(&team()[0]))
+}
+
+/// A hot lead, scored at `now`, assigned as lead-scoring would.
+fn hot_lead_to(ctx: &Ctx, assignee: Option<&Member>) -> String {
     let id = submit(
         ctx,
         &[
@@ -101,8 +111,8 @@ fn hot_lead(ctx: &Ctx) -> String {
             ("message", "How much for 20 seats?"),
         ],
     );
-    let record = spin_retention_lead_scoring::score_lead(ctx, &id).unwrap().unwrap();
-    assert!(record.queue.is_some(), "hot");
+    let why = "+30 visited the pricing page (today)";
+    spin_retention_scores::testing::score(ctx.store, &id, Tier::Hot, assignee, why, ctx.now);
     id
 }
 
@@ -254,7 +264,8 @@ fn everyone_away_alerts_the_owner() {
         };
         store.set_json(&spin_retention_core::team::away_key(id), &away).unwrap();
     }
-    let id = hot_lead(&ctx);
+    // Everyone away: lead-scoring leaves the lead unassigned.
+    let id = hot_lead_to(&ctx, None);
     let changed = steps::alert_lead(&ctx, &id).unwrap().unwrap();
     assert_eq!(changed.alerts.steps[0].to.key(), "owner");
     assert_eq!(out.urls(), ["https://hook.example/owner"]);

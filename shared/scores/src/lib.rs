@@ -8,6 +8,8 @@
 pub mod keys;
 pub mod queue;
 pub mod rules;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 
 use chrono::{DateTime, Utc};
 use queue::Placement;
