@@ -1,9 +1,8 @@
 //! Every key in the shared key-value store, with its owner and layout.
 //!
 //! One place, so that components never invent keys ad hoc. A key's owner is
-//! the only component that writes it (erasing a person is the one exception:
-//! lead-intake deletes that person's keys, through each job's `forget`);
-//! others may read. A key of a JSON value is a [`Key<T>`], which knows the
+//! the only component that writes it, erase included (lead-intake hands an
+//! erase to each job, which forgets its own keys); others may read. A key of a JSON value is a [`Key<T>`], which knows the
 //! value's type; keys of core's types are made here, the others in the
 //! owner's `keys` module (which also re-exports these). A test
 //! (`tests/e2e/tests/keys.rs`) checks that every key in this table has its
@@ -88,8 +87,8 @@
 //! | `customers-tick:<minute>`    | customers       | counter: `1` for the request that runs a refresh batch on its back that minute |
 //! | `dashboard-signout:<session_id>` | dashboard  | the signed-out session's expiry (unix seconds): its cookie is refused (`spin_retention_dashboard::keys::signed_out`) |
 //!
-//! Every set ([`crate::sets`]) named above also keeps `<name>#snap`, a
-//! reader's snapshot, beside its slots; every sorted set
+//! Every set ([`crate::sets`]) named above also keeps `<name>#snap`, the
+//! snapshot its writers keep, beside its slots; every sorted set
 //! ([`crate::sorted_sets`]) keeps `<name>:known:<bucket>` markers beside its
 //! buckets.
 //!

@@ -9,14 +9,15 @@
 //! erased person's id is left nowhere. The set is what the log says when
 //! replayed in slot order (the counter orders concurrent writers).
 //!
-//! So that reading stays cheap however long the log grows, a reader that
-//! replayed more than [`COMPACT_AFTER`] operations writes a snapshot
-//! (`<name>#snap`: the set as of slot `through`); later readers replay only
-//! what follows it. Snapshots of any prefix are correct, so concurrent
-//! readers may each write one: an older one written last only means the
-//! next reader replays a little more. A snapshot never passes an empty slot
-//! whose writer may still be on the way: only one at least
-//! [`DEAD_GAP_SLOTS`] slots behind the newest operation is taken as a
+//! So that reading stays cheap however long the log grows, the writer whose
+//! operation takes a slot that is a multiple of [`COMPACT_AFTER`] also
+//! writes a snapshot (`<name>#snap`: the set as of slot `through`), in the
+//! same batch; readers replay only what follows it, and write nothing: only
+//! the set's owner writes any of its keys. Snapshots of any prefix are
+//! correct, so concurrent writers may each write one: an older one written
+//! last only means the next reader replays a little more. A snapshot never
+//! passes an empty slot whose writer may still be on the way: only one at
+//! least [`DEAD_GAP_SLOTS`] slots behind the newest operation is taken as a
 //! writer that died.
 
 use crate::keys::Key;
@@ -24,7 +25,8 @@ use crate::slots;
 use crate::store::{JsonStore, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
-/// Slots replayed before a reader writes a snapshot.
+/// A writer taking a multiple of this slot writes a snapshot, so a reader
+/// replays about this many operations (more only behind a writer on the way).
 pub const COMPACT_AFTER: usize = 64;
 /// An empty slot this far behind the newest one belongs to a dead writer.
 pub const DEAD_GAP_SLOTS: u64 = 1024;
@@ -45,7 +47,7 @@ fn added(entry: &str) -> Vec<u8> {
 }
 
 pub fn add(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreError> {
-    slots::append(store, name, &added(entry)).map(drop)
+    store.set_many(&append_ops(store, name, vec![added(entry)])?)
 }
 
 /// Adds many entries with one increment and one batch write.
@@ -53,24 +55,66 @@ pub fn add_all(store: &dyn Store, name: &str, new: &[String]) -> Result<(), Stor
     store.set_many(&prepare_add(store, name, new)?)
 }
 
-/// The writes that add `new` (their slots taken now), for a caller's batch.
+/// The writes that add `new` (their slots taken now), for a caller's
+/// batch; with a snapshot when one is due ([`COMPACT_AFTER`]).
 pub fn prepare_add(store: &dyn Store, name: &str, new: &[String]) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
-    let ops: Vec<Vec<u8>> = new.iter().map(|e| added(e)).collect();
-    slots::prepare_append(store, name, &ops)
+    append_ops(store, name, new.iter().map(|e| added(e)).collect())
+}
+
+/// The writes that put `ops` into slots taken now, and the snapshot when
+/// one is due.
+fn append_ops(store: &dyn Store, name: &str, ops: Vec<Vec<u8>>) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+    if ops.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first = slots::take_slots(store, name, ops.len())?;
+    let last = first + ops.len() as u64 - 1;
+    let mut writes: Vec<(String, Vec<u8>)> = (first..)
+        .zip(ops)
+        .map(|(slot, op)| (slots::slot_key(name, slot), op))
+        .collect();
+    writes.extend(snapshot_if_due(store, name, first, last)?);
+    Ok(writes)
+}
+
+/// The snapshot write, when the operations in slots `first..=last` (one
+/// writer's) include a multiple of [`COMPACT_AFTER`] and the log has moved
+/// past the snapshot. It covers what is complete before them.
+fn snapshot_if_due(
+    store: &dyn Store,
+    name: &str,
+    first: u64,
+    last: u64,
+) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+    let every = COMPACT_AFTER as u64;
+    if first.div_ceil(every) * every > last {
+        return Ok(None);
+    }
+    let (_, old, fresh) = read(store, name)?;
+    Ok((fresh.through > old.through).then(|| snapshot_key(name).entry(&fresh)))
 }
 
 pub fn remove(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreError> {
-    let (live, snapshot) = read(store, name)?;
+    let (live, snapshot, _) = read(store, name)?;
     let gone: Vec<u64> = live.iter().filter(|(_, e)| e == entry).map(|(slot, _)| *slot).collect();
     if gone.is_empty() {
         return Ok(());
     }
     // The tombstones first: from then on no replay shows the entry.
     let tombstones: Vec<Vec<u8>> = gone.iter().map(|slot| format!("-{slot}").into_bytes()).collect();
-    slots::append_all(store, name, &tombstones)?;
+    let first = slots::take_slots(store, name, tombstones.len())?;
+    let last = first + tombstones.len() as u64 - 1;
+    let writes: Vec<(String, Vec<u8>)> = (first..)
+        .zip(tombstones)
+        .map(|(slot, op)| (slots::slot_key(name, slot), op))
+        .collect();
+    store.set_many(&writes)?;
     let keys: Vec<String> = gone.iter().map(|slot| slots::slot_key(name, *slot)).collect();
     store.delete_many(&keys)?;
-    if gone.iter().any(|slot| *slot <= snapshot.through) {
+    // After the deletes, so a snapshot due now leaves the entry out.
+    if let Some(snapshot) = snapshot_if_due(store, name, first, last)? {
+        store.set_many(&[snapshot])?;
+    } else if gone.iter().any(|slot| *slot <= snapshot.through) {
         let entries = snapshot.entries.into_iter().filter(|(_, e)| e != entry).collect();
         store.set_json(
             &snapshot_key(name),
@@ -85,7 +129,7 @@ pub fn remove(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreErr
 
 /// The entries, in the order they were first added.
 pub fn list(store: &dyn Store, name: &str) -> Result<Vec<String>, StoreError> {
-    let (live, _) = read(store, name)?;
+    let (live, _, _) = read(store, name)?;
     let mut seen = std::collections::HashSet::with_capacity(live.len());
     Ok(live
         .into_iter()
@@ -94,9 +138,9 @@ pub fn list(store: &dyn Store, name: &str) -> Result<Vec<String>, StoreError> {
         .collect())
 }
 
-/// The live entries with their slots, and the snapshot they were read from
-/// (written anew when the replay was long).
-fn read(store: &dyn Store, name: &str) -> Result<(Vec<(u64, String)>, Snapshot), StoreError> {
+/// The live entries with their slots, the snapshot they were read from,
+/// and a snapshot as of what is complete now (for a writer to store).
+fn read(store: &dyn Store, name: &str) -> Result<(Vec<(u64, String)>, Snapshot, Snapshot), StoreError> {
     let snapshot: Snapshot = store.get_json(&snapshot_key(name))?.unwrap_or_default();
     let newest = slots::len(store, name)?;
     let ops = slots::read(store, name, snapshot.through + 1, newest)?;
@@ -122,16 +166,12 @@ fn read(store: &dyn Store, name: &str) -> Result<(Vec<(u64, String)>, Snapshot),
     let (prefix, rest): (Vec<_>, Vec<_>) = ops.iter().partition(|(slot, _)| *slot <= through);
     let mut entries = snapshot.entries.clone();
     replay(&mut entries, &prefix);
-    let mut snapshot = snapshot;
-    if through - snapshot.through > COMPACT_AFTER as u64 {
-        snapshot = Snapshot {
-            through,
-            entries: entries.clone(),
-        };
-        store.set_json(&snapshot_key(name), &snapshot)?;
-    }
+    let fresh = Snapshot {
+        through,
+        entries: entries.clone(),
+    };
     replay(&mut entries, &rest);
-    Ok((entries, snapshot))
+    Ok((entries, snapshot, fresh))
 }
 
 fn replay(entries: &mut Vec<(u64, String)>, ops: &[&(u64, Vec<u8>)]) {
@@ -215,6 +255,22 @@ mod tests {
         );
     }
 
+    /// Only the set's owner writes its keys: a reader, however long the
+    /// log it replays, writes nothing (and the writers kept it short).
+    #[test]
+    fn readers_write_nothing_and_writers_keep_the_replay_short() {
+        let store = CountingStore::default();
+        for i in 0..1000 {
+            add(&store, "k", &format!("e{i}")).unwrap();
+        }
+        let before = (store.inner.mentions(""), store.get("k#snap").unwrap());
+        let reads = store.reads();
+        assert_eq!(list(&store, "k").unwrap().len(), 1000);
+        let after = (store.inner.mentions(""), store.get("k#snap").unwrap());
+        assert_eq!(after, before, "a reader writes nothing");
+        assert!(store.reads() - reads <= 2 + COMPACT_AFTER, "{}", store.reads() - reads);
+    }
+
     #[test]
     fn a_snapshot_waits_for_a_writer_on_the_way_but_not_for_a_dead_one() {
         let store = MemoryStore::new();
@@ -228,10 +284,9 @@ mod tests {
         assert!(list(&store, "k").unwrap().contains(&"late".to_string()), "not skipped");
         // A slot whose writer died, far behind: compaction goes past it.
         store.increment("k#n", 1).unwrap();
-        for i in 0..DEAD_GAP_SLOTS + 10 {
+        for i in 0..DEAD_GAP_SLOTS + 2 * COMPACT_AFTER as u64 {
             add(&store, "k", &format!("f{i}")).unwrap();
         }
-        list(&store, "k").unwrap();
         let snap: Snapshot = store.get_json(&snapshot_key("k")).unwrap().unwrap();
         assert!(snap.through > 102 + DEAD_GAP_SLOTS, "{}", snap.through);
     }
