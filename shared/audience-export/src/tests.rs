@@ -484,3 +484,67 @@ fn a_persons_audiences_are_listed_for_the_dashboard() {
         401
     );
 }
+
+/// One writer per key: a refresh over lead-intake's lead list (long enough
+/// to be snapshotted), a lead's memberships, a pull and its log, new
+/// definitions and an erase write only audience-export's keys.
+#[test]
+fn audience_export_writes_only_its_own_keys() {
+    let store = MemoryStore::new();
+    let config = config();
+    let setup = Ctx::new(&store, &config, &NoOutbound, spin_retention_core::ports::test_now());
+    let ids: Vec<String> = (0..150)
+        .map(|i| {
+            submit(
+                &setup,
+                &[
+                    ("email", &format!("o{i}@example.com")),
+                    ("country", "US"),
+                    PRICING,
+                    ("consent_marketing", YES),
+                ],
+            )
+        })
+        .collect();
+    ids.iter().for_each(|id| score(&setup, id));
+    let owned = spin_retention_core::ownership::OwnedBy::new(&store, "audience-export");
+    let ctx = Ctx::new(&owned, &config, &NoOutbound, spin_retention_core::ports::test_now());
+    let call = |method: &str, path: &str, query: &str, body: &[u8]| {
+        let mut req = Request::new(method, path);
+        req.query = query.into();
+        req.body = body.to_vec();
+        req.headers.push(("authorization".into(), "Bearer adm".into()));
+        let outcome = crate::job::JOB.handle(&req, &ctx);
+        if let Some(mut stream) = outcome.stream {
+            while stream(&ctx).unwrap().is_some() {}
+        }
+        for task in outcome.after {
+            task(&ctx);
+        }
+        outcome.reply.status
+    };
+    assert_eq!(
+        call("POST", "/audiences/admin/refresh", "limit=5000&restart=true", b""),
+        200
+    );
+    assert_eq!(
+        call("POST", &format!("/audiences/leads/{}", ids[0]), "", b""),
+        204,
+        "nothing changed"
+    );
+    let mut pull = Request::new("GET", "/audiences/pricing-no-phone/export");
+    pull.headers.push(("authorization".into(), "Bearer g-token".into()));
+    let outcome = crate::job::JOB.handle(&pull, &ctx);
+    let mut stream = outcome.stream.unwrap();
+    while stream(&ctx).unwrap().is_some() {}
+    drop(stream);
+    outcome.after.into_iter().for_each(|task| task(&ctx));
+    let definitions = get(&ctx, "/audiences/admin/definitions", "Bearer adm").body;
+    let definitions: serde_json::Value = serde_json::from_slice(&definitions).unwrap();
+    let body = serde_json::to_vec(&definitions["definitions"]).unwrap();
+    assert_eq!(call("PUT", "/audiences/admin/definitions", "", &body), 200);
+    assert_eq!(
+        call("DELETE", &format!("/audiences/admin/people/{}", ids[1]), "", b""),
+        200
+    );
+}

@@ -30,6 +30,8 @@ pub mod keys;
 pub mod lead;
 pub mod lead_list;
 pub mod net;
+#[cfg(any(test, feature = "test-support"))]
+pub mod ownership;
 pub mod ports;
 pub mod problem;
 pub mod ratelimit;

@@ -112,6 +112,9 @@ struct App<S: Store> {
     store: S,
     config: HashMap<String, String>,
     told: Vec<String>,
+    /// When set, the job's writes go through a store that lets this job
+    /// write only its own keys (lead-intake's stand-in writes its own).
+    owner: Option<&'static str>,
 }
 
 impl<S: Store> App<S> {
@@ -120,6 +123,7 @@ impl<S: Store> App<S> {
             store,
             config: config(),
             told: Vec::new(),
+            owner: None,
         }
     }
 
@@ -130,7 +134,14 @@ impl<S: Store> App<S> {
             now,
             told: Default::default(),
         };
-        let mut ctx = Ctx::new(&self.store, &self.config, &outbound, now);
+        let owned = self
+            .owner
+            .map(|job| spin_retention_core::ownership::OwnedBy::new(&self.store, job));
+        let store: &dyn Store = match &owned {
+            Some(owned) => owned,
+            None => &self.store,
+        };
+        let mut ctx = Ctx::new(store, &self.config, &outbound, now);
         ctx.body = body;
         let reply = JOB.handle(&req, &ctx).finish(&ctx).unwrap();
         self.told.extend(outbound.told.into_inner().unwrap());
@@ -619,4 +630,33 @@ fn a_lagging_batch_does_not_start_yesterday_s_run_again() {
     );
     assert_eq!(late["run"], "2026-11-23", "{late}");
     assert_eq!(late["id"], last["id"]);
+}
+
+/// One writer per key: events, a Stripe payment, an import, the refresh
+/// run (over customers' own list, long enough to be snapshotted), the
+/// reports and an erase write only customers' keys.
+#[test]
+fn customers_writes_only_its_own_keys() {
+    let mut app = App::new(MemoryStore::new());
+    app.owner = Some("customers");
+    let purchase = json!({"type": "purchase", "order_id": "1001", "amount": "120.00", "currency": "USD",
+        "email": "dana@shop.io", "at": "2026-11-20T10:00:00Z"});
+    let (status, first) = app.post(now(), "/customers/events", TOKEN, purchase);
+    assert_eq!(status, 201, "{first}");
+    let lead = first["lead_id"].as_str().unwrap().to_string();
+    import(&mut app, &ndjson(150, 2), "application/x-ndjson", 4096);
+    loop {
+        let (status, run) = app.post(now(), "/customers/admin/refresh?limit=50", ADMIN, json!({}));
+        assert_eq!(status, 200, "{run}");
+        if run["done"] == true {
+            break;
+        }
+    }
+    assert_eq!(
+        app.get(now(), "/customers/admin/metrics?from=2026-08&to=2026-11").0,
+        200
+    );
+    let mut erase = Request::new("DELETE", &format!("/customers/admin/people/{lead}"));
+    erase.headers.push(("authorization".into(), format!("Bearer {ADMIN}")));
+    assert_eq!(app.call_at(now(), erase, None).status, 200);
 }

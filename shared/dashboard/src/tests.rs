@@ -66,8 +66,11 @@ impl App {
         }
     }
 
+    /// Every test's requests write through a store that lets the
+    /// dashboard write only its own keys.
     fn call(&self, req: Request) -> Reply {
-        let ctx = Ctx::new(&self.store, &self.config, &self.jobs, test_now());
+        let store = spin_retention_core::ownership::OwnedBy::new(&self.store, "dashboard");
+        let ctx = Ctx::new(&store, &self.config, &self.jobs, test_now());
         JOB.handle(&req, &ctx).finish(&ctx).unwrap()
     }
 

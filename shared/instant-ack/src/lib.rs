@@ -825,6 +825,32 @@ mod tests {
         }
     }
 
+    /// One writer per key: acknowledgements by email and SMS (a claim, the
+    /// record, the number's budget), a retry after a failure, and an erase
+    /// write only instant-ack's keys.
+    #[test]
+    fn instant_ack_writes_only_its_own_keys() {
+        let db = MemoryStore::new();
+        let mut config = webhook_config(&[("ack_new_numbers_per_day", "2")]);
+        config.insert("admin_token".into(), "t".into());
+        let email = submission("s_1", "l_1", by_sms("+972525550001", Some("a@example.com")), None);
+        let mut sms = submission("s_2", "l_2", by_sms("+972525550002", None), None);
+        sms.channel = Channel::Sms;
+        store(&db, &email, true);
+        store(&db, &sms, true);
+        let owned = spin_retention_core::ownership::OwnedBy::new(&db, "instant-ack");
+        let provider = Scripted::failing(1, 503);
+        let ctx = Ctx::new(&owned, &config, &provider, test_now());
+        post(&ctx, "s_1");
+        let later = Ctx::new(&owned, &config, &provider, test_now() + chrono::Duration::minutes(5));
+        assert_eq!(post(&later, "s_1").status, 200);
+        assert_eq!(post(&ctx, "s_2").status, 200);
+        let mut forget = Request::new("DELETE", "/ack/admin/people/l_2");
+        forget.headers.push(("authorization".into(), "Bearer t".into()));
+        forget.body = br#"{"submission_ids": ["s_2"]}"#.to_vec();
+        assert_eq!(crate::job::JOB.handle(&forget, &ctx).reply.status, 200);
+    }
+
     #[test]
     fn new_numbers_have_a_daily_budget_and_countries_an_allow_list() {
         let db = MemoryStore::new();

@@ -555,3 +555,44 @@ fn a_transport_failure_is_recorded_and_answered_as_its_class_only() {
         "{stored}"
     );
 }
+
+/// One writer per key: alerting, claiming, contacting, the digest, the
+/// SLA tick, webhook deliveries and an erase write only lead-alerts' keys.
+#[test]
+fn lead_alerts_writes_only_its_own_keys() {
+    let (store, mut config, out) = (MemoryStore::new(), config(), Script::default());
+    config.insert("admin_token".into(), "t".into());
+    let mut settings = default_settings();
+    settings["digest"] = serde_json::json!({"forms": ["*"], "hour": 8});
+    setup(&store, settings);
+    let hot = hot_lead(&at(&store, &config, &out, t0()));
+    let owned = spin_retention_core::ownership::OwnedBy::new(&store, "lead-alerts");
+    let ctx = Ctx::new(&owned, &config, &out, t0());
+    let endpoints =
+        Endpoints::parse(br#"{"endpoints": [{"id": "crm", "url": "https://crm.example/hook", "events": ["*"]}]}"#)
+            .unwrap();
+    admin_doc::save(&owned, endpoints, t0()).unwrap();
+    let lead = spin_retention_core::lead::load(&store, &hot).unwrap().unwrap();
+    let submission = store
+        .get_json(&keys::submission(&lead.submissions[0]))
+        .unwrap()
+        .unwrap();
+    let settings = crate::settings::current(&store).unwrap();
+    crate::digest::count(&ctx, &settings, &spin_retention_core::events::lead_created(&submission)).unwrap();
+    let changed = steps::alert_lead(&ctx, &hot).unwrap().unwrap();
+    if let Some(task) = emit::record(&ctx, &changed.events).unwrap() {
+        task(&ctx);
+    }
+    let dana = steps::person(&ctx, "dana").unwrap().unwrap();
+    assert!(matches!(
+        actions::claim(&ctx, &hot, &dana, "link").unwrap(),
+        ClaimResult::Yours(..)
+    ));
+    let voicemail = Some(crate::record::ContactOutcome::Voicemail);
+    actions::contact(&ctx, &hot, &dana, voicemail, "admin").unwrap();
+    let eight = Ctx::new(&owned, &config, &out, "2026-11-24T08:00:00Z".parse().unwrap());
+    assert!(tick(&eight).digest_sent);
+    let mut forget = spin_retention_core::http::Request::new("DELETE", &format!("/alerts/admin/people/{hot}"));
+    forget.headers.push(("authorization".into(), "Bearer t".into()));
+    assert_eq!(crate::job::JOB.handle(&forget, &ctx).reply.status, 200);
+}

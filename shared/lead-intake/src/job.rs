@@ -101,6 +101,67 @@ mod tests {
         answers_health_and_not_found(&JOB);
     }
 
+    /// One writer per key: form posts (a new person, the same person again,
+    /// 150 people so the lead list is snapshotted), their hand-offs after
+    /// the reply, the retry walk, a profile opened for another job, a
+    /// consent withdrawn and an erase write only lead-intake's keys.
+    #[test]
+    fn lead_intake_writes_only_its_own_keys() {
+        let store = MemoryStore::new();
+        let config: HashMap<String, String> = [
+            ("admin_token".to_string(), "t".to_string()),
+            ("intake_rate_limit_per_minute".to_string(), "1000".to_string()),
+        ]
+        .into();
+        let owned = spin_retention_core::ownership::OwnedBy::new(&store, "lead-intake");
+        let recorder = Recorder::default();
+        let ctx = Ctx::new(&owned, &config, &recorder, spin_retention_core::ports::test_now());
+        let call = |method: &str, path: &str, content_type: &str, body: String| {
+            let mut req = Request::new(method, path);
+            req.headers.push(("authorization".into(), "Bearer t".into()));
+            req.headers.push(("content-type".into(), content_type.into()));
+            req.body = body.into_bytes();
+            let outcome = JOB.handle(&req, &ctx);
+            outcome.after.into_iter().for_each(|task| task(&ctx));
+            (outcome.reply.status, outcome.reply.body)
+        };
+        let form = "application/x-www-form-urlencoded";
+        let mut leads = Vec::new();
+        for i in 0..150 {
+            let body = format!("email=p{i}%40acme.example&phone=%2B1201555{i:04}&message=hi&consent_marketing=yes");
+            let (status, reply) = call("POST", "/intake/leads", form, body);
+            assert_eq!(status, 201, "{}", String::from_utf8_lossy(&reply));
+            let reply: serde_json::Value = serde_json::from_slice(&reply).unwrap();
+            leads.push(reply["id"].as_str().unwrap().to_string());
+        }
+        assert_eq!(
+            call(
+                "POST",
+                "/intake/leads",
+                form,
+                "email=p0%40acme.example&message=again".into()
+            )
+            .0,
+            201
+        );
+        assert_eq!(call("POST", "/intake/admin/handoffs/retry", form, String::new()).0, 200);
+        let people = r#"{"people": [{"email": "new@shop.example", "source": "stripe"}]}"#;
+        assert_eq!(
+            call("POST", "/intake/admin/people", "application/json", people.into()).0,
+            200
+        );
+        let withdraw = r#"{"action": "withdraw"}"#.to_string();
+        let consent = format!("/intake/admin/leads/{}/consent", leads[1]);
+        assert_eq!(call("POST", &consent, "application/json", withdraw).0, 200);
+        let (status, _) = call(
+            "DELETE",
+            &format!("/intake/admin/leads/{}", leads[2]),
+            form,
+            String::new(),
+        );
+        assert_eq!(status, 200);
+    }
+
     #[test]
     fn health_probes_handoffs_at_configured_urls() {
         let store = MemoryStore::new();

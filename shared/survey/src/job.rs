@@ -237,4 +237,58 @@ mod tests {
         let (_, nobody) = call(&ctx, "GET", "/survey/admin/people/l_2", "");
         assert_eq!(nobody["answers"], serde_json::json!([]));
     }
+
+    /// One writer per key: a survey defined, a link made, an answer (with
+    /// its follow-up and signal), a summary, a follow-up closed and an
+    /// erase write only survey's keys.
+    #[test]
+    fn survey_writes_only_its_own_keys() {
+        use spin_retention_core::store::Store;
+        let store = spin_retention_core::store::MemoryStore::new();
+        store.set("lead:l_1", b"{}").unwrap();
+        let config: std::collections::HashMap<String, String> = [
+            ("admin_token".to_string(), "adm".to_string()),
+            ("survey_token_secret".to_string(), "s3cret".to_string()),
+            ("public_url".to_string(), "https://surveys.acme.example/".to_string()),
+        ]
+        .into();
+        let owned = spin_retention_core::ownership::OwnedBy::new(&store, "survey");
+        let now = spin_retention_core::ports::test_now();
+        let ctx = Ctx::new(&owned, &config, &spin_retention_core::ports::NoOutbound, now);
+        let nps = r#"{"kind": "nps", "question": {"en": "Recommend us?"}}"#;
+        assert_eq!(call(&ctx, "PUT", "/survey/admin/surveys/nps-q4", nps).0, 201);
+        let (status, made) = call(
+            &ctx,
+            "POST",
+            "/survey/admin/surveys/nps-q4/links",
+            r#"{"lead_id": "l_1"}"#,
+        );
+        assert_eq!(status, 201, "{made}");
+        let token = made["url"]
+            .as_str()
+            .unwrap()
+            .split("token=")
+            .nth(1)
+            .unwrap()
+            .to_string();
+        let mut answer = spin_retention_core::http::Request::new("POST", "/survey/surveys/nps-q4/answers");
+        answer
+            .headers
+            .push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+        answer.body = format!("token={token}&score=2&comment=slow").into_bytes();
+        let outcome = JOB.handle(&answer, &ctx);
+        assert_eq!(
+            outcome.reply.status,
+            201,
+            "{}",
+            String::from_utf8_lossy(&outcome.reply.body)
+        );
+        outcome.after.into_iter().for_each(|task| task(&ctx));
+        assert_eq!(call(&ctx, "GET", "/survey/admin/surveys/nps-q4/summary", "").0, 200);
+        assert_eq!(
+            call(&ctx, "POST", "/survey/admin/followups/nps-q4/l_1/close", "").0,
+            200
+        );
+        assert_eq!(call(&ctx, "DELETE", "/survey/admin/people/l_1", "").0, 200);
+    }
 }
