@@ -373,3 +373,22 @@ fn odd_paths_and_dates_are_refused_before_any_job_is_called() {
         400
     );
 }
+
+/// The search asks lead-intake, which reads the phone as a form's would:
+/// the dashboard sends what was typed and reads no key of intake's.
+#[test]
+fn a_person_is_found_through_lead_intake() {
+    let app = App::new(Jobs::default().answer("GET", "/intake/admin/people", 200, json!({"lead_id": "l_1"})));
+    let cookie = app.sign_in();
+    let mut req = Request::new("GET", "/dashboard/people");
+    req.query = "q=052-555-1234".into();
+    req.headers.push(("cookie".into(), cookie.clone()));
+    let found = app.call(req);
+    assert_eq!(found.status, 303);
+    assert_eq!(found.header("location"), Some("/dashboard/people/l_1"));
+    let asked = app.jobs.sent().last().unwrap().url.clone();
+    assert!(asked.ends_with("/intake/admin/people?q=052-555-1234"), "{asked}");
+    let nobody = App::new(Jobs::default());
+    let cookie = nobody.sign_in();
+    assert_eq!(nobody.get("/dashboard/people?q=who%40else.io", &cookie).0, 404);
+}

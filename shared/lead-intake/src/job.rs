@@ -71,6 +71,12 @@ pub const JOB: Job = Job {
             handler: |req, ctx, p| admin::erase(req, ctx, p.get("id")).map(Into::into),
         },
         Route {
+            method: Method::GET,
+            path: "/intake/admin/people",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| people::find(req, ctx).map(Into::into),
+        },
+        Route {
             method: Method::POST,
             path: "/intake/admin/people",
             // Admin, not Component: it creates profiles from what is posted

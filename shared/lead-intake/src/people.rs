@@ -109,6 +109,43 @@ pub fn open_profile(ctx: &Ctx, mut draft: validate::Draft, source: &str) -> Resu
     Ok((lead_id, true))
 }
 
+/// `GET /intake/admin/people?q=`: the lead of a person found by their email,
+/// their phone (read as a form's is: any national format in
+/// `phone_default_region`) or a lead id; 404 when nobody is. Nothing is
+/// created or written: the dashboard's search.
+pub fn find(req: &Request, ctx: &Ctx) -> Handled {
+    let q = req.query_param("q").map(|q| q.trim().to_string()).unwrap_or_default();
+    let none = || Reply::from(Problem::not_found(&req.path).with_detail("no person with that email, phone or id"));
+    if q.starts_with("l_") {
+        return match lead::exists(ctx.store, &q)? {
+            true => Ok(Reply::json(200, &serde_json::json!({ "lead_id": q }))),
+            false => Err(none()),
+        };
+    }
+    let field = if q.contains('@') { "email" } else { "phone" };
+    let fields: Fields = vec![(field.to_string(), q)];
+    let settings = IntakeSettings::from_config(ctx.config);
+    let Ok(Validated::Valid(draft)) = validate::validate(&fields, &settings.rules) else {
+        return Err(Reply::from(
+            Problem::new(422, "invalid-query", "Invalid Query")
+                .with_detail("give an email address, a phone number or a lead id"),
+        ));
+    };
+    let identity = match (&draft.contact.email, &draft.contact.phone) {
+        (Some(email), _) => spin_retention_core::keys::lead_by_email(email),
+        (None, Some(phone)) => spin_retention_core::keys::lead_by_phone(phone),
+        (None, None) => return Err(none()),
+    };
+    match ctx
+        .store
+        .get(&identity)?
+        .map(|id| String::from_utf8_lossy(&id).into_owned())
+    {
+        Some(id) if lead::exists(ctx.store, &id)? => Ok(Reply::json(200, &serde_json::json!({ "lead_id": id }))),
+        _ => Err(none()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +194,34 @@ mod tests {
             0,
             "no acknowledgement, no hand-off"
         );
+    }
+
+    #[test]
+    fn a_person_is_found_by_email_phone_in_any_format_or_id() {
+        let store = MemoryStore::new();
+        let config: HashMap<String, String> = [("phone_default_region".to_string(), "IL".to_string())].into();
+        let ctx = Ctx::new(&store, &config, &NoOutbound, spin_retention_core::ports::test_now());
+        let opened = call(
+            &ctx,
+            serde_json::json!({"people": [{"email": "dana@shop.io", "phone": "+972525551234"}]}),
+        );
+        let id = opened["people"][0]["lead_id"].as_str().unwrap().to_string();
+        let find = |q: &str| {
+            let mut req = Request::new("GET", "/intake/admin/people");
+            req.query = format!(
+                "q={}",
+                form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+            );
+            match find(&req, &ctx) {
+                Ok(reply) | Err(reply) => (reply.status, serde_json::from_slice::<Value>(&reply.body).unwrap()),
+            }
+        };
+        for q in ["Dana@Shop.io", "052-555-1234", "+972 52 555 1234", id.as_str()] {
+            let (status, found) = find(q);
+            assert_eq!((status, found["lead_id"].as_str()), (200, Some(id.as_str())), "{q}");
+        }
+        assert_eq!(find("someone@else.io").0, 404);
+        assert_eq!(find("l_nobody").0, 404);
+        assert_eq!(find("not a phone").0, 422);
     }
 }

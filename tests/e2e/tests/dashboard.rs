@@ -215,8 +215,13 @@ async fn a_person_works_through_the_dashboard_in_a_real_browser() {
             assert!(month.contains("125.50 USD"), "this month's revenue: {month}");
         }
     }
-    // Found by email, through lead-intake's identity index; erase asks first.
+    // Found by email, and by phone as a person types it (read by lead-intake,
+    // in phone_default_region US); erase asks first.
     c.goto(&format!("{base}/dashboard/people?q=dana.browser%40gmail.com"))
+        .await
+        .unwrap();
+    until_url(&c, &format!("/dashboard/people/{lead}")).await;
+    c.goto(&format!("{base}/dashboard/people?q=%28201%29+555-0177"))
         .await
         .unwrap();
     until_url(&c, &format!("/dashboard/people/{lead}")).await;

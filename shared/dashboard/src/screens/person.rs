@@ -11,7 +11,6 @@ use crate::page::{esc, redirect, text, when};
 use serde_json::Value;
 use spin_retention_core::customer::format_minor;
 use spin_retention_core::jobs::{ALERTS, AUDIENCES, CUSTOMERS, INTAKE, SCORING, SURVEY};
-use spin_retention_core::store::Store;
 
 /// Timeline entries shown at first; "more" adds as many again.
 pub const PAGE: usize = 50;
@@ -409,8 +408,9 @@ fn purchases(s: &Screen, customer: &Value, out: &mut Vec<Entry>) {
     }
 }
 
-/// `GET /dashboard/people?q=`: a person by email, phone (E.164) or lead id,
-/// through lead-intake's identity index (read, never written).
+/// `GET /dashboard/people?q=`: a person by email, phone (as a form would
+/// give it) or lead id, found by lead-intake (`GET /intake/admin/people`),
+/// with its own normalisation of emails and phone numbers.
 pub fn find(s: &Screen) -> Shown {
     let form = format!(
         "<form method=\"get\" action=\"/dashboard/people\" class=\"find\"><label>{} <input name=\"q\" value=\"{}\" autocomplete=\"off\"></label> <button type=\"submit\">{}</button></form>",
@@ -421,9 +421,16 @@ pub fn find(s: &Screen) -> Shown {
     let Some(q) = s.param("q").map(|q| q.trim().to_string()) else {
         return Ok(s.frame.page("find", s.t("nav.find"), &form));
     };
-    match lookup(s.ctx.store, &q) {
-        Ok(Some(id)) => Ok(redirect(&format!("/dashboard/people/{}", urlencode(&id)))),
-        Ok(None) => {
+    let query = format!("/intake/admin/people?q={}", urlencode(&q));
+    let found = match api::get(s.ctx, INTAKE, &query) {
+        Ok(found) => found["lead_id"].as_str().map(str::to_string),
+        // Nobody, or not an email, phone or id: nobody to show.
+        Err(failure) if failure.is_not_found() || failure.status == 422 => None,
+        Err(failure) => return Err(failure),
+    };
+    match found {
+        Some(id) => Ok(redirect(&format!("/dashboard/people/{}", urlencode(&id)))),
+        None => {
             let mut reply = s.frame.page(
                 "find",
                 s.t("nav.find"),
@@ -432,26 +439,7 @@ pub fn find(s: &Screen) -> Shown {
             reply.status = 404;
             Ok(reply)
         }
-        Err(e) => Err(api::Failure {
-            status: 503,
-            problem: Value::Null,
-            message: e.to_string(),
-        }),
     }
-}
-
-fn lookup(store: &dyn Store, q: &str) -> Result<Option<String>, spin_retention_core::store::StoreError> {
-    use spin_retention_core::keys;
-    if q.starts_with("l_") {
-        return Ok(spin_retention_core::lead::exists(store, q)?.then(|| q.to_string()));
-    }
-    let key = if q.contains('@') {
-        keys::lead_by_email(q)
-    } else {
-        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-        keys::lead_by_phone(&format!("+{digits}"))
-    };
-    Ok(store.get(&key)?.and_then(|v| String::from_utf8(v).ok()))
 }
 
 /// `GET /dashboard/people/<id>/erase`: what erasing does, and the form that
