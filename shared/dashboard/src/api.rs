@@ -34,6 +34,20 @@ pub fn get(ctx: &Ctx, target: HandoffTarget, path: &str) -> Result<Value, Failur
     call(ctx, target, "GET", path, None)
 }
 
+/// `GET` a job's admin route, its answer read as the owner's type (its
+/// `api`): an answer that does not fit is a 502 naming the job.
+pub fn get_as<T: serde::de::DeserializeOwned>(ctx: &Ctx, target: HandoffTarget, path: &str) -> Result<T, Failure> {
+    let json = get(ctx, target, path)?;
+    serde_json::from_value(json).map_err(|e| Failure {
+        status: 502,
+        problem: Value::Null,
+        message: format!(
+            "{} answered {path} in a shape this dashboard does not read: {e}",
+            target.component
+        ),
+    })
+}
+
 /// `GET`, but a 404 is `None` (a person not scored, never alerted...).
 pub fn get_optional(ctx: &Ctx, target: HandoffTarget, path: &str) -> Result<Option<Value>, Failure> {
     match get(ctx, target, path) {

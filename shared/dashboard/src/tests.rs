@@ -4,8 +4,11 @@
 use crate::job::JOB;
 use serde_json::{json, Value};
 use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::lead::Contact;
 use spin_retention_core::ports::{test_now, Ctx, Outbound, OutboundRequest, OutboundResponse};
 use spin_retention_core::store::MemoryStore;
+use spin_retention_scores::api::{QueueItem, QueuePage};
+use spin_retention_scores::{Assignment, Tier};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -116,12 +119,36 @@ fn hot_queue() -> Jobs {
             "GET",
             "/scoring/queue",
             200,
-            json!({"order": "newest", "next_cursor": null, "items": [{
-                "lead_id": "l_1", "total": 75, "tier": "hot", "at_risk": false,
-                "last_activity_at": "2026-11-23T09:50:00Z",
-                "why": ["+30 visited the pricing page (today)"],
-                "assignment": {"member_id": "noa", "member_name": "Noa"},
-                "contact": {"name": "<script>alert('x')</script>", "email": "dana@example.com"}}]}),
+            // lead-scoring's answer, in its type.
+            serde_json::to_value(QueuePage {
+                order: "newest".into(),
+                next_cursor: None,
+                items: vec![QueueItem {
+                    lead_id: "l_1".into(),
+                    total: 75,
+                    fit: 20,
+                    engagement: 55,
+                    tier: Tier::Hot,
+                    grade: 'B',
+                    at_risk: false,
+                    last_activity_at: "2026-11-23T09:50:00Z".parse().unwrap(),
+                    scored_at: "2026-11-23T09:50:00Z".parse().unwrap(),
+                    why: vec!["+30 visited the pricing page (today)".into()],
+                    assignment: Some(Assignment {
+                        member_id: "noa".into(),
+                        member_name: "Noa".into(),
+                        member_email: None,
+                        via: "round-robin".into(),
+                        assigned_at: "2026-11-23T09:50:00Z".parse().unwrap(),
+                    }),
+                    contact: Contact {
+                        name: Some("<script>alert('x')</script>".into()),
+                        email: Some("dana@example.com".into()),
+                        ..Contact::default()
+                    },
+                }],
+            })
+            .unwrap(),
         )
         .answer(
             "GET",

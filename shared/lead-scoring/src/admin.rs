@@ -4,7 +4,6 @@
 use super::queue::{self, Order};
 use super::{current_rules, score_lead, ScoreRecord};
 use crate::keys;
-use serde_json::json;
 use spin_retention_core::admin_doc::Document;
 use spin_retention_core::http::{bad_parameter, Handled, Reply, Request};
 use spin_retention_core::lead::Lead;
@@ -13,6 +12,7 @@ use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::sorted_sets::Position;
 use spin_retention_core::store::{JsonStore, StoreError};
+use spin_retention_scores::api::{QueueItem, QueuePage};
 
 pub fn no_lead(req: &Request, lead_id: &str) -> Reply {
     Problem::not_found(&req.path)
@@ -44,37 +44,35 @@ pub fn hot_queue(req: &Request, ctx: &Ctx) -> Handled {
         let lead: Option<Lead> = spin_retention_core::lead::load(ctx.store, &record.lead_id)?;
         // Erased between the two reads: not a lead to call.
         if let Some(lead) = lead {
-            items.push(queue_item(&record, &lead));
+            items.push(queue_item(record, lead));
         }
     }
-    Ok(Reply::json(
-        200,
-        &json!({
-            "order": if order == Order::Newest { "newest" } else { "score" },
-            "items": items,
-            "next_cursor": next.map(|n| n.to_cursor()),
-        }),
-    ))
+    let page = QueuePage {
+        order: if order == Order::Newest { "newest" } else { "score" }.to_string(),
+        items,
+        next_cursor: next.map(|n| n.to_cursor()),
+    };
+    Ok(Reply::json(200, &page))
 }
 
-fn queue_item(record: &ScoreRecord, lead: &Lead) -> serde_json::Value {
-    let s = &record.score;
-    let mut reasons: Vec<&super::engine::Fired> = s.fired.iter().filter(|f| f.points > 0).collect();
+fn queue_item(record: ScoreRecord, lead: Lead) -> QueueItem {
+    let s = record.score;
+    let mut reasons: Vec<super::engine::Fired> = s.fired.into_iter().filter(|f| f.points > 0).collect();
     reasons.sort_by_key(|f| -f.points);
-    json!({
-        "lead_id": record.lead_id,
-        "total": s.total,
-        "fit": s.fit,
-        "engagement": s.engagement,
-        "tier": s.tier,
-        "grade": s.grade,
-        "at_risk": s.at_risk,
-        "last_activity_at": record.last_activity_at,
-        "scored_at": record.scored_at,
-        "assignment": record.assignment,
-        "why": reasons.iter().map(|f| &f.why).collect::<Vec<_>>(),
-        "contact": lead.contact,
-    })
+    QueueItem {
+        lead_id: record.lead_id,
+        total: s.total,
+        fit: s.fit,
+        engagement: s.engagement,
+        tier: s.tier,
+        grade: s.grade,
+        at_risk: s.at_risk,
+        last_activity_at: record.last_activity_at,
+        scored_at: record.scored_at,
+        assignment: record.assignment,
+        why: reasons.into_iter().map(|f| f.why).collect(),
+        contact: lead.contact,
+    }
 }
 
 /// `POST /scoring/admin/rescore?limit=N[&restart=true]`: re-scores the next

@@ -5,6 +5,7 @@
 //! and audience-export read them through this crate, so none of them
 //! depends on lead-scoring itself.
 
+pub mod api;
 pub mod keys;
 pub mod queue;
 pub mod rules;
@@ -39,6 +40,17 @@ pub enum Tier {
     Hot,
     Warm,
     Cold,
+}
+
+impl Tier {
+    /// Its name, as it is serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Hot => "hot",
+            Tier::Warm => "warm",
+            Tier::Cold => "cold",
+        }
+    }
 }
 
 /// One rule that fired, and why it is worth what it is worth.

@@ -5,9 +5,11 @@
 use super::{Screen, Shown};
 use crate::api;
 use crate::page::urlencode;
-use crate::page::{esc, minutes, text, when};
+use crate::page::{esc, minutes, text};
 use serde_json::Value;
 use spin_retention_core::jobs::{ALERTS, SCORING};
+use spin_retention_core::lead::Contact;
+use spin_retention_scores::api::{QueueItem, QueuePage};
 
 pub const PAGE: usize = 20;
 
@@ -20,7 +22,7 @@ pub fn show(s: &Screen) -> Shown {
     if let Some(cursor) = s.param("cursor") {
         path.push_str(&format!("&cursor={}", urlencode(&cursor)));
     }
-    let queue = api::get(s.ctx, SCORING, &path)?;
+    let queue: QueuePage = api::get_as(s.ctx, SCORING, &path)?;
     let team = team(s)?;
     let orders: String = ["newest", "score"]
         .iter()
@@ -33,14 +35,13 @@ pub fn show(s: &Screen) -> Shown {
         })
         .collect::<Vec<_>>()
         .join(" · ");
-    let items = queue["items"].as_array().cloned().unwrap_or_default();
     let mut rows = String::new();
-    for item in &items {
-        let id = item["lead_id"].as_str().unwrap_or_default();
-        let alerts = api::get_optional(s.ctx, ALERTS, &format!("/alerts/admin/leads/{}", urlencode(id)))?;
+    for item in &queue.items {
+        let path = format!("/alerts/admin/leads/{}", urlencode(&item.lead_id));
+        let alerts = api::get_optional(s.ctx, ALERTS, &path)?;
         rows.push_str(&row(s, item, alerts.as_ref(), &team));
     }
-    let table = if items.is_empty() {
+    let table = if queue.items.is_empty() {
         format!("<p class=\"empty\">{}</p>", s.t("empty.hot"))
     } else {
         format!(
@@ -61,7 +62,7 @@ pub fn show(s: &Screen) -> Shown {
             s.t("first")
         ));
     }
-    if let Some(next) = queue["next_cursor"].as_str() {
+    if let Some(next) = &queue.next_cursor {
         pager.push_str(&format!(
             "<a rel=\"next\" href=\"/dashboard/hot?order={order}&amp;cursor={}\">{}</a>",
             esc(&urlencode(next)),
@@ -90,52 +91,53 @@ pub fn team(s: &Screen) -> Result<Vec<(String, String)>, api::Failure> {
 
 /// A person's name as people read it: the name, else first and last, else
 /// the email or phone.
-pub fn name_of(contact: &Value) -> String {
-    let first_last = [contact["first_name"].as_str(), contact["last_name"].as_str()]
+pub fn name_of(contact: &Contact) -> String {
+    let first_last = [contact.first_name.as_deref(), contact.last_name.as_deref()]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    contact["name"]
-        .as_str()
-        .map(str::to_string)
+    contact
+        .name
+        .clone()
         .filter(|n| !n.is_empty())
         .or((!first_last.is_empty()).then_some(first_last))
-        .or(contact["email"].as_str().map(str::to_string))
-        .or(contact["phone"].as_str().map(str::to_string))
+        .or(contact.email.clone())
+        .or(contact.phone.clone())
         .unwrap_or_else(|| "?".to_string())
 }
 
-fn row(s: &Screen, item: &Value, alerts: Option<&Value>, team: &[(String, String)]) -> String {
-    let id = item["lead_id"].as_str().unwrap_or_default();
-    let contact = &item["contact"];
-    let why: String = item["why"]
-        .as_array()
-        .map(|w| w.iter().take(3).map(|r| format!("<li>{}</li>", text(r))).collect())
-        .unwrap_or_default();
-    let assignee = item["assignment"]["member_name"]
-        .as_str()
-        .map(esc)
+fn row(s: &Screen, item: &QueueItem, alerts: Option<&Value>, team: &[(String, String)]) -> String {
+    let contact = &item.contact;
+    let why: String = item
+        .why
+        .iter()
+        .take(3)
+        .map(|r| format!("<li>{}</li>", esc(r)))
+        .collect();
+    let assignee = item
+        .assignment
+        .as_ref()
+        .map(|a| esc(&a.member_name))
         .unwrap_or_else(|| format!("<span class=\"muted\">{}</span>", s.t("nobody")));
-    let risk = if item["at_risk"].as_bool() == Some(true) {
+    let risk = if item.at_risk {
         format!(" <span class=\"badge risk\">{}</span>", s.t("at_risk"))
     } else {
         String::new()
     };
+    let tier = item.tier.as_str();
     format!(
         "<tr data-lead=\"{id}\"><td><a class=\"name\" href=\"/dashboard/people/{id}\">{}</a><div class=\"muted\">{} {}</div></td>\
-         <td><span class=\"badge {}\">{}</span> {}{risk}</td><td><ul class=\"why\">{why}</ul></td><td>{assignee}</td>\
+         <td><span class=\"badge {tier}\">{tier}</span> {}{risk}</td><td><ul class=\"why\">{why}</ul></td><td>{assignee}</td>\
          <td>{}</td><td>{}</td><td>{}</td></tr>",
         esc(&name_of(contact)),
-        text(&contact["email"]),
-        text(&contact["phone"]),
-        text(&item["tier"]),
-        text(&item["tier"]),
-        text(&item["total"]),
+        esc(contact.email.as_deref().unwrap_or_default()),
+        esc(contact.phone.as_deref().unwrap_or_default()),
+        item.total,
         sla(s, alerts),
-        when(&item["last_activity_at"]),
-        actions(s, id, alerts, team, &s.frame.here),
-        id = esc(id),
+        item.last_activity_at.format("%Y-%m-%d %H:%M"),
+        actions(s, &item.lead_id, alerts, team, &s.frame.here),
+        id = esc(&item.lead_id),
     )
 }
 

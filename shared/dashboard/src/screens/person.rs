@@ -52,7 +52,8 @@ pub fn show(s: &Screen, id: &str) -> Shown {
     let team = team(s)?;
 
     let lead = &profile["lead"];
-    let name = name_of(&lead["contact"]);
+    let contact = serde_json::from_value(lead["contact"].clone()).unwrap_or_default();
+    let name = name_of(&contact);
     let mut entries = Vec::new();
     submissions(s, &profile, &mut entries);
     claims_and_consent(s, lead, &mut entries);
