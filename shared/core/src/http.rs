@@ -133,7 +133,7 @@ impl Reply {
 
 impl From<crate::store::StoreError> for Reply {
     fn from(e: crate::store::StoreError) -> Self {
-        Problem::store_unavailable(e).into()
+        Problem::from(e).into()
     }
 }
 

@@ -121,7 +121,7 @@ fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[HandoffTa
     if req.header("authorization").is_none() {
         return match health::store_read(ctx, component) {
             Ok(store) => Reply::json(200, &health::report(component, "read", store, Vec::new())),
-            Err(e) => Problem::store_unavailable(e).with_instance(&req.path).into(),
+            Err(e) => Problem::from(e).with_instance(&req.path).into(),
         };
     }
     if let Err(refused) = crate::auth::require_admin(req, ctx.config) {
@@ -129,7 +129,7 @@ fn health_route(req: &Request, ctx: &Ctx, component: &str, handoffs: &[HandoffTa
     }
     let store = match health::store_round_trip(ctx, component) {
         Ok(check) => check,
-        Err(e) => return Problem::store_unavailable(e).with_instance(&req.path).into(),
+        Err(e) => return Problem::from(e).with_instance(&req.path).into(),
     };
     let handoffs = handoffs
         .iter()
@@ -149,7 +149,7 @@ fn store_route(req: &Request, ctx: &Ctx, component: &str) -> Reply {
     }
     match health::store_round_trip(ctx, component) {
         Ok(store) => Reply::json(200, &health::report(component, "write", store, Vec::new())),
-        Err(e) => Problem::store_unavailable(e).with_instance(&req.path).into(),
+        Err(e) => Problem::from(e).with_instance(&req.path).into(),
     }
 }
 

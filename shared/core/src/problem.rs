@@ -79,6 +79,13 @@ impl Problem {
             .with_detail(format!("{reason}; retry: a retry completes what this request started"))
     }
 
+    /// A stored value that cannot be read is a defect, not a passing
+    /// failure: a 500, which no retry fixes (a 503 would invite retries).
+    pub fn stored_value_unreadable(reason: impl std::fmt::Display) -> Self {
+        Self::new(500, "stored-value-unreadable", "Stored Value Unreadable")
+            .with_detail(format!("{reason}; a defect to report: retrying will not help"))
+    }
+
     /// A JSON document an admin sent, checked in two steps: its shape (a
     /// wrong one is named by its path, `at rules[3].points: ...`), then
     /// `check`'s list of problems. Either way a 422 of the kind `invalid`,
@@ -106,6 +113,17 @@ impl Problem {
     }
 }
 
+/// A store error as its problem: the store out of reach is a 503 (retry),
+/// a value that cannot be decoded a 500.
+impl From<crate::store::StoreError> for Problem {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Unavailable(_) => Problem::store_unavailable(e),
+            crate::store::StoreError::Corrupt { .. } => Problem::stored_value_unreadable(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,5 +139,20 @@ mod tests {
         assert_eq!(v["title"], "Invalid fields");
         assert_eq!(v["errors"][0]["field"], "email");
         assert!(v.get("instance").is_none());
+    }
+
+    /// The store out of reach is worth a retry; a value it cannot decode is
+    /// not (it was a 503 that invited retries).
+    #[test]
+    fn a_corrupt_value_is_a_500_and_an_unreachable_store_a_503() {
+        use crate::store::{JsonStore, MemoryStore, Store, StoreError, UnavailableStore};
+        let store = MemoryStore::new();
+        store.set("k", b"not json").unwrap();
+        let corrupt = store.get_json::<u64>(&crate::keys::Key::new("k")).unwrap_err();
+        assert!(matches!(corrupt, StoreError::Corrupt { .. }));
+        let reply = crate::http::Reply::from(corrupt);
+        assert_eq!(reply.status, 500);
+        let down = UnavailableStore("down".into()).get("k").unwrap_err();
+        assert_eq!(crate::http::Reply::from(down).status, 503);
     }
 }

@@ -24,7 +24,7 @@ pub fn load(ctx: &Ctx, survey_id: &str) -> Result<Survey, Problem> {
         Ok(Some(survey)) => Ok(survey),
         Ok(None) => Err(Problem::new(404, "unknown-survey", "Unknown Survey")
             .with_detail(format!("there is no survey {survey_id}"))),
-        Err(e) => Err(Problem::store_unavailable(e)),
+        Err(e) => Err(Problem::from(e)),
     }
 }
 
@@ -81,7 +81,7 @@ fn admit(ctx: &Ctx, survey: &Survey, token: Option<&str>) -> Result<Claims, Prob
         Ok(true) => Ok(claims),
         Ok(false) => Err(Problem::new(410, "link-no-longer-valid", "Survey Link No Longer Valid")
             .with_detail("the person this link was made for is no longer on record")),
-        Err(e) => Err(Problem::store_unavailable(e)),
+        Err(e) => Err(Problem::from(e)),
     }
 }
 
@@ -223,7 +223,7 @@ pub fn answer(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
             };
             Outcome::then(reply, after_answer(&answer))
         }
-        Err(e) => fail(Problem::store_unavailable(e)),
+        Err(e) => fail(Problem::from(e)),
     }
 }
 
@@ -267,7 +267,7 @@ pub fn page(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
         .get_json::<Answer>(&keys::survey_answer(&survey.id, &claims.lead_id))
     {
         Ok(earlier) => earlier,
-        Err(e) => return pages::problem(&Problem::store_unavailable(e), lang).into(),
+        Err(e) => return pages::problem(&Problem::from(e), lang).into(),
     };
     let given = Given {
         score,
@@ -277,7 +277,7 @@ pub fn page(req: &Request, ctx: &Ctx, survey_id: &str) -> Outcome {
     };
     match answer::record(ctx.store, &survey, &claims.lead_id, given, ctx.now) {
         Ok((answer, _)) => Outcome::then(pages::comment(&survey, &token, &answer, lang), after_answer(&answer)),
-        Err(e) => pages::problem(&Problem::store_unavailable(e), lang).into(),
+        Err(e) => pages::problem(&Problem::from(e), lang).into(),
     }
 }
 
