@@ -31,7 +31,10 @@ pub const JOB: Job = Job {
         Route {
             method: Method::GET,
             path: "/audiences/{id}/export",
-            caller: Caller::Own("a platform's export token (bearer or Basic), or the admin token"),
+            caller: Caller::Checked {
+                who: "a platform's export token (bearer or Basic), or the admin token",
+                check: |req, ctx| crate::pullers::identify(req, ctx.config).map(drop),
+            },
             handler: |req, ctx, p| admin::export(req, ctx, p.get("id")),
         },
         Route {

@@ -16,7 +16,7 @@ use crate::problem::Problem;
 pub use http::Method;
 
 /// Who may call a route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub enum Caller {
     /// Anyone: web forms, browsers, people following a link.
     Anyone,
@@ -27,15 +27,26 @@ pub enum Caller {
     /// `admin_token`) when none is set. It stays a kind of its own because
     /// the docs name these routes' callers apart.
     Component,
-    /// The handler checks the credentials itself; the text says whose.
-    Own(&'static str),
+    /// A credential of the job's own (a session, a webhook's signature, a
+    /// token of its own), which `check` verifies before the handler runs:
+    /// no handler of such a route is reached without it, whoever writes
+    /// the handler. `who` says whose, as docs/<job>.md does.
+    Checked { who: &'static str, check: Check },
+    /// The request's subject is its credential (a signed link, whose claims
+    /// are what the handler acts on; a sign-in form's token), so the
+    /// handler reads and checks it, and words its own refusal (a page).
+    Presents(&'static str),
 }
+
+/// A [`Caller::Checked`] route's check: `Err` is the refusal.
+pub type Check = fn(&Request, &Ctx) -> Result<(), Reply>;
 
 impl Caller {
     fn admit(self, req: &Request, ctx: &Ctx) -> Result<(), Reply> {
         match self {
-            Caller::Anyone | Caller::Own(_) => Ok(()),
+            Caller::Anyone | Caller::Presents(_) => Ok(()),
             Caller::Admin | Caller::Component => crate::auth::require_admin(req, ctx.config),
+            Caller::Checked { check, .. } => check(req, ctx),
         }
     }
 }
@@ -223,6 +234,30 @@ mod tests {
         let reply = dispatch(ROUTES, &req, &ctx).reply;
         assert_eq!(reply.status, 422);
         assert_eq!(reply.header("content-type"), Some("application/problem+json"));
+    }
+
+    /// A checked route's handler is never reached without its check,
+    /// whatever the handler does: here it would answer 200 to anyone.
+    #[test]
+    fn a_checked_route_runs_its_check_before_the_handler() {
+        const CHECKED: &[Route] = &[Route {
+            method: Method::GET,
+            path: "/a/mine/{id}",
+            caller: Caller::Checked {
+                who: "the holder of the x-pass header",
+                check: |req, _| match req.header("x-pass") {
+                    Some("yes") => Ok(()),
+                    _ => Err(Problem::new(401, "no-pass", "No Pass").into()),
+                },
+            },
+            handler: echo,
+        }];
+        let (store, config) = (MemoryStore::new(), HashMap::new());
+        let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
+        let mut req = Request::new("GET", "/a/mine/x1");
+        assert_eq!(dispatch(CHECKED, &req, &ctx).reply.status, 401);
+        req.headers.push(("x-pass".into(), "yes".into()));
+        assert_eq!(dispatch(CHECKED, &req, &ctx).reply.status, 200);
     }
 
     #[test]

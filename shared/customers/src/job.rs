@@ -45,26 +45,47 @@ pub const JOB: Job = Job {
         Route {
             method: Method::POST,
             path: "/customers/events",
-            caller: Caller::Own("the customer_events_token, as a bearer token"),
+            caller: Caller::Checked {
+                who: "the customer_events_token, as a bearer token",
+                check: |req, ctx| {
+                    let token = secret(ctx, "customer_events_token")?;
+                    spin_retention_core::auth::require_bearer(req, &token, "the customer_events_token is required")
+                },
+            },
             handler: |req, ctx, _| events(req, ctx),
         },
         Route {
             method: Method::POST,
             path: "/customers/stripe",
-            caller: Caller::Own("Stripe, signing with stripe_webhook_secret (Stripe-Signature)"),
-            handler: |req, ctx, _| {
-                let secret = secret(ctx, "stripe_webhook_secret")?;
-                stripe::verify(req.header("stripe-signature"), &req.body, &secret, ctx.now)?;
-                webhook(ctx, stripe::event(&req.body, ctx.now), "stripe")
+            caller: Caller::Checked {
+                who: "Stripe, signing with stripe_webhook_secret (Stripe-Signature)",
+                check: |req, ctx| {
+                    let secret = secret(ctx, "stripe_webhook_secret")?;
+                    Ok(stripe::verify(
+                        req.header("stripe-signature"),
+                        &req.body,
+                        &secret,
+                        ctx.now,
+                    )?)
+                },
             },
+            handler: |req, ctx, _| webhook(ctx, stripe::event(&req.body, ctx.now), "stripe"),
         },
         Route {
             method: Method::POST,
             path: "/customers/shopify",
-            caller: Caller::Own("Shopify, signing with shopify_webhook_secret (X-Shopify-Hmac-Sha256)"),
+            caller: Caller::Checked {
+                who: "Shopify, signing with shopify_webhook_secret (X-Shopify-Hmac-Sha256)",
+                check: |req, ctx| {
+                    let secret = secret(ctx, "shopify_webhook_secret")?;
+                    Ok(shopify::verify(
+                        req.header("x-shopify-hmac-sha256"),
+                        &req.body,
+                        &secret,
+                    )?)
+                },
+            },
             handler: |req, ctx, _| {
-                let secret = secret(ctx, "shopify_webhook_secret")?;
-                shopify::verify(req.header("x-shopify-hmac-sha256"), &req.body, &secret)?;
                 let topic = req.header("x-shopify-topic").unwrap_or_default();
                 webhook(ctx, shopify::event(topic, &req.body, ctx.now), "shopify")
             },
@@ -161,8 +182,6 @@ fn secret(ctx: &Ctx, variable: &str) -> Result<String, Reply> {
 /// `POST /customers/events`: one event (201, or 200 for a duplicate) or
 /// `{"events": [...]}` (200, each event's result in order).
 fn events(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
-    let token = secret(ctx, "customer_events_token")?;
-    spin_retention_core::auth::require_bearer(req, &token, "the customer_events_token is required")?;
     if req.body.len() > MAX_EVENTS_BYTES {
         return Err(Problem::too_large(MAX_EVENTS_BYTES).into());
     }

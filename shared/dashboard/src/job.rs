@@ -16,8 +16,14 @@ use spin_retention_core::jobs::{Job, Outcome, ALERTS, SURVEY};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::routes::{Caller, Method, Route};
 
-const SESSION: Caller = Caller::Own("a signed-in dashboard session (cookie)");
-const SESSION_FORM: Caller = Caller::Own("a signed-in dashboard session (cookie) and its CSRF token");
+const SESSION: Caller = Caller::Checked {
+    who: "a signed-in dashboard session (cookie)",
+    check: has_session,
+};
+const SESSION_FORM: Caller = Caller::Checked {
+    who: "a signed-in dashboard session (cookie) and its CSRF token",
+    check: posts_our_form,
+};
 
 pub const JOB: Job = Job {
     name: "dashboard",
@@ -40,7 +46,7 @@ pub const JOB: Job = Job {
         Route {
             method: Method::POST,
             path: "/dashboard/signin",
-            caller: Caller::Own("anyone holding the admin token"),
+            caller: Caller::Presents("anyone holding the admin token, typed into the form"),
             handler: |req, ctx, _| {
                 let fields = fields(req).unwrap_or_default();
                 Ok(screens::signin::sign_in(req, ctx, field(&fields, "token")).into())
@@ -199,8 +205,32 @@ pub const JOB: Job = Job {
     ],
 };
 
-/// A page for a signed-in user; without a session a browser is sent to
-/// sign in.
+/// The check of [`SESSION`]: without a signed-in session a browser is
+/// sent to sign in.
+fn has_session(req: &Request, ctx: &Ctx) -> Result<(), Reply> {
+    let signed_in = match session::secret(ctx.config) {
+        Ok(secret) => session::current(req, ctx, &secret)?.is_some(),
+        Err(_) => false,
+    };
+    signed_in.then_some(()).ok_or_else(|| redirect("/dashboard/signin"))
+}
+
+/// The check of [`SESSION_FORM`]: a form we sent, posted with its session
+/// and CSRF token; else 403.
+fn posts_our_form(req: &Request, ctx: &Ctx) -> Result<(), Reply> {
+    let lang = Lang::of(req);
+    let forbidden = || refusal(lang, 403, lang.t("forbidden"), lang.t("forbidden"));
+    let secret = session::secret(ctx.config).map_err(|_| forbidden())?;
+    let current = session::current(req, ctx, &secret)?.ok_or_else(forbidden)?;
+    let token = fields(req).ok().and_then(|f| field(&f, "csrf").map(str::to_string));
+    match session::form_is_ours(req, &current, &secret, token.as_deref()) {
+        true => Ok(()),
+        false => Err(forbidden()),
+    }
+}
+
+/// A page for a signed-in user (its route's [`SESSION`] check admitted
+/// it); without a session a browser is sent to sign in.
 fn signed_in(req: &Request, ctx: &Ctx, page: impl FnOnce(&Screen) -> Shown) -> Result<Outcome, Reply> {
     let Ok(secret) = session::secret(ctx.config) else {
         return Ok(redirect("/dashboard/signin").into());
@@ -215,7 +245,8 @@ fn signed_in(req: &Request, ctx: &Ctx, page: impl FnOnce(&Screen) -> Shown) -> R
     Ok(page(&screen).unwrap_or_else(|failure| screen.failed(&failure)).into())
 }
 
-/// A form post: refused (403) without a session or without its CSRF token.
+/// A form post (its route's [`SESSION_FORM`] check admitted it): refused
+/// (403) without a session or without its CSRF token.
 fn form_post(req: &Request, ctx: &Ctx, act: impl FnOnce(&Screen, &Fields) -> Shown) -> Result<Outcome, Reply> {
     let lang = Lang::of(req);
     let forbidden = || Ok(refusal(lang, 403, lang.t("forbidden"), lang.t("forbidden")).into());

@@ -93,7 +93,7 @@ pub const JOB: Job = Job {
         Route {
             method: Method::GET,
             path: "/alerts/links/{token}",
-            caller: Caller::Own("anyone holding a link signed with alert_link_secret"),
+            caller: Caller::Presents("anyone holding a link signed with alert_link_secret"),
             handler: |_, ctx, p| {
                 let claims = match links::verify(ctx.config, p.get("token"), ctx.now) {
                     Ok(claims) => claims,
@@ -109,7 +109,7 @@ pub const JOB: Job = Job {
         Route {
             method: Method::POST,
             path: "/alerts/links/{token}",
-            caller: Caller::Own("anyone holding a link signed with alert_link_secret"),
+            caller: Caller::Presents("anyone holding a link signed with alert_link_secret"),
             handler: |req, ctx, p| follow_link(req, ctx, p.get("token")),
         },
         Route {

@@ -7,7 +7,7 @@ use spin_retention_core::jobs::{Job, ALERTS, SCORING};
 use spin_retention_core::routes::{Caller, Method, Route};
 
 /// Who answers: the person a signed link was made for.
-const LINK: Caller = Caller::Own("the person the link was made for (its signed token)");
+const LINK: Caller = Caller::Presents("the person the link was made for (its signed token)");
 
 pub const JOB: Job = Job {
     name: "survey",
