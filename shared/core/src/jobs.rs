@@ -420,21 +420,6 @@ pub fn within_budget(ctx: &Ctx, work: impl FnOnce()) -> Result<bool, crate::stor
     Ok(go)
 }
 
-/// Whether this request is the first of its minute to count on
-/// `key_of(minute)`: the one that runs work due at most once a minute on
-/// the back of requests. A read first, since nearly every request finds the
-/// minute taken and a read costs less than an increment (a transaction on
-/// SQLite); the first also deletes the counter of two minutes before.
-pub fn first_of_minute(ctx: &Ctx, key_of: impl Fn(i64) -> String) -> Result<bool, crate::store::StoreError> {
-    let minute = ctx.now.timestamp().div_euclid(60);
-    let key = key_of(minute);
-    if ctx.store.exists(&key)? || ctx.store.increment(&key, 1)? != 1 {
-        return Ok(false);
-    }
-    crate::store::delete_if_present(ctx.store, &key_of(minute - 2))?;
-    Ok(true)
-}
-
 /// Strips a job's route prefix: `/intake/health` -> `Some("/health")`.
 fn sub_path<'a>(path: &'a str, prefix: &str) -> Option<&'a str> {
     let rest = path.strip_prefix(prefix)?;

@@ -44,4 +44,5 @@ pub mod sorted_sets;
 pub mod store;
 pub mod team;
 pub mod text;
+pub mod turns;
 pub mod walk;

@@ -18,11 +18,12 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
 use spin_retention_core::admin_doc;
 use spin_retention_core::http::{bad_parameter, Reply, Request};
-use spin_retention_core::jobs::{calls, first_of_minute, tell_in_turn, Job, Outcome, Task, ALERTS, INTAKE, SCORING};
+use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, Task, ALERTS, INTAKE, SCORING};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::routes::{Caller, Method, Route};
 use spin_retention_core::store::JsonStore;
+use spin_retention_core::turns::first_of_minute;
 
 pub const JOB: Job = Job {
     name: "customers",

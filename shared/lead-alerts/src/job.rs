@@ -283,7 +283,7 @@ pub const BACK_LIMIT: u64 = 25;
 /// many deliveries.
 pub fn on_the_back(ctx: &Ctx) {
     let run = || -> Result<(), Reply> {
-        if !spin_retention_core::jobs::first_of_minute(ctx, keys::tick_minute)? {
+        if !spin_retention_core::turns::first_of_minute(ctx, keys::tick_minute)? {
             return Ok(());
         }
         let report = run_tick(ctx, BACK_LIMIT)?;

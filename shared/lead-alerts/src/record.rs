@@ -167,37 +167,7 @@ impl LeadAlerts {
     }
 }
 
-/// How long a taker has to do its work and write its record before
-/// another may take over (it died, or was cut off).
-pub const RETAKE_SECONDS: i64 = 120;
-
-/// The window of [`RETAKE_SECONDS`] since `since` that `now` falls in.
-pub fn window(since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
-    (now - since).num_seconds().max(0) / RETAKE_SECONDS
-}
-
-/// Takes the right to do something once (send step n, claim a lead, make
-/// attempt n): `true` for the first taker in this window of
-/// [`RETAKE_SECONDS`] since `since`. A taker of either window before, or
-/// of the one after (a request whose clock, read when it started, lags),
-/// blocks this one too: a slow taker has at least two full windows (240 s)
-/// to write its record before anyone repeats its work, and one that died
-/// is replaced after that. Callers check for the record first. `key` names
-/// the counter of a window; a counter exists only once taken.
-pub fn take_turn(
-    store: &dyn Store,
-    key: impl Fn(i64) -> String,
-    since: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let w = window(since, now);
-    for other in [w - 2, w - 1, w + 1].into_iter().filter(|o| *o >= 0) {
-        if store.exists(&key(other))? {
-            return Ok(false);
-        }
-    }
-    Ok(store.increment(&key(w), 1)? == 1)
-}
+pub use spin_retention_core::turns::{take as take_turn, window, RETAKE_SECONDS};
 
 /// Removes everything kept about a lead (erase): its steps, claim and
 /// contact, their entries in the logs of alerted leads, and the counters

@@ -12,7 +12,7 @@ use spin_retention_core::store::StoreError;
 const NUDGE_LIMIT: u32 = 25;
 
 pub fn after_submission(ctx: &Ctx) -> Result<(), StoreError> {
-    if spin_retention_core::jobs::first_of_minute(ctx, keys::sla_nudge)? {
+    if spin_retention_core::turns::first_of_minute(ctx, keys::sla_nudge)? {
         ALERTS.tell(format!("{}?limit={NUDGE_LIMIT}", calls::sla_tick()))(ctx);
     }
     Ok(())
