@@ -429,7 +429,9 @@ fn sms_allowed(ctx: &Ctx, s: &AckSettings, phone: &str, delivery: &mut Delivery)
 /// fresher than `ack_claim_seconds` nobody else tries. A failed attempt
 /// (its attempts counted) may be followed by the next once it is due; a
 /// sender that died before writing anything blocks only until the window
-/// ends.
+/// ends. Not `core::turns::take`: the "sending" record, written at once,
+/// is what holds others off here, so a window need not wait on its
+/// neighbours, and a retry after a failure may follow in the same window.
 fn claim(
     ctx: &Ctx,
     s: &AckSettings,
