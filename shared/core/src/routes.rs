@@ -30,7 +30,7 @@ pub enum Caller {
     /// A credential of the job's own (a session, a webhook's signature, a
     /// token of its own), which `check` verifies before the handler runs:
     /// no handler of such a route is reached without it, whoever writes
-    /// the handler. `who` says whose, as docs/<job>.md does.
+    /// the handler. `who` says whose, as `docs/<job>.md` does.
     Checked { who: &'static str, check: Check },
     /// The request's subject is its credential (a signed link, whose claims
     /// are what the handler acts on; a sign-in form's token), so the
