@@ -4,15 +4,16 @@
 //! webhook endpoints and settings), so an app without webhooks pays one read.
 //!
 //! An event is the payload of a Standard Webhooks message: `type`,
-//! `timestamp` and `data`; its `id` (the `webhook-id` header) derives from
-//! what happened, so emitting the same event twice records it once.
+//! `timestamp` and `data` (with the `version` of its shape); its `id` (the
+//! `webhook-id` header) derives from what happened, so emitting the same
+//! event twice records it once. Every type and its `data` are one enum,
+//! [`What`]: emitters build it, lead-alerts reads it, no field by name.
 
 use crate::jobs::{calls, Task, ALERTS};
 use crate::keys::Key;
 use crate::store::{JsonStore, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Every event type, in the order docs/lead-alerts.md lists them.
 pub const TYPES: &[&str] = &[
@@ -27,44 +28,278 @@ pub const TYPES: &[&str] = &[
     "customer.slipping",
 ];
 
+/// The shape of events' `data`: bumped when a field of one is renamed or
+/// removed (a field added keeps it), so a receiver can tell which it reads.
+pub const VERSION: u32 = 1;
+
+/// An event: its id, the version of its shape, when it happened, and what
+/// happened ([`What`]: its `type` and `data`). As JSON, and as the body of
+/// a webhook: `{"id", "version", "timestamp", "type", "data"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// `evt_` and a hash of the type and what it is about.
     pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
+    /// [`VERSION`] when it was emitted (events recorded before versions: 1).
+    #[serde(default = "first_version")]
+    pub version: u32,
     pub timestamp: DateTime<Utc>,
-    pub data: Value,
+    #[serde(flatten)]
+    pub what: What,
+}
+
+fn first_version() -> u32 {
+    1
+}
+
+/// What happened: each event type with its `data`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum What {
+    /// A submission reached lead-intake.
+    #[serde(rename = "lead.created")]
+    LeadCreated(Submitted),
+    /// A lead turned hot.
+    #[serde(rename = "lead.hot")]
+    LeadHot(StepTaken),
+    /// A hot lead was given to someone (first, or again after its SLA).
+    #[serde(rename = "lead.assigned")]
+    LeadAssigned(StepTaken),
+    #[serde(rename = "lead.claimed")]
+    LeadClaimed(Claimed),
+    #[serde(rename = "lead.contacted")]
+    LeadContacted(Contacted),
+    /// Nobody claimed the lead within its SLA.
+    #[serde(rename = "lead.sla_breached")]
+    SlaBreached(StepTaken),
+    #[serde(rename = "survey.answered")]
+    SurveyAnswered(Answered),
+    /// An answer in the detractor band (also `survey.answered`).
+    #[serde(rename = "survey.detractor")]
+    SurveyDetractor(Answered),
+    /// A customer buying less often than they used to.
+    #[serde(rename = "customer.slipping")]
+    CustomerSlipping(Slipping),
+}
+
+impl What {
+    /// Its `type`, one of [`TYPES`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            What::LeadCreated(_) => "lead.created",
+            What::LeadHot(_) => "lead.hot",
+            What::LeadAssigned(_) => "lead.assigned",
+            What::LeadClaimed(_) => "lead.claimed",
+            What::LeadContacted(_) => "lead.contacted",
+            What::SlaBreached(_) => "lead.sla_breached",
+            What::SurveyAnswered(_) => "survey.answered",
+            What::SurveyDetractor(_) => "survey.detractor",
+            What::CustomerSlipping(_) => "customer.slipping",
+        }
+    }
+
+    /// The person it is about.
+    pub fn lead_id(&self) -> &str {
+        match self {
+            What::LeadCreated(s) => &s.lead_id,
+            What::LeadHot(s) | What::LeadAssigned(s) | What::SlaBreached(s) => &s.lead.lead_id,
+            What::LeadClaimed(c) => &c.lead_id,
+            What::LeadContacted(c) => &c.lead_id,
+            What::SurveyAnswered(a) | What::SurveyDetractor(a) => &a.lead_id,
+            What::CustomerSlipping(c) => &c.lead_id,
+        }
+    }
+}
+
+/// `lead.created`: the submission, who sent it and what they asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submitted {
+    pub submission_id: String,
+    pub lead_id: String,
+    pub received_at: DateTime<Utc>,
+    pub form: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub message: Option<String>,
+    #[serde(default)]
+    pub attribution: crate::lead::Attribution,
+}
+
+/// Who a lead is, in the events lead-alerts raises about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadInEvent {
+    pub lead_id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Its total score, when scored.
+    pub score: Option<i64>,
+    /// The reasons that added points.
+    pub reasons: Option<Vec<String>>,
+}
+
+/// A step of a hot lead's alerts: hot, assigned, SLA breached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepTaken {
+    #[serde(flatten)]
+    pub lead: LeadInEvent,
+    /// Its number among the lead's steps (0 first).
+    pub step: u32,
+    pub why: Why,
+    pub assignee: Person,
+    /// When the SLA of this step runs out (`None`: the last step).
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// Why a step went to whom it went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Why {
+    /// Step 0: the member the lead was routed to (or the owner).
+    Assigned,
+    /// The SLA ran out: the next available member.
+    Reassigned,
+    /// Reassigned as often as allowed: the owner.
+    Escalated,
+    /// Not a step: the owner's alert of any submission to a form set in
+    /// `owner_alert_forms`.
+    Submitted,
+}
+
+/// A team member, or the owner (`member_id: None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_id: Option<String>,
+    pub name: String,
+}
+
+impl Person {
+    /// The id in links and figures: the member's, or `owner`.
+    pub fn key(&self) -> &str {
+        self.member_id.as_deref().unwrap_or("owner")
+    }
+}
+
+/// `lead.claimed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Claimed {
+    pub lead_id: String,
+    pub by: Person,
+    pub at: DateTime<Utc>,
+    /// `link`, `admin`, `dashboard`...
+    pub via: String,
+}
+
+/// `lead.contacted`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contacted {
+    pub lead_id: String,
+    pub by: Person,
+    pub at: DateTime<Utc>,
+    pub outcome: Option<ContactOutcome>,
+    pub via: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactOutcome {
+    Reached,
+    Voicemail,
+    WrongNumber,
+    NotInterested,
+}
+
+impl ContactOutcome {
+    pub const ALL: [ContactOutcome; 4] = [
+        ContactOutcome::Reached,
+        ContactOutcome::Voicemail,
+        ContactOutcome::WrongNumber,
+        ContactOutcome::NotInterested,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ContactOutcome::Reached => "reached",
+            ContactOutcome::Voicemail => "voicemail",
+            ContactOutcome::WrongNumber => "wrong_number",
+            ContactOutcome::NotInterested => "not_interested",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ContactOutcome> {
+        Self::ALL.into_iter().find(|o| o.name() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactOutcome::Reached => "Reached",
+            ContactOutcome::Voicemail => "Voicemail",
+            ContactOutcome::WrongNumber => "Wrong number",
+            ContactOutcome::NotInterested => "Not interested",
+        }
+    }
+}
+
+/// `survey.answered` and `survey.detractor`: the score, never the comment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answered {
+    pub survey_id: String,
+    pub lead_id: String,
+    pub kind: crate::signals::SurveyKind,
+    pub score: u8,
+    pub band: crate::signals::Band,
+    pub via: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+/// `customer.slipping`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Slipping {
+    pub lead_id: String,
+    pub slipping_since: DateTime<Utc>,
+    pub last_purchase_at: Option<DateTime<Utc>>,
+    pub days_since_purchase: Option<f64>,
+    pub typical_interval_days: Option<f64>,
+    pub orders: u32,
+    /// By currency, formatted (`"120.00"`).
+    pub revenue: std::collections::BTreeMap<String, String>,
+    pub loyalty_tier: Option<String>,
+    pub rfm_segment: Option<String>,
 }
 
 impl Event {
-    /// The event `kind` about `subject` (a submission, a lead and its step,
-    /// an answer): the same subject gives the same id.
-    pub fn new(kind: &str, subject: &str, timestamp: DateTime<Utc>, data: Value) -> Event {
+    /// What happened about `subject` (a submission, a lead and its step, an
+    /// answer): the same type and subject give the same id.
+    pub fn new(subject: &str, timestamp: DateTime<Utc>, what: What) -> Event {
         Event {
-            id: Event::id_of(kind, subject),
-            kind: kind.to_string(),
+            id: Event::id_of(what.kind(), subject),
+            version: VERSION,
             timestamp,
-            data,
+            what,
         }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.what.kind()
     }
 }
 
 /// `lead.created`, which lead-intake hands lead-alerts with each new
 /// submission: the submission, who sent it and what they asked.
 pub fn lead_created(s: &crate::lead::Submission) -> Event {
-    let data = serde_json::json!({
-        "submission_id": s.id,
-        "lead_id": s.lead_id,
-        "received_at": s.received_at,
-        "form": s.form,
-        "name": s.contact.name,
-        "email": s.contact.email,
-        "phone": s.contact.phone,
-        "message": s.message,
-        "attribution": s.attribution,
+    let what = What::LeadCreated(Submitted {
+        submission_id: s.id.clone(),
+        lead_id: s.lead_id.clone(),
+        received_at: s.received_at,
+        form: s.form.clone(),
+        name: s.contact.name.clone(),
+        email: s.contact.email.clone(),
+        phone: s.contact.phone.clone(),
+        message: s.message.clone(),
+        attribution: s.attribution.clone(),
     });
-    Event::new("lead.created", &s.id, s.received_at, data)
+    Event::new(&s.id, s.received_at, what)
 }
 
 impl Event {
@@ -123,7 +358,7 @@ pub fn interest(store: &dyn Store) -> Result<Interest, StoreError> {
 /// The after-reply task that hands `event` to lead-alerts, if anything
 /// wants it.
 pub fn emit(store: &dyn Store, event: Event) -> Result<Option<Task>, StoreError> {
-    let wanted = interest(store)?.wants(&event.kind);
+    let wanted = interest(store)?.wants(event.kind());
     Ok(wanted.then(|| ALERTS.tell_json(calls::record_event(), &event)))
 }
 
@@ -131,12 +366,48 @@ pub fn emit(store: &dyn Store, event: Event) -> Result<Option<Task>, StoreError>
 mod tests {
     use super::*;
 
+    fn claimed(lead_id: &str) -> What {
+        What::LeadClaimed(Claimed {
+            lead_id: lead_id.into(),
+            by: Person {
+                member_id: Some("dana".into()),
+                name: "Dana".into(),
+            },
+            at: crate::ports::test_now(),
+            via: "link".into(),
+        })
+    }
+
     #[test]
     fn ids_follow_what_happened() {
         let at = crate::ports::test_now();
-        let a = Event::new("lead.created", "s_1", at, Value::Null);
-        assert_eq!(a.id, Event::new("lead.created", "s_1", at, Value::Null).id);
-        assert_ne!(a.id, Event::new("lead.hot", "s_1", at, Value::Null).id);
+        let a = Event::new("l_1", at, claimed("l_1"));
+        assert_eq!(a.id, Event::new("l_1", at, claimed("l_1")).id);
+        assert_ne!(a.id, Event::new("l_2", at, claimed("l_1")).id);
         assert!(a.id.starts_with("evt_") && a.id.len() == 28);
+    }
+
+    /// The shape receivers read: `type` and `data` beside `id`, `version`
+    /// and `timestamp`; an event recorded before versions reads as 1.
+    #[test]
+    fn an_event_has_a_stable_json_shape_with_its_version() {
+        let event = Event::new("l_1", crate::ports::test_now(), claimed("l_1"));
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["type"], "lead.claimed");
+        assert_eq!(json["version"], VERSION);
+        assert_eq!(
+            json["data"]["by"],
+            serde_json::json!({"member_id": "dana", "name": "Dana"})
+        );
+        assert_eq!(json["data"]["lead_id"], "l_1");
+        let mut old = json.clone();
+        old.as_object_mut().unwrap().remove("version");
+        let read: Event = serde_json::from_value(old).unwrap();
+        assert_eq!((read.version, read.what.lead_id()), (1, "l_1"));
+        let unknown =
+            serde_json::json!({"id": "evt_x", "timestamp": json["timestamp"], "type": "lead.nope", "data": {}});
+        assert!(serde_json::from_value::<Event>(unknown).is_err(), "a type of no job's");
+        assert_eq!(TYPES.len(), 9);
+        assert!(TYPES.contains(&event.kind()));
     }
 }

@@ -24,7 +24,7 @@ use crate::rfm::{self, Histogram, Quintiles};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::customer::Customer;
-use spin_retention_core::events::Event;
+use spin_retention_core::events::{Event, Slipping, What};
 use spin_retention_core::lead_list;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::slots;
@@ -228,23 +228,18 @@ fn quintiles_of(run: &Refresh, currency: &str) -> Quintiles {
 /// as the signal), for the business's other systems.
 fn slipping_event(c: &Customer, now: DateTime<Utc>) -> Event {
     let since = c.slipping_after.unwrap_or(now);
-    let data = serde_json::json!({
-        "lead_id": c.lead_id,
-        "slipping_since": since,
-        "last_purchase_at": c.last_purchase_at,
-        "days_since_purchase": c.days_since_purchase(now).map(f64::floor),
-        "typical_interval_days": c.typical_interval_days,
-        "orders": c.orders,
-        "revenue": crate::money::show(&c.revenue),
-        "loyalty_tier": c.loyalty_tier,
-        "rfm_segment": c.rfm.as_ref().map(|r| r.segment.clone()),
+    let what = What::CustomerSlipping(Slipping {
+        lead_id: c.lead_id.clone(),
+        slipping_since: since,
+        last_purchase_at: c.last_purchase_at,
+        days_since_purchase: c.days_since_purchase(now).map(f64::floor),
+        typical_interval_days: c.typical_interval_days,
+        orders: c.orders,
+        revenue: crate::money::show(&c.revenue),
+        loyalty_tier: c.loyalty_tier.clone(),
+        rfm_segment: c.rfm.as_ref().map(|r| r.segment.clone()),
     });
-    Event::new(
-        "customer.slipping",
-        &format!("{}@{}", c.lead_id, since.timestamp()),
-        now,
-        data,
-    )
+    Event::new(&format!("{}@{}", c.lead_id, since.timestamp()), now, what)
 }
 
 /// Whether what the other jobs see of the customer changed.

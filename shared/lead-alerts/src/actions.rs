@@ -9,7 +9,7 @@
 use crate::keys;
 use crate::record::{take_turn, Claimed, ContactOutcome, Contacted, Person};
 use chrono::{DateTime, Utc};
-use spin_retention_core::events::Event;
+use spin_retention_core::events::{self, Event, What};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{JsonStore, StoreError};
 
@@ -64,11 +64,13 @@ pub fn claim(ctx: &Ctx, lead_id: &str, by: &Person, via: &str) -> Result<ClaimRe
         via: via.into(),
     };
     store.set_json(&keys::claimed(lead_id), &mine)?;
-    let data = serde_json::json!({"lead_id": lead_id, "by": by, "at": ctx.now, "via": via});
-    Ok(ClaimResult::Yours(
-        mine,
-        vec![Event::new("lead.claimed", &about, ctx.now, data)],
-    ))
+    let what = What::LeadClaimed(events::Claimed {
+        lead_id: lead_id.into(),
+        by: by.clone(),
+        at: ctx.now,
+        via: via.into(),
+    });
+    Ok(ClaimResult::Yours(mine, vec![Event::new(&about, ctx.now, what)]))
 }
 
 /// What recording a contact found or made.
@@ -123,8 +125,14 @@ pub fn contact(
         via: via.into(),
     };
     store.set_json(&keys::contacted(lead_id), &contacted)?;
-    let data = serde_json::json!({"lead_id": lead_id, "by": by, "at": ctx.now, "outcome": outcome, "via": via});
-    events.push(Event::new("lead.contacted", &about, ctx.now, data));
+    let what = What::LeadContacted(events::Contacted {
+        lead_id: lead_id.into(),
+        by: by.clone(),
+        at: ctx.now,
+        outcome,
+        via: via.into(),
+    });
+    events.push(Event::new(&about, ctx.now, what));
     Ok(ContactResult::Recorded {
         contacted,
         first: true,

@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use spin_retention_core::events::Event;
+use spin_retention_core::events::{Event, What};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{JsonStore, StoreError};
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,11 +33,14 @@ pub struct Counted {
 /// digest covers its form.
 pub fn count(ctx: &Ctx, settings: &Settings, event: &Event) -> Result<(), StoreError> {
     let Some(digest) = &settings.digest else { return Ok(()) };
-    let form = event.data["form"].as_str().unwrap_or_default();
-    let covered = spin_retention_core::events::names_form(&digest.forms, form);
-    let Some(submission_id) = event.data["submission_id"].as_str().filter(|_| covered) else {
+    let What::LeadCreated(submitted) = &event.what else {
         return Ok(());
     };
+    let form = submitted.form.as_deref().unwrap_or_default();
+    if !spin_retention_core::events::names_form(&digest.forms, form) {
+        return Ok(());
+    }
+    let submission_id = submitted.submission_id.as_str();
     let day = event
         .timestamp
         .with_timezone(&settings.sla.working_hours.zone())

@@ -6,8 +6,7 @@
 use crate::record::Step;
 use crate::webhooks;
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
-use spin_retention_core::events::Event;
+use spin_retention_core::events::{Event, LeadInEvent, StepTaken, What};
 use spin_retention_core::jobs::Task;
 use spin_retention_core::lead::Lead;
 use spin_retention_core::ports::Ctx;
@@ -15,30 +14,42 @@ use spin_retention_core::store::StoreError;
 use spin_retention_scores::ScoreRecord;
 
 /// Who the lead is, for an event's `data`.
-pub fn lead_data(lead: &Lead, score: Option<&ScoreRecord>) -> Value {
-    json!({
-        "lead_id": lead.id,
-        "name": lead.contact.name,
-        "email": lead.contact.email,
-        "phone": lead.contact.phone,
-        "score": score.map(|s| s.score.total),
-        "reasons": score.map(|s| s.score.fired.iter().filter(|f| f.points > 0).map(|f| f.why.clone()).collect::<Vec<_>>()),
-    })
+pub fn lead_data(lead: &Lead, score: Option<&ScoreRecord>) -> LeadInEvent {
+    LeadInEvent {
+        lead_id: lead.id.clone(),
+        name: lead.contact.name.clone(),
+        email: lead.contact.email.clone(),
+        phone: lead.contact.phone.clone(),
+        score: score.map(|s| s.score.total),
+        reasons: score.map(|s| {
+            s.score
+                .fired
+                .iter()
+                .filter(|f| f.points > 0)
+                .map(|f| f.why.clone())
+                .collect()
+        }),
+    }
 }
 
-/// A lead event about one step (hot, assigned, SLA breached).
-pub fn lead_event(kind: &str, lead: &Lead, score: Option<&ScoreRecord>, step: &Step, now: DateTime<Utc>) -> Event {
-    let mut data = lead_data(lead, score);
-    data["step"] = json!(step.n);
-    data["why"] = json!(step.why);
-    data["assignee"] = json!(step.to);
-    data["due"] = json!(step.due);
-    Event::new(
-        kind,
-        &format!("{}:{}", about(lead.id.as_str(), lead.created_at), step.n),
-        now,
-        data,
-    )
+/// A lead event about one step: `what` is `What::LeadHot`,
+/// `What::LeadAssigned` or `What::SlaBreached`.
+pub fn lead_event(
+    what: fn(StepTaken) -> What,
+    lead: &Lead,
+    score: Option<&ScoreRecord>,
+    step: &Step,
+    now: DateTime<Utc>,
+) -> Event {
+    let data = StepTaken {
+        lead: lead_data(lead, score),
+        step: step.n,
+        why: step.why,
+        assignee: step.to.clone(),
+        due: step.due,
+    };
+    let subject = format!("{}:{}", about(lead.id.as_str(), lead.created_at), step.n);
+    Event::new(&subject, now, what(data))
 }
 
 /// What a lead event is about: this lead, as created then. A person erased

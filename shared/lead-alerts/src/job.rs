@@ -17,7 +17,7 @@ use crate::steps::{self, Tick};
 use crate::webhooks::{self, Endpoints, Status};
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use spin_retention_core::admin_doc;
 use spin_retention_core::events::{Event, TYPES};
 use spin_retention_core::http::{bad_parameter, Reply, Request};
@@ -328,14 +328,18 @@ fn retry_deliveries(ctx: &Ctx, limit: u64) -> Result<u32, StoreError> {
 
 /// `POST /alerts/events`: an event another job emitted.
 fn event(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
-    let event: Event = json_body(req)?;
-    if !TYPES.contains(&event.kind.as_str()) {
+    let body: Value = json_body(req)?;
+    if !body["type"].as_str().is_some_and(|t| TYPES.contains(&t)) {
         return Err(Problem::new(422, "unknown-event", "Unknown Event")
             .with_detail(format!("the events are {}", TYPES.join(", ")))
             .into());
     }
+    // Its type's shape (spin_retention_core::events::What), or a 422 naming
+    // what does not fit.
+    let event: Event = serde_json::from_value(body)
+        .map_err(|e| Problem::new(422, "invalid-event", "Invalid Event").with_detail(e.to_string()))?;
     let mut after: Vec<Task> = Vec::new();
-    if event.kind == "lead.created" {
+    if matches!(event.what, spin_retention_core::events::What::LeadCreated(_)) {
         crate::digest::count(ctx, &crate::settings::current(ctx.store)?, &event)?;
         if let Some(task) = owner_alert(ctx, &event)? {
             after.push(task);
@@ -349,14 +353,14 @@ fn event(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
 /// A submission to a form whose every submission alerts the owner.
 fn owner_alert(ctx: &Ctx, event: &Event) -> Result<Option<Task>, StoreError> {
     let settings = crate::settings::current(ctx.store)?;
-    let form = event.data["form"].as_str().unwrap_or_default();
-    let Some(lead_id) = event.data["lead_id"].as_str().map(str::to_string) else {
+    let spin_retention_core::events::What::LeadCreated(submitted) = &event.what else {
         return Ok(None);
     };
+    let form = submitted.form.as_deref().unwrap_or_default();
     if !spin_retention_core::events::names_form(&settings.owner_alert_forms, form) {
         return Ok(None);
     }
-    let submission_id = event.data["submission_id"].as_str().unwrap_or_default().to_string();
+    let (lead_id, submission_id) = (submitted.lead_id.clone(), submitted.submission_id.clone());
     Ok(Some(Box::new(move |ctx: &Ctx| {
         // Once per submission, however often intake's event arrives; the
         // counter is logged under the person, for erase.

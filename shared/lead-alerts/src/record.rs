@@ -8,34 +8,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Why {
-    /// Step 0: the member the lead was routed to (or the owner).
-    Assigned,
-    /// The SLA ran out: the next available member.
-    Reassigned,
-    /// Reassigned as often as allowed: the owner.
-    Escalated,
-    /// Not a step: the owner's alert of any submission to a form set in
-    /// `owner_alert_forms`.
-    Submitted,
-}
-
-/// Who an alert went to: a team member, or the owner (`member_id: None`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Person {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_id: Option<String>,
-    pub name: String,
-}
-
-impl Person {
-    /// The id in links and figures: the member's, or `owner`.
-    pub fn key(&self) -> &str {
-        self.member_id.as_deref().unwrap_or("owner")
-    }
-}
+/// The events' types of what a step and a contact are (a contract of
+/// every receiver of lead-alerts' events).
+pub use spin_retention_core::events::{ContactOutcome, Person, Why};
 
 /// How an alert went out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,46 +44,6 @@ pub struct Step {
     /// The window it was taken in ([`take_turn`]), for erase.
     #[serde(default)]
     pub window: i64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContactOutcome {
-    Reached,
-    Voicemail,
-    WrongNumber,
-    NotInterested,
-}
-
-impl ContactOutcome {
-    pub const ALL: [ContactOutcome; 4] = [
-        ContactOutcome::Reached,
-        ContactOutcome::Voicemail,
-        ContactOutcome::WrongNumber,
-        ContactOutcome::NotInterested,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ContactOutcome::Reached => "reached",
-            ContactOutcome::Voicemail => "voicemail",
-            ContactOutcome::WrongNumber => "wrong_number",
-            ContactOutcome::NotInterested => "not_interested",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ContactOutcome> {
-        Self::ALL.into_iter().find(|o| o.name() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ContactOutcome::Reached => "Reached",
-            ContactOutcome::Voicemail => "Voicemail",
-            ContactOutcome::WrongNumber => "Wrong number",
-            ContactOutcome::NotInterested => "Not interested",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,7 @@ use crate::links::{self, Action};
 use crate::record::{take_turn, LeadAlerts, Person, Step, Why};
 use crate::settings::{self, Settings};
 use chrono::{DateTime, Utc};
-use spin_retention_core::events::Event;
+use spin_retention_core::events::{Event, What};
 use spin_retention_core::lead::{History, Lead};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{JsonStore, StoreError};
@@ -64,14 +64,14 @@ pub fn alert_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<Changed>, StoreErro
     let mut events = Vec::new();
     if let Some(step) = take(ctx, &settings, &history, Some(&score), 0, Why::Assigned, to, since)? {
         events.push(emit::lead_event(
-            "lead.hot",
+            What::LeadHot,
             &history.lead,
             Some(&score),
             &step,
             ctx.now,
         ));
         events.push(emit::lead_event(
-            "lead.assigned",
+            What::LeadAssigned,
             &history.lead,
             Some(&score),
             &step,
@@ -307,15 +307,19 @@ fn step_on(
     }
     let lead: &Lead = &history.lead;
     report.events.push(emit::lead_event(
-        "lead.sla_breached",
+        What::SlaBreached,
         lead,
         score.as_ref(),
         &step,
         ctx.now,
     ));
-    report
-        .events
-        .push(emit::lead_event("lead.assigned", lead, score.as_ref(), &step, ctx.now));
+    report.events.push(emit::lead_event(
+        What::LeadAssigned,
+        lead,
+        score.as_ref(),
+        &step,
+        ctx.now,
+    ));
     Ok(true)
 }
 

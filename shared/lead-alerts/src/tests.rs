@@ -68,6 +68,54 @@ fn setup(store: &MemoryStore, settings: serde_json::Value) {
     admin_doc::save(store, settings, t0()).unwrap();
 }
 
+/// A lead that exists (its `lead:` marker), for events about it.
+fn stored_lead(store: &MemoryStore, lead_id: &str) {
+    let created = spin_retention_core::lead::Created {
+        id: lead_id.into(),
+        created_at: t0(),
+    };
+    store.set_json(&keys::lead(lead_id), &created).unwrap();
+}
+
+/// `lead.claimed` of the lead, by dana.
+fn claimed_event(lead_id: &str) -> spin_retention_core::events::Event {
+    use spin_retention_core::events::{Claimed, Event, Person, What};
+    let by = Person {
+        member_id: Some("dana".into()),
+        name: "DANA".into(),
+    };
+    let what = What::LeadClaimed(Claimed {
+        lead_id: lead_id.into(),
+        by,
+        at: t0(),
+        via: "link".into(),
+    });
+    Event::new(lead_id, t0(), what)
+}
+
+/// `lead.hot` of the lead, assigned to dana.
+fn hot_event(lead_id: &str) -> spin_retention_core::events::Event {
+    use spin_retention_core::events::{Event, LeadInEvent, Person, StepTaken, What, Why};
+    let what = What::LeadHot(StepTaken {
+        lead: LeadInEvent {
+            lead_id: lead_id.into(),
+            name: None,
+            email: None,
+            phone: None,
+            score: Some(80),
+            reasons: None,
+        },
+        step: 0,
+        why: Why::Assigned,
+        assignee: Person {
+            member_id: Some("dana".into()),
+            name: "DANA".into(),
+        },
+        due: None,
+    });
+    Event::new(lead_id, t0(), what)
+}
+
 fn default_settings() -> serde_json::Value {
     serde_json::json!({
         "owner": {"name": "Olive", "channel": "webhook"},
@@ -138,7 +186,7 @@ fn a_hot_lead_alerts_its_assignee_once_with_who_how_and_why() {
         Some(t0() + Duration::minutes(15)),
         "Monday 10:00 London is working time"
     );
-    let kinds: Vec<&str> = changed.events.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<&str> = changed.events.iter().map(|e| e.kind()).collect();
     assert_eq!(kinds, ["lead.hot", "lead.assigned"]);
     // The Slack message: Block Kit, escaped, with tel:, wa.me, reasons and links.
     let sent = out.sent.lock().unwrap().clone();
@@ -187,7 +235,7 @@ fn the_sla_counts_working_hours_reassigns_then_escalates() {
     let alerts = LeadAlerts::load(&store, &id).unwrap();
     assert_eq!(alerts.steps[1].to.key(), "noa");
     assert_eq!(out.urls(), ["https://hooks.slack.com/dana", "https://hook.example/noa"]);
-    let kinds: Vec<&str> = first.events.iter().map(|e| e.kind.as_str()).collect();
+    let kinds: Vec<&str> = first.events.iter().map(|e| e.kind()).collect();
     assert_eq!(kinds, ["lead.sla_breached", "lead.assigned"]);
     // One reassignment allowed: the next breach goes to the owner, once.
     let due2 = alerts.steps[1].due.unwrap();
@@ -220,7 +268,7 @@ fn a_claim_stops_the_clock_and_the_first_claim_wins() {
     let ClaimResult::Yours(_, events) = actions::claim(&ctx, &id, &dana, "link").unwrap() else {
         panic!("dana's")
     };
-    assert_eq!(events[0].kind, "lead.claimed");
+    assert_eq!(events[0].kind(), "lead.claimed");
     let ClaimResult::Theirs(claimed) = actions::claim(&ctx, &id, &noa, "admin").unwrap() else {
         panic!("dana's, not noa's")
     };
@@ -280,7 +328,8 @@ fn a_failing_receiver_is_retried_with_backoff_then_failed_then_redelivered() {
     )
     .unwrap();
     admin_doc::save(&store, endpoints, t0()).unwrap();
-    let event = spin_retention_core::events::Event::new("lead.claimed", "l_1", t0(), serde_json::json!({"by": "dana"}));
+    stored_lead(&store, "l_1");
+    let event = claimed_event("l_1");
     out.statuses.lock().unwrap().extend([500; 5]);
     let task = emit::record(&ctx, std::slice::from_ref(&event))
         .unwrap()
@@ -326,7 +375,8 @@ fn a_failing_receiver_is_retried_with_backoff_then_failed_then_redelivered() {
 fn no_endpoint_means_nothing_recorded() {
     let (store, config, out) = (MemoryStore::new(), config(), Script::default());
     let ctx = at(&store, &config, &out, t0());
-    let event = spin_retention_core::events::Event::new("lead.hot", "l_1", t0(), serde_json::Value::Null);
+    stored_lead(&store, "l_1");
+    let event = hot_event("l_1");
     assert!(emit::record(&ctx, &[event]).unwrap().is_none());
 }
 
@@ -378,7 +428,8 @@ fn an_attempt_cut_off_is_made_again_three_windows_later_never_sooner() {
         Endpoints::parse(br#"{"endpoints": [{"id": "crm", "url": "https://crm.example/hook", "events": ["*"]}]}"#)
             .unwrap();
     admin_doc::save(&store, endpoints, t0()).unwrap();
-    let event = spin_retention_core::events::Event::new("lead.claimed", "l_9", t0(), serde_json::Value::Null);
+    stored_lead(&store, "l_9");
+    let event = claimed_event("l_9");
     let _first_attempts = emit::record(&ctx, std::slice::from_ref(&event))
         .unwrap()
         .expect("a delivery");
@@ -407,17 +458,14 @@ fn events_about_a_person_are_kept_while_they_exist_and_go_with_erase() {
             .unwrap();
     admin_doc::save(&store, endpoints, t0()).unwrap();
     let id = hot_lead(&ctx);
-    let about =
-        |kind: &str| spin_retention_core::events::Event::new(kind, &id, t0(), serde_json::json!({"lead_id": id}));
-    assert!(emit::record(&ctx, &[about("lead.hot")]).unwrap().is_some());
-    let gone =
-        spin_retention_core::events::Event::new("lead.hot", "l_gone", t0(), serde_json::json!({"lead_id": "l_gone"}));
+    assert!(emit::record(&ctx, &[hot_event(&id)]).unwrap().is_some());
+    let gone = hot_event("l_gone");
     assert!(
         emit::record(&ctx, &[gone]).unwrap().is_none(),
         "nothing kept about a person who is not there"
     );
     crate::forget(&store, &id).unwrap();
-    assert!(!store.exists(&keys::event(&about("lead.hot").id)).unwrap());
+    assert!(!store.exists(&keys::event(&hot_event(&id).id)).unwrap());
     assert!(store
         .mentions(&id)
         .iter()
@@ -541,7 +589,8 @@ fn a_transport_failure_is_recorded_and_answered_as_its_class_only() {
     .unwrap();
     admin_doc::save(&store, endpoints, t0()).unwrap();
     let ctx = Ctx::new(&store, &config, &Unreachable, t0());
-    let event = spin_retention_core::events::Event::new("lead.claimed", "l_1", t0(), serde_json::json!({"by": "dana"}));
+    stored_lead(&store, "l_1");
+    let event = claimed_event("l_1");
     emit::record(&ctx, std::slice::from_ref(&event))
         .unwrap()
         .expect("a delivery")(&ctx);

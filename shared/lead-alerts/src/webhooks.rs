@@ -252,15 +252,14 @@ pub fn record(ctx: &Ctx, event: &Event) -> Result<Vec<String>, StoreError> {
         return Ok(Vec::new());
     }
     let endpoints = endpoints(store)?;
-    let wanted: Vec<&Endpoint> = endpoints.endpoints.iter().filter(|e| e.wants(&event.kind)).collect();
+    let wanted: Vec<&Endpoint> = endpoints.endpoints.iter().filter(|e| e.wants(event.kind())).collect();
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
-    let person = event.data["lead_id"].as_str();
-    if let Some(lead_id) = person {
-        if !spin_retention_core::lead::exists(store, lead_id)? {
-            return Ok(Vec::new());
-        }
+    // Every event is about a person: nothing is kept about one not there.
+    let lead_id = event.what.lead_id();
+    if !spin_retention_core::lead::exists(store, lead_id)? {
+        return Ok(Vec::new());
     }
     let ids: Vec<String> = wanted.iter().map(|e| format!("{}.{}", event.id, e.id)).collect();
     // One batch: the deliveries, the event's entry in its person's log,
@@ -277,7 +276,7 @@ pub fn record(ctx: &Ctx, event: &Event) -> Result<Vec<String>, StoreError> {
         let delivery = Delivery {
             id: id.clone(),
             event_id: event.id.clone(),
-            kind: event.kind.clone(),
+            kind: event.kind().to_string(),
             endpoint_id: endpoint.id.clone(),
             status: Status::Pending,
             attempts: Vec::new(),
@@ -288,17 +287,13 @@ pub fn record(ctx: &Ctx, event: &Event) -> Result<Vec<String>, StoreError> {
         };
         writes.push(keys::delivery(id).entry(&delivery));
     }
-    if let Some(lead_id) = person {
-        remember(store, lead_id, &keys::event(&event.id), &mut writes)?;
-    }
+    remember(store, lead_id, &keys::event(&event.id), &mut writes)?;
     writes.extend(log_writes);
     writes.push(keys::event(&event.id).entry(event));
     store.set_many(&writes)?;
     // Erased while we wrote: leave nothing of them behind.
-    if let Some(lead_id) = person {
-        if !spin_retention_core::lead::exists(store, lead_id)? {
-            crate::forget(store, lead_id)?;
-        }
+    if !spin_retention_core::lead::exists(store, lead_id)? {
+        crate::forget(store, lead_id)?;
     }
     Ok(ids)
 }
@@ -414,12 +409,15 @@ fn send(ctx: &Ctx, delivery: &Delivery) -> Result<u16, Failure> {
     ctx.outbound.send(request).map(|r| r.status).map_err(Failure::Transport)
 }
 
-/// The message body: the event's `type`, `timestamp` and `data`.
+/// The message body: the event's `type`, `timestamp` and `data` (Standard
+/// Webhooks' payload), and the `version` of its shape.
 pub fn payload(event: &Event) -> Vec<u8> {
+    let what = serde_json::to_value(&event.what).expect("events serialise");
     serde_json::to_vec(&serde_json::json!({
-        "type": event.kind,
+        "type": what["type"],
+        "version": event.version,
         "timestamp": event.timestamp,
-        "data": event.data,
+        "data": what["data"],
     }))
     .expect("events serialise")
 }

@@ -148,25 +148,29 @@ fn after_answer(answer: &Answer) -> Vec<Task> {
 /// The events of one answer; its id is the answer's (survey, lead, time),
 /// so a repeated answer is a new event.
 pub fn answer_events(answer: &Answer) -> Vec<spin_retention_core::events::Event> {
-    use spin_retention_core::events::Event;
+    use spin_retention_core::events::{Answered, Event, What};
     let subject = format!(
         "{}:{}:{}",
         answer.survey_id,
         answer.lead_id,
         answer.answered_at.timestamp_millis()
     );
-    let data = serde_json::json!({
-        "survey_id": answer.survey_id, "lead_id": answer.lead_id, "kind": answer.kind,
-        "score": answer.score, "band": answer.band, "via": answer.via, "answered_at": answer.answered_at,
-    });
+    let data = Answered {
+        survey_id: answer.survey_id.clone(),
+        lead_id: answer.lead_id.clone(),
+        kind: answer.kind,
+        score: answer.score,
+        band: answer.band,
+        via: answer.via.clone(),
+        answered_at: answer.answered_at,
+    };
     let mut events = vec![Event::new(
-        "survey.answered",
         &subject,
         answer.answered_at,
-        data.clone(),
+        What::SurveyAnswered(data.clone()),
     )];
     if answer.band == spin_retention_core::signals::Band::Detractor {
-        events.push(Event::new("survey.detractor", &subject, answer.answered_at, data));
+        events.push(Event::new(&subject, answer.answered_at, What::SurveyDetractor(data)));
     }
     events
 }
@@ -306,10 +310,11 @@ mod tests {
     #[test]
     fn a_detractor_is_answered_and_detractor_and_no_comment_leaves() {
         let events = answer_events(&answer(3, Band::Detractor));
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind()).collect();
         assert_eq!(kinds, ["survey.answered", "survey.detractor"]);
-        assert_eq!(events[0].data["lead_id"], "l_1");
-        assert!(events[0].data.get("comment").is_none(), "comments stay in survey");
+        let json = serde_json::to_value(&events[0]).unwrap();
+        assert_eq!(json["data"]["lead_id"], "l_1");
+        assert!(json["data"].get("comment").is_none(), "comments stay in survey");
         let mut later = answer(10, Band::Promoter);
         later.answered_at += chrono::Duration::minutes(1);
         let promoter = answer_events(&later);
