@@ -48,6 +48,30 @@ pub fn get_as<T: serde::de::DeserializeOwned>(ctx: &Ctx, target: HandoffTarget, 
     })
 }
 
+/// `GET` as [`get_as`], but a 404 is `None`.
+pub fn get_optional_as<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    target: HandoffTarget,
+    path: &str,
+) -> Result<Option<T>, Failure> {
+    get_optional(ctx, target, path)?
+        .map(|json| read_as(target, path, json))
+        .transpose()
+}
+
+/// A part of an answer read as the owner's type: one that does not fit is
+/// a 502 naming the job.
+pub fn read_as<T: serde::de::DeserializeOwned>(target: HandoffTarget, path: &str, json: Value) -> Result<T, Failure> {
+    serde_json::from_value(json).map_err(|e| Failure {
+        status: 502,
+        problem: Value::Null,
+        message: format!(
+            "{} answered {path} in a shape this dashboard does not read: {e}",
+            target.component
+        ),
+    })
+}
+
 /// `GET`, but a 404 is `None` (a person not scored, never alerted...).
 pub fn get_optional(ctx: &Ctx, target: HandoffTarget, path: &str) -> Result<Option<Value>, Failure> {
     match get(ctx, target, path) {

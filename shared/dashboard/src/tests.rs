@@ -319,17 +319,60 @@ fn hebrew_pages_read_right_to_left() {
 }
 
 /// A person as each job's admin API shows them (the owners' own shapes).
+/// lead-intake's profile of Dana, as core's `Lead` (what intake answers).
+fn profile() -> spin_retention_core::lead::Lead {
+    use spin_retention_core::lead::{Channel, Claim, Confirmation, ConfirmedBy, Consent, Lead, Submission};
+    let at = |t: &str| -> chrono::DateTime<chrono::Utc> { t.parse().unwrap() };
+    let first = Submission {
+        id: "s_1".into(),
+        lead_id: "l_1".into(),
+        received_at: at("2026-11-20T09:00:00Z"),
+        form: None,
+        contact: Contact {
+            name: Some("Dana Levi".into()),
+            email: Some("dana@example.com".into()),
+            ..Contact::default()
+        },
+        message: Some("Pricing?".into()),
+        language: None,
+        channel: Channel::Email,
+        attribution: Default::default(),
+        consent: None,
+        custom: Default::default(),
+        origin: Default::default(),
+        client_hash: None,
+    };
+    let mut lead = Lead::new(&first);
+    lead.claims.push(Claim {
+        field: "name".into(),
+        value: "Mallory".into(),
+        submission_id: "s_2".into(),
+        at: at("2026-11-20T10:00:00Z"),
+    });
+    lead.consent = Some(Consent {
+        marketing: Some(true),
+        ad_user_data: None,
+        ad_personalization: None,
+        text: None,
+        version: None,
+        recorded_at: at("2026-11-20T09:00:00Z"),
+        submission_id: "s_1".into(),
+        client_hash: None,
+        confirmed: Some(Confirmation {
+            at: at("2026-11-20T09:05:00Z"),
+            by: ConfirmedBy::EmailLink,
+        }),
+    });
+    lead
+}
+
 fn person() -> Jobs {
     Jobs::default()
         .answer(
             "GET",
             "/intake/admin/leads/l_1",
             200,
-            json!({"lead": {"id": "l_1", "contact": {"name": "Dana Levi", "email": "dana@example.com"},
-                            "claims": [{"field": "name", "value": "Mallory", "submission_id": "s_2", "at": "2026-11-20T10:00:00Z"}],
-                            "consent": {"marketing": true, "ad_user_data": null, "ad_personalization": null,
-                                        "recorded_at": "2026-11-20T09:00:00Z", "submission_id": "s_1",
-                                        "confirmed": {"at": "2026-11-20T09:05:00Z", "by": "email_link"}}},
+            json!({"lead": profile(),
                    "submissions": [{"submission": {"id": "s_1", "received_at": "2026-11-20T09:00:00Z", "message": "Pricing?"},
                                     "ack": {"state": "sent", "channel": "email", "provider": "sendgrid",
                                             "sent_at": "2026-11-20T09:00:02Z", "latency_ms": 1800}}]}),

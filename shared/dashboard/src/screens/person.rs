@@ -8,9 +8,12 @@ use super::{Screen, Shown};
 use crate::api;
 use crate::page::urlencode;
 use crate::page::{esc, redirect, text, when};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use spin_retention_core::customer::format_minor;
 use spin_retention_core::jobs::{ALERTS, AUDIENCES, CUSTOMERS, INTAKE, SCORING, SURVEY};
+use spin_retention_core::lead::{Consent, Lead};
+use spin_retention_scores::ScoreRecord;
 
 /// Timeline entries shown at first; "more" adds as many again.
 pub const PAGE: usize = 50;
@@ -35,7 +38,8 @@ pub fn show(s: &Screen, id: &str) -> Shown {
         .and_then(|l| l.parse().ok())
         .unwrap_or(PAGE)
         .clamp(1, MAX);
-    let score = api::get_optional(s.ctx, SCORING, &format!("/scoring/leads/{}", urlencode(id)))?;
+    let score: Option<ScoreRecord> =
+        api::get_optional_as(s.ctx, SCORING, &format!("/scoring/leads/{}", urlencode(id)))?;
     let changes = api::get(
         s.ctx,
         SCORING,
@@ -51,12 +55,12 @@ pub fn show(s: &Screen, id: &str) -> Shown {
     let audiences = api::get(s.ctx, AUDIENCES, &format!("/audiences/admin/members/{}", urlencode(id)))?;
     let team = team(s)?;
 
-    let lead = &profile["lead"];
-    let contact = serde_json::from_value(lead["contact"].clone()).unwrap_or_default();
-    let name = name_of(&contact);
+    // lead-intake's profile is core's Lead, the one fold every job reads.
+    let lead: Lead = api::read_as(INTAKE, "/intake/admin/leads", profile["lead"].clone())?;
+    let name = name_of(&lead.contact);
     let mut entries = Vec::new();
     submissions(s, &profile, &mut entries);
-    claims_and_consent(s, lead, &mut entries);
+    claims_and_consent(s, &lead, &mut entries);
     score_changes(s, &changes, &mut entries);
     if let Some(alerts) = &alerts {
         alert_steps(s, alerts, &mut entries);
@@ -101,7 +105,7 @@ pub fn show(s: &Screen, id: &str) -> Shown {
     let body = format!(
         "{}<section class=\"actions\">{}</section><h2>{}</h2><ol class=\"timeline\">{timeline}</ol>{more}\
          <p class=\"danger\"><a href=\"/dashboard/people/{}/erase\">{}</a></p>",
-        summary(s, lead, score.as_ref(), alerts.as_ref(), customer.as_ref(), &audiences),
+        summary(s, &lead, score.as_ref(), alerts.as_ref(), customer.as_ref(), &audiences),
         actions(s, id, alerts.as_ref(), &team, &s.frame.here),
         s.t("timeline"),
         esc(&urlencode(id)),
@@ -120,21 +124,23 @@ fn not_found(s: &Screen) -> spin_retention_core::http::Reply {
 
 fn summary(
     s: &Screen,
-    lead: &Value,
-    score: Option<&Value>,
+    lead: &Lead,
+    score: Option<&ScoreRecord>,
     alerts: Option<&Value>,
     customer: Option<&Value>,
     audiences: &Value,
 ) -> String {
-    let c = &lead["contact"];
+    let c = &lead.contact;
+    let shown = |v: &Option<String>| esc(v.as_deref().unwrap_or_default());
     let mut facts = vec![
-        (s.t("email"), text(&c["email"])),
-        (s.t("phone"), text(&c["phone"])),
-        (s.t("company"), text(&c["company"])),
-        (s.t("country"), text(&c["country"])),
+        (s.t("email"), shown(&c.email)),
+        (s.t("phone"), shown(&c.phone)),
+        (s.t("company"), shown(&c.company)),
+        (s.t("country"), shown(&c.country)),
     ];
-    if let Some(score) = score {
-        let risk = if score["at_risk"].as_bool() == Some(true) {
+    if let Some(record) = score {
+        let score = &record.score;
+        let risk = if score.at_risk {
             format!(" <span class=\"badge risk\">{}</span>", s.t("at_risk"))
         } else {
             String::new()
@@ -142,15 +148,14 @@ fn summary(
         facts.push((
             s.t("ev.score"),
             format!(
-                "<span class=\"badge {}\">{}</span> {} ({}){risk}",
-                text(&score["tier"]),
-                text(&score["tier"]),
-                text(&score["total"]),
-                text(&score["grade"])
+                "<span class=\"badge {tier}\">{tier}</span> {} ({}){risk}",
+                score.total,
+                score.grade,
+                tier = score.tier.as_str(),
             ),
         ));
-        if let Some(member) = score["assignment"]["member_name"].as_str() {
-            facts.push((s.t("col.assignee"), esc(member)));
+        if let Some(assignment) = &record.assignment {
+            facts.push((s.t("col.assignee"), esc(&assignment.member_name)));
         }
     }
     facts.push((s.t("col.sla"), sla(s, alerts)));
@@ -234,46 +239,58 @@ fn submissions(s: &Screen, profile: &Value, out: &mut Vec<Entry>) {
 
 /// What forms claimed about the person that was not applied, and the
 /// consent in force and waiting, with how it was confirmed.
-fn claims_and_consent(s: &Screen, lead: &Value, out: &mut Vec<Entry>) {
-    for claim in lead["claims"].as_array().into_iter().flatten() {
+fn claims_and_consent(s: &Screen, lead: &Lead, out: &mut Vec<Entry>) {
+    for claim in &lead.claims {
         out.push(Entry {
-            at: claim["at"].as_str().unwrap_or_default().to_string(),
+            at: rfc3339(claim.at),
             kind: "claim",
             html: format!(
                 "<strong>{}</strong> {}: {}",
                 s.t("ev.identity_claim"),
-                text(&claim["field"]),
-                text(&claim["value"])
+                esc(&claim.field),
+                esc(&claim.value)
             ),
         });
     }
-    let consent = |c: &Value, key: &'static str, at: &Value| {
-        let granted: Vec<&str> = ["marketing", "ad_user_data", "ad_personalization"]
-            .into_iter()
-            .filter(|k| c[*k] == true)
-            .collect();
+    let consent = |c: &Consent, key: &'static str, at: DateTime<Utc>| {
+        let granted: Vec<&str> = [
+            ("marketing", c.marketing),
+            ("ad_user_data", c.ad_user_data),
+            ("ad_personalization", c.ad_personalization),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given == Some(true))
+        .map(|(name, _)| name)
+        .collect();
+        let by = c
+            .confirmed
+            .as_ref()
+            .map(|c| serde_json::to_value(c.by).unwrap_or_default());
         Entry {
-            at: at.as_str().unwrap_or_default().to_string(),
+            at: rfc3339(at),
             kind: "consent",
             html: format!(
                 "<strong>{}</strong> {} <span class=\"muted\">{}</span>",
                 s.t(key),
                 esc(&granted.join(", ")),
-                text(&c["confirmed"]["by"])
+                by.as_ref().map(text).unwrap_or_default()
             ),
         }
     };
-    if lead["consent"].is_object() {
-        out.push(consent(
-            &lead["consent"],
-            "ev.consent",
-            &lead["consent"]["confirmed"]["at"],
-        ));
+    if let Some(c) = &lead.consent {
+        // In force: confirmed (or a refusal), at its confirmation.
+        let at = c.confirmed.as_ref().map_or(c.recorded_at, |c| c.at);
+        out.push(consent(c, "ev.consent", at));
     }
-    if lead["pending_consent"].is_object() {
-        let pending = &lead["pending_consent"];
-        out.push(consent(pending, "ev.consent_pending", &pending["recorded_at"]));
+    if let Some(pending) = &lead.pending_consent {
+        out.push(consent(pending, "ev.consent_pending", pending.recorded_at));
     }
+}
+
+/// A time as the owners' JSON gives it (RFC 3339, UTC), so entries from
+/// every source sort as text.
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 fn score_changes(s: &Screen, changes: &Value, out: &mut Vec<Entry>) {
