@@ -6,6 +6,7 @@
 
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
+use spin_retention_core::events::What;
 use spin_retention_e2e::mock_provider::{MockProvider, Received};
 use spin_retention_e2e::{admin, admin_at as at, admin_json, app_with_provider, request};
 use std::time::{Duration, Instant};
@@ -398,6 +399,13 @@ fn verify(r: &Received) -> Value {
     r.json()
 }
 
+/// A webhook body read as the events contract (`core::events::What`):
+/// its `type` and `data` fit the type's shape, and its `version` is there.
+fn what(body: &Value) -> What {
+    assert_eq!(body["version"], spin_retention_core::events::VERSION, "{body}");
+    serde_json::from_value(json!({"type": body["type"], "data": body["data"]})).unwrap()
+}
+
 fn base64_decode(s: &str) -> Vec<u8> {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.decode(s).unwrap()
@@ -437,7 +445,10 @@ fn event_webhooks_are_signed_retried_failed_and_sent_again() {
     assert_eq!(first.len(), 1);
     let created = verify(&first[0]);
     assert_eq!(created["type"], "lead.created");
-    assert_eq!(created["data"]["email"], "cold@example.com");
+    let What::LeadCreated(submitted) = what(&created) else {
+        panic!("{created}")
+    };
+    assert_eq!(submitted.email.as_deref(), Some("cold@example.com"));
     // Retries come with the ticks, at 5 s, 5 min, 30 min and 2 h.
     let mut clock = t0;
     for wait_s in [5, 300, 1800, 7200] {
@@ -497,7 +508,10 @@ fn event_webhooks_are_signed_retried_failed_and_sent_again() {
     assert_eq!(claim.status, 200, "{}", claim.text());
     let claimed = verify(&wait(&events, 9, |_| true)[8]);
     assert_eq!(claimed["type"], "lead.claimed");
-    assert_eq!(claimed["data"]["by"]["member_id"], "dana");
+    let What::LeadClaimed(claim) = what(&claimed) else {
+        panic!("{claimed}")
+    };
+    assert_eq!(claim.by.member_id.as_deref(), Some("dana"));
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! the month's metrics. Time is the test's (`x-test-clock`).
 
 use serde_json::{json, Value};
+use spin_retention_core::events::What;
 use spin_retention_core::ids::sha256_hex;
 use spin_retention_e2e::mock_provider::MockProvider;
 use spin_retention_e2e::spin::SpinApp;
@@ -244,9 +245,14 @@ fn a_slipping_customer_is_at_risk_and_in_the_win_back_audiences() {
     let delivered = crm.wait_for(1);
     let message = delivered[0].json();
     assert_eq!(message["type"], "customer.slipping", "{message}");
-    assert_eq!(message["data"]["lead_id"], lead.as_str());
     assert_eq!(message["data"]["slipping_since"], "2026-10-15T10:00:00Z");
-    assert_eq!(message["data"]["typical_interval_days"], 30.0);
+    // Read as the events contract, as a receiver in Rust would.
+    let contract = json!({"type": message["type"], "data": message["data"]});
+    let What::CustomerSlipping(slipping) = serde_json::from_value(contract).unwrap() else {
+        unreachable!()
+    };
+    assert_eq!(slipping.lead_id, lead);
+    assert_eq!(slipping.typical_interval_days, Some(30.0));
     // A second run the same day raises nothing new, and sends nothing
     // (a second delivery would arrive within a second, as the first did).
     assert_eq!(refresh(base, NOW)["raised"], 0);
