@@ -293,6 +293,15 @@ impl Store for SpinStore {
         kv::atomics::increment(&self.0, key, delta).map_err(unavailable)
     }
 
+    /// A `get`, decoded: `increment(key, 0)` is a write transaction on
+    /// SQLite, a `get` commits nothing.
+    fn read_counter(&self, key: &str) -> Result<i64, StoreError> {
+        match self.get(key)? {
+            Some(bytes) => spin_retention_core::store::decode_counter(key, &bytes),
+            None => Ok(0),
+        }
+    }
+
     /// One `get` per key, not `batch.get-many`: Spin's Redis store (3.x to
     /// 4.0.2) sends `get-many` as `KEYS k1 k2 ...`, which Redis refuses for two
     /// keys or more and which panics the host for one.

@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use spin_retention_core::consent_link::{Action, Claims, Sent};
-//! let now = spin_retention_core::ports::test_now();
+//! let now: chrono::DateTime<chrono::Utc> = "2026-11-23T10:00:00Z".parse().unwrap();
 //! let claims = Claims::confirm("l_1", "s_1", Sent::Email, now);
 //! let url = claims.url("https://example.com/", "secret");
 //! let token = url.rsplit('/').next().unwrap();

@@ -384,7 +384,19 @@ mod tests {
         let a = Event::new("l_1", at, claimed("l_1"));
         assert_eq!(a.id, Event::new("l_1", at, claimed("l_1")).id);
         assert_ne!(a.id, Event::new("l_2", at, claimed("l_1")).id);
+        assert_ne!(
+            Event::id_of("lead.claimed", "l_1"),
+            Event::id_of("lead.contacted", "l_1")
+        );
         assert!(a.id.starts_with("evt_") && a.id.len() == 28);
+    }
+
+    /// Receivers deduplicate on the id, so it must not change between
+    /// versions: pinned to the hash of type and subject.
+    #[test]
+    fn an_events_id_is_stable_across_releases() {
+        let event = Event::new("l_1", crate::ports::test_now(), claimed("l_1"));
+        assert_eq!(event.id, "evt_b43393e9a85ee68990f419a6");
     }
 
     /// The shape receivers read: `type` and `data` beside `id`, `version`

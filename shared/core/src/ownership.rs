@@ -90,11 +90,12 @@ impl Store for OwnedBy<'_> {
     }
 
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
-        // `increment(k, 0)` is how a counter is read.
-        if delta != 0 {
-            self.check(key);
-        }
+        self.check(key);
         self.inner.increment(key, delta)
+    }
+
+    fn read_counter(&self, key: &str) -> Result<i64, StoreError> {
+        self.inner.read_counter(key)
     }
 
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {

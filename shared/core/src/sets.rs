@@ -103,9 +103,7 @@ fn snapshot_if_due(
 }
 
 pub fn remove(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreError> {
-    let Read {
-        live, from: snapshot, ..
-    } = read(store, name, u64::MAX)?;
+    let live = read(store, name, u64::MAX)?.live;
     let gone: Vec<u64> = live.iter().filter(|(_, e)| e == entry).map(|(slot, _)| *slot).collect();
     if gone.is_empty() {
         return Ok(());
@@ -124,12 +122,21 @@ pub fn remove(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreErr
     // After the deletes, so a snapshot due now leaves the entry out.
     if let Some(snapshot) = snapshot_if_due(store, name, first, last)? {
         store.set_many(&[snapshot])?;
-    } else if gone.iter().any(|slot| *slot <= snapshot.through) {
-        let entries = snapshot.entries.into_iter().filter(|(_, e)| e != entry).collect();
+    }
+    // The stored snapshot (the one read above, or one a concurrent writer
+    // built before our tombstone landed) may still name the entry: an
+    // erased id must not stay in it.
+    let stored: Snapshot = store.get_json(&snapshot_key(name))?.unwrap_or_default();
+    if stored.entries.iter().any(|(slot, _)| gone.contains(slot)) {
+        let entries = stored
+            .entries
+            .into_iter()
+            .filter(|(slot, _)| !gone.contains(slot))
+            .collect();
         store.set_json(
             &snapshot_key(name),
             &Snapshot {
-                through: snapshot.through,
+                through: stored.through,
                 entries,
             },
         )?;
@@ -185,9 +192,15 @@ fn read(store: &dyn Store, name: &str, cap: u64) -> Result<Read, StoreError> {
     let (prefix, rest): (Vec<_>, Vec<_>) = ops.iter().partition(|(slot, _)| *slot <= through);
     let mut entries = snapshot.entries.clone();
     replay(&mut entries, &prefix);
+    // A tombstone past `through` still applies: a snapshot never keeps an
+    // entry whose removal has been written.
     let fresh = Snapshot {
         through,
-        entries: entries.clone(),
+        entries: entries
+            .iter()
+            .filter(|(slot, _)| !removed.contains(slot))
+            .cloned()
+            .collect(),
     };
     replay(&mut entries, &rest);
     Ok(Read {
@@ -260,6 +273,20 @@ mod tests {
         assert_eq!(all, expected);
     }
 
+    /// The removal's own slot may be due a snapshot, which covers only
+    /// up to the multiple before it: the removed entry stays out of it.
+    #[test]
+    fn a_snapshot_due_at_the_tombstone_leaves_the_removed_entry_out() {
+        let store = MemoryStore::new();
+        for i in 0..127 {
+            add(&store, "k", &format!("e{i}")).unwrap();
+        }
+        remove(&store, "k", "e5").unwrap();
+        let snap = String::from_utf8(store.get("k#snap").unwrap().unwrap()).unwrap();
+        assert!(!snap.contains("\"e5\""), "{snap}");
+        assert!(!list(&store, "k").unwrap().contains(&"e5".to_string()));
+    }
+
     #[test]
     fn a_long_log_is_read_from_its_snapshot() {
         let store = CountingStore::default();
@@ -286,11 +313,14 @@ mod tests {
         for i in 0..1000 {
             add(&store, "k", &format!("e{i}")).unwrap();
         }
-        let before = (store.inner.mentions(""), store.get("k#snap").unwrap());
+        let before = (store.commits(), store.inner.mentions(""), store.get("k#snap").unwrap());
         let reads = store.reads();
         assert_eq!(list(&store, "k").unwrap().len(), 1000);
-        let after = (store.inner.mentions(""), store.get("k#snap").unwrap());
-        assert_eq!(after, before, "a reader writes nothing");
+        let after = (store.commits(), store.inner.mentions(""), store.get("k#snap").unwrap());
+        assert_eq!(
+            after, before,
+            "a reader writes nothing, not even a key it leaves as it was"
+        );
         assert!(
             store.reads() - reads <= 2 + 2 * COMPACT_AFTER,
             "{}",

@@ -14,11 +14,13 @@
 //!   SQLite transaction, Redis `MSET`) and `delete-many` are sound.
 //!
 //! `increment` is the one atomic operation. A counter keeps the backend's
-//! own encoding (8 raw bytes on SQLite, a decimal string on Redis), so a
-//! counter is only ever read with `increment(key, 0)`; `get` or `set` on a
-//! counter, or `increment` on a key holding anything else, is a bug (on
-//! SQLite the latter breaks the host's store until it restarts).
-//! [`MemoryStore`] refuses both, so unit tests catch it.
+//! own encoding (8 little-endian bytes on SQLite, a decimal string on
+//! Redis), so a counter is only ever read with [`Store::read_counter`],
+//! which decodes either (a `get`: on SQLite `increment(key, 0)` would be a
+//! write transaction just to read). `get` or `set` on a counter, or
+//! `increment` on a key holding anything else, is a bug (on SQLite the
+//! latter breaks the host's store until it restarts). [`MemoryStore`]
+//! refuses both, so unit tests catch it.
 
 use crate::keys::Key;
 use serde::{de::DeserializeOwned, Serialize};
@@ -56,6 +58,16 @@ pub trait Store {
     /// returns the new value; `delta == 0` reads it.
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError>;
 
+    /// The counter at `key` (absent: 0), read without writing. This default
+    /// is for stores that only know `increment`; the Spin adapter decodes a
+    /// `get` ([`decode_counter`]).
+    fn read_counter(&self, key: &str) -> Result<i64, StoreError> {
+        match self.exists(key)? {
+            true => self.increment(key, 0),
+            false => Ok(0),
+        }
+    }
+
     /// The values of `keys`, in the same order. On Spin this is one `get`
     /// per key: `batch.get-many` is broken on Spin's Redis store (it sends
     /// `KEYS`), so the adapter does not use it.
@@ -73,14 +85,31 @@ pub trait Store {
     }
 }
 
-/// Reads a counter (see the module doc: never `get` one). `increment` is a
-/// write (a transaction on Spin's SQLite store) and creates the key, so a
-/// counter that does not exist yet is read as 0 without it.
+/// Reads a counter as a count (see the module doc: never `get` one).
 pub fn counter(store: &dyn Store, key: &str) -> Result<u64, StoreError> {
-    if !store.exists(key)? {
-        return Ok(0);
+    Ok(store.read_counter(key)?.max(0) as u64)
+}
+
+/// A counter as `get` returns it from Spin's stores: 8 little-endian
+/// bytes on SQLite, a decimal string on Redis. The two never look alike
+/// for a count we keep: a little-endian count below 2^56 ends in a zero
+/// byte, which no decimal string holds.
+pub fn decode_counter(key: &str, bytes: &[u8]) -> Result<i64, StoreError> {
+    let corrupt = |reason: &str| StoreError::Corrupt {
+        key: key.to_string(),
+        reason: reason.to_string(),
+    };
+    let decimal = !bytes.is_empty()
+        && bytes
+            .iter()
+            .enumerate()
+            .all(|(i, b)| b.is_ascii_digit() || (i == 0 && *b == b'-'));
+    if decimal {
+        let text = std::str::from_utf8(bytes).map_err(|_| corrupt("not a counter"))?;
+        return text.parse().map_err(|_| corrupt("a decimal counter out of range"));
     }
-    Ok(store.increment(key, 0)?.max(0) as u64)
+    let raw: [u8; 8] = bytes.try_into().map_err(|_| corrupt("not a counter"))?;
+    Ok(i64::from_le_bytes(raw))
 }
 
 /// Deletes `key` if it is there; whether it was. A delete is a transaction
@@ -172,7 +201,7 @@ impl MemoryStore {
     fn not_a_counter(&self, key: &str) {
         assert!(
             !self.lock_counters().contains_key(key),
-            "{key} is a counter: read it with increment(key, 0), never get or set it"
+            "{key} is a counter: read it with read_counter, never get or set it"
         );
     }
 }
@@ -208,6 +237,11 @@ impl Store for MemoryStore {
         let value = counters.entry(key.to_string()).or_insert(0);
         *value += delta;
         Ok(*value)
+    }
+
+    fn read_counter(&self, key: &str) -> Result<i64, StoreError> {
+        assert!(!self.lock().contains_key(key), "{key} holds a value, not a counter");
+        Ok(self.lock_counters().get(key).copied().unwrap_or(0))
     }
 }
 
@@ -294,6 +328,10 @@ impl Store for FailingStore {
         self.check(key, delta == 0)?;
         self.inner.increment(key, delta)
     }
+    fn read_counter(&self, key: &str) -> Result<i64, StoreError> {
+        self.check(key, true)?;
+        self.inner.read_counter(key)
+    }
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
         keys.iter().try_for_each(|k| self.check(k, true))?;
         self.inner.get_many(keys)
@@ -371,6 +409,10 @@ impl Store for CountingStore {
         self.commit();
         self.inner.increment(key, delta)
     }
+    fn read_counter(&self, key: &str) -> Result<i64, StoreError> {
+        self.read(1);
+        self.inner.read_counter(key)
+    }
     fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
         self.read(keys.len());
         self.inner.get_many(keys)
@@ -393,6 +435,25 @@ mod tests {
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Thing {
         n: u32,
+    }
+
+    /// The encodings Spin's stores keep (`key-value-spin`: `to_le_bytes`;
+    /// `key-value-redis`: `INCRBY`, a decimal string).
+    #[test]
+    fn counters_decode_from_either_backend() {
+        for n in [0i64, 1, 7, 48, 57, 10_000_000, 1 << 40] {
+            assert_eq!(decode_counter("k", &n.to_le_bytes()).unwrap(), n, "SQLite {n}");
+            assert_eq!(decode_counter("k", n.to_string().as_bytes()).unwrap(), n, "Redis {n}");
+        }
+        // Eight decimal digits are read as a decimal, not as raw bytes.
+        assert_eq!(decode_counter("k", b"12345678").unwrap(), 12_345_678);
+        assert_eq!(decode_counter("k", b"-3").unwrap(), -3);
+        for bad in [&b""[..], b"{\"a\":1}", &[1, 0, 0, 0, 0, 0, 0], b"12x"] {
+            assert!(
+                matches!(decode_counter("k", bad), Err(StoreError::Corrupt { .. })),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

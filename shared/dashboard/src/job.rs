@@ -222,8 +222,13 @@ fn posts_our_form(req: &Request, ctx: &Ctx) -> Result<(), Reply> {
     let forbidden = || refusal(lang, 403, lang.t("forbidden"), lang.t("forbidden"));
     let secret = session::secret(ctx.config).map_err(|_| forbidden())?;
     let current = session::current(req, ctx, &secret)?.ok_or_else(forbidden)?;
-    let token = fields(req).ok().and_then(|f| field(&f, "csrf").map(str::to_string));
-    match session::form_is_ours(req, &current, &secret, token.as_deref()) {
+    // A body we cannot read as our form (too long, another type) is
+    // refused for what it is (413, 415), not as a forgery.
+    let fields = fields(req).map_err(|problem| {
+        let detail = problem.detail.clone().unwrap_or_default();
+        refusal(lang, problem.status, &problem.title, &detail)
+    })?;
+    match session::form_is_ours(req, &current, &secret, field(&fields, "csrf")) {
         true => Ok(()),
         false => Err(forbidden()),
     }

@@ -234,6 +234,11 @@ fn writes_need_the_session_and_its_csrf_token() {
         Some(&cookie),
     ));
     assert_eq!(other_token.status, 403);
+    // Signed in, but not our form: refused for what the body is.
+    let mut text_post = form("POST", "/dashboard/leads/l_1/claim", "{}", Some(&cookie));
+    text_post.headers.retain(|(name, _)| name != "content-type");
+    text_post.headers.push(("content-type".into(), "text/plain".into()));
+    assert_eq!(app.call(text_post).status, 415);
     assert_eq!(app.jobs.sent().len(), before, "nothing refused reached lead-alerts");
 
     let claimed = app.call(form(

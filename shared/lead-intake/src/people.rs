@@ -116,7 +116,8 @@ pub fn open_profile(ctx: &Ctx, mut draft: validate::Draft, source: &str) -> Resu
 pub fn find(req: &Request, ctx: &Ctx) -> Handled {
     let q = req.query_param("q").map(|q| q.trim().to_string()).unwrap_or_default();
     let none = || Reply::from(Problem::not_found(&req.path).with_detail("no person with that email, phone or id"));
-    if q.starts_with("l_") {
+    // An address first: `l_smith@acme.com` is an email, not a lead id.
+    if q.starts_with("l_") && !q.contains('@') {
         return match lead::exists(ctx.store, &q)? {
             true => Ok(Reply::json(200, &serde_json::json!({ "lead_id": q }))),
             false => Err(none()),
@@ -203,9 +204,13 @@ mod tests {
         let ctx = Ctx::new(&store, &config, &NoOutbound, spin_retention_core::ports::test_now());
         let opened = call(
             &ctx,
-            serde_json::json!({"people": [{"email": "dana@shop.io", "phone": "+972525551234"}]}),
+            serde_json::json!({"people": [
+                {"email": "dana@shop.io", "phone": "+972525551234"},
+                {"email": "l_smith@acme.com"}
+            ]}),
         );
         let id = opened["people"][0]["lead_id"].as_str().unwrap().to_string();
+        let smith = opened["people"][1]["lead_id"].as_str().unwrap().to_string();
         let find = |q: &str| {
             let mut req = Request::new("GET", "/intake/admin/people");
             req.query = format!(
@@ -220,6 +225,11 @@ mod tests {
             let (status, found) = find(q);
             assert_eq!((status, found["lead_id"].as_str()), (200, Some(id.as_str())), "{q}");
         }
+        assert_eq!(
+            find("l_smith@acme.com").1["lead_id"].as_str(),
+            Some(smith.as_str()),
+            "an email"
+        );
         assert_eq!(find("someone@else.io").0, 404);
         assert_eq!(find("l_nobody").0, 404);
         assert_eq!(find("not a phone").0, 422);
