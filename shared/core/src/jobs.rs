@@ -301,12 +301,30 @@ pub mod calls {
         "/alerts/sla/tick".to_string()
     }
 
+    /// Each job's share of the app's one tick ([`super::TICK`]): one
+    /// bounded batch of its later work, safe to run twice at once.
+    pub fn tick(component: &str) -> Option<&'static str> {
+        Some(match component {
+            "lead-alerts" => "/alerts/sla/tick?limit=100",
+            "customers" => "/customers/admin/refresh?limit=500",
+            "lead-scoring" => "/scoring/admin/rescore?limit=50",
+            "audience-export" => "/audiences/admin/refresh?limit=1000",
+            _ => return None,
+        })
+    }
+
     /// Any job of [`super::ERASE`]: forget this person (a `DELETE`, with a
     /// [`super::Forget`] body).
     pub fn forget_person(prefix: &str, lead_id: &str) -> String {
         format!("{prefix}/admin/people/{lead_id}")
     }
 }
+
+/// The jobs whose later work lead-intake's one tick drives, in turn after
+/// its own (hand-off and erasure retries): the SLA and webhook retries,
+/// the customers' daily refresh, a rescore run after new rules, the
+/// audience refresh ([`calls::tick`]).
+pub const TICK: [HandoffTarget; 4] = [ALERTS, CUSTOMERS, SCORING, AUDIENCES];
 
 /// Every job that keeps something of a person besides lead-intake: an
 /// erase is handed to each ([`calls::forget_person`]), tracked and retried
@@ -399,6 +417,16 @@ pub const CUSTOMERS: HandoffTarget = HandoffTarget {
 /// instances run (`SPIN_MAX_INSTANCE_COUNT`): past this many, work is
 /// skipped and left to its catch-up route rather than piling up.
 pub const MAX_AFTER_REPLY: i64 = 200;
+
+/// Whether [`MAX_AFTER_REPLY`] pieces of after-reply work are running now
+/// (a read: it commits nothing), so work that must not be skipped is done
+/// before the reply instead, and a burst slows to what the jobs behind it
+/// take.
+pub fn after_reply_full(ctx: &Ctx) -> Result<bool, crate::store::StoreError> {
+    let minute = ctx.now.timestamp().div_euclid(60);
+    let running = ctx.store.read_counter(&crate::keys::after_reply_running(minute))?;
+    Ok(running >= MAX_AFTER_REPLY)
+}
 
 /// Runs `work` unless [`MAX_AFTER_REPLY`] pieces of after-reply work are
 /// running; says whether it ran. Counted per minute of start

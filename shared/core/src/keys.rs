@@ -20,7 +20,7 @@
 //! | `lead-phone:<sha256(e164)>`  | lead-intake     | lead id (identity index)                           |
 //! | `submissions#n`, `#<slot>`   | lead-intake     | every submission id, in arrival order ([`crate::slots`]); the hand-off retry walks it |
 //! | `after-reply-running:<minute>` | every component | counter: after-reply work running, by the minute it started ([`crate::jobs::within_budget`]) |
-//! | `handoff-retry`              | lead-intake     | `spin_retention_lead_intake::handoff::RetryWalk` (`spin_retention_lead_intake::keys::handoff_retry`): how far every hand-off is done, where the next retry looks |
+//! | `handoffs-from`              | lead-intake     | JSON number: the first slot of `submissions` whose hand-off may still be pending ([`crate::walk`]) |
 //! | `rate:<sha256(client)>:<minute>` | lead-intake | counter: submissions of a client in one minute; the minute before is deleted |
 //! | `suppressed:<sha256(id)>`    | lead-intake     | [`crate::lead::Suppression`]: erased person, never exported |
 //! | `erasure:<lead_id>`          | lead-intake     | `spin_retention_lead_intake::erase::Erasure`: an erase handed to the jobs, until each has forgotten the person |
@@ -52,7 +52,7 @@
 //! | `audience-refresh`           | audience-export | [`crate::lead_list::Walk`]: progress of re-evaluating every lead's audiences |
 //! | `export:<export_id>`         | audience-export | `spin_retention_audience_export::log::ExportLog`: one pull: who, what, when, how many rows (no identifiers) |
 //! | `export-log:buckets`, `export-log:<day>` | audience-export | pulls by day, newest first ([`crate::sorted_sets`]) |
-//! | `sla-nudge:<minute>`         | lead-intake     | counter: `1` for the first submission of a minute, which asks lead-alerts to run the SLA |
+//! | `catch-up:<minute>`          | lead-intake     | counter: `1` for the first submission of a minute, which runs intake's catch-up (pending hand-offs and erasures, the SLA nudge) |
 //! | `event-interest`             | lead-alerts     | [`crate::events::Interest`]: the events a webhook wants, the forms that alert the owner |
 //! | `member-away:<member_id>`    | lead-alerts     | [`crate::team::Away`]: a team member is away (round robin and reassignment skip them) |
 //! | `alert-settings`             | lead-alerts     | [`crate::admin_doc::Stored`] of the alert settings (channels, SLA, working hours) |

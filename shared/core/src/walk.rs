@@ -29,23 +29,34 @@ pub enum Visit {
 /// Slots read per round trip.
 const BATCH: u64 = 100;
 
+/// What a walk did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Walked {
+    /// Entries worked on.
+    pub worked: u64,
+    /// Slots after the last one read: work a later walk may still find.
+    pub unread: u64,
+}
+
 /// Visits the entries of `log` from `mark`, oldest first, until work was
 /// done on `limit` of them (or `10 × limit` slots were read, or the end),
 /// so entries that wait (not due yet) do not starve those behind them. The
 /// mark (a plain value: a late writer can only move it back, costing a
 /// re-read) moves past every finished entry before the first unfinished
-/// one. Returns how many were worked on.
+/// one.
 pub fn unfinished(
     store: &dyn Store,
     log: &str,
     mark: &Key<u64>,
     limit: u64,
     mut visit: impl FnMut(&[u8]) -> Result<Visit, StoreError>,
-) -> Result<u64, StoreError> {
+) -> Result<Walked, StoreError> {
     let from = store.get_json(mark)?.unwrap_or(1).max(1);
     let len = slots::len(store, log)?;
     let max_read = limit.max(1).saturating_mul(10);
     let (mut next, mut visited, mut done_until, mut blocked) = (from, 0, from, false);
+    // The last slot read, for what is left unread.
+    let mut read_to = from - 1;
     while next <= len && visited < limit && next - from < max_read {
         let to = len.min(next + BATCH - 1);
         let mut expected = next;
@@ -66,6 +77,7 @@ pub fn unfinished(
             if !blocked {
                 done_until = slot + 1;
             }
+            read_to = slot;
             if visited >= limit {
                 break;
             }
@@ -76,12 +88,18 @@ pub fn unfinished(
         if !blocked && visited < limit {
             done_until = to + 1;
         }
+        if visited < limit {
+            read_to = to;
+        }
         next = to + 1;
     }
     if done_until > from {
         store.set_json(mark, &done_until)?;
     }
-    Ok(visited)
+    Ok(Walked {
+        worked: visited,
+        unread: len.saturating_sub(read_to),
+    })
 }
 
 #[cfg(test)]
@@ -114,7 +132,7 @@ mod tests {
             Ok(visit(e))
         })
         .unwrap();
-        assert_eq!(worked, 2);
+        assert_eq!(worked, Walked { worked: 2, unread: 1 });
         assert_eq!(
             seen,
             ["done", "done", "work", "done", "work"],
@@ -133,7 +151,7 @@ mod tests {
         entries.push("work");
         log_of(&store, &entries);
         let worked = unfinished(&store, "log", &mark, 25, |e| Ok(visit(e))).unwrap();
-        assert_eq!(worked, 1);
+        assert_eq!(worked, Walked { worked: 1, unread: 0 });
         assert_eq!(store.get_json(&mark).unwrap(), None::<u64>, "nothing finished to pass");
     }
 

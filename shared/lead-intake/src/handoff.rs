@@ -25,6 +25,7 @@ use spin_retention_core::jobs::handoff_request;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::slots;
 use spin_retention_core::store::{JsonStore, Store, StoreError};
+use spin_retention_core::walk::{self, Visit};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -89,6 +90,10 @@ impl Handoffs {
             scoring: Target::pending(),
             event: event.then(Target::pending),
         }
+    }
+
+    fn targets(&self) -> impl Iterator<Item = &Target> {
+        [&self.ack, &self.scoring].into_iter().chain(self.event.as_ref())
     }
 
     /// Nothing left to retry.
@@ -173,16 +178,6 @@ fn run_record(ctx: &Ctx, settings: &IntakeSettings, mut handoffs: Handoffs) -> R
     Ok(handoffs)
 }
 
-/// `handoff-retry`: every submission in slots up to `floor` is handed over
-/// (or erased); the next retry looks from `cursor` on. Written by retry
-/// runs only; two at once may each write theirs, which costs the next run
-/// a rescan, never a hand-off.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RetryWalk {
-    pub floor: u64,
-    pub cursor: u64,
-}
-
 /// What one retry run did.
 #[derive(Debug, Default, Serialize)]
 pub struct Retried {
@@ -192,11 +187,9 @@ pub struct Retried {
     pub still_pending: usize,
     /// The submissions still pending after this run, with what went wrong.
     pub pending: Vec<Pending>,
-    /// Slots looked at.
-    pub scanned: u64,
-    /// Found still pending, plus slots not looked at yet: 0 when all is done.
+    /// Found still pending, plus the slots this run did not reach: 0 when
+    /// all is done.
     pub remaining: u64,
-    pub floor: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -210,118 +203,57 @@ pub struct Pending {
     pub event: Option<String>,
 }
 
-/// Slots one run may look at, per submission it may hand over.
-const SCAN_PER_HANDOFF: u64 = 8;
-
-/// Hands over up to `limit` submissions whose hand-off is not done, oldest
-/// first, walking the `submissions` log from where the last run stopped.
-/// The floor moves past every submission done from the start, so a run
-/// costs what is still pending, not the whole history.
-///
-/// A store error is an error, never "no record": the walk stops at that
-/// entry, keeps what it did before it (best effort: the store is failing),
-/// and returns the error (the route's 503), so the floor never passes a
-/// submission whose hand-off could not be read or recorded.
+/// Hands over up to `limit` submissions whose hand-off is not done and is
+/// due, oldest first: [`spin_retention_core::walk`] over the `submissions`
+/// log from its low-water mark, so a run costs what is still pending, not
+/// the whole history. A store error stops the run and is returned (the
+/// route's 503): the mark never passes a submission whose hand-off could
+/// not be read or recorded.
 pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retried, StoreError> {
-    let mut walk: RetryWalk = ctx.store.get_json(&keys::handoff_retry())?.unwrap_or_default();
     let mut run = Retried::default();
-    let walked = walk_from(ctx, settings, limit, &mut walk, &mut run);
-    if walked.is_err() {
-        let _ = ctx.store.set_json(&keys::handoff_retry(), &walk);
-    }
-    walked?;
-    ctx.store.set_json(&keys::handoff_retry(), &walk)?;
+    let walked = walk::unfinished(
+        ctx.store,
+        keys::SUBMISSIONS,
+        &keys::handoffs_from(),
+        limit as u64,
+        |entry| {
+            let id = String::from_utf8_lossy(entry).into_owned();
+            let Some(record) = ctx.store.get_json::<Handoffs>(&keys::handoff(&id))? else {
+                // Erased: nothing to hand over.
+                return Ok(Visit::Finished);
+            };
+            if record.all_done() {
+                return Ok(Visit::Finished);
+            }
+            if !record.targets().any(|t| t.due(ctx.now)) {
+                run.still_pending += 1;
+                return Ok(Visit::Waiting);
+            }
+            run.processed += 1;
+            let h = run_record(ctx, settings, record)?;
+            if h.all_done() {
+                run.done += 1;
+                return Ok(Visit::Worked);
+            }
+            run.still_pending += 1;
+            let error = |t: &Target| (t.state == State::Pending).then(|| t.last_error.clone().unwrap_or_default());
+            run.pending.push(Pending {
+                ack: error(&h.ack),
+                scoring: error(&h.scoring),
+                event: h.event.as_ref().and_then(error),
+                submission_id: id,
+            });
+            Ok(Visit::Worked)
+        },
+    )?;
+    run.remaining = run.still_pending as u64 + walked.unread;
     Ok(run)
 }
 
-/// The walk of [`retry`]: `walk` and `run` say how far it got, also when
-/// it stops at a store error.
-fn walk_from(
-    ctx: &Ctx,
-    settings: &IntakeSettings,
-    limit: usize,
-    walk: &mut RetryWalk,
-    run: &mut Retried,
-) -> Result<(), StoreError> {
-    let newest = slots::len(ctx.store, keys::SUBMISSIONS)?;
-    if walk.cursor >= newest || walk.cursor < walk.floor {
-        walk.cursor = walk.floor;
-    }
-    let from_floor = walk.cursor == walk.floor;
-    let end = newest.min(walk.cursor + (limit as u64).max(1) * SCAN_PER_HANDOFF);
-    let mut contiguous = from_floor;
-    let start = walk.cursor;
-    // Where the next run starts: past what this one looked at, never past
-    // an entry it stopped at.
-    let mut scanned_to = walk.cursor;
-    let finish = |walk: &mut RetryWalk, run: &mut Retried, scanned_to: u64| {
-        walk.cursor = scanned_to;
-        run.floor = walk.floor;
-        run.remaining = run.still_pending as u64 + (newest - scanned_to);
-    };
-    for slot in start + 1..=end {
-        let looked = look_at(ctx, settings, limit, newest, slot, run);
-        let finished = match looked {
-            Ok(Some(finished)) => finished,
-            // This run's share is handed over: the next run starts here.
-            Ok(None) => break,
-            Err(e) => {
-                finish(walk, run, scanned_to);
-                return Err(e);
-            }
-        };
-        run.scanned += 1;
-        scanned_to = slot;
-        contiguous &= finished;
-        if contiguous {
-            walk.floor = slot;
-        }
-    }
-    finish(walk, run, scanned_to);
-    Ok(())
-}
-
-/// One slot of the walk: whether it is finished (handed over, erased, or
-/// dead), or `None` when this run's share is done and it is not.
-fn look_at(
-    ctx: &Ctx,
-    settings: &IntakeSettings,
-    limit: usize,
-    newest: u64,
-    slot: u64,
-    run: &mut Retried,
-) -> Result<Option<bool>, StoreError> {
-    let entry = ctx.store.get(&slots::slot_key(keys::SUBMISSIONS, slot))?;
-    let Some(id) = entry.map(|id| String::from_utf8_lossy(&id).into_owned()) else {
-        // Still being written, or its writer died, or erased.
-        return Ok(Some(newest - slot >= spin_retention_core::sets::DEAD_GAP_SLOTS));
-    };
-    let Some(record) = ctx.store.get_json::<Handoffs>(&keys::handoff(&id))? else {
-        // Erased: nothing to hand over (a failed read is an error, above).
-        return Ok(Some(true));
-    };
-    if record.all_done() {
-        return Ok(Some(true));
-    }
-    if run.processed == limit {
-        return Ok(None);
-    }
-    run.processed += 1;
-    let h = run_record(ctx, settings, record)?;
-    if h.all_done() {
-        run.done += 1;
-        return Ok(Some(true));
-    }
-    run.still_pending += 1;
-    let error = |t: &Target| (t.state == State::Pending).then(|| t.last_error.clone().unwrap_or_default());
-    run.pending.push(Pending {
-        ack: error(&h.ack),
-        scoring: error(&h.scoring),
-        event: h.event.as_ref().and_then(error),
-        submission_id: id,
-    });
-    Ok(Some(false))
-}
+/// Hand-offs retried on the back of a submission (the first of each
+/// minute), so a burst the after-reply budget skipped drains with no
+/// scheduler: 25 a minute, one instance's sequential calls.
+pub const BACK_LIMIT: usize = 25;
 
 fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: String, body: Vec<u8>) {
     deliver_call(ctx, settings, target, "POST", url, body);
@@ -413,6 +345,11 @@ mod tests {
         }
     }
 
+    /// Where the next walk starts: every slot before it is done.
+    fn mark(store: &MemoryStore) -> u64 {
+        store.get_json(&keys::handoffs_from()).unwrap().unwrap_or(1)
+    }
+
     /// A store holding lead `l_1` with these submissions, as intake wrote them.
     fn store_with(submissions: &[&str]) -> MemoryStore {
         let store = MemoryStore::new();
@@ -435,8 +372,8 @@ mod tests {
         let settings = IntakeSettings::from_config(&config);
         let walked = retry(&ctx, &settings, 10).unwrap();
         assert_eq!(
-            (walked.processed, walked.still_pending, walked.remaining, walked.floor),
-            (1, 1, 1, 0)
+            (walked.processed, walked.still_pending, walked.remaining, mark(&store)),
+            (1, 1, 1, 1)
         );
         let ok = Targets { ack: 200, scoring: 500 };
         let ctx = Ctx { outbound: &ok, ..ctx };
@@ -447,8 +384,8 @@ mod tests {
         );
         let walked = retry(&ctx, &settings, 10).unwrap();
         assert_eq!(
-            (walked.processed, walked.remaining, walked.floor),
-            (0, 0, 1),
+            (walked.processed, walked.remaining, mark(&store)),
+            (0, 0, 2),
             "nothing left to retry"
         );
     }
@@ -473,12 +410,7 @@ mod tests {
         let settings = IntakeSettings::from_config(&config);
         let err = retry(&ctx, &settings, 10).unwrap_err();
         assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
-        let walk: RetryWalk = store
-            .inner
-            .get_json(&keys::handoff_retry())
-            .unwrap()
-            .unwrap_or_default();
-        assert_eq!(walk.floor, 1, "past s_1, not past s_2");
+        assert_eq!(mark(&store.inner), 1, "not past s_2 (nor s_1, worked on in this run)");
 
         // The route: 503, problem+json.
         let mut req = spin_retention_core::http::Request::new("POST", "/intake/admin/handoffs/retry");
@@ -493,7 +425,9 @@ mod tests {
             ..ctx
         };
         let walked = retry(&ctx, &settings, 10).unwrap();
-        assert_eq!((walked.done, walked.remaining, walked.floor), (2, 0, 3));
+        assert_eq!((walked.done, walked.remaining), (2, 0), "s_2 (not skipped) and s_3");
+        retry(&ctx, &settings, 10).unwrap();
+        assert_eq!(mark(&store.inner), 4, "past all three");
         let s2: Handoffs = store.inner.get_json(&keys::handoff("s_2")).unwrap().unwrap();
         assert!(s2.all_done(), "{s2:?}");
     }
@@ -533,10 +467,10 @@ mod tests {
         let runs: Vec<(usize, u64, u64)> = (0..4)
             .map(|_| {
                 let r = retry(&ctx, &settings, 1).unwrap();
-                (r.done, r.remaining, r.floor)
+                (r.done, r.remaining, mark(&store))
             })
             .collect();
-        assert_eq!(runs, [(1, 2, 1), (1, 1, 2), (1, 0, 3), (0, 0, 3)]);
+        assert_eq!(runs, [(1, 2, 1), (1, 1, 2), (1, 0, 3), (0, 0, 4)]);
     }
 
     #[test]
@@ -634,7 +568,7 @@ mod tests {
         assert_eq!(calls(), 2);
         // Failed for good: recorded, and the walk moves past it.
         let walked = retry(&at(60), &settings, 10).unwrap();
-        assert_eq!((walked.done, walked.remaining, walked.floor, calls()), (1, 0, 1, 3));
+        assert_eq!((walked.done, walked.remaining, calls()), (1, 0, 3));
         let record: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();
         assert_eq!(record.ack.state, State::Rejected);
         assert_eq!(
@@ -642,6 +576,6 @@ mod tests {
             Some("HTTP 422 urn:problem:spin-retention:ack-failed")
         );
         retry(&at(3600), &settings, 10).unwrap();
-        assert_eq!(calls(), 3, "never retried again");
+        assert_eq!((calls(), mark(&store)), (3, 2), "never retried again, and passed");
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
-use crate::{admin, consent, pages, people, settings::IntakeSettings, submit};
+use crate::{admin, consent, pages, people, settings::IntakeSettings, submit, tick};
 use spin_retention_core::jobs::{Job, ACK, ALERTS, AUDIENCES, CUSTOMERS, SCORING, SURVEY};
 use spin_retention_core::routes::{Caller, Method, Route};
 
@@ -89,6 +89,12 @@ pub const JOB: Job = Job {
             path: "/intake/admin/handoffs/retry",
             caller: Caller::Admin,
             handler: |req, ctx, _| admin::retry(req, ctx).map(Into::into),
+        },
+        Route {
+            method: Method::POST,
+            path: "/intake/admin/tick",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| tick::tick(req, ctx).map(Into::into),
         },
     ],
 };

@@ -2,7 +2,7 @@
 //! jobs. The table of every key, with owners: `spin_retention_core::keys`.
 
 use crate::erase::Erasure;
-use crate::handoff::{Handoffs, RetryWalk};
+use crate::handoff::Handoffs;
 pub use spin_retention_core::keys::*;
 
 /// Whether a submission has reached instant-ack and lead-scoring.
@@ -10,15 +10,16 @@ pub fn handoff(submission_id: &str) -> Key<Handoffs> {
     Key::new(format!("handoff:{submission_id}"))
 }
 
-/// How far every hand-off is done, and where the next retry looks.
-pub fn handoff_retry() -> Key<RetryWalk> {
-    Key::new("handoff-retry")
+/// The low-water mark of the `submissions` walk: every hand-off before
+/// it is done (or erased).
+pub fn handoffs_from() -> Key<u64> {
+    Key::new("handoffs-from")
 }
 
-/// Counter: `1` for the first submission of a minute, which asks
-/// lead-alerts to run the SLA ([`crate::alerts`]).
-pub fn sla_nudge(minute: i64) -> String {
-    format!("sla-nudge:{minute}")
+/// Counter: `1` for the first submission of a minute, which runs the
+/// catch-up ([`crate::catch_up`]).
+pub fn catch_up(minute: i64) -> String {
+    format!("catch-up:{minute}")
 }
 
 /// An erase that some job has not taken yet ([`crate::erase`]).

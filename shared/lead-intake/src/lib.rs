@@ -4,7 +4,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod admin;
-pub mod alerts;
+pub mod catch_up;
 pub mod consent;
 pub mod erase;
 pub mod handoff;
@@ -17,4 +17,5 @@ pub mod settings;
 pub mod submit;
 #[cfg(test)]
 mod test_support;
+pub mod tick;
 pub mod validate;

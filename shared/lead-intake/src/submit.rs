@@ -69,14 +69,25 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
         Ok((accepted, submission_id)) => {
             let reply = answer(Ok(accepted));
             let after: Vec<spin_retention_core::jobs::Task> = match submission_id {
-                Some(id) => vec![Box::new(move |ctx: &Ctx| {
-                    // A failure, or a skip under overload, stays recorded in
-                    // handoff:<id> for the retry route.
-                    let _ = handoff::run_after_reply(ctx, &settings, &id);
-                    if let Err(e) = crate::alerts::after_submission(ctx) {
-                        eprintln!("lead-alerts for {id}: {e}");
+                Some(id) => {
+                    // With the after-reply budget spent, the hand-off is made
+                    // before the reply: a burst slows to what the jobs behind
+                    // intake take, rather than leaving hand-offs for later.
+                    let busy = spin_retention_core::jobs::after_reply_full(ctx).unwrap_or(false);
+                    if busy {
+                        let _ = handoff::run(ctx, &settings, &id);
                     }
-                })],
+                    vec![Box::new(move |ctx: &Ctx| {
+                        // A failure, or a skip under overload, stays recorded
+                        // in handoff:<id> for the catch-up and the retry route.
+                        if !busy {
+                            let _ = handoff::run_after_reply(ctx, &settings, &id);
+                        }
+                        if let Err(e) = crate::catch_up::after_submission(ctx, &settings) {
+                            eprintln!("catch-up after {id}: {e}");
+                        }
+                    })]
+                }
                 None => Vec::new(),
             };
             Outcome::then(reply, after)

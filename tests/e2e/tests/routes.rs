@@ -270,6 +270,13 @@ fn every_hand_off_is_a_route_of_its_target() {
         let call = normalise("POST", &path);
         assert!(tabled.contains(&call), "{call} is no route");
     }
+    // The one tick calls a route of each job it drives.
+    for target in spin_retention_core::jobs::TICK {
+        let path = calls::tick(target.component).expect("a tick path");
+        assert!(path.starts_with(target.prefix), "{path}");
+        let call = normalise("POST", path.split('?').next().unwrap());
+        assert!(tabled.contains(&call), "{call} is no route");
+    }
     // An erase goes to every job that keeps something of the person.
     for target in spin_retention_core::jobs::ERASE {
         let call = normalise("DELETE", &calls::forget_person(target.prefix, "{id}"));
