@@ -22,11 +22,7 @@ pub const JOB: Job = Job {
             method: Method::DELETE,
             path: "/audiences/admin/people/{lead}",
             caller: Caller::Component,
-            handler: |req, ctx, p| {
-                spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| {
-                    crate::forget(store, lead)
-                })
-            },
+            handler: erase_person,
         },
         Route {
             method: Method::GET,
@@ -88,7 +84,15 @@ pub const JOB: Job = Job {
     ],
 };
 
-fn definitions(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
+/// `DELETE /audiences/admin/people/{lead}`: this job's part of an erase.
+fn erase_person(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| crate::forget(store, lead))
+}
+
+/// `GET`, `PUT` and `DELETE /audiences/admin/definitions`: the audience
+/// definitions, an admin document whose conditions test the facts'
+/// catalogue.
+fn definitions(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
     Ok(admin_doc::handle::<Audiences>(req, ctx, &facts::catalogue()).into())
 }
 

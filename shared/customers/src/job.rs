@@ -21,7 +21,7 @@ use spin_retention_core::http::{bad_parameter, Reply, Request};
 use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, Task, ALERTS, INTAKE, SCORING};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
-use spin_retention_core::routes::{Caller, Method, Route};
+use spin_retention_core::routes::{Caller, Method, Params, Route};
 use spin_retention_core::store::JsonStore;
 use spin_retention_core::turns::first_of_minute;
 
@@ -37,21 +37,14 @@ pub const JOB: Job = Job {
             method: Method::DELETE,
             path: "/customers/admin/people/{lead}",
             caller: Caller::Component,
-            handler: |req, ctx, p| {
-                spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| {
-                    crate::forget(store, lead)
-                })
-            },
+            handler: erase_person,
         },
         Route {
             method: Method::POST,
             path: "/customers/events",
             caller: Caller::Checked {
                 who: "the customer_events_token, as a bearer token",
-                check: |req, ctx| {
-                    let token = secret(ctx, "customer_events_token")?;
-                    spin_retention_core::auth::require_bearer(req, &token, "the customer_events_token is required")
-                },
+                check: has_events_token,
             },
             handler: |req, ctx, _| events(req, ctx),
         },
@@ -60,15 +53,7 @@ pub const JOB: Job = Job {
             path: "/customers/stripe",
             caller: Caller::Checked {
                 who: "Stripe, signing with stripe_webhook_secret (Stripe-Signature)",
-                check: |req, ctx| {
-                    let secret = secret(ctx, "stripe_webhook_secret")?;
-                    Ok(stripe::verify(
-                        req.header("stripe-signature"),
-                        &req.body,
-                        &secret,
-                        ctx.now,
-                    )?)
-                },
+                check: signed_by_stripe,
             },
             handler: |req, ctx, _| webhook(ctx, stripe::event(&req.body, ctx.now), "stripe"),
         },
@@ -77,19 +62,9 @@ pub const JOB: Job = Job {
             path: "/customers/shopify",
             caller: Caller::Checked {
                 who: "Shopify, signing with shopify_webhook_secret (X-Shopify-Hmac-Sha256)",
-                check: |req, ctx| {
-                    let secret = secret(ctx, "shopify_webhook_secret")?;
-                    Ok(shopify::verify(
-                        req.header("x-shopify-hmac-sha256"),
-                        &req.body,
-                        &secret,
-                    )?)
-                },
+                check: signed_by_shopify,
             },
-            handler: |req, ctx, _| {
-                let topic = req.header("x-shopify-topic").unwrap_or_default();
-                webhook(ctx, shopify::event(topic, &req.body, ctx.now), "shopify")
-            },
+            handler: shopify_webhook,
         },
         Route {
             method: Method::POST,
@@ -113,15 +88,7 @@ pub const JOB: Job = Job {
             method: Method::GET,
             path: "/customers/admin/rfm",
             caller: Caller::Admin,
-            handler: |_, ctx, _| {
-                let quintiles = ctx.store.get_json(&keys::rfm_quintiles())?;
-                let run = ctx.store.get_json(&keys::customers_refresh())?;
-                let run = run.map(|r: refresh::Refresh| {
-                    json!({"run": r.run, "phase": r.phase, "done": r.done, "gathered": r.gathered,
-                           "applied": r.applied, "changed": r.changed, "raised": r.raised})
-                });
-                Ok(Reply::json(200, &json!({"quintiles": quintiles, "refresh": run})).into())
-            },
+            handler: rfm,
         },
         Route {
             method: Method::GET,
@@ -147,20 +114,76 @@ pub const JOB: Job = Job {
             // Admin: a restart throws the run away and re-tells scoring of
             // every customer, so it is never open.
             caller: Caller::Admin,
-            handler: |req, ctx, _| {
-                let limit = req.limit(200, 500)?;
-                let restart = req.query_param("restart").as_deref() == Some("true");
-                let batch = refresh::batch(ctx, limit, restart)?;
-                let reply = Reply::json(200, &batch.refresh);
-                // The events first: their signal is taken once, and they
-                // must not wait behind hundreds of tells.
-                let mut after = emitted(ctx, batch.events)?;
-                after.push(tell_scoring(batch.tell));
-                Ok(Outcome::then(reply, after))
-            },
+            handler: run_refresh,
         },
     ],
 };
+
+/// `DELETE /customers/admin/people/{lead}`: this job's part of an erase.
+fn erase_person(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| crate::forget(store, lead))
+}
+
+/// The check of `POST /customers/events`: the customer_events_token, as a
+/// bearer token.
+fn has_events_token(req: &Request, ctx: &Ctx) -> Result<(), Reply> {
+    let token = secret(ctx, "customer_events_token")?;
+    spin_retention_core::auth::require_bearer(req, &token, "the customer_events_token is required")
+}
+
+/// The check of `POST /customers/stripe`: Stripe's signature
+/// (Stripe-Signature) with the stripe_webhook_secret.
+fn signed_by_stripe(req: &Request, ctx: &Ctx) -> Result<(), Reply> {
+    let secret = secret(ctx, "stripe_webhook_secret")?;
+    Ok(stripe::verify(
+        req.header("stripe-signature"),
+        &req.body,
+        &secret,
+        ctx.now,
+    )?)
+}
+
+/// The check of `POST /customers/shopify`: Shopify's signature
+/// (X-Shopify-Hmac-Sha256) with the shopify_webhook_secret.
+fn signed_by_shopify(req: &Request, ctx: &Ctx) -> Result<(), Reply> {
+    let secret = secret(ctx, "shopify_webhook_secret")?;
+    Ok(shopify::verify(
+        req.header("x-shopify-hmac-sha256"),
+        &req.body,
+        &secret,
+    )?)
+}
+
+/// `POST /customers/shopify`: a Shopify webhook, read by its topic.
+fn shopify_webhook(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
+    let topic = req.header("x-shopify-topic").unwrap_or_default();
+    webhook(ctx, shopify::event(topic, &req.body, ctx.now), "shopify")
+}
+
+/// `GET /customers/admin/rfm`: the RFM quintiles and the refresh run.
+fn rfm(_req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
+    let quintiles = ctx.store.get_json(&keys::rfm_quintiles())?;
+    let run = ctx.store.get_json(&keys::customers_refresh())?;
+    let run = run.map(|r: refresh::Refresh| {
+        json!({"run": r.run, "phase": r.phase, "done": r.done, "gathered": r.gathered,
+               "applied": r.applied, "changed": r.changed, "raised": r.raised})
+    });
+    Ok(Reply::json(200, &json!({"quintiles": quintiles, "refresh": run})).into())
+}
+
+/// `POST /customers/admin/refresh?limit=&restart=`: one batch of the
+/// refresh run (`restart=true` starts it over).
+fn run_refresh(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
+    let limit = req.limit(200, 500)?;
+    let restart = req.query_param("restart").as_deref() == Some("true");
+    let batch = refresh::batch(ctx, limit, restart)?;
+    let reply = Reply::json(200, &batch.refresh);
+    // The events first: their signal is taken once, and they must not
+    // wait behind hundreds of tells.
+    let mut after = emitted(ctx, batch.events)?;
+    after.push(tell_scoring(batch.tell));
+    Ok(Outcome::then(reply, after))
+}
 
 /// Events in one `POST /customers/events`.
 pub const MAX_EVENTS: usize = 500;

@@ -14,7 +14,7 @@ use spin_retention_core::body::{self, Fields, Limits};
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::jobs::{Job, Outcome, ALERTS, SURVEY};
 use spin_retention_core::ports::Ctx;
-use spin_retention_core::routes::{Caller, Method, Route};
+use spin_retention_core::routes::{Caller, Method, Params, Route};
 
 const SESSION: Caller = Caller::Checked {
     who: "a signed-in dashboard session (cookie)",
@@ -47,50 +47,25 @@ pub const JOB: Job = Job {
             method: Method::POST,
             path: "/dashboard/signin",
             caller: Caller::Presents("anyone holding the admin token, typed into the form"),
-            handler: |req, ctx, _| {
-                let fields = fields(req).unwrap_or_default();
-                Ok(screens::signin::sign_in(req, ctx, field(&fields, "token")).into())
-            },
+            handler: sign_in,
         },
         Route {
             method: Method::POST,
             path: "/dashboard/signout",
             caller: SESSION_FORM,
-            handler: |req, ctx, _| {
-                form_post(req, ctx, |s, _| {
-                    if let Some(current) = current_session(s)? {
-                        session::revoke(s.ctx, &current).map_err(store_failure)?;
-                    }
-                    Ok(redirect("/dashboard/signin").with_header("set-cookie", &session::clear()))
-                })
-            },
+            handler: sign_out,
         },
         Route {
             method: Method::GET,
             path: "/dashboard/lang",
             caller: Caller::Anyone,
-            handler: |req, _, _| {
-                let lang = req.query_param("to").and_then(|l| Lang::parse(&l)).unwrap_or(Lang::En);
-                let back = local_path(req.query_param("back").as_deref());
-                let cookie = format!(
-                    "{}={}; Path=/dashboard; Max-Age=31536000; HttpOnly; Secure; SameSite=Lax",
-                    i18n::COOKIE,
-                    lang.code()
-                );
-                Ok(redirect(&back).with_header("set-cookie", &cookie).into())
-            },
+            handler: switch_lang,
         },
         Route {
             method: Method::GET,
             path: "/dashboard/assets/{file}",
             caller: Caller::Anyone,
-            handler: |req, _, p| {
-                if assets::STYLESHEET_PATH.ends_with(&format!("/{}", p.get("file"))) {
-                    Ok(assets::stylesheet().into())
-                } else {
-                    Ok(spin_retention_core::problem::Problem::not_found(&req.path).into())
-                }
-            },
+            handler: asset,
         },
         Route {
             method: Method::GET,
@@ -102,19 +77,13 @@ pub const JOB: Job = Job {
             method: Method::POST,
             path: "/dashboard/leads/{id}/claim",
             caller: SESSION_FORM,
-            handler: |req, ctx, p| {
-                let id = p.get("id").to_string();
-                form_post(req, ctx, move |s, f| act(s, f, &id, "claim"))
-            },
+            handler: claim,
         },
         Route {
             method: Method::POST,
             path: "/dashboard/leads/{id}/contacted",
             caller: SESSION_FORM,
-            handler: |req, ctx, p| {
-                let id = p.get("id").to_string();
-                form_post(req, ctx, move |s, f| act(s, f, &id, "contacted"))
-            },
+            handler: contacted,
         },
         Route {
             method: Method::GET,
@@ -126,30 +95,19 @@ pub const JOB: Job = Job {
             method: Method::GET,
             path: "/dashboard/people/{id}",
             caller: SESSION,
-            handler: |req, ctx, p| {
-                let id = p.get("id").to_string();
-                signed_in(req, ctx, move |s| screens::person::show(s, &id))
-            },
+            handler: person,
         },
         Route {
             method: Method::GET,
             path: "/dashboard/people/{id}/erase",
             caller: SESSION,
-            handler: |req, ctx, p| {
-                let id = p.get("id").to_string();
-                signed_in(req, ctx, move |s| screens::person::confirm_erase(s, &id, false))
-            },
+            handler: confirm_erase,
         },
         Route {
             method: Method::POST,
             path: "/dashboard/people/{id}/erase",
             caller: SESSION_FORM,
-            handler: |req, ctx, p| {
-                let id = p.get("id").to_string();
-                form_post(req, ctx, move |s, f| {
-                    screens::person::erase(s, &id, field(f, "confirm"))
-                })
-            },
+            handler: erase,
         },
         Route {
             method: Method::GET,
@@ -161,17 +119,7 @@ pub const JOB: Job = Job {
             method: Method::POST,
             path: "/dashboard/followups/{survey}/{lead}/close",
             caller: SESSION_FORM,
-            handler: |req, ctx, p| {
-                let path = format!(
-                    "/survey/admin/followups/{}/{}/close",
-                    urlencode(p.get("survey")),
-                    urlencode(p.get("lead"))
-                );
-                form_post(req, ctx, move |s, f| {
-                    api::send(s.ctx, SURVEY, "POST", &path, None)?;
-                    Ok(redirect(&local_path(field(f, "back").or(Some("/dashboard/surveys")))))
-                })
-            },
+            handler: close_follow_up,
         },
         Route {
             method: Method::GET,
@@ -195,15 +143,101 @@ pub const JOB: Job = Job {
             method: Method::POST,
             path: "/dashboard/rules/{name}",
             caller: SESSION_FORM,
-            handler: |req, ctx, p| {
-                let name = p.get("name").to_string();
-                form_post(req, ctx, move |s, f| {
-                    screens::rules::save(s, &name, field(f, "json").unwrap_or_default())
-                })
-            },
+            handler: save_rules,
         },
     ],
 };
+
+/// `POST /dashboard/signin`: the sign-in form's token.
+fn sign_in(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
+    let fields = fields(req).unwrap_or_default();
+    Ok(screens::signin::sign_in(req, ctx, field(&fields, "token")).into())
+}
+
+/// `POST /dashboard/signout`: revokes the session and clears its cookie.
+fn sign_out(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
+    form_post(req, ctx, |s, _| {
+        if let Some(current) = current_session(s)? {
+            session::revoke(s.ctx, &current).map_err(store_failure)?;
+        }
+        Ok(redirect("/dashboard/signin").with_header("set-cookie", &session::clear()))
+    })
+}
+
+/// `GET /dashboard/lang?to=&back=`: sets the language cookie and goes back.
+fn switch_lang(req: &Request, _ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
+    let lang = req.query_param("to").and_then(|l| Lang::parse(&l)).unwrap_or(Lang::En);
+    let back = local_path(req.query_param("back").as_deref());
+    let cookie = format!(
+        "{}={}; Path=/dashboard; Max-Age=31536000; HttpOnly; Secure; SameSite=Lax",
+        i18n::COOKIE,
+        lang.code()
+    );
+    Ok(redirect(&back).with_header("set-cookie", &cookie).into())
+}
+
+/// `GET /dashboard/assets/{file}`: the stylesheet, the one asset.
+fn asset(req: &Request, _ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    if assets::STYLESHEET_PATH.ends_with(&format!("/{}", p.get("file"))) {
+        Ok(assets::stylesheet().into())
+    } else {
+        Ok(spin_retention_core::problem::Problem::not_found(&req.path).into())
+    }
+}
+
+/// `POST /dashboard/leads/{id}/claim`: claims the lead ([`act`]).
+fn claim(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let id = p.get("id").to_string();
+    form_post(req, ctx, move |s, f| act(s, f, &id, "claim"))
+}
+
+/// `POST /dashboard/leads/{id}/contacted`: records the contact ([`act`]).
+fn contacted(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let id = p.get("id").to_string();
+    form_post(req, ctx, move |s, f| act(s, f, &id, "contacted"))
+}
+
+/// `GET /dashboard/people/{id}`: a person's page.
+fn person(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let id = p.get("id").to_string();
+    signed_in(req, ctx, move |s| screens::person::show(s, &id))
+}
+
+/// `GET /dashboard/people/{id}/erase`: asks to confirm an erase.
+fn confirm_erase(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let id = p.get("id").to_string();
+    signed_in(req, ctx, move |s| screens::person::confirm_erase(s, &id, false))
+}
+
+/// `POST /dashboard/people/{id}/erase`: erases the person, once confirmed.
+fn erase(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let id = p.get("id").to_string();
+    form_post(req, ctx, move |s, f| {
+        screens::person::erase(s, &id, field(f, "confirm"))
+    })
+}
+
+/// `POST /dashboard/followups/{survey}/{lead}/close`: closes a survey
+/// follow-up through survey's admin route, then goes back.
+fn close_follow_up(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let path = format!(
+        "/survey/admin/followups/{}/{}/close",
+        urlencode(p.get("survey")),
+        urlencode(p.get("lead"))
+    );
+    form_post(req, ctx, move |s, f| {
+        api::send(s.ctx, SURVEY, "POST", &path, None)?;
+        Ok(redirect(&local_path(field(f, "back").or(Some("/dashboard/surveys")))))
+    })
+}
+
+/// `POST /dashboard/rules/{name}`: saves a rules document (its `json` field).
+fn save_rules(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let name = p.get("name").to_string();
+    form_post(req, ctx, move |s, f| {
+        screens::rules::save(s, &name, field(f, "json").unwrap_or_default())
+    })
+}
 
 /// The check of [`SESSION`]: without a signed-in session a browser is
 /// sent to sign in.

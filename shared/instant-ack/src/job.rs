@@ -2,8 +2,10 @@
 //!
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
-use spin_retention_core::jobs::Job;
-use spin_retention_core::routes::{Caller, Method, Route};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::jobs::{Job, Outcome};
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::routes::{Caller, Method, Params, Route};
 
 pub const JOB: Job = Job {
     name: "instant-ack",
@@ -17,14 +19,7 @@ pub const JOB: Job = Job {
             method: Method::DELETE,
             path: "/ack/admin/people/{lead}",
             caller: Caller::Component,
-            handler: |req, ctx, p| {
-                spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, _, forget| {
-                    forget
-                        .submission_ids
-                        .iter()
-                        .try_for_each(|id| crate::forget(store, id).map(drop))
-                })
-            },
+            handler: erase_person,
         },
         Route {
             method: Method::GET,
@@ -40,6 +35,17 @@ pub const JOB: Job = Job {
         },
     ],
 };
+
+/// `DELETE /ack/admin/people/{lead}`: this job's part of an erase, per
+/// submission of the person (the erase names them).
+fn erase_person(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, _, forget| {
+        forget
+            .submission_ids
+            .iter()
+            .try_for_each(|id| crate::forget(store, id).map(drop))
+    })
+}
 
 #[cfg(test)]
 mod tests {

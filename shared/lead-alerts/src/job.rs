@@ -24,7 +24,7 @@ use spin_retention_core::http::{bad_parameter, Reply, Request};
 use spin_retention_core::jobs::{Job, Outcome, Task};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
-use spin_retention_core::routes::{Caller, Method, Route};
+use spin_retention_core::routes::{Caller, Method, Params, Route};
 use spin_retention_core::store::{JsonStore, StoreError};
 use spin_retention_core::walk::Visit;
 
@@ -40,36 +40,13 @@ pub const JOB: Job = Job {
             method: Method::DELETE,
             path: "/alerts/admin/people/{lead}",
             caller: Caller::Component,
-            handler: |req, ctx, p| {
-                spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| {
-                    crate::forget(store, lead)
-                })
-            },
+            handler: erase_person,
         },
         Route {
             method: Method::POST,
             path: "/alerts/leads/{id}",
             caller: Caller::Component,
-            // Answered at once (202), the alert sent after the reply: the
-            // caller (lead-scoring's after-reply work) is not held while a
-            // provider answers. If this instance dies first, the tick's
-            // catch-up alerts the lead.
-            handler: |_, _, p| {
-                let lead_id = p.get("id").to_string();
-                let alert: Task = Box::new(move |ctx: &Ctx| {
-                    let sent = steps::alert_lead(ctx, &lead_id).and_then(|changed| {
-                        let events = changed.map(|c| c.events).unwrap_or_default();
-                        emit::record(ctx, &events)
-                    });
-                    match sent {
-                        Ok(Some(first_attempts)) => first_attempts(ctx),
-                        Ok(None) => {}
-                        Err(e) => eprintln!("alerting {lead_id}: {e}"),
-                    }
-                    on_the_back(ctx);
-                });
-                Ok(Outcome::then(Reply::json(202, &json!({"accepted": true})), vec![alert]))
-            },
+            handler: alert_lead,
         },
         Route {
             method: Method::POST,
@@ -83,28 +60,13 @@ pub const JOB: Job = Job {
             method: Method::POST,
             path: "/alerts/sla/tick",
             caller: Caller::Component,
-            handler: |req, ctx, _| {
-                let limit = req.limit(1000, 1000)? as u64;
-                let report = run_tick(ctx, limit)?;
-                let reply = Reply::json(200, &report);
-                finish(ctx, reply, &report.events)
-            },
+            handler: sla_tick,
         },
         Route {
             method: Method::GET,
             path: "/alerts/links/{token}",
             caller: Caller::Presents("anyone holding a link signed with alert_link_secret"),
-            handler: |_, ctx, p| {
-                let claims = match links::verify(ctx.config, p.get("token"), ctx.now) {
-                    Ok(claims) => claims,
-                    Err(refused) => return Ok(links::refused(refused).into()),
-                };
-                let lead = spin_retention_core::lead::load(ctx.store, &claims.lead_id)?;
-                let Some(lead) = lead else { return Ok(gone()) };
-                let name = lead.contact.name.clone().unwrap_or_else(|| lead.id.clone());
-                let alerts = LeadAlerts::load(ctx.store, &claims.lead_id)?;
-                Ok(links::confirm(&claims, &name, &alerts).into())
-            },
+            handler: show_link,
         },
         Route {
             method: Method::POST,
@@ -116,57 +78,19 @@ pub const JOB: Job = Job {
             method: Method::GET,
             path: "/alerts/admin/leads/{id}",
             caller: Caller::Admin,
-            handler: |req, ctx, p| {
-                let id = p.get("id");
-                plain_id(req, id)?;
-                let alerts = LeadAlerts::load(ctx.store, id)?;
-                if alerts.steps.is_empty() && alerts.claimed.is_none() {
-                    return Err(Problem::not_found(&req.path)
-                        .with_detail(format!("lead {id} has not been alerted or claimed"))
-                        .into());
-                }
-                let timing = speed::timing(id, &alerts);
-                Ok(Reply::json(200, &json!({"lead_id": id, "alerts": alerts, "timing": timing})).into())
-            },
+            handler: read_lead,
         },
         Route {
             method: Method::POST,
             path: "/alerts/admin/leads/{id}/claim",
             caller: Caller::Admin,
-            handler: |req, ctx, p| {
-                let body: ActBody = json_body(req)?;
-                let by = who(req, ctx, p.get("id"), body.member_id.as_deref())?;
-                let (reply, events) = match actions::claim(ctx, p.get("id"), &by, "admin")? {
-                    ClaimResult::Yours(claimed, events) => (Reply::json(200, &json!({"claimed": claimed})), events),
-                    ClaimResult::Theirs(claimed) => (already_claimed(&claimed), Vec::new()),
-                    ClaimResult::InFlight => (in_flight().into(), Vec::new()),
-                    ClaimResult::NoLead => return Err(no_lead(req, p.get("id"))),
-                };
-                finish(ctx, reply, &events)
-            },
+            handler: claim,
         },
         Route {
             method: Method::POST,
             path: "/alerts/admin/leads/{id}/contacted",
             caller: Caller::Admin,
-            handler: |req, ctx, p| {
-                let body: ActBody = json_body(req)?;
-                let outcome = outcome(body.outcome.as_deref())?;
-                let by = who(req, ctx, p.get("id"), body.member_id.as_deref())?;
-                match actions::contact(ctx, p.get("id"), &by, outcome, "admin")? {
-                    ContactResult::Recorded {
-                        contacted,
-                        first,
-                        events,
-                    } => finish(
-                        ctx,
-                        Reply::json(200, &json!({"contacted": contacted, "first": first})),
-                        &events,
-                    ),
-                    ContactResult::InFlight(events) => finish(ctx, in_flight().into(), &events),
-                    ContactResult::NoLead => Err(no_lead(req, p.get("id"))),
-                }
-            },
+            handler: contacted,
         },
         Route {
             method: Method::GET,
@@ -196,10 +120,7 @@ pub const JOB: Job = Job {
             method: Method::PUT,
             path: "/alerts/admin/webhooks",
             caller: Caller::Admin,
-            handler: |req, ctx, _| {
-                webhooks::refuse_private_hosts(ctx, &req.body)?;
-                changed_doc(admin_doc::handle::<Endpoints>(req, ctx, &[]), ctx)
-            },
+            handler: put_webhooks,
         },
         Route {
             method: Method::DELETE,
@@ -217,23 +138,13 @@ pub const JOB: Job = Job {
             method: Method::GET,
             path: "/alerts/admin/deliveries/{id}",
             caller: Caller::Admin,
-            handler: |req, ctx, p| {
-                plain_id(req, p.get("id"))?;
-                let delivery = ctx.store.get_json(&keys::delivery(p.get("id")))?;
-                let delivery = delivery.ok_or_else(|| Problem::not_found(&req.path))?;
-                Ok(Reply::json(200, &delivery).into())
-            },
+            handler: delivery,
         },
         Route {
             method: Method::POST,
             path: "/alerts/admin/deliveries/{id}/redeliver",
             caller: Caller::Admin,
-            handler: |req, ctx, p| {
-                plain_id(req, p.get("id"))?;
-                let delivery = webhooks::redeliver(ctx, p.get("id"))?;
-                let delivery = delivery.ok_or_else(|| Problem::not_found(&req.path))?;
-                Ok(Reply::json(200, &delivery).into())
-            },
+            handler: redeliver,
         },
         Route {
             method: Method::PUT,
@@ -245,27 +156,154 @@ pub const JOB: Job = Job {
             method: Method::GET,
             path: "/alerts/admin/speed",
             caller: Caller::Admin,
-            handler: |req, ctx, _| {
-                let day = |name: &str, default: NaiveDate| match req.query_param(name) {
-                    None => Ok(default),
-                    Some(v) => v
-                        .parse::<NaiveDate>()
-                        .map_err(|_| bad_parameter(name, "a date, YYYY-MM-DD")),
-                };
-                let to = day("to", ctx.now.date_naive())?;
-                let from = day("from", to - Duration::days(27))?;
-                if !(2000..=2200).contains(&to.year()) || !(2000..=2200).contains(&from.year()) {
-                    return Err(bad_parameter("from", "dates between the years 2000 and 2200"));
-                }
-                if from > to || (to - from).num_days() > 370 {
-                    return Err(bad_parameter("from", "on or before `to`, at most a year before it"));
-                }
-                let report = speed::report(ctx, &speed::weeks(from, to))?;
-                Ok(Reply::json(200, &report).into())
-            },
+            handler: speed_report,
         },
     ],
 };
+
+/// `DELETE /alerts/admin/people/{lead}`: this job's part of an erase.
+fn erase_person(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| crate::forget(store, lead))
+}
+
+/// `POST /alerts/leads/{id}`: alerts a hot lead's assignee.
+///
+/// Answered at once (202), the alert sent after the reply: the caller
+/// (lead-scoring's after-reply work) is not held while a provider answers.
+/// If this instance dies first, the tick's catch-up alerts the lead.
+fn alert_lead(_req: &Request, _ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let lead_id = p.get("id").to_string();
+    let alert: Task = Box::new(move |ctx: &Ctx| {
+        let sent = steps::alert_lead(ctx, &lead_id).and_then(|changed| {
+            let events = changed.map(|c| c.events).unwrap_or_default();
+            emit::record(ctx, &events)
+        });
+        match sent {
+            Ok(Some(first_attempts)) => first_attempts(ctx),
+            Ok(None) => {}
+            Err(e) => eprintln!("alerting {lead_id}: {e}"),
+        }
+        on_the_back(ctx);
+    });
+    Ok(Outcome::then(Reply::json(202, &json!({"accepted": true})), vec![alert]))
+}
+
+/// `POST /alerts/sla/tick?limit=`: the SLA over up to `limit` leads, then
+/// the webhook retries that are due.
+fn sla_tick(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
+    let limit = req.limit(1000, 1000)? as u64;
+    let report = run_tick(ctx, limit)?;
+    let reply = Reply::json(200, &report);
+    finish(ctx, reply, &report.events)
+}
+
+/// `GET /alerts/links/{token}`: the page a signed link opens: who the
+/// lead is and the button(s).
+fn show_link(_req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let claims = match links::verify(ctx.config, p.get("token"), ctx.now) {
+        Ok(claims) => claims,
+        Err(refused) => return Ok(links::refused(refused).into()),
+    };
+    let lead = spin_retention_core::lead::load(ctx.store, &claims.lead_id)?;
+    let Some(lead) = lead else { return Ok(gone()) };
+    let name = lead.contact.name.clone().unwrap_or_else(|| lead.id.clone());
+    let alerts = LeadAlerts::load(ctx.store, &claims.lead_id)?;
+    Ok(links::confirm(&claims, &name, &alerts).into())
+}
+
+/// `GET /alerts/admin/leads/{id}`: the lead's steps, claim, contact, and
+/// its times.
+fn read_lead(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let id = p.get("id");
+    plain_id(req, id)?;
+    let alerts = LeadAlerts::load(ctx.store, id)?;
+    if alerts.steps.is_empty() && alerts.claimed.is_none() {
+        return Err(Problem::not_found(&req.path)
+            .with_detail(format!("lead {id} has not been alerted or claimed"))
+            .into());
+    }
+    let timing = speed::timing(id, &alerts);
+    Ok(Reply::json(200, &json!({"lead_id": id, "alerts": alerts, "timing": timing})).into())
+}
+
+/// `POST /alerts/admin/leads/{id}/claim`: claims the lead for the member
+/// named, else its assignee.
+fn claim(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let body: ActBody = json_body(req)?;
+    let by = who(req, ctx, p.get("id"), body.member_id.as_deref())?;
+    let (reply, events) = match actions::claim(ctx, p.get("id"), &by, "admin")? {
+        ClaimResult::Yours(claimed, events) => (Reply::json(200, &json!({"claimed": claimed})), events),
+        ClaimResult::Theirs(claimed) => (already_claimed(&claimed), Vec::new()),
+        ClaimResult::InFlight => (in_flight().into(), Vec::new()),
+        ClaimResult::NoLead => return Err(no_lead(req, p.get("id"))),
+    };
+    finish(ctx, reply, &events)
+}
+
+/// `POST /alerts/admin/leads/{id}/contacted`: records that the member
+/// named, else the assignee, contacted the lead (with an outcome, if given).
+fn contacted(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let body: ActBody = json_body(req)?;
+    let outcome = outcome(body.outcome.as_deref())?;
+    let by = who(req, ctx, p.get("id"), body.member_id.as_deref())?;
+    match actions::contact(ctx, p.get("id"), &by, outcome, "admin")? {
+        ContactResult::Recorded {
+            contacted,
+            first,
+            events,
+        } => finish(
+            ctx,
+            Reply::json(200, &json!({"contacted": contacted, "first": first})),
+            &events,
+        ),
+        ContactResult::InFlight(events) => finish(ctx, in_flight().into(), &events),
+        ContactResult::NoLead => Err(no_lead(req, p.get("id"))),
+    }
+}
+
+/// `PUT /alerts/admin/webhooks`: the event webhooks, none at a private host.
+fn put_webhooks(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
+    webhooks::refuse_private_hosts(ctx, &req.body)?;
+    changed_doc(admin_doc::handle::<Endpoints>(req, ctx, &[]), ctx)
+}
+
+/// `GET /alerts/admin/deliveries/{id}`: one webhook delivery.
+fn delivery(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    plain_id(req, p.get("id"))?;
+    let delivery = ctx.store.get_json(&keys::delivery(p.get("id")))?;
+    let delivery = delivery.ok_or_else(|| Problem::not_found(&req.path))?;
+    Ok(Reply::json(200, &delivery).into())
+}
+
+/// `POST /alerts/admin/deliveries/{id}/redeliver`: a new series of
+/// attempts of a webhook delivery, the first at once.
+fn redeliver(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    plain_id(req, p.get("id"))?;
+    let delivery = webhooks::redeliver(ctx, p.get("id"))?;
+    let delivery = delivery.ok_or_else(|| Problem::not_found(&req.path))?;
+    Ok(Reply::json(200, &delivery).into())
+}
+
+/// `GET /alerts/admin/speed?from=&to=`: speed to lead per ISO week of
+/// intake (default: the last 4 weeks; at most a year).
+fn speed_report(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
+    let day = |name: &str, default: NaiveDate| match req.query_param(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<NaiveDate>()
+            .map_err(|_| bad_parameter(name, "a date, YYYY-MM-DD")),
+    };
+    let to = day("to", ctx.now.date_naive())?;
+    let from = day("from", to - Duration::days(27))?;
+    if !(2000..=2200).contains(&to.year()) || !(2000..=2200).contains(&from.year()) {
+        return Err(bad_parameter("from", "dates between the years 2000 and 2200"));
+    }
+    if from > to || (to - from).num_days() > 370 {
+        return Err(bad_parameter("from", "on or before `to`, at most a year before it"));
+    }
+    let report = speed::report(ctx, &speed::weeks(from, to))?;
+    Ok(Reply::json(200, &report).into())
+}
 
 /// Records `events` before the reply; their first delivery attempts, and
 /// a bounded SLA run once a minute, after it.

@@ -3,8 +3,10 @@
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
 use crate::{admin, consent, pages, people, settings::IntakeSettings, submit, tick};
-use spin_retention_core::jobs::{Job, ACK, ALERTS, AUDIENCES, CUSTOMERS, SCORING, SURVEY};
-use spin_retention_core::routes::{Caller, Method, Route};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::jobs::{Job, Outcome, ACK, ALERTS, AUDIENCES, CUSTOMERS, SCORING, SURVEY};
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::routes::{Caller, Method, Params, Route};
 
 pub const JOB: Job = Job {
     name: "lead-intake",
@@ -23,10 +25,7 @@ pub const JOB: Job = Job {
             method: Method::OPTIONS,
             path: "/intake/leads",
             caller: Caller::Anyone,
-            handler: |req, ctx, _| {
-                let cors = IntakeSettings::from_config(ctx.config).cors;
-                Ok(cors.preflight(req, "POST, OPTIONS").into())
-            },
+            handler: preflight,
         },
         Route {
             method: Method::GET,
@@ -98,6 +97,13 @@ pub const JOB: Job = Job {
         },
     ],
 };
+
+/// `OPTIONS /intake/leads`: a browser's CORS preflight of a form post,
+/// answered for the `cors_allowed_origins`.
+fn preflight(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
+    let cors = IntakeSettings::from_config(ctx.config).cors;
+    Ok(cors.preflight(req, "POST, OPTIONS").into())
+}
 
 #[cfg(test)]
 mod tests {

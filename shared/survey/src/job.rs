@@ -3,8 +3,10 @@
 //! Its routes are the table of [`JOB`]: method, path, who may call, handler.
 
 use crate::{admin, respond};
-use spin_retention_core::jobs::{Job, ALERTS, SCORING};
-use spin_retention_core::routes::{Caller, Method, Route};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::jobs::{Job, Outcome, ALERTS, SCORING};
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::routes::{Caller, Method, Params, Route};
 
 /// Who answers: the person a signed link was made for.
 const LINK: Caller = Caller::Presents("the person the link was made for (its signed token)");
@@ -21,11 +23,7 @@ pub const JOB: Job = Job {
             method: Method::DELETE,
             path: "/survey/admin/people/{lead}",
             caller: Caller::Component,
-            handler: |req, ctx, p| {
-                spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| {
-                    crate::forget(store, lead)
-                })
-            },
+            handler: erase_person,
         },
         Route {
             method: Method::GET,
@@ -101,6 +99,11 @@ pub const JOB: Job = Job {
         },
     ],
 };
+
+/// `DELETE /survey/admin/people/{lead}`: this job's part of an erase.
+fn erase_person(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| crate::forget(store, lead))
+}
 
 #[cfg(test)]
 mod tests {
