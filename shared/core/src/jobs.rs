@@ -418,14 +418,16 @@ pub const CUSTOMERS: HandoffTarget = HandoffTarget {
 /// skipped and left to its catch-up route rather than piling up.
 pub const MAX_AFTER_REPLY: i64 = 200;
 
-/// Whether [`MAX_AFTER_REPLY`] pieces of after-reply work are running now
-/// (a read: it commits nothing), so work that must not be skipped is done
-/// before the reply instead, and a burst slows to what the jobs behind it
-/// take.
-pub fn after_reply_full(ctx: &Ctx) -> Result<bool, crate::store::StoreError> {
+/// Whether half of [`MAX_AFTER_REPLY`] is in use now (a read: it commits
+/// nothing), so work that must not be skipped is done before the reply
+/// instead, and a burst slows to what the jobs behind it take. Half: the
+/// rest is headroom for the requests that read the count at the same
+/// moment (up to one per client) and for the tells of the jobs behind
+/// (lead-scoring's to lead-alerts and audience-export), which share it.
+pub fn after_reply_busy(ctx: &Ctx) -> Result<bool, crate::store::StoreError> {
     let minute = ctx.now.timestamp().div_euclid(60);
     let running = ctx.store.read_counter(&crate::keys::after_reply_running(minute))?;
-    Ok(running >= MAX_AFTER_REPLY)
+    Ok(running >= MAX_AFTER_REPLY / 2)
 }
 
 /// Runs `work` unless [`MAX_AFTER_REPLY`] pieces of after-reply work are

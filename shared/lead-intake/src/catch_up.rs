@@ -99,8 +99,8 @@ mod tests {
         assert_eq!(minute - 1, 3, "drained in three minutes");
     }
 
-    /// With the after-reply budget spent, a submission is handed over
-    /// before its reply instead of being skipped.
+    /// With the after-reply budget half spent, a submission is handed over
+    /// before its reply instead of risking a skip.
     #[test]
     fn with_the_budget_spent_the_hand_off_comes_before_the_reply() {
         let store = MemoryStore::new();
@@ -108,7 +108,7 @@ mod tests {
         let jobs = Recorder::default();
         let ctx = Ctx::new(&store, &config, &jobs, test_now());
         let running = keys::after_reply_running(test_now().timestamp().div_euclid(60));
-        store.increment(&running, MAX_AFTER_REPLY).unwrap();
+        store.increment(&running, MAX_AFTER_REPLY / 2).unwrap();
         let outcome = crate::job::JOB.handle(&lead(1), &ctx);
         assert_eq!(outcome.reply.status, 201);
         let before_reply = jobs.0.lock().unwrap().clone();
@@ -121,5 +121,31 @@ mod tests {
             "{before_reply:?}"
         );
         assert_eq!(pending(&store), 0, "nothing left for later");
+    }
+}
+
+#[cfg(test)]
+mod cost {
+    use spin_retention_core::ports::{test_now, Ctx, NoOutbound};
+    use spin_retention_core::store::CountingStore;
+    use std::collections::HashMap;
+
+    /// What the catch-up adds to a submission, when nothing is pending:
+    /// for the first of a minute its turn and the SLA nudge's place in the
+    /// after-reply budget (+1, -1), three commits, and seven reads (the
+    /// turn, the two walks' marks and lengths); for every other, one read.
+    #[test]
+    fn the_catch_up_costs_a_read_and_once_a_minute_three_commits() {
+        let store = CountingStore::default();
+        let config = HashMap::new();
+        let settings = crate::settings::IntakeSettings::from_config(&config);
+        let ctx = Ctx::new(&store, &config, &NoOutbound, test_now());
+        let cost = |ctx: &Ctx| {
+            let (commits, reads) = (store.commits(), store.round_trips());
+            super::after_submission(ctx, &settings).unwrap();
+            (store.commits() - commits, store.round_trips() - reads)
+        };
+        assert_eq!(cost(&ctx), (3, 7), "the first of a minute");
+        assert_eq!(cost(&ctx), (0, 1), "any other: whether the minute is taken");
     }
 }

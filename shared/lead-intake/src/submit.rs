@@ -70,10 +70,10 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
             let reply = answer(Ok(accepted));
             let after: Vec<spin_retention_core::jobs::Task> = match submission_id {
                 Some(id) => {
-                    // With the after-reply budget spent, the hand-off is made
-                    // before the reply: a burst slows to what the jobs behind
-                    // intake take, rather than leaving hand-offs for later.
-                    let busy = spin_retention_core::jobs::after_reply_full(ctx).unwrap_or(false);
+                    // With the after-reply budget half spent, the hand-off is
+                    // made before the reply: a burst slows to what the jobs
+                    // behind intake take, rather than leaving hand-offs for later.
+                    let busy = spin_retention_core::jobs::after_reply_busy(ctx).unwrap_or(false);
                     if busy {
                         let _ = handoff::run(ctx, &settings, &id);
                     }

@@ -255,6 +255,9 @@ fn spin_bin_from_env(value: &std::ffi::OsStr, root: &Path) -> PathBuf {
 pub enum StoreKind {
     /// Spin's default store: SQLite in the app's `--state-dir`.
     Sqlite,
+    /// The same file, put in WAL mode before spin first opens it (journal
+    /// mode is kept in the file; Spin sets no PRAGMA of its own).
+    SqliteWal,
     /// A redis-server of the app's own, through `--runtime-config-file`.
     Redis,
 }
@@ -263,9 +266,24 @@ pub enum StoreKind {
 pub fn store_kind() -> StoreKind {
     match std::env::var("E2E_STORE").unwrap_or_default().as_str() {
         "" | "sqlite" => StoreKind::Sqlite,
+        "sqlite-wal" => StoreKind::SqliteWal,
         "redis" => StoreKind::Redis,
-        other => panic!("E2E_STORE={other:?}: expected sqlite or redis"),
+        other => panic!("E2E_STORE={other:?}: expected sqlite, sqlite-wal or redis"),
     }
+}
+
+/// Creates the SQLite file Spin's default store opens, in WAL mode, with
+/// the sqlite3 library that python3 carries (no SQLite crate in the tests).
+pub fn prepare_wal(db: &Path) {
+    std::fs::create_dir_all(db.parent().expect("a folder")).expect("state dir");
+    let script = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nm = c.execute('pragma journal_mode=wal').fetchone()[0]\nassert m == 'wal', m\nc.close()";
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(db)
+        .status()
+        .expect("python3, to prepare the SQLite file in WAL mode");
+    assert!(status.success(), "preparing {} in WAL mode", db.display());
 }
 
 fn redis_bin() -> PathBuf {
@@ -426,6 +444,10 @@ impl SpinApp {
         let mut runtime_config = String::from("# Written by the e2e harness, like deploy/runtime-config.*.toml.\n");
         let redis = match store_kind() {
             StoreKind::Sqlite => None,
+            StoreKind::SqliteWal => {
+                prepare_wal(&dir.join("state").join("sqlite_key_value.db"));
+                None
+            }
             StoreKind::Redis => {
                 let redis = RedisServer::start(&dir);
                 runtime_config.push_str(&format!(

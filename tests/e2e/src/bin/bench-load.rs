@@ -230,6 +230,14 @@ fn main() {
         }
         audience = audience_rows(&base, "hot-not-converted");
     }
+    for id in accepted.iter().filter(|id| !distinct.contains(id)).take(3) {
+        let score = admin("GET", &base, &format!("/scoring/leads/{id}"));
+        println!(
+            "  not in the hot queue: {id}, its score: {} {}",
+            score.status,
+            score.text()
+        );
+    }
     println!(
         "  readable {} of {}; in the hot queue {} (distinct {}); hot-not-converted audience rows {} (all leads so far: {})",
         accepted.len() - unreadable,
