@@ -3,7 +3,8 @@
 # tests of shared/ and the interface and manifest checks of the built
 # components, validates the SpinKube manifests (deploy/spinkube/), then the
 # end-to-end tests against the built components under the real `spin up`, on
-# Spin's default SQLite store (E2E_STORE=sqlite) and on Redis (E2E_STORE=redis,
+# Spin's default SQLite store (E2E_STORE=sqlite; with Spin 4.0.2 also in WAL
+# mode, E2E_STORE=sqlite-wal, as scripts/run.sh runs it) and on Redis (E2E_STORE=redis,
 # a redis-server per app, started by the tests): first with the spin CLI
 # SPIN_BIN, else `spin` on PATH, else ../shared/spin/bin/spin (Spin 4.0.2), then
 # with Spin 3.6.3, the runtime inside SpinKube's shim, where
@@ -68,6 +69,7 @@ else
     default_spin="${SPIN_BIN:-$(command -v spin || echo ../shared/spin/bin/spin)}"
     default_label="$(spin_label "$default_spin")"
     E2E_STORE=sqlite e2e_pass "$default_label, SQLite store (E2E_STORE=sqlite)"
+    E2E_STORE=sqlite-wal e2e_pass "$default_label, SQLite store in WAL mode, as scripts/run.sh runs it (E2E_STORE=sqlite-wal)"
     E2E_STORE=redis e2e_pass "$default_label, Redis store (E2E_STORE=redis)"
     spin363="$(cd .. && pwd)/shared/spin-3.6.3/bin/spin"
     if [ -x "$spin363" ]; then

@@ -273,16 +273,13 @@ pub fn store_kind() -> StoreKind {
 }
 
 /// Creates the SQLite file Spin's default store opens, in WAL mode, with
-/// the sqlite3 library that python3 carries (no SQLite crate in the tests).
+/// the script `scripts/run.sh` uses.
 pub fn prepare_wal(db: &Path) {
-    std::fs::create_dir_all(db.parent().expect("a folder")).expect("state dir");
-    let script = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nm = c.execute('pragma journal_mode=wal').fetchone()[0]\nassert m == 'wal', m\nc.close()";
-    let status = Command::new("python3")
-        .arg("-c")
-        .arg(script)
+    let status = Command::new("bash")
+        .arg(crate::repo_root().join("scripts/sqlite-wal.sh"))
         .arg(db)
         .status()
-        .expect("python3, to prepare the SQLite file in WAL mode");
+        .expect("bash, to run scripts/sqlite-wal.sh");
     assert!(status.success(), "preparing {} in WAL mode", db.display());
 }
 
