@@ -40,9 +40,9 @@ while IFS='=' read -r name value; do
 done < "$secrets"
 [ ${#made[@]} -gt 0 ] && echo "run.sh: ${made[*]} from $secrets (made for this machine; give your own with --variable)"
 # The embedded store in WAL mode (once; the file keeps it), unless the
-# arguments move the store elsewhere.
+# arguments move the store elsewhere or run another app.
 case " $* " in
-    *" --runtime-config-file"* | *" --state-dir"*) ;;
+    *" --runtime-config-file"* | *" --state-dir"* | *" -f "* | *" --from"*) ;;
     *) bash scripts/sqlite-wal.sh .spin/sqlite_key_value.db ;;
 esac
 exec "$spin" up --listen 127.0.0.1:3000 "$@"

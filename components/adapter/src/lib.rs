@@ -294,11 +294,16 @@ impl Store for SpinStore {
     }
 
     /// A `get`, decoded: `increment(key, 0)` is a write transaction on
-    /// SQLite, a `get` commits nothing.
+    /// SQLite, a `get` commits nothing. A backend whose counters a `get`
+    /// cannot read (Azure Cosmos keeps them as JSON numbers, which its
+    /// `get` refuses) is read with `increment(key, 0)` after all.
     fn read_counter(&self, key: &str) -> Result<i64, StoreError> {
-        match self.get(key)? {
-            Some(bytes) => spin_retention_core::store::decode_counter(key, &bytes),
-            None => Ok(0),
+        match self.get(key) {
+            Ok(None) => Ok(0),
+            Ok(Some(bytes)) => {
+                spin_retention_core::store::decode_counter(key, &bytes).or_else(|_| self.increment(key, 0))
+            }
+            Err(_) => self.increment(key, 0),
         }
     }
 

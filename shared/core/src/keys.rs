@@ -21,11 +21,13 @@
 //! | `submissions#n`, `#<slot>`   | lead-intake     | every submission id, in arrival order ([`crate::slots`]); the hand-off retry walks it |
 //! | `after-reply-running:<minute>` | every component | counter: after-reply work running, by the minute it started ([`crate::jobs::within_budget`]) |
 //! | `handoffs-from`              | lead-intake     | JSON number: the first slot of `submissions` whose hand-off may still be pending ([`crate::walk`]) |
+//! | `handoffs-cursor`            | lead-intake     | JSON number: where the next `submissions` walk starts reading (0: at `handoffs-from`) |
 //! | `rate:<sha256(client)>:<minute>` | lead-intake | counter: submissions of a client in one minute; the minute before is deleted |
 //! | `suppressed:<sha256(id)>`    | lead-intake     | [`crate::lead::Suppression`]: erased person, never exported |
 //! | `erasure:<lead_id>`          | lead-intake     | `spin_retention_lead_intake::erase::Erasure`: an erase handed to the jobs, until each has forgotten the person |
 //! | `erasures#n`, `#<slot>`      | lead-intake     | the lead id of every erase, in order ([`crate::slots`]): what the retry route walks |
 //! | `erasures-from`              | lead-intake     | JSON number: the first slot of `erasures` that may still be pending ([`crate::walk`]) |
+//! | `erasures-cursor`            | lead-intake     | JSON number: where the next `erasures` walk starts reading (0: at `erasures-from`) |
 //! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::lead_list`]) |
 //! | `ack:<submission_id>`        | instant-ack     | `spin_retention_instant_ack::Delivery` (`spin_retention_instant_ack::keys::ack`; others read it as JSON, [`ack_record`]): acknowledgement state |
 //! | `ack-claim:<submission_id>:<window>.<attempts>` | instant-ack | counter: `1` for the one request that may send in that window of `ack_claim_seconds`, after that many attempts |

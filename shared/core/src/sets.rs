@@ -112,9 +112,23 @@ fn snapshot_if_due(
 }
 
 pub fn remove(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreError> {
-    let live = read(store, name, u64::MAX)?.live;
+    let Read {
+        live, from: snapshot, ..
+    } = read(store, name, u64::MAX)?;
     let gone: Vec<u64> = live.iter().filter(|(_, e)| e == entry).map(|(slot, _)| *slot).collect();
     if gone.is_empty() {
+        // Removed before, but a snapshot that landed late may still name
+        // it (readers never show it): an erase again leaves it nowhere.
+        if snapshot.entries.iter().any(|(_, e)| e == entry) {
+            let entries = snapshot.entries.into_iter().filter(|(_, e)| e != entry).collect();
+            store.set_json(
+                &snapshot_key(name),
+                &Snapshot {
+                    entries,
+                    ..snapshot
+                },
+            )?;
+        }
         return Ok(());
     }
     // The tombstones first: from then on no replay shows the entry.
@@ -218,8 +232,9 @@ fn read(store: &dyn Store, name: &str, cap: u64) -> Result<Read, StoreError> {
             break;
         }
     }
-    // A passed slot whose entry was added late and then removed: done.
-    passed.retain(|slot| !removed.contains(slot));
+    // A passed slot whose entry was added late and then removed: done; one
+    // far behind (16 dead gaps) belongs to a writer that did die.
+    passed.retain(|slot| !removed.contains(slot) && newest.saturating_sub(*slot) < 16 * DEAD_GAP_SLOTS);
     let (prefix, rest): (Vec<_>, Vec<_>) = ops.iter().partition(|(slot, _)| *slot <= through);
     let mut entries = snapshot.entries.clone();
     // Late writes first: any removal of theirs comes in a later slot.
@@ -315,6 +330,24 @@ mod tests {
         for i in 0..127 {
             add(&store, "k", &format!("e{i}")).unwrap();
         }
+        remove(&store, "k", "e5").unwrap();
+        let snap = String::from_utf8(store.get("k#snap").unwrap().unwrap()).unwrap();
+        assert!(!snap.contains("\"e5\""), "{snap}");
+        assert!(!list(&store, "k").unwrap().contains(&"e5".to_string()));
+    }
+
+    /// A snapshot built before a removal and written after it still names
+    /// the entry; removing it again (an erase retried) clears it.
+    #[test]
+    fn removing_again_clears_a_snapshot_that_landed_late() {
+        let store = MemoryStore::new();
+        for i in 0..70 {
+            add(&store, "k", &format!("e{i}")).unwrap();
+        }
+        let late = store.get("k#snap").unwrap().unwrap();
+        remove(&store, "k", "e5").unwrap();
+        store.set("k#snap", &late).unwrap();
+        assert!(!list(&store, "k").unwrap().contains(&"e5".to_string()), "never shown");
         remove(&store, "k", "e5").unwrap();
         let snap = String::from_utf8(store.get("k#snap").unwrap().unwrap()).unwrap();
         assert!(!snap.contains("\"e5\""), "{snap}");

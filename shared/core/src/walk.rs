@@ -49,12 +49,44 @@ pub fn unfinished(
     log: &str,
     mark: &Key<u64>,
     limit: u64,
+    visit: impl FnMut(&[u8]) -> Result<Visit, StoreError>,
+) -> Result<Walked, StoreError> {
+    walk(store, log, mark, None, limit, visit)
+}
+
+/// [`unfinished`], each run starting where the last one stopped reading
+/// (`cursor`), back at the mark once a run reaches the end: however many
+/// entries near the mark wait (an acknowledgement's provider down for an
+/// hour), those behind them are reached in turn.
+pub fn unfinished_resuming(
+    store: &dyn Store,
+    log: &str,
+    mark: &Key<u64>,
+    cursor: &Key<u64>,
+    limit: u64,
+    visit: impl FnMut(&[u8]) -> Result<Visit, StoreError>,
+) -> Result<Walked, StoreError> {
+    walk(store, log, mark, Some(cursor), limit, visit)
+}
+
+fn walk(
+    store: &dyn Store,
+    log: &str,
+    mark: &Key<u64>,
+    cursor: Option<&Key<u64>>,
+    limit: u64,
     mut visit: impl FnMut(&[u8]) -> Result<Visit, StoreError>,
 ) -> Result<Walked, StoreError> {
-    let from = store.get_json(mark)?.unwrap_or(1).max(1);
+    let low = store.get_json(mark)?.unwrap_or(1).max(1);
     let len = slots::len(store, log)?;
+    let resumed = match cursor {
+        Some(key) => store.get_json::<u64>(key)?.filter(|at| *at > low && *at <= len),
+        None => None,
+    };
+    // Only a run from the mark may move it.
+    let from = resumed.unwrap_or(low);
     let max_read = limit.max(1).saturating_mul(10);
-    let (mut next, mut visited, mut done_until, mut blocked) = (from, 0, from, false);
+    let (mut next, mut visited, mut done_until, mut blocked) = (from, 0, from, resumed.is_some());
     // The last slot read, for what is left unread.
     let mut read_to = from - 1;
     while next <= len && visited < limit && next - from < max_read {
@@ -93,8 +125,15 @@ pub fn unfinished(
         }
         next = to + 1;
     }
-    if done_until > from {
+    if done_until > from && resumed.is_none() {
         store.set_json(mark, &done_until)?;
+    }
+    if let Some(key) = cursor {
+        // Past what this run read; from the mark again once at the end.
+        let at = if read_to >= len { 0 } else { read_to + 1 };
+        if resumed != Some(at) && !(resumed.is_none() && at == 0) {
+            store.set_json(key, &at)?;
+        }
     }
     Ok(Walked {
         worked: visited,
@@ -153,6 +192,33 @@ mod tests {
         let worked = unfinished(&store, "log", &mark, 25, |e| Ok(visit(e))).unwrap();
         assert_eq!(worked, Walked { worked: 1, unread: 0 });
         assert_eq!(store.get_json(&mark).unwrap(), None::<u64>, "nothing finished to pass");
+    }
+
+    #[test]
+    fn a_resuming_walk_reaches_work_behind_many_that_wait() {
+        // 300 entries waiting (not due), then work: a limit of 10 reads at
+        // most 100 slots a run, so only resuming runs reach it.
+        let store = MemoryStore::new();
+        let (mark, cursor): (Key<u64>, Key<u64>) = (Key::new("mark"), Key::new("cursor"));
+        let mut entries = vec!["wait"; 300];
+        entries.push("work");
+        log_of(&store, &entries);
+        let worked: Vec<u64> = (0..5)
+            .map(|_| {
+                unfinished_resuming(&store, "log", &mark, &cursor, 10, |e| Ok(visit(e)))
+                    .unwrap()
+                    .worked
+            })
+            .collect();
+        assert_eq!(
+            worked,
+            [0, 0, 0, 1, 0],
+            "the fourth run reaches it, the fifth starts over"
+        );
+        let from_mark: u64 = (0..5)
+            .map(|_| unfinished(&store, "log", &mark, 10, |e| Ok(visit(e))).unwrap().worked)
+            .sum();
+        assert_eq!(from_mark, 0, "a walk from the mark never does");
     }
 
     #[test]

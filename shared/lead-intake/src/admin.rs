@@ -74,7 +74,7 @@ pub fn retry(req: &Request, ctx: &Ctx) -> Handled {
     let settings = IntakeSettings::from_config(ctx.config);
     let mut run = handoff::retry(ctx, &settings, limit)?;
     let erasures = crate::erase::retry(ctx, &settings, limit as u64)?;
-    run.remaining += erasures.still_pending;
+    run.remaining += erasures.remaining;
     Ok(Reply::json(200, &Retry { run, erasures }))
 }
 

@@ -198,13 +198,16 @@ pub struct Retried {
     pub done: u64,
     /// Erasures seen still pending after this run (handed over, or not due).
     pub still_pending: u64,
+    /// Found still pending, plus the slots this run did not reach.
+    pub remaining: u64,
 }
 
 /// Hands over again up to `limit` erasures that some job has not taken,
 /// oldest first, from the low-water mark of the `erasures` log.
 pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: u64) -> Result<Retried, StoreError> {
     let mut run = Retried::default();
-    walk::unfinished(ctx.store, keys::ERASURES, &keys::erasure_retry(), limit, |entry| {
+    let (mark, cursor) = (keys::erasure_retry(), keys::erasure_cursor());
+    let walked = walk::unfinished_resuming(ctx.store, keys::ERASURES, &mark, &cursor, limit, |entry| {
         let lead_id = String::from_utf8_lossy(entry);
         let Some(erasure) = ctx.store.get_json::<Erasure>(&keys::erasure(&lead_id))? else {
             return Ok(Visit::Finished);
@@ -221,6 +224,7 @@ pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: u64) -> Result<Retried
         }
         Ok(Visit::Worked)
     })?;
+    run.remaining = run.still_pending + walked.unread;
     Ok(run)
 }
 

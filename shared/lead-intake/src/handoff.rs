@@ -135,17 +135,45 @@ pub fn run_after_reply(ctx: &Ctx, settings: &IntakeSettings, submission_id: &str
 
 /// Hands one submission to every target that has not taken it yet.
 pub fn run(ctx: &Ctx, settings: &IntakeSettings, submission_id: &str) -> Result<Handoffs, StoreError> {
+    run_targets(ctx, settings, submission_id, Targets::All)
+}
+
+/// Hands one submission to lead-scoring only: what a busy app does before
+/// the reply ([`crate::submit`]), so a burst slows to what scoring takes
+/// while the visitor never waits for an acknowledgement's provider (that,
+/// and the event, go after the reply).
+pub fn run_scoring(ctx: &Ctx, settings: &IntakeSettings, submission_id: &str) -> Result<Handoffs, StoreError> {
+    run_targets(ctx, settings, submission_id, Targets::Scoring)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Targets {
+    All,
+    Scoring,
+}
+
+fn run_targets(
+    ctx: &Ctx,
+    settings: &IntakeSettings,
+    submission_id: &str,
+    targets: Targets,
+) -> Result<Handoffs, StoreError> {
     let Some(handoffs) = ctx.store.get_json::<Handoffs>(&keys::handoff(submission_id))? else {
         // Erased meanwhile, or never stored: nothing to hand over.
         return Err(StoreError::Unavailable(format!(
             "no hand-off record for {submission_id}"
         )));
     };
-    run_record(ctx, settings, handoffs)
+    run_record(ctx, settings, handoffs, targets)
 }
 
 /// [`run`] on the record already read. Every `Err` is the store's.
-fn run_record(ctx: &Ctx, settings: &IntakeSettings, mut handoffs: Handoffs) -> Result<Handoffs, StoreError> {
+fn run_record(
+    ctx: &Ctx,
+    settings: &IntakeSettings,
+    mut handoffs: Handoffs,
+    targets: Targets,
+) -> Result<Handoffs, StoreError> {
     let submission_id = handoffs.submission_id.clone();
     let submission_id = submission_id.as_str();
     let key = keys::handoff(submission_id);
@@ -159,9 +187,15 @@ fn run_record(ctx: &Ctx, settings: &IntakeSettings, mut handoffs: Handoffs) -> R
         settings.scoring_url.trim_end_matches('/'),
         calls::score_lead(&handoffs.lead_id)
     );
-    deliver(ctx, settings, &mut handoffs.ack, ack_url, Vec::new());
+    if targets == Targets::All {
+        deliver(ctx, settings, &mut handoffs.ack, ack_url, Vec::new());
+    }
     deliver(ctx, settings, &mut handoffs.scoring, scoring_url, Vec::new());
-    if let Some(target) = handoffs.event.as_mut().filter(|t| t.state == State::Pending) {
+    if let Some(target) = handoffs
+        .event
+        .as_mut()
+        .filter(|t| t.state == State::Pending && targets == Targets::All)
+    {
         if let Some(submission) = ctx.store.get_json(&keys::submission(submission_id))? {
             let url = format!("{}{}", settings.alerts_url.trim_end_matches('/'), calls::record_event());
             let body = spin_retention_core::store::json_bytes(&spin_retention_core::events::lead_created(&submission));
@@ -206,15 +240,16 @@ pub struct Pending {
 /// Hands over up to `limit` submissions whose hand-off is not done and is
 /// due, oldest first: [`spin_retention_core::walk`] over the `submissions`
 /// log from its low-water mark, so a run costs what is still pending, not
-/// the whole history. A store error stops the run and is returned (the
+/// the whole history, each run resuming where the last stopped reading. A store error stops the run and is returned (the
 /// route's 503): the mark never passes a submission whose hand-off could
 /// not be read or recorded.
 pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retried, StoreError> {
     let mut run = Retried::default();
-    let walked = walk::unfinished(
+    let walked = walk::unfinished_resuming(
         ctx.store,
         keys::SUBMISSIONS,
         &keys::handoffs_from(),
+        &keys::handoffs_cursor(),
         limit as u64,
         |entry| {
             let id = String::from_utf8_lossy(entry).into_owned();
@@ -230,7 +265,7 @@ pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retri
                 return Ok(Visit::Waiting);
             }
             run.processed += 1;
-            let h = run_record(ctx, settings, record)?;
+            let h = run_record(ctx, settings, record, Targets::All)?;
             if h.all_done() {
                 run.done += 1;
                 return Ok(Visit::Worked);
@@ -470,7 +505,8 @@ mod tests {
                 (r.done, r.remaining, mark(&store))
             })
             .collect();
-        assert_eq!(runs, [(1, 2, 1), (1, 1, 2), (1, 0, 3), (0, 0, 4)]);
+        // Resumed runs leave the mark; the run from it, once all is done, passes all.
+        assert_eq!(runs, [(1, 2, 1), (1, 1, 1), (1, 0, 1), (0, 0, 4)]);
     }
 
     #[test]

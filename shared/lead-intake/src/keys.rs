@@ -16,6 +16,11 @@ pub fn handoffs_from() -> Key<u64> {
     Key::new("handoffs-from")
 }
 
+/// Where the next `submissions` walk starts reading (0: at the mark).
+pub fn handoffs_cursor() -> Key<u64> {
+    Key::new("handoffs-cursor")
+}
+
 /// Counter: `1` for the first submission of a minute, which runs the
 /// catch-up ([`crate::catch_up`]).
 pub fn catch_up(minute: i64) -> String {
@@ -34,4 +39,9 @@ pub const ERASURES: &str = "erasures";
 /// The low-water mark of the `erasures` walk: every slot before it is done.
 pub fn erasure_retry() -> Key<u64> {
     Key::new("erasures-from")
+}
+
+/// Where the next `erasures` walk starts reading (0: at the mark).
+pub fn erasure_cursor() -> Key<u64> {
+    Key::new("erasures-cursor")
 }

@@ -70,19 +70,17 @@ pub fn submit(req: &Request, ctx: &Ctx) -> Outcome {
             let reply = answer(Ok(accepted));
             let after: Vec<spin_retention_core::jobs::Task> = match submission_id {
                 Some(id) => {
-                    // With the after-reply budget half spent, the hand-off is
-                    // made before the reply: a burst slows to what the jobs
-                    // behind intake take, rather than leaving hand-offs for later.
-                    let busy = spin_retention_core::jobs::after_reply_busy(ctx).unwrap_or(false);
-                    if busy {
-                        let _ = handoff::run(ctx, &settings, &id);
+                    // With the after-reply budget half spent, scoring is
+                    // handed the lead before the reply: a burst slows to what
+                    // scoring takes, rather than leaving hot leads for later.
+                    // The acknowledgement (a provider's time) stays after it.
+                    if spin_retention_core::jobs::after_reply_busy(ctx).unwrap_or(false) {
+                        let _ = handoff::run_scoring(ctx, &settings, &id);
                     }
                     vec![Box::new(move |ctx: &Ctx| {
                         // A failure, or a skip under overload, stays recorded
                         // in handoff:<id> for the catch-up and the retry route.
-                        if !busy {
-                            let _ = handoff::run_after_reply(ctx, &settings, &id);
-                        }
+                        let _ = handoff::run_after_reply(ctx, &settings, &id);
                         if let Err(e) = crate::catch_up::after_submission(ctx, &settings) {
                             eprintln!("catch-up after {id}: {e}");
                         }

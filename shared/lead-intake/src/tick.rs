@@ -1,13 +1,15 @@
 //! `POST /intake/admin/tick`: the app's one scheduled call. A scheduler
 //! (one cron line, one CronJob) calls it every minute and it drives every
-//! kind of later work in turn, one bounded batch each: intake's own
-//! hand-off and erasure retries, then each job of
-//! [`spin_retention_core::jobs::TICK`] through its own catch-up route (the
-//! SLA and webhook retries, the customers' daily refresh, a rescore run
-//! after new rules, the audience refresh). Each batch resumes where the
-//! last stopped, and each is safe to run twice at once, so two ticks that
-//! overlap do each piece of work once. The separate routes stay for
-//! operators.
+//! kind of later work in turn: lead-alerts' SLA and webhook retries first
+//! (what is due by the minute), intake's own hand-off and erasure retries,
+//! then the bulk runs of [`spin_retention_core::jobs::TICK`] (the
+//! customers' daily refresh, a rescore run after new rules, the audience
+//! refresh), each through its own route. A part that is not done is called
+//! again while [`BUDGET`] lasts; each resumes where the last stopped and is
+//! safe to run twice at once, so two ticks that overlap do each piece of
+//! work once. One part failing (a job down, a store error) is reported and
+//! the others still run; the answer is then 502. The separate routes stay
+//! for operators.
 //!
 //! lead-intake conducts it because it already calls every job (hand-offs,
 //! the erase fan-out); it knows each job only by its route.
@@ -16,67 +18,119 @@ use crate::settings::IntakeSettings;
 use serde::Serialize;
 use serde_json::Value;
 use spin_retention_core::http::{Handled, Reply, Request};
-use spin_retention_core::jobs::{calls, handoff_request, TICK};
+use spin_retention_core::jobs::{calls, handoff_request, HandoffTarget, ALERTS, TICK};
 use spin_retention_core::ports::Ctx;
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// How long one tick keeps calling parts that are not done: under the
+/// scheduler's own limit (the CronJob's `curl --max-time 45`).
+pub const BUDGET: Duration = Duration::from_secs(30);
 
 /// What one job's share of the tick answered.
 #[derive(Debug, Serialize)]
 pub struct Share {
-    /// The job's HTTP status (0: no answer).
+    /// The job's HTTP status of its last call (0: no answer).
     pub status: u16,
-    /// Its answer's JSON (what it did, whether it is done), or why there
-    /// was none.
+    /// Calls made (a bulk run not done is called again).
+    pub calls: u32,
+    /// Its last answer's JSON (what it did, whether it is done), or why
+    /// there was none.
     #[serde(skip_serializing_if = "Value::is_null")]
     pub answer: Value,
 }
 
+impl Share {
+    fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct Ticked {
-    handoffs: crate::handoff::Retried,
-    erasures: crate::erase::Retried,
+    handoffs: Part<crate::handoff::Retried>,
+    erasures: Part<crate::erase::Retried>,
     jobs: BTreeMap<&'static str, Share>,
 }
 
-/// Runs the tick: `limit` (default 50, at most 500) bounds intake's own
-/// batches; each job's batch is its own route's.
+/// What one of intake's own parts did, or the store error that stopped it.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Part<T> {
+    Ran(T),
+    Failed { error: String },
+}
+
+impl<T> From<Result<T, spin_retention_core::store::StoreError>> for Part<T> {
+    fn from(result: Result<T, spin_retention_core::store::StoreError>) -> Self {
+        match result {
+            Ok(ran) => Part::Ran(ran),
+            Err(e) => Part::Failed { error: e.to_string() },
+        }
+    }
+}
+
+/// Runs the tick: `limit` (default 50, at most 500) bounds each batch of
+/// intake's own; each job's batch is its own route's.
 pub fn tick(req: &Request, ctx: &Ctx) -> Handled {
     let limit = req.limit(50, 500)?;
     let settings = IntakeSettings::from_config(ctx.config);
-    let handoffs = crate::handoff::retry(ctx, &settings, limit)?;
-    let erasures = crate::erase::retry(ctx, &settings, limit as u64)?;
-    let jobs = TICK
-        .iter()
-        .filter_map(|target| {
-            let path = calls::tick(target.component)?;
-            let url = format!("{}{path}", target.base_url(ctx.config).trim_end_matches('/'));
-            Some((target.component, share(ctx, &settings, url)))
-        })
-        .collect();
-    Ok(Reply::json(
-        200,
-        &Ticked {
-            handoffs,
-            erasures,
-            jobs,
-        },
-    ))
+    let started = Instant::now();
+    let time_left = || started.elapsed() < BUDGET;
+    let mut jobs = BTreeMap::new();
+    // Due by the minute: first, whatever intake has left.
+    jobs.insert(ALERTS.component, share(ctx, &settings, ALERTS, &|_| false));
+    let mut handoffs = crate::handoff::retry(ctx, &settings, limit);
+    while matches!(&handoffs, Ok(run) if run.remaining > 0 && run.processed > 0) && time_left() {
+        handoffs = crate::handoff::retry(ctx, &settings, limit);
+    }
+    let erasures = crate::erase::retry(ctx, &settings, limit as u64);
+    for target in TICK.iter().filter(|t| t.component != ALERTS.component) {
+        let again = |answer: &Value| answer["done"] == false && time_left();
+        jobs.insert(target.component, share(ctx, &settings, *target, &again));
+    }
+    let ok = handoffs.is_ok() && erasures.is_ok() && jobs.values().all(Share::ok);
+    let ticked = Ticked {
+        handoffs: handoffs.into(),
+        erasures: erasures.into(),
+        jobs,
+    };
+    Ok(Reply::json(if ok { 200 } else { 502 }, &ticked))
 }
 
-fn share(ctx: &Ctx, settings: &IntakeSettings, url: String) -> Share {
-    match ctx
-        .outbound
-        .send(handoff_request(ctx, url, settings.admin_token.as_deref()))
-    {
-        Ok(resp) => Share {
-            status: resp.status,
-            // Only what a tick route says of itself: its JSON, no text.
-            answer: serde_json::from_slice(&resp.body).unwrap_or(Value::Null),
-        },
-        Err(e) => Share {
+/// Calls `target`'s tick route, again while `again` says its answer is a
+/// run not done.
+fn share(ctx: &Ctx, settings: &IntakeSettings, target: HandoffTarget, again: &dyn Fn(&Value) -> bool) -> Share {
+    let Some(path) = calls::tick(target.component) else {
+        return Share {
             status: 0,
-            answer: Value::String(e),
-        },
+            calls: 0,
+            answer: Value::String("no tick route".into()),
+        };
+    };
+    let url = format!("{}{path}", target.base_url(ctx.config).trim_end_matches('/'));
+    let mut calls = 0;
+    loop {
+        calls += 1;
+        let share = match ctx
+            .outbound
+            .send(handoff_request(ctx, url.clone(), settings.admin_token.as_deref()))
+        {
+            Ok(resp) => Share {
+                status: resp.status,
+                calls,
+                // Only what a tick route says of itself: its JSON, no text.
+                answer: serde_json::from_slice(&resp.body).unwrap_or(Value::Null),
+            },
+            Err(e) => Share {
+                status: 0,
+                calls,
+                answer: Value::String(e),
+            },
+        };
+        if !share.ok() || !again(&share.answer) {
+            return share;
+        }
     }
 }
 
@@ -114,5 +168,40 @@ mod tests {
                 "http://audience-export.spin.internal/audiences/admin/refresh?limit=1000",
             ]
         );
+    }
+
+    /// A job that does not answer is reported; the others still run, and
+    /// the tick answers 502 so a scheduler's `curl -f` sees it.
+    #[test]
+    fn one_part_failing_stops_no_other() {
+        struct CustomersDown(std::sync::Mutex<Vec<String>>);
+        impl spin_retention_core::ports::Outbound for CustomersDown {
+            fn send(
+                &self,
+                request: spin_retention_core::ports::OutboundRequest,
+            ) -> Result<spin_retention_core::ports::OutboundResponse, String> {
+                self.0.lock().unwrap().push(request.url.clone());
+                if request.url.contains("customers") {
+                    return Err("connection refused".into());
+                }
+                Ok(spin_retention_core::ports::OutboundResponse {
+                    status: 200,
+                    headers: Vec::new(),
+                    body: br#"{"done": true}"#.to_vec(),
+                })
+            }
+        }
+        let store = MemoryStore::new();
+        let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
+        let jobs = CustomersDown(Default::default());
+        let ctx = Ctx::new(&store, &config, &jobs, test_now());
+        let mut req = Request::new("POST", "/intake/admin/tick");
+        req.headers.push(("authorization".into(), "Bearer t".into()));
+        let reply = crate::job::JOB.handle(&req, &ctx).reply;
+        assert_eq!(reply.status, 502);
+        let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(body["jobs"]["customers"]["status"], 0, "{body}");
+        assert_eq!(body["jobs"]["audience-export"]["status"], 200, "{body}");
+        assert_eq!(jobs.0.lock().unwrap().len(), 4, "every job called once");
     }
 }

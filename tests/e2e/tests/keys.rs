@@ -82,6 +82,8 @@ fn constructed() -> Vec<String> {
         core::AUDIENCE_REFRESH.to_string(),
         intake::handoff("s_1").to_string(),
         intake::handoffs_from().to_string(),
+        intake::handoffs_cursor().to_string(),
+        intake::erasure_cursor().to_string(),
         intake::erasure("l_1").to_string(),
         format!("{}#n", intake::ERASURES),
         format!("{}#1", intake::ERASURES),
