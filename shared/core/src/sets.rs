@@ -121,13 +121,7 @@ pub fn remove(store: &dyn Store, name: &str, entry: &str) -> Result<(), StoreErr
         // it (readers never show it): an erase again leaves it nowhere.
         if snapshot.entries.iter().any(|(_, e)| e == entry) {
             let entries = snapshot.entries.into_iter().filter(|(_, e)| e != entry).collect();
-            store.set_json(
-                &snapshot_key(name),
-                &Snapshot {
-                    entries,
-                    ..snapshot
-                },
-            )?;
+            store.set_json(&snapshot_key(name), &Snapshot { entries, ..snapshot })?;
         }
         return Ok(());
     }

@@ -179,7 +179,7 @@ fn the_one_tick_run_concurrently_does_each_piece_of_work_once() {
     }
     let handed: u64 = answers.iter().map(|a| a["handoffs"]["done"].as_u64().unwrap()).sum();
     eprintln!(
-        "four ticks at once made {handed} hand-offs for {N} submissions (overlapping ticks repeat idempotent calls)"
+        "four ticks at once: {handed} hand-offs completed by a tick, of {N} submissions (overlapping ticks share them)"
     );
     assert_eq!(scored(&base, &ids), N, "every lead scored");
 
