@@ -426,7 +426,7 @@ mod tests {
     }
 
     /// A store error is an error: the walk stops at the entry it could not
-    /// record, its floor does not pass it, and the route answers 503; once
+    /// record, the mark does not pass it, and the route answers 503; once
     /// the store is back, the next walk hands it over.
     #[test]
     fn a_store_error_stops_the_walk_before_the_entry() {
