@@ -96,6 +96,21 @@ impl Handoffs {
         [&self.ack, &self.scoring].into_iter().chain(self.event.as_ref())
     }
 
+    /// Takes each target `stored` has finished (done or rejected) that
+    /// this copy still has pending.
+    fn keep_finished(&mut self, stored: &Handoffs) {
+        let keep = |mine: &mut Target, theirs: &Target| {
+            if mine.state == State::Pending && theirs.state != State::Pending {
+                *mine = theirs.clone();
+            }
+        };
+        keep(&mut self.ack, &stored.ack);
+        keep(&mut self.scoring, &stored.scoring);
+        if let (Some(mine), Some(theirs)) = (self.event.as_mut(), stored.event.as_ref()) {
+            keep(mine, theirs);
+        }
+    }
+
     /// Nothing left to retry.
     pub fn all_done(&self) -> bool {
         self.ack.state != State::Pending
@@ -207,6 +222,12 @@ fn run_record(
         ctx.store
             .delete_many(&[key.to_string(), slots::slot_key(keys::SUBMISSIONS, handoffs.slot)])?;
         return Ok(handoffs);
+    }
+    // Another hand-off of this submission (its own after the reply, a
+    // catch-up, a retry) may have finished a target meanwhile: what is
+    // finished is never written back to pending.
+    if let Some(stored) = ctx.store.get_json::<Handoffs>(&key)? {
+        handoffs.keep_finished(&stored);
     }
     ctx.store.set_json(&key, &handoffs)?;
     Ok(handoffs)
@@ -465,6 +486,25 @@ mod tests {
         assert_eq!(mark(&store.inner), 4, "past all three");
         let s2: Handoffs = store.inner.get_json(&keys::handoff("s_2")).unwrap().unwrap();
         assert!(s2.all_done(), "{s2:?}");
+    }
+
+    /// A retry that read the record before the submission's own hand-off
+    /// finished, and was told 409 (in progress), does not write the
+    /// finished acknowledgement back to pending.
+    #[test]
+    fn a_concurrent_hand_off_never_undoes_a_finished_one() {
+        let store = store_with(&["s_1"]);
+        let config = HashMap::new();
+        let settings = IntakeSettings::from_config(&config);
+        let stale: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();
+        let ok = Targets { ack: 200, scoring: 200 };
+        let ctx = Ctx::new(&store, &config, &ok, spin_retention_core::ports::test_now());
+        assert!(run(&ctx, &settings, "s_1").unwrap().all_done());
+        let busy = Targets { ack: 409, scoring: 409 };
+        let ctx = Ctx { outbound: &busy, ..ctx };
+        run_record(&ctx, &settings, stale, super::Targets::All).unwrap();
+        let record: Handoffs = store.get_json(&keys::handoff("s_1")).unwrap().unwrap();
+        assert!(record.all_done(), "{record:?}");
     }
 
     #[test]
