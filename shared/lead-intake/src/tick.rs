@@ -80,8 +80,12 @@ pub fn tick(req: &Request, ctx: &Ctx) -> Handled {
     let mut jobs = BTreeMap::new();
     // Due by the minute: first, whatever intake has left.
     jobs.insert(ALERTS.component, share(ctx, &settings, ALERTS, &|_| false));
+    // Again while the walk has log left to read: once it reached the end,
+    // what is still pending waits for the next tick (a target that is down
+    // is not called over and over in one).
+    let unread = |run: &crate::handoff::Retried| run.remaining > run.still_pending as u64;
     let mut handoffs = crate::handoff::retry(ctx, &settings, limit);
-    while matches!(&handoffs, Ok(run) if run.remaining > 0 && run.processed > 0) && time_left() {
+    while matches!(&handoffs, Ok(run) if unread(run)) && time_left() {
         handoffs = crate::handoff::retry(ctx, &settings, limit);
     }
     let erasures = crate::erase::retry(ctx, &settings, limit as u64);
@@ -203,5 +207,41 @@ mod tests {
         assert_eq!(body["jobs"]["customers"]["status"], 0, "{body}");
         assert_eq!(body["jobs"]["audience-export"]["status"], 200, "{body}");
         assert_eq!(jobs.0.lock().unwrap().len(), 4, "every job called once");
+    }
+
+    /// Pending hand-offs whose targets are down are tried once a tick, not
+    /// over and over until the tick's time is up.
+    #[test]
+    fn a_target_that_is_down_is_tried_once_a_tick() {
+        struct Down(std::sync::Mutex<Vec<String>>);
+        impl spin_retention_core::ports::Outbound for Down {
+            fn send(
+                &self,
+                request: spin_retention_core::ports::OutboundRequest,
+            ) -> Result<spin_retention_core::ports::OutboundResponse, String> {
+                self.0.lock().unwrap().push(request.url);
+                Ok(spin_retention_core::ports::OutboundResponse {
+                    status: 503,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                })
+            }
+        }
+        let store = MemoryStore::new();
+        let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
+        let none = spin_retention_core::ports::NoOutbound;
+        let ctx = Ctx::new(&store, &config, &none, test_now());
+        for i in 0..3 {
+            let email = format!("p{i}@acme.example");
+            crate::test_support::submit(&ctx, &[("email", email.as_str()), ("message", "hi")]);
+        }
+        let down = Down(Default::default());
+        let ctx = Ctx { outbound: &down, ..ctx };
+        let mut req = Request::new("POST", "/intake/admin/tick");
+        req.headers.push(("authorization".into(), "Bearer t".into()));
+        assert_eq!(crate::job::JOB.handle(&req, &ctx).reply.status, 502);
+        let sent = down.0.lock().unwrap().clone();
+        let scoring = sent.iter().filter(|url| url.contains("/scoring/leads/")).count();
+        assert_eq!(scoring, 3, "once per lead: {sent:?}");
     }
 }
