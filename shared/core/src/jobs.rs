@@ -301,18 +301,6 @@ pub mod calls {
         "/alerts/sla/tick".to_string()
     }
 
-    /// Each job's share of the app's one tick ([`super::TICK`]): one
-    /// bounded batch of its later work, safe to run twice at once.
-    pub fn tick(component: &str) -> Option<&'static str> {
-        Some(match component {
-            "lead-alerts" => "/alerts/sla/tick?limit=100",
-            "customers" => "/customers/admin/refresh?limit=500",
-            "lead-scoring" => "/scoring/admin/rescore?limit=50",
-            "audience-export" => "/audiences/admin/refresh?limit=1000",
-            _ => return None,
-        })
-    }
-
     /// Any job of [`super::ERASE`]: forget this person (a `DELETE`, with a
     /// [`super::Forget`] body).
     pub fn forget_person(prefix: &str, lead_id: &str) -> String {
@@ -320,11 +308,16 @@ pub mod calls {
     }
 }
 
-/// The jobs whose later work lead-intake's one tick drives, in turn after
-/// its own (hand-off and erasure retries): the SLA and webhook retries,
-/// the customers' daily refresh, a rescore run after new rules, the
-/// audience refresh ([`calls::tick`]).
-pub const TICK: [HandoffTarget; 4] = [ALERTS, CUSTOMERS, SCORING, AUDIENCES];
+/// The jobs whose later work lead-intake's one tick drives, each with the
+/// route of its share (one bounded batch, safe to run twice at once): the
+/// SLA and webhook retries, the customers' daily refresh, a rescore run
+/// after new rules, the audience refresh.
+pub const TICK: [(HandoffTarget, &str); 4] = [
+    (ALERTS, "/alerts/sla/tick?limit=100"),
+    (CUSTOMERS, "/customers/admin/refresh?limit=500"),
+    (SCORING, "/scoring/admin/rescore?limit=50"),
+    (AUDIENCES, "/audiences/admin/refresh?limit=1000"),
+];
 
 /// Every job that keeps something of a person besides lead-intake: an
 /// erase is handed to each ([`calls::forget_person`]), tracked and retried

@@ -18,7 +18,7 @@ use crate::settings::IntakeSettings;
 use serde::Serialize;
 use serde_json::Value;
 use spin_retention_core::http::{Handled, Reply, Request};
-use spin_retention_core::jobs::{calls, handoff_request, HandoffTarget, ALERTS, TICK};
+use spin_retention_core::jobs::{handoff_request, HandoffTarget, TICK};
 use spin_retention_core::ports::Ctx;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -78,8 +78,9 @@ pub fn tick(req: &Request, ctx: &Ctx) -> Handled {
     let started = Instant::now();
     let time_left = || started.elapsed() < BUDGET;
     let mut jobs = BTreeMap::new();
-    // Due by the minute: first, whatever intake has left.
-    jobs.insert(ALERTS.component, share(ctx, &settings, ALERTS, &|_| false));
+    // The SLA, due by the minute, first; then intake's own; then the bulk runs.
+    let [sla, bulk @ ..] = TICK;
+    jobs.insert(sla.0.component, share(ctx, &settings, sla, &|_| false));
     // Again while the walk has log left to read: once it reached the end,
     // what is still pending waits for the next tick (a target that is down
     // is not called over and over in one).
@@ -89,9 +90,9 @@ pub fn tick(req: &Request, ctx: &Ctx) -> Handled {
         handoffs = crate::handoff::retry(ctx, &settings, limit);
     }
     let erasures = crate::erase::retry(ctx, &settings, limit as u64);
-    for target in TICK.iter().filter(|t| t.component != ALERTS.component) {
+    for part in bulk {
         let again = |answer: &Value| answer["done"] == false && time_left();
-        jobs.insert(target.component, share(ctx, &settings, *target, &again));
+        jobs.insert(part.0.component, share(ctx, &settings, part, &again));
     }
     let ok = handoffs.is_ok() && erasures.is_ok() && jobs.values().all(Share::ok);
     let ticked = Ticked {
@@ -102,16 +103,14 @@ pub fn tick(req: &Request, ctx: &Ctx) -> Handled {
     Ok(Reply::json(if ok { 200 } else { 502 }, &ticked))
 }
 
-/// Calls `target`'s tick route, again while `again` says its answer is a
-/// run not done.
-fn share(ctx: &Ctx, settings: &IntakeSettings, target: HandoffTarget, again: &dyn Fn(&Value) -> bool) -> Share {
-    let Some(path) = calls::tick(target.component) else {
-        return Share {
-            status: 0,
-            calls: 0,
-            answer: Value::String("no tick route".into()),
-        };
-    };
+/// Calls `target`'s tick route `path`, again while `again` says its
+/// answer is a run not done.
+fn share(
+    ctx: &Ctx,
+    settings: &IntakeSettings,
+    (target, path): (HandoffTarget, &str),
+    again: &dyn Fn(&Value) -> bool,
+) -> Share {
     let url = format!("{}{path}", target.base_url(ctx.config).trim_end_matches('/'));
     let mut calls = 0;
     loop {
@@ -146,6 +145,36 @@ mod tests {
     use spin_retention_core::store::MemoryStore;
     use std::collections::HashMap;
 
+    /// Every job answering `answer(url)` (a status, with `{"done": true}`,
+    /// or no answer), each call recorded.
+    struct Answering {
+        answer: fn(&str) -> Result<u16, String>,
+        calls: std::sync::Mutex<Vec<String>>,
+    }
+
+    impl Answering {
+        fn new(answer: fn(&str) -> Result<u16, String>) -> Self {
+            Answering {
+                answer,
+                calls: Default::default(),
+            }
+        }
+    }
+
+    impl spin_retention_core::ports::Outbound for Answering {
+        fn send(
+            &self,
+            request: spin_retention_core::ports::OutboundRequest,
+        ) -> Result<spin_retention_core::ports::OutboundResponse, String> {
+            self.calls.lock().unwrap().push(request.url.clone());
+            Ok(spin_retention_core::ports::OutboundResponse {
+                status: (self.answer)(&request.url)?,
+                headers: Vec::new(),
+                body: br#"{"done": true}"#.to_vec(),
+            })
+        }
+    }
+
     #[test]
     fn one_tick_drives_every_job_in_turn() {
         let store = MemoryStore::new();
@@ -178,26 +207,12 @@ mod tests {
     /// the tick answers 502 so a scheduler's `curl -f` sees it.
     #[test]
     fn one_part_failing_stops_no_other() {
-        struct CustomersDown(std::sync::Mutex<Vec<String>>);
-        impl spin_retention_core::ports::Outbound for CustomersDown {
-            fn send(
-                &self,
-                request: spin_retention_core::ports::OutboundRequest,
-            ) -> Result<spin_retention_core::ports::OutboundResponse, String> {
-                self.0.lock().unwrap().push(request.url.clone());
-                if request.url.contains("customers") {
-                    return Err("connection refused".into());
-                }
-                Ok(spin_retention_core::ports::OutboundResponse {
-                    status: 200,
-                    headers: Vec::new(),
-                    body: br#"{"done": true}"#.to_vec(),
-                })
-            }
-        }
         let store = MemoryStore::new();
         let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
-        let jobs = CustomersDown(Default::default());
+        let jobs = Answering::new(|url| match url.contains("customers") {
+            true => Err("connection refused".into()),
+            false => Ok(200),
+        });
         let ctx = Ctx::new(&store, &config, &jobs, test_now());
         let mut req = Request::new("POST", "/intake/admin/tick");
         req.headers.push(("authorization".into(), "Bearer t".into()));
@@ -206,27 +221,13 @@ mod tests {
         let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
         assert_eq!(body["jobs"]["customers"]["status"], 0, "{body}");
         assert_eq!(body["jobs"]["audience-export"]["status"], 200, "{body}");
-        assert_eq!(jobs.0.lock().unwrap().len(), 4, "every job called once");
+        assert_eq!(jobs.calls.lock().unwrap().len(), 4, "every job called once");
     }
 
     /// Pending hand-offs whose targets are down are tried once a tick, not
     /// over and over until the tick's time is up.
     #[test]
     fn a_target_that_is_down_is_tried_once_a_tick() {
-        struct Down(std::sync::Mutex<Vec<String>>);
-        impl spin_retention_core::ports::Outbound for Down {
-            fn send(
-                &self,
-                request: spin_retention_core::ports::OutboundRequest,
-            ) -> Result<spin_retention_core::ports::OutboundResponse, String> {
-                self.0.lock().unwrap().push(request.url);
-                Ok(spin_retention_core::ports::OutboundResponse {
-                    status: 503,
-                    headers: Vec::new(),
-                    body: Vec::new(),
-                })
-            }
-        }
         let store = MemoryStore::new();
         let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
         let none = spin_retention_core::ports::NoOutbound;
@@ -235,12 +236,12 @@ mod tests {
             let email = format!("p{i}@acme.example");
             crate::test_support::submit(&ctx, &[("email", email.as_str()), ("message", "hi")]);
         }
-        let down = Down(Default::default());
+        let down = Answering::new(|_| Ok(503));
         let ctx = Ctx { outbound: &down, ..ctx };
         let mut req = Request::new("POST", "/intake/admin/tick");
         req.headers.push(("authorization".into(), "Bearer t".into()));
         assert_eq!(crate::job::JOB.handle(&req, &ctx).reply.status, 502);
-        let sent = down.0.lock().unwrap().clone();
+        let sent = down.calls.lock().unwrap().clone();
         let scoring = sent.iter().filter(|url| url.contains("/scoring/leads/")).count();
         assert_eq!(scoring, 3, "once per lead: {sent:?}");
     }

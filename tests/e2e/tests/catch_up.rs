@@ -39,25 +39,32 @@ fn scored(base: &str, ids: &[String]) -> usize {
         .count()
 }
 
+/// An app whose acknowledgements and alerts go to `mock`, on the test's
+/// clock, with the job URLs named in `unreachable` pointing where nothing
+/// listens (port 9), and Dana as the team that hot leads are alerted to.
+fn start(mock: &MockProvider, unreachable: &[&str]) -> Option<spin_retention_e2e::spin::SpinApp> {
+    let mut variables = vec![
+        ("ack_provider", "webhook"),
+        ("ack_webhook_path", "/ack"),
+        ("test_clock", "enabled"),
+    ];
+    variables.extend(unreachable.iter().map(|name| (*name, "http://127.0.0.1:9")));
+    let app = app_with_provider(mock, &variables)?;
+    let base = &app.base_url;
+    let mut rules = admin("GET", base, "/scoring/admin/rules").json()["rules"].clone();
+    rules["routing"]["team"] = json!([{"id": "dana", "name": "Dana", "email": "dana@team.example"}]);
+    assert_eq!(admin_json("PUT", base, "/scoring/admin/rules", &rules).status, 200);
+    Some(app)
+}
+
 #[test]
 fn a_burst_left_pending_is_caught_up_by_ordinary_traffic() {
     let mock = MockProvider::start();
-    let Some(mut app) = app_with_provider(
-        &mock,
-        &[
-            ("ack_provider", "webhook"),
-            ("ack_webhook_path", "/ack"),
-            ("test_clock", "enabled"),
-            // Nothing listens at port 9: every scoring hand-off stays pending.
-            ("scoring_url", "http://127.0.0.1:9"),
-        ],
-    ) else {
+    // Nothing listens at port 9: every scoring hand-off stays pending.
+    let Some(mut app) = start(&mock, &["scoring_url"]) else {
         return;
     };
     let base = app.base_url.clone();
-    let mut rules = admin("GET", &base, "/scoring/admin/rules").json()["rules"].clone();
-    rules["routing"]["team"] = json!([{"id": "dana", "name": "Dana", "email": "dana@team.example"}]);
-    assert_eq!(admin_json("PUT", &base, "/scoring/admin/rules", &rules).status, 200);
 
     // The burst: 60 hot leads from 12 clients in the same minute.
     let ids: Vec<String> = std::thread::scope(|s| {
@@ -136,22 +143,10 @@ fn a_burst_left_pending_is_caught_up_by_ordinary_traffic() {
 #[test]
 fn the_one_tick_run_concurrently_does_each_piece_of_work_once() {
     let mock = MockProvider::start();
-    let Some(mut app) = app_with_provider(
-        &mock,
-        &[
-            ("ack_provider", "webhook"),
-            ("ack_webhook_path", "/ack"),
-            ("test_clock", "enabled"),
-            ("ack_url", "http://127.0.0.1:9"),
-            ("scoring_url", "http://127.0.0.1:9"),
-        ],
-    ) else {
+    let Some(mut app) = start(&mock, &["ack_url", "scoring_url"]) else {
         return;
     };
     let base = app.base_url.clone();
-    let mut rules = admin("GET", &base, "/scoring/admin/rules").json()["rules"].clone();
-    rules["routing"]["team"] = json!([{"id": "dana", "name": "Dana", "email": "dana@team.example"}]);
-    assert_eq!(admin_json("PUT", &base, "/scoring/admin/rules", &rules).status, 200);
     const N: usize = 20;
     let ids: Vec<String> = (0..N).map(|i| submit(&base, &hot(500 + i), &clock(0))).collect();
     assert_eq!(scored(&base, &ids), 0);
