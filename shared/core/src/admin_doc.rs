@@ -15,17 +15,49 @@ use crate::problem::Problem;
 use crate::store::{JsonStore, Store, StoreError};
 use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use serde_json::json;
 
 /// The type of a fact that rules and definitions test, as an admin's
 /// document lists it beside each fact.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FactType {
     Text,
     List,
     Number,
     Bool,
+}
+
+/// Whose document is in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The shipped defaults.
+    Default,
+    /// An admin's `PUT`.
+    Admin,
+}
+
+/// A fact a document's conditions may test, as `GET` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedFact {
+    pub fact: String,
+    #[serde(rename = "type")]
+    pub kind: FactType,
+    pub about: String,
+}
+
+/// What `GET` answers besides the document itself: its version and
+/// source, when it was set (`None`: the defaults) and the facts its
+/// conditions may test. A document other jobs read answers as its owner's
+/// contract type, this flattened beside the document under its name
+/// (`spin_retention_scores::api::Rules`,
+/// [`crate::contracts::audiences::Definitions`]); see [`Document::answer`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct About {
+    pub version: String,
+    pub source: Source,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub facts: Vec<ListedFact>,
 }
 
 pub trait Document: Serialize + DeserializeOwned + Sized {
@@ -49,6 +81,15 @@ pub trait Document: Serialize + DeserializeOwned + Sized {
         let defaults = serde_json::to_value(Self::defaults()).expect("documents serialise");
         let (body, filled) = fill_defaults(body, &defaults);
         Ok((Self::parse(&body)?, filled))
+    }
+
+    /// `GET`'s answer: `about`, and the document under [`Document::NAME`].
+    /// A document that other jobs read answers with its contract type
+    /// instead, the same JSON.
+    fn answer(self, about: About) -> Reply {
+        let mut answer = serde_json::to_value(&about).expect("an about serialises");
+        answer[Self::NAME] = serde_json::to_value(&self).expect("documents serialise");
+        Reply::json(200, &answer)
     }
 
     /// Changes whenever anything in the document does.
@@ -125,19 +166,26 @@ pub fn handle<T: Document>(req: &Request, ctx: &Ctx, facts: &[(&str, FactType, &
 
 fn get<T: Document>(ctx: &Ctx, facts: &[(&str, FactType, &str)]) -> Reply {
     match current::<T>(ctx.store) {
-        Ok((document, updated_at)) => Reply::json(
-            200,
-            &json!({
-                "version": document.version(),
-                "source": if updated_at.is_some() { "admin" } else { "default" },
-                "updated_at": updated_at,
-                T::NAME: document,
-                "facts": facts
+        Ok((document, updated_at)) => {
+            let about = About {
+                version: document.version(),
+                source: if updated_at.is_some() {
+                    Source::Admin
+                } else {
+                    Source::Default
+                },
+                updated_at,
+                facts: facts
                     .iter()
-                    .map(|(name, kind, about)| json!({ "fact": name, "type": kind, "about": about }))
-                    .collect::<Vec<_>>(),
-            }),
-        ),
+                    .map(|(name, kind, about)| ListedFact {
+                        fact: name.to_string(),
+                        kind: *kind,
+                        about: about.to_string(),
+                    })
+                    .collect(),
+            };
+            document.answer(about)
+        }
         Err(e) => Reply::from(e),
     }
 }
@@ -157,12 +205,23 @@ fn put<T: Document>(req: &Request, ctx: &Ctx) -> Reply {
     }
 }
 
-/// The answer to a change: the new version, what to run next, and the
-/// sections that took their defaults.
+/// The answer to a change (`PUT`, `DELETE`): the new version, what to run
+/// next, and the sections that took their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changed {
+    pub version: String,
+    pub next: String,
+    pub defaults_filled: Vec<String>,
+}
+
 fn changed<T: Document>(document: &T, defaults_filled: &[String]) -> Reply {
     Reply::json(
         200,
-        &json!({ "version": document.version(), "next": T::NEXT, "defaults_filled": defaults_filled }),
+        &Changed {
+            version: document.version(),
+            next: T::NEXT.to_string(),
+            defaults_filled: defaults_filled.to_vec(),
+        },
     )
 }
 
@@ -247,5 +306,28 @@ mod tests {
         assert_eq!(status, 422, "{answer}");
         let (status, _, _) = put("[1]");
         assert_eq!(status, 422, "not an object");
+    }
+
+    /// `GET` says what `About` holds, and the document under its name.
+    #[test]
+    fn a_document_is_listed_with_what_about_says() {
+        let store = MemoryStore::new();
+        let config: HashMap<String, String> = HashMap::new();
+        let ctx = Ctx::new(&store, &config, &NoOutbound, crate::ports::test_now());
+        let facts = [("tier", FactType::Text, "hot, warm or cold")];
+        let reply = handle::<Doc>(&Request::new("GET", "/x/admin/doc"), &ctx, &facts);
+        let about: About = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!((about.source, about.updated_at), (Source::Default, None));
+        assert_eq!(about.version, Doc::defaults().version());
+        assert_eq!(
+            about.facts,
+            [ListedFact {
+                fact: "tier".into(),
+                kind: FactType::Text,
+                about: "hot, warm or cold".into()
+            }]
+        );
+        let listed: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(listed["doc"]["ttl_hours"], 72);
     }
 }

@@ -15,7 +15,7 @@
 //! | `lead-log:<lead_id>#n`, `#<slot>` | lead-intake | the person's submissions, one write-once slot each ([`crate::slots`]); the profile is their fold ([`crate::lead::load`]) |
 //! | `lead-fold:<lead_id>`        | lead-intake     | [`crate::lead::Fold`]: the profile folded through a slot of `lead-log:`, with the newest submissions |
 //! | `submission:<submission_id>` | lead-intake     | [`crate::lead::Submission`]: one form post         |
-//! | `handoff:<submission_id>`    | lead-intake     | `spin_retention_lead_intake::handoff::Handoffs` (`spin_retention_lead_intake::keys::handoff`): delivery to ack/scoring |
+//! | `handoff:<submission_id>`    | lead-intake     | [`crate::contracts::intake::Handoffs`] (`spin_retention_lead_intake::keys::handoff`): delivery to ack/scoring |
 //! | `lead-email:<sha256(email)>` | lead-intake     | lead id (identity index)                           |
 //! | `lead-phone:<sha256(e164)>`  | lead-intake     | lead id (identity index)                           |
 //! | `submissions#n`, `#<slot>`   | lead-intake     | every submission id, in arrival order ([`crate::slots`]); the hand-off retry walks it |
@@ -29,12 +29,12 @@
 //! | `erasures-from`              | lead-intake     | JSON number: the first slot of `erasures` that may still be pending ([`crate::walk`]) |
 //! | `erasures-cursor`            | lead-intake     | JSON number: where the next `erasures` walk starts reading (0: at `erasures-from`) |
 //! | `leads:buckets`, `leads:<hh>` | lead-intake    | every lead id, bucketed by the first two hex digits of sha256(id) ([`crate::lead_list`]) |
-//! | `ack:<submission_id>`        | instant-ack     | `spin_retention_instant_ack::Delivery` (`spin_retention_instant_ack::keys::ack`; others read it as JSON, [`ack_record`]): acknowledgement state |
+//! | `ack:<submission_id>`        | instant-ack     | [`crate::contracts::ack::Delivery`] ([`ack_record`]): acknowledgement state |
 //! | `ack-claim:<submission_id>:<window>.<attempts>` | instant-ack | counter: `1` for the one request that may send in that window of `ack_claim_seconds`, after that many attempts |
 //! | `ack-number:<sha256(e164)>` | instant-ack    | JSON instant: when an acknowledgement last went by SMS or WhatsApp to this number (a number seen, outside the budget of new ones) |
 //! | `ack-new-numbers:<yyyy-mm-dd>` | instant-ack  | counter: acknowledgements by SMS or WhatsApp to new numbers that day (UTC), against `ack_new_numbers_per_day` |
 //! | `score:<lead_id>`            | lead-scoring    | `spin_retention_scores::ScoreRecord` (`spin_retention_scores::keys::score`): explained score, assignment, queue place |
-//! | `score-log:<lead_id>#n`, `#<slot>` | lead-scoring | `spin_retention_lead_scoring::changes::ScoreChange`: each change of the lead's total or tier, one write-once slot each ([`crate::slots`]) |
+//! | `score-log:<lead_id>#n`, `#<slot>` | lead-scoring | `spin_retention_scores::api::ScoreChange`: each change of the lead's total or tier, one write-once slot each ([`crate::slots`]) |
 //! | `scoring-rules`              | lead-scoring    | [`crate::admin_doc::Stored`] of the scoring rules an admin set (absent: the defaults) |
 //! | `rescore-run`                | lead-scoring    | [`crate::lead_list::Walk`]: progress of re-scoring every lead |
 //! | `round-robin:<pool>`         | lead-scoring    | counter: turns taken in a pool                     |
@@ -42,28 +42,28 @@
 //! | `hot-queue:newest:buckets`, `hot-queue:newest:<day>` | lead-scoring | hot leads by last activity ([`crate::sorted_sets`]) |
 //! | `hot-queue:score:buckets`, `hot-queue:score:<band>`  | lead-scoring | hot leads by total score, bands of 10 points |
 //! | `lead-surveys:<lead_id>#n`, `#<slot>` | survey | the person's survey events, one write-once slot each ([`crate::slots`]); [`crate::signals::LeadSurveys`] (latest answers, surveys opened) is their fold |
-//! | `survey:<survey_id>`         | survey          | `spin_retention_survey::definition::Survey`: the definition |
-//! | `survey-answer:<survey_id>:<lead_id>` | survey | `spin_retention_survey::answer::Answer`: the person's latest answer |
+//! | `survey:<survey_id>`         | survey          | [`crate::contracts::survey::Survey`]: the definition |
+//! | `survey-answer:<survey_id>:<lead_id>` | survey | [`crate::contracts::survey::Answer`]: the person's latest answer |
 //! | `surveys`                    | survey          | the id of every survey defined ([`crate::sets`])   |
 //! | `survey-day:<survey_id>:<yyyy-mm-dd>` | survey | lead ids that answered that day ([`crate::sets`]); stale after a later answer |
-//! | `followup:<survey_id>:<lead_id>` | survey      | `spin_retention_survey::answer::FollowUp`: talk to an unhappy customer |
+//! | `followup:<survey_id>:<lead_id>` | survey      | [`crate::contracts::survey::FollowUp`]: talk to an unhappy customer |
 //! | `followups:buckets`, `followups:<day>` | survey | open follow-ups, newest first ([`crate::sorted_sets`]) |
 //! | `audiences`                  | audience-export | [`crate::admin_doc::Stored`] of the audiences an admin set (absent: the defaults) |
 //! | `audience-member:<lead_id>`  | audience-export | `spin_retention_audience_export::membership::Membership`: the audiences a lead is in, and since when |
 //! | `audience:<id>:buckets`, `audience:<id>:<day>.<h>` | audience-export | an audience's members by the day they joined (or their identifiers changed), `<h>` = first hex digit of sha256(lead id) ([`crate::sorted_sets`]) |
 //! | `audience-refresh`           | audience-export | [`crate::lead_list::Walk`]: progress of re-evaluating every lead's audiences |
-//! | `export:<export_id>`         | audience-export | `spin_retention_audience_export::log::ExportLog`: one pull: who, what, when, how many rows (no identifiers) |
+//! | `export:<export_id>`         | audience-export | [`crate::contracts::audiences::ExportLog`]: one pull: who, what, when, how many rows (no identifiers) |
 //! | `export-log:buckets`, `export-log:<day>` | audience-export | pulls by day, newest first ([`crate::sorted_sets`]) |
 //! | `catch-up:<minute>`          | lead-intake     | counter: `1` for the first submission of a minute, which runs intake's catch-up (pending hand-offs and erasures, the SLA nudge) |
 //! | `event-interest`             | lead-alerts     | [`crate::events::Interest`]: the events a webhook wants, the forms that alert the owner |
 //! | `member-away:<member_id>`    | lead-alerts     | [`crate::team::Away`]: a team member is away (round robin and reassignment skip them) |
 //! | `alert-settings`             | lead-alerts     | [`crate::admin_doc::Stored`] of the alert settings (channels, SLA, working hours) |
 //! | `webhook-endpoints`          | lead-alerts     | [`crate::admin_doc::Stored`] of the webhook endpoints |
-//! | `alert-step:<lead_id>:<n>`   | lead-alerts     | `spin_retention_lead_alerts::record::Step`: step n of a hot lead's alerts (0: first assignee), write-once |
+//! | `alert-step:<lead_id>:<n>`   | lead-alerts     | [`crate::contracts::alerts::Step`]: step n of a hot lead's alerts (0: first assignee), write-once |
 //! | `alert-step:<lead_id>:<n>:<window>` | lead-alerts | counter: `1` for the one request that takes step n in that window |
 //! | `alert-claim:<lead_id>:<window>`, `alert-contact:<lead_id>:<window>` | lead-alerts | counter: `1` for the first claim, the first contact, in a window of time |
-//! | `alert-claimed:<lead_id>`    | lead-alerts     | `spin_retention_lead_alerts::record::Claimed`: who claimed the lead ("I'm on it") |
-//! | `alert-contacted:<lead_id>`  | lead-alerts     | `spin_retention_lead_alerts::record::Contacted`: the first contact and its outcome |
+//! | `alert-claimed:<lead_id>`    | lead-alerts     | [`crate::contracts::alerts::Claimed`]: who claimed the lead ("I'm on it") |
+//! | `alert-contacted:<lead_id>`  | lead-alerts     | [`crate::contracts::alerts::Contacted`]: the first contact and its outcome |
 //! | `alerted#n`, `#<slot>`       | lead-alerts     | every alerted lead id, in order ([`crate::slots`]); the SLA walks it |
 //! | `alerted-open-from`          | lead-alerts     | JSON number: the first slot of `alerted` that may still be open |
 //! | `alerted-week:<yyyy-Www>#n`, `#<slot>` | lead-alerts | leads alerted in an ISO week, for speed-to-lead figures |
@@ -74,7 +74,7 @@
 //! | `lead-keys:<lead_id>#n`, `#<slot>` | lead-alerts | keys written about a person that erase cannot work out again: recorded events, owner's-alert counters ([`crate::slots`]) |
 //! | `owner-alert:<submission_id>` | lead-alerts    | counter: `1` for the owner's one alert of a submission |
 //! | `digest-day:<yyyy-mm-dd>#n`, `#<slot>` | lead-alerts | the submissions the owner's digest counts, by local day ([`crate::slots`]) |
-//! | `digest:<yyyy-mm-dd>`        | lead-alerts     | `spin_retention_lead_alerts::record::Sent`: how that day's digest went out; written once |
+//! | `digest:<yyyy-mm-dd>`        | lead-alerts     | [`crate::contracts::alerts::Sent`]: how that day's digest went out; written once |
 //! | `digest:<yyyy-mm-dd>:<window>` | lead-alerts   | counter: `1` for the one request that sends that day's digest in a window of time |
 //! | `deliveries#n`, `#<slot>`    | lead-alerts     | every delivery id, in order ([`crate::slots`]): the delivery log, the retry walk |
 //! | `deliveries-pending-from`    | lead-alerts     | JSON number: the first slot of `deliveries` that may still be pending |
@@ -85,7 +85,7 @@
 //! | `customer-day:<yyyy-mm-dd>#n`, `#<slot>` | customers | the day's orders, refunds and cancellations (`spin_retention_customers::metrics::DayEntry`): what metrics read |
 //! | `customers:buckets`, `customers:<hh>` | customers | every customer's lead id ([`crate::lead_list`] under its own name): the refresh walks it |
 //! | `customer-settings`          | customers       | [`crate::admin_doc::Stored`] of the customer settings (currency, tiers, slipping, churn) |
-//! | `rfm-quintiles`              | customers       | `spin_retention_customers::rfm::Quintiles`: RFM cut points, segment counts, the R x F grid |
+//! | `rfm-quintiles`              | customers       | [`crate::contracts::customers::Quintiles`]: RFM cut points, segment counts, the R x F grid |
 //! | `customers-refresh`          | customers       | `spin_retention_customers::refresh::Refresh`: progress of the day's refresh run |
 //! | `customer-at-risk:<lead_id>:<unix>` | customers | counter: `1` for the one refresh that raises a slipping episode's at-risk signal |
 //! | `customer-keys:<lead_id>#n`, `#<slot>` | customers | keys written about a person that erase cannot work out again (at-risk counters) |
@@ -217,9 +217,8 @@ pub fn customer(lead_id: &str) -> Key<crate::customer::Customer> {
 }
 
 /// A submission's acknowledgement record, instant-ack's. Other jobs (the
-/// lead view of lead-intake) show it as instant-ack wrote it, so they read
-/// it as JSON and need no instant-ack types.
-pub fn ack_record(submission_id: &str) -> Key<serde_json::Value> {
+/// lead view of lead-intake) read it as its contract type, which is core's.
+pub fn ack_record(submission_id: &str) -> Key<crate::contracts::ack::Delivery> {
     Key::new(format!("ack:{submission_id}"))
 }
 

@@ -18,6 +18,7 @@ pub mod body;
 pub mod calendar;
 pub mod client;
 pub mod consent_link;
+pub mod contracts;
 pub mod cors;
 pub mod customer;
 pub mod events;

@@ -1,29 +1,36 @@
 //! RFC 9457 problem details: the one shape every error answer takes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
 /// One invalid input, named so a form can show it next to the field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// A problem document, as every job answers an error (and a client of
+/// another job, the dashboard, reads it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     /// A URI naming the kind of problem; `about:blank` means "see the status".
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default = "about_blank")]
     pub kind: String,
     pub title: String,
     pub status: u16,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+}
+
+/// RFC 9457's default `type`.
+fn about_blank() -> String {
+    "about:blank".to_string()
 }
 
 impl Problem {
@@ -139,6 +146,11 @@ mod tests {
         assert_eq!(v["title"], "Invalid fields");
         assert_eq!(v["errors"][0]["field"], "email");
         assert!(v.get("instance").is_none());
+        // A client of the job reads it back as it was.
+        assert_eq!(serde_json::from_slice::<Problem>(&p.to_json()).unwrap(), p);
+        // Another server's least problem: `about:blank`, no errors.
+        let least: Problem = serde_json::from_str(r#"{"title": "Bad Gateway", "status": 502}"#).unwrap();
+        assert_eq!((least.kind.as_str(), least.errors.len()), ("about:blank", 0));
     }
 
     /// The store out of reach is worth a retry; a value it cannot decode is
