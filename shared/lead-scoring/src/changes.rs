@@ -3,30 +3,17 @@
 //! slots, so overlapping scorings both keep theirs). The dashboard's
 //! timeline reads it through `GET /scoring/admin/leads/{id}/changes`.
 
-use crate::engine::{Score, Tier};
+use crate::engine::Score;
 use crate::keys;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use spin_retention_core::slots;
 use spin_retention_core::store::{Store, StoreError};
 
 /// Reasons kept with a change: enough to say why, bounded.
 const REASONS: usize = 5;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScoreChange {
-    pub at: DateTime<Utc>,
-    pub total: i64,
-    pub tier: Tier,
-    /// The total before, `None` at the first scoring.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous_total: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub previous_tier: Option<Tier>,
-    pub at_risk: bool,
-    /// The strongest reasons, largest points first.
-    pub why: Vec<String>,
-}
+/// A log entry: a contract, since the changes route answers them.
+pub use spin_retention_scores::api::ScoreChange;
 
 /// The log entry of `score` replacing `previous`, if it changed anything a
 /// person would notice.

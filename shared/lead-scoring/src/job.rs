@@ -10,6 +10,7 @@ use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, ALERTS, AUDIENCES};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::routes::{Caller, Method, Params, Route};
+use spin_retention_scores::api::ScoreChanges;
 
 pub const JOB: Job = Job {
     name: "lead-scoring",
@@ -105,8 +106,11 @@ fn score_lead(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
 /// changes.
 fn score_changes(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
     let limit = req.limit(50, 500)? as u64;
-    let changes = crate::changes::newest(ctx.store, p.get("id"), limit)?;
-    Ok(Reply::json(200, &serde_json::json!({"lead_id": p.get("id"), "changes": changes})).into())
+    let changes = ScoreChanges {
+        lead_id: p.get("id").to_string(),
+        changes: crate::changes::newest(ctx.store, p.get("id"), limit)?,
+    };
+    Ok(Reply::json(200, &changes).into())
 }
 
 /// `GET`, `PUT` and `DELETE /scoring/admin/rules`: the scoring rules, an

@@ -4,6 +4,8 @@
 //! admin replaces them with `PUT /scoring/admin/rules` after [`validate`].
 
 use serde::{Deserialize, Serialize};
+use spin_retention_core::admin_doc::About;
+use spin_retention_core::http::Reply;
 use spin_retention_core::problem::{FieldError, Problem};
 use spin_retention_facts::condition::{check_condition, Condition, FactSet};
 use spin_retention_facts::fact_type;
@@ -136,6 +138,12 @@ impl spin_retention_core::admin_doc::Document for Rules {
 
     fn parse(body: &[u8]) -> Result<Self, Problem> {
         parse(body)
+    }
+
+    /// `GET /scoring/admin/rules`, as its readers read it
+    /// (`spin_retention_scores::api::Rules`).
+    fn answer(self, about: About) -> Reply {
+        Reply::json(200, &spin_retention_scores::api::Rules { about, rules: self })
     }
 }
 

@@ -517,9 +517,53 @@ fn each_change_of_score_is_logged_with_its_reasons_newest_first() {
     let mut req = Request::new("GET", &format!("/scoring/admin/leads/{id}/changes"));
     req.headers.push(("authorization".into(), "Bearer t".into()));
     let reply = job::JOB.handle(&req, &ctx).finish(&ctx).unwrap();
-    let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
-    assert_eq!(body["changes"][0]["tier"], "hot");
-    assert_eq!(body["changes"][1]["tier"], "cold");
+    let read: spin_retention_scores::api::ScoreChanges = spin_retention_core::contracts::testing::reads_as(&reply.body);
+    assert_eq!((read.lead_id, read.changes), (id, logged));
+}
+
+/// What the dashboard reads of scoring is the contract's: a score, the hot
+/// queue, and the rules (the team in them, and the whole document) read
+/// back as `spin_retention_scores` types; a change of the rules answers
+/// core's `admin_doc::Changed`.
+#[test]
+fn the_admin_answers_are_the_contract() {
+    use spin_retention_core::admin_doc::{Changed, Source};
+    use spin_retention_core::contracts::testing::reads_as;
+    use spin_retention_scores::api::{QueuePage, Rules as Listed};
+    let store = MemoryStore::new();
+    let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
+    team(&store, &["dana", "noa"]);
+    let ctx = ctx(&store, &config);
+    let id = hot(&ctx, 1);
+    score_lead(&ctx, &id).unwrap();
+    let call = |method: &str, path: &str, body: &str| {
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut req = Request::new(method, path);
+        req.query = query.into();
+        req.body = body.as_bytes().to_vec();
+        req.headers.push(("authorization".into(), "Bearer t".into()));
+        let reply = job::JOB.handle(&req, &ctx).finish(&ctx).unwrap();
+        assert_eq!(reply.status, 200, "{path}: {}", String::from_utf8_lossy(&reply.body));
+        reply.body
+    };
+    let record: ScoreRecord = reads_as(&call("GET", &format!("/scoring/leads/{id}"), ""));
+    assert_eq!(record.assignment.map(|a| a.member_name), Some("DANA".to_string()));
+    let queue: QueuePage = reads_as(&call("GET", "/scoring/queue?order=score", ""));
+    assert_eq!(
+        (queue.order.as_str(), queue.items[0].lead_id.as_str()),
+        ("score", id.as_str())
+    );
+    let answer = call("GET", "/scoring/admin/rules", "");
+    let listed: Listed<Rules> = reads_as(&answer);
+    assert_eq!(
+        (listed.about.source, listed.rules.routing.team.len()),
+        (Source::Admin, 2)
+    );
+    let team: Listed<spin_retention_scores::rules::Team> = serde_json::from_slice(&answer).unwrap();
+    assert_eq!(team.rules.members(), listed.rules.routing.team, "the team, read alone");
+    let whole: Listed<serde_json::Value> = reads_as(&answer);
+    let changed: Changed = reads_as(&call("PUT", "/scoring/admin/rules", &whole.rules.to_string()));
+    assert_eq!(changed.version, listed.about.version, "the same rules again");
 }
 
 /// One writer per key: scoring, re-scoring (which walks lead-intake's lead

@@ -17,26 +17,34 @@ pub struct Member {
     pub email: Option<String>,
 }
 
-/// The parts of the stored rules other jobs read; the rest is lead-scoring's.
-#[derive(Deserialize)]
-struct Routing {
+/// The part of the rules other jobs read: the team in `routing`; the rest
+/// is lead-scoring's. Read from the store ([`team`]), or from the rules
+/// lead-scoring answers (`crate::api::Rules<Team>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
     #[serde(default)]
-    team: Vec<Member>,
+    pub routing: Option<Routing>,
 }
 
-#[derive(Deserialize)]
-struct RulesView {
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Routing {
     #[serde(default)]
-    routing: Option<Routing>,
+    pub team: Vec<Member>,
+}
+
+impl Team {
+    /// Who hot leads go to; none without a routing.
+    pub fn members(self) -> Vec<Member> {
+        self.routing.map(|routing| routing.team).unwrap_or_default()
+    }
 }
 
 /// The team in the rules in force. The shipped defaults have none.
 pub fn team(store: &dyn Store) -> Result<Vec<Member>, StoreError> {
-    let key: Key<Stored<RulesView>> = Key::new(keys::SCORING_RULES);
+    let key: Key<Stored<Team>> = Key::new(keys::SCORING_RULES);
     Ok(store
         .get_json(&key)?
-        .and_then(|stored| stored.document.routing)
-        .map(|routing| routing.team)
+        .map(|stored| stored.document.members())
         .unwrap_or_default())
 }
 
