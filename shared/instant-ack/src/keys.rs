@@ -6,7 +6,7 @@ pub use spin_retention_core::keys::*;
 
 /// A submission's acknowledgement: its state and attempts.
 pub fn ack(submission_id: &str) -> Key<Delivery> {
-    Key::new(ack_record(submission_id).to_string())
+    ack_record(submission_id)
 }
 
 /// Counter: who sends a submission's acknowledgement in one claim window,

@@ -25,7 +25,6 @@ pub mod sms;
 pub mod templates;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use spin_retention_core::http::{Handled, Reply, Request};
 use spin_retention_core::lead::{Channel, Submission};
 use spin_retention_core::ports::{Config, Ctx};
@@ -34,66 +33,9 @@ use spin_retention_core::store::{JsonStore, StoreError};
 use spin_retention_core::text::looks_like_link;
 use spin_retention_messaging::{self as providers, Account, Message, Provider};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    /// Being sent by the request that claimed it.
-    Sending,
-    Sent,
-    /// An attempt failed; the next may be made from `next_attempt_at`.
-    Retrying,
-    /// Failed for good: `ack_max_attempts` attempts, or a refusal that
-    /// retrying cannot change (a 4xx other than 408 and 429).
-    Failed,
-    /// Not sent because the submission is older than `ack_max_age_minutes`:
-    /// a "we got your request" days later would do more harm than good.
-    Expired,
-    /// Not sent, for the reason in `last_error`: an SMS or WhatsApp message
-    /// the budget or the country list does not allow ([`sms`]), with no
-    /// email to send instead. Never retried.
-    Skipped,
-}
-
-/// `ack:<submission_id>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Delivery {
-    pub submission_id: String,
-    pub lead_id: String,
-    pub state: State,
-    pub channel: String,
-    pub provider: String,
-    pub attempts: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider_message_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
-    pub received_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sent_at: Option<DateTime<Utc>>,
-    /// From the submission's arrival at intake to the start of the attempt
-    /// the provider accepted (the request's clock).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_ms: Option<i64>,
-    /// When the next attempt may be made (state `retrying`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_attempt_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
-    /// The claim window of this record's sender; see [`claim`].
-    #[serde(default)]
-    round: u64,
-    /// The attempts made before this record's sender claimed.
-    #[serde(default)]
-    claimed_after: u32,
-    /// Every claim key this submission's senders took, for [`forget`].
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    claims: Vec<String>,
-    /// Counted in the day's budget of new numbers ([`sms`]), once.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    new_number: bool,
-    /// The `ack-number:` key a sent SMS or WhatsApp message wrote, for [`forget`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    number_key: Option<String>,
-}
+/// The delivery record (`ack:<submission_id>`) and its states: a contract,
+/// since lead-intake shows it with each submission of a lead.
+pub use spin_retention_core::contracts::ack::{Delivery, State};
 
 /// What erasing a person removes here, per submission: the delivery record,
 /// its senders' claims and the number it made "seen". Whether there was a
@@ -113,14 +55,24 @@ pub fn forget(store: &dyn spin_retention_core::store::Store, submission_id: &str
     Ok(true)
 }
 
-impl Delivery {
+/// What instant-ack does with its records besides storing them.
+pub trait Sender {
     /// The claim key of this record's sender, `ack-claim:<id>:<window>.<attempts>`
     /// (its attempts before it sent).
-    pub fn claim_key(&self) -> String {
+    fn claim_key(&self) -> String;
+
+    /// A record being sent now for `submission`, keeping the attempts made so far.
+    fn new(submission: &Submission, previous: Option<&Delivery>, now: DateTime<Utc>) -> Self;
+
+    /// Seconds until the next attempt is due (at least 1), if one is waited for.
+    fn retry_after(&self, now: DateTime<Utc>) -> Option<i64>;
+}
+
+impl Sender for Delivery {
+    fn claim_key(&self) -> String {
         keys::ack_claim(&self.submission_id, self.round, self.claimed_after)
     }
 
-    /// A record being sent now for `submission`, keeping the attempts made so far.
     fn new(submission: &Submission, previous: Option<&Delivery>, now: DateTime<Utc>) -> Self {
         Delivery {
             submission_id: submission.id.clone(),
@@ -144,7 +96,6 @@ impl Delivery {
         }
     }
 
-    /// Seconds until the next attempt is due (at least 1), if one is waited for.
     fn retry_after(&self, now: DateTime<Utc>) -> Option<i64> {
         let next = self.next_attempt_at.filter(|_| self.state == State::Retrying)?;
         let millis = (next - now).num_milliseconds();
@@ -344,6 +295,7 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Handled {
         language: submission.language.as_deref(),
         subject: &subject,
         text: &text,
+        headers: &[],
     };
     attempt(ctx, &s, account, &message, &mut delivery);
     if !matches!(ctx.store.exists(&keys::submission(submission_id)), Ok(true)) {
@@ -851,6 +803,31 @@ mod tests {
         forget.headers.push(("authorization".into(), "Bearer t".into()));
         forget.body = br#"{"submission_ids": ["s_2"]}"#.to_vec();
         assert_eq!(crate::job::JOB.handle(&forget, &ctx).reply.status, 200);
+    }
+
+    /// The record is a contract (lead-intake's lead view shows it): what
+    /// `GET /ack/submissions/{id}` answers reads back as
+    /// `contracts::ack::Delivery`, bookkeeping and all.
+    #[test]
+    fn the_record_answered_is_the_contract() {
+        let db = MemoryStore::new();
+        let mut config = webhook_config(&[]);
+        config.insert("admin_token".into(), "t".into());
+        store(
+            &db,
+            &submission("s_1", "l_1", by_sms("+972525550001", Some("a@example.com")), None),
+            true,
+        );
+        let provider = Scripted::failing(0, 503);
+        let ctx = Ctx::new(&db, &config, &provider, test_now());
+        assert_eq!(post(&ctx, "s_1").status, 200);
+        let mut req = Request::new("GET", "/ack/submissions/s_1");
+        req.headers.push(("authorization".into(), "Bearer t".into()));
+        let reply = crate::job::JOB.handle(&req, &ctx).reply;
+        assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+        let read: Delivery = spin_retention_core::contracts::testing::reads_as(&reply.body);
+        assert_eq!(read, record(&db, "s_1"));
+        assert_eq!((read.state, read.claims.len()), (State::Sent, 1));
     }
 
     #[test]

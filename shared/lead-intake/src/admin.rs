@@ -1,11 +1,12 @@
 //! Admin endpoints of lead-intake (bearer `admin_token`): read a lead with
 //! its history, erase a person, retry pending hand-offs.
 
-use super::handoff::{self, Handoffs};
+use super::handoff;
 use super::settings::IntakeSettings;
 use crate::keys;
+use spin_retention_core::contracts::intake::{LeadView, SubmissionView};
 use spin_retention_core::http::{Handled, Reply, Request};
-use spin_retention_core::lead::{Lead, Submission};
+use spin_retention_core::lead::Lead;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::store::JsonStore;
@@ -22,15 +23,13 @@ pub fn read(req: &Request, ctx: &Ctx, lead_id: &str) -> Handled {
     let lead = lead_or_404(ctx, req, lead_id)?;
     let mut submissions = Vec::new();
     for id in &lead.submissions {
-        let submission: Option<Submission> = ctx.store.get_json(&keys::submission(id))?;
-        let handoffs: Option<Handoffs> = ctx.store.get_json(&keys::handoff(id))?;
-        let ack = ctx.store.get_json(&keys::ack_record(id))?;
-        submissions.push(serde_json::json!({ "submission": submission, "handoffs": handoffs, "ack": ack }));
+        submissions.push(SubmissionView {
+            submission: ctx.store.get_json(&keys::submission(id))?,
+            handoffs: ctx.store.get_json(&keys::handoff(id))?,
+            ack: ctx.store.get_json(&keys::ack_record(id))?,
+        });
     }
-    Ok(Reply::json(
-        200,
-        &serde_json::json!({ "lead": lead, "submissions": submissions }),
-    ))
+    Ok(Reply::json(200, &LeadView { lead, submissions }))
 }
 
 /// `DELETE /intake/admin/leads/<id>`: the right to be forgotten
@@ -121,5 +120,64 @@ mod tests {
         for submission in &first {
             assert_eq!(store.mentions(submission), Vec::<String>::new(), "{submission}");
         }
+    }
+
+    /// What the dashboard reads of a person is the contract's: the lead
+    /// view (with a submission's hand-offs and instant-ack's record of its
+    /// acknowledgement) and the search read back as `contracts::intake`
+    /// types.
+    #[test]
+    fn the_admin_answers_are_the_contract() {
+        use spin_retention_core::contracts::ack::{Delivery, State};
+        use spin_retention_core::contracts::intake::Found;
+        use spin_retention_core::contracts::testing::reads_as;
+        use spin_retention_core::store::JsonStore;
+        let store = MemoryStore::new();
+        let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
+        let ctx = Ctx::new(&store, &config, &NoOutbound, test_now());
+        let id = crate::test_support::submit(&ctx, &[("email", "dana@acme.example"), ("message", "Pricing?")]);
+        let lead = spin_retention_core::lead::load(&store, &id).unwrap().unwrap();
+        let submission = lead.submissions[0].clone();
+        // instant-ack's record, as it writes it.
+        let sent = Delivery {
+            submission_id: submission.clone(),
+            lead_id: id.clone(),
+            state: State::Sent,
+            channel: "email".into(),
+            provider: "sendgrid".into(),
+            attempts: 1,
+            provider_message_id: Some("m-1".into()),
+            last_error: None,
+            received_at: test_now(),
+            sent_at: Some(test_now()),
+            latency_ms: Some(900),
+            next_attempt_at: None,
+            updated_at: test_now(),
+            round: 3,
+            claimed_after: 0,
+            claims: vec![format!("ack-claim:{submission}:3.0")],
+            new_number: false,
+            number_key: None,
+        };
+        store.set_json(&keys::ack_record(&submission), &sent).unwrap();
+        let call = |path: &str, query: &str| {
+            let mut req = Request::new("GET", path);
+            req.query = query.to_string();
+            req.headers.push(("authorization".into(), "Bearer t".into()));
+            let reply = crate::job::JOB.handle(&req, &ctx).reply;
+            assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+            reply.body
+        };
+        let view: LeadView = reads_as(&call(&format!("/intake/admin/leads/{id}"), ""));
+        assert_eq!(view.lead, lead);
+        let shown = &view.submissions[0];
+        assert_eq!(
+            shown.submission.as_ref().map(|s| s.id.as_str()),
+            Some(submission.as_str())
+        );
+        assert_eq!(shown.handoffs.as_ref().map(|h| h.lead_id.as_str()), Some(id.as_str()));
+        assert_eq!(shown.ack.as_ref(), Some(&sent));
+        let found: Found = reads_as(&call("/intake/admin/people", "q=Dana%40acme.example"));
+        assert_eq!(found.lead_id, id);
     }
 }

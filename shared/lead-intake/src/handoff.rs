@@ -18,8 +18,7 @@
 
 use super::settings::IntakeSettings;
 use crate::keys;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use spin_retention_core::jobs::calls;
 use spin_retention_core::jobs::handoff_request;
 use spin_retention_core::ports::Ctx;
@@ -27,97 +26,12 @@ use spin_retention_core::slots;
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 use spin_retention_core::walk::{self, Visit};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum State {
-    Pending,
-    Done,
-    /// The target refused it for good (for example 404: the target has no
-    /// such endpoint in this deployment). Not retried.
-    Rejected,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
-    pub state: State,
-    pub attempts: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub done_at: Option<DateTime<Utc>>,
-    /// Not handed over again before this: the target's `retry-after` (an
-    /// acknowledgement whose next attempt is not due yet).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retry_at: Option<DateTime<Utc>>,
-}
-
-impl Target {
-    pub(crate) fn pending() -> Self {
-        Target {
-            state: State::Pending,
-            attempts: 0,
-            last_error: None,
-            done_at: None,
-            retry_at: None,
-        }
-    }
-}
+/// The hand-off record (`handoff:<submission_id>`) and its targets: a
+/// contract, since lead-intake's lead view shows it.
+pub use spin_retention_core::contracts::intake::{Handoffs, State, Target};
 
 /// The longest `retry-after` a target may ask for, in seconds.
 const MAX_RETRY_AFTER_SECONDS: i64 = 3600;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Handoffs {
-    pub submission_id: String,
-    pub lead_id: String,
-    /// Its slot in the `submissions` log (erase deletes it).
-    #[serde(default)]
-    pub slot: u64,
-    pub ack: Target,
-    pub scoring: Target,
-    /// lead-alerts' `lead.created`, when something wanted it at intake.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event: Option<Target>,
-}
-
-impl Handoffs {
-    pub fn new(submission_id: &str, lead_id: &str, slot: u64, event: bool) -> Self {
-        Handoffs {
-            submission_id: submission_id.into(),
-            lead_id: lead_id.into(),
-            slot,
-            ack: Target::pending(),
-            scoring: Target::pending(),
-            event: event.then(Target::pending),
-        }
-    }
-
-    fn targets(&self) -> impl Iterator<Item = &Target> {
-        [&self.ack, &self.scoring].into_iter().chain(self.event.as_ref())
-    }
-
-    /// Takes each target `stored` has finished (done or rejected) that
-    /// this copy still has pending.
-    fn keep_finished(&mut self, stored: &Handoffs) {
-        let keep = |mine: &mut Target, theirs: &Target| {
-            if mine.state == State::Pending && theirs.state != State::Pending {
-                *mine = theirs.clone();
-            }
-        };
-        keep(&mut self.ack, &stored.ack);
-        keep(&mut self.scoring, &stored.scoring);
-        if let (Some(mine), Some(theirs)) = (self.event.as_mut(), stored.event.as_ref()) {
-            keep(mine, theirs);
-        }
-    }
-
-    /// Nothing left to retry.
-    pub fn all_done(&self) -> bool {
-        self.ack.state != State::Pending
-            && self.scoring.state != State::Pending
-            && self.event.as_ref().is_none_or(|e| e.state != State::Pending)
-    }
-}
 
 /// The writes that record a new submission's hand-off, for the batch that
 /// stores the submission: its place in the `submissions` log (taken now)
@@ -313,13 +227,6 @@ pub const BACK_LIMIT: usize = 25;
 
 fn deliver(ctx: &Ctx, settings: &IntakeSettings, target: &mut Target, url: String, body: Vec<u8>) {
     deliver_call(ctx, settings, target, "POST", url, body);
-}
-
-impl Target {
-    /// Still to hand over, and due now.
-    pub fn due(&self, now: DateTime<Utc>) -> bool {
-        self.state == State::Pending && self.retry_at.is_none_or(|at| now >= at)
-    }
 }
 
 /// One hand-off call (`method url`, with a JSON `body` when not empty) to a

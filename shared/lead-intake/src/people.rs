@@ -10,6 +10,7 @@ use crate::validate::{self, Validated};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use spin_retention_core::body::Fields;
+use spin_retention_core::contracts;
 use spin_retention_core::http::{Handled, Reply, Request};
 use spin_retention_core::ids;
 use spin_retention_core::lead;
@@ -119,7 +120,7 @@ pub fn find(req: &Request, ctx: &Ctx) -> Handled {
     // An address first: `l_smith@acme.com` is an email, not a lead id.
     if q.starts_with("l_") && !q.contains('@') {
         return match lead::exists(ctx.store, &q)? {
-            true => Ok(Reply::json(200, &serde_json::json!({ "lead_id": q }))),
+            true => Ok(Reply::json(200, &contracts::intake::Found { lead_id: q })),
             false => Err(none()),
         };
     }
@@ -142,7 +143,7 @@ pub fn find(req: &Request, ctx: &Ctx) -> Handled {
         .get(&identity)?
         .map(|id| String::from_utf8_lossy(&id).into_owned())
     {
-        Some(id) if lead::exists(ctx.store, &id)? => Ok(Reply::json(200, &serde_json::json!({ "lead_id": id }))),
+        Some(id) if lead::exists(ctx.store, &id)? => Ok(Reply::json(200, &contracts::intake::Found { lead_id: id })),
         _ => Err(none()),
     }
 }
