@@ -143,7 +143,7 @@ fn build(ctx: &Ctx, settings: &Settings, owner: &str, zone: Tz, day: NaiveDate) 
             if !leads.insert(lead_id.clone()) {
                 continue;
             }
-            let alerts = LeadAlerts::load(store, &lead_id)?;
+            let alerts = crate::record::load(store, &lead_id)?;
             let Some(first) = alerts.steps.first() else { continue };
             if first.intake_at < start || first.intake_at >= end {
                 continue;

@@ -10,7 +10,7 @@ use crate::actions::{self, ClaimResult, ContactResult};
 use crate::emit;
 use crate::keys;
 use crate::links::{self, Action};
-use crate::record::{ContactOutcome, LeadAlerts, Person};
+use crate::record::{ContactOutcome, Person};
 use crate::settings::Settings;
 use crate::speed;
 use crate::steps::{self, Tick};
@@ -19,6 +19,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use spin_retention_core::admin_doc;
+use spin_retention_core::contracts::alerts::{Act, LeadView};
 use spin_retention_core::events::{Event, TYPES};
 use spin_retention_core::http::{bad_parameter, Reply, Request};
 use spin_retention_core::jobs::{Job, Outcome, Task};
@@ -207,7 +208,7 @@ fn show_link(_req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
     let lead = spin_retention_core::lead::load(ctx.store, &claims.lead_id)?;
     let Some(lead) = lead else { return Ok(gone()) };
     let name = lead.contact.name.clone().unwrap_or_else(|| lead.id.clone());
-    let alerts = LeadAlerts::load(ctx.store, &claims.lead_id)?;
+    let alerts = crate::record::load(ctx.store, &claims.lead_id)?;
     Ok(links::confirm(&claims, &name, &alerts).into())
 }
 
@@ -216,20 +217,24 @@ fn show_link(_req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
 fn read_lead(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
     let id = p.get("id");
     plain_id(req, id)?;
-    let alerts = LeadAlerts::load(ctx.store, id)?;
+    let alerts = crate::record::load(ctx.store, id)?;
     if alerts.steps.is_empty() && alerts.claimed.is_none() {
         return Err(Problem::not_found(&req.path)
             .with_detail(format!("lead {id} has not been alerted or claimed"))
             .into());
     }
-    let timing = speed::timing(id, &alerts);
-    Ok(Reply::json(200, &json!({"lead_id": id, "alerts": alerts, "timing": timing})).into())
+    let view = LeadView {
+        lead_id: id.to_string(),
+        timing: speed::timing(id, &alerts),
+        alerts,
+    };
+    Ok(Reply::json(200, &view).into())
 }
 
 /// `POST /alerts/admin/leads/{id}/claim`: claims the lead for the member
 /// named, else its assignee.
 fn claim(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
-    let body: ActBody = json_body(req)?;
+    let body: Act = json_body(req)?;
     let by = who(req, ctx, p.get("id"), body.member_id.as_deref())?;
     let (reply, events) = match actions::claim(ctx, p.get("id"), &by, "admin")? {
         ClaimResult::Yours(claimed, events) => (Reply::json(200, &json!({"claimed": claimed})), events),
@@ -243,7 +248,7 @@ fn claim(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
 /// `POST /alerts/admin/leads/{id}/contacted`: records that the member
 /// named, else the assignee, contacted the lead (with an outcome, if given).
 fn contacted(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
-    let body: ActBody = json_body(req)?;
+    let body: Act = json_body(req)?;
     let outcome = outcome(body.outcome.as_deref())?;
     let by = who(req, ctx, p.get("id"), body.member_id.as_deref())?;
     match actions::contact(ctx, p.get("id"), &by, outcome, "admin")? {
@@ -492,14 +497,6 @@ fn follow_link(req: &Request, ctx: &Ctx, token: &str) -> Result<Outcome, Reply> 
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ActBody {
-    /// A team member's id, or `owner`; absent: the lead's current assignee.
-    member_id: Option<String>,
-    outcome: Option<String>,
-}
-
 /// A JSON body; an empty one is `{}`.
 fn json_body<T: serde::de::DeserializeOwned>(req: &Request) -> Result<T, Reply> {
     let body: &[u8] = if req.body.iter().all(u8::is_ascii_whitespace) {
@@ -534,7 +531,7 @@ fn who(req: &Request, ctx: &Ctx, lead_id: &str, member_id: Option<&str>) -> Resu
     let named = match member_id {
         Some(id) => steps::person(ctx, id)?
             .ok_or_else(|| bad_parameter("member_id", &format!("no team member \"{id}\" (or `owner`)")))?,
-        None => match LeadAlerts::load(ctx.store, lead_id)?.current() {
+        None => match crate::record::load(ctx.store, lead_id)?.current() {
             Some(step) => step.to.clone(),
             None => {
                 return Err(bad_parameter(

@@ -12,18 +12,8 @@ use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::StoreError;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Timing {
-    pub lead_id: String,
-    pub member: Person,
-    pub intake_at: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to_alert_ms: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to_claim_ms: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to_contact_ms: Option<i64>,
-}
+/// A lead's times: a contract, since `GET /alerts/admin/leads/{id}` answers them.
+pub use spin_retention_core::contracts::alerts::Timing;
 
 pub fn timing(lead_id: &str, alerts: &LeadAlerts) -> Option<Timing> {
     let first = alerts.steps.first()?;
@@ -114,7 +104,7 @@ pub fn report(ctx: &Ctx, weeks: &[String]) -> Result<Report, StoreError> {
         let mut timings = Vec::new();
         for (_, bytes) in spin_retention_core::slots::read(ctx.store, &log, 1, len)? {
             let lead_id = String::from_utf8_lossy(&bytes).into_owned();
-            if let Some(t) = timing(&lead_id, &LeadAlerts::load(ctx.store, &lead_id)?) {
+            if let Some(t) = timing(&lead_id, &crate::record::load(ctx.store, &lead_id)?) {
                 timings.push(t);
             }
         }

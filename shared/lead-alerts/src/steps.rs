@@ -37,7 +37,7 @@ pub fn alert_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<Changed>, StoreErro
     let Some(score) = score.filter(|s| s.queue.is_some()) else {
         return Ok(None);
     };
-    let alerts = LeadAlerts::load(store, lead_id)?;
+    let alerts = crate::record::load(store, lead_id)?;
     // Alerted already, or someone has it (say, from the owner's alert of
     // the submission): nothing to send.
     if !alerts.steps.is_empty() || alerts.claimed.is_some() || alerts.contacted.is_some() {
@@ -79,7 +79,7 @@ pub fn alert_lead(ctx: &Ctx, lead_id: &str) -> Result<Option<Changed>, StoreErro
         ));
     }
     Ok(Some(Changed {
-        alerts: LeadAlerts::load(store, lead_id)?,
+        alerts: crate::record::load(store, lead_id)?,
         events,
     }))
 }
@@ -231,7 +231,7 @@ pub fn tick(ctx: &Ctx, limit: u64, report: &mut Tick) -> Result<(), StoreError> 
     spin_retention_core::walk::unfinished(ctx.store, keys::ALERTED, &keys::open_from(), limit, |entry| {
         let lead_id = String::from_utf8_lossy(entry).into_owned();
         report.checked += 1;
-        let alerts = LeadAlerts::load(ctx.store, &lead_id)?;
+        let alerts = crate::record::load(ctx.store, &lead_id)?;
         // No steps: erased.
         if alerts.closed() || alerts.steps.is_empty() {
             return Ok(Visit::Finished);

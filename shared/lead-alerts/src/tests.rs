@@ -2,7 +2,7 @@
 //! over the in-memory store with a recording outbound port.
 
 use crate::actions::{ClaimResult, ContactResult};
-use crate::record::{LeadAlerts, Why};
+use crate::record::Why;
 use crate::settings::Settings;
 use crate::steps::{self, Tick};
 use crate::webhooks::{self, Endpoints, Status};
@@ -225,14 +225,14 @@ fn the_sla_counts_working_hours_reassigns_then_escalates() {
     let id = hot_lead(&at(&store, &config, &out, start));
     steps::alert_lead(&at(&store, &config, &out, start), &id).unwrap();
     let due: DateTime<Utc> = "2026-11-30T09:05:00Z".parse().unwrap();
-    assert_eq!(LeadAlerts::load(&store, &id).unwrap().steps[0].due, Some(due));
+    assert_eq!(crate::record::load(&store, &id).unwrap().steps[0].due, Some(due));
     let before = tick(&at(&store, &config, &out, due - Duration::seconds(1)));
     assert_eq!((before.open, before.reassigned), (1, 0));
     // Two ticks at once: one reassignment, one alert.
     let first = tick(&at(&store, &config, &out, due));
     let second = tick(&at(&store, &config, &out, due));
     assert_eq!((first.reassigned, second.reassigned), (1, 0));
-    let alerts = LeadAlerts::load(&store, &id).unwrap();
+    let alerts = crate::record::load(&store, &id).unwrap();
     assert_eq!(alerts.steps[1].to.key(), "noa");
     assert_eq!(out.urls(), ["https://hooks.slack.com/dana", "https://hook.example/noa"]);
     let kinds: Vec<&str> = first.events.iter().map(|e| e.kind()).collect();
@@ -241,7 +241,7 @@ fn the_sla_counts_working_hours_reassigns_then_escalates() {
     let due2 = alerts.steps[1].due.unwrap();
     assert_eq!(due2, due + Duration::minutes(15));
     assert_eq!(tick(&at(&store, &config, &out, due2)).escalated, 1);
-    let alerts = LeadAlerts::load(&store, &id).unwrap();
+    let alerts = crate::record::load(&store, &id).unwrap();
     assert_eq!(
         (alerts.steps[2].why, alerts.steps[2].to.key()),
         (Why::Escalated, "owner")
@@ -388,7 +388,7 @@ fn a_tick_alerts_a_hot_lead_whose_tell_was_lost() {
     let id = hot_lead(&ctx); // scored hot; lead-scoring's tell never came
     let report = tick(&ctx);
     assert_eq!(report.caught_up, 1);
-    assert_eq!(LeadAlerts::load(&store, &id).unwrap().steps.len(), 1);
+    assert_eq!(crate::record::load(&store, &id).unwrap().steps.len(), 1);
     assert_eq!(tick(&ctx).caught_up, 0, "once");
     assert_eq!(out.urls(), ["https://hooks.slack.com/dana"]);
 }
@@ -644,4 +644,52 @@ fn lead_alerts_writes_only_its_own_keys() {
     let mut forget = spin_retention_core::http::Request::new("DELETE", &format!("/alerts/admin/people/{hot}"));
     forget.headers.push(("authorization".into(), "Bearer t".into()));
     assert_eq!(crate::job::JOB.handle(&forget, &ctx).reply.status, 200);
+}
+
+/// What the dashboard reads of a lead, and sends to claim and contact it,
+/// is the contract's: the admin routes' answers read back as
+/// `contracts::alerts` types, and its `Act` body is what they take.
+#[test]
+fn the_admin_view_of_a_lead_is_the_contract() {
+    use spin_retention_core::contracts::alerts::{Act, LeadView};
+    use spin_retention_core::contracts::testing::reads_as;
+    let (store, mut config, out) = (MemoryStore::new(), config(), Script::default());
+    config.insert("admin_token".into(), "t".into());
+    setup(&store, default_settings());
+    let ctx = at(&store, &config, &out, t0());
+    let id = hot_lead(&ctx);
+    steps::alert_lead(&ctx, &id).unwrap();
+    let call = |method: &str, path: &str, body: Option<&Act>| {
+        let mut req = spin_retention_core::http::Request::new(method, path);
+        req.headers.push(("authorization".into(), "Bearer t".into()));
+        if let Some(body) = body {
+            req.headers.push(("content-type".into(), "application/json".into()));
+            req.body = serde_json::to_vec(body).unwrap();
+        }
+        let reply = crate::job::JOB.handle(&req, &ctx).reply;
+        assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+        reply.body
+    };
+    let path = format!("/alerts/admin/leads/{id}");
+    let view: LeadView = reads_as(&call("GET", &path, None));
+    assert_eq!((view.lead_id.as_str(), view.alerts.steps.len()), (id.as_str(), 1));
+    assert_eq!(view.alerts.steps[0].to.name, "DANA");
+    assert!(view.timing.is_some() && view.alerts.claimed.is_none());
+
+    let noa = Act {
+        member_id: Some("noa".into()),
+        outcome: None,
+    };
+    call("POST", &format!("{path}/claim"), Some(&noa));
+    let reached = Act {
+        member_id: None,
+        outcome: Some("reached".into()),
+    };
+    call("POST", &format!("{path}/contacted"), Some(&reached));
+    let view: LeadView = reads_as(&call("GET", &path, None));
+    assert_eq!(view.alerts.claimed.map(|c| c.by.name), Some("NOA".to_string()));
+    let contacted = view.alerts.contacted.unwrap();
+    assert_eq!(contacted.outcome, Some(crate::record::ContactOutcome::Reached));
+    // No member named: the lead's assignee.
+    assert_eq!(contacted.by.name, "DANA");
 }
