@@ -10,6 +10,7 @@ use crate::keys;
 use chrono::{Duration, NaiveDate};
 use serde::Deserialize;
 use serde_json::json;
+use spin_retention_core::contracts::survey::{FollowUps, PersonAnswers, Surveys};
 use spin_retention_core::http::{bad_parameter, Handled, Reply, Request};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
@@ -70,7 +71,7 @@ pub fn list(ctx: &Ctx) -> Handled {
         }
     }
     surveys.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| a.id.cmp(&b.id)));
-    Ok(Reply::json(200, &json!({ "surveys": surveys })))
+    Ok(Reply::json(200, &Surveys { surveys }))
 }
 
 /// `GET /survey/admin/people/<lead>`: the person's latest answer to each
@@ -84,15 +85,12 @@ pub fn answers_of_person(ctx: &Ctx, lead_id: &str) -> Handled {
         }
     }
     answers.sort_by_key(|a: &answer::Answer| std::cmp::Reverse(a.answered_at));
-    let opened: Vec<_> = signals
-        .opened
-        .iter()
-        .map(|o| json!({"survey_id": o.survey_id, "opened_at": o.opened_at}))
-        .collect();
-    Ok(Reply::json(
-        200,
-        &json!({ "lead_id": lead_id, "answers": answers, "opened": opened }),
-    ))
+    let person = PersonAnswers {
+        lead_id: lead_id.to_string(),
+        answers,
+        opened: signals.opened,
+    };
+    Ok(Reply::json(200, &person))
 }
 
 /// `GET /survey/admin/surveys/<id>`.
@@ -223,10 +221,11 @@ pub fn summary(req: &Request, ctx: &Ctx, survey_id: &str) -> Handled {
 pub fn follow_ups(req: &Request, ctx: &Ctx) -> Handled {
     let (limit, after) = Position::page_query(req, 20, 200)?;
     let (items, next) = answer::open_follow_ups(ctx.store, after.as_ref(), limit)?;
-    Ok(Reply::json(
-        200,
-        &json!({ "items": items, "next_cursor": next.map(|n| n.to_cursor()) }),
-    ))
+    let page = FollowUps {
+        items,
+        next_cursor: next.map(|n| n.to_cursor()),
+    };
+    Ok(Reply::json(200, &page))
 }
 
 /// `POST /survey/admin/followups/<survey_id>/<lead_id>/close`.

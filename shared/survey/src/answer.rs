@@ -5,55 +5,15 @@
 
 use super::definition::Survey;
 use crate::keys;
-use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
 use spin_retention_core::sets;
-use spin_retention_core::signals::{self, AnswerSignal, Band, OpenedSignal, SurveyKind};
+use spin_retention_core::signals::{self, AnswerSignal, Band, OpenedSignal};
 use spin_retention_core::sorted_sets::{self, Position};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 
-/// `survey-answer:<survey_id>:<lead_id>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Answer {
-    pub survey_id: String,
-    pub lead_id: String,
-    pub kind: SurveyKind,
-    pub score: u8,
-    pub band: Band,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
-    /// `link` (the survey page), `one-click` (a score link in a message) or `api`.
-    pub via: String,
-    pub answered_at: DateTime<Utc>,
-    pub first_answered_at: DateTime<Utc>,
-    /// How many times this person answered this survey.
-    pub answers: u32,
-}
-
-impl Answer {
-    pub fn day(&self) -> NaiveDate {
-        self.answered_at.date_naive()
-    }
-}
-
-/// `followup:<survey_id>:<lead_id>`: someone should talk to this person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FollowUp {
-    pub survey_id: String,
-    pub lead_id: String,
-    pub kind: SurveyKind,
-    pub score: u8,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// `open` or `closed`.
-    pub status: String,
-    /// Where it sits in the list of open follow-ups.
-    pub position: Position,
-}
+/// An answer (`survey-answer:`) and a follow-up (`followup:`): contracts,
+/// since the admin routes answer them.
+pub use spin_retention_core::contracts::survey::{Answer, FollowUp};
 
 /// What someone answered, before it is recorded.
 pub struct Given {

@@ -2,84 +2,11 @@
 //! language, an optional comment and a follow-up question per score band,
 //! and when it is open.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use spin_retention_core::problem::{FieldError, Problem};
-use spin_retention_core::signals::{Band, SurveyKind};
-use std::collections::BTreeMap;
 
-/// `survey:<survey_id>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Survey {
-    #[serde(default)]
-    pub id: String,
-    pub kind: SurveyKind,
-    /// Language code -> question text ("How likely are you to recommend us to a friend?").
-    pub question: BTreeMap<String, String>,
-    #[serde(default)]
-    pub comment: CommentSetting,
-    /// Band -> language -> the follow-up question shown with the comment
-    /// box ("What could we do better?" for detractors).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub follow_up: BTreeMap<Band, BTreeMap<String, String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub opens_at: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub closes_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub created_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub updated_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CommentSetting {
-    pub enabled: bool,
-    pub max_chars: usize,
-}
-
-impl Default for CommentSetting {
-    fn default() -> Self {
-        CommentSetting {
-            enabled: true,
-            max_chars: 1000,
-        }
-    }
-}
-
-/// Why a survey takes no answers now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Closed {
-    NotYetOpen,
-    Closed,
-}
-
-impl Survey {
-    pub fn open_at(&self, now: DateTime<Utc>) -> Result<(), Closed> {
-        if self.opens_at.is_some_and(|t| now < t) {
-            return Err(Closed::NotYetOpen);
-        }
-        if self.closes_at.is_some_and(|t| now >= t) {
-            return Err(Closed::Closed);
-        }
-        Ok(())
-    }
-
-    /// The text in `language`, else English, else any.
-    pub fn pick<'a>(texts: &'a BTreeMap<String, String>, language: Option<&str>) -> Option<(&'a str, &'a str)> {
-        language
-            .and_then(|l| texts.get_key_value(l))
-            .or_else(|| texts.get_key_value("en"))
-            .or_else(|| texts.iter().next())
-            .map(|(l, t)| (l.as_str(), t.as_str()))
-    }
-
-    pub fn follow_up_for(&self, band: Band, language: Option<&str>) -> Option<&str> {
-        Survey::pick(self.follow_up.get(&band)?, language).map(|(_, t)| t)
-    }
-}
+/// A definition (`survey:<survey_id>`): a contract, since the admin routes
+/// answer it.
+pub use spin_retention_core::contracts::survey::{Closed, CommentSetting, Survey};
 
 /// Survey ids go into URLs and keys: short, lowercase, no separators.
 pub fn valid_id(id: &str) -> bool {
@@ -141,6 +68,7 @@ fn check(survey: &Survey) -> Vec<FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use spin_retention_core::signals::{Band, SurveyKind};
 
     #[test]
     fn a_bilingual_nps_survey_with_follow_ups() {

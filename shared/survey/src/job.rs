@@ -294,4 +294,76 @@ mod tests {
         );
         assert_eq!(call(&ctx, "DELETE", "/survey/admin/people/l_1", "").0, 200);
     }
+
+    /// What the dashboard reads of surveys is the contract's: each admin
+    /// route's answer, after a person opened and answered a survey, reads
+    /// back as its `contracts::survey` type.
+    #[test]
+    fn the_admin_answers_are_the_contract() {
+        use spin_retention_core::contracts::survey::{FollowUp, FollowUps, PersonAnswers, Summary, Surveys};
+        use spin_retention_core::contracts::testing::reads_as;
+        use spin_retention_core::store::Store;
+        let store = spin_retention_core::store::MemoryStore::new();
+        store.set("lead:l_1", b"{}").unwrap();
+        let config: std::collections::HashMap<String, String> = [
+            ("admin_token".to_string(), "adm".to_string()),
+            ("survey_token_secret".to_string(), "s3cret".to_string()),
+            ("public_url".to_string(), "https://surveys.acme.example/".to_string()),
+        ]
+        .into();
+        let now = spin_retention_core::ports::test_now();
+        let ctx = Ctx::new(&store, &config, &spin_retention_core::ports::NoOutbound, now);
+        let raw = |method: &str, path: &str, body: &str| {
+            let (path, query) = path.split_once('?').unwrap_or((path, ""));
+            let mut req = spin_retention_core::http::Request::new(method, path);
+            req.query = query.to_string();
+            req.headers.push(("authorization".into(), "Bearer adm".into()));
+            req.body = body.as_bytes().to_vec();
+            let outcome = JOB.handle(&req, &ctx);
+            let reply = outcome.reply;
+            assert!(reply.status < 300, "{path}: {}", String::from_utf8_lossy(&reply.body));
+            outcome.after.into_iter().for_each(|task| task(&ctx));
+            reply.body
+        };
+        let nps = r#"{"kind": "nps", "question": {"en": "Recommend us?", "he": "?"},
+                      "follow_up": {"detractor": {"en": "What went wrong?"}}}"#;
+        raw("PUT", "/survey/admin/surveys/nps-q4", nps);
+        let made: serde_json::Value = serde_json::from_slice(&raw(
+            "POST",
+            "/survey/admin/surveys/nps-q4/links",
+            r#"{"lead_id": "l_1"}"#,
+        ))
+        .unwrap();
+        let url = made["url"].as_str().unwrap();
+        let token = url.split("token=").nth(1).unwrap().to_string();
+        let mut open = spin_retention_core::http::Request::new("GET", "/survey/surveys/nps-q4/respond");
+        open.query = format!("token={token}");
+        assert_eq!(JOB.handle(&open, &ctx).finish(&ctx).unwrap().status, 200);
+        let mut answer = spin_retention_core::http::Request::new("POST", "/survey/surveys/nps-q4/answers");
+        answer
+            .headers
+            .push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+        answer.body = format!("token={token}&score=2&comment=slow").into_bytes();
+        let outcome = JOB.handle(&answer, &ctx);
+        assert_eq!(outcome.reply.status, 201);
+        outcome.after.into_iter().for_each(|task| task(&ctx));
+
+        let listed: Surveys = reads_as(&raw("GET", "/survey/admin/surveys", ""));
+        assert_eq!(listed.surveys[0].id, "nps-q4");
+        let person: PersonAnswers = reads_as(&raw("GET", "/survey/admin/people/l_1", ""));
+        assert_eq!(person.answers[0].comment.as_deref(), Some("slow"));
+        assert_eq!(person.opened[0].survey_id, "nps-q4");
+        let day = now.date_naive();
+        let summary: Summary = reads_as(&raw(
+            "GET",
+            &format!("/survey/admin/surveys/nps-q4/summary?from={day}&to={day}&by=week"),
+            "",
+        ));
+        assert_eq!(summary.overall.distribution.get(&2), Some(&1));
+        assert_eq!(summary.periods[0].stats.score(summary.kind), Some(-100.0));
+        let open: FollowUps = reads_as(&raw("GET", "/survey/admin/followups", ""));
+        assert_eq!((open.items[0].lead_id.as_str(), open.items[0].score), ("l_1", 2));
+        let closed: FollowUp = reads_as(&raw("POST", "/survey/admin/followups/nps-q4/l_1/close", ""));
+        assert_eq!(closed.status, "closed");
+    }
 }

@@ -14,51 +14,13 @@ use super::answer::Answer;
 use super::definition::Survey;
 use crate::keys;
 use chrono::NaiveDate;
-use serde::Serialize;
 use spin_retention_core::sets;
 use spin_retention_core::signals::{Band, SurveyKind};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Stats {
-    pub count: u64,
-    /// Score -> how many gave it.
-    pub distribution: BTreeMap<u8, u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub nps: Option<Nps>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub csat: Option<Csat>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ces: Option<Ces>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Nps {
-    pub promoters: u64,
-    pub passives: u64,
-    pub detractors: u64,
-    pub promoters_pct: Option<f64>,
-    pub passives_pct: Option<f64>,
-    pub detractors_pct: Option<f64>,
-    pub score: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Csat {
-    /// Answers of 4 or 5.
-    pub satisfied: u64,
-    pub score_pct: Option<f64>,
-    pub mean: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Ces {
-    pub mean: Option<f64>,
-    /// Answers of 5 to 7.
-    pub agree: u64,
-    pub agree_pct: Option<f64>,
-}
+/// A summary and its stats: contracts, since the summary route answers them.
+pub use spin_retention_core::contracts::survey::{Ces, Csat, Nps, PeriodStats, Stats, Summary};
 
 fn pct(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| (1000.0 * part as f64 / whole as f64).round() / 10.0)
@@ -142,24 +104,6 @@ impl Period {
             Period::Week => spin_retention_core::calendar::iso_week(day),
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PeriodStats {
-    pub period: String,
-    #[serde(flatten)]
-    pub stats: Stats,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Summary {
-    pub survey_id: String,
-    pub kind: SurveyKind,
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub overall: Stats,
-    /// Only periods with answers.
-    pub periods: Vec<PeriodStats>,
 }
 
 /// Reads one list per day in the range and each answer listed: the cost
