@@ -14,93 +14,13 @@ use serde_json::Value;
 use spin_retention_core::ids;
 use spin_retention_core::problem::{FieldError, Problem};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Purchase,
-    Refund,
-    SubscriptionStarted,
-    SubscriptionRenewed,
-    SubscriptionCancelled,
-    /// A login, a visit, a support ticket: engagement, no money.
-    Activity,
-}
+/// An event as kept (its kind, amount and items): a contract, since
+/// `GET /customers/admin/customers/{id}` answers them.
+pub use spin_retention_core::contracts::customers::{Amount, CustomerEvent, Item, Kind};
 
-impl Kind {
-    pub const NAMES: &'static [&'static str] = &[
-        "purchase",
-        "refund",
-        "subscription_started",
-        "subscription_renewed",
-        "subscription_cancelled",
-        "activity",
-    ];
-
-    fn parse(name: &str) -> Option<Kind> {
-        serde_json::from_value(Value::String(name.to_string())).ok()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Amount {
-    pub minor: i64,
-    pub currency: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Item {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    #[serde(default = "one")]
-    pub quantity: u32,
-    /// Unit price as sent (decimal text).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub price: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<String>,
-}
-
-fn one() -> u32 {
-    1
-}
-
-/// An event as kept in the person's log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CustomerEvent {
-    pub id: String,
-    /// What made it unique: `order:<id>`, `event:<id>`, `content:<hash>`.
-    pub key: String,
-    pub kind: Kind,
-    pub at: DateTime<Utc>,
-    pub received_at: DateTime<Utc>,
-    /// `api`, `import`, `stripe`, `shopify`.
-    pub source: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<Amount>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub items: Vec<Item>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subscription_id: Option<String>,
-    /// What the activity was (`login`, `visit`, `support_ticket`...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub activity: Option<String>,
-    /// The person's id at the source (a Stripe `cus_...`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub external_customer: Option<String>,
-}
-
-impl CustomerEvent {
-    /// A paid order: a purchase, or a subscription start or renewal with an amount.
-    pub fn is_order(&self) -> bool {
-        match self.kind {
-            Kind::Purchase => true,
-            Kind::SubscriptionStarted | Kind::SubscriptionRenewed => self.amount.as_ref().is_some_and(|a| a.minor > 0),
-            _ => false,
-        }
-    }
+/// The kind named `name` (its serialised name).
+fn kind_named(name: &str) -> Option<Kind> {
+    serde_json::from_value(Value::String(name.to_string())).ok()
 }
 
 /// The id of an event whose unique key is `key`.
@@ -235,7 +155,7 @@ impl Input {
             })
         };
         let text = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        let kind = Kind::parse(self.kind.trim());
+        let kind = kind_named(self.kind.trim());
         if kind.is_none() {
             error("type", format!("one of {}", Kind::NAMES.join(", ")));
         }
@@ -358,7 +278,7 @@ impl Input {
             (Some(id), _, _) => format!("event:{id}"),
             _ => {
                 let content = serde_json::json!([
-                    Kind::NAMES.iter().position(|n| Kind::parse(n) == Some(kind)),
+                    Kind::NAMES.iter().position(|n| kind_named(n) == Some(kind)),
                     at.timestamp(),
                     order_id,
                     amount,

@@ -17,6 +17,7 @@ use crate::{import, shopify, stripe};
 use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
 use spin_retention_core::admin_doc;
+use spin_retention_core::contracts::customers::{CustomerView, RefreshState, RfmView};
 use spin_retention_core::http::{bad_parameter, Reply, Request};
 use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, Task, ALERTS, INTAKE, SCORING};
 use spin_retention_core::ports::Ctx;
@@ -164,11 +165,16 @@ fn shopify_webhook(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome
 fn rfm(_req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Reply> {
     let quintiles = ctx.store.get_json(&keys::rfm_quintiles())?;
     let run = ctx.store.get_json(&keys::customers_refresh())?;
-    let run = run.map(|r: refresh::Refresh| {
-        json!({"run": r.run, "phase": r.phase, "done": r.done, "gathered": r.gathered,
-               "applied": r.applied, "changed": r.changed, "raised": r.raised})
+    let refresh = run.map(|r: refresh::Refresh| RefreshState {
+        run: r.run,
+        phase: r.phase,
+        done: r.done,
+        gathered: r.gathered,
+        applied: r.applied,
+        changed: r.changed,
+        raised: r.raised,
     });
-    Ok(Reply::json(200, &json!({"quintiles": quintiles, "refresh": run})).into())
+    Ok(Reply::json(200, &RfmView { quintiles, refresh }).into())
 }
 
 /// `POST /customers/admin/refresh?limit=&restart=`: one batch of the
@@ -351,15 +357,15 @@ fn customer(req: &Request, ctx: &Ctx, lead_id: &str) -> Result<Outcome, Reply> {
     let mut events = history.events();
     events.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
     events.truncate(limit);
-    let view = json!({
-        "customer": now,
-        "revenue": crate::money::show(&now.revenue),
-        "average_order_value": crate::money::show(&now.average_order_value),
-        "slipping": now.slipping(ctx.now),
-        "churned": now.churned(ctx.now),
-        "days_since_purchase": now.days_since_purchase(ctx.now).map(f64::floor),
-        "events": events,
-    });
+    let view = CustomerView {
+        revenue: crate::money::show(&now.revenue),
+        average_order_value: crate::money::show(&now.average_order_value),
+        slipping: now.slipping(ctx.now),
+        churned: now.churned(ctx.now),
+        days_since_purchase: now.days_since_purchase(ctx.now).map(f64::floor),
+        customer: now,
+        events,
+    };
     Ok(Reply::json(200, &view).into())
 }
 

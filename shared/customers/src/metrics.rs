@@ -26,11 +26,11 @@
 use crate::event::{CustomerEvent, Kind};
 use crate::keys;
 use crate::money::{self, Money};
-use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::slots;
 use spin_retention_core::store::{decode_json, Store, StoreError};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// What a day's log keeps of an event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,99 +74,8 @@ impl DayEntry {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Period {
-    Week,
-    Month,
-}
-
-impl Period {
-    /// The start of the period holding `day` (weeks start on Monday).
-    pub fn start_of(self, day: NaiveDate) -> NaiveDate {
-        match self {
-            Period::Week => day - Duration::days(i64::from(day.weekday().num_days_from_monday())),
-            Period::Month => day.with_day(1).expect("day 1 exists"),
-        }
-    }
-
-    pub fn next(self, start: NaiveDate) -> NaiveDate {
-        match self {
-            Period::Week => start + Duration::days(7),
-            Period::Month => start + Months::new(1),
-        }
-    }
-
-    pub fn label(self, start: NaiveDate) -> String {
-        match self {
-            Period::Week => spin_retention_core::calendar::iso_week(start),
-            Period::Month => start.format("%Y-%m").to_string(),
-        }
-    }
-
-    /// Periods in one answer, at most.
-    pub fn max_periods(self) -> usize {
-        match self {
-            Period::Week => 106,
-            Period::Month => 24,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
-    pub period: Period,
-    pub churn_days: u32,
-    pub periods: Vec<PeriodRow>,
-    pub cohorts: Vec<CohortRow>,
-    pub clv: Clv,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PeriodRow {
-    pub period: String,
-    pub start: NaiveDate,
-    /// The first day after the period.
-    pub end: NaiveDate,
-    pub active: u64,
-    pub new: u64,
-    pub customers_at_start: u64,
-    pub customers_at_end: u64,
-    pub retained: u64,
-    pub churned: u64,
-    pub retention_rate: Option<f64>,
-    pub churn_rate: Option<f64>,
-    pub orders: u64,
-    pub repeat_purchase_rate: Option<f64>,
-    pub revenue: BTreeMap<String, String>,
-    pub refunds: BTreeMap<String, String>,
-    pub average_order_value: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CohortRow {
-    /// The month of the first purchase.
-    pub cohort: String,
-    pub size: u64,
-    /// Members with an order in the cohort month, the month after, ...
-    /// up to the range's last month.
-    pub active: Vec<u64>,
-    /// `active` over `size`.
-    pub retention: Vec<f64>,
-    /// Net revenue of the members up to the range's end, by currency.
-    pub revenue: BTreeMap<String, String>,
-    /// `revenue` over `size`: the cohort's CLV to date.
-    pub clv: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Clv {
-    /// Customers of every cohort in the range.
-    pub customers: u64,
-    pub revenue: BTreeMap<String, String>,
-    /// Historical average: their net revenue to the range's end per customer.
-    pub average: BTreeMap<String, String>,
-}
+/// The report and its periods: contracts, since the metrics route answers them.
+pub use spin_retention_core::contracts::customers::{Clv, CohortRow, Period, PeriodRow, Report};
 
 /// Reads what the periods `from..=to` need and computes the report.
 pub fn read(

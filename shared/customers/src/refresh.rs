@@ -31,14 +31,8 @@ use spin_retention_core::slots;
 use spin_retention_core::sorted_sets::Position;
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Phase {
-    /// Reading every customer's values into the histograms.
-    Gather,
-    /// Folding every customer again with the new cuts.
-    Apply,
-}
+/// Where a run is: a contract, since the RFM route answers it.
+pub use spin_retention_core::contracts::customers::Phase;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refresh {

@@ -8,33 +8,15 @@
 //! scores are then computed from their own values and those cuts.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use spin_retention_core::customer::Rfm;
 use std::collections::BTreeMap;
 
 /// Values and how many customers have each.
 pub type Histogram = BTreeMap<i64, u64>;
 
-/// The four cut points of each score, and what they were computed from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Quintiles {
-    pub recency_days: [i64; 4],
-    pub frequency: [i64; 4],
-    /// Minor units of `currency`.
-    pub monetary: [i64; 4],
-    pub currency: String,
-    pub customers: u64,
-    pub computed_at: DateTime<Utc>,
-    /// Customers per segment, as of `computed_at`.
-    #[serde(default)]
-    pub segments: BTreeMap<String, u64>,
-    /// Customers per recency and frequency score, `"<r><f>"` (`"51"`).
-    #[serde(default)]
-    pub grid: BTreeMap<String, u64>,
-    /// Customers per loyalty tier (`none`: below the first), as of the run's end.
-    #[serde(default)]
-    pub tiers: BTreeMap<String, u64>,
-}
+/// The cut points (`rfm-quintiles`): a contract, since the RFM route
+/// answers them.
+pub use spin_retention_core::contracts::customers::Quintiles;
 
 /// The value at the 20th, 40th, 60th and 80th percentile: the `ceil(n*i/5)`-th
 /// smallest for i = 1..4. `None` for no values.
@@ -77,9 +59,14 @@ pub fn days(since: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     (now - since).num_days().max(0)
 }
 
-impl Quintiles {
+/// What the quintiles say of a customer.
+pub trait Scores {
     /// The scores and segment of a customer with these values.
-    pub fn score(&self, recency_days: i64, orders: i64, spend: i64) -> Rfm {
+    fn score(&self, recency_days: i64, orders: i64, spend: i64) -> Rfm;
+}
+
+impl Scores for Quintiles {
+    fn score(&self, recency_days: i64, orders: i64, spend: i64) -> Rfm {
         // Fewer days since the last purchase is better.
         let recency = 6 - score_up(recency_days, &self.recency_days);
         let frequency = score_up(orders, &self.frequency);

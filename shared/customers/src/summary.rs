@@ -5,7 +5,7 @@
 //! and the clock, so a replayed event or a second fold changes nothing.
 
 use crate::event::{CustomerEvent, Kind};
-use crate::rfm::{self, Quintiles};
+use crate::rfm::{self, Quintiles, Scores};
 use crate::settings::Settings;
 use chrono::{DateTime, Duration, Utc};
 use spin_retention_core::customer::{Activity, Customer, Money, Subscription, TierChange};

@@ -660,3 +660,50 @@ fn customers_writes_only_its_own_keys() {
     erase.headers.push(("authorization".into(), format!("Bearer {ADMIN}")));
     assert_eq!(app.call_at(now(), erase, None).status, 200);
 }
+
+/// What the dashboard reads of customers is the contract's: a customer's
+/// view, the metrics and the RFM route read back as `contracts::customers`
+/// types.
+#[test]
+fn the_admin_answers_are_the_contract() {
+    use spin_retention_core::contracts::customers::{CustomerView, Kind, Report, RfmView};
+    use spin_retention_core::contracts::testing::reads_as;
+    let mut app = App::new(MemoryStore::new());
+    for (order, email, day) in [
+        ("c-1", "dana@shop.io", "2026-10-02"),
+        ("c-2", "dana@shop.io", "2026-11-02"),
+        ("c-3", "noa@shop.io", "2026-11-10"),
+    ] {
+        let event = json!({"type": "purchase", "order_id": order, "amount": "40.00", "currency": "USD",
+            "email": email, "at": format!("{day}T10:00:00Z"),
+            "items": [{"name": "Mug", "quantity": 2, "price": "20.00"}]});
+        assert_eq!(app.post(now(), "/customers/events", TOKEN, event).0, 201);
+    }
+    let (_, first) = app.post(
+        now(),
+        "/customers/events",
+        TOKEN,
+        json!({"type": "activity", "activity": "login", "email": "dana@shop.io", "at": "2026-11-21T08:00:00Z"}),
+    );
+    let lead = first["lead_id"].as_str().unwrap().to_string();
+    for restart in [true, false, false, false] {
+        let path = format!("/customers/admin/refresh?limit=10&restart={restart}");
+        assert_eq!(app.post(now(), &path, ADMIN, json!({})).0, 200);
+    }
+    let mut read = |path: &str| {
+        let (status, body) = app.get(now(), path);
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::to_vec(&body).unwrap()
+    };
+    let view: CustomerView = reads_as(&read(&format!("/customers/admin/customers/{lead}")));
+    assert_eq!((view.customer.orders, view.revenue["USD"].as_str()), (2, "80.00"));
+    assert_eq!(view.events[0].kind, Kind::Activity, "newest first");
+    assert_eq!(view.events[1].items[0].quantity, 2);
+    let report: Report = reads_as(&read("/customers/admin/metrics?period=month&from=2026-10&to=2026-11"));
+    assert_eq!(report.periods.len(), 2);
+    assert_eq!(report.periods[1].active, 2);
+    assert_eq!(report.cohorts[0].cohort, "2026-10");
+    let rfm: RfmView = reads_as(&read("/customers/admin/rfm"));
+    assert_eq!(rfm.quintiles.map(|q| q.customers), Some(2));
+    assert!(rfm.refresh.is_some_and(|r| r.done));
+}
