@@ -9,8 +9,8 @@ use super::membership;
 use super::pullers::{self, Puller};
 use crate::keys;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
 use spin_retention_core::admin_doc::Document;
+use spin_retention_core::contracts::audiences::{Joined, Log, Memberships, Size};
 use spin_retention_core::http::{bad_parameter, Handled, Reply, Request};
 use spin_retention_core::jobs::Outcome;
 use spin_retention_core::lead_list;
@@ -75,7 +75,7 @@ fn unknown_audience(req: &Request, id: &str) -> Reply {
 /// read per day-bucket, none per member), so it may count a member whose
 /// removal a concurrent write lost; exports skip those.
 pub fn size(req: &Request, ctx: &Ctx, id: &str) -> Reply {
-    let counted = (|| -> Result<Option<serde_json::Value>, StoreError> {
+    let counted = (|| -> Result<Option<Size>, StoreError> {
         let defs = definition::current(ctx.store)?;
         let Some(audience) = defs.get(id) else {
             return Ok(None);
@@ -89,13 +89,13 @@ pub fn size(req: &Request, ctx: &Ctx, id: &str) -> Reply {
             members += u64::from(counts);
             Ok(false)
         })?;
-        Ok(Some(json!({
-            "audience": id,
-            "description": audience.description,
-            "members": members,
-            "active_within_days": audience.active_within_days,
-            "counted_at": ctx.now,
-        })))
+        Ok(Some(Size {
+            audience: id.to_string(),
+            description: audience.description.clone(),
+            members,
+            active_within_days: audience.active_within_days,
+            counted_at: ctx.now,
+        }))
     })();
     match counted {
         Ok(Some(body)) => Reply::json(200, &body),
@@ -210,10 +210,11 @@ fn next_url(req: &Request, cursor: &str) -> String {
 pub fn export_log(req: &Request, ctx: &Ctx) -> Handled {
     let (limit, after) = Position::page_query(req, 50, 500)?;
     let (items, next) = super::log::page(ctx.store, after.as_ref(), limit)?;
-    Ok(Reply::json(
-        200,
-        &json!({ "items": items, "next_cursor": next.map(|n| n.to_cursor()) }),
-    ))
+    let log = Log {
+        items,
+        next_cursor: next.map(|n| n.to_cursor()),
+    };
+    Ok(Reply::json(200, &log))
 }
 
 /// `GET /audiences/admin/members/<lead>`: the audiences the person is in,
@@ -222,9 +223,17 @@ pub fn memberships(ctx: &Ctx, lead_id: &str) -> Handled {
     use spin_retention_core::store::JsonStore;
     let membership = ctx.store.get_json(&keys::audience_member(lead_id))?.unwrap_or_default();
     let membership::Membership { audiences } = membership;
-    let listed: Vec<_> = audiences
+    let audiences = audiences
         .into_iter()
-        .map(|(id, m)| json!({"audience": id, "since": m.since, "last_activity": m.last_activity}))
+        .map(|(audience, m)| Joined {
+            audience,
+            since: m.since,
+            last_activity: m.last_activity,
+        })
         .collect();
-    Ok(Reply::json(200, &json!({"lead_id": lead_id, "audiences": listed})))
+    let memberships = Memberships {
+        lead_id: lead_id.to_string(),
+        audiences,
+    };
+    Ok(Reply::json(200, &memberships))
 }

@@ -6,36 +6,31 @@
 
 use super::facts;
 use serde::{Deserialize, Serialize};
-use spin_retention_core::admin_doc::Document;
+use spin_retention_core::admin_doc::{About, Document};
+use spin_retention_core::contracts::audiences as contract;
+use spin_retention_core::http::Reply;
 use spin_retention_core::problem::{FieldError, Problem};
 use spin_retention_core::store::{Store, StoreError};
 use spin_retention_facts::condition::{check_condition, Condition};
 
 pub const DEFAULTS_JSON: &str = include_str!("../defaults/audiences.json");
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Audiences {
-    /// Forms whose submission makes a lead a customer (`converted`).
-    #[serde(default)]
-    pub conversion_forms: Vec<String>,
-    pub audiences: Vec<Audience>,
-}
+/// An audience, its conditions in the facts' language.
+pub type Audience = contract::Audience<Condition>;
 
+/// The audiences in force: the contract's definitions (which
+/// `GET /audiences/admin/definitions` answers) over conditions, as an admin
+/// document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Audience {
-    /// Lowercase letters, digits and `-`: it names URLs and keys.
-    pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// All must hold. None: every lead whose consent allows ads.
-    #[serde(default)]
-    pub when: Vec<Condition>,
-    /// Only members active (a form, a survey) within this many days; the
-    /// window is applied when exporting, so members age out without a write.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub active_within_days: Option<u32>,
+#[serde(transparent)]
+pub struct Audiences(pub contract::Audiences<Condition>);
+
+impl std::ops::Deref for Audiences {
+    type Target = contract::Audiences<Condition>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Document for Audiences {
@@ -51,11 +46,16 @@ impl Document for Audiences {
     fn parse(body: &[u8]) -> Result<Self, Problem> {
         parse(body)
     }
-}
 
-impl Audiences {
-    pub fn get(&self, id: &str) -> Option<&Audience> {
-        self.audiences.iter().find(|a| a.id == id)
+    /// `GET /audiences/admin/definitions`, as its readers read it.
+    fn answer(self, about: About) -> Reply {
+        Reply::json(
+            200,
+            &contract::Definitions {
+                about,
+                definitions: self,
+            },
+        )
     }
 }
 

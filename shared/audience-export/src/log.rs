@@ -2,36 +2,13 @@
 //! how many rows: counts, never identifiers.
 
 use crate::keys;
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::SecondsFormat;
 use spin_retention_core::ids::random_u64;
 use spin_retention_core::sorted_sets::{self, Page, Position};
 use spin_retention_core::store::{JsonStore, Store, StoreError};
 
-/// `export:<id>`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExportLog {
-    pub id: String,
-    pub puller: String,
-    pub audience: String,
-    pub format: String,
-    pub started_at: DateTime<Utc>,
-    /// The clock (`ctx.now`) of the request that ended the pull.
-    pub finished_at: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since: Option<DateTime<Utc>>,
-    /// A page of a paged pull (`limit`), and whether it continued a cursor.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<usize>,
-    pub continued: bool,
-    /// Rows sent.
-    pub rows: u64,
-    /// Members left out at export time: consent withdrawn, suppressed,
-    /// erased, or no identifier the platform matches on.
-    pub skipped: u64,
-    /// False when the transfer broke (a store failure mid-stream).
-    pub complete: bool,
-}
+/// `export:<id>`: a contract, since the log route answers it.
+pub use spin_retention_core::contracts::audiences::ExportLog;
 
 /// A random id for a pull (`x_` and 16 hex digits).
 pub fn new_id() -> Result<String, StoreError> {

@@ -548,3 +548,46 @@ fn audience_export_writes_only_its_own_keys() {
         200
     );
 }
+
+/// What the dashboard reads of audiences is the contract's: the
+/// definitions, an audience's size, the export log and a person's
+/// memberships read back as `contracts::audiences` types, and the
+/// definitions also as audience-export's own, conditions and all.
+#[test]
+fn the_admin_answers_are_the_contract() {
+    use spin_retention_core::contracts::audiences::{Definitions, Log, Memberships, Size};
+    use spin_retention_core::contracts::testing::reads_as;
+    let store = MemoryStore::new();
+    let config = config();
+    let ctx = Ctx::new(&store, &config, &NoOutbound, spin_retention_core::ports::test_now());
+    let id = lead(
+        &ctx,
+        &[
+            ("email", "dana@example.com"),
+            ("country", "US"),
+            PRICING,
+            ("consent_marketing", YES),
+        ],
+    );
+    let read = |path: &str, auth: &str| {
+        let reply = get(&ctx, path, auth);
+        assert_eq!(reply.status, 200, "{path}: {}", String::from_utf8_lossy(&reply.body));
+        reply.body
+    };
+    let answer = read("/audiences/admin/definitions", "Bearer adm");
+    let definitions: Definitions = reads_as(&answer);
+    let own: Definitions<super::definition::Audiences> = reads_as(&answer);
+    assert_eq!(own.definitions, super::definition::current(&store).unwrap());
+    let pricing = definitions.definitions.get("pricing-no-phone").unwrap();
+    assert!(!pricing.when.is_empty(), "its conditions, as JSON");
+    let size: Size = reads_as(&read("/audiences/pricing-no-phone/size", "Bearer adm"));
+    assert_eq!((size.audience.as_str(), size.members), ("pricing-no-phone", 1));
+    read("/audiences/pricing-no-phone/export?format=google", "Bearer g-token");
+    let log: Log = reads_as(&read("/audiences/admin/log", "Bearer adm"));
+    assert_eq!(
+        (log.items[0].audience.as_str(), log.items[0].rows),
+        ("pricing-no-phone", 1)
+    );
+    let memberships: Memberships = reads_as(&read(&format!("/audiences/admin/members/{id}"), "Bearer adm"));
+    assert!(memberships.audiences.iter().any(|a| a.audience == "pricing-no-phone"));
+}
