@@ -9,8 +9,8 @@ use crate::page::urlencode;
 use crate::page::{local_path, redirect, refusal, Frame};
 use crate::screens::{self, Screen, Shown};
 use crate::session;
-use serde_json::json;
 use spin_retention_core::body::{self, Fields, Limits};
+use spin_retention_core::contracts::alerts::Act;
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::jobs::{Job, Outcome, ALERTS, SURVEY};
 use spin_retention_core::ports::Ctx;
@@ -226,7 +226,7 @@ fn close_follow_up(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Repl
         urlencode(p.get("lead"))
     );
     form_post(req, ctx, move |s, f| {
-        api::send(s.ctx, SURVEY, "POST", &path, None)?;
+        api::send::<()>(s.ctx, SURVEY, "POST", &path, None)?;
         Ok(redirect(&local_path(field(f, "back").or(Some("/dashboard/surveys")))))
     })
 }
@@ -327,11 +327,7 @@ fn plain_path(path: &str) -> bool {
 }
 
 fn not_ours(path: &str) -> api::Failure {
-    api::Failure {
-        status: 404,
-        problem: serde_json::Value::Null,
-        message: format!("no page at {path}"),
-    }
+    api::Failure::new(404, format!("no page at {path}"))
 }
 
 fn screen<'a, 'c>(req: &'a Request, ctx: &'a Ctx<'c>, current: &session::Session, secret: &str) -> Screen<'a, 'c> {
@@ -363,11 +359,7 @@ fn current_session(s: &Screen) -> Result<Option<session::Session>, api::Failure>
 }
 
 fn store_failure(e: spin_retention_core::store::StoreError) -> api::Failure {
-    api::Failure {
-        status: 503,
-        problem: serde_json::Value::Null,
-        message: e.to_string(),
-    }
+    api::Failure::new(503, e.to_string())
 }
 
 /// A form's fields; rules are JSON documents of up to 256 KiB.
@@ -392,16 +384,15 @@ fn field<'f>(fields: &'f Fields, name: &str) -> Option<&'f str> {
 /// chosen (else the assignee). A lead someone else claimed first goes back
 /// to the page, which shows who has it.
 fn act(s: &Screen, fields: &Fields, id: &str, action: &str) -> Shown {
-    let mut body = json!({});
-    if let Some(member) = field(fields, "member_id") {
-        body["member_id"] = json!(member);
-    }
-    if let Some(outcome) = field(fields, "outcome").filter(|_| action == "contacted") {
-        body["outcome"] = json!(outcome);
-    }
+    let body = Act {
+        member_id: field(fields, "member_id").map(str::to_string),
+        outcome: field(fields, "outcome")
+            .filter(|_| action == "contacted")
+            .map(str::to_string),
+    };
     let path = format!("/alerts/admin/leads/{}/{action}", urlencode(id));
     let back = local_path(field(fields, "back"));
-    match api::send(s.ctx, ALERTS, "POST", &path, Some(body.to_string().into_bytes())) {
+    match api::send(s.ctx, ALERTS, "POST", &path, Some(&body)) {
         Ok(_) => Ok(redirect(&back)),
         Err(f) if f.status == 409 => Ok(redirect(&back)),
         Err(f) => Err(f),

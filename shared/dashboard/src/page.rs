@@ -8,7 +8,8 @@
 
 use crate::i18n::Lang;
 use crate::session::Session;
-use serde_json::Value;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use spin_retention_core::http::Reply;
 
 pub use spin_retention_core::html::escape as esc;
@@ -16,13 +17,16 @@ pub use spin_retention_core::html::escape as esc;
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                        base-uri 'none'; frame-ancestors 'none'";
 
-/// A JSON value as escaped text (`""` for null or absent).
-pub fn text(value: &Value) -> String {
-    match value {
-        Value::Null => String::new(),
-        Value::String(s) => esc(s),
-        other => esc(&other.to_string()),
-    }
+/// The name an owner gives a value of one of its enums (`email_link`,
+/// `wrong_number`), as it serialises it, escaped.
+pub fn name<T: Serialize>(value: &T) -> String {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    esc(json.trim_matches('"'))
+}
+
+/// Text that may be absent, escaped (`""` when it is).
+pub fn opt(value: &Option<String>) -> String {
+    esc(value.as_deref().unwrap_or_default())
 }
 
 /// What every page of a signed-in user shows around its content.
@@ -163,12 +167,8 @@ pub fn local_path(back: Option<&str>) -> String {
 }
 
 /// `2026-11-23T10:05:00Z` as `2026-11-23 10:05` (UTC).
-pub fn when(value: &Value) -> String {
-    let s = value.as_str().unwrap_or_default();
-    match chrono::DateTime::parse_from_rfc3339(s) {
-        Ok(t) => t.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M").to_string(),
-        Err(_) => esc(s),
-    }
+pub fn when(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// A span of minutes as `3 h 05 min` or `12 min`.
@@ -190,9 +190,11 @@ mod tests {
     #[test]
     fn text_is_escaped_and_paths_stay_ours() {
         assert_eq!(
-            text(&Value::String("<script>alert(1)</script>".into())),
+            opt(&Some("<script>alert(1)</script>".into())),
             "&lt;script&gt;alert(1)&lt;/script&gt;"
         );
+        assert_eq!(opt(&None), "");
+        assert_eq!(name(&spin_retention_core::lead::ConfirmedBy::EmailLink), "email_link");
         assert_eq!(
             local_path(Some("/dashboard/people/l_1?x=1")),
             "/dashboard/people/l_1?x=1"

@@ -1,13 +1,21 @@
 //! The dashboard over canned answers of the other jobs' admin APIs: what
-//! it shows, what it sends them, and what it refuses.
+//! it shows, what it sends them, and what it refuses. Every canned answer
+//! is the owner's contract type, serialised as the owner serialises it, so
+//! a field renamed on either side fails here.
 
 use crate::job::JOB;
-use serde_json::{json, Value};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use spin_retention_core::admin_doc::{About, Source};
+use spin_retention_core::contracts::{alerts, audiences, customers, intake, survey};
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::lead::Contact;
 use spin_retention_core::ports::{test_now, Ctx, Outbound, OutboundRequest, OutboundResponse};
+use spin_retention_core::problem::Problem;
 use spin_retention_core::store::MemoryStore;
-use spin_retention_scores::api::{QueueItem, QueuePage};
+use spin_retention_scores::api::{QueueItem, QueuePage, Rules, ScoreChanges};
+use spin_retention_scores::rules::{Member, Routing, Team};
 use spin_retention_scores::{Assignment, Tier};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -23,7 +31,9 @@ struct Jobs {
 }
 
 impl Jobs {
-    fn answer(mut self, method: &str, path: &str, status: u16, body: Value) -> Self {
+    /// `body` is an owner's type (its contract) or its problem.
+    fn answer(mut self, method: &str, path: &str, status: u16, body: impl Serialize) -> Self {
+        let body = serde_json::to_value(body).unwrap();
         self.answers.insert((method.into(), path.into()), (status, body));
         self
     }
@@ -42,7 +52,7 @@ impl Outbound for Jobs {
             .answers
             .get(&(request.method.clone(), path.clone()))
             .cloned()
-            .unwrap_or((404, json!({"status": 404, "title": "Not Found", "detail": path})));
+            .unwrap_or_else(|| (404, serde_json::to_value(Problem::not_found(&path)).unwrap()));
         Ok(OutboundResponse {
             status,
             headers: Vec::new(),
@@ -113,6 +123,70 @@ fn form(method: &str, path: &str, body: &str, cookie: Option<&str>) -> Request {
     req
 }
 
+fn at(t: &str) -> DateTime<Utc> {
+    t.parse().unwrap()
+}
+
+/// What an admin document's `GET` says besides the document.
+fn about() -> About {
+    About {
+        version: "abc123".into(),
+        source: Source::Default,
+        updated_at: None,
+        facts: Vec::new(),
+    }
+}
+
+/// lead-scoring's rules, as another job reads them: the team.
+fn rules(team: &[(&str, &str)]) -> Rules<Team> {
+    let team = team
+        .iter()
+        .map(|(id, name)| Member {
+            id: id.to_string(),
+            name: name.to_string(),
+            email: None,
+        })
+        .collect();
+    Rules {
+        about: about(),
+        rules: Team {
+            routing: Some(Routing { team }),
+        },
+    }
+}
+
+/// lead-alerts' view of a lead alerted once, due at `due`.
+fn alerted(lead_id: &str, to: &str, due: &str) -> alerts::LeadView {
+    alerts::LeadView {
+        lead_id: lead_id.into(),
+        alerts: alerts::LeadAlerts {
+            steps: vec![alerts::Step {
+                n: 0,
+                why: alerts::Why::Assigned,
+                to: alerts::Person {
+                    member_id: Some(to.to_lowercase()),
+                    name: to.into(),
+                },
+                at: at("2026-11-23T09:50:00Z"),
+                due: Some(at(due)),
+                intake_at: at("2026-11-23T09:49:58Z"),
+                alert: alerts::Sent {
+                    channel: "email".into(),
+                    status: "sent".into(),
+                    attempts: 1,
+                    at: Some(at("2026-11-23T09:50:01Z")),
+                    detail: None,
+                },
+                logged: Vec::new(),
+                window: 0,
+            }],
+            claimed: None,
+            contacted: None,
+        },
+        timing: None,
+    }
+}
+
 fn hot_queue() -> Jobs {
     Jobs::default()
         .answer(
@@ -120,7 +194,7 @@ fn hot_queue() -> Jobs {
             "/scoring/queue",
             200,
             // lead-scoring's answer, in its type.
-            serde_json::to_value(QueuePage {
+            QueuePage {
                 order: "newest".into(),
                 next_cursor: None,
                 items: vec![QueueItem {
@@ -147,20 +221,14 @@ fn hot_queue() -> Jobs {
                         ..Contact::default()
                     },
                 }],
-            })
-            .unwrap(),
+            },
         )
-        .answer(
-            "GET",
-            "/scoring/admin/rules",
-            200,
-            json!({"rules": {"routing": {"team": [{"id": "noa", "name": "Noa"}]}}}),
-        )
+        .answer("GET", "/scoring/admin/rules", 200, rules(&[("noa", "Noa")]))
         .answer(
             "GET",
             "/alerts/admin/leads/l_1",
             200,
-            json!({"alerts": {"steps": [{"n": 0, "due": "2026-11-23T10:12:00Z", "to": {"name": "Noa"}}]}}),
+            alerted("l_1", "Noa", "2026-11-23T10:12:00Z"),
         )
 }
 
@@ -211,7 +279,20 @@ fn names_are_text_and_pages_run_no_script() {
 
 #[test]
 fn writes_need_the_session_and_its_csrf_token() {
-    let jobs = hot_queue().answer("POST", "/alerts/admin/leads/l_1/claim", 200, json!({"claimed": {}}));
+    let claimed = alerts::Claimed {
+        by: alerts::Person {
+            member_id: Some("noa".into()),
+            name: "Noa".into(),
+        },
+        at: test_now(),
+        via: "admin".into(),
+    };
+    let jobs = hot_queue().answer(
+        "POST",
+        "/alerts/admin/leads/l_1/claim",
+        200,
+        HashMap::from([("claimed", claimed)]),
+    );
     let app = App::new(jobs);
     let cookie = app.sign_in();
     let csrf = app.csrf(&cookie);
@@ -254,8 +335,11 @@ fn writes_need_the_session_and_its_csrf_token() {
     assert_eq!(claim.method, "POST");
     assert!(claim.url.ends_with("/alerts/admin/leads/l_1/claim"));
     assert_eq!(
-        serde_json::from_slice::<Value>(&claim.body).unwrap(),
-        json!({"member_id": "noa"})
+        serde_json::from_slice::<alerts::Act>(&claim.body).unwrap(),
+        alerts::Act {
+            member_id: Some("noa".into()),
+            outcome: None,
+        }
     );
 
     // Signed out: the same cookie is refused from then on.
@@ -272,16 +356,18 @@ fn writes_need_the_session_and_its_csrf_token() {
 
 #[test]
 fn refused_rules_show_each_error_beside_its_line() {
-    let problem = json!({"status": 422, "title": "Invalid Scoring Rules",
-        "errors": [{"field": "thresholds", "message": "hot must be greater than warm"}]});
+    let problem = Problem::new(422, "invalid-scoring-rules", "Invalid Scoring Rules")
+        .with_field_error("thresholds", "hot must be greater than warm");
+    let definitions = audiences::Definitions {
+        about: about(),
+        definitions: audiences::Audiences::<Value> {
+            conversion_forms: Vec::new(),
+            audiences: Vec::new(),
+        },
+    };
     let jobs = Jobs::default()
         .answer("PUT", "/scoring/admin/rules", 422, problem)
-        .answer(
-            "GET",
-            "/audiences/admin/definitions",
-            200,
-            json!({"definitions": {"audiences": []}}),
-        );
+        .answer("GET", "/audiences/admin/definitions", 200, definitions);
     let app = App::new(jobs);
     let cookie = app.sign_in();
     let csrf = app.csrf(&cookie);
@@ -371,34 +457,145 @@ fn profile() -> spin_retention_core::lead::Lead {
     lead
 }
 
+/// The customers' view of Dana: two orders, in yen and dollars, and gold.
+fn customer_view() -> customers::CustomerView {
+    use spin_retention_core::customer::{Customer, Rfm, TierChange};
+    let order = |id: &str, order: &str, when: &str, minor: i64, currency: &str| customers::CustomerEvent {
+        id: id.into(),
+        key: format!("order:{order}"),
+        kind: customers::Kind::Purchase,
+        at: at(when),
+        received_at: at(when),
+        source: "api".into(),
+        order_id: Some(order.into()),
+        amount: Some(customers::Amount {
+            minor,
+            currency: currency.into(),
+        }),
+        items: Vec::new(),
+        subscription_id: None,
+        activity: None,
+        external_customer: None,
+    };
+    let revenue = customers::Shown::from([("JPY".into(), "1500".into()), ("USD".into(), "250.00".into())]);
+    customers::CustomerView {
+        customer: Customer {
+            lead_id: "l_1".into(),
+            orders: 3,
+            refunds: 0,
+            revenue: [("JPY".into(), 1500), ("USD".into(), 25000)].into(),
+            main_revenue: 25000,
+            currency: "USD".into(),
+            average_order_value: Default::default(),
+            first_purchase_at: Some(at("2026-11-19T10:00:00Z")),
+            last_purchase_at: Some(at("2026-11-21T10:00:00Z")),
+            typical_interval_days: None,
+            slipping_after: None,
+            churned_after: None,
+            subscription: None,
+            loyalty_tier: Some("gold".into()),
+            tier_changes: vec![TierChange {
+                from: Some("silver".into()),
+                to: Some("gold".into()),
+                at: at("2026-11-21T10:00:00Z"),
+            }],
+            rfm: Some(Rfm {
+                recency: 5,
+                frequency: 4,
+                monetary: 4,
+                segment: "Champions".into(),
+            }),
+            last_activity: None,
+            events: 3,
+            updated_at: at("2026-11-21T10:00:00Z"),
+        },
+        revenue,
+        average_order_value: Default::default(),
+        slipping: false,
+        churned: false,
+        days_since_purchase: Some(2.0),
+        events: vec![
+            order("ce_1", "A-1001", "2026-11-21T10:00:00Z", 1500, "JPY"),
+            order("ce_2", "A-1000", "2026-11-19T10:00:00Z", 12550, "USD"),
+        ],
+    }
+}
+
+/// lead-intake's view of Dana: her profile, and her first submission
+/// with instant-ack's record of its acknowledgement.
+fn lead_view() -> intake::LeadView {
+    use spin_retention_core::contracts::ack::{Delivery, State};
+    let lead = profile();
+    let submission = spin_retention_core::lead::Submission {
+        id: "s_1".into(),
+        lead_id: "l_1".into(),
+        received_at: at("2026-11-20T09:00:00Z"),
+        form: None,
+        contact: lead.contact.clone(),
+        message: Some("Pricing?".into()),
+        language: None,
+        channel: spin_retention_core::lead::Channel::Email,
+        attribution: Default::default(),
+        consent: None,
+        custom: Default::default(),
+        origin: Default::default(),
+        client_hash: None,
+    };
+    let ack = Delivery {
+        submission_id: "s_1".into(),
+        lead_id: "l_1".into(),
+        state: State::Sent,
+        channel: "email".into(),
+        provider: "sendgrid".into(),
+        attempts: 1,
+        provider_message_id: None,
+        last_error: None,
+        received_at: at("2026-11-20T09:00:00Z"),
+        sent_at: Some(at("2026-11-20T09:00:02Z")),
+        latency_ms: Some(1800),
+        next_attempt_at: None,
+        updated_at: at("2026-11-20T09:00:02Z"),
+        round: 0,
+        claimed_after: 0,
+        claims: Vec::new(),
+        new_number: false,
+        number_key: None,
+    };
+    intake::LeadView {
+        lead,
+        submissions: vec![intake::SubmissionView {
+            submission: Some(submission),
+            handoffs: Some(intake::Handoffs::new("s_1", "l_1", 1, false)),
+            ack: Some(ack),
+        }],
+    }
+}
+
 fn person() -> Jobs {
+    let changes = ScoreChanges {
+        lead_id: "l_1".into(),
+        changes: Vec::new(),
+    };
+    let answers = survey::PersonAnswers {
+        lead_id: "l_1".into(),
+        answers: Vec::new(),
+        opened: Vec::new(),
+    };
+    let memberships = audiences::Memberships {
+        lead_id: "l_1".into(),
+        audiences: vec![audiences::Joined {
+            audience: "champions-lookalike".into(),
+            since: at("2026-11-22T00:00:00Z"),
+            last_activity: "2026-11-21".parse().unwrap(),
+        }],
+    };
     Jobs::default()
-        .answer(
-            "GET",
-            "/intake/admin/leads/l_1",
-            200,
-            json!({"lead": profile(),
-                   "submissions": [{"submission": {"id": "s_1", "received_at": "2026-11-20T09:00:00Z", "message": "Pricing?"},
-                                    "ack": {"state": "sent", "channel": "email", "provider": "sendgrid",
-                                            "sent_at": "2026-11-20T09:00:02Z", "latency_ms": 1800}}]}),
-        )
-        .answer("GET", "/scoring/admin/leads/l_1/changes", 200, json!({"changes": []}))
-        .answer("GET", "/survey/admin/people/l_1", 200, json!({"answers": [], "opened": []}))
-        .answer("GET", "/audiences/admin/members/l_1", 200, json!({"audiences": [{"audience": "champions-lookalike", "since": "2026-11-22T00:00:00Z"}]}))
-        .answer("GET", "/scoring/admin/rules", 200, json!({"rules": {}}))
-        .answer(
-            "GET",
-            "/customers/admin/customers/l_1",
-            200,
-            json!({"customer": {"loyalty_tier": "gold", "orders": 3, "rfm": {"segment": "Champions"},
-                                "tier_changes": [{"from": "silver", "to": "gold", "at": "2026-11-21T10:00:00Z"}]},
-                   "revenue": {"JPY": "1500", "USD": "250.00"},
-                   "slipping": false,
-                   "events": [{"id": "ce_1", "kind": "purchase", "at": "2026-11-21T10:00:00Z", "order_id": "A-1001",
-                               "amount": {"minor": 1500, "currency": "JPY"}},
-                              {"id": "ce_2", "kind": "purchase", "at": "2026-11-19T10:00:00Z", "order_id": "A-1000",
-                               "amount": {"minor": 12550, "currency": "USD"}}]}),
-        )
+        .answer("GET", "/intake/admin/leads/l_1", 200, lead_view())
+        .answer("GET", "/scoring/admin/leads/l_1/changes", 200, changes)
+        .answer("GET", "/survey/admin/people/l_1", 200, answers)
+        .answer("GET", "/audiences/admin/members/l_1", 200, memberships)
+        .answer("GET", "/scoring/admin/rules", 200, rules(&[]))
+        .answer("GET", "/customers/admin/customers/l_1", 200, customer_view())
 }
 
 #[test]
@@ -429,12 +626,19 @@ fn a_persons_page_tells_their_story_from_every_job() {
 
 #[test]
 fn odd_paths_and_dates_are_refused_before_any_job_is_called() {
-    let app = App::new(Jobs::default().answer(
-        "GET",
-        "/survey/admin/surveys",
-        200,
-        json!({"surveys": [{"id": "nps", "kind": "nps"}]}),
-    ));
+    let nps = survey::Survey {
+        id: "nps".into(),
+        kind: spin_retention_core::signals::SurveyKind::Nps,
+        question: [("en".into(), "Would you recommend us?".into())].into(),
+        comment: Default::default(),
+        follow_up: Default::default(),
+        opens_at: None,
+        closes_at: None,
+        created_at: Some(test_now()),
+        updated_at: Some(test_now()),
+    };
+    let listed = survey::Surveys { surveys: vec![nps] };
+    let app = App::new(Jobs::default().answer("GET", "/survey/admin/surveys", 200, listed));
     let cookie = app.sign_in();
     let before = app.jobs.sent().len();
     assert_eq!(app.get("/dashboard/people/..", &cookie).0, 404);
@@ -453,7 +657,8 @@ fn odd_paths_and_dates_are_refused_before_any_job_is_called() {
 /// the dashboard sends what was typed and reads no key of intake's.
 #[test]
 fn a_person_is_found_through_lead_intake() {
-    let app = App::new(Jobs::default().answer("GET", "/intake/admin/people", 200, json!({"lead_id": "l_1"})));
+    let found = intake::Found { lead_id: "l_1".into() };
+    let app = App::new(Jobs::default().answer("GET", "/intake/admin/people", 200, found));
     let cookie = app.sign_in();
     let mut req = Request::new("GET", "/dashboard/people");
     req.query = "q=052-555-1234".into();
@@ -466,4 +671,205 @@ fn a_person_is_found_through_lead_intake() {
     let nobody = App::new(Jobs::default());
     let cookie = nobody.sign_in();
     assert_eq!(nobody.get("/dashboard/people?q=who%40else.io", &cookie).0, 404);
+}
+
+/// survey's, customers' and audience-export's answers, one of each the
+/// surveys, retention and audiences pages read.
+fn reports() -> Jobs {
+    use spin_retention_core::signals::{Band, SurveyKind};
+    use spin_retention_core::sorted_sets::Position;
+    let nps = survey::Survey {
+        id: "nps-q4".into(),
+        kind: SurveyKind::Nps,
+        question: [("en".into(), "Would you recommend us?".into())].into(),
+        comment: Default::default(),
+        follow_up: Default::default(),
+        opens_at: None,
+        closes_at: None,
+        created_at: Some(test_now()),
+        updated_at: Some(test_now()),
+    };
+    let stats = survey::Stats {
+        count: 4,
+        distribution: [(10, 2), (9, 1), (3, 1)].into(),
+        nps: Some(survey::Nps {
+            promoters: 3,
+            passives: 0,
+            detractors: 1,
+            promoters_pct: Some(75.0),
+            passives_pct: Some(0.0),
+            detractors_pct: Some(25.0),
+            score: Some(50),
+        }),
+        csat: None,
+        ces: None,
+    };
+    let summary = survey::Summary {
+        survey_id: "nps-q4".into(),
+        kind: SurveyKind::Nps,
+        from: "2026-09-07".parse().unwrap(),
+        to: "2026-11-23".parse().unwrap(),
+        periods: vec![survey::PeriodStats {
+            period: "2026-W48".into(),
+            stats: stats.clone(),
+        }],
+        overall: stats,
+    };
+    let follow_ups = survey::FollowUps {
+        items: vec![survey::FollowUp {
+            survey_id: "nps-q4".into(),
+            lead_id: "l_7".into(),
+            kind: SurveyKind::Nps,
+            score: 3,
+            comment: Some("Too slow <b>really</b>".into()),
+            created_at: test_now(),
+            updated_at: test_now(),
+            status: "open".into(),
+            position: Position::new("2026-11-23".to_string(), "x".to_string()),
+        }],
+        next_cursor: Some("c2".into()),
+    };
+    assert_eq!(SurveyKind::Nps.band(3), Band::Detractor);
+    let shown = |usd: &str| customers::Shown::from([("USD".into(), usd.into())]);
+    let month = customers::PeriodRow {
+        period: "2026-11".into(),
+        start: "2026-11-01".parse().unwrap(),
+        end: "2026-12-01".parse().unwrap(),
+        active: 42,
+        new: 7,
+        customers_at_start: 50,
+        customers_at_end: 57,
+        retained: 35,
+        churned: 15,
+        retention_rate: Some(0.7),
+        churn_rate: Some(0.3),
+        orders: 61,
+        repeat_purchase_rate: Some(0.4),
+        revenue: shown("1234.50"),
+        refunds: shown("0.00"),
+        average_order_value: shown("20.24"),
+    };
+    let report = customers::Report {
+        period: customers::Period::Month,
+        churn_days: 90,
+        periods: vec![month],
+        cohorts: vec![customers::CohortRow {
+            cohort: "2026-10".into(),
+            size: 10,
+            active: vec![10, 6],
+            retention: vec![1.0, 0.6],
+            revenue: shown("500.00"),
+            clv: shown("50.00"),
+        }],
+        clv: customers::Clv {
+            customers: 10,
+            revenue: shown("500.00"),
+            average: shown("50.00"),
+        },
+    };
+    let rfm = customers::RfmView {
+        quintiles: Some(customers::Quintiles {
+            recency_days: [10, 30, 60, 120],
+            frequency: [1, 2, 3, 5],
+            monetary: [1000, 5000, 10000, 50000],
+            currency: "USD".into(),
+            customers: 57,
+            computed_at: test_now(),
+            segments: [("Champions".into(), 9)].into(),
+            grid: [("55".into(), 9), ("11".into(), 3)].into(),
+            tiers: [("gold".into(), 4), ("none".into(), 53)].into(),
+        }),
+        refresh: None,
+    };
+    let definitions = audiences::Definitions {
+        about: about(),
+        definitions: audiences::Audiences::<Value> {
+            conversion_forms: Vec::new(),
+            audiences: vec![audiences::Audience {
+                id: "promoters".into(),
+                description: Some("Said they would recommend us".into()),
+                when: vec![serde_json::from_str(r#"{"fact": "nps_band", "equals": "promoter"}"#).unwrap()],
+                active_within_days: None,
+            }],
+        },
+    };
+    let size = audiences::Size {
+        audience: "promoters".into(),
+        description: Some("Said they would recommend us".into()),
+        members: 321,
+        active_within_days: None,
+        counted_at: test_now(),
+    };
+    let log = audiences::Log {
+        items: vec![audiences::ExportLog {
+            id: "x_1".into(),
+            puller: "google".into(),
+            audience: "promoters".into(),
+            format: "google".into(),
+            started_at: test_now(),
+            finished_at: test_now(),
+            since: None,
+            limit: None,
+            continued: false,
+            rows: 300,
+            skipped: 21,
+            complete: true,
+        }],
+        next_cursor: None,
+    };
+    Jobs::default()
+        .answer(
+            "GET",
+            "/survey/admin/surveys",
+            200,
+            survey::Surveys { surveys: vec![nps] },
+        )
+        .answer("GET", "/survey/admin/surveys/nps-q4/summary", 200, summary)
+        .answer("GET", "/survey/admin/followups", 200, follow_ups)
+        .answer("GET", "/customers/admin/metrics", 200, report)
+        .answer("GET", "/customers/admin/rfm", 200, rfm)
+        .answer("GET", "/audiences/admin/definitions", 200, definitions)
+        .answer("GET", "/audiences/promoters/size", 200, size)
+        .answer("GET", "/audiences/admin/log", 200, log)
+}
+
+#[test]
+fn the_report_pages_show_what_their_owners_answer() {
+    let app = App::new(reports());
+    let cookie = app.sign_in();
+
+    let (status, page) = app.get("/dashboard/surveys", &cookie);
+    assert_eq!(status, 200, "{page}");
+    for shown in [
+        "id=\"score\">50</span> NPS · 4",
+        "<option value=\"nps-q4\" selected>nps-q4 (nps)</option>",
+        "<a href=\"/dashboard/people/l_7\">l_7</a>",
+        "Too slow &lt;b&gt;really&lt;/b&gt;",
+        "fcursor=c2#followups",
+    ] {
+        assert!(page.contains(shown), "{shown} missing: {page}");
+    }
+
+    let (status, page) = app.get("/dashboard/retention", &cookie);
+    assert_eq!(status, 200, "{page}");
+    for shown in [
+        "<td>2026-11</td><td>42</td><td>7</td><td>35</td><td>15</td><td>70.0%</td><td>30.0%</td><td>1234.50 USD</td>",
+        "id=\"rfm\"",
+        "id=\"cohorts\"",
+        "gold",
+    ] {
+        assert!(page.contains(shown), "{shown} missing: {page}");
+    }
+
+    let (status, page) = app.get("/dashboard/audiences", &cookie);
+    assert_eq!(status, 200, "{page}");
+    for shown in [
+        "<tr id=\"audience-promoters\">",
+        "Said they would recommend us",
+        "<td class=\"num\">321</td>",
+        "google · 300",
+        "&quot;fact&quot;:&quot;nps_band&quot;",
+    ] {
+        assert!(page.contains(shown), "{shown} missing: {page}");
+    }
 }

@@ -4,8 +4,8 @@
 use super::{Screen, Shown};
 use crate::api;
 use crate::page::urlencode;
-use crate::page::{esc, text, when};
-use serde_json::Value;
+use crate::page::{esc, opt, when};
+use spin_retention_core::contracts::audiences::{Audience, Definitions, ExportLog, Log, Size};
 use spin_retention_core::jobs::AUDIENCES;
 
 const PULLS: usize = 20;
@@ -16,42 +16,35 @@ const RECENT: usize = 200;
 const RECENT_PAGES: usize = 25;
 
 pub fn show(s: &Screen) -> Shown {
-    let definitions = api::get(s.ctx, AUDIENCES, "/audiences/admin/definitions")?;
-    let audiences = definitions["definitions"]["audiences"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let definitions: Definitions = api::get_as(s.ctx, AUDIENCES, "/audiences/admin/definitions")?;
+    let audiences = definitions.definitions.audiences;
     let (recent, whole) = last_pulls(s, &audiences)?;
     let mut rows = String::new();
     for audience in &audiences {
-        let id = audience["id"].as_str().unwrap_or_default();
-        let size = api::get(s.ctx, AUDIENCES, &format!("/audiences/{}/size", urlencode(id)))?;
+        let id = audience.id.as_str();
+        let size: Size = api::get_as(s.ctx, AUDIENCES, &format!("/audiences/{}/size", urlencode(id)))?;
         let last = recent
             .iter()
-            .find(|p| p["audience"].as_str() == Some(id))
-            .map(|p| {
-                format!(
-                    "{} · {} · {}",
-                    when(&p["finished_at"]),
-                    text(&p["puller"]),
-                    text(&p["rows"])
-                )
-            })
+            .find(|p| p.audience == id)
+            .map(|p| format!("{} · {} · {}", when(&p.finished_at), esc(&p.puller), p.rows))
             .unwrap_or_else(|| {
                 let never = if whole { s.t("never") } else { s.t("not.recent") };
                 format!("<span class=\"muted\">{never}</span>")
             });
-        // One condition a line, as written.
-        let definition = audience["when"]
-            .as_array()
-            .map(|w| w.iter().map(Value::to_string).collect::<Vec<_>>().join("\n"))
-            .unwrap_or_default();
+        // One condition a line, as written (in the facts' condition
+        // language, which this page only shows).
+        let definition = audience
+            .when
+            .iter()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
         rows.push_str(&format!(
             "<tr id=\"audience-{}\"><td><strong>{}</strong><div class=\"muted\">{}</div></td><td class=\"num\">{}</td><td>{last}</td><td><pre>{}</pre></td></tr>",
             esc(id),
             esc(id),
-            text(&audience["description"]),
-            text(&size["members"]),
+            opt(&audience.description),
+            size.members,
             esc(&definition)
         ));
     }
@@ -68,20 +61,18 @@ pub fn show(s: &Screen) -> Shown {
 
 /// The newest log entries, read until every audience has one or the log
 /// ends; and whether the whole log was read.
-fn last_pulls(s: &Screen, audiences: &[Value]) -> Result<(Vec<Value>, bool), api::Failure> {
-    let mut entries: Vec<Value> = Vec::new();
+fn last_pulls(s: &Screen, audiences: &[Audience]) -> Result<(Vec<ExportLog>, bool), api::Failure> {
+    let mut entries: Vec<ExportLog> = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..RECENT_PAGES {
         let mut path = format!("/audiences/admin/log?limit={RECENT}");
         if let Some(c) = &cursor {
             path.push_str(&format!("&cursor={}", urlencode(c)));
         }
-        let page = api::get(s.ctx, AUDIENCES, &path)?;
-        entries.extend(page["items"].as_array().cloned().unwrap_or_default());
-        cursor = page["next_cursor"].as_str().map(str::to_string);
-        let all_found = audiences
-            .iter()
-            .all(|a| entries.iter().any(|p| p["audience"] == a["id"]));
+        let page: Log = api::get_as(s.ctx, AUDIENCES, &path)?;
+        entries.extend(page.items);
+        cursor = page.next_cursor;
+        let all_found = audiences.iter().all(|a| entries.iter().any(|p| p.audience == a.id));
         if cursor.is_none() || all_found {
             return Ok((entries, true));
         }
@@ -94,29 +85,25 @@ fn pulls(s: &Screen) -> Result<String, api::Failure> {
     if let Some(cursor) = s.param("cursor") {
         path.push_str(&format!("&cursor={}", urlencode(&cursor)));
     }
-    let log = api::get(s.ctx, AUDIENCES, &path)?;
-    let rows: String = log["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p: &Value| {
+    let log: Log = api::get_as(s.ctx, AUDIENCES, &path)?;
+    let rows: String = log
+        .items
+        .iter()
+        .map(|p| {
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-                when(&p["finished_at"]),
-                text(&p["puller"]),
-                text(&p["audience"]),
-                text(&p["format"]),
-                text(&p["rows"]),
-                if p["complete"].as_bool() == Some(true) {
-                    "✓"
-                } else {
-                    "…"
-                }
+                when(&p.finished_at),
+                esc(&p.puller),
+                esc(&p.audience),
+                esc(&p.format),
+                p.rows,
+                if p.complete { "✓" } else { "…" }
             )
         })
         .collect();
-    let next = log["next_cursor"]
-        .as_str()
+    let next = log
+        .next_cursor
+        .as_deref()
         .map(|c| {
             format!(
                 "<p class=\"pager\"><a href=\"/dashboard/audiences?cursor={}\">{}</a></p>",

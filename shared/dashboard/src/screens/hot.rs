@@ -5,11 +5,12 @@
 use super::{Screen, Shown};
 use crate::api;
 use crate::page::urlencode;
-use crate::page::{esc, minutes, text};
-use serde_json::Value;
+use crate::page::{esc, minutes};
+use spin_retention_core::contracts::alerts::LeadView;
 use spin_retention_core::jobs::{ALERTS, SCORING};
 use spin_retention_core::lead::Contact;
-use spin_retention_scores::api::{QueueItem, QueuePage};
+use spin_retention_scores::api::{QueueItem, QueuePage, Rules};
+use spin_retention_scores::rules::{Member, Team};
 
 pub const PAGE: usize = 20;
 
@@ -38,7 +39,7 @@ pub fn show(s: &Screen) -> Shown {
     let mut rows = String::new();
     for item in &queue.items {
         let path = format!("/alerts/admin/leads/{}", urlencode(&item.lead_id));
-        let alerts = api::get_optional(s.ctx, ALERTS, &path)?;
+        let alerts: Option<LeadView> = api::get_optional_as(s.ctx, ALERTS, &path)?;
         rows.push_str(&row(s, item, alerts.as_ref(), &team));
     }
     let table = if queue.items.is_empty() {
@@ -74,19 +75,9 @@ pub fn show(s: &Screen) -> Shown {
 }
 
 /// The team in the scoring rules (`routing.team`): whom a claim can be for.
-pub fn team(s: &Screen) -> Result<Vec<(String, String)>, api::Failure> {
-    let rules = api::get(s.ctx, SCORING, "/scoring/admin/rules")?;
-    Ok(rules["rules"]["routing"]["team"]
-        .as_array()
-        .map(|team| {
-            team.iter()
-                .filter_map(|m| {
-                    let id = m["id"].as_str()?;
-                    Some((id.to_string(), m["name"].as_str().unwrap_or(id).to_string()))
-                })
-                .collect()
-        })
-        .unwrap_or_default())
+pub fn team(s: &Screen) -> Result<Vec<Member>, api::Failure> {
+    let rules: Rules<Team> = api::get_as(s.ctx, SCORING, "/scoring/admin/rules")?;
+    Ok(rules.rules.members())
 }
 
 /// A person's name as people read it: the name, else first and last, else
@@ -107,7 +98,7 @@ pub fn name_of(contact: &Contact) -> String {
         .unwrap_or_else(|| "?".to_string())
 }
 
-fn row(s: &Screen, item: &QueueItem, alerts: Option<&Value>, team: &[(String, String)]) -> String {
+fn row(s: &Screen, item: &QueueItem, alerts: Option<&LeadView>, team: &[Member]) -> String {
     let contact = &item.contact;
     let why: String = item
         .why
@@ -143,32 +134,27 @@ fn row(s: &Screen, item: &QueueItem, alerts: Option<&Value>, team: &[(String, St
 
 /// The SLA clock: contacted, claimed, or how long until (or since) the
 /// current step's deadline.
-pub fn sla(s: &Screen, alerts: Option<&Value>) -> String {
-    let Some(alerts) = alerts.map(|a| &a["alerts"]) else {
+pub fn sla(s: &Screen, alerts: Option<&LeadView>) -> String {
+    let Some(alerts) = alerts.map(|a| &a.alerts) else {
         return format!("<span class=\"muted\">{}</span>", s.t("sla.none"));
     };
-    if let Some(contacted) = alerts.get("contacted").filter(|c| !c.is_null()) {
+    if let Some(contacted) = &alerts.contacted {
         return format!(
             "<span class=\"ok\">{} {}</span>",
             s.t("contacted.by"),
-            text(&contacted["by"]["name"])
+            esc(&contacted.by.name)
         );
     }
-    if let Some(claimed) = alerts.get("claimed").filter(|c| !c.is_null()) {
+    if let Some(claimed) = &alerts.claimed {
         return format!(
             "<span class=\"ok\">{} {}</span>",
             s.t("claimed.by"),
-            text(&claimed["by"]["name"])
+            esc(&claimed.by.name)
         );
     }
-    let due = alerts["steps"]
-        .as_array()
-        .and_then(|steps| steps.last())
-        .and_then(|step| step["due"].as_str())
-        .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok());
-    match due {
+    match alerts.current().and_then(|step| step.due) {
         Some(due) => {
-            let left = (due.with_timezone(&chrono::Utc) - s.ctx.now).num_minutes();
+            let left = (due - s.ctx.now).num_minutes();
             if left >= 0 {
                 format!("<span class=\"clock\">{} {}</span>", s.t("sla.due"), minutes(left))
             } else {
@@ -185,14 +171,13 @@ pub fn sla(s: &Screen, alerts: Option<&Value>) -> String {
 
 /// Claim and contacted, for the assignee or a member chosen; `back` is
 /// where the page returns after acting.
-pub fn actions(s: &Screen, id: &str, alerts: Option<&Value>, team: &[(String, String)], back: &str) -> String {
-    let alerts = alerts.map(|a| &a["alerts"]);
-    let claimed = alerts.is_some_and(|a| !a["claimed"].is_null());
-    let contacted = alerts.is_some_and(|a| !a["contacted"].is_null());
+pub fn actions(s: &Screen, id: &str, alerts: Option<&LeadView>, team: &[Member], back: &str) -> String {
+    let claimed = alerts.is_some_and(|a| a.alerts.claimed.is_some());
+    let contacted = alerts.is_some_and(|a| a.alerts.contacted.is_some());
     let members: String = std::iter::once(format!("<option value=\"\">{}</option>", s.t("assignee.default")))
         .chain(
             team.iter()
-                .map(|(id, name)| format!("<option value=\"{}\">{}</option>", esc(id), esc(name))),
+                .map(|m| format!("<option value=\"{}\">{}</option>", esc(&m.id), esc(&m.name))),
         )
         .chain(std::iter::once("<option value=\"owner\">owner</option>".to_string()))
         .collect();

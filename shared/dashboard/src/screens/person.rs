@@ -7,12 +7,17 @@ use super::hot::{actions, name_of, sla, team};
 use super::{Screen, Shown};
 use crate::api;
 use crate::page::urlencode;
-use crate::page::{esc, redirect, text, when};
+use crate::page::{esc, name, opt, redirect, when};
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use spin_retention_core::contracts::alerts;
+use spin_retention_core::contracts::audiences::Memberships;
+use spin_retention_core::contracts::customers::CustomerView;
+use spin_retention_core::contracts::intake::{Found, LeadView, SubmissionView};
+use spin_retention_core::contracts::survey::PersonAnswers;
 use spin_retention_core::customer::format_minor;
 use spin_retention_core::jobs::{ALERTS, AUDIENCES, CUSTOMERS, INTAKE, SCORING, SURVEY};
 use spin_retention_core::lead::{Consent, Lead};
+use spin_retention_scores::api::ScoreChanges;
 use spin_retention_scores::ScoreRecord;
 
 /// Timeline entries shown at first; "more" adds as many again.
@@ -22,13 +27,25 @@ const MAX: usize = 500;
 
 /// One line of the timeline.
 struct Entry {
-    at: String,
+    at: DateTime<Utc>,
     kind: &'static str,
     html: String,
 }
 
+/// What each job knows of the person, as its owner answers it.
+struct Story {
+    profile: LeadView,
+    score: Option<ScoreRecord>,
+    changes: ScoreChanges,
+    alerts: Option<alerts::LeadView>,
+    surveys: PersonAnswers,
+    customer: Option<CustomerView>,
+    audiences: Memberships,
+}
+
 pub fn show(s: &Screen, id: &str) -> Shown {
-    let Some(profile) = api::get_optional(s.ctx, INTAKE, &format!("/intake/admin/leads/{}", urlencode(id)))? else {
+    let lead_path = format!("/intake/admin/leads/{}", urlencode(id));
+    let Some(profile) = api::get_optional_as::<LeadView>(s.ctx, INTAKE, &lead_path)? else {
         return Ok(not_found(s));
     };
     // Each source is asked for as many as the timeline shows, so an
@@ -38,46 +55,49 @@ pub fn show(s: &Screen, id: &str) -> Shown {
         .and_then(|l| l.parse().ok())
         .unwrap_or(PAGE)
         .clamp(1, MAX);
-    let score: Option<ScoreRecord> =
-        api::get_optional_as(s.ctx, SCORING, &format!("/scoring/leads/{}", urlencode(id)))?;
-    let changes = api::get(
-        s.ctx,
-        SCORING,
-        &format!("/scoring/admin/leads/{}/changes?limit={limit}", urlencode(id)),
-    )?;
-    let alerts = api::get_optional(s.ctx, ALERTS, &format!("/alerts/admin/leads/{}", urlencode(id)))?;
-    let surveys = api::get(s.ctx, SURVEY, &format!("/survey/admin/people/{}", urlencode(id)))?;
-    let customer = api::get_optional(
-        s.ctx,
-        CUSTOMERS,
-        &format!("/customers/admin/customers/{}?limit={limit}", urlencode(id)),
-    )?;
-    let audiences = api::get(s.ctx, AUDIENCES, &format!("/audiences/admin/members/{}", urlencode(id)))?;
+    let story = Story {
+        score: api::get_optional_as(s.ctx, SCORING, &format!("/scoring/leads/{}", urlencode(id)))?,
+        changes: api::get_as(
+            s.ctx,
+            SCORING,
+            &format!("/scoring/admin/leads/{}/changes?limit={limit}", urlencode(id)),
+        )?,
+        alerts: api::get_optional_as(s.ctx, ALERTS, &format!("/alerts/admin/leads/{}", urlencode(id)))?,
+        surveys: api::get_as(s.ctx, SURVEY, &format!("/survey/admin/people/{}", urlencode(id)))?,
+        customer: api::get_optional_as(
+            s.ctx,
+            CUSTOMERS,
+            &format!("/customers/admin/customers/{}?limit={limit}", urlencode(id)),
+        )?,
+        audiences: api::get_as(s.ctx, AUDIENCES, &format!("/audiences/admin/members/{}", urlencode(id)))?,
+        profile,
+    };
     let team = team(s)?;
 
     // lead-intake's profile is core's Lead, the one fold every job reads.
-    let lead: Lead = api::read_as(INTAKE, "/intake/admin/leads", profile["lead"].clone())?;
+    let lead = &story.profile.lead;
     let name = name_of(&lead.contact);
     let mut entries = Vec::new();
-    submissions(s, &profile, &mut entries);
-    claims_and_consent(s, &lead, &mut entries);
-    score_changes(s, &changes, &mut entries);
-    if let Some(alerts) = &alerts {
-        alert_steps(s, alerts, &mut entries);
+    for item in &story.profile.submissions {
+        submission(s, item, &mut entries);
     }
-    answers(s, &surveys, &mut entries);
-    if let Some(customer) = &customer {
+    claims_and_consent(s, lead, &mut entries);
+    score_changes(s, &story.changes, &mut entries);
+    if let Some(alerts) = &story.alerts {
+        alert_steps(s, &alerts.alerts, &mut entries);
+    }
+    answers(s, &story.surveys, &mut entries);
+    if let Some(customer) = &story.customer {
         purchases(s, customer, &mut entries);
     }
-    for a in audiences["audiences"].as_array().into_iter().flatten() {
+    for a in &story.audiences.audiences {
         entries.push(Entry {
-            at: a["since"].as_str().unwrap_or_default().to_string(),
+            at: a.since,
             kind: "audience",
-            html: format!("<strong>{}</strong> {}", s.t("ev.audience"), text(&a["audience"])),
+            html: format!("<strong>{}</strong> {}", s.t("ev.audience"), esc(&a.audience)),
         });
     }
-    // RFC 3339 UTC times sort as text.
-    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.at));
     let more = entries.len() > limit && limit < MAX;
     entries.truncate(limit);
 
@@ -87,7 +107,7 @@ pub fn show(s: &Screen, id: &str) -> Shown {
             format!(
                 "<li class=\"ev {}\"><time>{}</time><div>{}</div></li>",
                 e.kind,
-                when(&Value::String(e.at.clone())),
+                when(&e.at),
                 e.html
             )
         })
@@ -105,8 +125,8 @@ pub fn show(s: &Screen, id: &str) -> Shown {
     let body = format!(
         "{}<section class=\"actions\">{}</section><h2>{}</h2><ol class=\"timeline\">{timeline}</ol>{more}\
          <p class=\"danger\"><a href=\"/dashboard/people/{}/erase\">{}</a></p>",
-        summary(s, &lead, score.as_ref(), alerts.as_ref(), customer.as_ref(), &audiences),
-        actions(s, id, alerts.as_ref(), &team, &s.frame.here),
+        summary(s, &story),
+        actions(s, id, story.alerts.as_ref(), &team, &s.frame.here),
         s.t("timeline"),
         esc(&urlencode(id)),
         s.t("erase"),
@@ -122,23 +142,15 @@ fn not_found(s: &Screen) -> spin_retention_core::http::Reply {
     reply
 }
 
-fn summary(
-    s: &Screen,
-    lead: &Lead,
-    score: Option<&ScoreRecord>,
-    alerts: Option<&Value>,
-    customer: Option<&Value>,
-    audiences: &Value,
-) -> String {
-    let c = &lead.contact;
-    let shown = |v: &Option<String>| esc(v.as_deref().unwrap_or_default());
+fn summary(s: &Screen, story: &Story) -> String {
+    let c = &story.profile.lead.contact;
     let mut facts = vec![
-        (s.t("email"), shown(&c.email)),
-        (s.t("phone"), shown(&c.phone)),
-        (s.t("company"), shown(&c.company)),
-        (s.t("country"), shown(&c.country)),
+        (s.t("email"), opt(&c.email)),
+        (s.t("phone"), opt(&c.phone)),
+        (s.t("company"), opt(&c.company)),
+        (s.t("country"), opt(&c.country)),
     ];
-    if let Some(record) = score {
+    if let Some(record) = &story.score {
         let score = &record.score;
         let risk = if score.at_risk {
             format!(" <span class=\"badge risk\">{}</span>", s.t("at_risk"))
@@ -158,29 +170,31 @@ fn summary(
             facts.push((s.t("col.assignee"), esc(&assignment.member_name)));
         }
     }
-    facts.push((s.t("col.sla"), sla(s, alerts)));
-    if let Some(customer) = customer {
-        let fold = &customer["customer"];
-        facts.push((s.t("tier"), text(&fold["loyalty_tier"])));
-        facts.push((s.t("orders"), text(&fold["orders"])));
-        let revenue: Vec<String> = customer["revenue"]
-            .as_object()
-            .map(|m| m.iter().map(|(cur, v)| format!("{} {}", text(v), esc(cur))).collect())
-            .unwrap_or_default();
+    facts.push((s.t("col.sla"), sla(s, story.alerts.as_ref())));
+    if let Some(customer) = &story.customer {
+        let fold = &customer.customer;
+        facts.push((s.t("tier"), opt(&fold.loyalty_tier)));
+        facts.push((s.t("orders"), fold.orders.to_string()));
+        let revenue: Vec<String> = customer
+            .revenue
+            .iter()
+            .map(|(cur, v)| format!("{} {}", esc(v), esc(cur)))
+            .collect();
         facts.push((s.t("revenue"), revenue.join(", ")));
-        facts.push((s.t("segment"), text(&fold["rfm"]["segment"])));
-        if customer["slipping"].as_bool() == Some(true) {
+        facts.push((
+            s.t("segment"),
+            fold.rfm.as_ref().map(|r| esc(&r.segment)).unwrap_or_default(),
+        ));
+        if customer.slipping {
             facts.push((s.t("slipping"), "✓".into()));
         }
     }
-    let joined: Vec<String> = audiences["audiences"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|m| format!("<span class=\"chip\">{}</span>", text(&m["audience"])))
-                .collect()
-        })
-        .unwrap_or_default();
+    let joined: Vec<String> = story
+        .audiences
+        .audiences
+        .iter()
+        .map(|m| format!("<span class=\"chip\">{}</span>", esc(&m.audience)))
+        .collect();
     facts.push((s.t("audiences.in"), joined.join(" ")));
     let rows: String = facts
         .into_iter()
@@ -190,50 +204,42 @@ fn summary(
     format!("<dl class=\"facts\">{rows}</dl>")
 }
 
-fn submissions(s: &Screen, profile: &Value, out: &mut Vec<Entry>) {
-    for item in profile["submissions"].as_array().into_iter().flatten() {
-        let sub = &item["submission"];
+/// A submission, and its acknowledgement as instant-ack recorded it.
+fn submission(s: &Screen, item: &SubmissionView, out: &mut Vec<Entry>) {
+    if let Some(sub) = &item.submission {
         let mut html = format!("<strong>{}</strong>", s.t("ev.submission"));
-        if let Some(form) = sub["form"].as_str() {
+        if let Some(form) = &sub.form {
             html.push_str(&format!(" <span class=\"chip\">{}</span>", esc(form)));
         }
-        if let Some(message) = sub["message"].as_str() {
+        if let Some(message) = &sub.message {
             html.push_str(&format!("<blockquote>{}</blockquote>", esc(message)));
         }
-        let pages: Vec<String> = sub["attribution"]["pages"]
-            .as_array()
-            .map(|p| p.iter().map(text).collect())
-            .unwrap_or_default();
+        let pages: Vec<String> = sub.attribution.pages.iter().map(|p| esc(p)).collect();
         if !pages.is_empty() {
             html.push_str(&format!("<div class=\"muted\">{}</div>", pages.join(", ")));
         }
         out.push(Entry {
-            at: sub["received_at"].as_str().unwrap_or_default().to_string(),
+            at: sub.received_at,
             kind: "submission",
             html,
         });
-        let ack = &item["ack"];
-        if !ack.is_null() {
-            let latency = ack["latency_ms"]
-                .as_i64()
-                .map(|ms| format!(" {} {:.1} s", s.t("latency"), ms as f64 / 1000.0))
-                .unwrap_or_default();
-            out.push(Entry {
-                at: ack["sent_at"]
-                    .as_str()
-                    .or(ack["updated_at"].as_str())
-                    .unwrap_or_default()
-                    .to_string(),
-                kind: "ack",
-                html: format!(
-                    "<strong>{}</strong> <span class=\"state\">{}</span> {} {}{latency}",
-                    s.t("ev.ack"),
-                    text(&ack["state"]),
-                    text(&ack["channel"]),
-                    text(&ack["provider"])
-                ),
-            });
-        }
+    }
+    if let Some(ack) = &item.ack {
+        let latency = ack
+            .latency_ms
+            .map(|ms| format!(" {} {:.1} s", s.t("latency"), ms as f64 / 1000.0))
+            .unwrap_or_default();
+        out.push(Entry {
+            at: ack.sent_at.unwrap_or(ack.updated_at),
+            kind: "ack",
+            html: format!(
+                "<strong>{}</strong> <span class=\"state\">{}</span> {} {}{latency}",
+                s.t("ev.ack"),
+                name(&ack.state),
+                esc(&ack.channel),
+                esc(&ack.provider)
+            ),
+        });
     }
 }
 
@@ -242,7 +248,7 @@ fn submissions(s: &Screen, profile: &Value, out: &mut Vec<Entry>) {
 fn claims_and_consent(s: &Screen, lead: &Lead, out: &mut Vec<Entry>) {
     for claim in &lead.claims {
         out.push(Entry {
-            at: rfc3339(claim.at),
+            at: claim.at,
             kind: "claim",
             html: format!(
                 "<strong>{}</strong> {}: {}",
@@ -262,18 +268,14 @@ fn claims_and_consent(s: &Screen, lead: &Lead, out: &mut Vec<Entry>) {
         .filter(|(_, given)| *given == Some(true))
         .map(|(name, _)| name)
         .collect();
-        let by = c
-            .confirmed
-            .as_ref()
-            .map(|c| serde_json::to_value(c.by).unwrap_or_default());
+        let by = c.confirmed.as_ref().map(|c| name(&c.by)).unwrap_or_default();
         Entry {
-            at: rfc3339(at),
+            at,
             kind: "consent",
             html: format!(
-                "<strong>{}</strong> {} <span class=\"muted\">{}</span>",
+                "<strong>{}</strong> {} <span class=\"muted\">{by}</span>",
                 s.t(key),
                 esc(&granted.join(", ")),
-                by.as_ref().map(text).unwrap_or_default()
             ),
         }
     };
@@ -287,140 +289,128 @@ fn claims_and_consent(s: &Screen, lead: &Lead, out: &mut Vec<Entry>) {
     }
 }
 
-/// A time as the owners' JSON gives it (RFC 3339, UTC), so entries from
-/// every source sort as text.
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-}
-
-fn score_changes(s: &Screen, changes: &Value, out: &mut Vec<Entry>) {
-    for change in changes["changes"].as_array().into_iter().flatten() {
-        let from = change["previous_total"]
-            .as_i64()
-            .map(|p| format!("{p} → "))
-            .unwrap_or_default();
-        let why: String = change["why"]
-            .as_array()
-            .map(|w| w.iter().map(|r| format!("<li>{}</li>", text(r))).collect())
-            .unwrap_or_default();
+fn score_changes(s: &Screen, changes: &ScoreChanges, out: &mut Vec<Entry>) {
+    for change in &changes.changes {
+        let from = change.previous_total.map(|p| format!("{p} → ")).unwrap_or_default();
+        let why: String = change.why.iter().map(|r| format!("<li>{}</li>", esc(r))).collect();
         out.push(Entry {
-            at: change["at"].as_str().unwrap_or_default().to_string(),
+            at: change.at,
             kind: "score",
             html: format!(
-                "<strong>{}</strong> {}{} <span class=\"badge {}\">{}</span><ul class=\"why\">{why}</ul>",
+                "<strong>{}</strong> {}{} <span class=\"badge {tier}\">{tier}</span><ul class=\"why\">{why}</ul>",
                 s.t("ev.score"),
                 esc(&from),
-                text(&change["total"]),
-                text(&change["tier"]),
-                text(&change["tier"])
+                change.total,
+                tier = change.tier.as_str(),
             ),
         });
     }
 }
 
-fn alert_steps(s: &Screen, alerts: &Value, out: &mut Vec<Entry>) {
-    let a = &alerts["alerts"];
-    for step in a["steps"].as_array().into_iter().flatten() {
+fn alert_steps(s: &Screen, alerts: &alerts::LeadAlerts, out: &mut Vec<Entry>) {
+    for step in &alerts.steps {
         out.push(Entry {
-            at: step["at"].as_str().unwrap_or_default().to_string(),
+            at: step.at,
             kind: "alert",
             html: format!(
                 "<strong>{}</strong> {} ({}) · {} {}",
                 s.t("ev.alert"),
-                text(&step["to"]["name"]),
-                text(&step["why"]),
-                text(&step["alert"]["channel"]),
-                text(&step["alert"]["status"])
+                esc(&step.to.name),
+                name(&step.why),
+                esc(&step.alert.channel),
+                esc(&step.alert.status)
             ),
         });
     }
-    if !a["claimed"].is_null() {
+    if let Some(claimed) = &alerts.claimed {
         out.push(Entry {
-            at: a["claimed"]["at"].as_str().unwrap_or_default().to_string(),
+            at: claimed.at,
             kind: "claim",
             html: format!(
                 "<strong>{}</strong> {} ({})",
                 s.t("ev.claim"),
-                text(&a["claimed"]["by"]["name"]),
-                text(&a["claimed"]["via"])
+                esc(&claimed.by.name),
+                esc(&claimed.via)
             ),
         });
     }
-    if !a["contacted"].is_null() {
+    if let Some(contacted) = &alerts.contacted {
         out.push(Entry {
-            at: a["contacted"]["at"].as_str().unwrap_or_default().to_string(),
+            at: contacted.at,
             kind: "contact",
             html: format!(
                 "<strong>{}</strong> {} {}",
                 s.t("ev.contact"),
-                text(&a["contacted"]["by"]["name"]),
-                text(&a["contacted"]["outcome"])
+                esc(&contacted.by.name),
+                contacted.outcome.as_ref().map(name).unwrap_or_default()
             ),
         });
     }
 }
 
-fn answers(s: &Screen, surveys: &Value, out: &mut Vec<Entry>) {
-    for answer in surveys["answers"].as_array().into_iter().flatten() {
-        let comment = answer["comment"]
-            .as_str()
+fn answers(s: &Screen, surveys: &PersonAnswers, out: &mut Vec<Entry>) {
+    for answer in &surveys.answers {
+        let comment = answer
+            .comment
+            .as_deref()
             .map(|c| format!("<blockquote>{}</blockquote>", esc(c)))
             .unwrap_or_default();
         out.push(Entry {
-            at: answer["answered_at"].as_str().unwrap_or_default().to_string(),
+            at: answer.answered_at,
             kind: "survey",
             html: format!(
-                "<strong>{}</strong> {} · {} <span class=\"badge {}\">{}</span>{comment}",
+                "<strong>{}</strong> {} · {} <span class=\"badge {band}\">{band}</span>{comment}",
                 s.t("ev.survey"),
-                text(&answer["survey_id"]),
-                text(&answer["score"]),
-                text(&answer["band"]),
-                text(&answer["band"])
+                esc(&answer.survey_id),
+                answer.score,
+                band = answer.band.as_str(),
             ),
         });
     }
-    for opened in surveys["opened"].as_array().into_iter().flatten() {
+    for opened in &surveys.opened {
         out.push(Entry {
-            at: opened["opened_at"].as_str().unwrap_or_default().to_string(),
+            at: opened.opened_at,
             kind: "opened",
-            html: format!("<strong>{}</strong> {}", s.t("ev.opened"), text(&opened["survey_id"])),
+            html: format!("<strong>{}</strong> {}", s.t("ev.opened"), esc(&opened.survey_id)),
         });
     }
 }
 
-fn purchases(s: &Screen, customer: &Value, out: &mut Vec<Entry>) {
-    for event in customer["events"].as_array().into_iter().flatten() {
-        // `amount` is minor units of its currency (customers' `Amount`).
-        let amount = match (event["amount"]["minor"].as_i64(), event["amount"]["currency"].as_str()) {
-            (Some(minor), Some(currency)) => format!(" {} {}", esc(&format_minor(minor, currency)), esc(currency)),
-            _ => String::new(),
-        };
-        let what = event["order_id"]
-            .as_str()
-            .or(event["activity"].as_str())
-            .or(event["subscription_id"].as_str())
+fn purchases(s: &Screen, customer: &CustomerView, out: &mut Vec<Entry>) {
+    for event in &customer.events {
+        // `amount` is minor units of its currency.
+        let amount = event
+            .amount
+            .as_ref()
+            .map(|a| format!(" {} {}", esc(&format_minor(a.minor, &a.currency)), esc(&a.currency)))
+            .unwrap_or_default();
+        let what = event
+            .order_id
+            .as_ref()
+            .or(event.activity.as_ref())
+            .or(event.subscription_id.as_ref())
             .map(|w| format!(" <span class=\"muted\">{}</span>", esc(w)))
             .unwrap_or_default();
         out.push(Entry {
-            at: event["at"].as_str().unwrap_or_default().to_string(),
+            at: event.at,
             kind: "customer",
             html: format!(
                 "<strong>{}</strong> {}{amount}{what}",
                 s.t("ev.customer"),
-                text(&event["kind"])
+                name(&event.kind)
             ),
         });
     }
-    for change in customer["customer"]["tier_changes"].as_array().into_iter().flatten() {
-        let tier = |v: &Value| v.as_str().map(esc).unwrap_or_else(|| "–".into());
+    for change in &customer.customer.tier_changes {
+        let tier = |t: &Option<String>| t.as_deref().map(esc).unwrap_or_else(|| "–".into());
         out.push(Entry {
-            at: change["at"].as_str().unwrap_or_default().to_string(),
+            at: change.at,
             kind: "customer",
             html: format!(
                 "<strong>{}</strong> {} → {}",
                 s.t("tier"),
-                tier(&change["from"]),
-                tier(&change["to"])
+                tier(&change.from),
+                tier(&change.to)
             ),
         });
     }
@@ -440,8 +430,8 @@ pub fn find(s: &Screen) -> Shown {
         return Ok(s.frame.page("find", s.t("nav.find"), &form));
     };
     let query = format!("/intake/admin/people?q={}", urlencode(&q));
-    let found = match api::get(s.ctx, INTAKE, &query) {
-        Ok(found) => found["lead_id"].as_str().map(str::to_string),
+    let found = match api::get_as::<Found>(s.ctx, INTAKE, &query) {
+        Ok(found) => Some(found.lead_id),
         // Nobody, or not an email, phone or id: nobody to show.
         Err(failure) if failure.is_not_found() || failure.status == 422 => None,
         Err(failure) => return Err(failure),
@@ -499,7 +489,7 @@ pub fn erase(s: &Screen, id: &str, confirm: Option<&str>) -> Shown {
     if confirm.map(str::trim) != Some("ERASE") {
         return confirm_erase(s, id, true);
     }
-    api::send(
+    api::send::<()>(
         s.ctx,
         INTAKE,
         "DELETE",

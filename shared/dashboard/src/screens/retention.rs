@@ -6,10 +6,10 @@
 use super::{Screen, Shown};
 use crate::api;
 use crate::charts;
+use crate::page::esc;
 use crate::page::urlencode;
-use crate::page::{esc, text};
 use chrono::{Datelike, NaiveDate};
-use serde_json::Value;
+use spin_retention_core::contracts::customers::{CohortRow, PeriodRow, Quintiles, Report, RfmView};
 use spin_retention_core::jobs::CUSTOMERS;
 
 /// Months shown by default, this one included (customers allows 24).
@@ -23,7 +23,7 @@ pub fn show(s: &Screen) -> Shown {
     };
     let to = month("to").unwrap_or_else(|| today.with_day(1).unwrap_or(today));
     let from = month("from").unwrap_or_else(|| months_before(to, MONTHS - 1));
-    let metrics = api::get(
+    let metrics: Report = api::get_as(
         s.ctx,
         CUSTOMERS,
         &format!(
@@ -32,7 +32,7 @@ pub fn show(s: &Screen) -> Shown {
             urlencode(&to.format("%Y-%m").to_string())
         ),
     )?;
-    let rfm = api::get(s.ctx, CUSTOMERS, "/customers/admin/rfm")?;
+    let rfm: RfmView = api::get_as(s.ctx, CUSTOMERS, "/customers/admin/rfm")?;
     let form = format!(
         "<form method=\"get\" action=\"/dashboard/retention\" class=\"range\"><label>{} <input type=\"month\" name=\"from\" value=\"{}\"></label>\
          <label>{} <input type=\"month\" name=\"to\" value=\"{}\"></label><button type=\"submit\">{}</button></form>",
@@ -42,13 +42,12 @@ pub fn show(s: &Screen) -> Shown {
         to.format("%Y-%m"),
         s.t("show")
     );
-    let periods = metrics["periods"].as_array().cloned().unwrap_or_default();
     let body = format!(
         "{form}{}{}{}{}",
-        months_table(s, &periods),
-        trends(s, &periods),
-        cohorts(s, &metrics["cohorts"]),
-        rfm_and_tiers(s, &rfm["quintiles"])
+        months_table(s, &metrics.periods),
+        trends(s, &metrics.periods),
+        cohorts(s, &metrics.cohorts),
+        rfm.quintiles.as_ref().map(|q| rfm_and_tiers(s, q)).unwrap_or_default()
     );
     Ok(s.frame.page("retention", s.t("nav.retention"), &body))
 }
@@ -58,32 +57,31 @@ fn months_before(month: NaiveDate, n: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1).unwrap_or(month)
 }
 
-fn pct(v: &Value) -> String {
-    v.as_f64()
-        .map(|r| format!("{:.1}%", r * 100.0))
-        .unwrap_or_else(|| "–".into())
+fn pct(rate: Option<f64>) -> String {
+    rate.map(|r| format!("{:.1}%", r * 100.0)).unwrap_or_else(|| "–".into())
 }
 
-fn months_table(s: &Screen, periods: &[Value]) -> String {
+fn months_table(s: &Screen, periods: &[PeriodRow]) -> String {
     if periods.is_empty() {
         return format!("<p class=\"empty\">{}</p>", s.t("no.data"));
     }
     let rows: String = periods
         .iter()
         .map(|p| {
-            let revenue: Vec<String> = p["revenue"]
-                .as_object()
-                .map(|m| m.iter().map(|(c, v)| format!("{} {}", text(v), esc(c))).collect())
-                .unwrap_or_default();
+            let revenue: Vec<String> = p
+                .revenue
+                .iter()
+                .map(|(c, v)| format!("{} {}", esc(v), esc(c)))
+                .collect();
             format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                text(&p["period"]),
-                text(&p["active"]),
-                text(&p["new"]),
-                text(&p["retained"]),
-                text(&p["churned"]),
-                pct(&p["retention_rate"]),
-                pct(&p["churn_rate"]),
+                esc(&p.period),
+                p.active,
+                p.new,
+                p.retained,
+                p.churned,
+                pct(p.retention_rate),
+                pct(p.churn_rate),
                 revenue.join(", ")
             )
         })
@@ -101,20 +99,15 @@ fn months_table(s: &Screen, periods: &[Value]) -> String {
     )
 }
 
-fn trends(s: &Screen, periods: &[Value]) -> String {
-    let series = |field: &str| -> Vec<(String, Option<f64>)> {
+fn trends(s: &Screen, periods: &[PeriodRow]) -> String {
+    let series = |rate: fn(&PeriodRow) -> Option<f64>| -> Vec<(String, Option<f64>)> {
         periods
             .iter()
-            .map(|p| {
-                (
-                    p["period"].as_str().unwrap_or_default().to_string(),
-                    p[field].as_f64().map(|r| r * 100.0),
-                )
-            })
+            .map(|p| (p.period.clone(), rate(p).map(|r| r * 100.0)))
             .collect()
     };
-    let retention = series("retention_rate");
-    let churn = series("churn_rate");
+    let retention = series(|p| p.retention_rate);
+    let churn = series(|p| p.churn_rate);
     let top = retention
         .iter()
         .chain(&churn)
@@ -130,35 +123,16 @@ fn trends(s: &Screen, periods: &[Value]) -> String {
     )
 }
 
-fn cohorts(s: &Screen, cohorts: &Value) -> String {
-    let cohorts = cohorts.as_array().cloned().unwrap_or_default();
+fn cohorts(s: &Screen, cohorts: &[CohortRow]) -> String {
     if cohorts.is_empty() {
         return String::new();
     }
-    let rows: Vec<String> = cohorts
-        .iter()
-        .map(|c| {
-            format!(
-                "{} ({})",
-                c["cohort"].as_str().unwrap_or_default(),
-                c["size"].as_u64().unwrap_or(0)
-            )
-        })
-        .collect();
-    let width = cohorts
-        .iter()
-        .filter_map(|c| c["retention"].as_array().map(Vec::len))
-        .max()
-        .unwrap_or(0);
+    let rows: Vec<String> = cohorts.iter().map(|c| format!("{} ({})", c.cohort, c.size)).collect();
+    let width = cohorts.iter().map(|c| c.retention.len()).max().unwrap_or(0);
     let columns: Vec<String> = (0..width).map(|m| format!("+{m}")).collect();
     let cells: Vec<Vec<Option<f64>>> = cohorts
         .iter()
-        .map(|c| {
-            c["retention"]
-                .as_array()
-                .map(|r| r.iter().map(Value::as_f64).collect())
-                .unwrap_or_default()
-        })
+        .map(|c| c.retention.iter().copied().map(Some).collect())
         .collect();
     format!(
         "<section id=\"cohorts\"><h2>{}</h2>{}</section>",
@@ -170,19 +144,12 @@ fn cohorts(s: &Screen, cohorts: &Value) -> String {
     )
 }
 
-fn rfm_and_tiers(s: &Screen, quintiles: &Value) -> String {
-    if quintiles.is_null() {
-        return String::new();
-    }
-    let grid = &quintiles["grid"];
-    let most = grid
-        .as_object()
-        .map(|g| g.values().filter_map(Value::as_u64).max().unwrap_or(0))
-        .unwrap_or(0)
-        .max(1);
+fn rfm_and_tiers(s: &Screen, quintiles: &Quintiles) -> String {
+    let grid = &quintiles.grid;
+    let most = grid.values().copied().max().unwrap_or(0).max(1);
     let rows: Vec<String> = (1..=5).rev().map(|r| format!("R{r}")).collect();
     let columns: Vec<String> = (1..=5).map(|f| format!("F{f}")).collect();
-    let counts = |r: u32, f: u32| grid[format!("{r}{f}")].as_u64().unwrap_or(0);
+    let counts = |r: u32, f: u32| grid.get(&format!("{r}{f}")).copied().unwrap_or(0);
     let cells: Vec<Vec<Option<f64>>> = (1..=5)
         .rev()
         .map(|r| (1..=5).map(|f| Some(counts(r, f) as f64 / most as f64)).collect())
@@ -190,10 +157,7 @@ fn rfm_and_tiers(s: &Screen, quintiles: &Value) -> String {
     let rfm = charts::heatmap(s.t("rfm.grid"), &rows, &columns, &cells, |v| {
         format!("{:.0}", v * most as f64)
     });
-    let tiers: Vec<(String, u64)> = quintiles["tiers"]
-        .as_object()
-        .map(|t| t.iter().map(|(k, v)| (k.clone(), v.as_u64().unwrap_or(0))).collect())
-        .unwrap_or_default();
+    let tiers: Vec<(String, u64)> = quintiles.tiers.iter().map(|(k, v)| (k.clone(), *v)).collect();
     let tier_chart = if tiers.is_empty() {
         format!("<p class=\"empty\">{}</p>", s.t("no.data"))
     } else {

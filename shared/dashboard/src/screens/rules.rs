@@ -6,19 +6,41 @@ use super::{Screen, Shown};
 use crate::api::{self, Failure};
 use crate::page::{esc, redirect};
 use serde_json::Value;
+use spin_retention_core::contracts::audiences::Definitions;
 use spin_retention_core::jobs::{HandoffTarget, AUDIENCES, SCORING};
+use spin_retention_scores::api::Rules;
 
-/// The two documents: (form name, owner, route, the key of the document in
-/// the owner's `GET`, title).
-pub const DOCUMENTS: [(&str, HandoffTarget, &str, &str, &str); 2] = [
-    ("scoring", SCORING, "/scoring/admin/rules", "rules", "rules.scoring"),
-    (
-        "audiences",
-        AUDIENCES,
-        "/audiences/admin/definitions",
-        "definitions",
-        "rules.audiences",
-    ),
+/// A document edited here, as a whole: its owner reads and validates it,
+/// so the page shows and sends it as JSON text.
+pub struct Document {
+    /// The form's name.
+    pub name: &'static str,
+    pub owner: HandoffTarget,
+    /// Its `GET` and `PUT` route.
+    pub route: &'static str,
+    pub title: &'static str,
+    /// The document in force, out of its owner's `GET` answer.
+    pub read: fn(&Screen) -> Result<Value, Failure>,
+}
+
+pub const DOCUMENTS: [Document; 2] = [
+    Document {
+        name: "scoring",
+        owner: SCORING,
+        route: "/scoring/admin/rules",
+        title: "rules.scoring",
+        read: |s| Ok(api::get_as::<Rules<Value>>(s.ctx, SCORING, "/scoring/admin/rules")?.rules),
+    },
+    Document {
+        name: "audiences",
+        owner: AUDIENCES,
+        route: "/audiences/admin/definitions",
+        title: "rules.audiences",
+        read: |s| {
+            let answer: Definitions<Value> = api::get_as(s.ctx, AUDIENCES, "/audiences/admin/definitions")?;
+            Ok(answer.definitions)
+        },
+    },
 ];
 
 /// What one editor shows: the text, and the errors of a refused save.
@@ -37,21 +59,18 @@ fn page(s: &Screen, refused: Option<(&str, Edit)>) -> Shown {
     if saved.is_some() {
         body.push_str(&format!("<p class=\"ok\" role=\"status\">{}</p>", s.t("saved")));
     }
-    for (name, target, route, key, title) in DOCUMENTS {
+    for document in &DOCUMENTS {
         let edit = match &refused {
-            Some((which, edit)) if *which == name => Edit {
+            Some((which, edit)) if *which == document.name => Edit {
                 text: edit.text.clone(),
                 errors: edit.errors.clone(),
             },
-            _ => {
-                let current = api::get(s.ctx, target, route)?;
-                Edit {
-                    text: serde_json::to_string_pretty(&current[key]).unwrap_or_default(),
-                    errors: Vec::new(),
-                }
-            }
+            _ => Edit {
+                text: serde_json::to_string_pretty(&(document.read)(s)?).unwrap_or_default(),
+                errors: Vec::new(),
+            },
         };
-        body.push_str(&editor(s, name, s.t(title), &edit));
+        body.push_str(&editor(s, document.name, s.t(document.title), &edit));
     }
     let mut reply = s.frame.page("rules", s.t("nav.rules"), &body);
     if refused.is_some() {
@@ -118,14 +137,16 @@ fn editor(s: &Screen, name: &str, title: &str, edit: &Edit) -> String {
 /// `POST /dashboard/rules/<name>`: the owner's `PUT`; a refusal is shown
 /// beside the lines it names, anything else goes back to the page.
 pub fn save(s: &Screen, name: &str, json: &str) -> Shown {
-    let Some((_, target, route, _, _)) = DOCUMENTS.iter().find(|d| d.0 == name) else {
-        return Err(Failure {
-            status: 404,
-            problem: Value::Null,
-            message: format!("no document {name}"),
-        });
+    let Some(document) = DOCUMENTS.iter().find(|d| d.name == name) else {
+        return Err(Failure::new(404, format!("no document {name}")));
     };
-    match api::send(s.ctx, *target, "PUT", route, Some(json.as_bytes().to_vec())) {
+    match api::send_text(
+        s.ctx,
+        document.owner,
+        "PUT",
+        document.route,
+        Some(json.as_bytes().to_vec()),
+    ) {
         Ok(_) => Ok(redirect(&format!("/dashboard/rules?saved={name}#{name}"))),
         Err(f) if (400..500).contains(&f.status) && f.status != 401 && f.status != 403 => {
             let errors = placed_errors(json, &f);
@@ -148,21 +169,17 @@ pub fn save(s: &Screen, name: &str, json: &str) -> Shown {
 /// text has one: a syntax error's `line N`, or the place its `field` path
 /// (`rules[pricing].when[0]`) points at.
 fn placed_errors(text: &str, failure: &Failure) -> Vec<(Option<usize>, String)> {
-    let errors = failure.problem["errors"].as_array().cloned().unwrap_or_default();
+    let problem = failure.problem.as_ref();
+    let errors = problem.map(|p| p.errors.as_slice()).unwrap_or_default();
     if errors.is_empty() {
-        let detail = failure.problem["detail"]
-            .as_str()
-            .unwrap_or(&failure.message)
-            .to_string();
+        let detail = problem
+            .and_then(|p| p.detail.clone())
+            .unwrap_or_else(|| failure.message.clone());
         return vec![(syntax_line(&detail), detail)];
     }
     errors
         .iter()
-        .map(|e| {
-            let field = e["field"].as_str().unwrap_or_default();
-            let message = e["message"].as_str().unwrap_or_default();
-            (line_of(text, field), format!("{field}: {message}"))
-        })
+        .map(|e| (line_of(text, &e.field), format!("{}: {}", e.field, e.message)))
         .collect()
 }
 

@@ -6,10 +6,11 @@ use super::{Screen, Shown};
 use crate::api;
 use crate::charts;
 use crate::page::urlencode;
-use crate::page::{esc, text, when};
+use crate::page::{esc, name, when};
 use chrono::{Datelike, Duration, NaiveDate};
-use serde_json::Value;
+use spin_retention_core::contracts::survey::{FollowUps, Stats, Summary, Surveys};
 use spin_retention_core::jobs::SURVEY;
+use spin_retention_core::signals::{Band, SurveyKind};
 
 /// The default range: this week and the eleven before it.
 const WEEKS: i64 = 12;
@@ -18,23 +19,22 @@ const MAX_WEEKS: usize = 60;
 const FOLLOW_UPS: usize = 20;
 
 pub fn show(s: &Screen) -> Shown {
-    let listed = api::get(s.ctx, SURVEY, "/survey/admin/surveys")?;
-    let surveys = listed["surveys"].as_array().cloned().unwrap_or_default();
+    let Surveys { surveys } = api::get_as(s.ctx, SURVEY, "/survey/admin/surveys")?;
     let chosen = s
         .param("survey")
-        .and_then(|id| surveys.iter().find(|v| v["id"].as_str() == Some(&id)).cloned())
-        .or_else(|| surveys.first().cloned());
+        .and_then(|id| surveys.iter().find(|v| v.id == id))
+        .or_else(|| surveys.first());
     let Some(survey) = chosen else {
         let body = format!("<p class=\"empty\">{}</p>{}", esc(s.t("surveys.none")), follow_ups(s)?);
         return Ok(s.frame.page("surveys", s.t("nav.surveys"), &body));
     };
-    let id = survey["id"].as_str().unwrap_or_default();
-    let kind = survey["kind"].as_str().unwrap_or("nps");
+    let id = survey.id.as_str();
+    let kind = survey.kind;
     let today = s.ctx.now.date_naive();
     let to = date(s, "to")?.unwrap_or(today);
     // Whole ISO weeks: the chart plots weeks, so the range starts on a Monday.
     let from = monday(date(s, "from")?.unwrap_or(to - Duration::days(7 * (WEEKS - 1))));
-    let summary = api::get(
+    let summary: Summary = api::get_as(
         s.ctx,
         SURVEY,
         &format!(
@@ -46,13 +46,13 @@ pub fn show(s: &Screen) -> Shown {
     let picker: String = surveys
         .iter()
         .map(|v| {
-            let sid = v["id"].as_str().unwrap_or_default();
+            let sid = v.id.as_str();
             let selected = if sid == id { " selected" } else { "" };
             format!(
                 "<option value=\"{}\"{selected}>{} ({})</option>",
                 esc(sid),
                 esc(sid),
-                text(&v["kind"])
+                name(&v.kind)
             )
         })
         .collect();
@@ -65,50 +65,40 @@ pub fn show(s: &Screen) -> Shown {
         s.t("to"),
         s.t("show")
     );
-    let overall = &summary["overall"];
+    let overall = &summary.overall;
+    let label = kind.as_str().to_uppercase();
     let headline = format!(
         "<p class=\"headline\"><span class=\"big\" id=\"score\">{}</span> {} · {} {}</p>",
         score_text(kind, overall),
-        esc(&kind.to_uppercase()),
-        text(&overall["count"]),
+        esc(&label),
+        overall.count,
         s.t("answers")
     );
     let (min, max, ticks): (f64, f64, &[f64]) = match kind {
-        "nps" => (-100.0, 100.0, &[-100.0, -50.0, 0.0, 50.0, 100.0]),
-        "ces" => (1.0, 7.0, &[1.0, 4.0, 7.0]),
-        _ => (0.0, 100.0, &[0.0, 50.0, 100.0]),
+        SurveyKind::Nps => (-100.0, 100.0, &[-100.0, -50.0, 0.0, 50.0, 100.0]),
+        SurveyKind::Ces => (1.0, 7.0, &[1.0, 4.0, 7.0]),
+        SurveyKind::Csat => (0.0, 100.0, &[0.0, 50.0, 100.0]),
     };
     // Named as the summary names them (`core::calendar`).
     let by_week = spin_retention_core::calendar::iso_weeks(from, to)
         .into_iter()
         .take(MAX_WEEKS)
         .map(|week| {
-            let stats = summary["periods"]
-                .as_array()
-                .and_then(|p| p.iter().find(|p| p["period"].as_str() == Some(&week)));
-            let value = stats.and_then(|st| score_value(kind, st));
+            let stats = summary.periods.iter().find(|p| p.period == week);
+            let value = stats.and_then(|p| p.stats.score(kind));
             (week, value)
         })
         .collect::<Vec<_>>();
     let line = charts::line(
-        &format!("{} {}", kind.to_uppercase(), s.t("by.week")), // escaped by the chart
+        &format!("{label} {}", s.t("by.week")), // escaped by the chart
         &by_week,
         min,
         max,
         ticks,
     );
-    let (low, high) = match kind {
-        "nps" => (0, 10),
-        "ces" => (1, 7),
-        _ => (1, 5),
-    };
+    let (low, high) = kind.range();
     let counts: Vec<(String, u64)> = (low..=high)
-        .map(|n: u8| {
-            (
-                n.to_string(),
-                overall["distribution"][n.to_string()].as_u64().unwrap_or(0),
-            )
-        })
+        .map(|n: u8| (n.to_string(), overall.distribution.get(&n).copied().unwrap_or(0)))
         .collect();
     let bars = charts::bars(s.t("distribution"), &counts, |score| {
         band_class(kind, score.parse().unwrap_or(0))
@@ -130,11 +120,10 @@ fn date(s: &Screen, name: &str) -> Result<Option<NaiveDate>, api::Failure> {
     };
     match text.parse::<NaiveDate>() {
         Ok(d) if (1970..=9000).contains(&d.year()) => Ok(Some(d)),
-        _ => Err(api::Failure {
-            status: 400,
-            problem: Value::Null,
-            message: format!("{name}: a date from 1970 to 9000, as 2026-11-23"),
-        }),
+        _ => Err(api::Failure::new(
+            400,
+            format!("{name}: a date from 1970 to 9000, as 2026-11-23"),
+        )),
     }
 }
 
@@ -142,35 +131,21 @@ fn monday(day: NaiveDate) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
-fn score_value(kind: &str, stats: &Value) -> Option<f64> {
-    match kind {
-        "nps" => stats["nps"]["score"].as_f64(),
-        "csat" => stats["csat"]["score_pct"].as_f64(),
-        _ => stats["ces"]["mean"].as_f64(),
-    }
-}
-
-fn score_text(kind: &str, stats: &Value) -> String {
-    match score_value(kind, stats) {
-        Some(v) if kind == "csat" => format!("{v:.1}%"),
-        Some(v) if kind == "ces" => format!("{v:.2}"),
+fn score_text(kind: SurveyKind, stats: &Stats) -> String {
+    match stats.score(kind) {
+        Some(v) if kind == SurveyKind::Csat => format!("{v:.1}%"),
+        Some(v) if kind == SurveyKind::Ces => format!("{v:.2}"),
         Some(v) => format!("{v:.0}"),
         None => "–".into(),
     }
 }
 
-fn band_class(kind: &str, score: u8) -> &'static str {
-    let (low, high) = match kind {
-        "nps" => (6, 9),
-        "csat" => (2, 4),
-        _ => (3, 5),
-    };
-    if score <= low {
-        "bar detractor"
-    } else if score >= high {
-        "bar promoter"
-    } else {
-        "bar passive"
+/// A bar's class: the band its score falls in, as survey reads it.
+fn band_class(kind: SurveyKind, score: u8) -> &'static str {
+    match kind.band(score) {
+        Band::Detractor => "bar detractor",
+        Band::Passive => "bar passive",
+        Band::Promoter => "bar promoter",
     }
 }
 
@@ -179,13 +154,13 @@ fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
     if let Some(cursor) = s.param("fcursor") {
         path.push_str(&format!("&cursor={}", urlencode(&cursor)));
     }
-    let open = api::get(s.ctx, SURVEY, &path)?;
-    let items = open["items"].as_array().cloned().unwrap_or_default();
-    let rows: String = items
+    let open: FollowUps = api::get_as(s.ctx, SURVEY, &path)?;
+    let rows: String = open
+        .items
         .iter()
         .map(|f| {
-            let survey = f["survey_id"].as_str().unwrap_or_default();
-            let lead = f["lead_id"].as_str().unwrap_or_default();
+            let survey = f.survey_id.as_str();
+            let lead = f.lead_id.as_str();
             let close = s.frame.form(
                 &format!("/dashboard/followups/{}/{}/close", urlencode(survey), urlencode(lead)),
                 "act",
@@ -200,13 +175,13 @@ fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
                 esc(&urlencode(lead)),
                 esc(lead),
                 esc(survey),
-                text(&f["score"]),
-                f["comment"].as_str().map(esc).unwrap_or_default(),
-                when(&f["created_at"])
+                f.score,
+                f.comment.as_deref().map(esc).unwrap_or_default(),
+                when(&f.created_at)
             )
         })
         .collect();
-    let table = if items.is_empty() {
+    let table = if open.items.is_empty() {
         format!("<p class=\"empty\">{}</p>", s.t("followups.none"))
     } else {
         format!("<table class=\"followups\"><tbody>{rows}</tbody></table>")
@@ -216,8 +191,9 @@ fn follow_ups(s: &Screen) -> Result<String, api::Failure> {
         .iter()
         .filter_map(|k| s.param(k).map(|v| format!("{k}={}&", urlencode(&v))))
         .collect();
-    let next = open["next_cursor"]
-        .as_str()
+    let next = open
+        .next_cursor
+        .as_deref()
         .map(|c| {
             format!(
                 "<p class=\"pager\"><a href=\"/dashboard/surveys?{}fcursor={}#followups\">{}</a></p>",
