@@ -24,6 +24,9 @@ pub enum Visit {
     Waiting,
     /// Unfinished, and work was done on it (it counts toward the limit).
     Worked,
+    /// Finished by the work done on it now (it counts toward the limit, and
+    /// the mark may pass it): a step taken once and recorded.
+    Completed,
 }
 
 /// Slots read per round trip.
@@ -51,7 +54,7 @@ pub fn unfinished(
     limit: u64,
     visit: impl FnMut(&[u8]) -> Result<Visit, StoreError>,
 ) -> Result<Walked, StoreError> {
-    walk(store, log, mark, None, limit, visit)
+    walk(store, log, mark, None, limit, IN_FLIGHT, visit)
 }
 
 /// [`unfinished`], each run starting where the last one stopped reading
@@ -66,7 +69,20 @@ pub fn unfinished_resuming(
     limit: u64,
     visit: impl FnMut(&[u8]) -> Result<Visit, StoreError>,
 ) -> Result<Walked, StoreError> {
-    walk(store, log, mark, Some(cursor), limit, visit)
+    walk(store, log, mark, Some(cursor), limit, IN_FLIGHT, visit)
+}
+
+/// [`unfinished`] over a log nobody appends to any more (journeys' past
+/// minutes): an empty slot anywhere is a dead writer's or an erased entry,
+/// never one on its way, so the mark may pass it.
+pub fn settled(
+    store: &dyn Store,
+    log: &str,
+    mark: &Key<u64>,
+    limit: u64,
+    visit: impl FnMut(&[u8]) -> Result<Visit, StoreError>,
+) -> Result<Walked, StoreError> {
+    walk(store, log, mark, None, limit, 0, visit)
 }
 
 fn walk(
@@ -75,6 +91,7 @@ fn walk(
     mark: &Key<u64>,
     cursor: Option<&Key<u64>>,
     limit: u64,
+    in_flight: u64,
     mut visit: impl FnMut(&[u8]) -> Result<Visit, StoreError>,
 ) -> Result<Walked, StoreError> {
     let low = store.get_json(mark)?.unwrap_or(1).max(1);
@@ -94,7 +111,7 @@ fn walk(
         let mut expected = next;
         for (slot, bytes) in slots::read(store, log, next, to)? {
             // An empty slot near the end may be a writer on its way.
-            if slot > expected && expected + IN_FLIGHT > len {
+            if slot > expected && expected + in_flight > len {
                 blocked = true;
             }
             expected = slot + 1;
@@ -105,6 +122,7 @@ fn walk(
                     visited += 1;
                     blocked = true;
                 }
+                Visit::Completed => visited += 1,
             }
             if !blocked {
                 done_until = slot + 1;
@@ -114,7 +132,7 @@ fn walk(
                 break;
             }
         }
-        if expected <= to && expected + IN_FLIGHT > len {
+        if expected <= to && expected + in_flight > len {
             blocked = true;
         }
         if !blocked && visited < limit {
