@@ -9,7 +9,7 @@
 //! event twice records it once. Every type and its `data` are one enum,
 //! [`What`]: emitters build it, lead-alerts reads it, no field by name.
 
-use crate::jobs::{calls, Task, ALERTS};
+use crate::jobs::{calls, Task, ALERTS, JOURNEYS};
 use crate::keys::Key;
 use crate::store::{JsonStore, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -355,11 +355,19 @@ pub fn interest(store: &dyn Store) -> Result<Interest, StoreError> {
     Ok(store.get_json(&interest_key())?.unwrap_or_default())
 }
 
-/// The after-reply task that hands `event` to lead-alerts, if anything
-/// wants it.
+/// The after-reply task that hands `event` to lead-alerts (webhooks) and
+/// to journeys, each only if something there wants it: an app with
+/// neither pays two reads.
 pub fn emit(store: &dyn Store, event: Event) -> Result<Option<Task>, StoreError> {
-    let wanted = interest(store)?.wants(event.kind());
-    Ok(wanted.then(|| ALERTS.tell_json(calls::record_event(), &event)))
+    let mut tells = Vec::new();
+    if interest(store)?.wants(event.kind()) {
+        tells.push((ALERTS, calls::record_event(), crate::store::json_bytes(&event)));
+    }
+    let happened = crate::happened::Happened::of_event(&event);
+    if crate::happened::wanted(store, &happened)? {
+        tells.push((JOURNEYS, calls::journey_events(), crate::store::json_bytes(&[happened])));
+    }
+    Ok((!tells.is_empty()).then(|| crate::jobs::tell_in_turn(tells)))
 }
 
 #[cfg(test)]

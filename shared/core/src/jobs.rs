@@ -301,6 +301,11 @@ pub mod calls {
         "/alerts/sla/tick".to_string()
     }
 
+    /// journeys: these things happened (the body, [`crate::happened::Happened`]s).
+    pub fn journey_events() -> String {
+        "/journeys/events".to_string()
+    }
+
     /// Any job of [`super::ERASE`]: forget this person (a `DELETE`, with a
     /// [`super::Forget`] body).
     pub fn forget_person(prefix: &str, lead_id: &str) -> String {
@@ -310,10 +315,12 @@ pub mod calls {
 
 /// The jobs whose later work lead-intake's one tick drives, each with the
 /// route of its share (one bounded batch, safe to run twice at once): the
-/// SLA and webhook retries, the customers' daily refresh, a rescore run
-/// after new rules, the audience refresh.
-pub const TICK: [(HandoffTarget, &str); 4] = [
+/// SLA and webhook retries (first, before intake's own), journeys' due
+/// steps, the customers' daily refresh, a rescore run after new rules, the
+/// audience refresh.
+pub const TICK: [(HandoffTarget, &str); 5] = [
     (ALERTS, "/alerts/sla/tick?limit=100"),
+    (JOURNEYS, "/journeys/admin/tick?limit=200"),
     (CUSTOMERS, "/customers/admin/refresh?limit=500"),
     (SCORING, "/scoring/admin/rescore?limit=50"),
     (AUDIENCES, "/audiences/admin/refresh?limit=1000"),
@@ -322,7 +329,7 @@ pub const TICK: [(HandoffTarget, &str); 4] = [
 /// Every job that keeps something of a person besides lead-intake: an
 /// erase is handed to each ([`calls::forget_person`]), tracked and retried
 /// until each has answered.
-pub const ERASE: [HandoffTarget; 6] = [ACK, SCORING, SURVEY, AUDIENCES, ALERTS, CUSTOMERS];
+pub const ERASE: [HandoffTarget; 7] = [ACK, SCORING, SURVEY, AUDIENCES, ALERTS, CUSTOMERS, JOURNEYS];
 
 /// The body of [`calls::forget_person`]: the person's submissions, which
 /// instant-ack's records are keyed by (lead-intake's own records of them
@@ -402,6 +409,14 @@ pub const CUSTOMERS: HandoffTarget = HandoffTarget {
     prefix: "/customers",
     url_variable: "customers_url",
     default_url: "http://customers.spin.internal",
+};
+
+/// journeys, which customers tells of purchases and activities.
+pub const JOURNEYS: HandoffTarget = HandoffTarget {
+    component: "journeys",
+    prefix: "/journeys",
+    url_variable: "journeys_url",
+    default_url: "http://journeys.spin.internal",
 };
 
 /// After-reply work (hand-offs, tells) that may run at once, app-wide.

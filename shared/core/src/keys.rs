@@ -90,6 +90,24 @@
 //! | `customer-at-risk:<lead_id>:<unix>` | customers | counter: `1` for the one refresh that raises a slipping episode's at-risk signal |
 //! | `customer-keys:<lead_id>#n`, `#<slot>` | customers | keys written about a person that erase cannot work out again (at-risk counters) |
 //! | `customers-tick:<minute>`    | customers       | counter: `1` for the request that runs a refresh batch on its back that minute |
+//! | `journeys`                   | journeys        | [`crate::admin_doc::Stored`] of the journeys an admin set (absent: the shipped ones, paused) |
+//! | `journeys-known`             | journeys        | JSON list: every journey id ever set, for erase |
+//! | `journeys-interest`          | journeys        | [`crate::happened::Interest`]: what the journeys enter and exit on, read by customers before it tells journeys |
+//! | `journey-version:<journey>:<version>` | journeys | `spin_retention_journeys::document::Journey`: a journey as it was at a version, write-once |
+//! | `journeys-due:<minute>#n`, `#<slot>` | journeys | the steps due in that minute (unix minutes), `spin_retention_journeys::due::Due` ([`crate::slots`]); deleted once passed |
+//! | `journeys-due-from:<minute>` | journeys        | JSON number: the first slot of that minute's log that may still be pending ([`crate::walk`]) |
+//! | `journeys-due-mark`          | journeys        | JSON number: the first minute whose due steps may still be pending |
+//! | `journey-seen:<journey>:<event_id>` | journeys | counter: `1` for the one request that enters a person on that event |
+//! | `journey-entries:<journey>:<lead_id>` | journeys | counter: the person's times into the journey (the n of its instances) |
+//! | `journey-in:<journey>:<lead_id>:<n>` | journeys | `spin_retention_journeys::instance::Instance`: the person's n-th time through, write-once |
+//! | `journey-exit:<journey>:<lead_id>:<n>` | journeys | `spin_retention_journeys::instance::Exit`: how that time through ended |
+//! | `journey-done:<journey>:<lead_id>:<n>:<step>.<attempt>` | journeys | `spin_retention_journeys::instance::Done`: what a due step did, write-once |
+//! | `journey-turn:<hash>:<window>` | journeys      | counter: `1` for the one tick that takes a due step in that window (the hash of the step names no person) |
+//! | `journeys-sent:<lead_id>:<lane>:<window>` | journeys | JSON instant: the marketing message sent in that window of the contact budget (`email`, `sms`); `…:n` is the counter that took it |
+//! | `journeys-week:<lead_id>:<lane>:<yyyy-Www>` | journeys | counter: marketing messages to the person that ISO week |
+//! | `journeys-optout:<lead_id>:<topic>` | journeys | `spin_retention_journeys::instance::OptOut`: unsubscribed from a topic (`all`: everything) |
+//! | `journeys-surveyed:<lead_id>` | journeys       | JSON instant: the person's last survey invitation from a journey (the throttle) |
+//! | `journey-count:<journey>:<figure>` | journeys  | counter: a journey's figures (entered, sent, deferred and skipped by reason, exits by why) |
 //! | `dashboard-signout:<session_id>` | dashboard  | the signed-out session's expiry (unix seconds): its cookie is refused (`spin_retention_dashboard::keys::signed_out`) |
 //!
 //! Every set ([`crate::sets`]) named above also keeps `<name>#snap`, the

@@ -22,6 +22,7 @@ pub mod contracts;
 pub mod cors;
 pub mod customer;
 pub mod events;
+pub mod happened;
 pub mod health;
 pub mod html;
 pub mod http;
@@ -31,6 +32,7 @@ pub mod keys;
 pub mod lead;
 pub mod lead_list;
 pub mod net;
+pub mod overlay;
 #[cfg(any(test, feature = "test-support"))]
 pub mod ownership;
 pub mod ports;

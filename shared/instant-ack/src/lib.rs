@@ -295,6 +295,7 @@ pub fn send(req: &Request, ctx: &Ctx, submission_id: &str) -> Handled {
         language: submission.language.as_deref(),
         subject: &subject,
         text: &text,
+        headers: &[],
     };
     attempt(ctx, &s, account, &message, &mut delivery);
     if !matches!(ctx.store.exists(&keys::submission(submission_id)), Ok(true)) {

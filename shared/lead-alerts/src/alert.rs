@@ -318,6 +318,7 @@ fn request(
         language: None,
         subject: &notice.subject,
         text,
+        headers: &[],
     };
     match recipient.channel {
         Channel::Slack => Ok(json_post(channel_url(ctx, notice.to.key())?, &notice.slack)),

@@ -108,6 +108,9 @@ pub struct Message<'a> {
     pub language: Option<&'a str>,
     pub subject: &'a str,
     pub text: &'a str,
+    /// Email headers to send with it (RFC 8058's `List-Unsubscribe` and
+    /// `List-Unsubscribe-Post` on marketing), where the provider takes them.
+    pub headers: &'a [(String, String)],
 }
 
 pub fn request(account: &Account, m: &Message) -> OutboundRequest {
@@ -143,7 +146,8 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
                     "subject": m.subject,
                     "content": [{ "type": "text/plain", "value": m.text }],
                     "custom_args": { "submission_id": m.reference },
-                }),
+                })
+                .with_headers("headers", header_object(m)),
             )
         }
         Provider::Postmark => json_request(
@@ -159,7 +163,14 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
                 "TextBody": m.text,
                 "MessageStream": "outbound",
                 "Metadata": { "submission_id": m.reference },
-            }),
+            })
+            .with_headers(
+                "Headers",
+                m.headers
+                    .iter()
+                    .map(|(name, value)| json!({ "Name": name, "Value": value }))
+                    .collect(),
+            ),
         ),
         Provider::Resend => json_request(
             format!("{base}/emails"),
@@ -167,7 +178,8 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
                 ("authorization".into(), format!("Bearer {key}")),
                 ("idempotency-key".into(), m.reference.into()),
             ],
-            json!({ "from": account.from, "to": [m.to_email], "subject": m.subject, "text": m.text }),
+            json!({ "from": account.from, "to": [m.to_email], "subject": m.subject, "text": m.text })
+                .with_headers("headers", header_object(m)),
         ),
         Provider::Twilio => {
             let sid = account.twilio_account_sid.clone().unwrap_or_default();
@@ -214,10 +226,38 @@ pub fn request(account: &Account, m: &Message) -> OutboundRequest {
                     "language": m.language,
                     "subject": m.subject,
                     "text": m.text,
-                }),
+                })
+                .with_headers("headers", header_object(m)),
             )
         }
     }
+}
+
+/// A provider body with the message's headers under `name`, when it has any
+/// (a body without them stays as each provider documents it).
+trait WithHeaders {
+    fn with_headers(self, name: &str, headers: serde_json::Value) -> Self;
+}
+
+impl WithHeaders for serde_json::Value {
+    fn with_headers(mut self, name: &str, headers: serde_json::Value) -> Self {
+        let empty =
+            headers.as_object().is_some_and(|o| o.is_empty()) || headers.as_array().is_some_and(|a| a.is_empty());
+        if !empty {
+            self[name] = headers;
+        }
+        self
+    }
+}
+
+/// The message's headers as SendGrid, Resend and the webhook take them: an
+/// object of names to values.
+fn header_object(m: &Message) -> serde_json::Value {
+    m.headers
+        .iter()
+        .map(|(name, value)| (name.clone(), json!(value)))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 /// The provider's id for the sent message, where it gives one.
@@ -275,6 +315,7 @@ mod tests {
             language: Some("en"),
             subject: "We got it",
             text: "Hi Dana",
+            headers: &[],
         }
     }
 
