@@ -9,7 +9,7 @@ import re
 
 root = pathlib.Path(__file__).resolve().parent.parent
 text = (root / "spin.toml").read_text()
-HANDOFF_URLS = {"ack_url", "scoring_url", "audiences_url", "alerts_url", "intake_url", "survey_url", "customers_url"}
+HANDOFF_URLS = {"ack_url", "scoring_url", "audiences_url", "alerts_url", "intake_url", "survey_url", "customers_url", "journeys_url"}
 
 # name -> the declaration line as written (with its comment)
 declared = {}

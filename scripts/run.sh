@@ -18,16 +18,16 @@ fi
 bash scripts/build-wasm.sh
 
 # The secrets a local run needs (components hand work to each other with
-# the admin token; the dashboard signs sessions, intake consent links),
+# the admin token; the dashboard signs sessions, intake consent links,
+# journeys unsubscribe links),
 # made once for this machine unless given as --variable or SPIN_VARIABLE_*.
 secrets=.spin/local-secrets
 mkdir -p .spin
-if [ ! -s "$secrets" ]; then
-    (umask 077
-     for name in admin_token dashboard_session_secret consent_link_secret; do
-         echo "$name=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
-     done > "$secrets")
-fi
+(umask 077
+ touch "$secrets"
+ for name in admin_token dashboard_session_secret consent_link_secret journeys_link_secret; do
+     grep -q "^$name=" "$secrets" || echo "$name=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" >> "$secrets"
+ done)
 made=()
 while IFS='=' read -r name value; do
     env_name="SPIN_VARIABLE_$(echo "$name" | tr '[:lower:]' '[:upper:]')"

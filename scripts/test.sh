@@ -23,7 +23,7 @@ bash scripts/sizes.sh
 # targets of this same build (the same packages, so the same features):
 # nothing is compiled twice.
 packages=(-p spin-retention-core -p spin-retention-lead-intake -p spin-retention-instant-ack
-    -p spin-retention-lead-scoring -p spin-retention-survey -p spin-retention-audience-export -p spin-retention-lead-alerts -p spin-retention-customers -p spin-retention-dashboard
+    -p spin-retention-lead-scoring -p spin-retention-survey -p spin-retention-audience-export -p spin-retention-lead-alerts -p spin-retention-customers -p spin-retention-dashboard -p spin-retention-journeys
     -p spin-retention-facts -p spin-retention-messaging -p spin-retention-scores
     -p spin-retention-e2e)
 echo "=== build the native tests"

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use spin_retention_core::admin_doc;
 use spin_retention_core::contracts::customers::{CustomerView, RefreshState, RfmView};
 use spin_retention_core::http::{bad_parameter, Reply, Request};
-use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, Task, ALERTS, INTAKE, SCORING};
+use spin_retention_core::jobs::{calls, tell_in_turn, Job, Outcome, Task, ALERTS, INTAKE, JOURNEYS, SCORING};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::routes::{Caller, Method, Params, Route};
@@ -29,7 +29,7 @@ use spin_retention_core::turns::first_of_minute;
 pub const JOB: Job = Job {
     name: "customers",
     prefix: "/customers",
-    handoffs: &[INTAKE, SCORING, ALERTS],
+    handoffs: &[INTAKE, SCORING, ALERTS, JOURNEYS],
     streamed: &["/customers/admin/import"],
     routes: &[
         Route {
@@ -246,7 +246,7 @@ fn events(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
             Err(problem) => Err(problem),
         })
         .collect();
-    let after = after_recording(&recorded);
+    let after = after_recording(ctx, &recorded)?;
     if !many {
         let reply = match results.into_iter().next().expect("one event") {
             Ok(accepted) => Reply::json(if accepted.duplicate { 200 } else { 201 }, &accepted),
@@ -291,17 +291,26 @@ fn webhook(ctx: &Ctx, incoming: Result<Option<Incoming>, Problem>, source: &str)
     let young = ctx.now - incoming.event.at < chrono::Duration::days(3);
     let recorded = record::record(ctx, vec![incoming], source)?;
     match recorded.results.first().cloned().expect("one event") {
-        Ok(accepted) => Ok(Outcome::then(Reply::json(200, &accepted), after_recording(&recorded))),
+        Ok(accepted) => Ok(Outcome::then(
+            Reply::json(200, &accepted),
+            after_recording(ctx, &recorded)?,
+        )),
         Err(problem) if problem.status == 409 && young => Err(problem.into()),
         Err(problem) => Ok(ignored(problem.detail.unwrap_or(problem.title)).into()),
     }
 }
 
-/// After the reply: lead-scoring hears of each customer, then a refresh
-/// batch runs if this is the minute's first request.
-fn after_recording(recorded: &Recorded) -> Vec<Task> {
+/// After the reply: journeys hears of what it listens for (one read when
+/// nothing does), lead-scoring of each customer, then a refresh batch runs
+/// if this is the minute's first request.
+fn after_recording(ctx: &Ctx, recorded: &Recorded) -> Result<Vec<Task>, Reply> {
     let leads: Vec<String> = recorded.customers.keys().take(MAX_TELLS).cloned().collect();
-    vec![tell_scoring(leads), Box::new(on_the_back)]
+    let mut after: Vec<Task> = spin_retention_core::happened::tell(ctx.store, recorded.happened.clone())?
+        .into_iter()
+        .collect();
+    after.push(tell_scoring(leads));
+    after.push(Box::new(on_the_back));
+    Ok(after)
 }
 
 /// The tells that hand these events to lead-alerts, for those anything

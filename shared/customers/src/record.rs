@@ -7,7 +7,7 @@
 //! one event at once may both be logged; the fold and the metrics count an
 //! event id once. A crash before the batch leaves nothing; a retry records it.
 
-use crate::event::{Incoming, Who};
+use crate::event::{CustomerEvent, Incoming, Who};
 use crate::history::{self, Entry};
 use crate::identity;
 use crate::keys;
@@ -15,6 +15,7 @@ use crate::metrics::DayEntry;
 use crate::rfm::Quintiles;
 use serde::Serialize;
 use spin_retention_core::customer::Customer;
+use spin_retention_core::happened::Happened;
 use spin_retention_core::http::Reply;
 use spin_retention_core::lead_list;
 use spin_retention_core::ports::Ctx;
@@ -36,6 +37,8 @@ pub struct Recorded {
     pub results: Vec<Result<Accepted, Problem>>,
     /// Each person with a new event, and their fold before and after.
     pub customers: BTreeMap<String, (Option<Customer>, Option<Customer>)>,
+    /// The new events, as journeys hears of them.
+    pub happened: Vec<Happened>,
 }
 
 /// Records `events` (from `source`); `Err` is a 503 with nothing new
@@ -85,6 +88,10 @@ pub fn record(ctx: &Ctx, events: Vec<Incoming>, source: &str) -> Result<Recorded
         }
     }
     store.set_many(&writes(ctx, &mut fresh)?)?;
+    let happened = fresh
+        .iter()
+        .map(|(entry, lead_id)| happened(&entry.event, lead_id))
+        .collect();
     let settings = crate::settings::current(store)?;
     let quintiles: Option<Quintiles> = store.get_json(&keys::rfm_quintiles())?;
     let mut customers = BTreeMap::new();
@@ -92,7 +99,29 @@ pub fn record(ctx: &Ctx, events: Vec<Incoming>, source: &str) -> Result<Recorded
         let folds = history::refresh(store, &lead_id, &settings, quintiles.as_ref(), ctx.now)?;
         customers.insert(lead_id, folds);
     }
-    Ok(Recorded { results, customers })
+    Ok(Recorded {
+        results,
+        customers,
+        happened,
+    })
+}
+
+/// A new event as journeys hears of it (`core::happened`).
+fn happened(event: &CustomerEvent, lead_id: &str) -> Happened {
+    Happened {
+        id: event.id.clone(),
+        lead_id: lead_id.to_string(),
+        kind: serde_json::to_value(event.kind)
+            .ok()
+            .and_then(|k| k.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        activity: event.activity.clone(),
+        at: event.at,
+        order_id: event.order_id.clone(),
+        amount_minor: event.amount.as_ref().map(|a| a.minor),
+        currency: event.amount.as_ref().map(|a| a.currency.clone()),
+        items: event.items.iter().map(|i| i.name.clone()).collect(),
+    }
 }
 
 /// Every write of the new events: each in a slot of its person's log, its

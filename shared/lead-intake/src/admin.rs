@@ -115,7 +115,7 @@ mod tests {
         let req = Request::new("DELETE", &format!("/intake/admin/leads/{id}"));
         let reply = erase(&req, &ctx, &id).unwrap();
         assert_eq!(reply.status, 200);
-        assert_eq!(jobs.0.lock().unwrap().len(), 6, "every job told");
+        assert_eq!(jobs.0.lock().unwrap().len(), 7, "every job told");
         assert_eq!(store.mentions(&id), Vec::<String>::new());
         for submission in &first {
             assert_eq!(store.mentions(submission), Vec::<String>::new(), "{submission}");

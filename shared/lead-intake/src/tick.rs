@@ -2,9 +2,9 @@
 //! (one cron line, one CronJob) calls it every minute and it drives every
 //! kind of later work in turn: lead-alerts' SLA and webhook retries first
 //! (what is due by the minute), intake's own hand-off and erasure retries,
-//! then the bulk runs of [`spin_retention_core::jobs::TICK`] (the
-//! customers' daily refresh, a rescore run after new rules, the audience
-//! refresh), each through its own route. A part that is not done is called
+//! then the runs of [`spin_retention_core::jobs::TICK`] (journeys' due
+//! steps, the customers' daily refresh, a rescore run after new rules, the
+//! audience refresh), each through its own route. A part that is not done is called
 //! again while [`BUDGET`] lasts; each resumes where the last stopped and is
 //! safe to run twice at once, so two ticks that overlap do each piece of
 //! work once. One part failing (a job down, a store error) is reported and
@@ -189,13 +189,20 @@ mod tests {
         assert_eq!(reply.status, 200);
         let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
         assert_eq!(body["handoffs"]["remaining"], 0, "{body}");
-        for job in ["lead-alerts", "customers", "lead-scoring", "audience-export"] {
+        for job in [
+            "lead-alerts",
+            "journeys",
+            "customers",
+            "lead-scoring",
+            "audience-export",
+        ] {
             assert_eq!(body["jobs"][job]["status"], 200, "{job}: {body}");
         }
         assert_eq!(
             *jobs.0.lock().unwrap(),
             [
                 "http://lead-alerts.spin.internal/alerts/sla/tick?limit=100",
+                "http://journeys.spin.internal/journeys/admin/tick?limit=200",
                 "http://customers.spin.internal/customers/admin/refresh?limit=500",
                 "http://lead-scoring.spin.internal/scoring/admin/rescore?limit=50",
                 "http://audience-export.spin.internal/audiences/admin/refresh?limit=1000",
@@ -221,7 +228,7 @@ mod tests {
         let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
         assert_eq!(body["jobs"]["customers"]["status"], 0, "{body}");
         assert_eq!(body["jobs"]["audience-export"]["status"], 200, "{body}");
-        assert_eq!(jobs.calls.lock().unwrap().len(), 4, "every job called once");
+        assert_eq!(jobs.calls.lock().unwrap().len(), 5, "every job called once");
     }
 
     /// Pending hand-offs whose targets are down are tried once a tick, not

@@ -4,7 +4,7 @@
 
 use crate::{admin, respond};
 use spin_retention_core::http::{Reply, Request};
-use spin_retention_core::jobs::{Job, Outcome, ALERTS, SCORING};
+use spin_retention_core::jobs::{Job, Outcome, ALERTS, JOURNEYS, SCORING};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::routes::{Caller, Method, Params, Route};
 
@@ -14,7 +14,7 @@ const LINK: Caller = Caller::Presents("the person the link was made for (its sig
 pub const JOB: Job = Job {
     name: "survey",
     prefix: "/survey",
-    handoffs: &[SCORING, ALERTS],
+    handoffs: &[SCORING, ALERTS, JOURNEYS],
     streamed: &[],
     routes: &[
         Route {

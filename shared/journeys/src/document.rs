@@ -1,0 +1,522 @@
+//! The journeys an admin sets, as one document (`GET` and `PUT
+//! /journeys/admin/journeys`, [`spin_retention_core::admin_doc`]): each
+//! journey's trigger, exits, steps, re-entry, priority, holdout and
+//! channel, and the settings every journey shares (the time zone, quiet
+//! hours, the contact budget).
+//!
+//! A journey's version is a hash of everything in it but its status, and
+//! each version is kept apart once written (`journey-version:`), so people
+//! already in a journey finish on the version they entered, whatever an
+//! admin changes later; pausing is not a new version.
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use spin_retention_core::admin_doc::Document;
+use spin_retention_core::ids::sha256_hex;
+use spin_retention_core::problem::Problem;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    pub journeys: Vec<Journey>,
+    pub settings: Settings,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Journey {
+    /// Lowercase letters, digits and `-`.
+    pub id: String,
+    pub name: String,
+    /// Shipped journeys are `paused` until an admin sets them `live`.
+    pub status: Status,
+    /// Marketing needs confirmed consent and counts against the contact
+    /// budget; transactional (an order's status) needs neither.
+    pub purpose: Purpose,
+    /// What an unsubscribe from one of its messages stops (every journey of
+    /// the topic); `marketing` by default.
+    #[serde(default = "marketing")]
+    pub topic: String,
+    /// What enters a person: a kind (`purchase`) or an activity
+    /// (`activity:checkout_started`), as customers tells it.
+    pub enters_on: String,
+    /// What takes a person out at once, also mid-wait (a purchase ends an
+    /// abandoned checkout).
+    #[serde(default)]
+    pub exits_on: Vec<String>,
+    #[serde(default)]
+    pub reentry: Reentry,
+    /// 0-100; the higher is sent first when two journeys want one slot.
+    #[serde(default)]
+    pub priority: u8,
+    /// The share (0-90 %) of people who enter but are never sent anything,
+    /// by a stable hash, to measure the journey against.
+    #[serde(default)]
+    pub holdout_percent: u8,
+    /// A message deferred (quiet hours, the contact budget) longer than
+    /// this after it was first due is skipped, not sent late.
+    #[serde(default = "two_days")]
+    pub expire_after_hours: u32,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Live,
+    Paused,
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Purpose {
+    Marketing,
+    Transactional,
+}
+
+/// Whether a person may enter again once their last time through ended
+/// (never while it runs: one live copy per person and journey).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reentry {
+    #[default]
+    Once,
+    Always,
+    AfterDays(u32),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    Wait(Wait),
+    Send(Send),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wait {
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub days: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hours: u32,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub minutes: u32,
+}
+
+impl Wait {
+    pub fn duration(&self) -> Duration {
+        Duration::days(self.days.into()) + Duration::hours(self.hours.into()) + Duration::minutes(self.minutes.into())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    Sms,
+    Whatsapp,
+}
+
+impl Channel {
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
+}
+
+/// A message, per language (`en` required, `he` optional): the person's
+/// language where given, else English.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Send {
+    pub channel: Channel,
+    /// Email only.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub subject: BTreeMap<String, String>,
+    pub text: BTreeMap<String, String>,
+    /// A survey invitation: the id of a survey (survey's), whose personal
+    /// link fills `{survey_link}`. At most one invitation per person per
+    /// `settings.survey_every_days`, across journeys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<String>,
+}
+
+/// What every journey shares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The IANA zone quiet hours are kept in.
+    pub time_zone: String,
+    pub quiet_hours: QuietHours,
+    /// Marketing email: at most one per `gap_hours`, `per_week` a week.
+    pub email: Budget,
+    /// Marketing SMS and WhatsApp together.
+    pub sms: Budget,
+    /// Nobody is invited to a survey twice within this many days.
+    #[serde(default = "thirty")]
+    pub survey_every_days: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    /// `HH:MM`, local: no marketing from `start` until `end` (a message due
+    /// then is held until `end`). `start == end`: none.
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    pub gap_hours: u32,
+    pub per_week: u32,
+}
+
+fn marketing() -> String {
+    "marketing".into()
+}
+
+fn thirty() -> u32 {
+    30
+}
+
+fn two_days() -> u32 {
+    48
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// The most journeys, and steps in one.
+pub const MAX_JOURNEYS: usize = 50;
+pub const MAX_STEPS: usize = 20;
+
+/// What a template may say, filled in per person.
+pub const PLACEHOLDERS: &[&str] = &["first_name", "name", "business", "items", "amount", "survey_link"];
+
+/// What enters or exits a journey: the kinds customers tells, and the
+/// events of `core::events` that reach journeys.
+pub const NAMES: &[&str] = &[
+    "survey.answered",
+    "survey.detractor",
+    "customer.slipping",
+    "purchase",
+    "refund",
+    "subscription_started",
+    "subscription_renewed",
+    "subscription_cancelled",
+    "activity",
+];
+
+impl Journey {
+    /// Changes with anything in the journey but its status.
+    pub fn version(&self) -> String {
+        let mut same = self.clone();
+        same.status = Status::Live;
+        sha256_hex(&serde_json::to_string(&same).expect("journeys serialise"))[..12].to_string()
+    }
+
+    pub fn is_live(&self) -> bool {
+        self.status == Status::Live
+    }
+}
+
+impl Settings {
+    pub fn budget(&self, channel: Channel) -> Budget {
+        match channel {
+            Channel::Email => self.email,
+            Channel::Sms | Channel::Whatsapp => self.sms,
+        }
+    }
+}
+
+impl Document for Catalogue {
+    const KEY: &'static str = "journeys";
+    const NAME: &'static str = "journeys";
+    const MAX_BYTES: usize = 256 * 1024;
+    const NEXT: &'static str = "nothing: people already in a journey finish on their version";
+
+    fn defaults() -> Self {
+        serde_json::from_str(include_str!("../defaults/journeys.json")).expect("the shipped journeys parse")
+    }
+
+    fn parse(body: &[u8]) -> Result<Self, Problem> {
+        parse(body)
+    }
+}
+
+fn invalid() -> Problem {
+    Problem::new(422, "invalid-journeys", "Invalid Journeys")
+        .with_detail("the document has errors; each is named in `errors`")
+}
+
+/// Parses and checks a document; `Err` is a 422 naming every bad field.
+pub fn parse(body: &[u8]) -> Result<Catalogue, Problem> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| Problem::new(400, "malformed-body", "Malformed Body").with_detail(format!("not JSON: {e}")))?;
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let mut bad = |field: &str, message: &str| errors.push((field.to_string(), message.to_string()));
+    let journeys: Vec<Value> = match value.get("journeys") {
+        Some(Value::Array(list)) => list.clone(),
+        _ => {
+            bad("journeys", "must be a list of journeys");
+            Vec::new()
+        }
+    };
+    if let Value::Object(o) = &value {
+        for name in o.keys().filter(|k| !["journeys", "settings"].contains(&k.as_str())) {
+            bad(name, "is not a section of the journeys document");
+        }
+    }
+    if journeys.len() > MAX_JOURNEYS {
+        bad("journeys", &format!("at most {MAX_JOURNEYS} journeys"));
+    }
+    let settings = match value
+        .get("settings")
+        .map(|s| serde_json::from_value::<Settings>(s.clone()))
+    {
+        Some(Ok(s)) => {
+            check_settings(&s, &mut bad);
+            Some(s)
+        }
+        Some(Err(e)) => {
+            bad("settings", &e.to_string());
+            None
+        }
+        None => {
+            bad("settings", "is required");
+            None
+        }
+    };
+    let mut parsed = Vec::new();
+    let mut ids = Vec::new();
+    for (i, j) in journeys.into_iter().enumerate() {
+        let at = format!("journeys[{i}]");
+        match serde_json::from_value::<Journey>(j) {
+            Ok(journey) => {
+                if ids.contains(&journey.id) {
+                    bad(&format!("{at}.id"), "is the id of an earlier journey");
+                }
+                ids.push(journey.id.clone());
+                check_journey(&journey, &at, &mut bad);
+                parsed.push(journey);
+            }
+            Err(e) => bad(&at, &e.to_string()),
+        }
+    }
+    match settings {
+        Some(settings) if errors.is_empty() => Ok(Catalogue {
+            journeys: parsed,
+            settings,
+        }),
+        _ => Err(errors.iter().fold(invalid(), |problem, (field, message)| {
+            problem.with_field_error(field, message)
+        })),
+    }
+}
+
+fn check_settings(s: &Settings, bad: &mut impl FnMut(&str, &str)) {
+    if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        bad("settings.time_zone", "is not an IANA time zone (e.g. Asia/Jerusalem)");
+    }
+    for (field, time) in [("start", &s.quiet_hours.start), ("end", &s.quiet_hours.end)] {
+        if chrono::NaiveTime::parse_from_str(time, "%H:%M").is_err() {
+            bad(&format!("settings.quiet_hours.{field}"), "must be HH:MM");
+        }
+    }
+    if !(1..=365).contains(&s.survey_every_days) {
+        bad("settings.survey_every_days", "1 to 365");
+    }
+    for (name, b) in [("email", s.email), ("sms", s.sms)] {
+        if b.gap_hours > 24 * 30 {
+            bad(&format!("settings.{name}.gap_hours"), "at most 720 (30 days)");
+        }
+        if b.per_week == 0 {
+            bad(
+                &format!("settings.{name}.per_week"),
+                "at least 1 (a journey with nothing to send is paused instead)",
+            );
+        }
+    }
+}
+
+fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if !plain(&j.id) {
+        bad(&format!("{at}.id"), "lowercase letters, digits and -, at most 64");
+    }
+    if !plain(&j.topic) {
+        bad(&format!("{at}.topic"), "lowercase letters, digits and -, at most 64");
+    }
+    if j.name.trim().is_empty() {
+        bad(&format!("{at}.name"), "is required");
+    }
+    for (field, name) in std::iter::once(("enters_on".to_string(), &j.enters_on)).chain(
+        j.exits_on
+            .iter()
+            .enumerate()
+            .map(|(n, e)| (format!("exits_on[{n}]"), e)),
+    ) {
+        if !known_name(name) {
+            bad(
+                &format!("{at}.{field}"),
+                &format!("is none of {} (or activity:<what>)", NAMES.join(", ")),
+            );
+        }
+    }
+    if j.exits_on.contains(&j.enters_on) {
+        bad(&format!("{at}.exits_on"), "names what enters the journey");
+    }
+    if j.priority > 100 {
+        bad(&format!("{at}.priority"), "0-100");
+    }
+    if j.holdout_percent > 90 {
+        bad(&format!("{at}.holdout_percent"), "0-90");
+    }
+    if j.steps.is_empty() || j.steps.len() > MAX_STEPS {
+        bad(&format!("{at}.steps"), &format!("1 to {MAX_STEPS} steps"));
+    }
+    if !j.steps.iter().any(|s| matches!(s, Step::Send(_))) {
+        bad(&format!("{at}.steps"), "sends nothing");
+    }
+    for (n, step) in j.steps.iter().enumerate() {
+        let at = format!("{at}.steps[{n}]");
+        match step {
+            Step::Wait(w) => {
+                let d = w.duration();
+                if d <= Duration::zero() || d > Duration::days(365) {
+                    bad(&format!("{at}.wait"), "more than nothing, at most 365 days");
+                }
+            }
+            Step::Send(s) => check_send(s, &at, bad),
+        }
+    }
+}
+
+fn check_send(s: &Send, at: &str, bad: &mut impl FnMut(&str, &str)) {
+    if !s.text.contains_key("en") {
+        bad(&format!("{at}.send.text.en"), "is required (the text in English)");
+    }
+    if let Some(survey) = &s.survey {
+        let plain = !survey.is_empty()
+            && survey.len() <= 64
+            && survey
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !plain {
+            bad(
+                &format!("{at}.send.survey"),
+                "a survey id: lowercase letters, digits and -",
+            );
+        }
+    }
+    for (language, text) in &s.text {
+        let links = placeholders(text).any(|p| p == "survey_link");
+        if links != s.survey.is_some() {
+            bad(
+                &format!("{at}.send.text.{language}"),
+                if links {
+                    "{survey_link} needs a `survey`"
+                } else {
+                    "a survey invitation says {survey_link}"
+                },
+            );
+        }
+    }
+    if s.channel == Channel::Email && !s.subject.contains_key("en") {
+        bad(&format!("{at}.send.subject.en"), "an email needs a subject in English");
+    }
+    for (part, texts) in [("subject", &s.subject), ("text", &s.text)] {
+        for (language, text) in texts {
+            let field = format!("{at}.send.{part}.{language}");
+            if !["en", "he"].contains(&language.as_str()) {
+                bad(&field, "languages are en and he");
+            }
+            if text.trim().is_empty() || text.len() > 4000 {
+                bad(&field, "1 to 4000 characters");
+            }
+            if let Some(unknown) = placeholders(text).find(|p| !PLACEHOLDERS.contains(p)) {
+                bad(
+                    &field,
+                    &format!("{{{unknown}}} is none of {{{}}}", PLACEHOLDERS.join("}, {")),
+                );
+            }
+        }
+    }
+}
+
+/// The `{name}`s of a template.
+pub fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+}
+
+fn known_name(name: &str) -> bool {
+    match name.strip_prefix("activity:") {
+        Some(what) => !what.is_empty() && what.len() <= 64,
+        None => NAMES.contains(&name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_shipped_journeys_are_valid_and_paused() {
+        let shipped = Catalogue::defaults();
+        let body = serde_json::to_vec(&shipped).unwrap();
+        assert_eq!(parse(&body).unwrap(), shipped);
+        assert!(shipped.journeys.iter().all(|j| j.status == Status::Paused));
+    }
+
+    #[test]
+    fn a_bad_document_names_each_bad_field() {
+        let mut doc = serde_json::to_value(Catalogue::defaults()).unwrap();
+        doc["journeys"][0]["enters_on"] = json!("bought");
+        doc["journeys"][0]["steps"][1]["send"]["text"]["en"] = json!("Hi {nickname}");
+        doc["journeys"][1]["holdout_percent"] = json!(95);
+        doc["settings"]["time_zone"] = json!("Mars/Olympus");
+        let problem = parse(&serde_json::to_vec(&doc).unwrap()).unwrap_err();
+        assert_eq!(problem.status, 422);
+        let fields: Vec<&str> = problem.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "settings.time_zone",
+                "journeys[0].enters_on",
+                "journeys[0].steps[1].send.text.en",
+                "journeys[1].holdout_percent"
+            ]
+        );
+        doc = serde_json::to_value(Catalogue::defaults()).unwrap();
+        doc["journeys"][0]["steps"][0] = json!({"pause": {"hours": 1}});
+        let problem = parse(&serde_json::to_vec(&doc).unwrap()).unwrap_err();
+        assert_eq!(problem.errors[0].field, "journeys[0]");
+    }
+
+    #[test]
+    fn a_version_follows_the_content_not_the_status() {
+        let mut j = Catalogue::defaults().journeys[0].clone();
+        let v = j.version();
+        j.status = Status::Live;
+        assert_eq!(j.version(), v);
+        j.priority += 1;
+        assert_ne!(j.version(), v);
+    }
+}

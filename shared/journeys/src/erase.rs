@@ -1,0 +1,94 @@
+//! Erase: everything journeys keeps of a person, in every journey ever
+//! set (`journeys-known`): each time through (instance, steps, exit), the
+//! due steps still waiting in the minutes' logs, the turns taken, what
+//! their sends counted against the contact budget, and their opt-outs.
+
+use crate::document::{Catalogue, Journey, Step};
+use crate::due::Due;
+use crate::instance::{instance_id, Done, Instance, Outcome};
+use crate::{keys, pressure, unsubscribe};
+use spin_retention_core::admin_doc;
+use spin_retention_core::store::{counter, JsonStore, Store, StoreError};
+
+/// Deferrals of one step, at most, that erase looks for (a week paused is
+/// 168).
+const MAX_ATTEMPTS_READ: u32 = 10_000;
+
+pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
+    let (catalogue, _) = admin_doc::current::<Catalogue>(store)?;
+    let known: Vec<String> = store.get_json(&keys::known())?.unwrap_or_default();
+    let mut gone: Vec<String> = Vec::new();
+    let mut topics = vec![unsubscribe::ALL.to_string()];
+    for journey in catalogue
+        .journeys
+        .iter()
+        .map(|j| j.id.clone())
+        .chain(known)
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let entries = keys::entries(&journey, lead_id);
+        for n in 1..=counter(store, &entries)? {
+            let id = instance_id(&journey, lead_id, n);
+            let Some(instance) = store.get_json(&keys::instance(&id))? else {
+                continue;
+            };
+            let version = store.get_json(&keys::version(&journey, &instance.version))?;
+            if let Some(v) = &version {
+                topics.push(v.topic.clone());
+            }
+            gone.extend(keys_of(store, &catalogue, &instance, version.as_ref())?);
+        }
+        gone.push(entries);
+    }
+    topics.sort();
+    topics.dedup();
+    gone.extend(topics.iter().map(|t| keys::opt_out(lead_id, t).to_string()));
+    gone.push(keys::surveyed(lead_id).to_string());
+    for chunk in gone.chunks(200) {
+        store.delete_many(chunk)?;
+    }
+    Ok(())
+}
+
+fn keys_of(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    instance: &Instance,
+    journey: Option<&Journey>,
+) -> Result<Vec<String>, StoreError> {
+    let mut gone = vec![
+        keys::instance(&instance.id).to_string(),
+        keys::exit(&instance.id).to_string(),
+        instance.first_slot.clone(),
+    ];
+    let steps = journey.map_or(0, |j| j.steps.len());
+    for step in 0..steps {
+        for attempt in 0..MAX_ATTEMPTS_READ {
+            let due = Due {
+                instance: instance.id.clone(),
+                step,
+                attempt,
+                at: instance.entered_at,
+                first_due: instance.entered_at,
+            };
+            let key = keys::done(&due);
+            let Some(done) = store.get_json::<Done>(&key)? else {
+                break;
+            };
+            gone.push(key.to_string());
+            gone.extend(done.next_slot.clone());
+            gone.extend((done.window - 2..=done.window + 1).map(|w| keys::turn(&due, w)));
+            if let (Outcome::Sent { .. }, Some(Step::Send(send))) =
+                (&done.outcome, journey.and_then(|j| j.steps.get(step)))
+            {
+                gone.extend(pressure::keys_of_send(
+                    &catalogue.settings,
+                    &instance.lead_id,
+                    send.channel,
+                    done.at,
+                ));
+            }
+        }
+    }
+    Ok(gone)
+}

@@ -1,0 +1,300 @@
+//! A person's time through a journey, all write-once: the instance (who,
+//! which version, what entered them), each step's outcome, and the exit.
+//! Whoever counts `1` enters a person (once per event and journey, one live
+//! copy at a time) or takes a step ([`crate::due`]); nothing is overwritten.
+
+use crate::document::{Catalogue, Journey, Reentry};
+use crate::due::{self, Due};
+use crate::keys;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use spin_retention_core::happened::Happened;
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::store::{json_bytes, JsonStore, Store, StoreError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Instance {
+    /// `<journey>:<lead_id>:<n>`.
+    pub id: String,
+    pub journey: String,
+    /// The journey's version this person goes through, whatever changes.
+    pub version: String,
+    pub lead_id: String,
+    pub entered_at: DateTime<Utc>,
+    /// What entered them (a template's items and amount come from it).
+    pub trigger: Happened,
+    /// In the holdout: recorded, never sent.
+    pub held_out: bool,
+    /// The slot of its first due step, which erase deletes.
+    pub first_slot: String,
+}
+
+/// How a person left: `completed`, `event:<name>` (an exit event),
+/// `unsubscribed`, `no_consent`, `no_contact`, `gone` (erased), `archived`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exit {
+    pub at: DateTime<Utc>,
+    pub why: String,
+}
+
+/// What a due step did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Done {
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// The window its turn was taken in (erase deletes the counters).
+    pub window: i64,
+    /// The slot of the step it scheduled, which erase deletes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_slot: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Waited {
+        until: DateTime<Utc>,
+    },
+    Sent {
+        channel: String,
+        message_id: Option<String>,
+    },
+    /// In the holdout: what would have been sent was not.
+    HeldOut {
+        channel: String,
+    },
+    /// Held to a later time: quiet hours, the contact budget, a failed attempt.
+    Deferred {
+        until: DateTime<Utc>,
+        reason: String,
+    },
+    /// Not sent, and the journey goes on (expired, no address on the channel).
+    Skipped {
+        reason: String,
+    },
+    /// The person left here (unsubscribed, no consent): see the exit.
+    Exited {
+        why: String,
+    },
+    /// The provider refused for good, or every attempt failed.
+    Failed {
+        detail: String,
+    },
+}
+
+/// An unsubscribe (RFC 8058 one-click, or the preference page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OptOut {
+    pub at: DateTime<Utc>,
+    /// `one-click`, `page`.
+    pub via: String,
+}
+
+/// Whether `pattern` (a journey's `enters_on` or `exits_on`) names it.
+pub fn matches(pattern: &str, happened: &Happened) -> bool {
+    pattern == happened.name() || pattern == happened.kind
+}
+
+pub fn instance_id(journey: &str, lead_id: &str, n: u64) -> String {
+    format!("{journey}:{lead_id}:{n}")
+}
+
+/// What an event did to the journeys.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Heard {
+    pub entered: Vec<String>,
+    pub exited: Vec<String>,
+    /// Journeys it would enter that it did not: `<journey>: <why>`.
+    pub not_entered: Vec<String>,
+}
+
+/// An event older than this enters no journey.
+pub const MAX_AGE_HOURS: i64 = 24;
+
+/// Exits every live instance an exit event ends, then enters the person in
+/// every live journey the event starts, higher priority first (so their
+/// first steps are due in that order).
+pub fn hear(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Heard, StoreError> {
+    let mut heard = Heard::default();
+    for journey in &catalogue.journeys {
+        if journey.exits_on.iter().any(|e| matches(e, happened)) {
+            if let Some(id) = exit_live(ctx, journey, &happened.lead_id, &format!("event:{}", happened.name()))? {
+                heard.exited.push(id);
+            }
+        }
+    }
+    // What happened long ago (a late delivery, a replay) exits but enters
+    // nobody: a journey acts on the moment.
+    if happened.at < ctx.now - chrono::Duration::hours(MAX_AGE_HOURS) {
+        return Ok(heard);
+    }
+    let mut starting: Vec<&Journey> = catalogue
+        .journeys
+        .iter()
+        .filter(|j| j.is_live() && matches(&j.enters_on, happened))
+        .collect();
+    starting.sort_by_key(|j| std::cmp::Reverse(j.priority));
+    for journey in starting {
+        match enter(ctx, journey, happened)? {
+            Ok(id) => heard.entered.push(id),
+            Err(why) => heard.not_entered.push(format!("{}: {why}", journey.id)),
+        }
+    }
+    Ok(heard)
+}
+
+/// The person's live instance of `journey`, if any: its id and record.
+pub fn live(store: &dyn Store, journey: &str, lead_id: &str) -> Result<Option<Instance>, StoreError> {
+    let n = spin_retention_core::store::counter(store, &keys::entries(journey, lead_id))?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let id = instance_id(journey, lead_id, n);
+    if store.exists(&keys::exit(&id))? {
+        return Ok(None);
+    }
+    store.get_json(&keys::instance(&id))
+}
+
+/// Ends the person's live instance of `journey`: its id, if one was live.
+pub fn exit_live(ctx: &Ctx, journey: &Journey, lead_id: &str, why: &str) -> Result<Option<String>, StoreError> {
+    let Some(instance) = live(ctx.store, &journey.id, lead_id)? else {
+        return Ok(None);
+    };
+    write_exit(ctx.store, &instance, ctx.now, why)?;
+    Ok(Some(instance.id))
+}
+
+pub fn write_exit(store: &dyn Store, instance: &Instance, at: DateTime<Utc>, why: &str) -> Result<(), StoreError> {
+    store.set_json(
+        &keys::exit(&instance.id),
+        &Exit {
+            at,
+            why: why.to_string(),
+        },
+    )?;
+    count(store, &instance.journey, &format!("exited:{why}"))
+}
+
+pub fn count(store: &dyn Store, journey: &str, what: &str) -> Result<(), StoreError> {
+    store.increment(&keys::count(journey, what), 1).map(drop)
+}
+
+/// Enters the person once per event, never while a copy of the journey is
+/// live for them, and again only as its re-entry allows. `Ok(Err(why))`:
+/// not entered.
+fn enter(ctx: &Ctx, journey: &Journey, happened: &Happened) -> Result<Result<String, &'static str>, StoreError> {
+    let store = ctx.store;
+    let lead_id = &happened.lead_id;
+    let entries = keys::entries(&journey.id, lead_id);
+    let before = spin_retention_core::store::counter(store, &entries)?;
+    if before > 0 {
+        let last = instance_id(&journey.id, lead_id, before);
+        let Some(exit) = store.get_json(&keys::exit(&last))? else {
+            return Ok(Err("already in it"));
+        };
+        match journey.reentry {
+            Reentry::Once => return Ok(Err("entered before (reentry: once)")),
+            Reentry::AfterDays(days) => {
+                let entered = store.get_json(&keys::instance(&last))?.map(|i| i.entered_at);
+                if entered.is_some_and(|at| ctx.now < at + chrono::Duration::days(days.into())) {
+                    return Ok(Err("entered too recently (reentry: after_days)"));
+                }
+            }
+            Reentry::Always => {}
+        }
+        if exit.why == "unsubscribed" || exit.why == "gone" {
+            return Ok(Err("left for good"));
+        }
+    }
+    // First wins: the same event told twice, or two events at once.
+    if store.increment(&keys::seen(&journey.id, &happened.id), 1)? != 1 {
+        return Ok(Err("this event entered them already"));
+    }
+    let n = store.increment(&entries, 1)? as u64;
+    if n != before + 1 {
+        return Ok(Err("entered by another event at the same moment"));
+    }
+    let id = instance_id(&journey.id, lead_id, n);
+    let first = Due {
+        instance: id.clone(),
+        step: 0,
+        attempt: 0,
+        at: ctx.now,
+        first_due: ctx.now,
+    };
+    let (slot, entry) = due::prepare(store, &first)?;
+    let instance = Instance {
+        id: id.clone(),
+        journey: journey.id.clone(),
+        version: journey.version(),
+        lead_id: lead_id.clone(),
+        entered_at: ctx.now,
+        trigger: happened.clone(),
+        held_out: held_out(journey, lead_id),
+        first_slot: slot.clone(),
+    };
+    store.set_many(&[(slot, entry), (keys::instance(&id).to_string(), json_bytes(&instance))])?;
+    count(store, &journey.id, "entered")?;
+    if instance.held_out {
+        count(store, &journey.id, "held_out")?;
+    }
+    Ok(Ok(id))
+}
+
+/// In the holdout: a stable hash of journey and person below the share.
+pub fn held_out(journey: &Journey, lead_id: &str) -> bool {
+    let hash = spin_retention_core::ids::sha256_hex(&format!("holdout\n{}\n{lead_id}", journey.id));
+    let bucket = u64::from_str_radix(&hash[..8], 16).expect("hex") % 100;
+    bucket < u64::from(journey.holdout_percent)
+}
+
+/// One time through a journey, as the person's page shows it.
+#[derive(Debug, Serialize)]
+pub struct Through {
+    pub instance: Instance,
+    pub exit: Option<Exit>,
+    pub steps: Vec<StepTaken>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StepTaken {
+    pub step: usize,
+    pub attempt: u32,
+    #[serde(flatten)]
+    pub done: Done,
+}
+
+/// The instance `id`, its exit and each step's outcome, in order.
+pub fn history(store: &dyn Store, id: &str) -> Result<Option<Through>, StoreError> {
+    let Some(instance) = store.get_json(&keys::instance(id))? else {
+        return Ok(None);
+    };
+    let exit = store.get_json(&keys::exit(id))?;
+    let mut steps = Vec::new();
+    let (mut step, mut attempt) = (0, 0);
+    // Each step's attempts in turn: a step moves on after its last.
+    while steps.len() < 1000 {
+        let due = Due {
+            instance: id.to_string(),
+            step,
+            attempt,
+            at: instance.entered_at,
+            first_due: instance.entered_at,
+        };
+        match store.get_json(&keys::done(&due))? {
+            Some(done) => {
+                let deferred = matches!(done.outcome, Outcome::Deferred { .. });
+                steps.push(StepTaken { step, attempt, done });
+                if deferred {
+                    attempt += 1;
+                } else {
+                    (step, attempt) = (step + 1, 0);
+                }
+            }
+            None => break,
+        }
+    }
+    Ok(Some(Through { instance, exit, steps }))
+}

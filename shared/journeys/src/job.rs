@@ -1,0 +1,267 @@
+//! journeys: its routes are the table of [`JOB`]: method, path, who may
+//! call, handler.
+
+use crate::document::{Catalogue, Status};
+use crate::instance::{self, instance_id};
+use crate::{due, erase, keys, unsubscribe};
+use serde_json::json;
+use spin_retention_core::admin_doc::{self, Document, Stored};
+use spin_retention_core::happened::{Happened, Interest};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::jobs::{Job, Outcome, SURVEY};
+use spin_retention_core::keys::Key;
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::problem::Problem;
+use spin_retention_core::routes::{Caller, Method, Params, Route};
+use spin_retention_core::store::{counter, json_bytes, JsonStore};
+use std::collections::BTreeSet;
+
+pub const JOB: Job = Job {
+    name: "journeys",
+    prefix: "/journeys",
+    // Survey invitations: survey makes each person's link.
+    handoffs: &[SURVEY],
+    streamed: &[],
+    routes: &[
+        Route {
+            // lead-intake's erase, handed to every job that keeps something
+            // of the person (core::jobs::ERASE).
+            method: Method::DELETE,
+            path: "/journeys/admin/people/{lead}",
+            caller: Caller::Component,
+            handler: erase_person,
+        },
+        Route {
+            method: Method::GET,
+            path: "/journeys/admin/people/{lead}",
+            caller: Caller::Admin,
+            handler: person,
+        },
+        Route {
+            method: Method::POST,
+            path: "/journeys/events",
+            caller: Caller::Component,
+            handler: events,
+        },
+        Route {
+            method: Method::POST,
+            path: "/journeys/admin/tick",
+            caller: Caller::Component,
+            handler: tick,
+        },
+        Route {
+            method: Method::GET,
+            path: "/journeys/admin/journeys",
+            caller: Caller::Admin,
+            handler: |req, ctx, _| Ok(admin_doc::handle::<Catalogue>(req, ctx, &[]).into()),
+        },
+        Route {
+            method: Method::PUT,
+            path: "/journeys/admin/journeys",
+            caller: Caller::Admin,
+            handler: set_journeys,
+        },
+        Route {
+            method: Method::GET,
+            path: "/journeys/admin/journeys/{id}",
+            caller: Caller::Admin,
+            handler: report,
+        },
+        Route {
+            method: Method::POST,
+            path: "/journeys/admin/journeys/{id}/simulate",
+            caller: Caller::Admin,
+            handler: simulate,
+        },
+        Route {
+            method: Method::GET,
+            path: "/journeys/unsubscribe/{token}",
+            caller: Caller::Presents("the signed unsubscribe link of a marketing email"),
+            handler: |req, ctx, p| Ok(unsubscribe::show(req, ctx, p.get("token")).into()),
+        },
+        Route {
+            // RFC 8058: no cookie, no credentials, and never a redirect.
+            method: Method::POST,
+            path: "/journeys/unsubscribe/{token}",
+            caller: Caller::Presents("the signed unsubscribe link of a marketing email"),
+            handler: |req, ctx, p| Ok(unsubscribe::one_click(req, ctx, p.get("token"))?.into()),
+        },
+    ],
+};
+
+/// `DELETE /journeys/admin/people/{lead}`: this job's part of an erase.
+fn erase_person(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| erase::forget(store, lead))
+}
+
+/// Events in one `POST /journeys/events`.
+const MAX_EVENTS: usize = 500;
+
+/// `POST /journeys/events`: what happened (customers' purchases and
+/// activities, a list of [`Happened`]): exits, then entries.
+fn events(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
+    let happened: Vec<Happened> = serde_json::from_slice(&req.body).map_err(|e| {
+        Problem::new(422, "invalid-events", "Invalid Events").with_detail(format!("a list of events: {e}"))
+    })?;
+    if happened.len() > MAX_EVENTS {
+        return Err(Problem::new(413, "too-many-events", "Too Many Events")
+            .with_detail(format!("at most {MAX_EVENTS} in one request"))
+            .into());
+    }
+    let (catalogue, _) = admin_doc::current::<Catalogue>(ctx.store)?;
+    let mut heard = Vec::new();
+    for h in &happened {
+        heard.push(json!({"id": h.id, "heard": instance::hear(ctx, &catalogue, h)?}));
+    }
+    Ok(Reply::json(200, &json!({ "events": heard })).into())
+}
+
+/// `POST /journeys/admin/tick?limit=`: the steps due by now (the
+/// scheduler's, through lead-intake's one tick).
+fn tick(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
+    let limit = req.limit(200, 1000)?;
+    let ticked = due::tick(ctx, limit as u64)?;
+    Ok(Reply::json(
+        200,
+        &json!({ "worked": ticked.worked, "minutes": ticked.minutes, "mark": ticked.mark, "done": !ticked.more }),
+    )
+    .into())
+}
+
+/// `PUT /journeys/admin/journeys`: the whole document, checked (a 422
+/// names each bad field). Each journey's version is kept apart (people in
+/// it finish on theirs), and what the journeys listen for is written for
+/// the jobs that tell them.
+fn set_journeys(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
+    if req.body.len() > Catalogue::MAX_BYTES {
+        return Err(Problem::too_large(Catalogue::MAX_BYTES).into());
+    }
+    let (catalogue, filled) = Catalogue::parse_with_defaults(&req.body).map_err(|p| p.with_instance(&req.path))?;
+    let store = ctx.store;
+    let mut known: BTreeSet<String> = store
+        .get_json(&keys::known())?
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    known.extend(catalogue.journeys.iter().map(|j| j.id.clone()));
+    let mut writes: Vec<(String, Vec<u8>)> = catalogue
+        .journeys
+        .iter()
+        .map(|j| keys::version(&j.id, &j.version()).entry(j))
+        .collect();
+    writes.push(keys::known().entry(&known.into_iter().collect()));
+    writes.push(keys::interest().entry(&interest(&catalogue)));
+    let version = catalogue.version();
+    let stored: Key<Stored<Catalogue>> = Key::new(Catalogue::KEY);
+    writes.push((
+        stored.to_string(),
+        json_bytes(&Stored {
+            document: catalogue,
+            updated_at: ctx.now,
+        }),
+    ));
+    due::start_marking(store, ctx.now)?;
+    store.set_many(&writes)?;
+    Ok(Reply::json(
+        200,
+        &json!({ "version": version, "next": Catalogue::NEXT, "defaults_filled": filled }),
+    )
+    .into())
+}
+
+/// `POST /journeys/admin/journeys/{id}/simulate`: the dry run
+/// ([`crate::simulate`]); nothing is sent or written.
+fn simulate(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let path = crate::simulate::run(ctx, p.get("id"), &req.body)?;
+    Ok(Reply::json(200, &path).into())
+}
+
+/// What the journeys enter on (live ones) and exit on (live or paused,
+/// whose people are still in them).
+pub fn interest(catalogue: &Catalogue) -> Interest {
+    let mut names = BTreeSet::new();
+    for j in &catalogue.journeys {
+        if j.status == Status::Live {
+            names.insert(j.enters_on.clone());
+        }
+        if j.status != Status::Archived {
+            names.extend(j.exits_on.iter().cloned());
+        }
+    }
+    Interest {
+        names: names.into_iter().collect(),
+    }
+}
+
+/// Every figure a journey counts, in the report's order (`exited:event:<name>`
+/// for each exit it names besides these).
+const FIGURES: &[&str] = &[
+    "entered",
+    "held_out",
+    "sent",
+    "held_out_sends",
+    "failed",
+    "deferred:quiet_hours",
+    "deferred:contact_pressure",
+    "deferred:paused",
+    "deferred:provider",
+    "deferred:no_provider",
+    "deferred:no_link_secret",
+    "skipped:no_consent",
+    "skipped:no_address",
+    "skipped:expired",
+    "skipped:survey_throttled",
+    "deferred:survey",
+    "exited:completed",
+    "exited:unsubscribed",
+    "exited:gone",
+    "exited:archived",
+];
+
+/// `GET /journeys/admin/journeys/{id}`: the journey as set and its figures.
+fn report(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let (catalogue, _) = admin_doc::current::<Catalogue>(ctx.store)?;
+    let Some(journey) = catalogue.journeys.iter().find(|j| j.id == p.get("id")) else {
+        return Err(Problem::not_found(&req.path).with_detail("no such journey").into());
+    };
+    let exits = journey.exits_on.iter().map(|e| format!("exited:event:{e}"));
+    let mut figures = serde_json::Map::new();
+    for what in FIGURES.iter().map(|f| f.to_string()).chain(exits) {
+        let n = counter(ctx.store, &keys::count(&journey.id, &what))?;
+        figures.insert(what, json!(n));
+    }
+    Ok(Reply::json(
+        200,
+        &json!({ "journey": journey, "version": journey.version(), "figures": figures }),
+    )
+    .into())
+}
+
+/// `GET /journeys/admin/people/{lead}`: every journey the person went
+/// through, with each step's outcome.
+fn person(_req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let lead_id = p.get("lead");
+    let store = ctx.store;
+    let mut journeys = Vec::new();
+    let known: Vec<String> = store.get_json(&keys::known())?.unwrap_or_default();
+    for journey in known {
+        for n in 1..=counter(store, &keys::entries(&journey, lead_id))? {
+            if let Some(through) = instance::history(store, &instance_id(&journey, lead_id, n))? {
+                journeys.push(through);
+            }
+        }
+    }
+    journeys.sort_by_key(|t| std::cmp::Reverse(t.instance.entered_at));
+    Ok(Reply::json(200, &json!({ "lead_id": lead_id, "journeys": journeys })).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spin_retention_core::jobs::testing::answers_health_and_not_found;
+
+    #[test]
+    fn answers_health_and_404_elsewhere() {
+        answers_health_and_not_found(&JOB);
+    }
+}

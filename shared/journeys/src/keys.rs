@@ -1,0 +1,86 @@
+//! journeys' keys (the table in `spin_retention_core::keys` lists them with
+//! their layouts). An instance of a journey is `<journey>:<lead_id>:<n>`:
+//! the person's n-th time through it.
+
+use crate::document::Journey;
+use crate::due::Due;
+use crate::instance::{Done, Exit, Instance, OptOut};
+use spin_retention_core::keys::Key;
+
+pub use spin_retention_core::happened::interest_key as interest;
+
+pub fn version(journey: &str, version: &str) -> Key<Journey> {
+    Key::new(format!("journey-version:{journey}:{version}"))
+}
+
+/// Each minute's due steps, a slot log.
+pub fn due(minute: i64) -> String {
+    format!("journeys-due:{minute}")
+}
+
+/// The walk's mark in a minute's log.
+pub fn due_from(minute: i64) -> Key<u64> {
+    Key::new(format!("journeys-due-from:{minute}"))
+}
+
+/// The first minute whose due steps may still be pending.
+pub fn due_mark() -> Key<i64> {
+    Key::new("journeys-due-mark")
+}
+
+pub fn seen(journey: &str, event_id: &str) -> String {
+    format!("journey-seen:{journey}:{event_id}")
+}
+
+pub fn entries(journey: &str, lead_id: &str) -> String {
+    format!("journey-entries:{journey}:{lead_id}")
+}
+
+pub fn instance(id: &str) -> Key<Instance> {
+    Key::new(format!("journey-in:{id}"))
+}
+
+pub fn exit(id: &str) -> Key<Exit> {
+    Key::new(format!("journey-exit:{id}"))
+}
+
+pub fn done(due: &Due) -> Key<Done> {
+    Key::new(format!("journey-done:{}:{}.{}", due.instance, due.step, due.attempt))
+}
+
+/// The turn of a due step: a hash of it, so the counters of windows taken
+/// name no person (erase cannot tell which windows were taken).
+pub fn turn(due: &Due, window: i64) -> String {
+    let of = spin_retention_core::ids::sha256_hex(&format!("{}:{}.{}", due.instance, due.step, due.attempt));
+    format!("journey-turn:{}:{window}", &of[..32])
+}
+
+/// Marketing sent to a person on a channel in one window of the budget's gap.
+pub fn sent(lead_id: &str, channel: &str, window: i64) -> String {
+    format!("journeys-sent:{lead_id}:{channel}:{window}")
+}
+
+pub fn week(lead_id: &str, channel: &str, iso_week: &str) -> String {
+    format!("journeys-week:{lead_id}:{channel}:{iso_week}")
+}
+
+pub fn opt_out(lead_id: &str, topic: &str) -> Key<OptOut> {
+    Key::new(format!("journeys-optout:{lead_id}:{topic}"))
+}
+
+/// A journey's figures: `entered`, `held_out`, `sent`, `deferred`,
+/// `skipped:<reason>`, `exited:<why>`, `failed`.
+pub fn count(journey: &str, what: &str) -> String {
+    format!("journey-count:{journey}:{what}")
+}
+
+/// Every journey id ever set, for erase (a journey taken out of the
+/// document still holds the people who went through it).
+pub fn known() -> Key<Vec<String>> {
+    Key::new("journeys-known")
+}
+
+/// When the person was last invited to a survey (the throttle).
+pub fn surveyed(lead_id: &str) -> Key<chrono::DateTime<chrono::Utc>> {
+    Key::new(format!("journeys-surveyed:{lead_id}"))
+}

@@ -1,0 +1,37 @@
+//! journeys: messages that reach a person at the right moment after
+//! something happened to them (a checkout left, a purchase), without
+//! flooding anyone.
+//!
+//! - [`document`]: the journeys an admin sets (trigger, exits, steps,
+//!   re-entry, priority, holdout) and the settings they share.
+//! - [`instance`]: a person's time through a journey: entering (once per
+//!   event, one live copy), exits, each step's outcome.
+//! - [`due`]: the minutes' logs of due steps and the tick that takes them.
+//! - [`step`]: taking a step: a wait, or a send checked at send time.
+//! - [`pressure`]: the contact budget and quiet hours.
+//! - [`render`], [`unsubscribe`]: the message, and RFC 8058 one-click.
+//! - [`simulate`]: the dry run, the real code over an overlay of the store.
+//! - [`erase`]: forgetting a person.
+//!
+//! What happens reaches journeys from the jobs that see it
+//! ([`spin_retention_core::happened`]): customers tells it of purchases and
+//! activities, only of the kinds a journey listens for.
+
+// Errors here are problem documents and replies, built once per failed
+// request: their size does not matter, and boxing them would only add noise.
+#![allow(clippy::result_large_err)]
+
+pub mod document;
+pub mod due;
+pub mod erase;
+pub mod instance;
+pub mod job;
+pub mod keys;
+pub mod pressure;
+pub mod render;
+pub mod simulate;
+pub mod step;
+pub mod unsubscribe;
+
+#[cfg(test)]
+mod tests;

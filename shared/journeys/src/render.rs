@@ -1,0 +1,69 @@
+//! A template filled in for one person: their language (Hebrew where they
+//! wrote in it, else English), their first name, and what entered them
+//! (the items in the cart, the amount of the order).
+
+use crate::document::PLACEHOLDERS;
+use spin_retention_core::customer::format_minor;
+use spin_retention_core::happened::Happened;
+use spin_retention_core::lead::Lead;
+use std::collections::BTreeMap;
+
+/// `he` or `en`.
+pub fn language(lead: &Lead) -> &'static str {
+    match lead.language.as_deref() {
+        Some(l) if l.starts_with("he") || l.starts_with("iw") => "he",
+        _ => "en",
+    }
+}
+
+/// The text in `language`, else in English (which a document must give).
+pub fn pick<'a>(texts: &'a BTreeMap<String, String>, language: &str) -> &'a str {
+    texts
+        .get(language)
+        .or_else(|| texts.get("en"))
+        .map_or("", String::as_str)
+}
+
+pub fn unsubscribe_label(language: &str) -> &'static str {
+    match language {
+        "he" => "להסרה מרשימת התפוצה",
+        _ => "Unsubscribe",
+    }
+}
+
+/// `template` with each `{placeholder}` filled; nothing the person did not
+/// give becomes text that reads as a link or markup (text bodies only).
+pub fn fill(template: &str, lead: &Lead, trigger: &Happened, business: &str, survey_link: &str) -> String {
+    let c = &lead.contact;
+    let first = c
+        .first_name
+        .clone()
+        .or_else(|| {
+            c.name
+                .as_deref()
+                .and_then(|n| n.split_whitespace().next())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    let amount = match (trigger.amount_minor, &trigger.currency) {
+        (Some(minor), Some(currency)) => format!("{} {currency}", format_minor(minor, currency)),
+        _ => String::new(),
+    };
+    let value = |name: &str| -> String {
+        match name {
+            "first_name" => first.clone(),
+            "name" => c.name.clone().unwrap_or_default(),
+            "business" => business.to_string(),
+            "items" => trigger.items.join(", "),
+            "amount" => amount.clone(),
+            "survey_link" => survey_link.to_string(),
+            _ => String::new(),
+        }
+    };
+    let mut out = template.to_string();
+    for name in PLACEHOLDERS {
+        out = out.replace(&format!("{{{name}}}"), &value(name));
+    }
+    // "Hi , ..." when no first name was given.
+    out.replace(" ,", ",")
+}

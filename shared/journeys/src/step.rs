@@ -1,0 +1,257 @@
+//! Taking one due step: a wait schedules what follows it; a send checks,
+//! at send time, everything that may have changed since the person entered
+//! (erased, unsubscribed, consent, the address), then holds the message to
+//! the end of quiet hours or the next open slot of the contact budget, and
+//! sends it through the provider.
+
+use crate::document::{Journey, Purpose, Send, Settings, Step};
+use crate::due::Due;
+use crate::instance::{Instance, Outcome};
+use crate::{keys, pressure, render, unsubscribe};
+use chrono::Duration;
+use spin_retention_core::jobs::{handoff_request, SURVEY};
+use spin_retention_core::lead::{self, Lead};
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::store::JsonStore;
+use spin_retention_core::store::StoreError;
+use spin_retention_messaging::{self as providers, Account, Message};
+
+/// Attempts at a message the provider did not take, before it fails.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+pub fn take(
+    ctx: &Ctx,
+    settings: &Settings,
+    journey: &Journey,
+    instance: &Instance,
+    due: &Due,
+) -> Result<Outcome, StoreError> {
+    match journey.steps.get(due.step) {
+        None => Ok(Outcome::Exited {
+            why: "completed".into(),
+        }),
+        Some(Step::Wait(wait)) => Ok(Outcome::Waited {
+            until: due.at + wait.duration(),
+        }),
+        Some(Step::Send(send)) => self::send(ctx, settings, journey, instance, due, send),
+    }
+}
+
+fn skipped(reason: &str) -> Outcome {
+    Outcome::Skipped { reason: reason.into() }
+}
+
+fn send(
+    ctx: &Ctx,
+    settings: &Settings,
+    journey: &Journey,
+    instance: &Instance,
+    due: &Due,
+    send: &Send,
+) -> Result<Outcome, StoreError> {
+    let store = ctx.store;
+    let Some(lead) = lead::load(store, &instance.lead_id)? else {
+        return Ok(Outcome::Exited { why: "gone".into() });
+    };
+    let marketing = journey.purpose == Purpose::Marketing;
+    if marketing {
+        for topic in [journey.topic.as_str(), unsubscribe::ALL] {
+            if store.exists(&keys::opt_out(&lead.id, topic))? {
+                return Ok(Outcome::Exited {
+                    why: "unsubscribed".into(),
+                });
+            }
+        }
+        if !consented(&lead) {
+            return Ok(skipped("no_consent"));
+        }
+    }
+    let channel = send.channel;
+    let address = match channel {
+        crate::document::Channel::Email => lead.contact.email.clone(),
+        _ => lead.contact.phone.clone(),
+    };
+    let Some(address) = address else {
+        return Ok(skipped("no_address"));
+    };
+    if instance.held_out {
+        return Ok(Outcome::HeldOut {
+            channel: channel.name().into(),
+        });
+    }
+    if marketing {
+        if ctx.now > due.first_due + Duration::hours(journey.expire_after_hours.into()) {
+            return Ok(skipped("expired"));
+        }
+        if let Some(until) = pressure::quiet_until(settings, ctx.now) {
+            return Ok(Outcome::Deferred {
+                until: pressure::in_priority_order(until, journey.priority),
+                reason: "quiet_hours".into(),
+            });
+        }
+    }
+    let Some(account) = Account::from_config(ctx.config, "journeys") else {
+        return Ok(Outcome::Deferred {
+            until: ctx.now + Duration::hours(1),
+            reason: "no_provider".into(),
+        });
+    };
+    let language = render::language(&lead);
+    // Marketing carries its unsubscribe (and waits without one);
+    // transactional messages carry none.
+    let unsubscribe_url = match marketing.then(|| unsubscribe::url(ctx.config, &lead.id, &journey.topic, language)) {
+        Some(Some(url)) => Some(url),
+        Some(None) => {
+            return Ok(Outcome::Deferred {
+                until: ctx.now + Duration::hours(1),
+                reason: "no_link_secret".into(),
+            })
+        }
+        None => None,
+    };
+    if send.survey.is_some() {
+        if let Some(last) = store.get_json(&keys::surveyed(&lead.id))? {
+            if ctx.now < last + Duration::days(settings.survey_every_days.into()) {
+                return Ok(skipped("survey_throttled"));
+            }
+        }
+    }
+    if marketing {
+        if let Err(until) = pressure::claim(store, settings, &lead.id, channel, journey.priority, ctx.now)? {
+            return Ok(Outcome::Deferred {
+                until,
+                reason: "contact_pressure".into(),
+            });
+        }
+    }
+    let release = || {
+        if marketing {
+            pressure::release(store, settings, &lead.id, channel, ctx.now)
+        } else {
+            Ok(())
+        }
+    };
+    let survey_link = match &send.survey {
+        Some(survey) => match survey_link(ctx, survey, &lead.id, language) {
+            Ok(link) => link,
+            Err(failed) => {
+                release()?;
+                return Ok(match failed {
+                    Err(detail) => Outcome::Failed { detail },
+                    Ok(why) if due.attempt + 1 >= MAX_ATTEMPTS => Outcome::Failed { detail: why },
+                    Ok(why) => Outcome::Deferred {
+                        until: ctx.now + Duration::minutes(5 << due.attempt.min(6)),
+                        reason: format!("survey: {why}"),
+                    },
+                });
+            }
+        },
+        None => String::new(),
+    };
+    let business = ctx.config.get("business_name").unwrap_or_else(|| "our team".into());
+    let text = render::fill(
+        render::pick(&send.text, language),
+        &lead,
+        &instance.trigger,
+        &business,
+        &survey_link,
+    );
+    let text = match &unsubscribe_url {
+        Some(url) if channel == crate::document::Channel::Email => {
+            format!("{text}\n\n{}: {url}", render::unsubscribe_label(language))
+        }
+        _ => text,
+    };
+    let subject = render::fill(
+        render::pick(&send.subject, language),
+        &lead,
+        &instance.trigger,
+        &business,
+        &survey_link,
+    );
+    let mut headers = Vec::new();
+    if let (Some(url), crate::document::Channel::Email) = (&unsubscribe_url, channel) {
+        // RFC 8058: a mail client's one-click unsubscribe POSTs here.
+        headers.push(("List-Unsubscribe".to_string(), format!("<{url}>")));
+        headers.push((
+            "List-Unsubscribe-Post".to_string(),
+            "List-Unsubscribe=One-Click".to_string(),
+        ));
+    }
+    let reference = format!(
+        "jny_{}",
+        &spin_retention_core::ids::sha256_hex(&format!("{}:{}", instance.id, due.step))[..24]
+    );
+    let message = Message {
+        event: "journey.message",
+        reference: &reference,
+        lead_id: &lead.id,
+        channel: channel.name(),
+        to_email: (channel == crate::document::Channel::Email).then_some(address.as_str()),
+        to_phone: (channel != crate::document::Channel::Email).then_some(address.as_str()),
+        to_name: lead.contact.name.as_deref(),
+        language: Some(language),
+        subject: &subject,
+        text: &text,
+        headers: &headers,
+    };
+    let response = ctx.outbound.send(providers::request(&account, &message));
+    let failed = match response {
+        Ok(r) if (200..300).contains(&r.status) => {
+            if send.survey.is_some() {
+                store.set_json(&keys::surveyed(&lead.id), &ctx.now)?;
+            }
+            return Ok(Outcome::Sent {
+                channel: channel.name().into(),
+                message_id: providers::message_id(account.provider, &r),
+            });
+        }
+        Ok(r) if (400..500).contains(&r.status) && ![408, 409, 429].contains(&r.status) => {
+            Err(format!("{} refused it: HTTP {}", account.provider.name(), r.status))
+        }
+        Ok(r) => Ok(format!("HTTP {}", r.status)),
+        Err(e) => Ok(e),
+    };
+    release()?;
+    match failed {
+        Err(detail) => Ok(Outcome::Failed { detail }),
+        Ok(_) if due.attempt + 1 >= MAX_ATTEMPTS => Ok(Outcome::Failed {
+            detail: format!("{MAX_ATTEMPTS} attempts failed"),
+        }),
+        Ok(why) => Ok(Outcome::Deferred {
+            until: ctx.now + Duration::minutes(5 << due.attempt.min(6)),
+            reason: format!("provider: {}", why.chars().take(120).collect::<String>()),
+        }),
+    }
+}
+
+/// Marketing consent in force: confirmed (a form's own grant waits for
+/// the person's confirmation, `pending_consent`).
+pub fn consented(lead: &Lead) -> bool {
+    lead.consent.as_ref().is_some_and(|c| c.marketing == Some(true))
+}
+
+/// The person's link to `survey`, made by survey (`POST
+/// /survey/admin/surveys/<id>/links`, valid 30 days). `Err(Ok(why))`: try
+/// again later; `Err(Err(why))`: never (no such survey, no such person).
+fn survey_link(ctx: &Ctx, survey: &str, lead_id: &str, language: &str) -> Result<String, Result<String, String>> {
+    let url = format!(
+        "{}/survey/admin/surveys/{survey}/links",
+        SURVEY.base_url(ctx.config).trim_end_matches('/')
+    );
+    let token = ctx.config.get(spin_retention_core::auth::ADMIN_TOKEN);
+    let mut request = handoff_request(ctx, url, token.as_deref());
+    request.headers.push(("content-type".into(), "application/json".into()));
+    request.body =
+        serde_json::to_vec(&serde_json::json!({"lead_id": lead_id, "language": language, "expires_in_days": 30}))
+            .expect("JSON");
+    match ctx.outbound.send(request) {
+        Ok(r) if r.status == 201 || r.status == 200 => serde_json::from_slice::<serde_json::Value>(&r.body)
+            .ok()
+            .and_then(|v| v["url"].as_str().map(str::to_string))
+            .ok_or_else(|| Err("survey answered without a link".to_string())),
+        Ok(r) if [404, 422].contains(&r.status) => Err(Err(format!("survey refused the link: HTTP {}", r.status))),
+        Ok(r) => Err(Ok(format!("HTTP {}", r.status))),
+        Err(e) => Err(Ok(e)),
+    }
+}

@@ -1,0 +1,546 @@
+//! Journeys end to end in one process: the routes over a store that lets
+//! journeys write only its own keys, a provider that records what it is
+//! sent, and the test's clock.
+
+use crate::job::JOB;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+use spin_retention_core::http::{Reply, Request};
+use spin_retention_core::lead::testing::submit;
+use spin_retention_core::ownership::OwnedBy;
+use spin_retention_core::ports::{Ctx, NoOutbound, Outbound, OutboundRequest, OutboundResponse};
+use spin_retention_core::store::CountingStore;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Default)]
+struct Provider(Mutex<Vec<OutboundRequest>>);
+
+impl Outbound for Provider {
+    /// The message provider, and survey making links as it does (201).
+    fn send(&self, request: OutboundRequest) -> Result<OutboundResponse, String> {
+        if request.url.contains("/survey/admin/surveys/") {
+            let asked: Value = serde_json::from_slice(&request.body).unwrap();
+            let body =
+                json!({"url": format!("https://shop.example/survey/s?for={}", asked["lead_id"].as_str().unwrap())});
+            return Ok(OutboundResponse {
+                status: 201,
+                headers: vec![],
+                body: body.to_string().into_bytes(),
+            });
+        }
+        self.0.lock().unwrap().push(request);
+        Ok(OutboundResponse {
+            status: 200,
+            headers: vec![],
+            body: br#"{"id":"msg_1"}"#.to_vec(),
+        })
+    }
+}
+
+impl Provider {
+    fn bodies(&self) -> Vec<Value> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|r| serde_json::from_slice(&r.body).unwrap())
+            .collect()
+    }
+}
+
+struct World {
+    store: CountingStore,
+    config: HashMap<String, String>,
+    provider: Provider,
+    start: DateTime<Utc>,
+}
+
+impl World {
+    fn new() -> World {
+        let config = [
+            ("admin_token", "t"),
+            ("journeys_provider", "webhook"),
+            ("journeys_provider_url", "https://hooks.example.test"),
+            ("journeys_link_secret", "s3cret"),
+            ("public_url", "https://shop.example"),
+            ("business_name", "Acme"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        World {
+            store: CountingStore::default(),
+            config,
+            provider: Provider::default(),
+            // A Monday, 10:00 UTC: no quiet hours for a while.
+            start: "2026-12-07T10:00:00Z".parse().unwrap(),
+        }
+    }
+
+    fn at(&self, minutes: i64) -> DateTime<Utc> {
+        self.start + Duration::minutes(minutes)
+    }
+
+    /// A route called at `minutes` after the start, journeys writing only
+    /// its own keys.
+    fn call(&self, minutes: i64, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let owned = OwnedBy::new(&self.store, "journeys");
+        let ctx = Ctx::new(&owned, &self.config, &self.provider, self.at(minutes));
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut req = Request::new(method, path);
+        req.query = query.to_string();
+        req.headers.push(("authorization".into(), "Bearer t".into()));
+        if !body.is_null() {
+            req.body = serde_json::to_vec(&body).unwrap();
+        }
+        let reply: Reply = JOB.handle(&req, &ctx).finish(&ctx).unwrap();
+        let json = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+        (reply.status, json)
+    }
+
+    fn person(&self, pairs: &[(&str, &str)]) -> String {
+        let ctx = Ctx::new(&self.store, &self.config, &NoOutbound, self.at(0));
+        submit(&ctx, pairs)
+    }
+
+    fn set(&self, minutes: i64, change: impl FnOnce(&mut Value)) {
+        let mut doc: Value = serde_json::from_str(include_str!("../defaults/journeys.json")).unwrap();
+        doc["journeys"][0]["status"] = json!("live");
+        change(&mut doc);
+        let (status, reply) = self.call(minutes, "PUT", "/journeys/admin/journeys", doc);
+        assert_eq!(status, 200, "{reply}");
+    }
+
+    fn happen(&self, minutes: i64, id: &str, lead: &str, kind: &str, activity: Option<&str>) -> Value {
+        let event = json!([{"id": id, "lead_id": lead, "kind": kind, "activity": activity,
+                            "at": self.at(minutes), "items": ["Blue mug"]}]);
+        let (status, reply) = self.call(minutes, "POST", "/journeys/events", event);
+        assert_eq!(status, 200, "{reply}");
+        reply["events"][0]["heard"].clone()
+    }
+
+    /// Ticks at `minutes` until the tick says it is done (as lead-intake's
+    /// tick calls a part again while it is not).
+    fn tick(&self, minutes: i64) -> Value {
+        for _ in 0..60 {
+            let (status, reply) = self.call(minutes, "POST", "/journeys/admin/tick?limit=1000", Value::Null);
+            assert_eq!(status, 200, "{reply}");
+            if reply["done"] == true {
+                return reply;
+            }
+        }
+        panic!("the tick at {minutes} never finished")
+    }
+
+    fn sent(&self) -> Vec<Value> {
+        self.provider.bodies()
+    }
+}
+
+fn consented(w: &World, email: &str) -> String {
+    w.person(&[("email", email), ("first_name", "Dana"), ("consent_marketing", "yes")])
+}
+
+#[test]
+fn an_abandoned_checkout_gets_two_emails_an_hour_and_a_day_later() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |_| {});
+    let heard = w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    assert_eq!(heard["entered"], json!([format!("abandoned-checkout:{lead}:1")]));
+    w.tick(30);
+    assert!(w.sent().is_empty(), "nothing before the hour");
+    w.tick(61);
+    let sent = w.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["subject"], "You left something in your cart");
+    assert!(sent[0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("Hi Dana, your cart is waiting: Blue mug."));
+    let unsubscribe = sent[0]["headers"]["List-Unsubscribe"].as_str().unwrap();
+    assert!(unsubscribe.starts_with("<https://shop.example/journeys/unsubscribe/"));
+    assert_eq!(
+        sent[0]["headers"]["List-Unsubscribe-Post"],
+        "List-Unsubscribe=One-Click"
+    );
+    w.tick(61 + 10);
+    assert_eq!(w.sent().len(), 1, "once");
+    w.tick(60 + 23 * 60 + 1);
+    assert_eq!(w.sent().len(), 2);
+    assert_eq!(w.sent()[1]["subject"], "Still thinking it over?");
+    let (_, report) = w.call(2000, "GET", "/journeys/admin/journeys/abandoned-checkout", Value::Null);
+    assert_eq!(report["figures"]["entered"], 1);
+    assert_eq!(report["figures"]["sent"], 2);
+    assert_eq!(report["figures"]["exited:completed"], 1);
+}
+
+#[test]
+fn a_purchase_mid_wait_exits_and_nothing_more_is_sent() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |_| {});
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    w.tick(61);
+    assert_eq!(w.sent().len(), 1);
+    let heard = w.happen(120, "ord_1", &lead, "purchase", None);
+    assert_eq!(heard["exited"], json!([format!("abandoned-checkout:{lead}:1")]));
+    w.tick(60 * 25);
+    assert_eq!(w.sent().len(), 1, "the purchase ended the journey");
+    let (_, person) = w.call(60 * 25, "GET", &format!("/journeys/admin/people/{lead}"), Value::Null);
+    assert_eq!(person["journeys"][0]["exit"]["why"], "event:purchase");
+}
+
+#[test]
+fn one_event_enters_once_and_one_copy_runs_at_a_time() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |_| {});
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    let again = w.happen(1, "ev_1", &lead, "activity", Some("checkout_started"));
+    assert_eq!(again["entered"], json!([]));
+    let other = w.happen(2, "ev_2", &lead, "activity", Some("checkout_started"));
+    assert_eq!(other["not_entered"], json!(["abandoned-checkout: already in it"]));
+    // Two ticks at the same moment: one takes the step.
+    w.tick(61);
+    w.tick(61);
+    assert_eq!(w.sent().len(), 1);
+}
+
+#[test]
+fn marketing_needs_confirmed_consent_checked_at_send_time() {
+    let w = World::new();
+    let lead = w.person(&[("email", "noconsent@example.com")]);
+    w.set(0, |_| {});
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    w.tick(61);
+    w.tick(60 * 25);
+    w.tick(60 * 25);
+    assert!(w.sent().is_empty());
+    let (_, report) = w.call(
+        60 * 25,
+        "GET",
+        "/journeys/admin/journeys/abandoned-checkout",
+        Value::Null,
+    );
+    assert_eq!(report["figures"]["skipped:no_consent"], 2);
+}
+
+#[test]
+fn one_click_unsubscribe_takes_effect_before_the_next_send() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |_| {});
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    w.tick(61);
+    let header = w.sent()[0]["headers"]["List-Unsubscribe"].as_str().unwrap().to_string();
+    let path = header
+        .trim_matches(['<', '>'])
+        .strip_prefix("https://shop.example")
+        .unwrap()
+        .to_string();
+    // As Gmail does it: a form body, no cookie, no credentials.
+    let owned = OwnedBy::new(&w.store, "journeys");
+    let ctx = Ctx::new(&owned, &w.config, &w.provider, w.at(70));
+    let mut req = Request::new("POST", &path);
+    req.headers
+        .push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+    req.body = b"List-Unsubscribe=One-Click".to_vec();
+    let reply = JOB.handle(&req, &ctx).finish(&ctx).unwrap();
+    assert_eq!(reply.status, 200);
+    assert!(reply.header("location").is_none(), "never a redirect");
+    w.tick(60 * 25);
+    w.tick(60 * 25);
+    assert_eq!(w.sent().len(), 1, "nothing after the unsubscribe");
+    let (_, person) = w.call(60 * 25, "GET", &format!("/journeys/admin/people/{lead}"), Value::Null);
+    assert_eq!(person["journeys"][0]["exit"]["why"], "unsubscribed");
+    // A forged or altered token changes nothing and says so.
+    let mut forged = Request::new("POST", &format!("{path}x"));
+    forged.body = b"List-Unsubscribe=One-Click".to_vec();
+    assert_eq!(JOB.handle(&forged, &ctx).finish(&ctx).unwrap().status, 404);
+}
+
+#[test]
+fn quiet_hours_hold_a_message_to_eight_in_jerusalem() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| doc["settings"]["time_zone"] = json!("Asia/Jerusalem"));
+    // 19:30 UTC is 21:30 in Jerusalem (UTC+2 in December).
+    let evening = 9 * 60 + 30;
+    w.happen(evening - 60, "ev_1", &lead, "activity", Some("checkout_started"));
+    w.tick(evening + 1);
+    assert!(w.sent().is_empty(), "held");
+    // 08:00 local is 06:00 UTC; the journey's priority (80) adds 2 minutes.
+    let eight = 20 * 60 + 2;
+    w.tick(eight - 5);
+    assert!(w.sent().is_empty());
+    w.tick(eight);
+    assert_eq!(w.sent().len(), 1, "sent at 08:00 local");
+}
+
+#[test]
+fn three_journeys_at_once_go_out_in_priority_order_and_none_is_dropped() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| {
+        let send =
+            |subject: &str| json!({"send": {"channel": "email", "subject": {"en": subject}, "text": {"en": "Hi"}}});
+        let journey = |id: &str, priority: u8| {
+            json!({"id": id, "name": id, "status": "live", "purpose": "marketing", "enters_on": "purchase",
+                   "reentry": "always", "priority": priority, "expire_after_hours": 24 * 7, "steps": [send(id)]})
+        };
+        doc["journeys"] = json!([journey("low", 10), journey("high", 90), journey("mid", 50)]);
+        doc["settings"]["quiet_hours"] = json!({"start": "00:00", "end": "00:00"});
+    });
+    w.happen(0, "ord_1", &lead, "purchase", None);
+    for hour in 0..=72 {
+        w.tick(hour * 60 + 1);
+    }
+    let subjects: Vec<Value> = w.sent().iter().map(|b| b["subject"].clone()).collect();
+    assert_eq!(subjects, [json!("high"), json!("mid"), json!("low")]);
+}
+
+#[test]
+fn the_holdout_is_recorded_and_never_sent() {
+    let w = World::new();
+    w.set(0, |doc| doc["journeys"][0]["holdout_percent"] = json!(50));
+    let leads: Vec<String> = (0..40).map(|n| consented(&w, &format!("p{n}@example.com"))).collect();
+    for (n, lead) in leads.iter().enumerate() {
+        w.happen(0, &format!("ev_{n}"), lead, "activity", Some("checkout_started"));
+    }
+    w.tick(61);
+    let (_, report) = w.call(61, "GET", "/journeys/admin/journeys/abandoned-checkout", Value::Null);
+    let held = report["figures"]["held_out"].as_u64().unwrap();
+    assert_eq!(report["figures"]["entered"], 40);
+    assert!((8..=32).contains(&held), "about half: {held}");
+    assert_eq!(w.sent().len() as u64, 40 - held);
+    assert_eq!(report["figures"]["held_out_sends"].as_u64().unwrap(), held);
+}
+
+#[test]
+fn people_in_flight_keep_their_version() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |_| {});
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    w.set(10, |doc| {
+        doc["journeys"][0]["steps"][1]["send"]["subject"]["en"] = json!("New subject")
+    });
+    let other = consented(&w, "noa@example.com");
+    w.happen(10, "ev_2", &other, "activity", Some("checkout_started"));
+    w.tick(75);
+    let subjects: Vec<Value> = w.sent().iter().map(|b| b["subject"].clone()).collect();
+    assert_eq!(
+        subjects,
+        [json!("You left something in your cart"), json!("New subject")]
+    );
+}
+
+#[test]
+fn erase_leaves_nothing_of_the_person() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |_| {});
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    w.tick(61);
+    assert_eq!(w.sent().len(), 1);
+    let (status, _) = w.call(62, "DELETE", &format!("/journeys/admin/people/{lead}"), Value::Null);
+    assert_eq!(status, 200);
+    let left: Vec<String> = w
+        .store
+        .inner
+        .mentions(&lead)
+        .into_iter()
+        .filter(|k| !k.starts_with("lead") && !k.starts_with("submission"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    w.tick(60 * 25);
+    assert_eq!(w.sent().len(), 1, "nothing for an erased person");
+}
+
+#[test]
+fn a_bad_document_is_a_422_naming_the_field() {
+    let w = World::new();
+    let mut doc: Value = serde_json::from_str(include_str!("../defaults/journeys.json")).unwrap();
+    doc["journeys"][0]["steps"][0] = json!({"wait": {}});
+    let (status, problem) = w.call(0, "PUT", "/journeys/admin/journeys", doc);
+    assert_eq!(status, 422);
+    assert_eq!(problem["errors"][0]["field"], "journeys[0].steps[0].wait");
+}
+
+#[test]
+fn a_tick_costs_the_same_with_20_or_200_people_waiting() {
+    let trips = |people: usize| {
+        let w = World::new();
+        w.set(0, |doc| doc["journeys"][0]["steps"][0] = json!({"wait": {"days": 30}}));
+        for n in 0..people {
+            let lead = consented(&w, &format!("p{n}@example.com"));
+            w.happen(0, &format!("ev_{n}"), &lead, "activity", Some("checkout_started"));
+        }
+        w.tick(10);
+        let before = w.store.round_trips();
+        w.tick(20);
+        w.store.round_trips() - before
+    };
+    assert_eq!(trips(20), trips(200), "ten quiet minutes cost what minutes cost");
+}
+
+#[test]
+fn the_dry_run_shows_what_the_real_run_then_does_and_writes_nothing() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| doc["settings"]["time_zone"] = json!("Asia/Jerusalem"));
+    // Entering at 19:00 UTC (21:00 in Jerusalem): the first email is held
+    // to 08:00 local; the second, 23 hours later, falls at 07:00 and is
+    // held again.
+    let evening = 9 * 60;
+    let before = w.store.inner.len();
+    let (status, path) = w.call(
+        evening,
+        "POST",
+        "/journeys/admin/journeys/abandoned-checkout/simulate",
+        json!({"lead_id": lead, "start": w.at(evening), "trigger": {"kind": "activity", "activity": "checkout_started", "items": ["Blue mug"]}}),
+    );
+    assert_eq!(status, 200, "{path}");
+    assert_eq!(w.store.inner.len(), before, "nothing written");
+    assert!(w.sent().is_empty(), "nothing sent");
+    let outcomes: Vec<(Value, Value)> = path["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["outcome"].clone(), s["reason"].clone()))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (json!("waited"), Value::Null),
+            (json!("deferred"), json!("quiet_hours")),
+            (json!("sent"), Value::Null),
+            (json!("waited"), Value::Null),
+            (json!("deferred"), json!("quiet_hours")),
+            (json!("sent"), Value::Null),
+        ]
+    );
+    let simulated: Vec<(Value, Value)> = path["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["outcome"] == "sent")
+        .map(|s| (s["at"].clone(), s["message"]["subject"].clone()))
+        .collect();
+    assert!(path["steps"][2]["message"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Blue mug"));
+    assert_eq!(path["exit"]["why"], "completed");
+    // The real run, ticking every minute of the same two days.
+    w.happen(evening, "ev_1", &lead, "activity", Some("checkout_started"));
+    for minute in (evening..evening + 48 * 60).step_by(1) {
+        w.tick(minute);
+        if w.sent().len() == 2 {
+            break;
+        }
+    }
+    let (_, person) = w.call(
+        evening + 48 * 60,
+        "GET",
+        &format!("/journeys/admin/people/{lead}"),
+        Value::Null,
+    );
+    let real: Vec<(Value, Value)> = person["journeys"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["outcome"] == "sent")
+        .zip(w.sent())
+        .map(|(s, m)| (s["at"].clone(), m["subject"].clone()))
+        .collect();
+    assert_eq!(real, simulated);
+}
+
+#[test]
+fn a_dry_run_of_a_hypothetical_person_and_a_purchase_mid_wait() {
+    let w = World::new();
+    w.set(0, |_| {});
+    let (status, path) = w.call(
+        0,
+        "POST",
+        "/journeys/admin/journeys/abandoned-checkout/simulate",
+        json!({"person": {"first_name": "Noa", "language": "he"}, "start": w.at(0),
+               "events": [{"at": w.at(120), "kind": "purchase"}]}),
+    );
+    assert_eq!(status, 200, "{path}");
+    assert_eq!(path["steps"][1]["outcome"], "sent");
+    assert!(path["steps"][1]["message"]["subject"]
+        .as_str()
+        .unwrap()
+        .contains("עגלה"));
+    assert_eq!(path["exit"]["why"], "event:purchase");
+    assert_eq!(
+        path["steps"].as_array().unwrap().len(),
+        3,
+        "waited, sent, waited: then the purchase"
+    );
+}
+
+#[test]
+fn a_detractor_gets_the_apology_without_marketing_consent() {
+    let w = World::new();
+    let lead = w.person(&[("email", "unhappy@example.com"), ("first_name", "Avi")]);
+    w.set(0, |doc| doc["journeys"][2]["status"] = json!("live"));
+    let heard = w.happen(0, "evt_1", &lead, "survey.detractor", None);
+    assert_eq!(heard["entered"], json!([format!("detractor-recovery:{lead}:1")]));
+    w.tick(1);
+    let sent = w.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["subject"], "We are sorry, and we would like to make it right");
+    assert!(sent[0]["headers"].is_null(), "transactional: no list headers");
+}
+
+#[test]
+fn a_purchase_gives_a_thank_you_now_and_a_survey_link_seven_days_later_and_nothing_between() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| doc["journeys"][1]["status"] = json!("live"));
+    let event = json!([{"id": "ord_1", "lead_id": lead, "kind": "purchase", "at": w.at(0),
+                        "amount_minor": 1800, "currency": "USD", "items": ["Blue mug"]}]);
+    assert_eq!(w.call(0, "POST", "/journeys/events", event).0, 200);
+    w.tick(1);
+    assert_eq!(w.sent().len(), 1);
+    assert!(w.sent()[0]["text"].as_str().unwrap().contains("(18.00 USD)"));
+    for day in 1..7 {
+        w.tick(day * 24 * 60);
+        w.tick(day * 24 * 60);
+    }
+    assert_eq!(w.sent().len(), 1, "nothing in between");
+    w.tick(7 * 24 * 60 + 1);
+    w.tick(7 * 24 * 60 + 1);
+    let sent = w.sent();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[1]["subject"], "How did we do?");
+    assert!(sent[1]["text"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("https://shop.example/survey/s?for={lead}")));
+    // The journey ends at day 14; a purchase on day 15 enters again
+    // (reentry: always), and its survey, on day 22, is throttled (one
+    // invitation per 30 days).
+    w.tick(14 * 24 * 60 + 2);
+    w.tick(14 * 24 * 60 + 2);
+    assert_eq!(w.sent().len(), 3);
+    let again = json!([{"id": "ord_2", "lead_id": lead, "kind": "purchase", "at": w.at(15 * 24 * 60)}]);
+    w.call(15 * 24 * 60, "POST", "/journeys/events", again);
+    for minute in [15 * 24 * 60 + 1, 22 * 24 * 60 + 2] {
+        w.tick(minute);
+        w.tick(minute);
+    }
+    let (_, report) = w.call(
+        23 * 24 * 60,
+        "GET",
+        "/journeys/admin/journeys/post-purchase",
+        Value::Null,
+    );
+    assert_eq!(report["figures"]["entered"], 2);
+    assert_eq!(report["figures"]["skipped:survey_throttled"], 1, "{report}");
+}
