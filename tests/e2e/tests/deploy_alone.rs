@@ -12,13 +12,13 @@ fn each_single_component_manifest_serves_its_component() {
     for (component, prefix, hands_on_to) in [
         ("instant-ack", "/ack", &[][..]),
         ("lead-scoring", "/scoring", &["audiences_url", "alerts_url"][..]),
-        ("survey", "/survey", &["scoring_url", "alerts_url"][..]),
+        ("survey", "/survey", &["scoring_url", "alerts_url", "journeys_url"][..]),
         ("audience-export", "/audiences", &[][..]),
         ("lead-alerts", "/alerts", &[][..]),
         (
             "customers",
             "/customers",
-            &["intake_url", "scoring_url", "alerts_url"][..],
+            &["intake_url", "scoring_url", "alerts_url", "journeys_url"][..],
         ),
         (
             "dashboard",
@@ -32,6 +32,7 @@ fn each_single_component_manifest_serves_its_component() {
                 "audiences_url",
             ][..],
         ),
+        ("journeys", "/journeys", &["survey_url"][..]),
     ] {
         let mut config = SpinConfig::new(repo_root().join(format!("deploy/{component}.spin.toml")))
             .probe(&format!("{prefix}/health"))
@@ -74,7 +75,8 @@ fn intake_alone_needs_hand_off_urls_and_reports_them_unreachable() {
         .variable("alerts_url", "http://127.0.0.1:9")
         .variable("survey_url", "http://127.0.0.1:9")
         .variable("audiences_url", "http://127.0.0.1:9")
-        .variable("customers_url", "http://127.0.0.1:9");
+        .variable("customers_url", "http://127.0.0.1:9")
+        .variable("journeys_url", "http://127.0.0.1:9");
     let Some(app) = own_spin(config) else { return };
     // The probing check is the admin token's.
     let health = admin("GET", &app.base_url, "/intake/health").json();

@@ -4,7 +4,7 @@
 
 use spin_retention_e2e::{admin, app, get};
 
-const COMPONENTS: [(&str, &str); 8] = [
+const COMPONENTS: [(&str, &str); 9] = [
     ("lead-intake", "/intake/health"),
     ("instant-ack", "/ack/health"),
     ("lead-scoring", "/scoring/health"),
@@ -13,6 +13,7 @@ const COMPONENTS: [(&str, &str); 8] = [
     ("lead-alerts", "/alerts/health"),
     ("customers", "/customers/health"),
     ("dashboard", "/dashboard/health"),
+    ("journeys", "/journeys/health"),
 ];
 
 fn every_component_reports_its_store_round_trip() {

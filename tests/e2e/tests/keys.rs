@@ -8,6 +8,7 @@ use spin_retention_core::keys as core;
 use spin_retention_customers::keys as customers;
 use spin_retention_dashboard::keys as dashboard;
 use spin_retention_instant_ack::keys as ack;
+use spin_retention_journeys::keys as journeys;
 use spin_retention_lead_alerts::keys as alerts;
 use spin_retention_lead_intake::keys as intake;
 use spin_retention_lead_scoring::keys as scoring;
@@ -51,6 +52,17 @@ fn matches(pattern: &str, key: &str) -> bool {
             let rest = &pattern[start + pattern[start..].find('>').unwrap() + 1..];
             (1..=literal.len()).any(|n| literal.is_char_boundary(n) && matches(rest, &literal[n..]))
         }
+    }
+}
+
+fn due() -> spin_retention_journeys::due::Due {
+    let at = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+    spin_retention_journeys::due::Due {
+        instance: "abandoned-checkout:l_1:1".into(),
+        step: 1,
+        attempt: 0,
+        at,
+        first_due: at,
     }
 }
 
@@ -162,6 +174,25 @@ fn constructed() -> Vec<String> {
         format!("{}#1", customers::customer_keys("l_1")),
         customers::customers_tick(29_000_000),
         dashboard::signed_out("0123abcd"),
+        "journeys".to_string(),
+        journeys::known().to_string(),
+        journeys::interest().to_string(),
+        journeys::version("abandoned-checkout", "0123456789ab").to_string(),
+        format!("{}#n", journeys::due(29_000_000)),
+        format!("{}#4", journeys::due(29_000_000)),
+        journeys::due_from(29_000_000).to_string(),
+        journeys::due_mark().to_string(),
+        journeys::seen("abandoned-checkout", "ce_1"),
+        journeys::entries("abandoned-checkout", "l_1"),
+        journeys::instance("abandoned-checkout:l_1:1").to_string(),
+        journeys::exit("abandoned-checkout:l_1:1").to_string(),
+        journeys::done(&due()).to_string(),
+        journeys::turn(&due(), 3),
+        journeys::sent("l_1", "email", 30_000),
+        journeys::week("l_1", "email", "2026-W50"),
+        journeys::opt_out("l_1", "marketing").to_string(),
+        journeys::count("abandoned-checkout", "sent"),
+        journeys::surveyed("l_1").to_string(),
     ]
 }
 

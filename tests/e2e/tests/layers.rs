@@ -49,7 +49,7 @@ fn no_job_crate_depends_on_another() {
             jobs.extend(job);
         }
     }
-    assert_eq!(jobs.len(), 8, "{jobs:?}");
+    assert_eq!(jobs.len(), 9, "{jobs:?}");
     for entry in std::fs::read_dir(root().join("shared")).unwrap() {
         let path = entry.unwrap().path().join("Cargo.toml");
         let krate = manifest(&path);

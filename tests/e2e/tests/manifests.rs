@@ -28,7 +28,7 @@ fn field(component: &Table, key: &str, empty: Value) -> Value {
 fn single_component_manifests_match_the_app() {
     let app = load("spin.toml");
     let components = table(&app, "component");
-    assert_eq!(components.len(), 8);
+    assert_eq!(components.len(), 9);
     for (id, def) in components {
         let def = def.as_table().unwrap();
         let alone = load(&format!("deploy/{id}.spin.toml"));

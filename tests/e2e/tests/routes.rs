@@ -10,7 +10,7 @@ use spin_retention_core::jobs::Job;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
-const JOBS: [&Job; 8] = [
+const JOBS: [&Job; 9] = [
     &spin_retention_lead_intake::job::JOB,
     &spin_retention_instant_ack::job::JOB,
     &spin_retention_lead_scoring::job::JOB,
@@ -19,6 +19,7 @@ const JOBS: [&Job; 8] = [
     &spin_retention_lead_alerts::job::JOB,
     &spin_retention_customers::job::JOB,
     &spin_retention_dashboard::job::JOB,
+    &spin_retention_journeys::job::JOB,
 ];
 
 fn repo() -> PathBuf {
