@@ -199,6 +199,10 @@ fn is_zero(n: &u32) -> bool {
 pub const MAX_JOURNEYS: usize = 50;
 pub const MAX_STEPS: usize = 20;
 
+/// The longest a held message may wait, and a re-entry be waited for.
+pub const MAX_EXPIRE_HOURS: u32 = 24 * 365;
+pub const MAX_REENTRY_DAYS: u32 = 3650;
+
 /// What a template may say, filled in per person.
 pub const PLACEHOLDERS: &[&str] = &["first_name", "name", "business", "items", "amount", "survey_link"];
 
@@ -324,7 +328,7 @@ pub fn parse(body: &[u8]) -> Result<Catalogue, Problem> {
 }
 
 fn check_settings(s: &Settings, bad: &mut impl FnMut(&str, &str)) {
-    if s.time_zone.parse::<chrono_tz::Tz>().is_err() {
+    if spin_retention_zones::Zone::parse(&s.time_zone).is_none() {
         bad("settings.time_zone", "is not an IANA time zone (e.g. Asia/Jerusalem)");
     }
     for (field, time) in [("start", &s.quiet_hours.start), ("end", &s.quiet_hours.end)] {
@@ -385,6 +389,14 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
     }
     if j.holdout_percent > 90 {
         bad(&format!("{at}.holdout_percent"), "0-90");
+    }
+    if !(1..=MAX_EXPIRE_HOURS).contains(&j.expire_after_hours) {
+        bad(&format!("{at}.expire_after_hours"), "1 to 8760 (a year)");
+    }
+    if let Reentry::AfterDays(days) = j.reentry {
+        if !(1..=MAX_REENTRY_DAYS).contains(&days) {
+            bad(&format!("{at}.reentry.after_days"), "1 to 3650 (ten years)");
+        }
     }
     if j.steps.is_empty() || j.steps.len() > MAX_STEPS {
         bad(&format!("{at}.steps"), &format!("1 to {MAX_STEPS} steps"));

@@ -17,7 +17,7 @@ use spin_retention_core::store::{Store, StoreError};
 
 /// When quiet hours that hold `now` end, if they do.
 pub fn quiet_until(settings: &Settings, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let zone: chrono_tz::Tz = settings.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    let zone = spin_retention_zones::Zone::parse(&settings.time_zone).unwrap_or_else(spin_retention_zones::Zone::utc);
     let start = NaiveTime::parse_from_str(&settings.quiet_hours.start, "%H:%M").ok()?;
     let end = NaiveTime::parse_from_str(&settings.quiet_hours.end, "%H:%M").ok()?;
     let local = now.with_timezone(&zone);

@@ -12,12 +12,12 @@ use crate::record::{take_turn, LeadAlerts, Sent};
 use crate::settings::Settings;
 use crate::speed;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Timelike, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use spin_retention_core::events::{Event, What};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{JsonStore, StoreError};
+use spin_retention_zones::Zone;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One submission the digest counts: `digest-day:<local date>` entries.
@@ -101,7 +101,7 @@ pub fn send_if_due(ctx: &Ctx, settings: &Settings) -> Result<bool, StoreError> {
 
 /// A local date and time as an instant (see [`local_instant`]); UTC's
 /// reading of it if the zone has none.
-fn at(zone: Tz, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+fn at(zone: Zone, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
     let naive = day.and_time(time);
     local_instant(zone, naive).unwrap_or_else(|| naive.and_utc())
 }
@@ -114,7 +114,13 @@ struct Hot {
 }
 
 /// The digest of `day`; `None` when nothing happened.
-fn build(ctx: &Ctx, settings: &Settings, owner: &str, zone: Tz, day: NaiveDate) -> Result<Option<Notice>, StoreError> {
+fn build(
+    ctx: &Ctx,
+    settings: &Settings,
+    owner: &str,
+    zone: Zone,
+    day: NaiveDate,
+) -> Result<Option<Notice>, StoreError> {
     let store = ctx.store;
     // Submissions by form, each once.
     let log = keys::digest_day(day);

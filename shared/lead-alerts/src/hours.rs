@@ -3,8 +3,8 @@
 //! minute counts.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use spin_retention_zones::Zone;
 use std::collections::BTreeMap;
 
 /// The team's week: hours per weekday (`mon`..`sun`, each a list of
@@ -32,7 +32,7 @@ impl WorkingHours {
     pub fn problems(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if let Some(zone) = &self.time_zone {
-            if zone.parse::<Tz>().is_err() {
+            if zone.parse::<Zone>().is_err() {
                 out.push(("time_zone".into(), format!("\"{zone}\" is not an IANA time zone")));
             }
         }
@@ -69,15 +69,15 @@ impl WorkingHours {
     }
 
     /// The team's time zone (UTC when none is set).
-    pub fn zone(&self) -> Tz {
+    pub fn zone(&self) -> Zone {
         self.time_zone
             .as_deref()
             .and_then(|z| z.parse().ok())
-            .unwrap_or(Tz::UTC)
+            .unwrap_or(Zone::utc())
     }
 
     /// The working spans of one local date, as instants.
-    fn spans(&self, zone: Tz, date: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
+    fn spans(&self, zone: Zone, date: NaiveDate) -> Vec<(DateTime<Utc>, DateTime<Utc>)> {
         if self.holidays.contains(&date) {
             return Vec::new();
         }
@@ -147,14 +147,14 @@ impl WorkingHours {
 
 /// A local date and time in `zone` as an instant; a time that a DST change
 /// skips counts from an hour later.
-pub fn local_instant(zone: Tz, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+pub fn local_instant(zone: Zone, naive: NaiveDateTime) -> Option<DateTime<Utc>> {
     zone.from_local_datetime(&naive)
         .earliest()
         .or_else(|| zone.from_local_datetime(&(naive + Duration::hours(1))).earliest())
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn zone_midnight(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
+fn zone_midnight(zone: Zone, date: NaiveDate) -> DateTime<Utc> {
     zone.from_local_datetime(&date.and_time(NaiveTime::MIN))
         .earliest()
         .map_or_else(|| date.and_time(NaiveTime::MIN).and_utc(), |t| t.with_timezone(&Utc))

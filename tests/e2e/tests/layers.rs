@@ -1,7 +1,7 @@
 //! The architecture in the manifests: no job crate depends on another job
 //! crate, in its dependencies or its dev-dependencies, so each job builds,
 //! tests and deploys alone. What two jobs share is a crate of its own
-//! (core, facts, messaging, scores). A job is a crate of `shared/` that a
+//! (core, facts, messaging, scores, zones). A job is a crate of `shared/` that a
 //! component under `components/` wraps.
 
 use std::path::{Path, PathBuf};
