@@ -14,6 +14,10 @@ use spin_retention_core::store::{counter, JsonStore, Store, StoreError};
 /// 168).
 const MAX_ATTEMPTS_READ: u32 = 10_000;
 
+/// Windows of the step still due whose turn counters erase deletes: two
+/// hours of takers that died.
+const PENDING_WINDOWS: i64 = 64;
+
 pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     let (catalogue, _) = admin_doc::current::<Catalogue>(store)?;
     let known: Vec<String> = store.get_json(&keys::known())?.unwrap_or_default();
@@ -62,6 +66,7 @@ fn keys_of(
         instance.first_slot.clone(),
     ];
     let steps = journey.map_or(0, |j| j.steps.len());
+    let mut pending = None;
     for step in 0..steps {
         for attempt in 0..MAX_ATTEMPTS_READ {
             let due = Due {
@@ -78,9 +83,9 @@ fn keys_of(
             gone.push(key.to_string());
             gone.extend(done.next_slot.clone());
             gone.extend((done.window - 2..=done.window + 1).map(|w| keys::turn(&due, w)));
-            if let (Outcome::Sent { .. }, Some(Step::Send(send))) =
-                (&done.outcome, journey.and_then(|j| j.steps.get(step)))
-            {
+            // Every send counted against the budget when it was taken (a
+            // claim given back leaves its week's counter).
+            if let Some(Step::Send(send)) = journey.and_then(|j| j.steps.get(step)) {
                 gone.extend(pressure::keys_of_send(
                     &catalogue.settings,
                     &instance.lead_id,
@@ -88,7 +93,21 @@ fn keys_of(
                     done.at,
                 ));
             }
+            pending = Some(match done.outcome {
+                Outcome::Deferred { .. } => (step, attempt + 1),
+                _ => (step + 1, 0),
+            });
         }
     }
+    // The step still due: the turns a taker that died may have left.
+    let (step, attempt) = pending.unwrap_or((0, 0));
+    let due = Due {
+        instance: instance.id.clone(),
+        step,
+        attempt,
+        at: instance.entered_at,
+        first_due: instance.entered_at,
+    };
+    gone.extend((0..=PENDING_WINDOWS).map(|w| keys::turn(&due, w)));
     Ok(gone)
 }

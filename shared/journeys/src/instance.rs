@@ -146,15 +146,27 @@ pub fn hear(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Hea
 
 /// The person's live instance of `journey`, if any: its id and record.
 pub fn live(store: &dyn Store, journey: &str, lead_id: &str) -> Result<Option<Instance>, StoreError> {
+    match latest(store, journey, lead_id)? {
+        Some((instance, None)) => Ok(Some(instance)),
+        _ => Ok(None),
+    }
+}
+
+/// Numbers of the entries counter that may have no instance: one taken by
+/// a request that then lost the race to enter (or died before writing).
+const GAPS_READ: u64 = 8;
+
+/// The person's latest time through `journey` and how it ended, if it did:
+/// the newest instance written, past the numbers taken without one.
+pub fn latest(store: &dyn Store, journey: &str, lead_id: &str) -> Result<Option<(Instance, Option<Exit>)>, StoreError> {
     let n = spin_retention_core::store::counter(store, &keys::entries(journey, lead_id))?;
-    if n == 0 {
-        return Ok(None);
+    for k in (1..=n).rev().take(GAPS_READ as usize) {
+        let id = instance_id(journey, lead_id, k);
+        if let Some(instance) = store.get_json(&keys::instance(&id))? {
+            return Ok(Some((instance, store.get_json(&keys::exit(&id))?)));
+        }
     }
-    let id = instance_id(journey, lead_id, n);
-    if store.exists(&keys::exit(&id))? {
-        return Ok(None);
-    }
-    store.get_json(&keys::instance(&id))
+    Ok(None)
 }
 
 /// Ends the person's live instance of `journey`: its id, if one was live.
@@ -166,9 +178,15 @@ pub fn exit_live(ctx: &Ctx, journey: &Journey, lead_id: &str, why: &str) -> Resu
     Ok(Some(instance.id))
 }
 
+/// Ends `instance`, unless it has ended already (an exit event and the
+/// last step at once: the one read first stands).
 pub fn write_exit(store: &dyn Store, instance: &Instance, at: DateTime<Utc>, why: &str) -> Result<(), StoreError> {
+    let key = keys::exit(&instance.id);
+    if store.exists(&key)? {
+        return Ok(());
+    }
     store.set_json(
-        &keys::exit(&instance.id),
+        &key,
         &Exit {
             at,
             why: why.to_string(),
@@ -189,29 +207,31 @@ fn enter(ctx: &Ctx, journey: &Journey, happened: &Happened) -> Result<Result<Str
     let lead_id = &happened.lead_id;
     let entries = keys::entries(&journey.id, lead_id);
     let before = spin_retention_core::store::counter(store, &entries)?;
-    if before > 0 {
-        let last = instance_id(&journey.id, lead_id, before);
-        let Some(exit) = store.get_json(&keys::exit(&last))? else {
+    if let Some((last, exit)) = latest(store, &journey.id, lead_id)? {
+        let Some(exit) = exit else {
             return Ok(Err("already in it"));
         };
+        if exit.why == "unsubscribed" || exit.why == "gone" {
+            return Ok(Err("left for good"));
+        }
         match journey.reentry {
             Reentry::Once => return Ok(Err("entered before (reentry: once)")),
             Reentry::AfterDays(days) => {
-                let entered = store.get_json(&keys::instance(&last))?.map(|i| i.entered_at);
-                if entered.is_some_and(|at| ctx.now < at + chrono::Duration::days(days.into())) {
+                let again = last.entered_at.checked_add_signed(chrono::Duration::days(days.into()));
+                if again.is_none_or(|again| ctx.now < again) {
                     return Ok(Err("entered too recently (reentry: after_days)"));
                 }
             }
             Reentry::Always => {}
-        }
-        if exit.why == "unsubscribed" || exit.why == "gone" {
-            return Ok(Err("left for good"));
         }
     }
     // First wins: the same event told twice, or two events at once.
     if store.increment(&keys::seen(&journey.id, &happened.id), 1)? != 1 {
         return Ok(Err("this event entered them already"));
     }
+    // The one that counts right after what it read enters; another event
+    // that read the same leaves a number without an instance, which
+    // `latest` passes over.
     let n = store.increment(&entries, 1)? as u64;
     if n != before + 1 {
         return Ok(Err("entered by another event at the same moment"));

@@ -13,7 +13,7 @@ use spin_retention_core::keys::Key;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::routes::{Caller, Method, Params, Route};
-use spin_retention_core::store::{counter, json_bytes, JsonStore};
+use spin_retention_core::store::{counter, json_bytes, JsonStore, StoreError};
 use std::collections::BTreeSet;
 
 pub const JOB: Job = Job {
@@ -113,7 +113,26 @@ fn events(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
     for h in &happened {
         heard.push(json!({"id": h.id, "heard": instance::hear(ctx, &catalogue, h)?}));
     }
-    Ok(Reply::json(200, &json!({ "events": heard })).into())
+    Ok(Outcome::then(
+        Reply::json(200, &json!({ "events": heard })),
+        vec![Box::new(on_the_back)],
+    ))
+}
+
+/// Steps taken on the back of a request, without a scheduler: the first
+/// request of each minute, after its reply, takes a few due steps.
+const BACK_LIMIT: u64 = 20;
+
+fn on_the_back(ctx: &Ctx) {
+    let run = || -> Result<(), StoreError> {
+        if spin_retention_core::turns::first_of_minute(ctx, keys::tick_turn)? {
+            due::tick(ctx, BACK_LIMIT)?;
+        }
+        Ok(())
+    };
+    if let Err(e) = run() {
+        eprintln!("journeys: due steps on the back of a request: {e}");
+    }
 }
 
 /// `POST /journeys/admin/tick?limit=`: the steps due by now (the
@@ -207,6 +226,7 @@ const FIGURES: &[&str] = &[
     "deferred:provider",
     "deferred:no_provider",
     "deferred:no_link_secret",
+    "deferred:no_https_public_url",
     "skipped:no_consent",
     "skipped:no_address",
     "skipped:expired",

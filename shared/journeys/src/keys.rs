@@ -84,3 +84,8 @@ pub fn known() -> Key<Vec<String>> {
 pub fn surveyed(lead_id: &str) -> Key<chrono::DateTime<chrono::Utc>> {
     Key::new(format!("journeys-surveyed:{lead_id}"))
 }
+
+/// The request of a minute that takes due steps on its back.
+pub fn tick_turn(minute: i64) -> String {
+    format!("journeys-tick:{minute}")
+}

@@ -6,6 +6,7 @@ use crate::document::PLACEHOLDERS;
 use spin_retention_core::customer::format_minor;
 use spin_retention_core::happened::Happened;
 use spin_retention_core::lead::Lead;
+use spin_retention_core::text::looks_like_link;
 use std::collections::BTreeMap;
 
 /// `he` or `en`.
@@ -31,15 +32,17 @@ pub fn unsubscribe_label(language: &str) -> &'static str {
     }
 }
 
-/// `template` with each `{placeholder}` filled; nothing the person did not
-/// give becomes text that reads as a link or markup (text bodies only).
+/// `template` with each `{placeholder}` filled. A name that reads as a link
+/// (a form's `www.example.com`) is left out: a stranger's form never puts a
+/// link into our message.
 pub fn fill(template: &str, lead: &Lead, trigger: &Happened, business: &str, survey_link: &str) -> String {
     let c = &lead.contact;
-    let first = c
-        .first_name
-        .clone()
+    // A form's name that reads as a link never goes out in our message.
+    let own = |v: &Option<String>| v.clone().filter(|v| !looks_like_link(v));
+    let full_name = own(&c.name);
+    let first = own(&c.first_name)
         .or_else(|| {
-            c.name
+            full_name
                 .as_deref()
                 .and_then(|n| n.split_whitespace().next())
                 .map(str::to_string)
@@ -49,10 +52,10 @@ pub fn fill(template: &str, lead: &Lead, trigger: &Happened, business: &str, sur
         (Some(minor), Some(currency)) => format!("{} {currency}", format_minor(minor, currency)),
         _ => String::new(),
     };
-    let value = |name: &str| -> String {
-        match name {
+    let value = |placeholder: &str| -> String {
+        match placeholder {
             "first_name" => first.clone(),
-            "name" => c.name.clone().unwrap_or_default(),
+            "name" => full_name.clone().unwrap_or_default(),
             "business" => business.to_string(),
             "items" => trigger.items.join(", "),
             "amount" => amount.clone(),

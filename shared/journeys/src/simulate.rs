@@ -164,8 +164,9 @@ impl Outbound for Recording {
 }
 
 /// The app's variables, but the provider is the recording webhook (its
-/// body is the message as rendered) and links are signed even when no
-/// secret is set (they only show what a message would carry).
+/// body is the message as rendered) and unsubscribe links are signed with
+/// a secret of the dry run's own (they show what a message would carry,
+/// and work nowhere).
 struct Simulated<'a> {
     base: &'a dyn Config,
     over: HashMap<&'static str, String>,
@@ -237,12 +238,8 @@ pub fn run(ctx: &Ctx, journey_id: &str, body: &[u8]) -> Result<Path, Reply> {
             ("journeys_provider", "webhook".to_string()),
             ("journeys_provider_url", "https://simulated.invalid".to_string()),
             ("journeys_webhook_path", "/".to_string()),
-            (
-                crate::unsubscribe::SECRET,
-                ctx.config
-                    .get(crate::unsubscribe::SECRET)
-                    .unwrap_or_else(|| "simulation".into()),
-            ),
+            // Links shown, never working ones: not the real secret.
+            (crate::unsubscribe::SECRET, "simulation-only".to_string()),
         ]
         .into(),
     };

@@ -100,7 +100,14 @@ fn send(
     // Marketing carries its unsubscribe (and waits without one);
     // transactional messages carry none.
     let unsubscribe_url = match marketing.then(|| unsubscribe::url(ctx.config, &lead.id, &journey.topic, language)) {
-        Some(Some(url)) => Some(url),
+        // RFC 8058: an https URI, which a mail client may POST to.
+        Some(Some(url)) if url.starts_with("https://") => Some(url),
+        Some(Some(_)) => {
+            return Ok(Outcome::Deferred {
+                until: ctx.now + Duration::hours(1),
+                reason: "no_https_public_url".into(),
+            })
+        }
         Some(None) => {
             return Ok(Outcome::Deferred {
                 until: ctx.now + Duration::hours(1),

