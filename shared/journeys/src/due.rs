@@ -125,6 +125,11 @@ fn run(ctx: &Ctx, limit: u64, only: Option<&str>) -> Result<Ticked, StoreError> 
             walk::unfinished(store, &log, &keys::due_from(m), left, visit)?
         };
         ticked.worked += walked.worked;
+        if walked.worked >= left {
+            // Stopped at the limit: this minute may hold more.
+            ticked.more = true;
+            break;
+        }
         if settled && !open && all_finished(store, &log, m)? {
             // An empty minute costs its reads only.
             if slots::len(store, &log)? > 0 {

@@ -624,3 +624,29 @@ fn erase_after_a_refused_send_leaves_nothing_either() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Found by the benchmark: a tick that reached its limit in the last
+/// minute it read said it was done, with steps of that minute still due.
+#[test]
+fn a_tick_that_stops_at_its_limit_is_not_done() {
+    let w = World::new();
+    w.set(0, |_| {});
+    // Six enter; the first event of the minute takes its own step on its
+    // back, five are left.
+    for n in 0..6 {
+        let lead = consented(&w, &format!("p{n}@example.com"));
+        w.happen(0, &format!("ev_{n}"), &lead, "activity", Some("checkout_started"));
+    }
+    let (_, first) = w.call(0, "POST", "/journeys/admin/tick?limit=4", Value::Null);
+    assert_eq!(
+        (first["worked"].clone(), first["done"].clone()),
+        (json!(4), json!(false)),
+        "{first}"
+    );
+    let (_, second) = w.call(0, "POST", "/journeys/admin/tick?limit=4", Value::Null);
+    assert_eq!(
+        (second["worked"].clone(), second["done"].clone()),
+        (json!(1), json!(true)),
+        "{second}"
+    );
+}
