@@ -107,6 +107,7 @@
 //! | `journeys-week:<lead_id>:<lane>:<yyyy-Www>` | journeys | counter: marketing messages to the person that ISO week |
 //! | `journeys-optout:<lead_id>:<topic>` | journeys | `spin_retention_journeys::instance::OptOut`: unsubscribed from a topic (`all`: everything) |
 //! | `journeys-surveyed:<lead_id>` | journeys       | JSON instant: the person's last survey invitation from a journey (the throttle) |
+//! | `journey-converted:<journey>:<lead_id>:<n>` | journeys | counter: `1` for the one event that is that time through's goal (a conversion) |
 //! | `journeys-tick:<minute>`     | journeys        | counter: `1` for the request that takes due steps on its back that minute |
 //! | `journey-count:<journey>:<figure>` | journeys  | counter: a journey's figures (entered, sent, deferred and skipped by reason, exits by why) |
 //! | `dashboard-signout:<session_id>` | dashboard  | the signed-out session's expiry (unix seconds): its cookie is refused (`spin_retention_dashboard::keys::signed_out`) |

@@ -59,7 +59,20 @@ pub struct Journey {
     /// this after it was first due is skipped, not sent late.
     #[serde(default = "two_days")]
     pub expire_after_hours: u32,
+    /// What counts as a conversion: the event, within so many days of
+    /// entering (treated and holdout alike, for the lift).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal: Option<Goal>,
     pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Goal {
+    /// A name as `enters_on` takes it (`purchase`).
+    pub event: String,
+    /// 1-90.
+    pub within_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,6 +174,14 @@ pub struct Settings {
     /// Nobody is invited to a survey twice within this many days.
     #[serde(default = "thirty")]
     pub survey_every_days: u32,
+    /// A conversion is attributed to the last message sent within this many
+    /// days before it.
+    #[serde(default = "five")]
+    pub attribution_days: u32,
+    /// The currency revenue per person is reported in (ISO 4217; goals in
+    /// other currencies count as conversions only).
+    #[serde(default = "usd")]
+    pub currency: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +202,14 @@ pub struct Budget {
 
 fn marketing() -> String {
     "marketing".into()
+}
+
+fn five() -> u32 {
+    5
+}
+
+fn usd() -> String {
+    "USD".into()
 }
 
 fn thirty() -> u32 {
@@ -336,6 +365,12 @@ fn check_settings(s: &Settings, bad: &mut impl FnMut(&str, &str)) {
             bad(&format!("settings.quiet_hours.{field}"), "must be HH:MM");
         }
     }
+    if !(1..=90).contains(&s.attribution_days) {
+        bad("settings.attribution_days", "1 to 90");
+    }
+    if s.currency.len() != 3 || !s.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        bad("settings.currency", "an ISO 4217 code (USD, ILS, EUR)");
+    }
     if !(1..=365).contains(&s.survey_every_days) {
         bad("settings.survey_every_days", "1 to 365");
     }
@@ -379,6 +414,14 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
                 &format!("{at}.{field}"),
                 &format!("is none of {} (or activity:<what>)", NAMES.join(", ")),
             );
+        }
+    }
+    if let Some(goal) = &j.goal {
+        if !known_name(&goal.event) {
+            bad(&format!("{at}.goal.event"), "is not a name journeys hears");
+        }
+        if !(1..=90).contains(&goal.within_days) {
+            bad(&format!("{at}.goal.within_days"), "1 to 90");
         }
     }
     if j.exits_on.contains(&j.enters_on) {

@@ -63,6 +63,7 @@ fn keys_of(
     let mut gone = vec![
         keys::instance(&instance.id).to_string(),
         keys::exit(&instance.id).to_string(),
+        keys::converted(&instance.id),
         instance.first_slot.clone(),
     ];
     let steps = journey.map_or(0, |j| j.steps.len());

@@ -105,6 +105,8 @@ pub fn instance_id(journey: &str, lead_id: &str, n: u64) -> String {
 pub struct Heard {
     pub entered: Vec<String>,
     pub exited: Vec<String>,
+    /// Instances whose goal this was.
+    pub converted: Vec<String>,
     /// Journeys it would enter that it did not: `<journey>: <why>`.
     pub not_entered: Vec<String>,
 }
@@ -118,6 +120,11 @@ pub const MAX_AGE_HOURS: i64 = 24;
 pub fn hear(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Heard, StoreError> {
     let mut heard = Heard::default();
     for journey in &catalogue.journeys {
+        if journey.goal.as_ref().is_some_and(|g| matches(&g.event, happened)) {
+            heard
+                .converted
+                .extend(crate::goal::reached(ctx, &catalogue.settings, journey, happened)?);
+        }
         if journey.exits_on.iter().any(|e| matches(e, happened)) {
             if let Some(id) = exit_live(ctx, journey, &happened.lead_id, &format!("event:{}", happened.name()))? {
                 heard.exited.push(id);

@@ -205,6 +205,7 @@ pub fn interest(catalogue: &Catalogue) -> Interest {
         }
         if j.status != Status::Archived {
             names.extend(j.exits_on.iter().cloned());
+            names.extend(j.goal.iter().map(|g| g.event.clone()));
         }
     }
     Interest {
@@ -250,9 +251,10 @@ fn report(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
         let n = counter(ctx.store, &keys::count(&journey.id, &what))?;
         figures.insert(what, json!(n));
     }
+    let lift = crate::goal::lift(ctx.store, journey, &catalogue.settings)?;
     Ok(Reply::json(
         200,
-        &json!({ "journey": journey, "version": journey.version(), "figures": figures }),
+        &json!({ "journey": journey, "version": journey.version(), "figures": figures, "lift": lift }),
     )
     .into())
 }

@@ -89,3 +89,8 @@ pub fn surveyed(lead_id: &str) -> Key<chrono::DateTime<chrono::Utc>> {
 pub fn tick_turn(minute: i64) -> String {
     format!("journeys-tick:{minute}")
 }
+
+/// Counter: `1` for the one event that converts an instance (its goal).
+pub fn converted(instance: &str) -> String {
+    format!("journey-converted:{instance}")
+}

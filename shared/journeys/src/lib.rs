@@ -10,6 +10,7 @@
 //! - [`step`]: taking a step: a wait, or a send checked at send time.
 //! - [`pressure`]: the contact budget and quiet hours.
 //! - [`render`], [`unsubscribe`]: the message, and RFC 8058 one-click.
+//! - [`goal`]: conversions, their attribution, treated against holdout.
 //! - [`simulate`]: the dry run, the real code over an overlay of the store.
 //! - [`erase`]: forgetting a person.
 //!
@@ -24,6 +25,7 @@
 pub mod document;
 pub mod due;
 pub mod erase;
+pub mod goal;
 pub mod instance;
 pub mod job;
 pub mod keys;

@@ -650,3 +650,47 @@ fn a_tick_that_stops_at_its_limit_is_not_done() {
         "{second}"
     );
 }
+
+#[test]
+fn the_lift_counts_the_holdout_and_attributes_conversions_to_the_last_message() {
+    let w = World::new();
+    w.set(0, |doc| {
+        doc["journeys"][0]["holdout_percent"] = json!(50);
+        doc["journeys"][0]["exits_on"] = json!([]);
+        doc["journeys"][0]["goal"] = json!({"event": "purchase", "within_days": 5});
+    });
+    let leads: Vec<String> = (0..40).map(|n| consented(&w, &format!("p{n}@example.com"))).collect();
+    for (n, lead) in leads.iter().enumerate() {
+        w.happen(0, &format!("ev_{n}"), lead, "activity", Some("checkout_started"));
+    }
+    w.tick(61);
+    // Everyone treated buys two hours in, nobody in the holdout does.
+    let mut treated = 0;
+    for (n, lead) in leads.iter().enumerate() {
+        let (_, person) = w.call(100, "GET", &format!("/journeys/admin/people/{lead}"), Value::Null);
+        if person["journeys"][0]["instance"]["held_out"] == false {
+            treated += 1;
+            let event = json!([{"id": format!("ord_{n}"), "lead_id": lead, "kind": "purchase", "at": w.at(120),
+                                "amount_minor": 2500, "currency": "USD"}]);
+            let (_, heard) = w.call(120, "POST", "/journeys/events", event);
+            assert_eq!(heard["events"][0]["heard"]["converted"].as_array().unwrap().len(), 1);
+        }
+    }
+    // The same purchase told again converts nobody twice.
+    let lead = &leads[0];
+    let again = json!([{"id": "ord_again", "lead_id": lead, "kind": "purchase", "at": w.at(130)}]);
+    w.call(130, "POST", "/journeys/events", again);
+    let (_, report) = w.call(200, "GET", "/journeys/admin/journeys/abandoned-checkout", Value::Null);
+    let lift = &report["lift"];
+    assert_eq!(lift["treated"]["people"], treated, "{lift}");
+    assert_eq!(lift["treated"]["converted"], treated);
+    assert_eq!(lift["holdout"]["people"], 40 - treated);
+    assert_eq!(lift["holdout"]["converted"], 0);
+    assert_eq!(lift["lift"], 1.0);
+    assert_eq!(lift["treated"]["revenue_per_person_minor"], 2500.0);
+    assert_eq!(
+        lift["attributed"],
+        json!([[1, treated]]),
+        "the first email, an hour before"
+    );
+}

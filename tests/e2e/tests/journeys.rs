@@ -376,3 +376,66 @@ fn a_detractors_answer_gets_the_apology_and_the_dry_run_sends_nothing() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(provider.received().len(), 1, "the dry run sent nothing");
 }
+
+#[test]
+fn the_holdout_is_never_sent_and_the_lift_counts_it() {
+    let provider = MockProvider::start();
+    let Some(app) = start(&provider) else { return };
+    let base = &app.base_url;
+    let mut doc: Value = serde_json::from_str(include_str!("../../../shared/journeys/defaults/journeys.json")).unwrap();
+    doc["journeys"][0]["status"] = json!("live");
+    doc["journeys"][0]["holdout_percent"] = json!(50);
+    doc["journeys"][0]["exits_on"] = json!([]);
+    let reply = call(base, "PUT", "/journeys/admin/journeys", ADMIN_TOKEN, 0, &doc);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let people = 16;
+    let leads: Vec<String> = (0..people)
+        .map(|n| checkout(base, &format!("h{n}@example.com"), &format!("chk-h{n}")))
+        .collect();
+    let held: Vec<bool> = leads
+        .iter()
+        .map(|lead| journeys_of(base, lead, 1)["journeys"][0]["instance"]["held_out"] == true)
+        .collect();
+    let treated = held.iter().filter(|h| !**h).count();
+    assert!(treated > 0 && treated < people, "a split: {treated} of {people}");
+    tick(base, 61);
+    provider.wait_for(treated);
+    std::thread::sleep(Duration::from_millis(300));
+    for (n, is_held) in held.iter().enumerate() {
+        let got = to(&provider.received(), &format!("h{n}@example.com")).len();
+        assert_eq!(got, usize::from(!is_held), "h{n} held out: {is_held}");
+    }
+    // Everyone buys, treated and holdout: both convert; the lift is 0.
+    for n in 0..people {
+        shop_event(
+            base,
+            120,
+            json!({"type": "purchase", "id": format!("o-h{n}"), "order_id": format!("o-h{n}"), "amount": "10.00",
+                   "currency": "USD", "email": format!("h{n}@example.com"), "at": at(120)}),
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let lift = loop {
+        let report = call(
+            base,
+            "GET",
+            "/journeys/admin/journeys/abandoned-checkout",
+            ADMIN_TOKEN,
+            121,
+            &Value::Null,
+        )
+        .json();
+        let lift = report["lift"].clone();
+        let converted =
+            lift["treated"]["converted"].as_u64().unwrap_or(0) + lift["holdout"]["converted"].as_u64().unwrap_or(0);
+        if converted == people as u64 || Instant::now() > deadline {
+            break lift;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(lift["treated"]["people"], treated, "{lift}");
+    assert_eq!(lift["holdout"]["people"], people - treated);
+    assert_eq!(lift["holdout"]["converted"], people - treated);
+    assert_eq!(lift["lift"], 0.0);
+    assert_eq!(lift["holdout"]["revenue_per_person_minor"], 1000.0);
+}

@@ -194,6 +194,7 @@ fn constructed() -> Vec<String> {
         journeys::count("abandoned-checkout", "sent"),
         journeys::surveyed("l_1").to_string(),
         journeys::tick_turn(29_000_000),
+        journeys::converted("abandoned-checkout:l_1:1"),
     ]
 }
 

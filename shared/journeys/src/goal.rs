@@ -1,0 +1,132 @@
+//! Goals: a journey's goal event (a purchase) within `within_days` of a
+//! person entering is a conversion, counted once per time through (the
+//! first event to count `1`), for the treated and the holdout alike. A
+//! treated conversion is attributed to the last message sent to the person
+//! within `settings.attribution_days` before it. The lift is the treated
+//! conversion rate less the holdout's, with a 95 % confidence interval
+//! (the normal approximation for a difference of two proportions).
+
+use crate::document::{Journey, Settings};
+use crate::instance::{self, count, Outcome};
+use crate::keys;
+use chrono::Duration;
+use serde::Serialize;
+use spin_retention_core::happened::Happened;
+use spin_retention_core::ports::Ctx;
+use spin_retention_core::store::{counter, Store, StoreError};
+
+/// Counts `happened` as the goal of the person's latest time through
+/// `journey`, if it falls in the goal's window: the instance, once.
+pub fn reached(
+    ctx: &Ctx,
+    settings: &Settings,
+    journey: &Journey,
+    happened: &Happened,
+) -> Result<Option<String>, StoreError> {
+    let Some(goal) = &journey.goal else { return Ok(None) };
+    let store = ctx.store;
+    let Some((instance, _)) = instance::latest(store, &journey.id, &happened.lead_id)? else {
+        return Ok(None);
+    };
+    let window = Duration::days(goal.within_days.into());
+    if happened.at < instance.entered_at || happened.at > instance.entered_at + window {
+        return Ok(None);
+    }
+    if store.increment(&keys::converted(&instance.id), 1)? != 1 {
+        return Ok(None);
+    }
+    let group = group(instance.held_out);
+    count(store, &journey.id, &format!("converted:{group}"))?;
+    if let (Some(minor), Some(currency)) = (happened.amount_minor, &happened.currency) {
+        if *currency == settings.currency {
+            store.increment(&keys::count(&journey.id, &format!("revenue:{group}")), minor)?;
+        }
+    }
+    if !instance.held_out {
+        let attribution = Duration::days(settings.attribution_days.into());
+        let history = instance::history(store, &instance.id)?;
+        let last_sent = history.iter().flat_map(|h| &h.steps).rev().find(|s| {
+            matches!(s.done.outcome, Outcome::Sent { .. })
+                && s.done.at <= happened.at
+                && happened.at - s.done.at <= attribution
+        });
+        if let Some(step) = last_sent {
+            count(store, &journey.id, &format!("attributed:step{}", step.step))?;
+        }
+    }
+    Ok(Some(instance.id))
+}
+
+fn group(held_out: bool) -> &'static str {
+    if held_out {
+        "holdout"
+    } else {
+        "treated"
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    pub people: u64,
+    pub converted: u64,
+    pub rate: Option<f64>,
+    /// Revenue of the conversions, in minor units of `settings.currency`,
+    /// per person who entered.
+    pub revenue_per_person_minor: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Lift {
+    pub goal: Option<crate::document::Goal>,
+    pub currency: String,
+    pub treated: Group,
+    pub holdout: Group,
+    /// Treated rate less holdout rate (both known).
+    pub lift: Option<f64>,
+    /// The 95 % interval of the lift.
+    pub ci95: Option<(f64, f64)>,
+    /// Treated conversions by the step whose message came last before them.
+    pub attributed: Vec<(usize, u64)>,
+}
+
+/// The journey's treated against its holdout.
+pub fn lift(store: &dyn Store, journey: &Journey, settings: &Settings) -> Result<Lift, StoreError> {
+    let figure = |what: &str| counter(store, &keys::count(&journey.id, what));
+    let entered = figure("entered")?;
+    let held = figure("held_out")?;
+    let group = |people: u64, name: &str| -> Result<Group, StoreError> {
+        let converted = figure(&format!("converted:{name}"))?;
+        let revenue = store.read_counter(&keys::count(&journey.id, &format!("revenue:{name}")))?;
+        Ok(Group {
+            people,
+            converted,
+            rate: (people > 0).then(|| converted as f64 / people as f64),
+            revenue_per_person_minor: (people > 0).then(|| revenue as f64 / people as f64),
+        })
+    };
+    let treated = group(entered.saturating_sub(held), "treated")?;
+    let holdout = group(held, "holdout")?;
+    let (lift, ci95) = match (treated.rate, holdout.rate) {
+        (Some(t), Some(h)) => {
+            let se = (t * (1.0 - t) / treated.people as f64 + h * (1.0 - h) / holdout.people as f64).sqrt();
+            (Some(t - h), Some((t - h - 1.96 * se, t - h + 1.96 * se)))
+        }
+        _ => (None, None),
+    };
+    let mut attributed = Vec::new();
+    for step in 0..journey.steps.len() {
+        let n = figure(&format!("attributed:step{step}"))?;
+        if n > 0 {
+            attributed.push((step, n));
+        }
+    }
+    Ok(Lift {
+        goal: journey.goal.clone(),
+        currency: settings.currency.clone(),
+        treated,
+        holdout,
+        lift,
+        ci95,
+        attributed,
+    })
+}
