@@ -439,3 +439,74 @@ fn the_holdout_is_never_sent_and_the_lift_counts_it() {
     assert_eq!(lift["lift"], 0.0);
     assert_eq!(lift["holdout"]["revenue_per_person_minor"], 1000.0);
 }
+
+#[test]
+fn quiet_hours_hold_a_message_to_eight_in_jerusalem() {
+    let provider = MockProvider::start();
+    let Some(app) = start(&provider) else { return };
+    let base = &app.base_url;
+    let mut doc: Value = serde_json::from_str(include_str!("../../../shared/journeys/defaults/journeys.json")).unwrap();
+    doc["journeys"][0]["status"] = json!("live");
+    doc["settings"]["time_zone"] = json!("Asia/Jerusalem");
+    assert_eq!(
+        call(base, "PUT", "/journeys/admin/journeys", ADMIN_TOKEN, 0, &doc).status,
+        200
+    );
+    // 19:00 UTC is 21:00 in Jerusalem in December: the email due an hour
+    // later is held to 08:00 local (06:00 UTC), two minutes later for its
+    // priority (80).
+    let evening = 9 * 60;
+    let lead = shop_event(
+        base,
+        evening,
+        json!({"type": "activity", "activity": "checkout_started", "id": "chk-q", "email": "q@example.com",
+               "first_name": "Dana", "at": at(evening), "consent_marketing": true}),
+    );
+    journeys_of(base, &lead, 1);
+    tick(base, evening + 61);
+    let eight = 20 * 60 + 2;
+    tick(base, eight - 3);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(provider.received().is_empty(), "held through the night");
+    tick(base, eight);
+    let sent = provider.wait_for(1);
+    assert_eq!(sent[0].json()["to"]["email"], "q@example.com");
+    let steps = journeys_of(base, &lead, 1)["journeys"][0]["steps"].clone();
+    assert_eq!(steps[1]["outcome"], "deferred", "{steps}");
+    assert_eq!(steps[1]["reason"], "quiet_hours");
+    assert_eq!(steps[1]["until"], "2026-12-08T06:02:00Z");
+}
+
+#[test]
+fn many_purchases_at_once_enter_each_person_once() {
+    let provider = MockProvider::start();
+    let Some(app) = start(&provider) else { return };
+    let base = &app.base_url;
+    set_live(base, &["post-purchase"]);
+    let people = 1000;
+    let purchase = |n: usize| {
+        json!({"type": "purchase", "id": format!("o-m{n}"), "order_id": format!("o-m{n}"), "amount": "5.00",
+               "currency": "USD", "email": format!("m{n}@example.com"), "at": at(0), "consent_marketing": true})
+    };
+    // Every purchase twice, from 32 clients at once: a replay enters nobody.
+    concurrently(32, 2 * people, |i| shop_event(base, 0, purchase(i % people)));
+    let entered = || {
+        call(
+            base,
+            "GET",
+            "/journeys/admin/journeys/post-purchase",
+            ADMIN_TOKEN,
+            0,
+            &Value::Null,
+        )
+        .json()["figures"]["entered"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while entered() < people as u64 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(entered(), people as u64, "each person once");
+}
