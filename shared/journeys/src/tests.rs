@@ -694,3 +694,23 @@ fn the_lift_counts_the_holdout_and_attributes_conversions_to_the_last_message() 
         "the first email, an hour before"
     );
 }
+
+/// The README's tour: on a local `public_url` (http), marketing waits for
+/// an https one, and the dry run says so.
+#[test]
+fn marketing_waits_for_an_https_public_url_and_the_dry_run_says_so() {
+    let mut w = World::new();
+    w.config.insert("public_url".into(), "http://127.0.0.1:3000".into());
+    w.set(0, |_| {});
+    let (status, path) = w.call(
+        0,
+        "POST",
+        "/journeys/admin/journeys/abandoned-checkout/simulate",
+        json!({"person": {"first_name": "Dana"}, "start": w.at(0), "events": [{"at": w.at(120), "kind": "purchase"}]}),
+    );
+    assert_eq!(status, 200, "{path}");
+    assert_eq!(path["steps"][0]["outcome"], "waited");
+    assert_eq!(path["steps"][1]["outcome"], "deferred");
+    assert_eq!(path["steps"][1]["reason"], "no_https_public_url");
+    assert_eq!(path["exit"]["why"], "event:purchase");
+}
