@@ -49,7 +49,9 @@ const MAX_MINUTES: i64 = 24 * 60;
 /// after it): well under the [`SETTLE_MINUTES`] after which another tick
 /// passes a minute, and under the two windows of [`turns::RETAKE_SECONDS`]
 /// within which a step taken is never taken again.
-pub const BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+/// Under the 10 s in which a caller (lead-intake's tick) waits for the
+/// first byte of the answer, so the answer is never lost.
+pub const BUDGET: std::time::Duration = std::time::Duration::from_secs(8);
 
 /// The write that puts `due` into its minute's log (the slot taken now).
 pub fn prepare(store: &dyn Store, due: &Due) -> Result<(String, Vec<u8>), StoreError> {
@@ -125,8 +127,8 @@ fn run(ctx: &Ctx, limit: u64, only: Option<&str>) -> Result<Ticked, StoreError> 
             walk::unfinished(store, &log, &keys::due_from(m), left, visit)?
         };
         ticked.worked += walked.worked;
-        if walked.worked >= left {
-            // Stopped at the limit: this minute may hold more.
+        if walked.worked >= left || !in_time() {
+            // Stopped at the limit or out of time: this minute may hold more.
             ticked.more = true;
             break;
         }

@@ -161,7 +161,7 @@ pub fn live(store: &dyn Store, journey: &str, lead_id: &str) -> Result<Option<In
 
 /// Numbers of the entries counter that may have no instance: one taken by
 /// a request that then lost the race to enter (or died before writing).
-const GAPS_READ: u64 = 8;
+const GAPS_READ: u64 = 64;
 
 /// The person's latest time through `journey` and how it ended, if it did:
 /// the newest instance written, past the numbers taken without one.

@@ -235,7 +235,9 @@ fn main() {
         .json();
         r["figures"]["entered"].as_u64().unwrap_or(0) as usize
     };
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
     while entered() < s {
+        assert!(Instant::now() < deadline, "{} of {s} entered in 2 minutes", entered());
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     let made_s = t.elapsed().as_secs_f64();
