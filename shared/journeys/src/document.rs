@@ -387,13 +387,16 @@ fn check_settings(s: &Settings, bad: &mut impl FnMut(&str, &str)) {
     }
 }
 
+/// An id of ours (a journey, a topic, a survey): 1-64 lowercase letters,
+/// digits and `-`.
+fn plain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
-    let plain = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    };
     if !plain(&j.id) {
         bad(&format!("{at}.id"), "lowercase letters, digits and -, at most 64");
     }
@@ -466,12 +469,7 @@ fn check_send(s: &Send, at: &str, bad: &mut impl FnMut(&str, &str)) {
         bad(&format!("{at}.send.text.en"), "is required (the text in English)");
     }
     if let Some(survey) = &s.survey {
-        let plain = !survey.is_empty()
-            && survey.len() <= 64
-            && survey
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !plain {
+        if !plain(survey) {
             bad(
                 &format!("{at}.send.survey"),
                 "a survey id: lowercase letters, digits and -",
