@@ -5,30 +5,8 @@
 use spin_retention_core::lead::{Lead, Submission};
 use spin_retention_core::signals::{LeadSurveys, SurveyKind};
 use spin_retention_facts::condition::FactSet;
-use spin_retention_facts::{fact_type as scoring_fact_type, FactType, Facts, Value};
+use spin_retention_facts::{fact_type as scoring_fact_type, FactType, Facts, Value, PROFILE};
 use spin_retention_scores::ScoreRecord;
-
-/// Scoring's profile facts, which need no particular activity.
-const PROFILE: &[&str] = &[
-    "company",
-    "country",
-    "email_domain",
-    "email_domain_type",
-    "has_email",
-    "has_phone",
-    "language",
-    "visits",
-    "pages_seen",
-    "surveys_answered",
-    "surveys_opened",
-    "customer",
-    "loyalty_tier",
-    "rfm_segment",
-    "slipping",
-    "days_since_purchase",
-    "orders",
-    "revenue",
-];
 
 /// Facts of audiences only; with `PROFILE`, what `GET
 /// /audiences/admin/definitions` lists. None shares a name with a fact of

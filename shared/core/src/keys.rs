@@ -110,6 +110,9 @@
 //! | `journey-converted:<journey>:<lead_id>:<n>` | journeys | counter: `1` for the one event that is that time through's goal (a conversion) |
 //! | `journeys-tick:<minute>`     | journeys        | counter: `1` for the request that takes due steps on its back that minute |
 //! | `journey-count:<journey>:<figure>` | journeys  | counter: a journey's figures (entered, sent, deferred and skipped by reason, exits by why) |
+//! | `journeys-coupons:<pool>#n`, `#<slot>` | journeys | JSON string: a coupon code the business uploaded ([`crate::slots`]) |
+//! | `journeys-coupons-issued:<pool>` | journeys   | counter: the pool's codes handed out (the last slot taken) |
+//! | `journey-coupon:<pool>:<journey>:<lead_id>` | journeys | JSON string: the code of the pool the person was given in that journey |
 //! | `dashboard-signout:<session_id>` | dashboard  | the signed-out session's expiry (unix seconds): its cookie is refused (`spin_retention_dashboard::keys::signed_out`) |
 //!
 //! Every set ([`crate::sets`]) named above also keeps `<name>#snap`, the

@@ -107,11 +107,39 @@ pub const CATALOGUE: &[(&str, FactType, &str)] = &[
     ),
 ];
 
+/// The profile facts: about the person, needing no particular activity
+/// (what audiences and journeys test).
+pub const PROFILE: &[&str] = &[
+    "company",
+    "country",
+    "email_domain",
+    "email_domain_type",
+    "has_email",
+    "has_phone",
+    "language",
+    "visits",
+    "pages_seen",
+    "surveys_answered",
+    "surveys_opened",
+    "customer",
+    "loyalty_tier",
+    "rfm_segment",
+    "slipping",
+    "days_since_purchase",
+    "orders",
+    "revenue",
+];
+
 pub fn fact_type(name: &str) -> Option<FactType> {
     if name.strip_prefix("custom.").is_some_and(|f| !f.is_empty()) {
         return Some(FactType::Text);
     }
     CATALOGUE.iter().find(|(n, _, _)| *n == name).map(|(_, t, _)| *t)
+}
+
+/// The type of a profile fact ([`PROFILE`]); `None` for any other name.
+pub fn profile_fact_type(name: &str) -> Option<FactType> {
+    PROFILE.contains(&name).then(|| fact_type(name)).flatten()
 }
 
 /// Public mail services: an address there says nothing about an employer.

@@ -15,6 +15,7 @@ use serde_json::Value;
 use spin_retention_core::admin_doc::Document;
 use spin_retention_core::ids::sha256_hex;
 use spin_retention_core::problem::Problem;
+use spin_retention_facts::condition::{check_condition, Condition, FactSet};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,6 +43,12 @@ pub struct Journey {
     /// What enters a person: a kind (`purchase`) or an activity
     /// (`activity:checkout_started`), as customers tells it.
     pub enters_on: String,
+    /// Who may enter: every condition holds of the person when the event
+    /// arrives (the profile facts of scoring rules and audiences, the one
+    /// condition language). Checked on entering only; a `split` tests the
+    /// facts again later.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<Condition>,
     /// What takes a person out at once, also mid-wait (a purchase ends an
     /// abandoned checkout).
     #[serde(default)]
@@ -106,6 +113,37 @@ pub enum Reentry {
 pub enum Step {
     Wait(Wait),
     Send(Send),
+    Split(Split),
+    WaitFor(WaitFor),
+    /// Goes on at that step (forward only; the number of steps: the end),
+    /// as a branch's last step does to pass the other branch.
+    GoTo(usize),
+}
+
+/// Goes on at step `go_to` (forward only; the number of steps: the end)
+/// when the person is in it, else at the next step: `when` (every
+/// condition holds now) or `percent` (a stable hash of the person's time
+/// through, below the share).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub when: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percent: Option<u8>,
+    pub go_to: usize,
+}
+
+/// Listens for `event` from the moment the step is reached: when it comes
+/// `within` the time, the next step at once; else, at the end of it, step
+/// `timeout_go_to` (forward only; the number of steps: the end).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitFor {
+    /// A name as `enters_on` takes it.
+    pub event: String,
+    pub within: Wait,
+    pub timeout_go_to: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -158,6 +196,11 @@ pub struct Send {
     /// `settings.survey_every_days`, across journeys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey: Option<String>,
+    /// A coupon: the id of a pool the business uploaded (`PUT
+    /// /journeys/admin/coupons/<pool>`), whose next unused code fills
+    /// `{coupon}`; one code per person per journey, kept for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon: Option<String>,
 }
 
 /// What every journey shares.
@@ -233,11 +276,27 @@ pub const MAX_EXPIRE_HOURS: u32 = 24 * 365;
 pub const MAX_REENTRY_DAYS: u32 = 3650;
 
 /// What a template may say, filled in per person.
-pub const PLACEHOLDERS: &[&str] = &["first_name", "name", "business", "items", "amount", "survey_link"];
+pub const PLACEHOLDERS: &[&str] = &[
+    "first_name",
+    "name",
+    "business",
+    "items",
+    "amount",
+    "survey_link",
+    "coupon",
+];
+
+/// What a journey's `when` and a split's may test: the profile facts.
+pub const JOURNEY_FACTS: FactSet = FactSet {
+    type_of: spin_retention_facts::profile_fact_type,
+    listed_at: "docs/journeys.md (the profile facts of GET /audiences/admin/definitions)",
+};
 
 /// What enters or exits a journey: the kinds customers tells, and the
 /// events of `core::events` that reach journeys.
 pub const NAMES: &[&str] = &[
+    "lead.created",
+    "lead.hot",
     "survey.answered",
     "survey.detractor",
     "customer.slipping",
@@ -389,7 +448,7 @@ fn check_settings(s: &Settings, bad: &mut impl FnMut(&str, &str)) {
 
 /// An id of ours (a journey, a topic, a survey): 1-64 lowercase letters,
 /// digits and `-`.
-fn plain(s: &str) -> bool {
+pub fn plain(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes()
@@ -427,6 +486,10 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
             bad(&format!("{at}.goal.within_days"), "1 to 90");
         }
     }
+    let mut condition_error = |field: String, message: String| bad(&field, &message);
+    for (n, c) in j.when.iter().enumerate() {
+        check_condition(c, &format!("{at}.when[{n}]"), &JOURNEY_FACTS, &mut condition_error);
+    }
     if j.exits_on.contains(&j.enters_on) {
         bad(&format!("{at}.exits_on"), "names what enters the journey");
     }
@@ -450,17 +513,54 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
     if !j.steps.iter().any(|s| matches!(s, Step::Send(_))) {
         bad(&format!("{at}.steps"), "sends nothing");
     }
+    let steps = j.steps.len();
     for (n, step) in j.steps.iter().enumerate() {
         let at = format!("{at}.steps[{n}]");
         match step {
-            Step::Wait(w) => {
-                let d = w.duration();
-                if d <= Duration::zero() || d > Duration::days(365) {
-                    bad(&format!("{at}.wait"), "more than nothing, at most 365 days");
+            Step::Wait(w) => check_wait(w, &format!("{at}.wait"), bad),
+            Step::Send(s) => check_send(s, &at, bad),
+            Step::Split(split) => {
+                check_forward(&format!("{at}.split.go_to"), split.go_to, n, steps, bad);
+                match (split.when.is_empty(), split.percent) {
+                    (true, None) | (false, Some(_)) => {
+                        bad(&format!("{at}.split"), "either `when` (conditions) or `percent`")
+                    }
+                    (_, Some(p)) if !(1..=99).contains(&p) => bad(&format!("{at}.split.percent"), "1 to 99"),
+                    _ => {}
+                }
+                let mut condition_error = |field: String, message: String| bad(&field, &message);
+                for (k, c) in split.when.iter().enumerate() {
+                    check_condition(
+                        c,
+                        &format!("{at}.split.when[{k}]"),
+                        &JOURNEY_FACTS,
+                        &mut condition_error,
+                    );
                 }
             }
-            Step::Send(s) => check_send(s, &at, bad),
+            Step::GoTo(to) => check_forward(&format!("{at}.go_to"), *to, n, steps, bad),
+            Step::WaitFor(w) => {
+                check_forward(&format!("{at}.wait_for.timeout_go_to"), w.timeout_go_to, n, steps, bad);
+                check_wait(&w.within, &format!("{at}.wait_for.within"), bad);
+                if !known_name(&w.event) {
+                    bad(&format!("{at}.wait_for.event"), "is not a name journeys hears");
+                }
+            }
         }
+    }
+}
+
+/// Forward only: no journey loops, and each step is reached at most once.
+fn check_forward(field: &str, to: usize, n: usize, steps: usize, bad: &mut impl FnMut(&str, &str)) {
+    if to <= n || to > steps {
+        bad(field, &format!("a later step, {} to {steps} (the end)", n + 1));
+    }
+}
+
+fn check_wait(w: &Wait, field: &str, bad: &mut impl FnMut(&str, &str)) {
+    let d = w.duration();
+    if d <= Duration::zero() || d > Duration::days(365) {
+        bad(field, "more than nothing, at most 365 days");
     }
 }
 
@@ -475,6 +575,29 @@ fn check_send(s: &Send, at: &str, bad: &mut impl FnMut(&str, &str)) {
                 "a survey id: lowercase letters, digits and -",
             );
         }
+    }
+    if let Some(pool) = &s.coupon {
+        if !plain(pool) {
+            bad(
+                &format!("{at}.send.coupon"),
+                "a coupon pool id: lowercase letters, digits and -",
+            );
+        }
+    }
+    for (language, text) in s.subject.iter().chain(&s.text) {
+        let coupon = placeholders(text).any(|p| p == "coupon");
+        if coupon && s.coupon.is_none() {
+            bad(
+                &format!("{at}.send.coupon"),
+                &format!("{{coupon}} in {language} needs a `coupon` pool"),
+            );
+        }
+    }
+    if s.coupon.is_some() && !s.text.values().all(|t| placeholders(t).any(|p| p == "coupon")) {
+        bad(
+            &format!("{at}.send.text"),
+            "a coupon's text says {coupon} in every language",
+        );
     }
     for (language, text) in &s.text {
         let links = placeholders(text).any(|p| p == "survey_link");

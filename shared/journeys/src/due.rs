@@ -211,29 +211,31 @@ fn visit(ctx: &Ctx, catalogue: &Catalogue, log: &str, bytes: &[u8], only: Option
 
 /// Writes what a step did and schedules what comes next: the same step
 /// again (deferred), the next step, or the exit.
-fn record(ctx: &Ctx, instance: &Instance, due: &Due, outcome: Outcome, window: i64) -> Result<(), StoreError> {
+pub fn record(ctx: &Ctx, instance: &Instance, due: &Due, outcome: Outcome, window: i64) -> Result<(), StoreError> {
     let store = ctx.store;
     let steps = match store.get_json(&keys::version(&instance.journey, &instance.version))? {
         Some(journey) => journey.steps.len(),
         None => 0,
     };
+    let (step, attempt) = outcome.next(due.step, due.attempt);
     let next = match &outcome {
-        Outcome::Deferred { until, .. } => Some(Due {
-            attempt: due.attempt + 1,
+        Outcome::Exited { .. } => None,
+        // The same step again, as first due (a deferral expires from then).
+        Outcome::Deferred { until, .. } | Outcome::Listening { until } => Some(Due {
+            attempt,
             at: *until,
             ..due.clone()
         }),
         Outcome::Waited { until } => Some(Due {
-            step: due.step + 1,
-            attempt: 0,
+            step,
+            attempt,
             at: *until,
             first_due: *until,
             ..due.clone()
         }),
-        Outcome::Exited { .. } => None,
         _ => Some(Due {
-            step: due.step + 1,
-            attempt: 0,
+            step,
+            attempt,
             at: ctx.now,
             first_due: ctx.now,
             ..due.clone()
@@ -254,7 +256,14 @@ fn record(ctx: &Ctx, instance: &Instance, due: &Due, outcome: Outcome, window: i
         Outcome::Deferred { reason, .. } => format!("deferred:{}", reason.split(':').next().unwrap_or_default()),
         Outcome::Skipped { reason } => format!("skipped:{reason}"),
         Outcome::Failed { .. } => "failed".to_string(),
-        Outcome::Waited { .. } | Outcome::Exited { .. } => String::new(),
+        Outcome::Heard { .. } => "wait_for:heard".to_string(),
+        Outcome::TimedOut { .. } => "wait_for:timed_out".to_string(),
+        Outcome::Split { taken: true, .. } => "split:taken".to_string(),
+        Outcome::Waited { .. }
+        | Outcome::Exited { .. }
+        | Outcome::Split { .. }
+        | Outcome::Jumped { .. }
+        | Outcome::Listening { .. } => String::new(),
     };
     let exit = match (&outcome, &next) {
         (Outcome::Exited { why }, _) => Some(why.clone()),

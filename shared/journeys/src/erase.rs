@@ -5,7 +5,7 @@
 
 use crate::document::{Catalogue, Journey, Step};
 use crate::due::Due;
-use crate::instance::{instance_id, Done, Instance, Outcome};
+use crate::instance::{instance_id, Done, Instance};
 use crate::{keys, pressure, unsubscribe};
 use spin_retention_core::admin_doc;
 use spin_retention_core::store::{counter, JsonStore, Store, StoreError};
@@ -67,6 +67,15 @@ fn keys_of(
         instance.first_slot.clone(),
     ];
     let steps = journey.map_or(0, |j| j.steps.len());
+    for s in journey.iter().flat_map(|j| j.steps.iter()) {
+        if let Step::Send(send) = s {
+            gone.extend(
+                send.coupon
+                    .iter()
+                    .map(|pool| keys::coupon_of(pool, &instance.journey, &instance.lead_id).to_string()),
+            );
+        }
+    }
     let mut pending = None;
     for step in 0..steps {
         for attempt in 0..MAX_ATTEMPTS_READ {
@@ -94,10 +103,7 @@ fn keys_of(
                     done.at,
                 ));
             }
-            pending = Some(match done.outcome {
-                Outcome::Deferred { .. } => (step, attempt + 1),
-                _ => (step + 1, 0),
-            });
+            pending = Some(done.outcome.next(step, attempt));
         }
     }
     // The step still due: the turns a taker that died may have left.

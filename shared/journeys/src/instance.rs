@@ -81,6 +81,41 @@ pub enum Outcome {
     Failed {
         detail: String,
     },
+    /// A split: the person goes on at step `to` (`taken`: they were in it,
+    /// at its `go_to`; else the next step).
+    Split {
+        taken: bool,
+        to: usize,
+    },
+    /// A `go_to`: the person goes on at step `to`.
+    Jumped {
+        to: usize,
+    },
+    /// A `wait_for` listening for its event until then.
+    Listening {
+        until: DateTime<Utc>,
+    },
+    /// The event a `wait_for` listened for came: the next step at once.
+    Heard {
+        event: String,
+    },
+    /// A `wait_for`'s time ran out: the person goes on at its
+    /// `timeout_go_to`.
+    TimedOut {
+        to: usize,
+    },
+}
+
+impl Outcome {
+    /// The step (and its attempt) that comes after this outcome of `step`
+    /// at `attempt`, whether or not there is one.
+    pub fn next(&self, step: usize, attempt: u32) -> (usize, u32) {
+        match self {
+            Outcome::Deferred { .. } | Outcome::Listening { .. } => (step, attempt + 1),
+            Outcome::Split { to, .. } | Outcome::Jumped { to } | Outcome::TimedOut { to } => (*to, 0),
+            _ => (step + 1, 0),
+        }
+    }
 }
 
 /// An unsubscribe (RFC 8058 one-click, or the preference page).
@@ -109,6 +144,8 @@ pub struct Heard {
     pub converted: Vec<String>,
     /// Journeys it would enter that it did not: `<journey>: <why>`.
     pub not_entered: Vec<String>,
+    /// Instances whose `wait_for` it was: they go on at once.
+    pub woken: Vec<String>,
 }
 
 /// An event older than this enters no journey.
@@ -118,7 +155,10 @@ pub const MAX_AGE_HOURS: i64 = 24;
 /// every live journey the event starts, higher priority first (so their
 /// first steps are due in that order).
 pub fn hear(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Heard, StoreError> {
-    let mut heard = Heard::default();
+    let mut heard = Heard {
+        woken: crate::branch::wake(ctx, catalogue, happened)?,
+        ..Heard::default()
+    };
     for journey in &catalogue.journeys {
         if journey.goal.as_ref().is_some_and(|g| matches(&g.event, happened)) {
             heard
@@ -232,6 +272,14 @@ fn enter(ctx: &Ctx, journey: &Journey, happened: &Happened) -> Result<Result<Str
             Reentry::Always => {}
         }
     }
+    if !journey.when.is_empty() {
+        let Some(inputs) = spin_retention_facts::inputs::read_inputs(store, lead_id)? else {
+            return Ok(Err("no such person"));
+        };
+        if !crate::branch::holds(&inputs, &journey.when, ctx.now) {
+            return Ok(Err("not who it is for (when)"));
+        }
+    }
     // First wins: the same event told twice, or two events at once.
     if store.increment(&keys::seen(&journey.id, &happened.id), 1)? != 1 {
         return Ok(Err("this event entered them already"));
@@ -312,13 +360,9 @@ pub fn history(store: &dyn Store, id: &str) -> Result<Option<Through>, StoreErro
         };
         match store.get_json(&keys::done(&due))? {
             Some(done) => {
-                let deferred = matches!(done.outcome, Outcome::Deferred { .. });
+                let next = done.outcome.next(step, attempt);
                 steps.push(StepTaken { step, attempt, done });
-                if deferred {
-                    attempt += 1;
-                } else {
-                    (step, attempt) = (step + 1, 0);
-                }
+                (step, attempt) = next;
             }
             None => break,
         }

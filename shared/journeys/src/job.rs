@@ -74,6 +74,18 @@ pub const JOB: Job = Job {
             handler: simulate,
         },
         Route {
+            method: Method::PUT,
+            path: "/journeys/admin/coupons/{pool}",
+            caller: Caller::Admin,
+            handler: upload_coupons,
+        },
+        Route {
+            method: Method::GET,
+            path: "/journeys/admin/coupons/{pool}",
+            caller: Caller::Admin,
+            handler: coupon_pool,
+        },
+        Route {
             method: Method::GET,
             path: "/journeys/unsubscribe/{token}",
             caller: Caller::Presents("the signed unsubscribe link of a marketing email"),
@@ -188,6 +200,35 @@ fn set_journeys(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> 
     .into())
 }
 
+/// The largest coupon upload (10,000 codes of 64 characters, quoted).
+const MAX_COUPON_BYTES: usize = 10_000 * 70;
+
+fn pool_id<'a>(req: &Request, p: &'a Params) -> Result<&'a str, Reply> {
+    let pool = p.get("pool");
+    match crate::document::plain(pool) {
+        true => Ok(pool),
+        false => Err(Problem::not_found(&req.path)
+            .with_detail("a pool id is lowercase letters, digits and -")
+            .into()),
+    }
+}
+
+/// `PUT /journeys/admin/coupons/{pool}`: adds codes to the pool.
+fn upload_coupons(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let pool = pool_id(req, p)?;
+    if req.body.len() > MAX_COUPON_BYTES {
+        return Err(Problem::too_large(MAX_COUPON_BYTES).into());
+    }
+    let figures = crate::coupons::upload(ctx.store, pool, &req.body).map_err(|p| p.with_instance(&req.path))?;
+    Ok(Reply::json(200, &figures).into())
+}
+
+/// `GET /journeys/admin/coupons/{pool}`: codes uploaded, issued, left, low.
+fn coupon_pool(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let pool = pool_id(req, p)?;
+    Ok(Reply::json(200, &crate::coupons::figures(ctx.store, pool)?).into())
+}
+
 /// `POST /journeys/admin/journeys/{id}/simulate`: the dry run
 /// ([`crate::simulate`]); nothing is sent or written.
 fn simulate(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
@@ -206,6 +247,10 @@ pub fn interest(catalogue: &Catalogue) -> Interest {
         if j.status != Status::Archived {
             names.extend(j.exits_on.iter().cloned());
             names.extend(j.goal.iter().map(|g| g.event.clone()));
+            names.extend(j.steps.iter().filter_map(|s| match s {
+                crate::document::Step::WaitFor(w) => Some(w.event.clone()),
+                _ => None,
+            }));
         }
     }
     Interest {
@@ -233,6 +278,11 @@ const FIGURES: &[&str] = &[
     "skipped:expired",
     "skipped:survey_throttled",
     "deferred:survey",
+    "split:taken",
+    "wait_for:heard",
+    "wait_for:timed_out",
+    "coupons:issued",
+    "deferred:no_coupon",
     "exited:completed",
     "exited:unsubscribed",
     "exited:gone",
@@ -252,9 +302,19 @@ fn report(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
         figures.insert(what, json!(n));
     }
     let lift = crate::goal::lift(ctx.store, journey, &catalogue.settings)?;
+    let mut pools = BTreeSet::new();
+    for step in &journey.steps {
+        if let crate::document::Step::Send(send) = step {
+            pools.extend(send.coupon.clone());
+        }
+    }
+    let coupons = pools
+        .iter()
+        .map(|pool| crate::coupons::figures(ctx.store, pool))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Reply::json(
         200,
-        &json!({ "journey": journey, "version": journey.version(), "figures": figures, "lift": lift }),
+        &json!({ "journey": journey, "version": journey.version(), "figures": figures, "lift": lift, "coupons": coupons }),
     )
     .into())
 }

@@ -94,3 +94,18 @@ pub fn tick_turn(minute: i64) -> String {
 pub fn converted(instance: &str) -> String {
     format!("journey-converted:{instance}")
 }
+
+/// A coupon pool's codes, a slot log.
+pub fn coupons(pool: &str) -> String {
+    format!("journeys-coupons:{pool}")
+}
+
+/// Counter: the pool's codes handed out (the last slot taken).
+pub fn coupons_issued(pool: &str) -> String {
+    format!("journeys-coupons-issued:{pool}")
+}
+
+/// The code of `pool` a person was given in `journey`.
+pub fn coupon_of(pool: &str, journey: &str, lead_id: &str) -> Key<String> {
+    Key::new(format!("journey-coupon:{pool}:{journey}:{lead_id}"))
+}

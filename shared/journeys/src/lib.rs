@@ -8,6 +8,8 @@
 //!   event, one live copy), exits, each step's outcome.
 //! - [`due`]: the minutes' logs of due steps and the tick that takes them.
 //! - [`step`]: taking a step: a wait, or a send checked at send time.
+//! - [`branch`]: splits, and `wait_for` an event with a timeout.
+//! - [`coupons`]: the pools the business uploads, a code per person.
 //! - [`pressure`]: the contact budget and quiet hours.
 //! - [`render`], [`unsubscribe`]: the message, and RFC 8058 one-click.
 //! - [`goal`]: conversions, their attribution, treated against holdout.
@@ -22,6 +24,8 @@
 // request: their size does not matter, and boxing them would only add noise.
 #![allow(clippy::result_large_err)]
 
+pub mod branch;
+pub mod coupons;
 pub mod document;
 pub mod due;
 pub mod erase;

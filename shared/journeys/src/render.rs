@@ -32,10 +32,18 @@ pub fn unsubscribe_label(language: &str) -> &'static str {
     }
 }
 
+/// What is made for the person at send time: their survey link, their
+/// coupon code (empty where the message has none).
+#[derive(Debug, Clone, Default)]
+pub struct Personal {
+    pub survey_link: String,
+    pub coupon: String,
+}
+
 /// `template` with each `{placeholder}` filled. A name that reads as a link
 /// (a form's `www.example.com`) is left out: a stranger's form never puts a
 /// link into our message.
-pub fn fill(template: &str, lead: &Lead, trigger: &Happened, business: &str, survey_link: &str) -> String {
+pub fn fill(template: &str, lead: &Lead, trigger: &Happened, business: &str, personal: &Personal) -> String {
     let c = &lead.contact;
     // A form's name that reads as a link never goes out in our message.
     let own = |v: &Option<String>| v.clone().filter(|v| !looks_like_link(v));
@@ -59,7 +67,8 @@ pub fn fill(template: &str, lead: &Lead, trigger: &Happened, business: &str, sur
             "business" => business.to_string(),
             "items" => trigger.items.join(", "),
             "amount" => amount.clone(),
-            "survey_link" => survey_link.to_string(),
+            "survey_link" => personal.survey_link.clone(),
+            "coupon" => personal.coupon.clone(),
             _ => String::new(),
         }
     };

@@ -7,7 +7,7 @@
 use crate::document::{Journey, Purpose, Send, Settings, Step};
 use crate::due::Due;
 use crate::instance::{Instance, Outcome};
-use crate::{keys, pressure, render, unsubscribe};
+use crate::{branch, coupons, keys, pressure, render, unsubscribe};
 use chrono::Duration;
 use spin_retention_core::jobs::{handoff_request, SURVEY};
 use spin_retention_core::lead::{self, Lead};
@@ -19,6 +19,7 @@ use spin_retention_messaging::{self as providers, Account, Message};
 /// Attempts at a message the provider did not take, before it fails.
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// What taking `due` did.
 pub fn take(
     ctx: &Ctx,
     settings: &Settings,
@@ -26,15 +27,29 @@ pub fn take(
     instance: &Instance,
     due: &Due,
 ) -> Result<Outcome, StoreError> {
-    match journey.steps.get(due.step) {
-        None => Ok(Outcome::Exited {
+    let outcome = match journey.steps.get(due.step) {
+        None => Outcome::Exited {
             why: "completed".into(),
-        }),
-        Some(Step::Wait(wait)) => Ok(Outcome::Waited {
+        },
+        Some(Step::Wait(wait)) => Outcome::Waited {
             until: due.at + wait.duration(),
-        }),
-        Some(Step::Send(send)) => self::send(ctx, settings, journey, instance, due, send),
-    }
+        },
+        Some(Step::Send(send)) => self::send(ctx, settings, journey, instance, due, send)?,
+        Some(Step::Split(split)) => match branch::taken(ctx, split, instance, due.step)? {
+            Some(taken) => Outcome::Split {
+                taken,
+                to: if taken { split.go_to } else { due.step + 1 },
+            },
+            None => Outcome::Exited { why: "gone".into() },
+        },
+        Some(Step::GoTo(to)) => Outcome::Jumped { to: *to },
+        Some(Step::WaitFor(wait)) if due.attempt == 0 => Outcome::Listening {
+            until: due.at + wait.within.duration(),
+        },
+        // Its event did not take the turn first (which would have recorded it).
+        Some(Step::WaitFor(wait)) => Outcome::TimedOut { to: wait.timeout_go_to },
+    };
+    Ok(outcome)
 }
 
 fn skipped(reason: &str) -> Outcome {
@@ -155,13 +170,27 @@ fn send(
         },
         None => String::new(),
     };
+    let coupon = match &send.coupon {
+        Some(pool) => match coupons::issue(store, pool, &journey.id, &lead.id)? {
+            Some(code) => code,
+            None => {
+                release()?;
+                return Ok(Outcome::Deferred {
+                    until: ctx.now + Duration::hours(1),
+                    reason: "no_coupon".into(),
+                });
+            }
+        },
+        None => String::new(),
+    };
+    let personal = render::Personal { survey_link, coupon };
     let business = ctx.config.get("business_name").unwrap_or_else(|| "our team".into());
     let text = render::fill(
         render::pick(&send.text, language),
         &lead,
         &instance.trigger,
         &business,
-        &survey_link,
+        &personal,
     );
     let text = match &unsubscribe_url {
         Some(url) if channel == crate::document::Channel::Email => {
@@ -174,7 +203,7 @@ fn send(
         &lead,
         &instance.trigger,
         &business,
-        &survey_link,
+        &personal,
     );
     let mut headers = Vec::new();
     if let (Some(url), crate::document::Channel::Email) = (&unsubscribe_url, channel) {
@@ -207,6 +236,9 @@ fn send(
         Ok(r) if (200..300).contains(&r.status) => {
             if send.survey.is_some() {
                 store.set_json(&keys::surveyed(&lead.id), &ctx.now)?;
+            }
+            if send.coupon.is_some() {
+                crate::instance::count(store, &journey.id, "coupons:issued")?;
             }
             return Ok(Outcome::Sent {
                 channel: channel.name().into(),

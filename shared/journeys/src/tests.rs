@@ -715,3 +715,229 @@ fn marketing_waits_for_an_https_public_url_and_the_dry_run_says_so() {
     assert_eq!(path["steps"][1]["reason"], "no_https_public_url");
     assert_eq!(path["exit"]["why"], "event:purchase");
 }
+
+/// A live marketing journey entered on `enters_on`, its steps as given.
+fn journey_of(id: &str, enters_on: &str, steps: Value) -> Value {
+    json!({"id": id, "name": id, "status": "live", "purpose": "marketing", "enters_on": enters_on,
+           "reentry": "always", "priority": 50, "expire_after_hours": 24 * 7, "steps": steps})
+}
+
+fn email(subject: &str) -> Value {
+    json!({"send": {"channel": "email", "subject": {"en": subject}, "text": {"en": "Hi {first_name}"}}})
+}
+
+fn subjects(w: &World) -> Vec<(String, String)> {
+    w.sent()
+        .iter()
+        .map(|b| {
+            (
+                b["to"]["email"].as_str().unwrap_or_default().to_string(),
+                b["subject"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_split_on_a_fact_sends_each_person_down_their_branch_only() {
+    let w = World::new();
+    let with_phone = w.person(&[
+        ("email", "phone@example.com"),
+        ("phone", "+972525551234"),
+        ("consent_marketing", "yes"),
+    ]);
+    let without = consented(&w, "nophone@example.com");
+    w.set(0, |doc| {
+        let steps = json!([
+            {"split": {"when": [{"fact": "has_phone", "equals": true}], "go_to": 3}},
+            email("no phone"),
+            {"go_to": 4},
+            email("has a phone"),
+        ]);
+        doc["journeys"] = json!([journey_of("split", "purchase", steps)]);
+    });
+    w.happen(0, "ord_1", &with_phone, "purchase", None);
+    w.happen(0, "ord_2", &without, "purchase", None);
+    w.tick(1);
+    w.tick(2);
+    let mut sent = subjects(&w);
+    sent.sort();
+    assert_eq!(
+        sent,
+        [
+            ("nophone@example.com".to_string(), "no phone".to_string()),
+            ("phone@example.com".to_string(), "has a phone".to_string())
+        ]
+    );
+    let (_, report) = w.call(3, "GET", "/journeys/admin/journeys/split", Value::Null);
+    assert_eq!(report["figures"]["split:taken"], 1);
+    assert_eq!(report["figures"]["exited:completed"], 2);
+}
+
+#[test]
+fn a_wait_for_goes_on_when_its_event_comes_and_elsewhere_when_time_runs_out() {
+    let w = World::new();
+    let reviewer = consented(&w, "reviewer@example.com");
+    let quiet = consented(&w, "quiet@example.com");
+    w.set(0, |doc| {
+        let steps = json!([
+            {"wait_for": {"event": "activity:review_left", "within": {"days": 2}, "timeout_go_to": 3}},
+            email("thanks for the review"),
+            {"go_to": 4},
+            email("how did we do?"),
+        ]);
+        doc["journeys"] = json!([journey_of("review", "purchase", steps)]);
+    });
+    w.happen(0, "ord_1", &reviewer, "purchase", None);
+    w.happen(0, "ord_2", &quiet, "purchase", None);
+    w.tick(1);
+    // The review comes a day later: the thanks goes at once, nothing else.
+    let heard = w.happen(24 * 60, "rev_1", &reviewer, "activity", Some("review_left"));
+    assert_eq!(heard["woken"], json!([format!("review:{reviewer}:1")]));
+    w.tick(24 * 60 + 1);
+    assert_eq!(
+        subjects(&w),
+        [("reviewer@example.com".into(), "thanks for the review".into())]
+    );
+    // The other's two days run out; a review after that moves nobody.
+    w.tick(2 * 24 * 60 + 1);
+    w.tick(2 * 24 * 60 + 2);
+    let late = w.happen(3 * 24 * 60, "rev_2", &quiet, "activity", Some("review_left"));
+    assert_eq!(late["woken"], json!([]));
+    w.tick(4 * 24 * 60);
+    assert_eq!(
+        subjects(&w),
+        [
+            ("reviewer@example.com".into(), "thanks for the review".into()),
+            ("quiet@example.com".into(), "how did we do?".into())
+        ]
+    );
+    let (_, report) = w.call(5 * 24 * 60, "GET", "/journeys/admin/journeys/review", Value::Null);
+    assert_eq!(report["figures"]["wait_for:heard"], 1);
+    assert_eq!(report["figures"]["wait_for:timed_out"], 1);
+    assert_eq!(report["figures"]["exited:completed"], 2);
+}
+
+#[test]
+fn the_event_and_the_timeout_at_once_move_the_person_on_once() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| {
+        let steps = json!([
+            {"wait_for": {"event": "activity:review_left", "within": {"minutes": 10}, "timeout_go_to": 3}},
+            email("heard"),
+            {"go_to": 4},
+            email("timed out"),
+        ]);
+        doc["journeys"] = json!([journey_of("race", "purchase", steps)]);
+    });
+    w.happen(0, "ord_1", &lead, "purchase", None);
+    w.tick(1);
+    // A tick took the timeout's turn first and died before recording it.
+    let timeout = crate::due::Due {
+        instance: format!("race:{lead}:1"),
+        step: 0,
+        attempt: 1,
+        at: w.at(11),
+        first_due: w.at(1),
+    };
+    let key = |win| crate::keys::turn(&timeout, win);
+    assert!(spin_retention_core::turns::take(&w.store, key, timeout.at, w.at(9)).unwrap());
+    let heard = w.happen(9, "rev_1", &lead, "activity", Some("review_left"));
+    assert_eq!(heard["woken"], json!([]), "the timeout had it");
+    // The tick after the dead taker's two windows takes it over.
+    w.tick(11);
+    assert!(w.sent().is_empty());
+    w.tick(18);
+    w.tick(19);
+    assert_eq!(subjects(&w), [("dana@example.com".into(), "timed out".into())]);
+}
+
+#[test]
+fn entry_conditions_let_in_only_who_the_journey_is_for() {
+    let w = World::new();
+    let with_phone = w.person(&[
+        ("email", "p@example.com"),
+        ("phone", "+972525551234"),
+        ("consent_marketing", "yes"),
+    ]);
+    let without = consented(&w, "n@example.com");
+    w.set(0, |doc| {
+        let mut journey = journey_of("phones", "purchase", json!([email("hi")]));
+        journey["when"] = json!([{"fact": "has_phone", "equals": true}]);
+        doc["journeys"] = json!([journey]);
+    });
+    assert_eq!(
+        w.happen(0, "ord_1", &with_phone, "purchase", None)["entered"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let heard = w.happen(0, "ord_2", &without, "purchase", None);
+    assert_eq!(heard["not_entered"], json!(["phones: not who it is for (when)"]));
+    // A fact no journey may test is named.
+    let mut doc =
+        serde_json::to_value(<crate::document::Catalogue as spin_retention_core::admin_doc::Document>::defaults())
+            .unwrap();
+    doc["journeys"][0]["when"] = json!([{"fact": "left_phone", "equals": true}]);
+    let (status, reply) = w.call(1, "PUT", "/journeys/admin/journeys", doc);
+    assert_eq!(status, 422);
+    assert_eq!(reply["errors"][0]["field"], "journeys[0].when[0]");
+}
+
+#[test]
+fn each_person_gets_their_own_coupon_and_an_empty_pool_holds_the_message() {
+    let w = World::new();
+    let a = consented(&w, "a@example.com");
+    let b = consented(&w, "b@example.com");
+    let c = consented(&w, "c@example.com");
+    w.set(0, |doc| {
+        let send = json!({"send": {"channel": "email", "subject": {"en": "10% off"},
+                                   "text": {"en": "Your code: {coupon}"}, "coupon": "ten-off"}});
+        doc["journeys"] = json!([journey_of("coupon", "purchase", json!([send]))]);
+    });
+    let (status, pool) = w.call(
+        0,
+        "PUT",
+        "/journeys/admin/coupons/ten-off",
+        json!({"codes": ["AAA", "BBB"]}),
+    );
+    assert_eq!((status, pool["left"].clone()), (200, json!(2)));
+    for (n, lead) in [&a, &b, &c].iter().enumerate() {
+        w.happen(0, &format!("ord_{n}"), lead, "purchase", None);
+    }
+    w.tick(1);
+    let mut texts: Vec<String> = w
+        .sent()
+        .iter()
+        .map(|b| b["text"].as_str().unwrap().to_string())
+        .collect();
+    texts.sort();
+    assert_eq!(texts.len(), 2);
+    assert!(
+        texts[0].starts_with("Your code: AAA") && texts[1].starts_with("Your code: BBB"),
+        "{texts:?}"
+    );
+    let (_, pool) = w.call(2, "GET", "/journeys/admin/coupons/ten-off", Value::Null);
+    assert_eq!((pool["left"].clone(), pool["low"].clone()), (json!(0), json!(true)));
+    let (_, report) = w.call(2, "GET", "/journeys/admin/journeys/coupon", Value::Null);
+    assert_eq!(report["figures"]["deferred:no_coupon"], 1);
+    assert_eq!(report["figures"]["coupons:issued"], 2);
+    // More codes: the third person's message goes within the hour.
+    w.call(10, "PUT", "/journeys/admin/coupons/ten-off", json!({"codes": ["CCC"]}));
+    w.tick(62);
+    assert_eq!(w.sent().len(), 3);
+    assert!(w.sent()[2]["text"].as_str().unwrap().starts_with("Your code: CCC"));
+    // Erase forgets the codes given (the pool keeps counting them issued).
+    let (status, _) = w.call(70, "DELETE", &format!("/journeys/admin/people/{c}"), Value::Null);
+    assert_eq!(status, 200);
+    let left: Vec<String> = w
+        .store
+        .inner
+        .mentions(&c)
+        .into_iter()
+        .filter(|k| !k.starts_with("lead") && !k.starts_with("submission"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
