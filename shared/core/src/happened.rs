@@ -87,6 +87,13 @@ pub fn wanted(store: &dyn Store, happened: &Happened) -> Result<bool, StoreError
     Ok(store.get_json(&interest_key())?.unwrap_or_default().wants(happened))
 }
 
+/// Whether some journey listens for events of `kind` (one read): for a
+/// teller that decides before it has the event.
+pub fn wants_kind(store: &dyn Store, kind: &str) -> Result<bool, StoreError> {
+    let interest = store.get_json(&interest_key())?.unwrap_or_default();
+    Ok(interest.names.iter().any(|n| n == kind))
+}
+
 /// The after-reply task that tells journeys of what it listens for among
 /// `happened` (none: no task, one read).
 pub fn tell(store: &dyn Store, happened: Vec<Happened>) -> Result<Option<Task>, StoreError> {

@@ -565,7 +565,7 @@ fn lead_view() -> intake::LeadView {
         lead,
         submissions: vec![intake::SubmissionView {
             submission: Some(submission),
-            handoffs: Some(intake::Handoffs::new("s_1", "l_1", 1, false)),
+            handoffs: Some(intake::Handoffs::new("s_1", "l_1", 1, intake::Wanted::default())),
             ack: Some(ack),
         }],
     }

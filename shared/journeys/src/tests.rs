@@ -111,6 +111,15 @@ impl World {
         change(&mut doc);
         let (status, reply) = self.call(minutes, "PUT", "/journeys/admin/journeys", doc);
         assert_eq!(status, 200, "{reply}");
+        // The shipped abandoned checkout's coupons.
+        let codes: Vec<String> = (0..50).map(|n| format!("CART{minutes}-{n}")).collect();
+        let (status, reply) = self.call(
+            minutes,
+            "PUT",
+            "/journeys/admin/coupons/cart-comeback",
+            json!({ "codes": codes }),
+        );
+        assert_eq!(status, 200, "{reply}");
     }
 
     fn happen(&self, minutes: i64, id: &str, lead: &str, kind: &str, activity: Option<&str>) -> Value {
@@ -170,7 +179,11 @@ fn an_abandoned_checkout_gets_two_emails_an_hour_and_a_day_later() {
     assert_eq!(w.sent().len(), 1, "once");
     w.tick(60 + 23 * 60 + 1);
     assert_eq!(w.sent().len(), 2);
-    assert_eq!(w.sent()[1]["subject"], "Still thinking it over?");
+    assert_eq!(w.sent()[1]["subject"], "Still thinking it over? Here is 10% off");
+    assert!(w.sent()[1]["text"]
+        .as_str()
+        .unwrap()
+        .contains("Use the code CART0-0 for 10% off"));
     let (_, report) = w.call(2000, "GET", "/journeys/admin/journeys/abandoned-checkout", Value::Null);
     assert_eq!(report["figures"]["entered"], 1);
     assert_eq!(report["figures"]["sent"], 2);
@@ -940,4 +953,24 @@ fn each_person_gets_their_own_coupon_and_an_empty_pool_holds_the_message() {
         .filter(|k| !k.starts_with("lead") && !k.starts_with("submission"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn a_new_lead_gets_the_welcome_series_until_they_buy() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| doc["journeys"][4]["status"] = json!("live"));
+    let heard = w.happen(0, "evt_created_1", &lead, "lead.created", None);
+    assert_eq!(heard["entered"], json!([format!("welcome:{lead}:1")]));
+    w.tick(60);
+    assert!(
+        w.sent().is_empty(),
+        "the acknowledgement said hello; the welcome waits a day"
+    );
+    w.tick(24 * 60 + 1);
+    assert_eq!(subjects(&w), [("dana@example.com".into(), "Welcome to Acme".into())]);
+    let heard = w.happen(2 * 24 * 60, "ord_1", &lead, "purchase", None);
+    assert_eq!(heard["exited"], json!([format!("welcome:{lead}:1")]));
+    w.tick(5 * 24 * 60);
+    assert_eq!(w.sent().len(), 1, "a buyer is no longer welcomed");
 }

@@ -7,6 +7,7 @@ use crate::record::Step;
 use crate::webhooks;
 use chrono::{DateTime, Utc};
 use spin_retention_core::events::{Event, LeadInEvent, StepTaken, What};
+use spin_retention_core::happened::Happened;
 use spin_retention_core::jobs::Task;
 use spin_retention_core::lead::Lead;
 use spin_retention_core::ports::Ctx;
@@ -59,14 +60,34 @@ pub fn about(lead_id: &str, created_at: DateTime<Utc>) -> String {
     format!("{lead_id}@{}", created_at.timestamp_millis())
 }
 
+/// Whether lead-alerts raised `event` itself, so is the one to tell
+/// journeys of it (the jobs that raise the others tell journeys themselves).
+fn raised_here(event: &Event) -> bool {
+    match event.what {
+        What::LeadHot(_)
+        | What::LeadAssigned(_)
+        | What::LeadClaimed(_)
+        | What::LeadContacted(_)
+        | What::SlaBreached(_) => true,
+        What::LeadCreated(_) | What::SurveyAnswered(_) | What::SurveyDetractor(_) | What::CustomerSlipping(_) => false,
+    }
+}
+
 /// Records `events` and returns the after-reply task that makes their
-/// first delivery attempts.
+/// first delivery attempts and tells journeys of those a journey listens
+/// for (`lead.hot`: a hot lead's follow-up).
 pub fn record(ctx: &Ctx, events: &[Event]) -> Result<Option<Task>, StoreError> {
     let mut deliveries = Vec::new();
     for event in events {
         deliveries.extend(webhooks::record(ctx, event)?);
     }
-    if deliveries.is_empty() {
+    let raised: Vec<Happened> = events
+        .iter()
+        .filter(|e| raised_here(e))
+        .map(Happened::of_event)
+        .collect();
+    let tell = spin_retention_core::happened::tell(ctx.store, raised)?;
+    if deliveries.is_empty() && tell.is_none() {
         return Ok(None);
     }
     Ok(Some(Box::new(move |ctx: &Ctx| {
@@ -74,6 +95,9 @@ pub fn record(ctx: &Ctx, events: &[Event]) -> Result<Option<Task>, StoreError> {
             if let Err(e) = webhooks::attempt(ctx, &id) {
                 eprintln!("webhook delivery {id}: {e}");
             }
+        }
+        if let Some(tell) = tell {
+            tell(ctx);
         }
     })))
 }

@@ -22,7 +22,7 @@ use spin_retention_core::admin_doc;
 use spin_retention_core::contracts::alerts::{Act, LeadView};
 use spin_retention_core::events::{Event, TYPES};
 use spin_retention_core::http::{bad_parameter, Reply, Request};
-use spin_retention_core::jobs::{Job, Outcome, Task};
+use spin_retention_core::jobs::{Job, Outcome, Task, JOURNEYS};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 use spin_retention_core::routes::{Caller, Method, Params, Route};
@@ -32,7 +32,8 @@ use spin_retention_core::walk::Visit;
 pub const JOB: Job = Job {
     name: "lead-alerts",
     prefix: "/alerts",
-    handoffs: &[],
+    // journeys hears of the events it raises that a journey listens for.
+    handoffs: &[JOURNEYS],
     streamed: &[],
     routes: &[
         Route {

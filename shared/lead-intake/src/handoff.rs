@@ -1,6 +1,7 @@
 //! Handing a stored submission to instant-ack and lead-scoring, and its
 //! `lead.created` event to lead-alerts when something wants it (a webhook,
-//! the owner's alerts, the daily digest).
+//! the owner's alerts, the daily digest) and to journeys when a journey
+//! listens for it (a welcome series).
 //!
 //! Runs after the visitor has their answer. Each target's state is kept in
 //! `handoff:<submission_id>`, written with the submission. Every submission
@@ -28,7 +29,7 @@ use spin_retention_core::walk::{self, Visit};
 
 /// The hand-off record (`handoff:<submission_id>`) and its targets: a
 /// contract, since lead-intake's lead view shows it.
-pub use spin_retention_core::contracts::intake::{Handoffs, State, Target};
+pub use spin_retention_core::contracts::intake::{Handoffs, State, Target, Wanted};
 
 /// The longest `retry-after` a target may ask for, in seconds.
 const MAX_RETRY_AFTER_SECONDS: i64 = 3600;
@@ -36,12 +37,12 @@ const MAX_RETRY_AFTER_SECONDS: i64 = 3600;
 /// The writes that record a new submission's hand-off, for the batch that
 /// stores the submission: its place in the `submissions` log (taken now)
 /// and its `handoff:<id>` record (with `event` when lead-alerts wants its
-/// `lead.created`).
+/// `lead.created`, `journeys` when a journey does).
 pub fn prepare(
     store: &dyn Store,
     submission_id: &str,
     lead_id: &str,
-    event: bool,
+    wanted: Wanted,
 ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
     let slot = slots::take_slot(store, keys::SUBMISSIONS)?;
     Ok(vec![
@@ -49,7 +50,7 @@ pub fn prepare(
             slots::slot_key(keys::SUBMISSIONS, slot),
             submission_id.as_bytes().to_vec(),
         ),
-        keys::handoff(submission_id).entry(&Handoffs::new(submission_id, lead_id, slot, event)),
+        keys::handoff(submission_id).entry(&Handoffs::new(submission_id, lead_id, slot, wanted)),
     ])
 }
 
@@ -120,15 +121,35 @@ fn run_record(
         deliver(ctx, settings, &mut handoffs.ack, ack_url, Vec::new());
     }
     deliver(ctx, settings, &mut handoffs.scoring, scoring_url, Vec::new());
-    if let Some(target) = handoffs
-        .event
-        .as_mut()
-        .filter(|t| t.state == State::Pending && targets == Targets::All)
-    {
+    let pending = |t: &Option<Target>| t.as_ref().is_some_and(|t| t.state == State::Pending);
+    if targets == Targets::All && (pending(&handoffs.event) || pending(&handoffs.journeys)) {
         if let Some(submission) = ctx.store.get_json(&keys::submission(submission_id))? {
-            let url = format!("{}{}", settings.alerts_url.trim_end_matches('/'), calls::record_event());
-            let body = spin_retention_core::store::json_bytes(&spin_retention_core::events::lead_created(&submission));
-            deliver(ctx, settings, target, url, body);
+            let created = spin_retention_core::events::lead_created(&submission);
+            if let Some(target) = handoffs.event.as_mut() {
+                let url = format!("{}{}", settings.alerts_url.trim_end_matches('/'), calls::record_event());
+                deliver(
+                    ctx,
+                    settings,
+                    target,
+                    url,
+                    spin_retention_core::store::json_bytes(&created),
+                );
+            }
+            if let Some(target) = handoffs.journeys.as_mut() {
+                let url = format!(
+                    "{}{}",
+                    settings.journeys_url.trim_end_matches('/'),
+                    calls::journey_events()
+                );
+                let happened = [spin_retention_core::happened::Happened::of_event(&created)];
+                deliver(
+                    ctx,
+                    settings,
+                    target,
+                    url,
+                    spin_retention_core::store::json_bytes(&happened),
+                );
+            }
         }
     }
     if !ctx.store.exists(&keys::lead(&handoffs.lead_id))? {
@@ -170,6 +191,8 @@ pub struct Pending {
     pub scoring: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journeys: Option<String>,
 }
 
 /// Hands over up to `limit` submissions whose hand-off is not done and is
@@ -211,6 +234,7 @@ pub fn retry(ctx: &Ctx, settings: &IntakeSettings, limit: usize) -> Result<Retri
                 ack: error(&h.ack),
                 scoring: error(&h.scoring),
                 event: h.event.as_ref().and_then(error),
+                journeys: h.journeys.as_ref().and_then(error),
                 submission_id: id,
             });
             Ok(Visit::Worked)
@@ -318,7 +342,9 @@ mod tests {
         let store = MemoryStore::new();
         store.set("lead:l_1", b"{}").unwrap();
         for id in submissions {
-            store.set_many(&prepare(&store, id, "l_1", false).unwrap()).unwrap();
+            store
+                .set_many(&prepare(&store, id, "l_1", Wanted::default()).unwrap())
+                .unwrap();
         }
         store
     }
@@ -364,7 +390,7 @@ mod tests {
         for id in ["s_1", "s_2", "s_3"] {
             store
                 .inner
-                .set_many(&prepare(&store.inner, id, "l_1", false).unwrap())
+                .set_many(&prepare(&store.inner, id, "l_1", Wanted::default()).unwrap())
                 .unwrap();
         }
         let config: HashMap<String, String> = [("admin_token".to_string(), "t".to_string())].into();
@@ -491,6 +517,54 @@ mod tests {
         );
         let record: Handoffs = store.get_json(&keys::handoff(id)).unwrap().unwrap();
         assert_eq!(record.event.map(|e| e.state), Some(State::Done));
+    }
+
+    /// A welcome series: journeys hears of a new lead through the tracked
+    /// hand-off, so one missed is sent again by the retry route; without a
+    /// journey listening, nobody is called.
+    #[test]
+    fn journeys_hears_of_a_new_lead_only_when_a_journey_listens_and_again_after_a_miss() {
+        use crate::test_support::submit;
+        let store = MemoryStore::new();
+        let config = HashMap::new();
+        let recorder = spin_retention_core::jobs::testing::Recorder::default();
+        let ctx = Ctx::new(&store, &config, &recorder, spin_retention_core::ports::test_now());
+        let settings = IntakeSettings::from_config(&config);
+        let quiet = submit(&ctx, &[("email", "quiet@example.com")]);
+        let first = spin_retention_core::lead::load(&store, &quiet)
+            .unwrap()
+            .unwrap()
+            .submissions[0]
+            .clone();
+        assert_eq!(run(&ctx, &settings, &first).unwrap().journeys, None);
+        let interest = spin_retention_core::happened::Interest {
+            names: vec!["lead.created".into()],
+        };
+        store
+            .set_json(&spin_retention_core::happened::interest_key(), &interest)
+            .unwrap();
+        let busy = Targets { ack: 200, scoring: 503 };
+        let ctx = Ctx { outbound: &busy, ..ctx };
+        let lead_id = submit(&ctx, &[("email", "dana@example.com")]);
+        let id = spin_retention_core::lead::load(&store, &lead_id)
+            .unwrap()
+            .unwrap()
+            .submissions[0]
+            .clone();
+        let h = run(&ctx, &settings, &id).unwrap();
+        assert_eq!(h.journeys.as_ref().map(|e| e.state), Some(State::Pending));
+        let ctx = Ctx {
+            outbound: &recorder,
+            ..ctx
+        };
+        retry(&ctx, &settings, 10).unwrap();
+        let sent = recorder.0.lock().unwrap().clone();
+        assert!(
+            sent.contains(&"http://journeys.spin.internal/journeys/events".to_string()),
+            "{sent:?}"
+        );
+        let record: Handoffs = store.get_json(&keys::handoff(&id)).unwrap().unwrap();
+        assert_eq!(record.journeys.map(|e| e.state), Some(State::Done));
     }
 
     /// instant-ack as a failing provider makes it answer: 502 with

@@ -4,7 +4,7 @@
 
 use crate::{admin, consent, pages, people, settings::IntakeSettings, submit, tick};
 use spin_retention_core::http::{Reply, Request};
-use spin_retention_core::jobs::{Job, Outcome, ACK, ALERTS, AUDIENCES, CUSTOMERS, SCORING, SURVEY};
+use spin_retention_core::jobs::{Job, Outcome, ACK, ALERTS, AUDIENCES, CUSTOMERS, JOURNEYS, SCORING, SURVEY};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::routes::{Caller, Method, Params, Route};
 
@@ -12,7 +12,7 @@ pub const JOB: Job = Job {
     name: "lead-intake",
     prefix: "/intake",
     // Where submissions go, and where an erase goes (core::jobs::ERASE).
-    handoffs: &[ACK, SCORING, ALERTS, SURVEY, AUDIENCES, CUSTOMERS],
+    handoffs: &[ACK, SCORING, ALERTS, SURVEY, AUDIENCES, CUSTOMERS, JOURNEYS],
     streamed: &[],
     routes: &[
         Route {
@@ -204,7 +204,8 @@ mod tests {
                 "http://lead-alerts.spin.internal/alerts/health/live",
                 "http://survey.spin.internal/survey/health/live",
                 "http://audience-export.spin.internal/audiences/health/live",
-                "http://customers.spin.internal/customers/health/live"
+                "http://customers.spin.internal/customers/health/live",
+                "http://journeys.spin.internal/journeys/health/live"
             ]
         );
     }

@@ -3,7 +3,7 @@
 use super::validate::FormRules;
 use spin_retention_core::body::Limits;
 use spin_retention_core::cors::Cors;
-use spin_retention_core::jobs::{ACK, ALERTS, SCORING};
+use spin_retention_core::jobs::{ACK, ALERTS, JOURNEYS, SCORING};
 use spin_retention_core::ports::Config;
 
 pub struct IntakeSettings {
@@ -18,6 +18,7 @@ pub struct IntakeSettings {
     pub ack_url: String,
     pub scoring_url: String,
     pub alerts_url: String,
+    pub journeys_url: String,
     pub admin_token: Option<String>,
     /// Double opt-in (`consent_confirmation`, default on): a form's grant
     /// of consent is in force only once the person confirms it.
@@ -74,6 +75,7 @@ impl IntakeSettings {
             ack_url: ACK.base_url(config),
             scoring_url: SCORING.base_url(config),
             alerts_url: ALERTS.base_url(config),
+            journeys_url: JOURNEYS.base_url(config),
             admin_token: config.get(spin_retention_core::auth::ADMIN_TOKEN),
             consent_confirmation: !matches!(
                 config.get("consent_confirmation").as_deref().map(str::trim),

@@ -224,8 +224,11 @@ pub fn store_submission(
     // lead-alerts hears of the submission (webhooks, the owner's alert, the
     // digest) through a tracked hand-off, so the retry route catches it up.
     let form = submission.form.as_deref().unwrap_or_default();
-    let event = spin_retention_core::events::interest(ctx.store)?.wants_submission(form);
-    writes.extend(handoff::prepare(ctx.store, &submission_id, &lead_id, event)?);
+    let wanted = handoff::Wanted {
+        alerts: spin_retention_core::events::interest(ctx.store)?.wants_submission(form),
+        journeys: spin_retention_core::happened::wants_kind(ctx.store, "lead.created")?,
+    };
+    writes.extend(handoff::prepare(ctx.store, &submission_id, &lead_id, wanted)?);
     lead::append(ctx.store, &submission, is_new, writes)?;
     Ok(Stored::New(submission))
 }

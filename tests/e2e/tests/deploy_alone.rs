@@ -14,7 +14,7 @@ fn each_single_component_manifest_serves_its_component() {
         ("lead-scoring", "/scoring", &["audiences_url", "alerts_url"][..]),
         ("survey", "/survey", &["scoring_url", "alerts_url", "journeys_url"][..]),
         ("audience-export", "/audiences", &[][..]),
-        ("lead-alerts", "/alerts", &[][..]),
+        ("lead-alerts", "/alerts", &["journeys_url"][..]),
         (
             "customers",
             "/customers",
@@ -94,7 +94,9 @@ fn intake_alone_needs_hand_off_urls_and_reports_them_unreachable() {
 /// still answers.
 #[test]
 fn without_an_admin_token_scheduler_and_hand_off_routes_are_closed() {
-    let config = SpinConfig::new(repo_root().join("deploy/lead-alerts.spin.toml")).probe("/alerts/health");
+    let config = SpinConfig::new(repo_root().join("deploy/lead-alerts.spin.toml"))
+        .probe("/alerts/health")
+        .variable("journeys_url", "http://127.0.0.1:9");
     let Some(app) = own_spin(config) else { return };
     for path in ["/alerts/sla/tick?limit=5000", "/alerts/leads/l_1", "/alerts/events"] {
         let problem = spin_retention_e2e::request("POST", &app.base_url, path, &[], b"{}").assert_problem(403);

@@ -103,7 +103,8 @@ fn components_share_one_store_but_keep_their_own_keys() {
             "lead-alerts",
             "survey",
             "audience-export",
-            "customers"
+            "customers",
+            "journeys"
         ]
     );
     assert_eq!(checks("/ack/health"), before + 1, "only the ack check itself wrote");

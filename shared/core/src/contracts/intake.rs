@@ -92,24 +92,40 @@ pub struct Handoffs {
     /// lead-alerts' `lead.created`, when something wanted it at intake.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<Target>,
+    /// journeys' `lead.created`, when a journey listened for it at intake.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journeys: Option<Target>,
+}
+
+/// Who wanted a new submission's `lead.created`, when it was stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Wanted {
+    /// lead-alerts: a webhook, the owner's alert, the digest.
+    pub alerts: bool,
+    /// journeys: a journey entered, left or waited on it.
+    pub journeys: bool,
 }
 
 impl Handoffs {
     /// A new submission's, every target pending.
-    pub fn new(submission_id: &str, lead_id: &str, slot: u64, event: bool) -> Self {
+    pub fn new(submission_id: &str, lead_id: &str, slot: u64, wanted: Wanted) -> Self {
         Handoffs {
             submission_id: submission_id.into(),
             lead_id: lead_id.into(),
             slot,
             ack: Target::pending(),
             scoring: Target::pending(),
-            event: event.then(Target::pending),
+            event: wanted.alerts.then(Target::pending),
+            journeys: wanted.journeys.then(Target::pending),
         }
     }
 
-    /// Its targets: acknowledgement, scoring, and the event when wanted.
+    /// Its targets: acknowledgement, scoring, and the event's when wanted.
     pub fn targets(&self) -> impl Iterator<Item = &Target> {
-        [&self.ack, &self.scoring].into_iter().chain(self.event.as_ref())
+        [&self.ack, &self.scoring]
+            .into_iter()
+            .chain(self.event.as_ref())
+            .chain(self.journeys.as_ref())
     }
 
     /// Takes each target `stored` has finished (done or rejected) that
@@ -122,8 +138,10 @@ impl Handoffs {
         };
         keep(&mut self.ack, &stored.ack);
         keep(&mut self.scoring, &stored.scoring);
-        if let (Some(mine), Some(theirs)) = (self.event.as_mut(), stored.event.as_ref()) {
-            keep(mine, theirs);
+        for (mine, theirs) in [(&mut self.event, &stored.event), (&mut self.journeys, &stored.journeys)] {
+            if let (Some(mine), Some(theirs)) = (mine.as_mut(), theirs.as_ref()) {
+                keep(mine, theirs);
+            }
         }
     }
 
