@@ -293,10 +293,15 @@ pub const JOURNEY_FACTS: FactSet = FactSet {
 };
 
 /// What enters or exits a journey: the kinds customers tells, and the
-/// events of `core::events` that reach journeys.
+/// events of `core::events` that reach journeys (lead-intake's
+/// `lead.created`, lead-alerts' lead events, survey's, customers').
 pub const NAMES: &[&str] = &[
     "lead.created",
     "lead.hot",
+    "lead.assigned",
+    "lead.claimed",
+    "lead.contacted",
+    "lead.sla_breached",
     "survey.answered",
     "survey.detractor",
     "customer.slipping",
