@@ -78,7 +78,7 @@ pub trait Document: Serialize + DeserializeOwned + Sized {
     /// [`Document::parse`] of the body with the sections it leaves out
     /// taken from [`Document::defaults`]; with the names of those sections.
     fn parse_with_defaults(body: &[u8]) -> Result<(Self, Vec<String>), Problem> {
-        let defaults = serde_json::to_value(Self::defaults()).expect("documents serialise");
+        let defaults = as_value(&Self::defaults());
         let (body, filled) = fill_defaults(body, &defaults);
         Ok((Self::parse(&body)?, filled))
     }
@@ -87,8 +87,8 @@ pub trait Document: Serialize + DeserializeOwned + Sized {
     /// A document that other jobs read answers with its contract type
     /// instead, the same JSON.
     fn answer(self, about: About) -> Reply {
-        let mut answer = serde_json::to_value(&about).expect("an about serialises");
-        answer[Self::NAME] = serde_json::to_value(&self).expect("documents serialise");
+        let mut answer = as_value(&about);
+        answer[Self::NAME] = as_value(&self);
         Reply::json(200, &answer)
     }
 
@@ -97,6 +97,13 @@ pub trait Document: Serialize + DeserializeOwned + Sized {
         let json = serde_json::to_string(self).expect("documents serialise");
         sha256_hex(&json)[..12].to_string()
     }
+}
+
+/// `value` as JSON, through its bytes: a document's types then serialise
+/// with one serializer in a component (the bytes' one, which storing them
+/// needs anyway), not a second copy of their code for `serde_json::Value`.
+pub fn as_value<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::from_slice(&crate::store::json_bytes(value)).expect("JSON reads back")
 }
 
 /// `body` with each top-level member of `defaults` that it leaves out

@@ -376,10 +376,7 @@ pub fn parse(body: &[u8]) -> Result<Catalogue, Problem> {
     if journeys.len() > MAX_JOURNEYS {
         bad("journeys", &format!("at most {MAX_JOURNEYS} journeys"));
     }
-    let settings = match value
-        .get("settings")
-        .map(|s| serde_json::from_value::<Settings>(s.clone()))
-    {
+    let settings = match value.get("settings").map(|s| from_part::<Settings>(s)) {
         Some(Ok(s)) => {
             check_settings(&s, &mut bad);
             Some(s)
@@ -397,7 +394,7 @@ pub fn parse(body: &[u8]) -> Result<Catalogue, Problem> {
     let mut ids = Vec::new();
     for (i, j) in journeys.into_iter().enumerate() {
         let at = format!("journeys[{i}]");
-        match serde_json::from_value::<Journey>(j) {
+        match from_part::<Journey>(&j) {
             Ok(journey) => {
                 if ids.contains(&journey.id) {
                     bad(&format!("{at}.id"), "is the id of an earlier journey");
@@ -418,6 +415,13 @@ pub fn parse(body: &[u8]) -> Result<Catalogue, Problem> {
             problem.with_field_error(field, message)
         })),
     }
+}
+
+/// A part of the document as its type, through the same deserializer as a
+/// stored document's bytes (one copy of each type's code in the component,
+/// not a second for `serde_json::Value`).
+fn from_part<T: serde::de::DeserializeOwned>(part: &Value) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(&serde_json::to_vec(part)?)
 }
 
 fn check_settings(s: &Settings, bad: &mut impl FnMut(&str, &str)) {

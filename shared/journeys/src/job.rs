@@ -106,6 +106,18 @@ fn erase_person(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> 
     spin_retention_core::jobs::forget_person(req, ctx, p.get("lead"), |store, lead, _| erase::forget(store, lead))
 }
 
+/// `POST /journeys/events`' answer: what each event did.
+#[derive(serde::Serialize)]
+struct EventsHeard<'a> {
+    events: Vec<EventHeard<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct EventHeard<'a> {
+    id: &'a str,
+    heard: instance::Heard,
+}
+
 /// Events in one `POST /journeys/events`.
 const MAX_EVENTS: usize = 500;
 
@@ -123,10 +135,13 @@ fn events(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
     let (catalogue, _) = admin_doc::current::<Catalogue>(ctx.store)?;
     let mut heard = Vec::new();
     for h in &happened {
-        heard.push(json!({"id": h.id, "heard": instance::hear(ctx, &catalogue, h)?}));
+        heard.push(EventHeard {
+            id: &h.id,
+            heard: instance::hear(ctx, &catalogue, h)?,
+        });
     }
     Ok(Outcome::then(
-        Reply::json(200, &json!({ "events": heard })),
+        Reply::json(200, &EventsHeard { events: heard }),
         vec![Box::new(on_the_back)],
     ))
 }
@@ -289,6 +304,16 @@ const FIGURES: &[&str] = &[
     "exited:archived",
 ];
 
+/// `GET /journeys/admin/journeys/{id}`'s answer.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    journey: &'a crate::document::Journey,
+    version: String,
+    figures: serde_json::Map<String, serde_json::Value>,
+    lift: crate::goal::Lift,
+    coupons: Vec<crate::coupons::Pool>,
+}
+
 /// `GET /journeys/admin/journeys/{id}`: the journey as set and its figures.
 fn report(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
     let (catalogue, _) = admin_doc::current::<Catalogue>(ctx.store)?;
@@ -314,9 +339,22 @@ fn report(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Reply::json(
         200,
-        &json!({ "journey": journey, "version": journey.version(), "figures": figures, "lift": lift, "coupons": coupons }),
+        &Report {
+            journey,
+            version: journey.version(),
+            figures,
+            lift,
+            coupons,
+        },
     )
     .into())
+}
+
+/// `GET /journeys/admin/people/{lead}`'s answer.
+#[derive(serde::Serialize)]
+struct PersonJourneys<'a> {
+    lead_id: &'a str,
+    journeys: Vec<instance::Through>,
 }
 
 /// `GET /journeys/admin/people/{lead}`: every journey the person went
@@ -334,7 +372,7 @@ fn person(_req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
         }
     }
     journeys.sort_by_key(|t| std::cmp::Reverse(t.instance.entered_at));
-    Ok(Reply::json(200, &json!({ "lead_id": lead_id, "journeys": journeys })).into())
+    Ok(Reply::json(200, &PersonJourneys { lead_id, journeys }).into())
 }
 
 #[cfg(test)]

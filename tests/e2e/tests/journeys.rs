@@ -168,6 +168,123 @@ fn an_abandoned_checkout_gets_its_email_and_a_purchase_mid_wait_ends_it() {
     assert_eq!(to(&provider.received(), "dana@example.com").len(), 1);
 }
 
+/// The abandoned checkout's second email, a day later, with each person's
+/// own code of the pool the business uploaded; a buyer gets neither.
+#[test]
+fn an_abandoned_checkout_gives_two_messages_the_second_with_a_code_of_ones_own() {
+    let provider = MockProvider::start();
+    let Some(app) = start(&provider) else { return };
+    let base = &app.base_url;
+    set_journeys(base);
+    let codes = json!({"codes": ["CART-AAA", "CART-BBB", "CART-CCC"]});
+    let uploaded = call(
+        base,
+        "PUT",
+        "/journeys/admin/coupons/cart-comeback",
+        ADMIN_TOKEN,
+        0,
+        &codes,
+    );
+    assert_eq!(uploaded.status, 200, "{}", uploaded.text());
+    let people = ["a@example.com", "b@example.com", "buyer@example.com"];
+    let leads: Vec<String> = people
+        .iter()
+        .enumerate()
+        .map(|(n, email)| checkout(base, email, &format!("chk-c{n}")))
+        .collect();
+    for lead in &leads {
+        journeys_of(base, lead, 1);
+    }
+    tick(base, 61);
+    provider.wait_for(3);
+    shop_event(
+        base,
+        120,
+        json!({"type": "purchase", "order_id": "o-c", "amount": "18.00", "currency": "USD",
+               "email": "buyer@example.com", "at": at(120)}),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while journeys_of(base, &leads[2], 1)["journeys"][0]["exit"].is_null() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tick(base, 24 * 60 + 1);
+    provider.wait_for(5);
+    std::thread::sleep(Duration::from_millis(300));
+    let received = provider.received();
+    let mut codes = Vec::new();
+    for email in &people[..2] {
+        let mine = to(&received, email);
+        assert_eq!(mine.len(), 2, "{email}: {mine:?}");
+        assert_eq!(mine[1]["subject"], "Still thinking it over? Here is 10% off");
+        let text = mine[1]["text"].as_str().unwrap();
+        let code = text.split("Use the code ").nth(1).unwrap().split(' ').next().unwrap();
+        codes.push(code.to_string());
+    }
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 2, "each their own code: {codes:?}");
+    assert_eq!(to(&received, "buyer@example.com").len(), 1, "the purchase ended it");
+    let pool = call(
+        base,
+        "GET",
+        "/journeys/admin/coupons/cart-comeback",
+        ADMIN_TOKEN,
+        24 * 60 + 2,
+        &Value::Null,
+    );
+    assert_eq!(
+        (pool.json()["issued"].clone(), pool.json()["left"].clone()),
+        (json!(2), json!(1))
+    );
+}
+
+/// A form's new lead enters the welcome series through lead-intake's
+/// hand-off, and gets its first email a day later.
+#[test]
+fn a_new_lead_from_the_form_gets_the_welcome_a_day_later() {
+    let provider = MockProvider::start();
+    let Some(app) = start(&provider) else { return };
+    let base = &app.base_url;
+    set_live(base, &["welcome"]);
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    let clock = at(0);
+    let lead = json!({"email": "new@example.com", "first_name": "Noa", "consent_marketing": true});
+    let posted = request(
+        "POST",
+        base,
+        "/intake/leads",
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+            ("accept", "application/json"),
+            ("x-test-clock", &clock),
+        ],
+        lead.to_string().as_bytes(),
+    );
+    assert_eq!(posted.status, 201, "{}", posted.text());
+    let lead = posted.json()["id"].as_str().unwrap().to_string();
+    let journeys = journeys_of(base, &lead, 1);
+    assert_eq!(journeys["journeys"][0]["instance"]["journey"], "welcome", "{journeys}");
+    tick(base, 60);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        to(&provider.received(), "new@example.com").is_empty(),
+        "not before a day"
+    );
+    tick(base, 24 * 60 + 1);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while to(&provider.received(), "new@example.com").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sent = to(&provider.received(), "new@example.com");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0]["subject"].as_str().unwrap().starts_with("Welcome to "),
+        "{}",
+        sent[0]
+    );
+}
+
 #[test]
 fn one_click_unsubscribe_as_gmail_does_it_stops_the_next_message() {
     let provider = MockProvider::start();
