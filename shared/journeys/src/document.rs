@@ -376,7 +376,7 @@ pub fn parse(body: &[u8]) -> Result<Catalogue, Problem> {
     if journeys.len() > MAX_JOURNEYS {
         bad("journeys", &format!("at most {MAX_JOURNEYS} journeys"));
     }
-    let settings = match value.get("settings").map(|s| from_part::<Settings>(s)) {
+    let settings = match value.get("settings").map(from_part::<Settings>) {
         Some(Ok(s)) => {
             check_settings(&s, &mut bad);
             Some(s)
