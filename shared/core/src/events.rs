@@ -26,6 +26,10 @@ pub const TYPES: &[&str] = &[
     "survey.answered",
     "survey.detractor",
     "customer.slipping",
+    "journey.entered",
+    "journey.message_sent",
+    "journey.converted",
+    "journey.exited",
 ];
 
 /// The shape of events' `data`: bumped when a field of one is renamed or
@@ -79,6 +83,18 @@ pub enum What {
     /// A customer buying less often than they used to.
     #[serde(rename = "customer.slipping")]
     CustomerSlipping(Slipping),
+    /// A person entered a journey (also in its holdout).
+    #[serde(rename = "journey.entered")]
+    JourneyEntered(InJourney),
+    /// A journey's message went to the provider.
+    #[serde(rename = "journey.message_sent")]
+    JourneyMessageSent(InJourney),
+    /// A journey's goal was reached (a conversion).
+    #[serde(rename = "journey.converted")]
+    JourneyConverted(InJourney),
+    /// A person's time through a journey ended (`why`).
+    #[serde(rename = "journey.exited")]
+    JourneyExited(InJourney),
 }
 
 impl What {
@@ -94,6 +110,10 @@ impl What {
             What::SurveyAnswered(_) => "survey.answered",
             What::SurveyDetractor(_) => "survey.detractor",
             What::CustomerSlipping(_) => "customer.slipping",
+            What::JourneyEntered(_) => "journey.entered",
+            What::JourneyMessageSent(_) => "journey.message_sent",
+            What::JourneyConverted(_) => "journey.converted",
+            What::JourneyExited(_) => "journey.exited",
         }
     }
 
@@ -106,6 +126,10 @@ impl What {
             What::LeadContacted(c) => &c.lead_id,
             What::SurveyAnswered(a) | What::SurveyDetractor(a) => &a.lead_id,
             What::CustomerSlipping(c) => &c.lead_id,
+            What::JourneyEntered(j)
+            | What::JourneyMessageSent(j)
+            | What::JourneyConverted(j)
+            | What::JourneyExited(j) => &j.lead_id,
         }
     }
 }
@@ -253,6 +277,28 @@ pub struct Answered {
     pub answered_at: DateTime<Utc>,
 }
 
+/// The `journey.*` events: the person, the journey and their time through
+/// it; the step and channel of a message, the reason of an exit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InJourney {
+    pub lead_id: String,
+    pub journey: String,
+    /// `<journey>:<lead_id>:<n>`: the person's n-th time through.
+    pub instance: String,
+    /// In the holdout (entered, never sent).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held_out: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// An exit's: `completed`, `event:purchase`, `unsubscribed`...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
 /// `customer.slipping`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Slipping {
@@ -370,6 +416,31 @@ pub fn emit(store: &dyn Store, event: Event) -> Result<Option<Task>, StoreError>
     Ok((!tells.is_empty()).then(|| crate::jobs::tell_in_turn(tells)))
 }
 
+/// [`emit`] for many events at once, reading what is wanted once: the
+/// after-reply task that hands each wanted one on (none: two reads).
+pub fn emit_all(store: &dyn Store, events: Vec<Event>) -> Result<Option<Task>, StoreError> {
+    if events.is_empty() {
+        return Ok(None);
+    }
+    let wanted = interest(store)?;
+    let journeys = store.get_json(&crate::happened::interest_key())?.unwrap_or_default();
+    let mut tells = Vec::new();
+    let mut happened = Vec::new();
+    for event in events {
+        let h = crate::happened::Happened::of_event(&event);
+        if journeys.wants(&h) {
+            happened.push(h);
+        }
+        if wanted.wants(event.kind()) {
+            tells.push((ALERTS, calls::record_event(), crate::store::json_bytes(&event)));
+        }
+    }
+    if !happened.is_empty() {
+        tells.push((JOURNEYS, calls::journey_events(), crate::store::json_bytes(&happened)));
+    }
+    Ok((!tells.is_empty()).then(|| crate::jobs::tell_in_turn(tells)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,7 +498,7 @@ mod tests {
         let unknown =
             serde_json::json!({"id": "evt_x", "timestamp": json["timestamp"], "type": "lead.nope", "data": {}});
         assert!(serde_json::from_value::<Event>(unknown).is_err(), "a type of no job's");
-        assert_eq!(TYPES.len(), 9);
+        assert_eq!(TYPES.len(), 13);
         assert!(TYPES.contains(&event.kind()));
     }
 }

@@ -13,6 +13,7 @@ use crate::document::{Catalogue, Split, Status, Step};
 use crate::due::{self, Due};
 use crate::instance::{self, Done, Outcome};
 use crate::keys;
+use spin_retention_core::events::Event;
 use spin_retention_core::happened::Happened;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{JsonStore, StoreError};
@@ -49,10 +50,12 @@ fn in_share(instance: &str, step: usize, percent: u8) -> bool {
 }
 
 /// Wakes every `wait_for` of the person's live journeys that listens for
-/// `happened` and was reached before it: the instances moved on.
-pub fn wake(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Vec<String>, StoreError> {
+/// `happened` and was reached before it: the instances moved on, and the
+/// events that raised (an exit, when the wait was the last step).
+pub fn wake(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<(Vec<String>, Vec<Event>), StoreError> {
     let store = ctx.store;
     let mut woken = Vec::new();
+    let mut raised = Vec::new();
     let listening = catalogue.journeys.iter().filter(|j| {
         j.status != Status::Archived
             && j.steps
@@ -102,11 +105,17 @@ pub fn wake(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Vec
                 continue;
             }
             let heard = Outcome::Heard { event: happened.name() };
-            due::record(ctx, &instance, &timeout, heard, turns::window(timeout.at, ctx.now))?;
+            raised.extend(due::record(
+                ctx,
+                &instance,
+                &timeout,
+                heard,
+                turns::window(timeout.at, ctx.now),
+            )?);
             woken.push(instance.id.clone());
         }
     }
-    Ok(woken)
+    Ok((woken, raised))
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use crate::step;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use spin_retention_core::admin_doc;
+use spin_retention_core::events::{Event, InJourney, What};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::slots;
 use spin_retention_core::store::{decode_json, json_bytes, JsonStore, Store, StoreError};
@@ -79,6 +80,9 @@ pub struct Ticked {
     /// Work a later tick (soon) will find: the limit was reached, or more
     /// minutes are left than one tick reads.
     pub more: bool,
+    /// The `journey.*` events the steps raised, for webhooks.
+    #[serde(skip)]
+    pub raised: Vec<Event>,
 }
 
 /// One tick: every step due by now, up to `limit` of them.
@@ -108,6 +112,7 @@ fn run(ctx: &Ctx, limit: u64, only: Option<&str>) -> Result<Ticked, StoreError> 
     let mut open = false;
     let started = std::time::Instant::now();
     let in_time = || started.elapsed() < BUDGET;
+    let raised = std::cell::RefCell::new(Vec::new());
     for m in mark..=last {
         if ticked.worked >= limit || !in_time() {
             ticked.more = true;
@@ -117,7 +122,7 @@ fn run(ctx: &Ctx, limit: u64, only: Option<&str>) -> Result<Ticked, StoreError> 
         let log = keys::due(m);
         let settled = m < now - SETTLE_MINUTES;
         let visit = |bytes: &[u8]| match in_time() {
-            true => visit(ctx, &catalogue, &log, bytes, only),
+            true => visit(ctx, &catalogue, &log, bytes, only, &mut raised.borrow_mut()),
             false => Ok(Visit::Waiting),
         };
         let left = limit - ticked.worked;
@@ -144,6 +149,7 @@ fn run(ctx: &Ctx, limit: u64, only: Option<&str>) -> Result<Ticked, StoreError> 
         }
     }
     ticked.more |= last < now;
+    ticked.raised = raised.into_inner();
     if passed > mark {
         // A plain value: a tick that read an older mark can only move it
         // back, costing a re-read of minutes already passed.
@@ -158,7 +164,14 @@ fn all_finished(store: &dyn Store, log: &str, m: i64) -> Result<bool, StoreError
     Ok(len == 0 || store.get_json(&keys::due_from(m))?.is_some_and(|from| from > len))
 }
 
-fn visit(ctx: &Ctx, catalogue: &Catalogue, log: &str, bytes: &[u8], only: Option<&str>) -> Result<Visit, StoreError> {
+fn visit(
+    ctx: &Ctx,
+    catalogue: &Catalogue,
+    log: &str,
+    bytes: &[u8],
+    only: Option<&str>,
+    raised: &mut Vec<Event>,
+) -> Result<Visit, StoreError> {
     let store = ctx.store;
     let due: Due = match decode_json(log, bytes) {
         Ok(due) => due,
@@ -205,13 +218,20 @@ fn visit(ctx: &Ctx, catalogue: &Catalogue, log: &str, bytes: &[u8], only: Option
             None => Outcome::Exited { why: "archived".into() },
         },
     };
-    record(ctx, &instance, &due, outcome, window)?;
+    raised.extend(record(ctx, &instance, &due, outcome, window)?);
     Ok(Visit::Completed)
 }
 
 /// Writes what a step did and schedules what comes next: the same step
-/// again (deferred), the next step, or the exit.
-pub fn record(ctx: &Ctx, instance: &Instance, due: &Due, outcome: Outcome, window: i64) -> Result<(), StoreError> {
+/// again (deferred), the next step, or the exit. Answers the `journey.*`
+/// events it raised (a message sent, an exit).
+pub fn record(
+    ctx: &Ctx,
+    instance: &Instance,
+    due: &Due,
+    outcome: Outcome,
+    window: i64,
+) -> Result<Vec<Event>, StoreError> {
     let store = ctx.store;
     let steps = match store.get_json(&keys::version(&instance.journey, &instance.version))? {
         Some(journey) => journey.steps.len(),
@@ -270,6 +290,16 @@ pub fn record(ctx: &Ctx, instance: &Instance, due: &Due, outcome: Outcome, windo
         (_, None) => Some("completed".to_string()),
         _ => None,
     };
+    let mut raised = Vec::new();
+    if let Outcome::Sent { channel, message_id } = &outcome {
+        let data = InJourney {
+            step: Some(due.step),
+            channel: Some(channel.clone()),
+            message_id: message_id.clone(),
+            ..instance::in_journey(instance)
+        };
+        raised.push(instance::raise(What::JourneyMessageSent, data, ctx.now));
+    }
     let done = Done {
         at: ctx.now,
         outcome,
@@ -282,7 +312,7 @@ pub fn record(ctx: &Ctx, instance: &Instance, due: &Due, outcome: Outcome, windo
         instance::count(store, &instance.journey, &counted)?;
     }
     if let Some(why) = exit {
-        instance::write_exit(store, instance, ctx.now, &why)?;
+        raised.extend(instance::write_exit(store, instance, ctx.now, &why)?);
     }
-    Ok(())
+    Ok(raised)
 }

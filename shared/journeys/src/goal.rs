@@ -11,18 +11,20 @@ use crate::instance::{self, count, Outcome};
 use crate::keys;
 use chrono::Duration;
 use serde::Serialize;
+use spin_retention_core::events::{Event, What};
 use spin_retention_core::happened::Happened;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{counter, Store, StoreError};
 
 /// Counts `happened` as the goal of the person's latest time through
-/// `journey`, if it falls in the goal's window: the instance, once.
+/// `journey`, if it falls in the goal's window: the instance and its
+/// `journey.converted`, once.
 pub fn reached(
     ctx: &Ctx,
     settings: &Settings,
     journey: &Journey,
     happened: &Happened,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<(String, Event)>, StoreError> {
     let Some(goal) = &journey.goal else { return Ok(None) };
     let store = ctx.store;
     let Some((instance, _)) = instance::latest(store, &journey.id, &happened.lead_id)? else {
@@ -54,7 +56,8 @@ pub fn reached(
             count(store, &journey.id, &format!("attributed:step{}", step.step))?;
         }
     }
-    Ok(Some(instance.id))
+    let event = instance::raise(What::JourneyConverted, instance::in_journey(&instance), happened.at);
+    Ok(Some((instance.id, event)))
 }
 
 fn group(held_out: bool) -> &'static str {

@@ -8,6 +8,7 @@ use crate::due::{self, Due};
 use crate::keys;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use spin_retention_core::events::{Event, InJourney, What};
 use spin_retention_core::happened::Happened;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{json_bytes, JsonStore, Store, StoreError};
@@ -146,6 +147,9 @@ pub struct Heard {
     pub not_entered: Vec<String>,
     /// Instances whose `wait_for` it was: they go on at once.
     pub woken: Vec<String>,
+    /// The `journey.*` events this raised, for webhooks.
+    #[serde(skip)]
+    pub raised: Vec<Event>,
 }
 
 /// An event older than this enters no journey.
@@ -155,19 +159,25 @@ pub const MAX_AGE_HOURS: i64 = 24;
 /// every live journey the event starts, higher priority first (so their
 /// first steps are due in that order).
 pub fn hear(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Heard, StoreError> {
+    let (woken, raised) = crate::branch::wake(ctx, catalogue, happened)?;
     let mut heard = Heard {
-        woken: crate::branch::wake(ctx, catalogue, happened)?,
+        woken,
+        raised,
         ..Heard::default()
     };
     for journey in &catalogue.journeys {
         if journey.goal.as_ref().is_some_and(|g| matches(&g.event, happened)) {
-            heard
-                .converted
-                .extend(crate::goal::reached(ctx, &catalogue.settings, journey, happened)?);
+            if let Some((id, event)) = crate::goal::reached(ctx, &catalogue.settings, journey, happened)? {
+                heard.converted.push(id);
+                heard.raised.push(event);
+            }
         }
         if journey.exits_on.iter().any(|e| matches(e, happened)) {
-            if let Some(id) = exit_live(ctx, journey, &happened.lead_id, &format!("event:{}", happened.name()))? {
+            if let Some((id, event)) =
+                exit_live(ctx, journey, &happened.lead_id, &format!("event:{}", happened.name()))?
+            {
                 heard.exited.push(id);
+                heard.raised.push(event);
             }
         }
     }
@@ -184,7 +194,12 @@ pub fn hear(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Hea
     starting.sort_by_key(|j| std::cmp::Reverse(j.priority));
     for journey in starting {
         match enter(ctx, journey, happened)? {
-            Ok(id) => heard.entered.push(id),
+            Ok(instance) => {
+                heard
+                    .raised
+                    .push(raise(What::JourneyEntered, in_journey(&instance), ctx.now));
+                heard.entered.push(instance.id);
+            }
             Err(why) => heard.not_entered.push(format!("{}: {why}", journey.id)),
         }
     }
@@ -216,21 +231,31 @@ pub fn latest(store: &dyn Store, journey: &str, lead_id: &str) -> Result<Option<
     Ok(None)
 }
 
-/// Ends the person's live instance of `journey`: its id, if one was live.
-pub fn exit_live(ctx: &Ctx, journey: &Journey, lead_id: &str, why: &str) -> Result<Option<String>, StoreError> {
+/// Ends the person's live instance of `journey`: its id and its
+/// `journey.exited`, if one was live.
+pub fn exit_live(
+    ctx: &Ctx,
+    journey: &Journey,
+    lead_id: &str,
+    why: &str,
+) -> Result<Option<(String, Event)>, StoreError> {
     let Some(instance) = live(ctx.store, &journey.id, lead_id)? else {
         return Ok(None);
     };
-    write_exit(ctx.store, &instance, ctx.now, why)?;
-    Ok(Some(instance.id))
+    Ok(write_exit(ctx.store, &instance, ctx.now, why)?.map(|event| (instance.id, event)))
 }
 
 /// Ends `instance`, unless it has ended already (an exit event and the
-/// last step at once: the one read first stands).
-pub fn write_exit(store: &dyn Store, instance: &Instance, at: DateTime<Utc>, why: &str) -> Result<(), StoreError> {
+/// last step at once: the one read first stands): its `journey.exited`.
+pub fn write_exit(
+    store: &dyn Store,
+    instance: &Instance,
+    at: DateTime<Utc>,
+    why: &str,
+) -> Result<Option<Event>, StoreError> {
     let key = keys::exit(&instance.id);
     if store.exists(&key)? {
-        return Ok(());
+        return Ok(None);
     }
     store.set_json(
         &key,
@@ -239,7 +264,36 @@ pub fn write_exit(store: &dyn Store, instance: &Instance, at: DateTime<Utc>, why
             why: why.to_string(),
         },
     )?;
-    count(store, &instance.journey, &format!("exited:{why}"))
+    count(store, &instance.journey, &format!("exited:{why}"))?;
+    let data = InJourney {
+        why: Some(why.to_string()),
+        ..in_journey(instance)
+    };
+    Ok(Some(raise(What::JourneyExited, data, at)))
+}
+
+/// What a `journey.*` event says of `instance`.
+pub fn in_journey(instance: &Instance) -> InJourney {
+    InJourney {
+        lead_id: instance.lead_id.clone(),
+        journey: instance.journey.clone(),
+        instance: instance.id.clone(),
+        held_out: instance.held_out,
+        step: None,
+        channel: None,
+        message_id: None,
+        why: None,
+    }
+}
+
+/// A `journey.*` event: its id follows the time through (and the step), so
+/// raising it twice records it once.
+pub fn raise(what: fn(InJourney) -> What, data: InJourney, at: DateTime<Utc>) -> Event {
+    let subject = match data.step {
+        Some(step) => format!("{}:{step}", data.instance),
+        None => data.instance.clone(),
+    };
+    Event::new(&subject, at, what(data))
 }
 
 pub fn count(store: &dyn Store, journey: &str, what: &str) -> Result<(), StoreError> {
@@ -249,7 +303,7 @@ pub fn count(store: &dyn Store, journey: &str, what: &str) -> Result<(), StoreEr
 /// Enters the person once per event, never while a copy of the journey is
 /// live for them, and again only as its re-entry allows. `Ok(Err(why))`:
 /// not entered.
-fn enter(ctx: &Ctx, journey: &Journey, happened: &Happened) -> Result<Result<String, &'static str>, StoreError> {
+fn enter(ctx: &Ctx, journey: &Journey, happened: &Happened) -> Result<Result<Instance, &'static str>, StoreError> {
     let store = ctx.store;
     let lead_id = &happened.lead_id;
     let entries = keys::entries(&journey.id, lead_id);
@@ -315,7 +369,7 @@ fn enter(ctx: &Ctx, journey: &Journey, happened: &Happened) -> Result<Result<Str
     if instance.held_out {
         count(store, &journey.id, "held_out")?;
     }
-    Ok(Ok(id))
+    Ok(Ok(instance))
 }
 
 /// In the holdout: a stable hash of journey and person below the share.

@@ -8,7 +8,7 @@ use serde_json::json;
 use spin_retention_core::admin_doc::{self, Document, Stored};
 use spin_retention_core::happened::{Happened, Interest};
 use spin_retention_core::http::{Reply, Request};
-use spin_retention_core::jobs::{Job, Outcome, SURVEY};
+use spin_retention_core::jobs::{Job, Outcome, Task, ALERTS, SURVEY};
 use spin_retention_core::keys::Key;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
@@ -19,8 +19,9 @@ use std::collections::BTreeSet;
 pub const JOB: Job = Job {
     name: "journeys",
     prefix: "/journeys",
-    // Survey invitations: survey makes each person's link.
-    handoffs: &[SURVEY],
+    // Survey invitations: survey makes each person's link; lead-alerts
+    // hears of the `journey.*` events a webhook wants.
+    handoffs: &[SURVEY, ALERTS],
     streamed: &[],
     routes: &[
         Route {
@@ -134,16 +135,17 @@ fn events(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
     }
     let (catalogue, _) = admin_doc::current::<Catalogue>(ctx.store)?;
     let mut heard = Vec::new();
+    let mut raised = Vec::new();
     for h in &happened {
-        heard.push(EventHeard {
-            id: &h.id,
-            heard: instance::hear(ctx, &catalogue, h)?,
-        });
+        let mut what = instance::hear(ctx, &catalogue, h)?;
+        raised.append(&mut what.raised);
+        heard.push(EventHeard { id: &h.id, heard: what });
     }
-    Ok(Outcome::then(
-        Reply::json(200, &EventsHeard { events: heard }),
-        vec![Box::new(on_the_back)],
-    ))
+    let mut after: Vec<Task> = spin_retention_core::events::emit_all(ctx.store, raised)?
+        .into_iter()
+        .collect();
+    after.push(Box::new(on_the_back));
+    Ok(Outcome::then(Reply::json(200, &EventsHeard { events: heard }), after))
 }
 
 /// Steps taken on the back of a request, without a scheduler: the first
@@ -153,7 +155,10 @@ const BACK_LIMIT: u64 = 20;
 fn on_the_back(ctx: &Ctx) {
     let run = || -> Result<(), StoreError> {
         if spin_retention_core::turns::first_of_minute(ctx, keys::tick_turn)? {
-            due::tick(ctx, BACK_LIMIT)?;
+            let ticked = due::tick(ctx, BACK_LIMIT)?;
+            if let Some(tell) = spin_retention_core::events::emit_all(ctx.store, ticked.raised)? {
+                tell(ctx);
+            }
         }
         Ok(())
     };
@@ -167,11 +172,12 @@ fn on_the_back(ctx: &Ctx) {
 fn tick(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
     let limit = req.limit(200, 1000)?;
     let ticked = due::tick(ctx, limit as u64)?;
-    Ok(Reply::json(
+    let reply = Reply::json(
         200,
         &json!({ "worked": ticked.worked, "minutes": ticked.minutes, "mark": ticked.mark, "done": !ticked.more }),
-    )
-    .into())
+    );
+    let tell = spin_retention_core::events::emit_all(ctx.store, ticked.raised)?;
+    Ok(Outcome::then(reply, tell.into_iter().collect()))
 }
 
 /// `PUT /journeys/admin/journeys`: the whole document, checked (a 422

@@ -974,3 +974,59 @@ fn a_new_lead_gets_the_welcome_series_until_they_buy() {
     w.tick(5 * 24 * 60);
     assert_eq!(w.sent().len(), 1, "a buyer is no longer welcomed");
 }
+
+#[test]
+fn a_webhook_hears_of_entering_each_message_and_the_exit_once_each() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    let interest = spin_retention_core::events::Interest {
+        types: [
+            "journey.entered",
+            "journey.message_sent",
+            "journey.converted",
+            "journey.exited",
+        ]
+        .map(String::from)
+        .to_vec(),
+        ..Default::default()
+    };
+    spin_retention_core::store::JsonStore::set_json(&w.store, &spin_retention_core::events::interest_key(), &interest)
+        .unwrap();
+    w.set(0, |doc| {
+        let mut journey = journey_of("hello", "purchase", json!([email("hello")]));
+        journey["goal"] = json!({"event": "activity:login", "within_days": 5});
+        doc["journeys"] = json!([journey]);
+    });
+    w.happen(0, "ord_1", &lead, "purchase", None);
+    w.happen(0, "ord_1", &lead, "purchase", None);
+    w.tick(1);
+    w.tick(2);
+    w.happen(3, "login_1", &lead, "activity", Some("login"));
+    let events: Vec<(String, Value)> = w
+        .provider
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.ends_with("/alerts/events"))
+        .map(|r| {
+            let e: Value = serde_json::from_slice(&r.body).unwrap();
+            (e["type"].as_str().unwrap().to_string(), e["data"].clone())
+        })
+        .collect();
+    let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "journey.entered",
+            "journey.message_sent",
+            "journey.exited",
+            "journey.converted"
+        ]
+    );
+    let instance = format!("hello:{lead}:1");
+    assert_eq!(events[1].1["instance"], json!(instance));
+    assert_eq!(events[1].1["channel"], "email");
+    assert_eq!(events[2].1["why"], "completed");
+    assert_eq!(events[0].1["lead_id"], json!(lead));
+}

@@ -69,7 +69,14 @@ fn raised_here(event: &Event) -> bool {
         | What::LeadClaimed(_)
         | What::LeadContacted(_)
         | What::SlaBreached(_) => true,
-        What::LeadCreated(_) | What::SurveyAnswered(_) | What::SurveyDetractor(_) | What::CustomerSlipping(_) => false,
+        What::LeadCreated(_)
+        | What::SurveyAnswered(_)
+        | What::SurveyDetractor(_)
+        | What::CustomerSlipping(_)
+        | What::JourneyEntered(_)
+        | What::JourneyMessageSent(_)
+        | What::JourneyConverted(_)
+        | What::JourneyExited(_) => false,
     }
 }
 

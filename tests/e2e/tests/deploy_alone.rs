@@ -32,7 +32,7 @@ fn each_single_component_manifest_serves_its_component() {
                 "audiences_url",
             ][..],
         ),
-        ("journeys", "/journeys", &["survey_url"][..]),
+        ("journeys", "/journeys", &["survey_url", "alerts_url"][..]),
     ] {
         let mut config = SpinConfig::new(repo_root().join(format!("deploy/{component}.spin.toml")))
             .probe(&format!("{prefix}/health"))
