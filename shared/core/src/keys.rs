@@ -110,6 +110,8 @@
 //! | `journey-converted:<journey>:<lead_id>:<n>` | journeys | counter: `1` for the one event that is that time through's goal (a conversion) |
 //! | `journeys-tick:<minute>`     | journeys        | counter: `1` for the request that takes due steps on its back that minute |
 //! | `journey-count:<journey>:<figure>` | journeys  | counter: a journey's figures (entered, sent, deferred and skipped by reason, exits by why) |
+//! | `journey-click:<journey>:<lead_id>:<n>:<step>` | journeys | counter: clicks on the links of that step's message |
+//! | `journey-clicked:<journey>:<lead_id>:<n>:<step>` | journeys | JSON instant: that message's first click |
 //! | `journeys-coupons:<pool>#n`, `#<slot>` | journeys | JSON string: a coupon code the business uploaded ([`crate::slots`]) |
 //! | `journeys-coupons-issued:<pool>` | journeys   | counter: the pool's codes handed out (the last slot taken) |
 //! | `journey-coupon:<pool>:<journey>:<lead_id>` | journeys | JSON string: the code of the pool the person was given in that journey |

@@ -67,8 +67,10 @@ fn keys_of(
         instance.first_slot.clone(),
     ];
     let steps = journey.map_or(0, |j| j.steps.len());
-    for s in journey.iter().flat_map(|j| j.steps.iter()) {
+    for (step, s) in journey.iter().flat_map(|j| j.steps.iter().enumerate()) {
         if let Step::Send(send) = s {
+            gone.push(keys::click(&instance.id, step));
+            gone.push(keys::clicked(&instance.id, step).to_string());
             gone.extend(
                 send.coupon
                     .iter()

@@ -1,8 +1,9 @@
 //! Goals: a journey's goal event (a purchase) within `within_days` of a
 //! person entering is a conversion, counted once per time through (the
 //! first event to count `1`), for the treated and the holdout alike. A
-//! treated conversion is attributed to the last message sent to the person
-//! within `settings.attribution_days` before it. The lift is the treated
+//! treated conversion is attributed to the last message the person clicked
+//! within `settings.attribution_days` before it, else to the last one sent
+//! to them within that window. The lift is the treated
 //! conversion rate less the holdout's, with a 95 % confidence interval
 //! (the normal approximation for a difference of two proportions).
 
@@ -47,13 +48,25 @@ pub fn reached(
     if !instance.held_out {
         let attribution = Duration::days(settings.attribution_days.into());
         let history = instance::history(store, &instance.id)?;
-        let last_sent = history.iter().flat_map(|h| &h.steps).rev().find(|s| {
-            matches!(s.done.outcome, Outcome::Sent { .. })
-                && s.done.at <= happened.at
-                && happened.at - s.done.at <= attribution
-        });
-        if let Some(step) = last_sent {
-            count(store, &journey.id, &format!("attributed:step{}", step.step))?;
+        let within = |at: chrono::DateTime<chrono::Utc>| at <= happened.at && happened.at - at <= attribution;
+        let sent: Vec<usize> = history
+            .iter()
+            .flat_map(|h| &h.steps)
+            .filter(|s| matches!(s.done.outcome, Outcome::Sent { .. }))
+            .map(|s| (s.step, s.done.at))
+            .filter(|(_, at)| within(*at))
+            .map(|(step, _)| step)
+            .collect();
+        // The last message clicked within the window, else the last sent.
+        let mut clicked = None;
+        for step in sent.iter().rev() {
+            if crate::clicks::clicked_at(ctx, &instance.id, *step)?.is_some_and(within) {
+                clicked = Some(*step);
+                break;
+            }
+        }
+        if let Some(step) = clicked.or(sent.last().copied()) {
+            count(store, &journey.id, &format!("attributed:step{step}"))?;
         }
     }
     let event = instance::raise(What::JourneyConverted, instance::in_journey(&instance), happened.at);

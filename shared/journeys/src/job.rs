@@ -87,6 +87,13 @@ pub const JOB: Job = Job {
             handler: coupon_pool,
         },
         Route {
+            // A tracked link of a message: the click, then the link.
+            method: Method::GET,
+            path: "/journeys/c/{token}",
+            caller: Caller::Presents("a tracked link of a journey's message"),
+            handler: |_, ctx, p| Ok(crate::clicks::follow(ctx, p.get("token"))?.into()),
+        },
+        Route {
             method: Method::GET,
             path: "/journeys/unsubscribe/{token}",
             caller: Caller::Presents("the signed unsubscribe link of a marketing email"),
@@ -299,6 +306,8 @@ const FIGURES: &[&str] = &[
     "skipped:expired",
     "skipped:survey_throttled",
     "deferred:survey",
+    "clicked",
+    "clicks",
     "split:taken",
     "wait_for:heard",
     "wait_for:timed_out",

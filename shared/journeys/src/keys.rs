@@ -109,3 +109,14 @@ pub fn coupons_issued(pool: &str) -> String {
 pub fn coupon_of(pool: &str, journey: &str, lead_id: &str) -> Key<String> {
     Key::new(format!("journey-coupon:{pool}:{journey}:{lead_id}"))
 }
+
+/// Counter: clicks on the message of that step (`1`: the first, which
+/// writes [`clicked`]).
+pub fn click(instance: &str, step: usize) -> String {
+    format!("journey-click:{instance}:{step}")
+}
+
+/// When the message of that step was first clicked.
+pub fn clicked(instance: &str, step: usize) -> Key<chrono::DateTime<chrono::Utc>> {
+    Key::new(format!("journey-clicked:{instance}:{step}"))
+}

@@ -11,7 +11,8 @@
 //! - [`branch`]: splits, and `wait_for` an event with a timeout.
 //! - [`coupons`]: the pools the business uploads, a code per person.
 //! - [`pressure`]: the contact budget and quiet hours.
-//! - [`render`], [`unsubscribe`]: the message, and RFC 8058 one-click.
+//! - [`render`], [`unsubscribe`], [`clicks`]: the message, RFC 8058
+//!   one-click, and its links' clicks.
 //! - [`goal`]: conversions, their attribution, treated against holdout.
 //! - [`simulate`]: the dry run, the real code over an overlay of the store.
 //! - [`erase`]: forgetting a person.
@@ -25,6 +26,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod branch;
+pub mod clicks;
 pub mod coupons;
 pub mod document;
 pub mod due;

@@ -7,7 +7,7 @@
 use crate::document::{Journey, Purpose, Send, Settings, Step};
 use crate::due::Due;
 use crate::instance::{Instance, Outcome};
-use crate::{branch, coupons, keys, pressure, render, unsubscribe};
+use crate::{branch, clicks, coupons, keys, pressure, render, unsubscribe};
 use chrono::Duration;
 use spin_retention_core::jobs::{handoff_request, SURVEY};
 use spin_retention_core::lead::{self, Lead};
@@ -185,13 +185,14 @@ fn send(
     };
     let personal = render::Personal { survey_link, coupon };
     let business = ctx.config.get("business_name").unwrap_or_else(|| "our team".into());
-    let text = render::fill(
+    let template = clicks::track(
+        ctx.config,
         render::pick(&send.text, language),
-        &lead,
-        &instance.trigger,
-        &business,
-        &personal,
+        &instance.id,
+        due.step,
+        language,
     );
+    let text = render::fill(&template, &lead, &instance.trigger, &business, &personal);
     let text = match &unsubscribe_url {
         Some(url) if channel == crate::document::Channel::Email => {
             format!("{text}\n\n{}: {url}", render::unsubscribe_label(language))

@@ -1030,3 +1030,85 @@ fn a_webhook_hears_of_entering_each_message_and_the_exit_once_each() {
     assert_eq!(events[2].1["why"], "completed");
     assert_eq!(events[0].1["lead_id"], json!(lead));
 }
+
+#[test]
+fn a_click_is_recorded_redirects_to_our_own_link_and_takes_the_attribution() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| {
+        let send = |subject: &str, text: &str| {
+            json!({"send": {"channel": "email", "subject": {"en": subject}, "text": {"en": text}}})
+        };
+        let steps = json!([
+            send("first", "See https://shop.example/new. Or https://shop.example/?ref={first_name}"),
+            {"wait": {"days": 1}},
+            send("second", "More at https://shop.example/more"),
+        ]);
+        let mut journey = journey_of("clicks", "purchase", steps);
+        journey["goal"] = json!({"event": "activity:login", "within_days": 5});
+        doc["journeys"] = json!([journey]);
+    });
+    w.happen(0, "ord_1", &lead, "purchase", None);
+    w.tick(1);
+    w.tick(24 * 60 + 1);
+    let sent = w.sent();
+    let first = sent[0]["text"].as_str().unwrap();
+    assert!(!first.contains("https://shop.example/new"), "tracked: {first}");
+    assert!(
+        first.contains("https://shop.example/?ref=Dana"),
+        "a link with a placeholder goes as it is"
+    );
+    let tracked = first
+        .split_whitespace()
+        .find(|t| t.starts_with("https://shop.example/journeys/c/"))
+        .unwrap()
+        .trim_end_matches('.')
+        .strip_prefix("https://shop.example")
+        .unwrap()
+        .to_string();
+    let follow = |path: &str| {
+        let owned = OwnedBy::new(&w.store, "journeys");
+        let ctx = Ctx::new(&owned, &w.config, &w.provider, w.at(24 * 60 + 5));
+        JOB.handle(&Request::new("GET", path), &ctx).finish(&ctx).unwrap()
+    };
+    for _ in 0..2 {
+        let reply = follow(&tracked);
+        assert_eq!(reply.status, 302);
+        assert_eq!(reply.header("location"), Some("https://shop.example/new"));
+    }
+    assert_eq!(
+        follow(&format!("{tracked}x")).status,
+        404,
+        "an altered token leads nowhere"
+    );
+    // The purchase after both messages: the clicked one converted it.
+    w.happen(24 * 60 + 10, "login_1", &lead, "activity", Some("login"));
+    let (_, report) = w.call(24 * 60 + 11, "GET", "/journeys/admin/journeys/clicks", Value::Null);
+    assert_eq!(report["figures"]["clicked"], 1);
+    assert_eq!(report["figures"]["clicks"], 2);
+    assert_eq!(
+        report["lift"]["attributed"],
+        json!([[0, 1]]),
+        "step 0, once: {}",
+        report["lift"]
+    );
+    w.call(
+        24 * 60 + 12,
+        "DELETE",
+        &format!("/journeys/admin/people/{lead}"),
+        Value::Null,
+    );
+    let left: Vec<String> = w
+        .store
+        .inner
+        .mentions(&lead)
+        .into_iter()
+        .filter(|k| !k.starts_with("lead") && !k.starts_with("submission"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert_eq!(
+        follow(&tracked).status,
+        404,
+        "erased: nothing of them, not even the link"
+    );
+}
