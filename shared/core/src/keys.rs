@@ -105,7 +105,7 @@
 //! | `journey-turn:<hash>:<window>` | journeys      | counter: `1` for the one tick that takes a due step in that window (the hash of the step names no person) |
 //! | `journeys-sent:<lead_id>:<lane>:<window>` | journeys | JSON instant: the marketing message sent in that window of the contact budget (`email`, `sms`); `…:n` is the counter that took it |
 //! | `journeys-week:<lead_id>:<lane>:<yyyy-Www>` | journeys | counter: marketing messages to the person that ISO week |
-//! | `journeys-optout:<lead_id>:<topic>` | journeys | `spin_retention_journeys::instance::OptOut`: unsubscribed from a topic (`all`: everything) |
+//! | `journeys-optout:<lead_id>:<topic>` | journeys | `spin_retention_journeys::instance::OptOut`: unsubscribed from a topic (`all`: everything; `sms-stop`: a reply of STOP, marketing by SMS and WhatsApp) |
 //! | `journeys-surveyed:<lead_id>` | journeys       | JSON instant: the person's last survey invitation from a journey (the throttle) |
 //! | `journey-converted:<journey>:<lead_id>:<n>` | journeys | counter: `1` for the one event that is that time through's goal (a conversion) |
 //! | `journeys-tick:<minute>`     | journeys        | counter: `1` for the request that takes due steps on its back that minute |

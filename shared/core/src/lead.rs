@@ -709,6 +709,16 @@ pub fn logged(store: &dyn Store, lead_id: &str) -> Result<Vec<Logged>, StoreErro
     Ok(found)
 }
 
+/// The lead an identity key names (`keys::lead_by_email`,
+/// `keys::lead_by_phone`), if that lead is still there.
+pub fn by_identity(store: &dyn Store, key: &str) -> Result<Option<String>, StoreError> {
+    let Some(id) = store.get(key)? else {
+        return Ok(None);
+    };
+    let id = String::from_utf8_lossy(&id).into_owned();
+    Ok(exists(store, &id)?.then_some(id))
+}
+
 /// Whether the lead has been created (its `lead:<id>` marker is there).
 pub fn exists(store: &dyn Store, lead_id: &str) -> Result<bool, StoreError> {
     store.exists(&keys::lead(lead_id))

@@ -51,11 +51,8 @@ fn local(ctx: &Ctx, person: &Person) -> Result<Option<String>, StoreError> {
         .filter(|p| p.starts_with('+') && p[1..].bytes().all(|b| b.is_ascii_digit()))
         .map(spin_retention_core::keys::lead_by_phone);
     for key in email.into_iter().chain(phone) {
-        if let Some(id) = ctx.store.get(&key)? {
-            let id = String::from_utf8_lossy(&id).into_owned();
-            if spin_retention_core::lead::exists(ctx.store, &id)? {
-                return Ok(Some(id));
-            }
+        if let Some(id) = spin_retention_core::lead::by_identity(ctx.store, &key)? {
+            return Ok(Some(id));
         }
     }
     Ok(None)

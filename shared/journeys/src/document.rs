@@ -471,6 +471,9 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
     if !plain(&j.topic) {
         bad(&format!("{at}.topic"), "lowercase letters, digits and -, at most 64");
     }
+    if [crate::unsubscribe::ALL, crate::unsubscribe::SMS_STOP].contains(&j.topic.as_str()) {
+        bad(&format!("{at}.topic"), "all and sms-stop name opt-outs, not a topic");
+    }
     if j.name.trim().is_empty() {
         bad(&format!("{at}.name"), "is required");
     }

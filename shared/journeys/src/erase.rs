@@ -22,7 +22,7 @@ pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     let (catalogue, _) = admin_doc::current::<Catalogue>(store)?;
     let known: Vec<String> = store.get_json(&keys::known())?.unwrap_or_default();
     let mut gone: Vec<String> = Vec::new();
-    let mut topics = vec![unsubscribe::ALL.to_string()];
+    let mut topics = vec![unsubscribe::ALL.to_string(), unsubscribe::SMS_STOP.to_string()];
     for journey in catalogue
         .journeys
         .iter()

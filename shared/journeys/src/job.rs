@@ -87,6 +87,13 @@ pub const JOB: Job = Job {
             handler: coupon_pool,
         },
         Route {
+            // Twilio's inbound-message webhook: STOP and START.
+            method: Method::POST,
+            path: "/journeys/sms/inbound",
+            caller: Caller::Presents("Twilio's signature (X-Twilio-Signature) of a reply to an SMS"),
+            handler: |req, ctx, _| Ok(crate::sms_stop::inbound(req, ctx)?.into()),
+        },
+        Route {
             // A tracked link of a message: the click, then the link.
             method: Method::GET,
             path: "/journeys/c/{token}",
@@ -305,6 +312,7 @@ const FIGURES: &[&str] = &[
     "skipped:no_address",
     "skipped:expired",
     "skipped:survey_throttled",
+    "skipped:sms_stopped",
     "deferred:survey",
     "clicked",
     "clicks",

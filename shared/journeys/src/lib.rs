@@ -13,6 +13,7 @@
 //! - [`pressure`]: the contact budget and quiet hours.
 //! - [`render`], [`unsubscribe`], [`clicks`]: the message, RFC 8058
 //!   one-click, and its links' clicks.
+//! - [`sms_stop`]: a reply of STOP to an SMS, through Twilio's webhook.
 //! - [`goal`]: conversions, their attribution, treated against holdout.
 //! - [`simulate`]: the dry run, the real code over an overlay of the store.
 //! - [`erase`]: forgetting a person.
@@ -38,6 +39,7 @@ pub mod keys;
 pub mod pressure;
 pub mod render;
 pub mod simulate;
+pub mod sms_stop;
 pub mod step;
 pub mod unsubscribe;
 

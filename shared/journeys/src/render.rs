@@ -32,6 +32,14 @@ pub fn unsubscribe_label(language: &str) -> &'static str {
     }
 }
 
+/// The last line of a marketing SMS or WhatsApp message.
+pub fn stop_label(language: &str) -> &'static str {
+    match language {
+        "he" => "להסרה השיבו STOP",
+        _ => "Reply STOP to opt out",
+    }
+}
+
 /// What is made for the person at send time: their survey link, their
 /// coupon code (empty where the message has none).
 #[derive(Debug, Clone, Default)]

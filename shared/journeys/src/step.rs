@@ -89,6 +89,12 @@ fn send(
     let Some(address) = address else {
         return Ok(skipped("no_address"));
     };
+    if marketing
+        && channel != crate::document::Channel::Email
+        && store.exists(&keys::opt_out(&lead.id, unsubscribe::SMS_STOP))?
+    {
+        return Ok(skipped("sms_stopped"));
+    }
     if instance.held_out {
         return Ok(Outcome::HeldOut {
             channel: channel.name().into(),
@@ -197,7 +203,9 @@ fn send(
         Some(url) if channel == crate::document::Channel::Email => {
             format!("{text}\n\n{}: {url}", render::unsubscribe_label(language))
         }
-        _ => text,
+        // A text message's way out is a reply (read by `sms_stop`).
+        Some(_) => format!("{text}\n{}", render::stop_label(language)),
+        None => text,
     };
     let subject = render::fill(
         render::pick(&send.subject, language),

@@ -1112,3 +1112,55 @@ fn a_click_is_recorded_redirects_to_our_own_link_and_takes_the_attribution() {
         "erased: nothing of them, not even the link"
     );
 }
+
+#[test]
+fn a_reply_of_stop_signed_by_twilio_stops_marketing_sms() {
+    let mut w = World::new();
+    for (k, v) in [
+        ("journeys_provider", "twilio"),
+        ("journeys_api_key", "twilio-auth-token"),
+        ("journeys_twilio_account_sid", "AC123"),
+        ("journeys_from", "+15005550006"),
+    ] {
+        w.config.insert(k.into(), v.into());
+    }
+    let lead = w.person(&[
+        ("phone", "+972525551234"),
+        ("first_name", "Dana"),
+        ("consent_marketing", "yes"),
+    ]);
+    w.set(0, |doc| {
+        let sms = |text: &str| json!({"send": {"channel": "sms", "text": {"en": text}}});
+        let steps = json!([sms("Hi {first_name}"), {"wait": {"days": 1}}, sms("Again")]);
+        doc["journeys"] = json!([journey_of("texts", "purchase", steps)]);
+    });
+    w.happen(0, "ord_1", &lead, "purchase", None);
+    w.tick(1);
+    let first = String::from_utf8(w.provider.0.lock().unwrap()[0].body.clone()).unwrap();
+    assert!(first.contains("Reply+STOP+to+opt+out"), "{first}");
+    let reply = |body: &str, signature: &str| {
+        let owned = OwnedBy::new(&w.store, "journeys");
+        let ctx = Ctx::new(&owned, &w.config, &w.provider, w.at(60));
+        let mut req = Request::new("POST", "/journeys/sms/inbound");
+        req.headers
+            .push(("content-type".into(), "application/x-www-form-urlencoded".into()));
+        req.headers.push(("x-twilio-signature".into(), signature.into()));
+        req.body = body.as_bytes().to_vec();
+        JOB.handle(&req, &ctx).finish(&ctx).unwrap()
+    };
+    let body = "MessageSid=SM1&From=%2B972525551234&To=%2B15005550006&Body=Stop";
+    let params = spin_retention_messaging::twilio_inbound::params(body.as_bytes()).unwrap();
+    let signature = spin_retention_messaging::twilio_inbound::signature(
+        "twilio-auth-token",
+        "https://shop.example/journeys/sms/inbound",
+        &params,
+    );
+    assert_eq!(reply(body, "AAAA").status, 403, "not Twilio's");
+    let stopped = reply(body, &signature);
+    assert_eq!(stopped.status, 200);
+    assert_eq!(stopped.header("content-type"), Some("text/xml"));
+    w.tick(24 * 60 + 1);
+    let (_, report) = w.call(24 * 60 + 2, "GET", "/journeys/admin/journeys/texts", Value::Null);
+    assert_eq!(report["figures"]["sent"], 1);
+    assert_eq!(report["figures"]["skipped:sms_stopped"], 1);
+}

@@ -21,6 +21,10 @@ use spin_retention_core::store::JsonStore;
 /// The topic an opt-out from everything names.
 pub const ALL: &str = "all";
 
+/// The opt-out of a reply of STOP to an SMS: marketing by SMS and WhatsApp
+/// only (email goes on). No journey's topic may take these names.
+pub const SMS_STOP: &str = "sms-stop";
+
 pub const SECRET: &str = "journeys_link_secret";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,11 @@
 //! once. The providers receive it under the name `submission_id` (SendGrid's
 //! `custom_args`, Postmark's `Metadata`, the webhook's body), as they always
 //! have.
+//!
+//! [`twilio_inbound`] verifies the signature of Twilio's inbound webhooks
+//! (a person's reply, such as STOP).
+
+pub mod twilio_inbound;
 
 use base64::Engine;
 use serde_json::json;
