@@ -188,6 +188,8 @@ pub enum Why {
     /// Not a step: the owner's alert of any submission to a form set in
     /// `owner_alert_forms`.
     Submitted,
+    /// Not a step: a journey's alert to the owner (a customer to call).
+    Journey,
 }
 
 /// A team member, or the owner (`member_id: None`).

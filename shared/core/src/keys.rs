@@ -72,7 +72,7 @@
 //! | `delivery:<event_id>.<endpoint_id>` | lead-alerts | `spin_retention_lead_alerts::webhooks::Delivery`: attempts, status, next retry |
 //! | `delivery:<delivery_id>:<n>:<window>` | lead-alerts | counter: `1` for the one sender of attempt n in a window of time |
 //! | `lead-keys:<lead_id>#n`, `#<slot>` | lead-alerts | keys written about a person that erase cannot work out again: recorded events, owner's-alert counters ([`crate::slots`]) |
-//! | `owner-alert:<submission_id>` | lead-alerts    | counter: `1` for the owner's one alert of a submission |
+//! | `owner-alert:<submission_id or alert id>` | lead-alerts | counter: `1` for the owner's one alert of a submission, or of a journey's alert step |
 //! | `digest-day:<yyyy-mm-dd>#n`, `#<slot>` | lead-alerts | the submissions the owner's digest counts, by local day ([`crate::slots`]) |
 //! | `digest:<yyyy-mm-dd>`        | lead-alerts     | [`crate::contracts::alerts::Sent`]: how that day's digest went out; written once |
 //! | `digest:<yyyy-mm-dd>:<window>` | lead-alerts   | counter: `1` for the one request that sends that day's digest in a window of time |

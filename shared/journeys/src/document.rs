@@ -118,6 +118,19 @@ pub enum Step {
     /// Goes on at that step (forward only; the number of steps: the end),
     /// as a branch's last step does to pass the other branch.
     GoTo(usize),
+    /// Tells the owner, through lead-alerts, to follow the person up.
+    Alert(Alert),
+}
+
+/// `{"alert": {"note": "Call {first_name}: a loyal customer slipping"}}`:
+/// the owner's alert (lead-alerts' channels), with how to reach the person
+/// and what to do. Not a message to the person: no consent, budget or
+/// quiet hours; the holdout gets none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alert {
+    /// The same placeholders as a message's text.
+    pub note: String,
 }
 
 /// Goes on at step `go_to` (forward only; the number of steps: the end)
@@ -285,6 +298,10 @@ pub const PLACEHOLDERS: &[&str] = &[
     "survey_link",
     "coupon",
 ];
+
+/// What an alert's note may say: a message's placeholders but the links
+/// and codes made for the person.
+pub const MESSAGE_PLACEHOLDERS: &[&str] = &["first_name", "name", "business", "items", "amount"];
 
 /// What a journey's `when` and a split's may test: the profile facts.
 pub const JOURNEY_FACTS: FactSet = FactSet {
@@ -522,7 +539,7 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
     if j.steps.is_empty() || j.steps.len() > MAX_STEPS {
         bad(&format!("{at}.steps"), &format!("1 to {MAX_STEPS} steps"));
     }
-    if !j.steps.iter().any(|s| matches!(s, Step::Send(_))) {
+    if !j.steps.iter().any(|s| matches!(s, Step::Send(_) | Step::Alert(_))) {
         bad(&format!("{at}.steps"), "sends nothing");
     }
     let steps = j.steps.len();
@@ -551,6 +568,18 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
                 }
             }
             Step::GoTo(to) => check_forward(&format!("{at}.go_to"), *to, n, steps, bad),
+            Step::Alert(alert) => {
+                let field = format!("{at}.alert.note");
+                if alert.note.trim().is_empty() || alert.note.len() > 2000 {
+                    bad(&field, "1 to 2000 characters");
+                }
+                if let Some(unknown) = placeholders(&alert.note).find(|p| !MESSAGE_PLACEHOLDERS.contains(p)) {
+                    bad(
+                        &field,
+                        &format!("{{{unknown}}} is none of {{{}}}", MESSAGE_PLACEHOLDERS.join("}, {")),
+                    );
+                }
+            }
             Step::WaitFor(w) => {
                 check_forward(&format!("{at}.wait_for.timeout_go_to"), w.timeout_go_to, n, steps, bad);
                 check_wait(&w.within, &format!("{at}.wait_for.within"), bad);

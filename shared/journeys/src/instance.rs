@@ -88,6 +88,8 @@ pub enum Outcome {
         taken: bool,
         to: usize,
     },
+    /// lead-alerts took the owner's alert.
+    Alerted,
     /// A `go_to`: the person goes on at step `to`.
     Jumped {
         to: usize,

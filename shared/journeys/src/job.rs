@@ -314,6 +314,8 @@ const FIGURES: &[&str] = &[
     "skipped:survey_throttled",
     "skipped:sms_stopped",
     "deferred:survey",
+    "deferred:alerts",
+    "alerted",
     "clicked",
     "clicks",
     "split:taken",

@@ -8,8 +8,8 @@ use crate::document::{Journey, Purpose, Send, Settings, Step};
 use crate::due::Due;
 use crate::instance::{Instance, Outcome};
 use crate::{branch, clicks, coupons, keys, pressure, render, unsubscribe};
-use chrono::Duration;
-use spin_retention_core::jobs::{handoff_request, SURVEY};
+use chrono::{DateTime, Duration, Utc};
+use spin_retention_core::jobs::{handoff_request, ALERTS, SURVEY};
 use spin_retention_core::lead::{self, Lead};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::JsonStore;
@@ -43,6 +43,7 @@ pub fn take(
             None => Outcome::Exited { why: "gone".into() },
         },
         Some(Step::GoTo(to)) => Outcome::Jumped { to: *to },
+        Some(Step::Alert(alert)) => self::alert(ctx, instance, due, alert)?,
         Some(Step::WaitFor(wait)) if due.attempt == 0 => Outcome::Listening {
             until: due.at + wait.within.duration(),
         },
@@ -164,14 +165,7 @@ fn send(
             Ok(link) => link,
             Err(failed) => {
                 release()?;
-                return Ok(match failed {
-                    Err(detail) => Outcome::Failed { detail },
-                    Ok(why) if due.attempt + 1 >= MAX_ATTEMPTS => Outcome::Failed { detail: why },
-                    Ok(why) => Outcome::Deferred {
-                        until: ctx.now + Duration::minutes(5 << due.attempt.min(6)),
-                        reason: format!("survey: {why}"),
-                    },
-                });
+                return Ok(retry_or_fail(failed, due, ctx.now, "survey"));
             }
         },
         None => String::new(),
@@ -223,10 +217,7 @@ fn send(
             "List-Unsubscribe=One-Click".to_string(),
         ));
     }
-    let reference = format!(
-        "jny_{}",
-        &spin_retention_core::ids::sha256_hex(&format!("{}:{}", instance.id, due.step))[..24]
-    );
+    let reference = reference(instance, due);
     let message = Message {
         event: "journey.message",
         reference: &reference,
@@ -261,15 +252,67 @@ fn send(
         Err(e) => Ok(e),
     };
     release()?;
+    Ok(retry_or_fail(failed, due, ctx.now, "provider"))
+}
+
+/// The step's idempotency key (the provider's, lead-alerts'): the same for
+/// every attempt of it.
+fn reference(instance: &Instance, due: &Due) -> String {
+    let hash = spin_retention_core::ids::sha256_hex(&format!("{}:{}", instance.id, due.step));
+    format!("jny_{}", &hash[..24])
+}
+
+/// The owner's alert through lead-alerts (`POST /alerts/owner/<lead>`,
+/// once per step of this time through, however often it is tried).
+fn alert(ctx: &Ctx, instance: &Instance, due: &Due, alert: &crate::document::Alert) -> Result<Outcome, StoreError> {
+    let Some(lead) = lead::load(ctx.store, &instance.lead_id)? else {
+        return Ok(Outcome::Exited { why: "gone".into() });
+    };
+    if instance.held_out {
+        return Ok(Outcome::HeldOut {
+            channel: "alert".into(),
+        });
+    }
+    let business = ctx.config.get("business_name").unwrap_or_else(|| "our team".into());
+    let note = render::fill(
+        &alert.note,
+        &lead,
+        &instance.trigger,
+        &business,
+        &render::Personal::default(),
+    );
+    let url = format!(
+        "{}/alerts/owner/{}",
+        ALERTS.base_url(ctx.config).trim_end_matches('/'),
+        lead.id
+    );
+    let token = ctx.config.get(spin_retention_core::auth::ADMIN_TOKEN);
+    let mut request = handoff_request(ctx, url, token.as_deref());
+    request.headers.push(("content-type".into(), "application/json".into()));
+    let id = reference(instance, due);
+    request.body = serde_json::to_vec(&serde_json::json!({"id": id, "note": note})).expect("JSON");
+    let failed = match ctx.outbound.send(request) {
+        Ok(r) if (200..300).contains(&r.status) => return Ok(Outcome::Alerted),
+        Ok(r) if [404, 422].contains(&r.status) => Err(format!("lead-alerts refused the alert: HTTP {}", r.status)),
+        Ok(r) => Ok(format!("HTTP {}", r.status)),
+        Err(e) => Ok(e),
+    };
+    Ok(retry_or_fail(failed, due, ctx.now, "alerts"))
+}
+
+/// What a failed attempt at a call comes to: failed for good (`Err`: a
+/// refusal), after the last attempt, or tried again later (5 minutes,
+/// doubling; the reason counts as `deferred:<what>`).
+fn retry_or_fail(failed: Result<String, String>, due: &Due, now: DateTime<Utc>, what: &str) -> Outcome {
     match failed {
-        Err(detail) => Ok(Outcome::Failed { detail }),
-        Ok(_) if due.attempt + 1 >= MAX_ATTEMPTS => Ok(Outcome::Failed {
-            detail: format!("{MAX_ATTEMPTS} attempts failed"),
-        }),
-        Ok(why) => Ok(Outcome::Deferred {
-            until: ctx.now + Duration::minutes(5 << due.attempt.min(6)),
-            reason: format!("provider: {}", why.chars().take(120).collect::<String>()),
-        }),
+        Err(detail) => Outcome::Failed { detail },
+        Ok(why) if due.attempt + 1 >= MAX_ATTEMPTS => Outcome::Failed {
+            detail: format!("{MAX_ATTEMPTS} attempts failed, the last: {why}"),
+        },
+        Ok(why) => Outcome::Deferred {
+            until: now + Duration::minutes(5 << due.attempt.min(6)),
+            reason: format!("{what}: {}", why.chars().take(120).collect::<String>()),
+        },
     }
 }
 

@@ -508,10 +508,22 @@ fn a_detractor_gets_the_apology_and_nobody_without_consent_does() {
     assert_eq!(heard["entered"], json!([format!("detractor-recovery:{lead}:1")]));
     w.happen(0, "evt_2", &silent, "survey.detractor", None);
     w.tick(1);
-    let sent = w.sent();
-    assert_eq!(sent.len(), 1, "marketing: the one who consented");
-    assert_eq!(sent[0]["subject"], "We are sorry, and we would like to make it right");
-    assert_eq!(sent[0]["to"]["email"], "unhappy@example.com");
+    w.tick(2);
+    let (messages, alerts): (Vec<Value>, Vec<Value>) =
+        w.sent().into_iter().partition(|b| b["event"] == "journey.message");
+    assert_eq!(messages.len(), 1, "marketing: the one who consented");
+    assert_eq!(
+        messages[0]["subject"],
+        "We are sorry, and we would like to make it right"
+    );
+    assert_eq!(messages[0]["to"]["email"], "unhappy@example.com");
+    // The owner is told to call both: a call about a complaint is no
+    // marketing message.
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    assert!(alerts[0]["note"]
+        .as_str()
+        .unwrap()
+        .contains("answered a survey as a detractor"));
 }
 
 /// The review's case: two events at once take entries 1 and 2; the loser
@@ -1163,4 +1175,44 @@ fn a_reply_of_stop_signed_by_twilio_stops_marketing_sms() {
     let (_, report) = w.call(24 * 60 + 2, "GET", "/journeys/admin/journeys/texts", Value::Null);
     assert_eq!(report["figures"]["sent"], 1);
     assert_eq!(report["figures"]["skipped:sms_stopped"], 1);
+}
+
+#[test]
+fn an_alert_step_tells_the_owner_through_lead_alerts_once() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| {
+        let steps = json!([{"alert": {"note": "Call {first_name}: slipping away"}}]);
+        doc["journeys"] = json!([journey_of("call", "purchase", steps)]);
+    });
+    w.happen(0, "ord_1", &lead, "purchase", None);
+    w.tick(1);
+    w.tick(2);
+    let calls: Vec<(String, Value)> = w
+        .provider
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| (r.url.clone(), serde_json::from_slice(&r.body).unwrap()))
+        .collect();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(
+        calls[0].0,
+        format!("http://lead-alerts.spin.internal/alerts/owner/{lead}")
+    );
+    assert_eq!(calls[0].1["note"], "Call Dana: slipping away");
+    let (_, report) = w.call(3, "GET", "/journeys/admin/journeys/call", Value::Null);
+    assert_eq!(report["figures"]["alerted"], 1);
+    assert_eq!(report["figures"]["exited:completed"], 1);
+    // A note that names a link made for the person is refused.
+    let mut doc =
+        serde_json::to_value(<crate::document::Catalogue as spin_retention_core::admin_doc::Document>::defaults())
+            .unwrap();
+    doc["journeys"][0]["steps"][0] = json!({"alert": {"note": "see {survey_link}"}});
+    let (status, reply) = w.call(4, "PUT", "/journeys/admin/journeys", doc);
+    assert_eq!(
+        (status, reply["errors"][0]["field"].clone()),
+        (422, json!("journeys[0].steps[0].alert.note"))
+    );
 }

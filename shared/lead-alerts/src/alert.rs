@@ -23,6 +23,8 @@ pub struct Alert<'a> {
     pub score: Option<&'a ScoreRecord>,
     pub to: &'a Person,
     pub why: Why,
+    /// What a journey's alert says to do (`Why::Journey`).
+    pub note: Option<&'a str>,
     pub claim_url: String,
     pub contact_url: String,
 }
@@ -99,6 +101,7 @@ impl Alert<'_> {
             Why::Reassigned => format!("Hot lead waiting: {name} ({points} points), now yours"),
             Why::Escalated => format!("Escalated: {name} ({points} points) has not been claimed"),
             Why::Submitted => format!("New submission from {name}"),
+            Why::Journey => format!("Follow up: {name}"),
         }
     }
 
@@ -118,6 +121,9 @@ impl Alert<'_> {
         if let Some(asked) = self.asked() {
             lines.push(format!("Asked: {asked}"));
         }
+        if let Some(note) = self.note {
+            lines.push(format!("Why: {note}"));
+        }
         let reasons = self.reasons();
         if !reasons.is_empty() {
             lines.push(String::new());
@@ -133,6 +139,7 @@ impl Alert<'_> {
     /// An SMS or WhatsApp message: short, the links last.
     pub fn short_text(&self) -> String {
         let mut parts = vec![self.subject()];
+        parts.extend(self.note.map(str::to_string));
         if let Some(phone) = &self.lead.contact.phone {
             parts.push(format!("Call {phone}"));
         }
@@ -161,6 +168,9 @@ impl Alert<'_> {
         ];
         if let Some(asked) = self.asked() {
             blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Asked*\n{}", slack_escape(&cut(asked, 2000)))}}));
+        }
+        if let Some(note) = self.note {
+            blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Why*\n{}", slack_escape(&cut(note, 2000)))}}));
         }
         let reasons = self.reasons();
         if !reasons.is_empty() {
@@ -210,6 +220,7 @@ impl Alert<'_> {
                 "form": self.latest.and_then(|s| s.form.as_deref()),
                 "asked": self.asked(),
             },
+            "note": self.note,
             "score": self.score.map(|s| s.score.total),
             "reasons": self.reasons(),
             "links": {"claim": self.claim_url, "contacted": self.contact_url},

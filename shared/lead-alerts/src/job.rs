@@ -51,6 +51,13 @@ pub const JOB: Job = Job {
             handler: alert_lead,
         },
         Route {
+            // A journey's alert step: the owner is told to follow up.
+            method: Method::POST,
+            path: "/alerts/owner/{lead}",
+            caller: Caller::Admin,
+            handler: journey_alert,
+        },
+        Route {
             method: Method::POST,
             path: "/alerts/events",
             // Never open: an event is delivered signed with the business's
@@ -392,6 +399,49 @@ fn event(req: &Request, ctx: &Ctx) -> Result<Outcome, Reply> {
     after.extend(emit::record(ctx, std::slice::from_ref(&event))?);
     after.push(Box::new(on_the_back));
     Ok(Outcome::then(Reply::json(202, &json!({"id": event.id})), after))
+}
+
+/// `POST /alerts/owner/{lead}`'s body: the alert's id (the same id alerts
+/// once) and what the owner should do.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JourneyAlert {
+    id: String,
+    note: String,
+}
+
+/// `POST /alerts/owner/{lead}`: a journey's alert to the owner, sent after
+/// the reply, once per id (however often the step is tried).
+fn journey_alert(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let lead_id = p.get("lead").to_string();
+    plain_id(req, &lead_id)?;
+    let asked: JourneyAlert = json_body(req)?;
+    if asked.id.is_empty() || asked.id.len() > 128 || asked.note.len() > 2000 {
+        return Err(Problem::new(422, "invalid-alert", "Invalid Alert")
+            .with_detail("an id of 1-128 characters and a note of at most 2000")
+            .into());
+    }
+    if !spin_retention_core::lead::exists(ctx.store, &lead_id)? {
+        return Err(no_lead(req, &lead_id));
+    }
+    let settings = crate::settings::current(ctx.store)?;
+    let key = keys::owner_alert(&asked.id);
+    if ctx.store.increment(&key, 1)? != 1 {
+        return Ok(Reply::json(202, &json!({"id": asked.id, "sent": "before"})).into());
+    }
+    let mut writes = Vec::new();
+    webhooks::remember(ctx.store, &lead_id, &key, &mut writes)?;
+    ctx.store.set_many(&writes)?;
+    let id = asked.id.clone();
+    let send: Task = Box::new(move |ctx: &Ctx| {
+        if let Err(e) = steps::alert_owner_for_journey(ctx, &settings, &lead_id, &asked.id, &asked.note) {
+            eprintln!("journey alert {}: {e}", asked.id);
+        }
+    });
+    Ok(Outcome::then(
+        Reply::json(202, &json!({"id": id, "sent": "now"})),
+        vec![send],
+    ))
 }
 
 /// A submission to a form whose every submission alerts the owner.

@@ -79,7 +79,8 @@ pub fn lead_keys(lead_id: &str) -> String {
     format!("lead-keys:{lead_id}")
 }
 
-/// Counter: `1` for the one owner's alert of a submission.
+/// Counter: `1` for the one owner's alert of a submission (its id), or of
+/// a journey's step (the alert id journeys gives).
 pub fn owner_alert(submission_id: &str) -> String {
     format!("owner-alert:{submission_id}")
 }

@@ -137,6 +137,7 @@ fn take(
         score,
         to: &to,
         why,
+        note: None,
         claim_url: link(Action::Claim),
         contact_url: link(Action::Contact),
     };
@@ -332,6 +333,38 @@ pub fn alert_owner_of_submission(
     lead_id: &str,
     submission_id: &str,
 ) -> Result<(), StoreError> {
+    alert_owner(
+        ctx,
+        settings,
+        lead_id,
+        &format!("alert_{submission_id}"),
+        Some(submission_id),
+        None,
+    )
+}
+
+/// The owner's alert of a journey's step (a customer to call): `note` says
+/// why.
+pub fn alert_owner_for_journey(
+    ctx: &Ctx,
+    settings: &Settings,
+    lead_id: &str,
+    id: &str,
+    note: &str,
+) -> Result<(), StoreError> {
+    alert_owner(ctx, settings, lead_id, id, None, Some(note))
+}
+
+/// An alert to the owner about `lead_id`: of a submission (what it asked),
+/// or of a journey (its note).
+fn alert_owner(
+    ctx: &Ctx,
+    settings: &Settings,
+    lead_id: &str,
+    id: &str,
+    submission_id: Option<&str>,
+    note: Option<&str>,
+) -> Result<(), StoreError> {
     let Some(history) = spin_retention_core::lead::load_history(ctx.store, lead_id)? else {
         return Ok(());
     };
@@ -339,24 +372,25 @@ pub fn alert_owner_of_submission(
     let latest = history
         .submissions
         .iter()
-        .find(|s| s.id == submission_id)
+        .find(|s| Some(s.id.as_str()) == submission_id)
         .or(history.submissions.last());
     let ttl = settings.link_ttl_hours;
     let link = |action| links::url(ctx.config, &links::claims(lead_id, to.key(), action, ctx.now, ttl));
     let alert = Alert {
-        id: format!("alert_{submission_id}"),
+        id: id.to_string(),
         lead: &history.lead,
         latest,
         score: None,
         to: &to,
-        why: Why::Submitted,
+        why: if note.is_some() { Why::Journey } else { Why::Submitted },
+        note,
         claim_url: link(Action::Claim),
         contact_url: link(Action::Contact),
     };
     let recipient = settings.owner.as_ref().map(|o| &o.recipient);
     let sent = alert::send(ctx, &alert.notice(), recipient, None, ctx.now);
     if sent.status != "sent" {
-        eprintln!("owner alert for {submission_id}: {} {:?}", sent.status, sent.detail);
+        eprintln!("owner alert {id}: {} {:?}", sent.status, sent.detail);
     }
     Ok(())
 }

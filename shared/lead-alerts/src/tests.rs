@@ -693,3 +693,31 @@ fn the_admin_view_of_a_lead_is_the_contract() {
     // No member named: the lead's assignee.
     assert_eq!(contacted.by.name, "DANA");
 }
+
+/// journeys' alert step: the owner hears once per alert id, with the note,
+/// however often journeys tries it.
+#[test]
+fn a_journeys_alert_reaches_the_owner_once_with_its_note() {
+    let (store, mut config, out) = (MemoryStore::new(), config(), Script::default());
+    config.insert("admin_token".into(), "t".into());
+    setup(&store, default_settings());
+    let ctx = at(&store, &config, &out, t0());
+    let id = hot_lead(&ctx);
+    let call = |lead: &str| {
+        let mut req = spin_retention_core::http::Request::new("POST", &format!("/alerts/owner/{lead}"));
+        req.headers.push(("authorization".into(), "Bearer t".into()));
+        req.headers.push(("content-type".into(), "application/json".into()));
+        req.body = br#"{"id": "jny_abc", "note": "Call them: a loyal customer slipping"}"#.to_vec();
+        let outcome = crate::job::JOB.handle(&req, &ctx);
+        let status = outcome.reply.status;
+        outcome.finish(&ctx);
+        status
+    };
+    assert_eq!(call(&id), 202);
+    assert_eq!(call(&id), 202);
+    assert_eq!(call("l_nobody"), 404);
+    assert_eq!(out.urls(), ["https://hook.example/owner"], "once");
+    let body: serde_json::Value = serde_json::from_slice(&out.sent.lock().unwrap()[0].body).unwrap();
+    assert_eq!(body["note"], "Call them: a loyal customer slipping");
+    assert!(body["text"].as_str().unwrap().contains("Follow up: "), "{body}");
+}
