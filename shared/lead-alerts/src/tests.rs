@@ -710,7 +710,7 @@ fn a_journeys_alert_reaches_the_owner_once_with_its_note() {
         req.body = br#"{"id": "jny_abc", "note": "Call them: a loyal customer slipping"}"#.to_vec();
         let outcome = crate::job::JOB.handle(&req, &ctx);
         let status = outcome.reply.status;
-        outcome.finish(&ctx);
+        outcome.finish(&ctx).unwrap();
         status
     };
     assert_eq!(call(&id), 202);
