@@ -523,7 +523,7 @@ fn a_detractor_gets_the_apology_and_nobody_without_consent_does() {
     assert!(alerts[0]["note"]
         .as_str()
         .unwrap()
-        .contains("answered a survey as a detractor"));
+        .contains("Answered a survey as a detractor"));
 }
 
 /// The review's case: two events at once take entries 1 and 2; the loser
