@@ -187,6 +187,7 @@ fn run_refresh(req: &Request, ctx: &Ctx, _params: &Params) -> Result<Outcome, Re
     // The events first: their signal is taken once, and they must not
     // wait behind hundreds of tells.
     let mut after = emitted(ctx, batch.events)?;
+    after.extend(spin_retention_core::happened::tell(ctx.store, batch.happened)?);
     after.push(tell_scoring(batch.tell));
     Ok(Outcome::then(reply, after))
 }
@@ -341,6 +342,9 @@ pub fn on_the_back(ctx: &Ctx) {
         let batch = refresh::batch(ctx, BACK_LIMIT, false)?;
         for task in emitted(ctx, batch.events)? {
             task(ctx);
+        }
+        if let Some(tell) = spin_retention_core::happened::tell(ctx.store, batch.happened)? {
+            tell(ctx);
         }
         tell_scoring(batch.tell)(ctx);
         Ok(())

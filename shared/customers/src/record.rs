@@ -95,8 +95,12 @@ pub fn record(ctx: &Ctx, events: Vec<Incoming>, source: &str) -> Result<Recorded
     let settings = crate::settings::current(store)?;
     let quintiles: Option<Quintiles> = store.get_json(&keys::rfm_quintiles())?;
     let mut customers = BTreeMap::new();
+    let mut happened: Vec<Happened> = happened;
     for lead_id in touched {
         let folds = history::refresh(store, &lead_id, &settings, quintiles.as_ref(), ctx.now)?;
+        if let (before, Some(after)) = &folds {
+            happened.extend(tier_changed(before.as_ref(), after));
+        }
         customers.insert(lead_id, folds);
     }
     Ok(Recorded {
@@ -104,6 +108,34 @@ pub fn record(ctx: &Ctx, events: Vec<Incoming>, source: &str) -> Result<Recorded
         customers,
         happened,
     })
+}
+
+/// `tier.changed`, as journeys hears of it: each tier change the fold
+/// `after` has that `before` did not (its `loyalty_tier` fact says the tier
+/// now). Its id follows the change, so a fold made twice tells it once.
+pub fn tier_changed(before: Option<&Customer>, after: &Customer) -> Vec<Happened> {
+    let known = before.map_or(0, |b| b.tier_changes.len());
+    after
+        .tier_changes
+        .iter()
+        .skip(known)
+        .map(|change| Happened {
+            id: format!(
+                "tier:{}:{}:{}",
+                after.lead_id,
+                change.at.timestamp(),
+                change.to.as_deref().unwrap_or("none")
+            ),
+            lead_id: after.lead_id.clone(),
+            kind: "tier.changed".into(),
+            activity: None,
+            at: change.at,
+            order_id: None,
+            amount_minor: None,
+            currency: None,
+            items: Vec::new(),
+        })
+        .collect()
 }
 
 /// A new event as journeys hears of it (`core::happened`).

@@ -75,6 +75,9 @@ pub struct Batch {
     pub refresh: Refresh,
     pub tell: Vec<String>,
     pub events: Vec<Event>,
+    /// Tiers that changed in this batch (a tier lost as purchases leave the
+    /// window), as journeys hears of them.
+    pub happened: Vec<spin_retention_core::happened::Happened>,
 }
 
 /// One batch of up to `limit` customers.
@@ -110,11 +113,13 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
     };
     let mut tell = Vec::new();
     let mut events = Vec::new();
+    let mut happened = Vec::new();
     if run.done {
         return Ok(Batch {
             refresh: run,
             tell,
             events: Vec::new(),
+            happened: Vec::new(),
         });
     }
     // A batch whose request's clock lags the run's start (a request that
@@ -143,6 +148,7 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
                 let (before, after) = crate::history::refresh(store, id, &settings, quintiles.as_ref(), now)?;
                 run.applied += 1;
                 let Some(after) = after else { continue };
+                happened.extend(crate::record::tier_changed(before.as_ref(), &after));
                 if raise_at_risk(ctx.store, &after, now)? {
                     run.raised += 1;
                     events.push(slipping_event(&after, now));
@@ -196,6 +202,7 @@ pub fn batch(ctx: &Ctx, limit: usize, restart: bool) -> Result<Batch, StoreError
         refresh: run,
         tell,
         events,
+        happened,
     })
 }
 

@@ -47,7 +47,12 @@ impl Outbound for InProcess<'_> {
             .unwrap_or_default()
             .to_string();
         if path != spin_retention_core::jobs::calls::open_people() {
-            self.told.lock().unwrap().push(path);
+            // What journeys is told, with its body: the kinds matter.
+            let told = match path == spin_retention_core::jobs::calls::journey_events() {
+                true => format!("{path} {}", String::from_utf8_lossy(&request.body)),
+                false => path,
+            };
+            self.told.lock().unwrap().push(told);
             return Ok(OutboundResponse {
                 status: 202,
                 headers: Vec::new(),
@@ -706,4 +711,28 @@ fn the_admin_answers_are_the_contract() {
     let rfm: RfmView = reads_as(&read("/customers/admin/rfm"));
     assert_eq!(rfm.quintiles.map(|q| q.customers), Some(2));
     assert!(rfm.refresh.is_some_and(|r| r.done));
+}
+
+#[test]
+fn a_purchase_that_changes_the_tier_tells_journeys_tier_changed_once() {
+    use spin_retention_core::store::JsonStore;
+    let mut app = App::new(MemoryStore::new());
+    let interest = spin_retention_core::happened::Interest {
+        names: vec!["tier.changed".into()],
+    };
+    app.store
+        .set_json(&spin_retention_core::happened::interest_key(), &interest)
+        .unwrap();
+    let purchase = json!({"type": "purchase", "order_id": "t-1", "amount": "120.00", "currency": "USD",
+        "email": "tier@shop.io", "at": "2026-11-20T10:00:00Z"});
+    let (status, _) = app.post(now(), "/customers/events", TOKEN, purchase.clone());
+    assert_eq!(status, 201);
+    app.post(now(), "/customers/events", TOKEN, purchase);
+    let tells: Vec<&String> = app.told.iter().filter(|t| t.starts_with("/journeys/events")).collect();
+    assert_eq!(tells.len(), 1, "the replay changes no tier: {tells:?}");
+    assert!(tells[0].contains(r#""kind":"tier.changed""#), "{}", tells[0]);
+    assert!(
+        !tells[0].contains(r#""kind":"purchase""#),
+        "only what a journey listens for"
+    );
 }

@@ -322,6 +322,7 @@ pub const NAMES: &[&str] = &[
     "survey.answered",
     "survey.detractor",
     "customer.slipping",
+    "tier.changed",
     "purchase",
     "refund",
     "subscription_started",
