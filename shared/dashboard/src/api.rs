@@ -12,13 +12,13 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use spin_retention_core::jobs::{
-    handoff_request, HandoffTarget, ALERTS, AUDIENCES, CUSTOMERS, INTAKE, SCORING, SURVEY,
+    handoff_request, HandoffTarget, ALERTS, AUDIENCES, CUSTOMERS, INTAKE, JOURNEYS, SCORING, SURVEY,
 };
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
 
 /// The jobs the dashboard calls.
-pub const TARGETS: [HandoffTarget; 6] = [INTAKE, SCORING, ALERTS, SURVEY, CUSTOMERS, AUDIENCES];
+pub const TARGETS: [HandoffTarget; 7] = [INTAKE, SCORING, ALERTS, SURVEY, CUSTOMERS, AUDIENCES, JOURNEYS];
 
 /// A call that did not give the answer a page needs.
 #[derive(Debug, Clone, PartialEq)]

@@ -135,6 +135,18 @@ pub const JOB: Job = Job {
         },
         Route {
             method: Method::GET,
+            path: "/dashboard/journeys",
+            caller: SESSION,
+            handler: |req, ctx, _| signed_in(req, ctx, screens::journeys::show),
+        },
+        Route {
+            method: Method::POST,
+            path: "/dashboard/journeys/{id}/status",
+            caller: SESSION_FORM,
+            handler: journey_status,
+        },
+        Route {
+            method: Method::GET,
             path: "/dashboard/rules",
             caller: SESSION,
             handler: |req, ctx, _| signed_in(req, ctx, screens::rules::show),
@@ -228,6 +240,15 @@ fn close_follow_up(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Repl
     form_post(req, ctx, move |s, f| {
         api::send::<()>(s.ctx, SURVEY, "POST", &path, None)?;
         Ok(redirect(&local_path(field(f, "back").or(Some("/dashboard/surveys")))))
+    })
+}
+
+/// `POST /dashboard/journeys/{id}/status`: pauses or resumes a journey
+/// (its `status` field).
+fn journey_status(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let id = p.get("id").to_string();
+    form_post(req, ctx, move |s, f| {
+        screens::journeys::set_status(s, &id, field(f, "status").unwrap_or_default())
     })
 }
 

@@ -68,6 +68,7 @@ impl Frame {
             ("surveys", "/dashboard/surveys", "nav.surveys"),
             ("retention", "/dashboard/retention", "nav.retention"),
             ("audiences", "/dashboard/audiences", "nav.audiences"),
+            ("journeys", "/dashboard/journeys", "nav.journeys"),
             ("rules", "/dashboard/rules", "nav.rules"),
             ("find", "/dashboard/people", "nav.find"),
         ]

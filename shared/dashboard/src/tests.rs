@@ -873,3 +873,103 @@ fn the_report_pages_show_what_their_owners_answer() {
         assert!(page.contains(shown), "{shown} missing: {page}");
     }
 }
+
+/// The journeys page: each journey's figures and lift, in Hebrew too, and
+/// pause through journeys' own route.
+#[test]
+fn the_journeys_page_shows_what_each_did_and_pauses_one() {
+    use spin_retention_core::contracts::journeys::{Group, Lift, Overview, SetStatus, Summary};
+    let group = |people, converted| Group {
+        people,
+        converted,
+        rate: Some(converted as f64 / people as f64),
+        revenue_per_person_minor: Some(1250.0),
+    };
+    let cart = Summary {
+        id: "abandoned-checkout".into(),
+        name: "Abandoned <checkout>".into(),
+        status: "live".into(),
+        purpose: "marketing".into(),
+        enters_on: "activity:checkout_started".into(),
+        priority: 80,
+        version: "abc".into(),
+        figures: [
+            ("entered", 40),
+            ("exited:completed", 10),
+            ("exited:event:purchase", 5),
+            ("sent", 60),
+            ("deferred:quiet_hours", 3),
+            ("deferred:contact_pressure", 2),
+            ("skipped:no_consent", 4),
+            ("clicks", 7),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), *v))
+        .collect(),
+        lift: Lift {
+            goal: None,
+            currency: "USD".into(),
+            treated: group(36, 9),
+            holdout: group(4, 0),
+            lift: Some(0.25),
+            ci95: Some((0.11, 0.39)),
+            attributed: vec![(1, 9)],
+        },
+    };
+    let jobs = Jobs::default()
+        .answer(
+            "GET",
+            "/journeys/admin/overview",
+            200,
+            Overview { journeys: vec![cart] },
+        )
+        .answer(
+            "POST",
+            "/journeys/admin/journeys/abandoned-checkout/status",
+            200,
+            SetStatus {
+                status: "paused".into(),
+            },
+        );
+    let app = App::new(jobs);
+    let cookie = app.sign_in();
+    let (status, page) = app.get("/dashboard/journeys", &cookie);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Abandoned &lt;checkout&gt;"), "escaped");
+    let row = &page[page.find("id=\"journey-abandoned-checkout\"").unwrap()..];
+    // Each number cell's text: after its tag's `>`, up to the next `<`.
+    let cells: Vec<&str> = row
+        .split("<td class=\"num\"")
+        .skip(1)
+        .take(8)
+        .map(|c| c.split_once('>').unwrap().1.split('<').next().unwrap())
+        .collect();
+    assert_eq!(cells, ["40", "25", "60", "5", "4", "7", "9", "12.50 USD"], "{row}");
+    assert!(
+        row.contains("+25.0%") && row.contains("+11.0%") && row.contains("+39.0%"),
+        "{row}"
+    );
+    assert!(row.contains("no_consent: 4"));
+    let csrf = app.csrf(&cookie);
+    let paused = app.call(form(
+        "POST",
+        "/dashboard/journeys/abandoned-checkout/status",
+        &format!("status=paused&csrf={csrf}"),
+        Some(&cookie),
+    ));
+    assert_eq!(
+        (paused.status, paused.header("location")),
+        (303, Some("/dashboard/journeys"))
+    );
+    let sent = app.jobs.sent();
+    let asked = sent.last().unwrap();
+    assert!(asked
+        .url
+        .ends_with("/journeys/admin/journeys/abandoned-checkout/status"));
+    assert_eq!(
+        serde_json::from_slice::<SetStatus>(&asked.body).unwrap(),
+        SetStatus {
+            status: "paused".into()
+        }
+    );
+}

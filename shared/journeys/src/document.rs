@@ -73,14 +73,9 @@ pub struct Journey {
     pub steps: Vec<Step>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Goal {
-    /// A name as `enters_on` takes it (`purchase`).
-    pub event: String,
-    /// 1-90.
-    pub within_days: u32,
-}
+/// What counts as a conversion (the event, within so many days of
+/// entering): the contract's type, which the report and overview show.
+pub use spin_retention_core::contracts::journeys::Goal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -11,7 +11,6 @@ use crate::document::{Journey, Settings};
 use crate::instance::{self, count, Outcome};
 use crate::keys;
 use chrono::Duration;
-use serde::Serialize;
 use spin_retention_core::events::{Event, What};
 use spin_retention_core::happened::Happened;
 use spin_retention_core::ports::Ctx;
@@ -81,29 +80,7 @@ fn group(held_out: bool) -> &'static str {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Group {
-    pub people: u64,
-    pub converted: u64,
-    pub rate: Option<f64>,
-    /// Revenue of the conversions, in minor units of `settings.currency`,
-    /// per person who entered.
-    pub revenue_per_person_minor: Option<f64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Lift {
-    pub goal: Option<crate::document::Goal>,
-    pub currency: String,
-    pub treated: Group,
-    pub holdout: Group,
-    /// Treated rate less holdout rate (both known).
-    pub lift: Option<f64>,
-    /// The 95 % interval of the lift.
-    pub ci95: Option<(f64, f64)>,
-    /// Treated conversions by the step whose message came last before them.
-    pub attributed: Vec<(usize, u64)>,
-}
+pub use spin_retention_core::contracts::journeys::{Group, Lift};
 
 /// The journey's treated against its holdout.
 pub fn lift(store: &dyn Store, journey: &Journey, settings: &Settings) -> Result<Lift, StoreError> {

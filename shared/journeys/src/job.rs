@@ -1,11 +1,12 @@
 //! journeys: its routes are the table of [`JOB`]: method, path, who may
 //! call, handler.
 
-use crate::document::{Catalogue, Status};
+use crate::document::{Catalogue, Journey, Status};
 use crate::instance::{self, instance_id};
 use crate::{due, erase, keys, unsubscribe};
 use serde_json::json;
 use spin_retention_core::admin_doc::{self, Document, Stored};
+use spin_retention_core::contracts::journeys::{Overview, SetStatus, Summary};
 use spin_retention_core::happened::{Happened, Interest};
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::jobs::{Job, Outcome, Task, ALERTS, SURVEY};
@@ -67,6 +68,19 @@ pub const JOB: Job = Job {
             path: "/journeys/admin/journeys/{id}",
             caller: Caller::Admin,
             handler: report,
+        },
+        Route {
+            method: Method::GET,
+            path: "/journeys/admin/overview",
+            caller: Caller::Admin,
+            handler: overview,
+        },
+        Route {
+            // The dashboard's pause and resume.
+            method: Method::POST,
+            path: "/journeys/admin/journeys/{id}/status",
+            caller: Caller::Admin,
+            handler: set_status,
         },
         Route {
             method: Method::POST,
@@ -203,31 +217,8 @@ fn set_journeys(req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> 
         return Err(Problem::too_large(Catalogue::MAX_BYTES).into());
     }
     let (catalogue, filled) = Catalogue::parse_with_defaults(&req.body).map_err(|p| p.with_instance(&req.path))?;
-    let store = ctx.store;
-    let mut known: BTreeSet<String> = store
-        .get_json(&keys::known())?
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
-    known.extend(catalogue.journeys.iter().map(|j| j.id.clone()));
-    let mut writes: Vec<(String, Vec<u8>)> = catalogue
-        .journeys
-        .iter()
-        .map(|j| keys::version(&j.id, &j.version()).entry(j))
-        .collect();
-    writes.push(keys::known().entry(&known.into_iter().collect()));
-    writes.push(keys::interest().entry(&interest(&catalogue)));
     let version = catalogue.version();
-    let stored: Key<Stored<Catalogue>> = Key::new(Catalogue::KEY);
-    writes.push((
-        stored.to_string(),
-        json_bytes(&Stored {
-            document: catalogue,
-            updated_at: ctx.now,
-        }),
-    ));
-    due::start_marking(store, ctx.now)?;
-    store.set_many(&writes)?;
+    save(ctx, catalogue)?;
     Ok(Reply::json(
         200,
         &json!({ "version": version, "next": Catalogue::NEXT, "defaults_filled": filled }),
@@ -262,6 +253,37 @@ fn upload_coupons(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply
 fn coupon_pool(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
     let pool = pool_id(req, p)?;
     Ok(Reply::json(200, &crate::coupons::figures(ctx.store, pool)?).into())
+}
+
+/// Writes the document: each journey's version kept apart (people in it
+/// finish on theirs), every id ever set (for erase), what the journeys
+/// listen for (for the jobs that tell them), and the document.
+fn save(ctx: &Ctx, catalogue: Catalogue) -> Result<(), StoreError> {
+    let store = ctx.store;
+    let mut known: BTreeSet<String> = store
+        .get_json(&keys::known())?
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    known.extend(catalogue.journeys.iter().map(|j| j.id.clone()));
+    let mut writes: Vec<(String, Vec<u8>)> = catalogue
+        .journeys
+        .iter()
+        .map(|j| keys::version(&j.id, &j.version()).entry(j))
+        .collect();
+    writes.push(keys::known().entry(&known.into_iter().collect()));
+    writes.push(keys::interest().entry(&interest(&catalogue)));
+    let stored: Key<Stored<Catalogue>> = Key::new(Catalogue::KEY);
+    writes.push((
+        stored.to_string(),
+        json_bytes(&Stored {
+            document: catalogue,
+            updated_at: ctx.now,
+        }),
+    ));
+    due::start_marking(store, ctx.now)?;
+    store.set_many(&writes)?;
+    Ok(())
 }
 
 /// `POST /journeys/admin/journeys/{id}/simulate`: the dry run
@@ -329,6 +351,78 @@ const FIGURES: &[&str] = &[
     "exited:archived",
 ];
 
+/// Every figure of `journey` ([`FIGURES`], and an exit by each event it
+/// names), zeros included.
+fn figures(store: &dyn spin_retention_core::store::Store, journey: &Journey) -> Result<Vec<(String, u64)>, StoreError> {
+    let exits = journey.exits_on.iter().map(|e| format!("exited:event:{e}"));
+    FIGURES
+        .iter()
+        .map(|f| f.to_string())
+        .chain(exits)
+        .map(|what| Ok((what.clone(), counter(store, &keys::count(&journey.id, &what))?)))
+        .collect()
+}
+
+/// `GET /journeys/admin/overview`: every journey, its figures above zero
+/// and its lift (the dashboard's page).
+fn overview(_req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
+    let (catalogue, _) = admin_doc::current::<Catalogue>(ctx.store)?;
+    let mut journeys = Vec::new();
+    for journey in &catalogue.journeys {
+        journeys.push(Summary {
+            id: journey.id.clone(),
+            name: journey.name.clone(),
+            status: status_name(journey.status).into(),
+            purpose: match journey.purpose {
+                crate::document::Purpose::Marketing => "marketing".into(),
+                crate::document::Purpose::Transactional => "transactional".into(),
+            },
+            enters_on: journey.enters_on.clone(),
+            priority: journey.priority,
+            version: journey.version(),
+            figures: figures(ctx.store, journey)?
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .collect(),
+            lift: crate::goal::lift(ctx.store, journey, &catalogue.settings)?,
+        });
+    }
+    Ok(Reply::json(200, &Overview { journeys }).into())
+}
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Live => "live",
+        Status::Paused => "paused",
+        Status::Archived => "archived",
+    }
+}
+
+/// `POST /journeys/admin/journeys/{id}/status`: live, paused or archived,
+/// the rest of the document as it is (a status is not a new version).
+fn set_status(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let asked: SetStatus = serde_json::from_slice(&req.body).map_err(|e| {
+        Problem::new(422, "invalid-status", "Invalid Status").with_detail(format!("{{\"status\": \"live\"}}: {e}"))
+    })?;
+    let status = match asked.status.as_str() {
+        "live" => Status::Live,
+        "paused" => Status::Paused,
+        "archived" => Status::Archived,
+        _ => {
+            return Err(Problem::new(422, "invalid-status", "Invalid Status")
+                .with_field_error("status", "live, paused or archived")
+                .into())
+        }
+    };
+    let (mut catalogue, _) = admin_doc::current::<Catalogue>(ctx.store)?;
+    let Some(journey) = catalogue.journeys.iter_mut().find(|j| j.id == p.get("id")) else {
+        return Err(Problem::not_found(&req.path).with_detail("no such journey").into());
+    };
+    journey.status = status;
+    save(ctx, catalogue)?;
+    Ok(Reply::json(200, &asked).into())
+}
+
 /// `GET /journeys/admin/journeys/{id}`'s answer.
 #[derive(serde::Serialize)]
 struct Report<'a> {
@@ -345,12 +439,10 @@ fn report(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
     let Some(journey) = catalogue.journeys.iter().find(|j| j.id == p.get("id")) else {
         return Err(Problem::not_found(&req.path).with_detail("no such journey").into());
     };
-    let exits = journey.exits_on.iter().map(|e| format!("exited:event:{e}"));
-    let mut figures = serde_json::Map::new();
-    for what in FIGURES.iter().map(|f| f.to_string()).chain(exits) {
-        let n = counter(ctx.store, &keys::count(&journey.id, &what))?;
-        figures.insert(what, json!(n));
-    }
+    let figures = figures(ctx.store, journey)?
+        .into_iter()
+        .map(|(what, n)| (what, json!(n)))
+        .collect();
     let lift = crate::goal::lift(ctx.store, journey, &catalogue.settings)?;
     let mut pools = BTreeSet::new();
     for step in &journey.steps {

@@ -1216,3 +1216,42 @@ fn an_alert_step_tells_the_owner_through_lead_alerts_once() {
         (422, json!("journeys[0].steps[0].alert.note"))
     );
 }
+
+#[test]
+fn the_overview_is_the_contract_and_a_status_change_pauses_a_journey() {
+    use spin_retention_core::contracts::journeys::Overview;
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |_| {});
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    w.tick(61);
+    let owned = OwnedBy::new(&w.store, "journeys");
+    let ctx = Ctx::new(&owned, &w.config, &w.provider, w.at(62));
+    let mut req = Request::new("GET", "/journeys/admin/overview");
+    req.headers.push(("authorization".into(), "Bearer t".into()));
+    let reply = JOB.handle(&req, &ctx).finish(&ctx).unwrap();
+    let overview: Overview = spin_retention_core::contracts::testing::reads_as(&reply.body);
+    let cart = &overview.journeys[0];
+    assert_eq!((cart.id.as_str(), cart.status.as_str()), ("abandoned-checkout", "live"));
+    assert_eq!((cart.figure("entered"), cart.figure("sent")), (1, 1));
+    assert!(!cart.figures.contains_key("failed"), "only what is above zero");
+    let (status, _) = w.call(
+        63,
+        "POST",
+        "/journeys/admin/journeys/abandoned-checkout/status",
+        json!({"status": "paused"}),
+    );
+    assert_eq!(status, 200);
+    let (_, doc) = w.call(63, "GET", "/journeys/admin/journeys", Value::Null);
+    assert_eq!(doc["journeys"]["journeys"][0]["status"], "paused");
+    let (status, problem) = w.call(
+        63,
+        "POST",
+        "/journeys/admin/journeys/abandoned-checkout/status",
+        json!({"status": "gone"}),
+    );
+    assert_eq!((status, problem["errors"][0]["field"].clone()), (422, json!("status")));
+    // Paused: the next email waits.
+    w.tick(60 * 25);
+    assert_eq!(w.sent().len(), 1);
+}

@@ -30,6 +30,7 @@ fn each_single_component_manifest_serves_its_component() {
                 "survey_url",
                 "customers_url",
                 "audiences_url",
+                "journeys_url",
             ][..],
         ),
         ("journeys", "/journeys", &["survey_url", "alerts_url"][..]),

@@ -19,6 +19,7 @@
 //!   quintiles.
 //! - [`audiences`]: the definitions, an audience's size, the export log, a
 //!   person's memberships.
+//! - [`journeys`]: every journey with its figures and lift; a status change.
 //!
 //! lead-scoring's answers are `spin_retention_scores::api` (they are made
 //! of its score record, which lives there); the records every job reads
@@ -32,6 +33,7 @@ pub mod alerts;
 pub mod audiences;
 pub mod customers;
 pub mod intake;
+pub mod journeys;
 pub mod survey;
 
 /// A page of a list, newest first: its items and the next page's `cursor`

@@ -3,6 +3,7 @@
 
 pub mod audiences;
 pub mod hot;
+pub mod journeys;
 pub mod person;
 pub mod retention;
 pub mod rules;

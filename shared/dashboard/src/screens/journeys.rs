@@ -1,0 +1,116 @@
+//! Journeys: each journey with what it did (entered, in it now, sent,
+//! deferred, skipped, clicks, conversions, revenue per person, the lift
+//! against its holdout with its interval), and pause or resume.
+
+use super::{Screen, Shown};
+use crate::api;
+use crate::page::{esc, redirect, urlencode};
+use spin_retention_core::contracts::journeys::{Overview, SetStatus, Summary};
+use spin_retention_core::jobs::JOURNEYS;
+
+pub fn show(s: &Screen) -> Shown {
+    let overview: Overview = api::get_as(s.ctx, JOURNEYS, "/journeys/admin/overview")?;
+    let rows: String = overview.journeys.iter().map(|j| row(s, j)).collect();
+    let head: String = [
+        "journey",
+        "status",
+        "entered",
+        "active",
+        "sent",
+        "deferred",
+        "skipped",
+        "clicks",
+        "converted",
+        "revenue",
+        "lift",
+        "",
+    ]
+    .iter()
+    .map(|key| {
+        format!(
+            "<th scope=\"col\">{}</th>",
+            if key.is_empty() { "" } else { s.t(&format!("j.{key}")) }
+        )
+    })
+    .collect();
+    let body = if overview.journeys.is_empty() {
+        format!("<p class=\"muted\">{}</p>", s.t("j.none"))
+    } else {
+        format!("<table class=\"journeys\"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    };
+    Ok(s.frame.page(
+        "journeys",
+        s.t("nav.journeys"),
+        &format!("<p>{}</p>{body}", s.t("j.help")),
+    ))
+}
+
+fn row(s: &Screen, j: &Summary) -> String {
+    let entered = j.figure("entered");
+    // Those who have not left: every exit is counted by its reason.
+    let active = entered.saturating_sub(j.all_of("exited"));
+    let skipped: Vec<String> = j
+        .figures
+        .iter()
+        .filter_map(|(name, n)| name.strip_prefix("skipped:").map(|why| format!("{why}: {n}")))
+        .collect();
+    let lift = &j.lift;
+    let percent = |x: f64| format!("{:+.1}%", x * 100.0);
+    let lift_text = match (lift.lift, lift.ci95) {
+        (Some(l), Some((low, high))) => format!(
+            "{} <span class=\"muted\">({} … {})</span>",
+            percent(l),
+            percent(low),
+            percent(high)
+        ),
+        _ => format!("<span class=\"muted\">{}</span>", s.t("j.no.holdout")),
+    };
+    let revenue = lift
+        .treated
+        .revenue_per_person_minor
+        .map(|minor| {
+            let places = spin_retention_core::customer::exponent(&lift.currency);
+            format!("{:.2} {}", minor / 10f64.powi(places as i32), esc(&lift.currency))
+        })
+        .unwrap_or_default();
+    let (next, label) = match j.status.as_str() {
+        "live" => ("paused", s.t("j.pause")),
+        _ => ("live", s.t("j.resume")),
+    };
+    let action = format!("/dashboard/journeys/{}/status", urlencode(&j.id));
+    let button = match j.status.as_str() {
+        "archived" => String::new(),
+        _ => s.frame.form(
+            &action,
+            "inline",
+            &format!(
+                "<input type=\"hidden\" name=\"status\" value=\"{next}\"><button type=\"submit\" aria-label=\"{label}: {}\">{label}</button>",
+                esc(&j.name)
+            ),
+        ),
+    };
+    format!(
+        "<tr id=\"journey-{id}\"><th scope=\"row\">{name}<div class=\"muted\">{enters}</div></th><td>{status}</td><td class=\"num\">{entered}</td><td class=\"num\">{active}</td><td class=\"num\">{sent}</td><td class=\"num\">{deferred}</td><td class=\"num\" title=\"{skipped_why}\">{skipped}</td><td class=\"num\">{clicks}</td><td class=\"num\">{converted}</td><td class=\"num\">{revenue}</td><td>{lift_text}</td><td>{button}</td></tr>",
+        id = esc(&j.id),
+        name = esc(&j.name),
+        enters = esc(&j.enters_on),
+        status = s.t(&format!("j.status.{}", j.status)),
+        sent = j.figure("sent"),
+        deferred = j.all_of("deferred"),
+        skipped_why = esc(&skipped.join(", ")),
+        skipped = j.all_of("skipped"),
+        clicks = j.figure("clicks"),
+        converted = lift.treated.converted,
+    )
+}
+
+/// `POST /dashboard/journeys/{id}/status`: pause or resume, through
+/// journeys' admin route, then back to the page.
+pub fn set_status(s: &Screen, id: &str, status: &str) -> Shown {
+    let body = SetStatus {
+        status: status.to_string(),
+    };
+    let path = format!("/journeys/admin/journeys/{}/status", urlencode(id));
+    api::send::<SetStatus>(s.ctx, JOURNEYS, "POST", &path, Some(&body))?;
+    Ok(redirect("/dashboard/journeys"))
+}
