@@ -215,7 +215,8 @@ pub struct Send {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// The IANA zone quiet hours are kept in.
+    /// The business's IANA zone: quiet hours are kept in it for a person
+    /// whose country does not name one zone (`pressure::zone_of`).
     pub time_zone: String,
     pub quiet_hours: QuietHours,
     /// Marketing email: at most one per `gap_hours`, `per_week` a week.

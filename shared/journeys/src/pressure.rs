@@ -1,6 +1,6 @@
 //! Contact pressure: one budget per person and channel across every
 //! journey (at most one marketing message per `gap_hours`, `per_week` a
-//! week), and quiet hours in the business's time zone. A message over
+//! week), and quiet hours in the person's time zone ([`zone_of`]). A message over
 //! budget or in quiet hours is held to the next open time, never dropped
 //! (unless it outlives its journey's `expire_after_hours`); transactional
 //! messages are exempt.
@@ -13,11 +13,24 @@
 use crate::document::{Channel, Settings};
 use crate::keys;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
+use spin_retention_core::lead::Lead;
 use spin_retention_core::store::{Store, StoreError};
+use spin_retention_zones::Zone;
 
-/// When quiet hours that hold `now` end, if they do.
-pub fn quiet_until(settings: &Settings, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let zone = spin_retention_zones::Zone::parse(&settings.time_zone).unwrap_or_else(spin_retention_zones::Zone::utc);
+/// The person's time zone: their country's, when it has one zone (IL:
+/// Asia/Jerusalem), else the business's `settings.time_zone` (a country of
+/// several zones, such as the US, or none given).
+pub fn zone_of(settings: &Settings, lead: &Lead) -> Zone {
+    lead.contact
+        .country
+        .as_deref()
+        .and_then(Zone::of_country)
+        .or_else(|| Zone::parse(&settings.time_zone))
+        .unwrap_or_else(Zone::utc)
+}
+
+/// When quiet hours (in `zone`) that hold `now` end, if they do.
+pub fn quiet_until(settings: &Settings, zone: Zone, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let start = NaiveTime::parse_from_str(&settings.quiet_hours.start, "%H:%M").ok()?;
     let end = NaiveTime::parse_from_str(&settings.quiet_hours.end, "%H:%M").ok()?;
     let local = now.with_timezone(&zone);
@@ -151,6 +164,10 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn jerusalem() -> Zone {
+        Zone::parse("Asia/Jerusalem").unwrap()
+    }
+
     fn settings(zone: &str) -> Settings {
         let mut s = Catalogue::defaults().settings;
         s.time_zone = zone.into();
@@ -162,21 +179,25 @@ mod tests {
         let s = settings("Asia/Jerusalem");
         // 22:30 local in winter (UTC+2): held to 08:00 local, 06:00 UTC.
         assert_eq!(
-            quiet_until(&s, at("2026-12-07T20:30:00Z")),
+            quiet_until(&s, jerusalem(), at("2026-12-07T20:30:00Z")),
             Some(at("2026-12-08T06:00:00Z"))
         );
         // 06:59 local in summer (UTC+3): held to 08:00 local, 05:00 UTC.
         assert_eq!(
-            quiet_until(&s, at("2026-07-01T03:59:00Z")),
+            quiet_until(&s, jerusalem(), at("2026-07-01T03:59:00Z")),
             Some(at("2026-07-01T05:00:00Z"))
         );
-        assert_eq!(quiet_until(&s, at("2026-12-07T10:00:00Z")), None, "noon is not quiet");
+        assert_eq!(
+            quiet_until(&s, jerusalem(), at("2026-12-07T10:00:00Z")),
+            None,
+            "noon is not quiet"
+        );
         let mut none = s.clone();
         none.quiet_hours = QuietHours {
             start: "00:00".into(),
             end: "00:00".into(),
         };
-        assert_eq!(quiet_until(&none, at("2026-12-07T20:30:00Z")), None);
+        assert_eq!(quiet_until(&none, jerusalem(), at("2026-12-07T20:30:00Z")), None);
     }
 
     #[test]

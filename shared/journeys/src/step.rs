@@ -105,7 +105,7 @@ fn send(
         if ctx.now > due.first_due + Duration::hours(journey.expire_after_hours.into()) {
             return Ok(skipped("expired"));
         }
-        if let Some(until) = pressure::quiet_until(settings, ctx.now) {
+        if let Some(until) = pressure::quiet_until(settings, pressure::zone_of(settings, &lead), ctx.now) {
             return Ok(Outcome::Deferred {
                 until: pressure::in_priority_order(until, journey.priority),
                 reason: "quiet_hours".into(),

@@ -1255,3 +1255,32 @@ fn the_overview_is_the_contract_and_a_status_change_pauses_a_journey() {
     w.tick(60 * 25);
     assert_eq!(w.sent().len(), 1);
 }
+
+#[test]
+fn quiet_hours_follow_the_persons_country_where_it_has_one_zone() {
+    let w = World::new();
+    let here = w.person(&[
+        ("email", "il@example.com"),
+        ("country", "IL"),
+        ("consent_marketing", "yes"),
+    ]);
+    let there = w.person(&[
+        ("email", "us@example.com"),
+        ("country", "US"),
+        ("consent_marketing", "yes"),
+    ]);
+    // The business keeps UTC; 19:30 UTC is 21:30 in Israel, and still day
+    // for the one whose country has several zones (the business's zone).
+    w.set(0, |doc| doc["settings"]["time_zone"] = json!("UTC"));
+    let evening = 9 * 60 + 30;
+    w.happen(evening - 60, "ev_1", &here, "activity", Some("checkout_started"));
+    w.happen(evening - 60, "ev_2", &there, "activity", Some("checkout_started"));
+    w.tick(evening + 1);
+    assert_eq!(
+        subjects(&w).iter().map(|(to, _)| to.as_str()).collect::<Vec<_>>(),
+        ["us@example.com"]
+    );
+    // 08:00 in Jerusalem is 06:00 UTC (priority 80 adds 2 minutes).
+    w.tick(20 * 60 + 2);
+    assert_eq!(subjects(&w).len(), 2);
+}

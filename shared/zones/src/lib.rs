@@ -11,6 +11,7 @@
 //! [`Zone`] is a [`chrono::TimeZone`], so `utc.with_timezone(&zone)` and
 //! `zone.from_local_datetime(..)` work as with any zone.
 
+pub mod countries;
 mod posix;
 pub mod table;
 
@@ -43,6 +44,19 @@ impl Zone {
             rule: posix::Rule::parse(rule)?,
             listed,
         })
+    }
+
+    /// The one zone of a country (ISO 3166 code, any case: `IL` gives
+    /// `Asia/Jerusalem`); `None` for a country of several zones (US, RU,
+    /// BR...) or a code the tz database lacks.
+    pub fn of_country(code: &str) -> Option<Zone> {
+        let code = code.trim().to_ascii_uppercase();
+        let zone = countries::SINGLE_ZONE
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .find(|(c, _)| *c == code)?
+            .1;
+        Zone::parse(zone)
     }
 
     pub fn utc() -> Zone {
@@ -160,6 +174,19 @@ impl TimeZone for Zone {
 mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
+
+    #[test]
+    fn a_country_of_one_zone_gives_it_and_one_of_several_gives_none() {
+        assert_eq!(Zone::of_country("IL").map(|z| z.name()), Some("Asia/Jerusalem"));
+        assert_eq!(Zone::of_country(" gb ").map(|z| z.name()), Some("Europe/London"));
+        assert_eq!(Zone::of_country("US"), None);
+        assert_eq!(Zone::of_country("XX"), None);
+        // Every zone the countries name is one of the table's.
+        for line in countries::SINGLE_ZONE.lines() {
+            let (code, zone) = line.split_once(' ').unwrap();
+            assert!(Zone::parse(zone).is_some(), "{code}: {zone}");
+        }
+    }
 
     /// Every zone of chrono-tz (the same tz release) agrees with ours, hour
     /// by hour (and at quarters past) from 2025 to 2036, and so do local
