@@ -390,7 +390,7 @@ fn alert_owner(
     let recipient = settings.owner.as_ref().map(|o| &o.recipient);
     let sent = alert::send(ctx, &alert.notice(), recipient, None, ctx.now);
     if sent.status != "sent" {
-        eprintln!("owner alert {id}: {} {:?}", sent.status, sent.detail);
+        eprintln!("owner alert for {id}: {} {:?}", sent.status, sent.detail);
     }
     Ok(())
 }

@@ -195,6 +195,12 @@ fn constructed() -> Vec<String> {
         journeys::surveyed("l_1").to_string(),
         journeys::tick_turn(29_000_000),
         journeys::converted("abandoned-checkout:l_1:1"),
+        journeys::click("abandoned-checkout:l_1:1", 1),
+        journeys::clicked("abandoned-checkout:l_1:1", 1).to_string(),
+        format!("{}#n", journeys::coupons("cart-comeback")),
+        format!("{}#3", journeys::coupons("cart-comeback")),
+        journeys::coupons_issued("cart-comeback"),
+        journeys::coupon_of("cart-comeback", "abandoned-checkout", "l_1").to_string(),
     ]
 }
 

@@ -37,7 +37,8 @@ fn intake_hands_off_through_service_chaining() {
             "lead-alerts",
             "survey",
             "audience-export",
-            "customers"
+            "customers",
+            "journeys"
         ]
     );
     assert!(handoffs.iter().all(|h| h["status"] == "ok"), "{health}");
