@@ -407,15 +407,7 @@ pub fn interest(store: &dyn Store) -> Result<Interest, StoreError> {
 /// to journeys, each only if something there wants it: an app with
 /// neither pays two reads.
 pub fn emit(store: &dyn Store, event: Event) -> Result<Option<Task>, StoreError> {
-    let mut tells = Vec::new();
-    if interest(store)?.wants(event.kind()) {
-        tells.push((ALERTS, calls::record_event(), crate::store::json_bytes(&event)));
-    }
-    let happened = crate::happened::Happened::of_event(&event);
-    if crate::happened::wanted(store, &happened)? {
-        tells.push((JOURNEYS, calls::journey_events(), crate::store::json_bytes(&[happened])));
-    }
-    Ok((!tells.is_empty()).then(|| crate::jobs::tell_in_turn(tells)))
+    emit_all(store, vec![event])
 }
 
 /// [`emit`] for many events at once, reading what is wanted once: the

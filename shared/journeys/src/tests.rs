@@ -148,6 +148,16 @@ impl World {
     }
 }
 
+/// What journeys (or anyone but lead-intake) still keeps naming the person.
+fn left_of(w: &World, lead: &str) -> Vec<String> {
+    w.store
+        .inner
+        .mentions(lead)
+        .into_iter()
+        .filter(|k| !k.starts_with("lead") && !k.starts_with("submission"))
+        .collect()
+}
+
 fn consented(w: &World, email: &str) -> String {
     w.person(&[("email", email), ("first_name", "Dana"), ("consent_marketing", "yes")])
 }
@@ -361,13 +371,7 @@ fn erase_leaves_nothing_of_the_person() {
     assert_eq!(w.sent().len(), 1);
     let (status, _) = w.call(62, "DELETE", &format!("/journeys/admin/people/{lead}"), Value::Null);
     assert_eq!(status, 200);
-    let left: Vec<String> = w
-        .store
-        .inner
-        .mentions(&lead)
-        .into_iter()
-        .filter(|k| !k.starts_with("lead") && !k.starts_with("submission"))
-        .collect();
+    let left = left_of(&w, &lead);
     assert!(left.is_empty(), "{left:?}");
     w.tick(60 * 25);
     assert_eq!(w.sent().len(), 1, "nothing for an erased person");
@@ -641,13 +645,7 @@ fn erase_after_a_refused_send_leaves_nothing_either() {
             .0,
         200
     );
-    let left: Vec<String> = w
-        .store
-        .inner
-        .mentions(&lead)
-        .into_iter()
-        .filter(|k| !k.starts_with("lead") && !k.starts_with("submission"))
-        .collect();
+    let left = left_of(&w, &lead);
     assert!(left.is_empty(), "{left:?}");
 }
 
@@ -957,13 +955,7 @@ fn each_person_gets_their_own_coupon_and_an_empty_pool_holds_the_message() {
     // Erase forgets the codes given (the pool keeps counting them issued).
     let (status, _) = w.call(70, "DELETE", &format!("/journeys/admin/people/{c}"), Value::Null);
     assert_eq!(status, 200);
-    let left: Vec<String> = w
-        .store
-        .inner
-        .mentions(&c)
-        .into_iter()
-        .filter(|k| !k.starts_with("lead") && !k.starts_with("submission"))
-        .collect();
+    let left = left_of(&w, &c);
     assert!(left.is_empty(), "{left:?}");
 }
 
@@ -1110,13 +1102,7 @@ fn a_click_is_recorded_redirects_to_our_own_link_and_takes_the_attribution() {
         &format!("/journeys/admin/people/{lead}"),
         Value::Null,
     );
-    let left: Vec<String> = w
-        .store
-        .inner
-        .mentions(&lead)
-        .into_iter()
-        .filter(|k| !k.starts_with("lead") && !k.starts_with("submission"))
-        .collect();
+    let left = left_of(&w, &lead);
     assert!(left.is_empty(), "{left:?}");
     assert_eq!(
         follow(&tracked).status,
