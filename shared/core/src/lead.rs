@@ -38,6 +38,25 @@ pub struct Contact {
     /// ISO 3166-1 alpha-2, uppercase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    /// The day of the year the person was born, `MM-DD` (a form's
+    /// `YYYY-MM-DD` loses its year: a greeting needs no age).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<String>,
+}
+
+/// A birthday as a form gives it (`YYYY-MM-DD`, `MM-DD` or `--MM-DD`) as
+/// kept: `MM-DD`, a day that exists in a leap year.
+pub fn birthday(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let day = match raw.len() {
+        10 => raw.get(5..)?,
+        7 => raw.strip_prefix("--")?,
+        _ => raw,
+    };
+    let (month, date) = day.split_once('-')?;
+    let (m, d): (u32, u32) = (month.parse().ok()?, date.parse().ok()?);
+    (month.len() == 2 && date.len() == 2 && chrono::NaiveDate::from_ymd_opt(2024, m, d).is_some())
+        .then(|| format!("{m:02}-{d:02}"))
 }
 
 /// The shape of a postal code anywhere: 2 to 10 letters, digits, spaces
@@ -266,7 +285,7 @@ struct Field<'a> {
     new: &'a Option<String>,
 }
 
-fn fields<'a>(c: &'a mut Contact, s: &'a Contact) -> [Field<'a>; 10] {
+fn fields<'a>(c: &'a mut Contact, s: &'a Contact) -> [Field<'a>; 11] {
     let f = |name, name_part, slot, new| Field {
         name,
         name_part,
@@ -284,6 +303,7 @@ fn fields<'a>(c: &'a mut Contact, s: &'a Contact) -> [Field<'a>; 10] {
         f("region", false, &mut c.region, &s.region),
         f("postal_code", false, &mut c.postal_code, &s.postal_code),
         f("country", false, &mut c.country, &s.country),
+        f("birthday", false, &mut c.birthday, &s.birthday),
     ]
 }
 
@@ -818,6 +838,16 @@ pub struct Suppression {
 mod tests {
     use super::*;
     use crate::store::MemoryStore;
+
+    #[test]
+    fn a_birthday_keeps_the_day_only_and_only_a_real_one() {
+        assert_eq!(birthday("1990-04-17").as_deref(), Some("04-17"));
+        assert_eq!(birthday("--02-29").as_deref(), Some("02-29"));
+        assert_eq!(birthday(" 12-01 ").as_deref(), Some("12-01"));
+        for bad in ["1990-02-30", "4-17", "13-01", "1990/04/17", "", "04-17x"] {
+            assert_eq!(birthday(bad), None, "{bad}");
+        }
+    }
 
     fn submission(n: u64) -> Submission {
         Submission {

@@ -133,6 +133,7 @@ pub fn validate(fields: &Fields, rules: &FormRules) -> Result<Validated, Problem
         region: v.line("region", 100).or_else(|| v.line("state", 100)),
         postal_code: v.postal_code(),
         country,
+        birthday: v.line("birthday", 10).and_then(|b| v.birthday(b)),
     };
     let message = v.text("message", 5000);
     let language = v
@@ -165,7 +166,8 @@ pub fn validate(fields: &Fields, rules: &FormRules) -> Result<Validated, Problem
 
 /// Field names this module interprets; anything else is a custom field.
 fn is_known(name: &str, rules: &FormRules) -> bool {
-    const KNOWN: [&str; 34] = [
+    const KNOWN: [&str; 35] = [
+        "birthday",
         "city",
         "region",
         "state",
@@ -324,6 +326,14 @@ impl<'a> Validator<'a> {
             self.error("country", "an ISO 3166-1 alpha-2 code such as US or IL");
             None
         }
+    }
+
+    fn birthday(&mut self, raw: String) -> Option<String> {
+        let day = spin_retention_core::lead::birthday(&raw);
+        if day.is_none() {
+            self.error("birthday", "a date such as 1990-04-17, or the day alone: 04-17");
+        }
+        day
     }
 
     fn language(&mut self, raw: String) -> Option<String> {
@@ -499,6 +509,16 @@ mod tests {
             (Some("Dana"), Some("Levi"))
         );
         assert_eq!(d.channel, Channel::Email);
+    }
+
+    #[test]
+    fn a_birthday_is_kept_as_its_day_or_named_as_wrong() {
+        let d = valid(&[("email", "a@b.co"), ("birthday", "1990-04-17")]);
+        assert_eq!(d.contact.birthday.as_deref(), Some("04-17"));
+        assert_eq!(
+            invalid(&[("email", "a@b.co"), ("birthday", "17/04/1990")]),
+            ["birthday"]
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 /// else by phone, so a second call for the same email adds to their lead.
 ///
 /// Known fields: `name`, `first_name`, `last_name`, `email`, `phone`,
-/// `company`, `city`, `region`, `zip` or `postal_code`, `country`,
+/// `company`, `city`, `region`, `zip` or `postal_code`, `country`, `birthday`,
 /// `message`, `language`, `form`, `page` or `pages`, `utm_*`, `gclid`,
 /// `fbclid`, `referrer`, `landing_page`, `consent_marketing`,
 /// `consent_ad_user_data`, `consent_ad_personalization` (`yes` or `no`);
@@ -98,6 +98,7 @@ pub fn submit(ctx: &Ctx, pairs: &[(&str, &str)]) -> String {
             region: field("region"),
             postal_code: field("zip").or_else(|| field("postal_code")),
             country: field("country").map(|c| c.to_uppercase()),
+            birthday: field("birthday").and_then(|b| crate::lead::birthday(&b)),
         },
         message: field("message"),
         language: field("language"),
@@ -154,7 +155,8 @@ pub fn erase(store: &dyn crate::store::Store, lead_id: &str) {
 }
 
 /// Fields [`submit`] maps to the submission; the rest are custom fields.
-const KNOWN: [&str; 21] = [
+const KNOWN: [&str; 22] = [
+    "birthday",
     "name",
     "first_name",
     "last_name",
