@@ -97,6 +97,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("j.revenue", "Revenue per person", "הכנסה לאדם"),
     ("j.lift", "Lift", "שיפור"),
     ("j.no.holdout", "no holdout yet", "אין עדיין קבוצת ביקורת"),
+    ("j.recovered", "recovered", "שוקמו"),
     ("j.pause", "Pause", "השהיה"),
     ("j.resume", "Resume", "חידוש"),
     ("j.status.live", "Live", "פעיל"),

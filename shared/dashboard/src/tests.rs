@@ -916,12 +916,23 @@ fn the_journeys_page_shows_what_each_did_and_pauses_one() {
             attributed: vec![(1, 9)],
         },
     };
+    let detractors = Summary {
+        id: "detractor-recovery".into(),
+        enters_on: "survey.detractor".into(),
+        figures: [("entered", 12), ("held_out", 2), ("recovered:treated", 4)]
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        ..cart.clone()
+    };
     let jobs = Jobs::default()
         .answer(
             "GET",
             "/journeys/admin/overview",
             200,
-            Overview { journeys: vec![cart] },
+            Overview {
+                journeys: vec![cart, detractors],
+            },
         )
         .answer(
             "POST",
@@ -950,6 +961,9 @@ fn the_journeys_page_shows_what_each_did_and_pauses_one() {
         "{row}"
     );
     assert!(row.contains("no_consent: 4"));
+    assert!(!row[..row.find("</tr>").unwrap()].contains("recovered"));
+    let row = &page[page.find("id=\"journey-detractor-recovery\"").unwrap()..];
+    assert!(row.contains("recovered: 4 / 10"), "of the treated: {row}");
     let csrf = app.csrf(&cookie);
     let paused = app.call(form(
         "POST",

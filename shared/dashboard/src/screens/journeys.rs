@@ -1,6 +1,7 @@
 //! Journeys: each journey with what it did (entered, in it now, sent,
-//! deferred, skipped, clicks, conversions, revenue per person, the lift
-//! against its holdout with its interval), and pause or resume.
+//! deferred, skipped, clicks, conversions (and a detractor recovery's
+//! recovered share), revenue per person, the lift against its holdout with
+//! its interval), and pause or resume.
 
 use super::{Screen, Shown};
 use crate::api;
@@ -73,6 +74,16 @@ fn row(s: &Screen, j: &Summary) -> String {
             format!("{:.2} {}", minor / 10f64.powi(places as i32), esc(&lift.currency))
         })
         .unwrap_or_default();
+    // A detractor recovery's recovered share: passive or promoter since.
+    let recovered = match j.enters_on.as_str() {
+        "survey.detractor" => format!(
+            "<div class=\"muted\">{}: {} / {}</div>",
+            s.t("j.recovered"),
+            j.figure("recovered:treated"),
+            entered.saturating_sub(j.figure("held_out"))
+        ),
+        _ => String::new(),
+    };
     let (next, label) = match j.status.as_str() {
         "live" => ("paused", s.t("j.pause")),
         _ => ("live", s.t("j.resume")),
@@ -90,7 +101,7 @@ fn row(s: &Screen, j: &Summary) -> String {
         ),
     };
     format!(
-        "<tr id=\"journey-{id}\"><th scope=\"row\">{name}<div class=\"muted\">{enters}</div></th><td>{status}</td><td class=\"num\">{entered}</td><td class=\"num\">{active}</td><td class=\"num\">{sent}</td><td class=\"num\">{deferred}</td><td class=\"num\" title=\"{skipped_why}\">{skipped}</td><td class=\"num\">{clicks}</td><td class=\"num\">{converted}</td><td class=\"num\">{revenue}</td><td>{lift_text}</td><td>{button}</td></tr>",
+        "<tr id=\"journey-{id}\"><th scope=\"row\">{name}<div class=\"muted\">{enters}</div></th><td>{status}</td><td class=\"num\">{entered}</td><td class=\"num\">{active}</td><td class=\"num\">{sent}</td><td class=\"num\">{deferred}</td><td class=\"num\" title=\"{skipped_why}\">{skipped}</td><td class=\"num\">{clicks}</td><td class=\"num\">{converted}{recovered}</td><td class=\"num\">{revenue}</td><td>{lift_text}</td><td>{button}</td></tr>",
         id = esc(&j.id),
         name = esc(&j.name),
         enters = esc(&j.enters_on),
