@@ -21,7 +21,8 @@ pub struct Happened {
     pub lead_id: String,
     /// `purchase`, `refund`, `subscription_started`, `activity`...
     pub kind: String,
-    /// What the activity was (`checkout_started`, `checkout_completed`, `login`).
+    /// What the activity was (`checkout_started`, `checkout_completed`,
+    /// `login`); of a `survey.answered`, the answer's band (`promoter`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
     pub at: DateTime<Utc>,
@@ -45,7 +46,11 @@ impl Happened {
             id: event.id.clone(),
             lead_id: event.what.lead_id().to_string(),
             kind: event.kind().to_string(),
-            activity: None,
+            // An answer's band, for a detractor's recovery.
+            activity: match &event.what {
+                crate::events::What::SurveyAnswered(a) => Some(a.band.as_str().to_string()),
+                _ => None,
+            },
             at: event.timestamp,
             order_id: None,
             amount_minor: None,

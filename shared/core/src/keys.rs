@@ -94,7 +94,8 @@
 //! | `journeys-known`             | journeys        | JSON list: every journey id ever set, for erase |
 //! | `journeys-interest`          | journeys        | [`crate::happened::Interest`]: what the journeys enter and exit on, read by customers before it tells journeys |
 //! | `journey-version:<journey>:<version>` | journeys | `spin_retention_journeys::document::Journey`: a journey as it was at a version, write-once |
-//! | `journeys-due:<minute>#n`, `#<slot>` | journeys | the steps due in that minute (unix minutes), `spin_retention_journeys::due::Due` ([`crate::slots`]); deleted once passed |
+//! | `journeys-due:<minute>#n`, `#<slot>` | journeys | the steps due in that minute (unix minutes), `spin_retention_journeys::due::Due`, and the people a date enters then, `spin_retention_journeys::armed::Arm` ([`crate::slots`]); deleted once passed |
+//! | `journey-armed:<journey>:<lead_id>` | journeys | `spin_retention_journeys::armed::Armed`: when a date (a birthday, inactivity, a reorder) next enters the person, and its slot |
 //! | `journeys-due-from:<minute>` | journeys        | JSON number: the first slot of that minute's log that may still be pending ([`crate::walk`]) |
 //! | `journeys-due-mark`          | journeys        | JSON number: the first minute whose due steps may still be pending |
 //! | `journey-seen:<journey>:<event_id>` | journeys | counter: `1` for the one request that enters a person on that event |
@@ -102,12 +103,13 @@
 //! | `journey-in:<journey>:<lead_id>:<n>` | journeys | `spin_retention_journeys::instance::Instance`: the person's n-th time through, write-once |
 //! | `journey-exit:<journey>:<lead_id>:<n>` | journeys | `spin_retention_journeys::instance::Exit`: how that time through ended |
 //! | `journey-done:<journey>:<lead_id>:<n>:<step>.<attempt>` | journeys | `spin_retention_journeys::instance::Done`: what a due step did, write-once |
-//! | `journey-turn:<hash>:<window>` | journeys      | counter: `1` for the one tick that takes a due step in that window (the hash of the step names no person) |
+//! | `journey-turn:<hash>:<window>` | journeys      | counter: `1` for the one tick that takes a due step in that window (the hash of the step, or of an armed entry, names no person) |
 //! | `journeys-sent:<lead_id>:<lane>:<window>` | journeys | JSON instant: the marketing message sent in that window of the contact budget (`email`, `sms`); `…:n` is the counter that took it |
 //! | `journeys-week:<lead_id>:<lane>:<yyyy-Www>` | journeys | counter: marketing messages to the person that ISO week |
 //! | `journeys-optout:<lead_id>:<topic>` | journeys | `spin_retention_journeys::instance::OptOut`: unsubscribed from a topic (`all`: everything; `sms-stop`: a reply of STOP, marketing by SMS and WhatsApp) |
 //! | `journeys-surveyed:<lead_id>` | journeys       | JSON instant: the person's last survey invitation from a journey (the throttle) |
 //! | `journey-converted:<journey>:<lead_id>:<n>` | journeys | counter: `1` for the one event that is that time through's goal (a conversion) |
+//! | `journey-recovered:<journey>:<lead_id>:<n>` | journeys | counter: `1` for the passive or promoter answer that counts that time through a detractor recovery as recovered |
 //! | `journeys-tick:<minute>`     | journeys        | counter: `1` for the request that takes due steps on its back that minute |
 //! | `journey-count:<journey>:<figure>` | journeys  | counter: a journey's figures (entered, sent, deferred and skipped by reason, exits by why) |
 //! | `journey-click:<journey>:<lead_id>:<n>:<step>` | journeys | counter: clicks on the links of that step's message |

@@ -41,8 +41,15 @@ pub struct Journey {
     #[serde(default = "marketing")]
     pub topic: String,
     /// What enters a person: a kind (`purchase`) or an activity
-    /// (`activity:checkout_started`), as customers tells it.
+    /// (`activity:checkout_started`), as customers tells it; or a date
+    /// ([`crate::armed`]): `date:birthday`, `date:first_purchase` (each
+    /// year), `inactive:<name>` (no `<name>` since), `replenishment`.
     pub enters_on: String,
+    /// For a date: the days after it (before it, negative) the person
+    /// enters: `-7` a week before a birthday, `30` for thirty days
+    /// inactive (what `inactive:` needs), `-5` five days before a reorder.
+    #[serde(default, skip_serializing_if = "is_zero_i32")]
+    pub offset_days: i32,
     /// Who may enter: every condition holds of the person when the event
     /// arrives (the profile facts of scoring rules and audiences, the one
     /// condition language). Checked on entering only; a `split` tests the
@@ -154,7 +161,11 @@ pub struct WaitFor {
     pub timeout_go_to: usize,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// A time to wait, then (with `at`) until the next local time of day in
+/// the person's zone, on one of the weekdays `on` when given: `{"days": 1,
+/// "at": "10:00", "on": ["mon", "tue", "wed", "thu", "fri"]}` is the first
+/// weekday 10:00 a day or more later.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Wait {
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -163,11 +174,33 @@ pub struct Wait {
     pub hours: u32,
     #[serde(default, skip_serializing_if = "is_zero")]
     pub minutes: u32,
+    /// `HH:MM`, local (a `wait` only, not a `wait_for`'s `within`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// `mon` to `sun`; with `at` only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on: Vec<String>,
 }
 
 impl Wait {
     pub fn duration(&self) -> Duration {
         Duration::days(self.days.into()) + Duration::hours(self.hours.into()) + Duration::minutes(self.minutes.into())
+    }
+
+    /// When a wait that starts at `from` ends for a person in `zone`.
+    pub fn until(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        zone: spin_retention_zones::Zone,
+    ) -> chrono::DateTime<chrono::Utc> {
+        let after = from + self.duration();
+        let time = self
+            .at
+            .as_deref()
+            .and_then(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok());
+        let days: Vec<chrono::Weekday> = self.on.iter().filter_map(|d| crate::local::weekday(d)).collect();
+        time.and_then(|time| crate::local::next_time_of_day(zone, after, time, &days))
+            .unwrap_or(after)
     }
 }
 
@@ -273,6 +306,10 @@ fn two_days() -> u32 {
 }
 
 fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+fn is_zero_i32(n: &i32) -> bool {
     *n == 0
 }
 
@@ -491,7 +528,18 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
     if j.name.trim().is_empty() {
         bad(&format!("{at}.name"), "is required");
     }
-    for (field, name) in std::iter::once(("enters_on".to_string(), &j.enters_on)).chain(
+    let timed = crate::armed::Timed::of(&j.enters_on);
+    check_offset(timed.as_ref(), j.offset_days, &format!("{at}.offset_days"), bad);
+    if let Some(crate::armed::Timed::Inactive(name)) = &timed {
+        if !known_name(name) {
+            bad(
+                &format!("{at}.enters_on"),
+                "inactive:<name> names what journeys hears (inactive:purchase)",
+            );
+        }
+    }
+    let entering = std::iter::once(("enters_on".to_string(), &j.enters_on)).filter(|_| timed.is_none());
+    for (field, name) in entering.chain(
         j.exits_on
             .iter()
             .enumerate()
@@ -500,7 +548,11 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
         if !known_name(name) {
             bad(
                 &format!("{at}.{field}"),
-                &format!("is none of {} (or activity:<what>)", NAMES.join(", ")),
+                &format!(
+                    "is none of {} (or activity:<what>; to enter, also {} or inactive:<name>)",
+                    NAMES.join(", "),
+                    crate::armed::DATES.join(", ")
+                ),
             );
         }
     }
@@ -580,11 +632,33 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
             Step::WaitFor(w) => {
                 check_forward(&format!("{at}.wait_for.timeout_go_to"), w.timeout_go_to, n, steps, bad);
                 check_wait(&w.within, &format!("{at}.wait_for.within"), bad);
+                if w.within.at.is_some() {
+                    bad(
+                        &format!("{at}.wait_for.within.at"),
+                        "a wait_for listens for a time, not until one",
+                    );
+                }
                 if !known_name(&w.event) {
                     bad(&format!("{at}.wait_for.event"), "is not a name journeys hears");
                 }
             }
         }
+    }
+}
+
+/// The offset a trigger takes: none for an event; for a date, up to a
+/// quarter either side; for inactivity, 1 to 365 days after; for a
+/// reorder, up to 30 days before.
+fn check_offset(timed: Option<&crate::armed::Timed>, days: i32, field: &str, bad: &mut impl FnMut(&str, &str)) {
+    use crate::armed::Timed;
+    let (range, says) = match timed {
+        None => (0..=0, "only a date trigger takes one"),
+        Some(Timed::Birthday | Timed::FirstPurchase) => (-90..=90, "-90 to 90 days"),
+        Some(Timed::Inactive(_)) => (1..=365, "1 to 365 days without it"),
+        Some(Timed::Replenishment) => (-30..=0, "-30 to 0 (days before the reorder)"),
+    };
+    if !range.contains(&days) {
+        bad(field, says);
     }
 }
 
@@ -597,8 +671,19 @@ fn check_forward(field: &str, to: usize, n: usize, steps: usize, bad: &mut impl 
 
 fn check_wait(w: &Wait, field: &str, bad: &mut impl FnMut(&str, &str)) {
     let d = w.duration();
-    if d <= Duration::zero() || d > Duration::days(365) {
+    if (d <= Duration::zero() && w.at.is_none()) || d > Duration::days(365) {
         bad(field, "more than nothing, at most 365 days");
+    }
+    if let Some(at) = &w.at {
+        if chrono::NaiveTime::parse_from_str(at, "%H:%M").is_err() {
+            bad(&format!("{field}.at"), "must be HH:MM");
+        }
+    }
+    if !w.on.is_empty() && w.at.is_none() {
+        bad(&format!("{field}.on"), "weekdays go with `at`, a time of day");
+    }
+    if w.on.iter().any(|d| crate::local::weekday(d).is_none()) {
+        bad(&format!("{field}.on"), "weekdays are mon, tue, wed, thu, fri, sat, sun");
     }
 }
 

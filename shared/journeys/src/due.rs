@@ -176,6 +176,14 @@ fn visit(
     let due: Due = match decode_json(log, bytes) {
         Ok(due) => due,
         Err(e) => {
+            // An entry that enters a person (the dry run follows one
+            // instance: no date enters it).
+            if let Ok(arm) = decode_json::<crate::armed::Arm>(log, bytes) {
+                return match only {
+                    Some(_) => Ok(Visit::Finished),
+                    None => crate::armed::visit(ctx, catalogue, &arm, raised),
+                };
+            }
             // Never a step this job wrote: passed (and said), so it cannot
             // hold every later minute back.
             eprintln!("journeys: an unreadable due step passed: {e}");

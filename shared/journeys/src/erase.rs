@@ -1,7 +1,8 @@
 //! Erase: everything journeys keeps of a person, in every journey ever
 //! set (`journeys-known`): each time through (instance, steps, exit), the
 //! due steps still waiting in the minutes' logs, the turns taken, what
-//! their sends counted against the contact budget, and their opt-outs.
+//! their sends counted against the contact budget, their opt-outs, and
+//! the dates armed to enter them.
 
 use crate::document::{Catalogue, Journey, Step};
 use crate::due::Due;
@@ -43,6 +44,9 @@ pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
             gone.extend(keys_of(store, &catalogue, &instance, version.as_ref())?);
         }
         gone.push(entries);
+        let armed = keys::armed(&journey, lead_id);
+        gone.extend(store.get_json(&armed)?.map(|a| a.slot));
+        gone.push(armed.to_string());
     }
     topics.sort();
     topics.dedup();
@@ -64,6 +68,7 @@ fn keys_of(
         keys::instance(&instance.id).to_string(),
         keys::exit(&instance.id).to_string(),
         keys::converted(&instance.id),
+        keys::recovered(&instance.id),
         instance.first_slot.clone(),
     ];
     let steps = journey.map_or(0, |j| j.steps.len());

@@ -16,6 +16,36 @@ use spin_retention_core::happened::Happened;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::{counter, Store, StoreError};
 
+/// What enters a detractor recovery, whose people are counted `recovered`
+/// when they next answer a survey as a passive or a promoter.
+pub const DETRACTOR: &str = "survey.detractor";
+
+/// Counts a passive or promoter answer (`survey.answered`, its band in
+/// `activity`) as `recovered` in each journey entered on a detractor's
+/// answer that the person went through before it: once per time through,
+/// with no window (a recovery months later is still one).
+pub fn recovered(ctx: &Ctx, journeys: &[Journey], happened: &Happened) -> Result<Vec<String>, StoreError> {
+    let band = happened.activity.as_deref();
+    if happened.kind != "survey.answered" || !matches!(band, Some("passive" | "promoter")) {
+        return Ok(Vec::new());
+    }
+    let mut recovered = Vec::new();
+    for journey in journeys.iter().filter(|j| j.enters_on == DETRACTOR) {
+        let Some((instance, _)) = instance::latest(ctx.store, &journey.id, &happened.lead_id)? else {
+            continue;
+        };
+        if happened.at > instance.entered_at && ctx.store.increment(&keys::recovered(&instance.id), 1)? == 1 {
+            count(
+                ctx.store,
+                &journey.id,
+                &format!("recovered:{}", group(instance.held_out)),
+            )?;
+            recovered.push(instance.id);
+        }
+    }
+    Ok(recovered)
+}
+
 /// Counts `happened` as the goal of the person's latest time through
 /// `journey`, if it falls in the goal's window: the instance and its
 /// `journey.converted`, once.

@@ -149,6 +149,12 @@ pub struct Heard {
     pub not_entered: Vec<String>,
     /// Instances whose `wait_for` it was: they go on at once.
     pub woken: Vec<String>,
+    /// Times through a detractor recovery this answer recovered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub recovered: Vec<String>,
+    /// Journeys a date enters whose date it set or moved.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub armed: Vec<String>,
     /// The `journey.*` events this raised, for webhooks.
     #[serde(skip)]
     pub raised: Vec<Event>,
@@ -183,6 +189,8 @@ pub fn hear(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Hea
             }
         }
     }
+    heard.armed = crate::armed::hear(ctx, catalogue, happened)?;
+    heard.recovered = crate::goal::recovered(ctx, &catalogue.journeys, happened)?;
     // What happened long ago (a late delivery, a replay) exits but enters
     // nobody: a journey acts on the moment.
     if happened.at < ctx.now - chrono::Duration::hours(MAX_AGE_HOURS) {
@@ -305,7 +313,11 @@ pub fn count(store: &dyn Store, journey: &str, what: &str) -> Result<(), StoreEr
 /// Enters the person once per event, never while a copy of the journey is
 /// live for them, and again only as its re-entry allows. `Ok(Err(why))`:
 /// not entered.
-fn enter(ctx: &Ctx, journey: &Journey, happened: &Happened) -> Result<Result<Instance, &'static str>, StoreError> {
+pub(crate) fn enter(
+    ctx: &Ctx,
+    journey: &Journey,
+    happened: &Happened,
+) -> Result<Result<Instance, &'static str>, StoreError> {
     let store = ctx.store;
     let lead_id = &happened.lead_id;
     let entries = keys::entries(&journey.id, lead_id);

@@ -299,9 +299,17 @@ pub fn interest(catalogue: &Catalogue) -> Interest {
     let mut names = BTreeSet::new();
     for j in &catalogue.journeys {
         if j.status == Status::Live {
-            names.insert(j.enters_on.clone());
+            match crate::armed::Timed::of(&j.enters_on) {
+                Some(timed) => names.extend(timed.armed_by().into_iter().map(str::to_string)),
+                None => {
+                    names.insert(j.enters_on.clone());
+                }
+            }
         }
         if j.status != Status::Archived {
+            if j.enters_on == crate::goal::DETRACTOR {
+                names.insert("survey.answered".to_string());
+            }
             names.extend(j.exits_on.iter().cloned());
             names.extend(j.goal.iter().map(|g| g.event.clone()));
             names.extend(j.steps.iter().filter_map(|s| match s {
@@ -355,9 +363,14 @@ const FIGURES: &[&str] = &[
 /// names), zeros included.
 fn figures(store: &dyn spin_retention_core::store::Store, journey: &Journey) -> Result<Vec<(String, u64)>, StoreError> {
     let exits = journey.exits_on.iter().map(|e| format!("exited:event:{e}"));
+    let recovered = (journey.enters_on == crate::goal::DETRACTOR)
+        .then(|| ["recovered:treated", "recovered:holdout"].map(str::to_string))
+        .into_iter()
+        .flatten();
     FIGURES
         .iter()
         .map(|f| f.to_string())
+        .chain(recovered)
         .chain(exits)
         .map(|what| Ok((what.clone(), counter(store, &keys::count(&journey.id, &what))?)))
         .collect()

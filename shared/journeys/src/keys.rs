@@ -13,7 +13,24 @@ pub fn version(journey: &str, version: &str) -> Key<Journey> {
     Key::new(format!("journey-version:{journey}:{version}"))
 }
 
-/// Each minute's due steps, a slot log.
+/// When the person enters a journey that a date enters (one record per
+/// journey and person).
+pub fn armed(journey: &str, lead_id: &str) -> Key<crate::armed::Armed> {
+    Key::new(format!("journey-armed:{journey}:{lead_id}"))
+}
+
+/// The turn of an armed entry, hashed like [`turn`].
+pub fn arm_turn(journey: &str, lead_id: &str, at: chrono::DateTime<chrono::Utc>, window: i64) -> String {
+    let of = hashed(&format!("{journey}:{lead_id}:{}", at.timestamp()));
+    format!("journey-turn:{of}:{window}")
+}
+
+/// 32 hex digits of a SHA-256: a key part that names no person.
+pub fn hashed(s: &str) -> String {
+    spin_retention_core::ids::sha256_hex(s)[..32].to_string()
+}
+
+/// Each minute's due steps (and armed entries), a slot log.
 pub fn due(minute: i64) -> String {
     format!("journeys-due:{minute}")
 }
@@ -51,8 +68,8 @@ pub fn done(due: &Due) -> Key<Done> {
 /// The turn of a due step: a hash of it, so the counters of windows taken
 /// name no person (erase cannot tell which windows were taken).
 pub fn turn(due: &Due, window: i64) -> String {
-    let of = spin_retention_core::ids::sha256_hex(&format!("{}:{}.{}", due.instance, due.step, due.attempt));
-    format!("journey-turn:{}:{window}", &of[..32])
+    let of = hashed(&format!("{}:{}.{}", due.instance, due.step, due.attempt));
+    format!("journey-turn:{of}:{window}")
 }
 
 /// Marketing sent to a person on a channel in one window of the budget's gap.
@@ -93,6 +110,12 @@ pub fn tick_turn(minute: i64) -> String {
 /// Counter: `1` for the one event that converts an instance (its goal).
 pub fn converted(instance: &str) -> String {
     format!("journey-converted:{instance}")
+}
+
+/// Counter: `1` for the answer that counts that time through a detractor
+/// recovery as recovered.
+pub fn recovered(instance: &str) -> String {
+    format!("journey-recovered:{instance}")
 }
 
 /// A coupon pool's codes, a slot log.

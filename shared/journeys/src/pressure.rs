@@ -12,7 +12,7 @@
 
 use crate::document::{Channel, Settings};
 use crate::keys;
-use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use spin_retention_core::lead::Lead;
 use spin_retention_core::store::{Store, StoreError};
 use spin_retention_zones::Zone;
@@ -48,13 +48,7 @@ pub fn quiet_until(settings: &Settings, zone: Zone, now: DateTime<Utc>) -> Optio
     } else {
         local.date_naive() + Duration::days(1)
     };
-    let at = day.and_time(end);
-    // A local time that a DST change skips: an hour later.
-    let ends = zone
-        .from_local_datetime(&at)
-        .earliest()
-        .or_else(|| zone.from_local_datetime(&(at + Duration::hours(1))).earliest())?;
-    Some(ends.with_timezone(&Utc))
+    crate::local::to_utc(zone, day.and_time(end))
 }
 
 /// A time a held message becomes due, later for a lower priority (a minute

@@ -245,8 +245,13 @@ pub fn run(ctx: &Ctx, journey_id: &str, body: &[u8]) -> Result<Path, Reply> {
     };
     let outbound = Recording::default();
     let at = |now: DateTime<Utc>| Ctx::new(&store, &config, &outbound, now);
+    // A journey a date enters: its date comes at the start.
+    let timed = crate::armed::Timed::of(&journey.enters_on).is_some();
     let trigger = sim.trigger.clone().unwrap_or_else(|| Trigger {
-        kind: journey.enters_on.split(':').next().unwrap_or_default().to_string(),
+        kind: match timed {
+            true => journey.enters_on.clone(),
+            false => journey.enters_on.split(':').next().unwrap_or_default().to_string(),
+        },
         activity: journey.enters_on.strip_prefix("activity:").map(str::to_string),
         ..Trigger::default()
     });

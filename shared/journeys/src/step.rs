@@ -31,9 +31,18 @@ pub fn take(
         None => Outcome::Exited {
             why: "completed".into(),
         },
-        Some(Step::Wait(wait)) => Outcome::Waited {
-            until: due.at + wait.duration(),
-        },
+        Some(Step::Wait(wait)) => {
+            let zone = match wait.at {
+                Some(_) => match lead::load(ctx.store, &instance.lead_id)? {
+                    Some(lead) => pressure::zone_of(settings, &lead),
+                    None => return Ok(Outcome::Exited { why: "gone".into() }),
+                },
+                None => spin_retention_zones::Zone::utc(),
+            };
+            Outcome::Waited {
+                until: wait.until(due.at, zone),
+            }
+        }
         Some(Step::Send(send)) => self::send(ctx, settings, journey, instance, due, send)?,
         Some(Step::Split(split)) => match branch::taken(ctx, split, instance, due.step)? {
             Some(taken) => Outcome::Split {

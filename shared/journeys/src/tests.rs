@@ -9,7 +9,7 @@ use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::lead::testing::submit;
 use spin_retention_core::ownership::OwnedBy;
 use spin_retention_core::ports::{Ctx, NoOutbound, Outbound, OutboundRequest, OutboundResponse};
-use spin_retention_core::store::CountingStore;
+use spin_retention_core::store::{CountingStore, JsonStore};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -994,8 +994,7 @@ fn a_webhook_hears_of_entering_each_message_and_the_exit_once_each() {
         .to_vec(),
         ..Default::default()
     };
-    spin_retention_core::store::JsonStore::set_json(&w.store, &spin_retention_core::events::interest_key(), &interest)
-        .unwrap();
+    JsonStore::set_json(&w.store, &spin_retention_core::events::interest_key(), &interest).unwrap();
     w.set(0, |doc| {
         let mut journey = journey_of("hello", "purchase", json!([email("hello")]));
         journey["goal"] = json!({"event": "activity:login", "within_days": 5});
@@ -1269,4 +1268,243 @@ fn quiet_hours_follow_the_persons_country_where_it_has_one_zone() {
     // 08:00 in Jerusalem is 06:00 UTC (priority 80 adds 2 minutes).
     w.tick(20 * 60 + 2);
     assert_eq!(subjects(&w).len(), 2);
+}
+
+/// A day of the test in minutes.
+const DAY: i64 = 24 * 60;
+
+fn timed(enters_on: &str, offset_days: i32) -> Value {
+    let mut j = journey_of("timed", enters_on, json!([email("For you")]));
+    j["offset_days"] = json!(offset_days);
+    j["reentry"] = json!("always");
+    j
+}
+
+#[test]
+fn a_birthday_enters_at_the_start_of_the_persons_day_and_again_next_year() {
+    let w = World::new();
+    let lead = w.person(&[
+        ("email", "dana@example.com"),
+        ("consent_marketing", "yes"),
+        ("country", "IL"),
+        ("birthday", "1990-12-20"),
+    ]);
+    w.set(0, |doc| doc["journeys"] = json!([timed("date:birthday", 0)]));
+    let heard = w.happen(0, "evt_created_1", &lead, "lead.created", None);
+    assert_eq!(heard["armed"], json!(["timed"]));
+    assert_eq!(heard["entered"], json!([]));
+    // 20 December starts in Jerusalem at 22:00 UTC the day before (12 d 12 h on).
+    let midnight = 12 * DAY + 12 * 60;
+    w.tick(midnight - 1);
+    assert!(w.sent().is_empty(), "not before the day");
+    w.tick(midnight + 1);
+    let (_, person) = w.call(
+        midnight + 2,
+        "GET",
+        &format!("/journeys/admin/people/{lead}"),
+        Value::Null,
+    );
+    assert_eq!(person["journeys"][0]["instance"]["journey"], "timed", "{person}");
+    assert!(w.sent().is_empty(), "entered at midnight, held by quiet hours");
+    // Held to 08:00 there, and a few minutes for its priority.
+    w.tick(midnight + 8 * 60 + 10);
+    assert_eq!(subjects(&w), [("dana@example.com".into(), "For you".into())]);
+    // The same day told again, or ticked twice, enters nobody twice.
+    w.happen(midnight + 9 * 60, "ord_1", &lead, "purchase", None);
+    w.tick(midnight + 10 * 60);
+    w.tick(midnight + 11 * 60);
+    assert_eq!(w.sent().len(), 1);
+    let armed: crate::armed::Armed = w
+        .store
+        .inner
+        .get_json(&crate::keys::armed("timed", &lead))
+        .unwrap()
+        .unwrap();
+    assert_eq!(armed.at, "2027-12-19T22:00:00Z".parse::<DateTime<Utc>>().unwrap());
+}
+
+#[test]
+fn an_inactivity_counts_from_the_last_event_only() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| doc["journeys"] = json!([timed("inactive:purchase", 30)]));
+    w.happen(0, "ord_1", &lead, "purchase", None);
+    w.happen(10 * DAY, "ord_2", &lead, "purchase", None);
+    w.tick(31 * DAY);
+    assert!(w.sent().is_empty(), "a purchase on day 10 moved it to day 40");
+    w.tick(40 * DAY + 1);
+    assert_eq!(subjects(&w), [("dana@example.com".into(), "For you".into())]);
+    let (_, report) = w.call(40 * DAY + 2, "GET", "/journeys/admin/journeys/timed", Value::Null);
+    assert_eq!(report["figures"]["entered"], 1, "{report}");
+}
+
+#[test]
+fn a_reorder_reminder_comes_days_before_the_customers_own_interval_runs_out() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    let customer = json!({"lead_id": lead, "orders": 3, "revenue": {"USD": 9000}, "main_revenue": 9000,
+        "currency": "USD", "average_order_value": {"USD": 3000}, "first_purchase_at": w.at(-60 * DAY),
+        "last_purchase_at": w.at(0), "typical_interval_days": 30.0, "events": 3, "updated_at": w.at(0)});
+    let customer: spin_retention_core::customer::Customer = serde_json::from_value(customer).unwrap();
+    w.store
+        .set_json(&spin_retention_core::customer::key(&lead), &customer)
+        .unwrap();
+    w.set(0, |doc| doc["journeys"] = json!([timed("replenishment", -5)]));
+    assert_eq!(w.happen(0, "ord_3", &lead, "purchase", None)["armed"], json!(["timed"]));
+    w.tick(25 * DAY - 1);
+    assert!(w.sent().is_empty());
+    w.tick(25 * DAY + 1);
+    assert_eq!(w.sent().len(), 1);
+}
+
+#[test]
+fn erase_takes_the_armed_date_and_its_entry_too() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| doc["journeys"] = json!([timed("inactive:purchase", 30)]));
+    w.happen(0, "ord_1", &lead, "purchase", None);
+    w.happen(DAY, "ord_2", &lead, "purchase", None);
+    let (status, _) = w.call(
+        DAY + 1,
+        "DELETE",
+        &format!("/journeys/admin/people/{lead}"),
+        Value::Null,
+    );
+    assert_eq!(status, 200);
+    let left = left_of(&w, &lead);
+    assert!(left.is_empty(), "{left:?}");
+    w.tick(40 * DAY);
+    assert!(w.sent().is_empty());
+}
+
+#[test]
+fn a_date_trigger_takes_an_offset_in_its_range_only() {
+    let w = World::new();
+    for (enters_on, offset, field) in [
+        ("inactive:purchase", 0, "journeys[0].offset_days"),
+        ("purchase", 3, "journeys[0].offset_days"),
+        ("replenishment", 5, "journeys[0].offset_days"),
+        ("inactive:bought", 30, "journeys[0].enters_on"),
+    ] {
+        let mut doc: Value = serde_json::from_str(include_str!("../defaults/journeys.json")).unwrap();
+        doc["journeys"] = json!([timed(enters_on, offset)]);
+        let (status, reply) = w.call(0, "PUT", "/journeys/admin/journeys", doc);
+        assert_eq!(status, 422, "{reply}");
+        assert_eq!(reply["errors"][0]["field"], field, "{reply}");
+    }
+}
+
+#[test]
+fn the_shipped_birthday_gives_the_loyal_the_bigger_benefit() {
+    let w = World::new();
+    let born = |email: &str| {
+        w.person(&[
+            ("email", email),
+            ("first_name", "Dana"),
+            ("consent_marketing", "yes"),
+            ("birthday", "12-09"),
+        ])
+    };
+    let (gold, plain) = (born("gold@example.com"), born("plain@example.com"));
+    let customer = json!({"lead_id": gold, "orders": 6, "revenue": {"USD": 90000}, "main_revenue": 90000,
+        "currency": "USD", "average_order_value": {"USD": 15000}, "loyalty_tier": "gold", "events": 6,
+        "updated_at": w.at(0)});
+    let customer: spin_retention_core::customer::Customer = serde_json::from_value(customer).unwrap();
+    w.store
+        .set_json(&spin_retention_core::customer::key(&gold), &customer)
+        .unwrap();
+    w.set(0, |doc| doc["journeys"][5]["status"] = json!("live"));
+    for (n, lead) in [&gold, &plain].into_iter().enumerate() {
+        w.happen(0, &format!("created_{n}"), lead, "lead.created", None);
+    }
+    // 9 December starts (the shipped zone is UTC) 1 d 14 h after the start;
+    // quiet hours hold the greeting to 08:00.
+    w.tick(DAY + 14 * 60 + 1);
+    w.tick(DAY + 22 * 60 + 10);
+    let texts: Vec<(String, bool)> = w
+        .sent()
+        .iter()
+        .map(|b| {
+            let text = b["text"].as_str().unwrap();
+            (b["to"]["email"].as_str().unwrap().to_string(), text.contains("20%"))
+        })
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts.contains(&("gold@example.com".into(), true)), "{texts:?}");
+    assert!(texts.contains(&("plain@example.com".into(), false)), "{texts:?}");
+}
+
+#[test]
+fn a_dry_run_of_a_date_journey_starts_on_the_date() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| doc["journeys"] = json!([timed("inactive:purchase", 30)]));
+    let (status, path) = w.call(
+        0,
+        "POST",
+        "/journeys/admin/journeys/timed/simulate",
+        json!({"lead_id": lead, "start": w.at(0)}),
+    );
+    assert_eq!(status, 200, "{path}");
+    assert_eq!(path["not_entered"], Value::Null, "{path}");
+    assert_eq!(path["steps"][0]["outcome"], "sent", "{path}");
+}
+
+#[test]
+fn a_wait_until_ten_on_a_monday_ends_then_in_the_persons_zone() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |doc| {
+        let steps = json!([{"wait": {"at": "10:00", "on": ["mon"]}}, email("Monday")]);
+        doc["journeys"] = json!([journey_of("monday", "purchase", steps)]);
+    });
+    // Monday 11:00 (the shipped zone is UTC): past ten, so next Monday's.
+    w.happen(60, "ord_1", &lead, "purchase", None);
+    w.tick(7 * DAY - 1);
+    assert!(w.sent().is_empty());
+    w.tick(7 * DAY + 10);
+    assert_eq!(subjects(&w), [("dana@example.com".into(), "Monday".into())]);
+    let mut doc: Value = serde_json::from_str(include_str!("../defaults/journeys.json")).unwrap();
+    let steps = json!([{"wait": {"on": ["monday"]}}, email("Monday")]);
+    doc["journeys"] = json!([journey_of("monday", "purchase", steps)]);
+    let (status, reply) = w.call(0, "PUT", "/journeys/admin/journeys", doc);
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = reply["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "journeys[0].steps[0].wait",
+            "journeys[0].steps[0].wait.on",
+            "journeys[0].steps[0].wait.on"
+        ]
+    );
+}
+
+#[test]
+fn a_detractor_who_later_answers_as_a_promoter_counts_as_recovered_once() {
+    let w = World::new();
+    let lead = consented(&w, "unhappy@example.com");
+    w.set(0, |doc| doc["journeys"][2]["status"] = json!("live"));
+    w.happen(0, "evt_1", &lead, "survey.detractor", None);
+    // A detractor's answer again recovers nobody; a promoter's does, once.
+    assert_eq!(
+        w.happen(DAY, "ans_1", &lead, "survey.answered", Some("detractor"))["recovered"],
+        Value::Null
+    );
+    let heard = w.happen(31 * DAY, "ans_2", &lead, "survey.answered", Some("promoter"));
+    assert_eq!(heard["recovered"], json!([format!("detractor-recovery:{lead}:1")]));
+    w.happen(32 * DAY, "ans_3", &lead, "survey.answered", Some("passive"));
+    let (_, report) = w.call(
+        32 * DAY,
+        "GET",
+        "/journeys/admin/journeys/detractor-recovery",
+        Value::Null,
+    );
+    assert_eq!(report["figures"]["recovered:treated"], 1, "{report}");
+    assert_eq!(report["figures"]["entered"], 1);
 }

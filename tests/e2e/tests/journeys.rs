@@ -2,7 +2,8 @@
 //! enter people in a journey, the tick sends through a mock provider at
 //! the test's clock, a purchase mid-wait ends the journey, a purchase gets
 //! its thank-you and survey's own link a week later, a detractor's answer
-//! gets the apology, a one-click unsubscribe done as Gmail does it stops
+//! gets the apology, a birthday from the form gets its greeting on the
+//! day, a one-click unsubscribe done as Gmail does it stops
 //! the next message, the dry run sends nothing, five ticks at once send
 //! each message once, and lead-intake's erase reaches journeys.
 
@@ -283,6 +284,58 @@ fn a_new_lead_from_the_form_gets_the_welcome_a_day_later() {
         "{}",
         sent[0]
     );
+}
+
+/// A birthday given on the form enters the shipped birthday journey at
+/// the start of that day (the tick, at the test's clock), and the greeting
+/// goes out when quiet hours end.
+#[test]
+fn a_birthday_from_the_form_gets_its_greeting_on_the_day() {
+    let provider = MockProvider::start();
+    let Some(app) = start(&provider) else { return };
+    let base = &app.base_url;
+    set_live(base, &["birthday"]);
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    let clock = at(0);
+    let lead = json!({"email": "born@example.com", "first_name": "Noa", "consent_marketing": true,
+                      "birthday": "1990-12-09"});
+    let posted = request(
+        "POST",
+        base,
+        "/intake/leads",
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+            ("accept", "application/json"),
+            ("x-test-clock", &clock),
+        ],
+        lead.to_string().as_bytes(),
+    );
+    assert_eq!(posted.status, 201, "{}", posted.text());
+    let lead = posted.json()["id"].as_str().unwrap().to_string();
+    // 9 December starts (the shipped zone is UTC) 38 h after the start.
+    let day = 38 * 60;
+    tick(base, day - 1);
+    assert!(journeys_of(base, &lead, 0)["journeys"].as_array().unwrap().is_empty());
+    // lead-intake tells journeys after its reply: tick until it has.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let journeys = loop {
+        tick(base, day + 1);
+        let journeys = journeys_of(base, &lead, 0);
+        if !journeys["journeys"].as_array().unwrap().is_empty() || Instant::now() > deadline {
+            break journeys;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(journeys["journeys"][0]["instance"]["journey"], "birthday", "{journeys}");
+    tick(base, day + 8 * 60 + 10);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while to(&provider.received(), "born@example.com").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let sent = to(&provider.received(), "born@example.com");
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["subject"], "Happy birthday, Noa!", "{}", sent[0]);
 }
 
 #[test]
