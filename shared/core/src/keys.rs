@@ -111,7 +111,7 @@
 //! | `journey-converted:<journey>:<lead_id>:<n>` | journeys | counter: `1` for the one event that is that time through's goal (a conversion) |
 //! | `journey-recovered:<journey>:<lead_id>:<n>` | journeys | counter: `1` for the passive or promoter answer that counts that time through a detractor recovery as recovered |
 //! | `journeys-tick:<minute>`     | journeys        | counter: `1` for the request that takes due steps on its back that minute |
-//! | `journey-count:<journey>:<figure>` | journeys  | counter: a journey's figures (entered, sent, deferred and skipped by reason, exits by why) |
+//! | `journey-count:<journey>:<figure>` | journeys  | counter: a journey's figures (entered, sent, deferred and skipped by reason, exits by why, and `step:<n>:<outcome>`: how people went on from each step, its funnel) |
 //! | `journey-click:<journey>:<lead_id>:<n>:<step>` | journeys | counter: clicks on the links of that step's message |
 //! | `journey-clicked:<journey>:<lead_id>:<n>:<step>` | journeys | JSON instant: that message's first click |
 //! | `journeys-coupons:<pool>#n`, `#<slot>` | journeys | JSON string: a coupon code the business uploaded ([`crate::slots`]) |

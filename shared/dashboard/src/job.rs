@@ -140,6 +140,12 @@ pub const JOB: Job = Job {
             handler: |req, ctx, _| signed_in(req, ctx, screens::journeys::show),
         },
         Route {
+            method: Method::GET,
+            path: "/dashboard/journeys/{id}",
+            caller: SESSION,
+            handler: |req, ctx, p| signed_in(req, ctx, |s| screens::journeys::funnel(s, p.get("id"))),
+        },
+        Route {
             method: Method::POST,
             path: "/dashboard/journeys/{id}/status",
             caller: SESSION_FORM,

@@ -589,8 +589,41 @@ fn person() -> Jobs {
             last_activity: "2026-11-21".parse().unwrap(),
         }],
     };
+    use spin_retention_core::contracts::journeys::{InstanceView, Left, PersonJourneys, StepDone, TimeThrough};
+    let step = |step, outcome: &str, channel: Option<&str>, reason: Option<&str>, t: &str| StepDone {
+        step,
+        attempt: 0,
+        at: at(t),
+        outcome: outcome.into(),
+        channel: channel.map(str::to_string),
+        reason: reason.map(str::to_string),
+        until: None,
+    };
+    let journeys = PersonJourneys {
+        lead_id: "l_1".into(),
+        journeys: vec![TimeThrough {
+            instance: InstanceView {
+                id: "win-back:l_1:1".into(),
+                journey: "win-back".into(),
+                version: "abc".into(),
+                entered_at: at("2026-11-22T10:00:00Z"),
+                trigger: "customer.slipping".into(),
+                held_out: false,
+            },
+            exit: Some(Left {
+                at: at("2026-11-29T10:00:00Z"),
+                why: "completed".into(),
+            }),
+            steps: vec![
+                step(0, "sent", Some("email"), None, "2026-11-22T10:01:00Z"),
+                step(1, "waited", None, None, "2026-11-22T10:02:00Z"),
+                step(2, "skipped", None, Some("no_consent"), "2026-11-29T10:00:00Z"),
+            ],
+        }],
+    };
     Jobs::default()
         .answer("GET", "/intake/admin/leads/l_1", 200, lead_view())
+        .answer("GET", "/journeys/admin/people/l_1", 200, journeys)
         .answer("GET", "/scoring/admin/leads/l_1/changes", 200, changes)
         .answer("GET", "/survey/admin/people/l_1", 200, answers)
         .answer("GET", "/audiences/admin/members/l_1", 200, memberships)
@@ -617,6 +650,10 @@ fn a_persons_page_tells_their_story_from_every_job() {
         "champions-lookalike",
         "A form said (not applied)</strong> name: Mallory",
         "Consent in force</strong> marketing <span class=\"muted\">email_link",
+        "Entered a journey</strong> win-back · customer.slipping",
+        "Journey message</strong> win-back · Step 1 · email",
+        "Journey message skipped</strong> win-back · Step 3 · no_consent",
+        "Left a journey</strong> win-back · completed",
     ] {
         assert!(page.contains(shown), "{shown} missing: {page}");
     }
@@ -985,5 +1022,64 @@ fn the_journeys_page_shows_what_each_did_and_pauses_one() {
         SetStatus {
             status: "paused".into()
         }
+    );
+}
+
+/// A journey's page: its step funnel from journeys' route, each outcome
+/// named in the reader's language.
+#[test]
+fn a_journeys_page_shows_its_step_funnel_in_both_languages() {
+    use spin_retention_core::contracts::journeys::{Funnel, FunnelStep};
+    let step = |step, kind: &str, label: &str, outcomes: &[(&str, u64)]| FunnelStep {
+        step,
+        kind: kind.into(),
+        label: label.into(),
+        outcomes: outcomes.iter().map(|(k, n)| (k.to_string(), *n)).collect(),
+    };
+    let funnel = Funnel {
+        id: "abandoned-checkout".into(),
+        name: "Abandoned <checkout>".into(),
+        entered: 40,
+        steps: vec![
+            step(0, "wait", "1 h", &[("waited", 38), ("exited", 2)]),
+            step(
+                1,
+                "send",
+                "email: You left <something>",
+                &[("sent", 30), ("skipped", 8)],
+            ),
+        ],
+    };
+    let jobs = Jobs::default().answer("GET", "/journeys/admin/journeys/abandoned-checkout/funnel", 200, funnel);
+    let app = App::new(jobs);
+    let cookie = app.sign_in();
+    let (status, page) = app.get("/dashboard/journeys/abandoned-checkout", &cookie);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<h1>Abandoned &lt;checkout&gt;</h1>"), "{page}");
+    assert!(page.contains("You left &lt;something&gt;"), "escaped");
+    assert!(
+        page.contains("<td class=\"num\">40</td><td class=\"num\">100%</td><td>left: 2, waited: 38</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td class=\"num\">38</td><td class=\"num\">95%</td><td>sent: 30, skipped: 8</td>"),
+        "{page}"
+    );
+    let switched = app.call({
+        let mut req = Request::new("GET", "/dashboard/lang");
+        req.query = "to=he&back=%2Fdashboard%2Fjourneys".into();
+        req
+    });
+    let lang = switched
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let (_, hebrew) = app.get("/dashboard/journeys/abandoned-checkout", &format!("{cookie}; {lang}"));
+    assert!(
+        hebrew.contains("נשלחו: 30, דולגו: 8") && hebrew.contains("המתנה"),
+        "{hebrew}"
     );
 }

@@ -757,6 +757,42 @@ fn check_send(s: &Send, at: &str, bad: &mut impl FnMut(&str, &str)) {
     }
 }
 
+/// A step's kind and what it is, for a reader (the funnel): an email's
+/// subject, a wait's length, where a split goes.
+pub fn describe(step: &Step) -> (&'static str, String) {
+    let short = |text: &str| text.chars().take(80).collect::<String>();
+    match step {
+        Step::Wait(w) => ("wait", describe_wait(w)),
+        Step::Send(send) => {
+            let what = send
+                .subject
+                .get("en")
+                .or(send.text.get("en"))
+                .map_or(String::new(), |t| short(t));
+            ("send", format!("{}: {what}", send.channel.name()))
+        }
+        Step::Split(split) => ("split", format!("to step {}", split.go_to + 1)),
+        Step::WaitFor(w) => ("wait_for", format!("{} within {}", w.event, describe_wait(&w.within))),
+        Step::GoTo(to) => ("go_to", format!("to step {}", to + 1)),
+        Step::Alert(alert) => ("alert", short(&alert.note)),
+    }
+}
+
+fn describe_wait(w: &Wait) -> String {
+    let mut parts: Vec<String> = [(w.days, "d"), (w.hours, "h"), (w.minutes, "min")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n} {unit}"))
+        .collect();
+    if let Some(at) = &w.at {
+        parts.push(format!("until {at}"));
+    }
+    if !w.on.is_empty() {
+        parts.push(w.on.join(", "));
+    }
+    parts.join(" ")
+}
+
 /// The `{name}`s of a template.
 pub fn placeholders(text: &str) -> impl Iterator<Item = &str> {
     text.split('{')

@@ -299,6 +299,7 @@ pub fn record(
         (_, None) => Some("completed".to_string()),
         _ => None,
     };
+    let funnel = outcome.funnel_name().map(|name| format!("step:{}:{name}", due.step));
     let mut raised = Vec::new();
     if let Outcome::Sent { channel, message_id } = &outcome {
         let data = InJourney {
@@ -317,7 +318,7 @@ pub fn record(
     };
     writes.push(keys::done(due).entry(&done));
     store.set_many(&writes)?;
-    if !counted.is_empty() {
+    for counted in std::iter::once(counted).chain(funnel).filter(|c| !c.is_empty()) {
         instance::count(store, &instance.journey, &counted)?;
     }
     if let Some(why) = exit {

@@ -110,6 +110,52 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// How a person went on from a step, as its funnel counts it; `None`
+    /// while they are still at it (deferred, listening).
+    pub fn funnel_name(&self) -> Option<&'static str> {
+        Some(match self {
+            Outcome::Deferred { .. } | Outcome::Listening { .. } => return None,
+            Outcome::Waited { .. } => "waited",
+            Outcome::Sent { .. } => "sent",
+            Outcome::HeldOut { .. } => "held_out",
+            Outcome::Skipped { .. } => "skipped",
+            Outcome::Exited { .. } => "exited",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Split { taken: true, .. } => "split_taken",
+            Outcome::Split { .. } => "split",
+            Outcome::Alerted => "alerted",
+            Outcome::Jumped { .. } => "jumped",
+            Outcome::Heard { .. } => "heard",
+            Outcome::TimedOut { .. } => "timed_out",
+        })
+    }
+
+    /// Its name as stored (`outcome`).
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Outcome::Deferred { .. } => "deferred",
+            Outcome::Listening { .. } => "listening",
+            Outcome::Split { .. } => "split",
+            other => other.funnel_name().unwrap_or_default(),
+        }
+    }
+
+    /// Every [`Outcome::funnel_name`].
+    pub const FUNNEL: &'static [&'static str] = &[
+        "waited",
+        "sent",
+        "held_out",
+        "skipped",
+        "failed",
+        "exited",
+        "split_taken",
+        "split",
+        "alerted",
+        "jumped",
+        "heard",
+        "timed_out",
+    ];
+
     /// The step (and its attempt) that comes after this outcome of `step`
     /// at `attempt`, whether or not there is one.
     pub fn next(&self, step: usize, attempt: u32) -> (usize, u32) {
@@ -391,6 +437,54 @@ pub fn held_out(journey: &Journey, lead_id: &str) -> bool {
     let hash = spin_retention_core::ids::sha256_hex(&format!("holdout\n{}\n{lead_id}", journey.id));
     let bucket = u64::from_str_radix(&hash[..8], 16).expect("hex") % 100;
     bucket < u64::from(journey.holdout_percent)
+}
+
+impl Through {
+    /// As the contract says it (`GET /journeys/admin/people/{lead}`).
+    pub fn view(&self) -> spin_retention_core::contracts::journeys::TimeThrough {
+        use spin_retention_core::contracts::journeys::{InstanceView, Left, StepDone, TimeThrough};
+        let i = &self.instance;
+        TimeThrough {
+            instance: InstanceView {
+                id: i.id.clone(),
+                journey: i.journey.clone(),
+                version: i.version.clone(),
+                entered_at: i.entered_at,
+                trigger: i.trigger.name(),
+                held_out: i.held_out,
+            },
+            exit: self.exit.as_ref().map(|e| Left {
+                at: e.at,
+                why: e.why.clone(),
+            }),
+            steps: self
+                .steps
+                .iter()
+                .map(|s| {
+                    let (channel, reason, until) = match &s.done.outcome {
+                        Outcome::Sent { channel, .. } | Outcome::HeldOut { channel } => {
+                            (Some(channel.clone()), None, None)
+                        }
+                        Outcome::Deferred { until, reason } => (None, Some(reason.clone()), Some(*until)),
+                        Outcome::Skipped { reason }
+                        | Outcome::Exited { why: reason }
+                        | Outcome::Failed { detail: reason } => (None, Some(reason.clone()), None),
+                        Outcome::Waited { until } | Outcome::Listening { until } => (None, None, Some(*until)),
+                        _ => (None, None, None),
+                    };
+                    StepDone {
+                        step: s.step,
+                        attempt: s.attempt,
+                        at: s.done.at,
+                        outcome: s.done.outcome.tag().to_string(),
+                        channel,
+                        reason,
+                        until,
+                    }
+                })
+                .collect(),
+        }
+    }
 }
 
 /// One time through a journey, as the person's page shows it.

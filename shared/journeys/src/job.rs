@@ -6,7 +6,7 @@ use crate::instance::{self, instance_id};
 use crate::{due, erase, keys, unsubscribe};
 use serde_json::json;
 use spin_retention_core::admin_doc::{self, Document, Stored};
-use spin_retention_core::contracts::journeys::{Overview, SetStatus, Summary};
+use spin_retention_core::contracts::journeys::{Funnel, FunnelStep, Overview, PersonJourneys, SetStatus, Summary};
 use spin_retention_core::happened::{Happened, Interest};
 use spin_retention_core::http::{Reply, Request};
 use spin_retention_core::jobs::{Job, Outcome, Task, ALERTS, SURVEY};
@@ -68,6 +68,12 @@ pub const JOB: Job = Job {
             path: "/journeys/admin/journeys/{id}",
             caller: Caller::Admin,
             handler: report,
+        },
+        Route {
+            method: Method::GET,
+            path: "/journeys/admin/journeys/{id}/funnel",
+            caller: Caller::Admin,
+            handler: funnel,
         },
         Route {
             method: Method::GET,
@@ -376,6 +382,40 @@ fn figures(store: &dyn spin_retention_core::store::Store, journey: &Journey) -> 
         .collect()
 }
 
+/// `GET /journeys/admin/journeys/{id}/funnel`: how people went on from
+/// each step (the dashboard's journey page).
+fn funnel(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
+    let (catalogue, _) = admin_doc::current::<Catalogue>(ctx.store)?;
+    let Some(journey) = catalogue.journeys.iter().find(|j| j.id == p.get("id")) else {
+        return Err(Problem::not_found(&req.path).with_detail("no such journey").into());
+    };
+    let mut steps = Vec::new();
+    for (n, step) in journey.steps.iter().enumerate() {
+        let mut outcomes = std::collections::BTreeMap::new();
+        for name in crate::instance::Outcome::FUNNEL {
+            let count = counter(ctx.store, &keys::count(&journey.id, &format!("step:{n}:{name}")))?;
+            if count > 0 {
+                outcomes.insert(name.to_string(), count);
+            }
+        }
+        let (kind, label) = crate::document::describe(step);
+        steps.push(FunnelStep {
+            step: n,
+            kind: kind.to_string(),
+            label,
+            outcomes,
+        });
+    }
+    let entered = counter(ctx.store, &keys::count(&journey.id, "entered"))?;
+    let answer = Funnel {
+        id: journey.id.clone(),
+        name: journey.name.clone(),
+        entered,
+        steps,
+    };
+    Ok(Reply::json(200, &answer).into())
+}
+
 /// `GET /journeys/admin/overview`: every journey, its figures above zero
 /// and its lift (the dashboard's page).
 fn overview(_req: &Request, ctx: &Ctx, _: &Params) -> Result<Outcome, Reply> {
@@ -480,15 +520,8 @@ fn report(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
     .into())
 }
 
-/// `GET /journeys/admin/people/{lead}`'s answer.
-#[derive(serde::Serialize)]
-struct PersonJourneys<'a> {
-    lead_id: &'a str,
-    journeys: Vec<instance::Through>,
-}
-
 /// `GET /journeys/admin/people/{lead}`: every journey the person went
-/// through, with each step's outcome.
+/// through, with each step's outcome (the contract's `PersonJourneys`).
 fn person(_req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
     let lead_id = p.get("lead");
     let store = ctx.store;
@@ -497,12 +530,16 @@ fn person(_req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
     for journey in known {
         for n in 1..=counter(store, &keys::entries(&journey, lead_id))? {
             if let Some(through) = instance::history(store, &instance_id(&journey, lead_id, n))? {
-                journeys.push(through);
+                journeys.push(through.view());
             }
         }
     }
     journeys.sort_by_key(|t| std::cmp::Reverse(t.instance.entered_at));
-    Ok(Reply::json(200, &PersonJourneys { lead_id, journeys }).into())
+    let answer = PersonJourneys {
+        lead_id: lead_id.to_string(),
+        journeys,
+    };
+    Ok(Reply::json(200, &answer).into())
 }
 
 #[cfg(test)]

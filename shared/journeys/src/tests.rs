@@ -1508,3 +1508,82 @@ fn a_detractor_who_later_answers_as_a_promoter_counts_as_recovered_once() {
     assert_eq!(report["figures"]["recovered:treated"], 1, "{report}");
     assert_eq!(report["figures"]["entered"], 1);
 }
+
+#[test]
+fn the_funnel_counts_how_people_went_on_from_each_step() {
+    use spin_retention_core::contracts::journeys::Funnel;
+    let w = World::new();
+    let with_phone = w.person(&[
+        ("email", "phone@example.com"),
+        ("phone", "+972525551234"),
+        ("consent_marketing", "yes"),
+    ]);
+    let without = consented(&w, "nophone@example.com");
+    let silent = w.person(&[("email", "quiet@example.com")]);
+    w.set(0, |doc| {
+        let steps = json!([
+            {"split": {"when": [{"fact": "has_phone", "equals": true}], "go_to": 3}},
+            email("no phone"),
+            {"go_to": 4},
+            email("has a phone"),
+        ]);
+        doc["journeys"] = json!([journey_of("split", "purchase", steps)]);
+    });
+    for (n, lead) in [&with_phone, &without, &silent].into_iter().enumerate() {
+        w.happen(0, &format!("ord_{n}"), lead, "purchase", None);
+    }
+    w.tick(1);
+    w.tick(2);
+    let owned = OwnedBy::new(&w.store, "journeys");
+    let ctx = Ctx::new(&owned, &w.config, &w.provider, w.at(3));
+    let mut req = Request::new("GET", "/journeys/admin/journeys/split/funnel");
+    req.headers.push(("authorization".into(), "Bearer t".into()));
+    let reply = JOB.handle(&req, &ctx).finish(&ctx).unwrap();
+    let funnel: Funnel = spin_retention_core::contracts::testing::reads_as(&reply.body);
+    assert_eq!(funnel.entered, 3);
+    let outcomes: Vec<(&str, Vec<(&str, u64)>)> = funnel
+        .steps
+        .iter()
+        .map(|s| {
+            (
+                s.kind.as_str(),
+                s.outcomes.iter().map(|(k, n)| (k.as_str(), *n)).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("split", vec![("split", 2), ("split_taken", 1)]),
+            ("send", vec![("sent", 1), ("skipped", 1)]),
+            ("go_to", vec![("jumped", 2)]),
+            ("send", vec![("sent", 1)]),
+        ]
+    );
+    assert_eq!(funnel.steps[1].label, "email: no phone");
+}
+
+#[test]
+fn a_persons_journeys_are_the_contract_the_timeline_reads() {
+    use spin_retention_core::contracts::journeys::PersonJourneys;
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    w.set(0, |_| {});
+    w.happen(0, "ev_1", &lead, "activity", Some("checkout_started"));
+    w.tick(61);
+    let owned = OwnedBy::new(&w.store, "journeys");
+    let ctx = Ctx::new(&owned, &w.config, &w.provider, w.at(62));
+    let mut req = Request::new("GET", &format!("/journeys/admin/people/{lead}"));
+    req.headers.push(("authorization".into(), "Bearer t".into()));
+    let reply = JOB.handle(&req, &ctx).finish(&ctx).unwrap();
+    let person: PersonJourneys = spin_retention_core::contracts::testing::reads_as(&reply.body);
+    let through = &person.journeys[0];
+    assert_eq!(through.instance.trigger, "activity:checkout_started");
+    let steps: Vec<(&str, Option<&str>)> = through
+        .steps
+        .iter()
+        .map(|s| (s.outcome.as_str(), s.channel.as_deref()))
+        .collect();
+    assert_eq!(steps, [("waited", None), ("sent", Some("email")), ("waited", None)]);
+    assert_eq!(through.steps[0].until, Some(w.at(60)));
+}

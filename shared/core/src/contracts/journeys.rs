@@ -1,6 +1,9 @@
 //! journeys' answers: every journey with its figures and its lift
-//! (`GET /journeys/admin/overview`), which the dashboard shows, and the
-//! status change it asks for (`POST /journeys/admin/journeys/{id}/status`).
+//! (`GET /journeys/admin/overview`) and one journey's step funnel (`GET
+//! /journeys/admin/journeys/{id}/funnel`), which the dashboard shows, and
+//! the status change it asks for (`POST /journeys/admin/journeys/{id}/status`);
+//! and a person's times through journeys (`GET /journeys/admin/people/{lead}`),
+//! which the person's timeline shows.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -86,4 +89,91 @@ pub struct Group {
 pub struct SetStatus {
     /// `live`, `paused` or `archived`.
     pub status: String,
+}
+
+/// `GET /journeys/admin/journeys/{id}/funnel`: how people left each step of
+/// the journey's current version (and of earlier versions with the same
+/// step numbers, whose counters it shares).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Funnel {
+    pub id: String,
+    pub name: String,
+    pub entered: u64,
+    pub steps: Vec<FunnelStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunnelStep {
+    pub step: usize,
+    /// `wait`, `send`, `split`, `wait_for`, `go_to` or `alert`.
+    pub kind: String,
+    /// What it is: an email's English subject, a channel, a wait's length.
+    pub label: String,
+    /// How people went on from it, by outcome (`waited`, `sent`,
+    /// `held_out`, `skipped`, `failed`, `exited`, `split_taken`, `split`,
+    /// `alerted`, `jumped`, `heard`, `timed_out`), those above zero.
+    pub outcomes: BTreeMap<String, u64>,
+}
+
+impl FunnelStep {
+    /// The people who went on from the step, however.
+    pub fn passed(&self) -> u64 {
+        self.outcomes.values().sum()
+    }
+}
+
+/// `GET /journeys/admin/people/{lead}`: every time the person went through
+/// a journey, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonJourneys {
+    pub lead_id: String,
+    pub journeys: Vec<TimeThrough>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeThrough {
+    pub instance: InstanceView,
+    pub exit: Option<Left>,
+    /// Each step's outcome, in the order taken (a deferral is an attempt).
+    pub steps: Vec<StepDone>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceView {
+    /// `<journey>:<lead_id>:<n>`.
+    pub id: String,
+    pub journey: String,
+    pub version: String,
+    pub entered_at: chrono::DateTime<chrono::Utc>,
+    /// What entered them (`purchase`, `activity:checkout_started`,
+    /// `date:birthday`).
+    pub trigger: String,
+    pub held_out: bool,
+}
+
+/// How a time through ended: `completed`, `event:<name>`, `unsubscribed`...
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Left {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepDone {
+    pub step: usize,
+    pub attempt: u32,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// `sent`, `held_out`, `deferred`, `skipped`, `waited`, `exited`,
+    /// `failed`, `split`, `alerted`, `jumped`, `listening`, `heard`,
+    /// `timed_out`.
+    pub outcome: String,
+    /// A message's channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// Why it was deferred, skipped, left or failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Until when it waits, is held or listens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
 }

@@ -6,7 +6,7 @@
 use super::{Screen, Shown};
 use crate::api;
 use crate::page::{esc, redirect, urlencode};
-use spin_retention_core::contracts::journeys::{Overview, SetStatus, Summary};
+use spin_retention_core::contracts::journeys::{Funnel, Overview, SetStatus, Summary};
 use spin_retention_core::jobs::JOURNEYS;
 
 pub fn show(s: &Screen) -> Shown {
@@ -101,8 +101,9 @@ fn row(s: &Screen, j: &Summary) -> String {
         ),
     };
     format!(
-        "<tr id=\"journey-{id}\"><th scope=\"row\">{name}<div class=\"muted\">{enters}</div></th><td>{status}</td><td class=\"num\">{entered}</td><td class=\"num\">{active}</td><td class=\"num\">{sent}</td><td class=\"num\">{deferred}</td><td class=\"num\" title=\"{skipped_why}\">{skipped}</td><td class=\"num\">{clicks}</td><td class=\"num\">{converted}{recovered}</td><td class=\"num\">{revenue}</td><td>{lift_text}</td><td>{button}</td></tr>",
+        "<tr id=\"journey-{id}\"><th scope=\"row\"><a href=\"/dashboard/journeys/{link}\">{name}</a><div class=\"muted\">{enters}</div></th><td>{status}</td><td class=\"num\">{entered}</td><td class=\"num\">{active}</td><td class=\"num\">{sent}</td><td class=\"num\">{deferred}</td><td class=\"num\" title=\"{skipped_why}\">{skipped}</td><td class=\"num\">{clicks}</td><td class=\"num\">{converted}{recovered}</td><td class=\"num\">{revenue}</td><td>{lift_text}</td><td>{button}</td></tr>",
         id = esc(&j.id),
+        link = urlencode(&j.id),
         name = esc(&j.name),
         enters = esc(&j.enters_on),
         status = s.t(&format!("j.status.{}", j.status)),
@@ -124,4 +125,46 @@ pub fn set_status(s: &Screen, id: &str, status: &str) -> Shown {
     let path = format!("/journeys/admin/journeys/{}/status", urlencode(id));
     api::send::<SetStatus>(s.ctx, JOURNEYS, "POST", &path, Some(&body))?;
     Ok(redirect("/dashboard/journeys"))
+}
+
+/// `GET /dashboard/journeys/{id}`: one journey's step funnel, how many
+/// went on from each step and how, against those who entered.
+pub fn funnel(s: &Screen, id: &str) -> Shown {
+    let path = format!("/journeys/admin/journeys/{}/funnel", urlencode(id));
+    let funnel: Funnel = api::get_as(s.ctx, JOURNEYS, &path)?;
+    let share = |n: u64| match funnel.entered {
+        0 => String::new(),
+        all => format!("{:.0}%", n as f64 * 100.0 / all as f64),
+    };
+    let rows: String = funnel
+        .steps
+        .iter()
+        .map(|step| {
+            let outcomes: Vec<String> = step
+                .outcomes
+                .iter()
+                .map(|(name, n)| format!("{}: {n}", s.t(&format!("j.outcome.{name}"))))
+                .collect();
+            format!(
+                "<tr><th scope=\"row\">{n}</th><td>{kind}</td><td><bdi>{label}</bdi></td><td class=\"num\">{passed}</td><td class=\"num\">{share}</td><td>{outcomes}</td></tr>",
+                n = step.step + 1,
+                kind = s.t(&format!("j.kind.{}", step.kind)),
+                label = esc(&step.label),
+                passed = step.passed(),
+                share = share(step.passed()),
+                outcomes = esc(&outcomes.join(", ")),
+            )
+        })
+        .collect();
+    let head: String = ["step", "what", "label", "passed", "share", "how"]
+        .iter()
+        .map(|key| format!("<th scope=\"col\">{}</th>", s.t(&format!("j.f.{key}"))))
+        .collect();
+    let body = format!(
+        "<p>{entered}: {n}</p><table class=\"funnel\"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table><p><a href=\"/dashboard/journeys\">{back}</a></p>",
+        entered = s.t("j.entered"),
+        n = funnel.entered,
+        back = s.t("j.back"),
+    );
+    Ok(s.frame.page("journeys", &funnel.name, &body))
 }

@@ -1,7 +1,7 @@
 //! A person's whole story on one page: every submission and its
 //! acknowledgement, score changes with their reasons, alerts, claim and
-//! contact, survey answers with comments, purchases, tier and audiences,
-//! newest first. Erase is here too, behind a confirmation.
+//! contact, survey answers with comments, purchases, tier, audiences and
+//! journeys (entering, each message, leaving), newest first. Erase is here too, behind a confirmation.
 
 use super::hot::{actions, name_of, sla, team};
 use super::{Screen, Shown};
@@ -13,9 +13,10 @@ use spin_retention_core::contracts::alerts;
 use spin_retention_core::contracts::audiences::Memberships;
 use spin_retention_core::contracts::customers::CustomerView;
 use spin_retention_core::contracts::intake::{Found, LeadView, SubmissionView};
+use spin_retention_core::contracts::journeys::PersonJourneys;
 use spin_retention_core::contracts::survey::PersonAnswers;
 use spin_retention_core::customer::format_minor;
-use spin_retention_core::jobs::{ALERTS, AUDIENCES, CUSTOMERS, INTAKE, SCORING, SURVEY};
+use spin_retention_core::jobs::{ALERTS, AUDIENCES, CUSTOMERS, INTAKE, JOURNEYS, SCORING, SURVEY};
 use spin_retention_core::lead::{Consent, Lead};
 use spin_retention_scores::api::ScoreChanges;
 use spin_retention_scores::ScoreRecord;
@@ -41,6 +42,7 @@ struct Story {
     surveys: PersonAnswers,
     customer: Option<CustomerView>,
     audiences: Memberships,
+    journeys: PersonJourneys,
 }
 
 pub fn show(s: &Screen, id: &str) -> Shown {
@@ -70,6 +72,7 @@ pub fn show(s: &Screen, id: &str) -> Shown {
             &format!("/customers/admin/customers/{}?limit={limit}", urlencode(id)),
         )?,
         audiences: api::get_as(s.ctx, AUDIENCES, &format!("/audiences/admin/members/{}", urlencode(id)))?,
+        journeys: api::get_as(s.ctx, JOURNEYS, &format!("/journeys/admin/people/{}", urlencode(id)))?,
         profile,
     };
     let team = team(s)?;
@@ -97,6 +100,7 @@ pub fn show(s: &Screen, id: &str) -> Shown {
             html: format!("<strong>{}</strong> {}", s.t("ev.audience"), esc(&a.audience)),
         });
     }
+    journeys(s, &story.journeys, &mut entries);
     entries.sort_by_key(|e| std::cmp::Reverse(e.at));
     let more = entries.len() > limit && limit < MAX;
     entries.truncate(limit);
@@ -373,6 +377,60 @@ fn answers(s: &Screen, surveys: &PersonAnswers, out: &mut Vec<Entry>) {
             kind: "opened",
             html: format!("<strong>{}</strong> {}", s.t("ev.opened"), esc(&opened.survey_id)),
         });
+    }
+}
+
+/// Each time through a journey: entering, each message (sent, skipped,
+/// failed) and owner's alert, and leaving; waits and deferrals are the
+/// journey's own business.
+fn journeys(s: &Screen, person: &PersonJourneys, out: &mut Vec<Entry>) {
+    for through in &person.journeys {
+        let journey = esc(&through.instance.journey);
+        let holdout = match through.instance.held_out {
+            true => format!(" <span class=\"muted\">({})</span>", s.t("ev.journey.holdout")),
+            false => String::new(),
+        };
+        out.push(Entry {
+            at: through.instance.entered_at,
+            kind: "journey",
+            html: format!(
+                "<strong>{}</strong> {journey} · {}{holdout}",
+                s.t("ev.journey"),
+                esc(&through.instance.trigger)
+            ),
+        });
+        for step in &through.steps {
+            let key = match step.outcome.as_str() {
+                "sent" => "ev.journey.sent",
+                "skipped" => "ev.journey.skipped",
+                "failed" => "ev.journey.failed",
+                "alerted" => "ev.journey.alerted",
+                _ => continue,
+            };
+            let detail = step.channel.as_deref().or(step.reason.as_deref()).unwrap_or_default();
+            out.push(Entry {
+                at: step.at,
+                kind: "journey",
+                html: format!(
+                    "<strong>{}</strong> {journey} · {} {} · {}",
+                    s.t(key),
+                    s.t("j.f.step"),
+                    step.step + 1,
+                    esc(detail)
+                ),
+            });
+        }
+        if let Some(left) = &through.exit {
+            out.push(Entry {
+                at: left.at,
+                kind: "journey",
+                html: format!(
+                    "<strong>{}</strong> {journey} · {}",
+                    s.t("ev.journey.left"),
+                    esc(&left.why)
+                ),
+            });
+        }
     }
 }
 
