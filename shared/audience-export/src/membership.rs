@@ -72,6 +72,7 @@ struct Inputs {
     surveys: LeadSurveys,
     submissions: Vec<Submission>,
     customer: Option<spin_retention_core::customer::Customer>,
+    tags: Vec<String>,
 }
 
 fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, StoreError> {
@@ -83,6 +84,7 @@ fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, Store
         surveys: scoring.surveys,
         submissions: scoring.submissions,
         customer: scoring.customer,
+        tags: scoring.tags,
         lead: scoring.lead,
     }))
 }
@@ -116,8 +118,9 @@ fn desired(defs: &Audiences, inputs: &Inputs, suppressed: bool, old: &Membership
     // The built-in free-mail list only: scoring's extra domains would cost
     // one more read per lead, for a fact few audiences use.
     let free_mail = Vec::new();
-    let profile =
-        Facts::new(lead, &inputs.submissions, &inputs.surveys, &free_mail, now).with_customer(inputs.customer.as_ref());
+    let profile = Facts::new(lead, &inputs.submissions, &inputs.surveys, &free_mail, now)
+        .with_customer(inputs.customer.as_ref())
+        .with_tags(&inputs.tags);
     let last_activity = inputs
         .score
         .as_ref()

@@ -95,7 +95,8 @@
 //! | `journeys-interest`          | journeys        | [`crate::happened::Interest`]: what the journeys enter and exit on, read by customers before it tells journeys |
 //! | `journey-version:<journey>:<version>` | journeys | `spin_retention_journeys::document::Journey`: a journey as it was at a version, write-once |
 //! | `journeys-due:<minute>#n`, `#<slot>` | journeys | the steps due in that minute (unix minutes), `spin_retention_journeys::due::Due`, and the people a date enters then, `spin_retention_journeys::armed::Arm` ([`crate::slots`]); deleted once passed |
-//! | `journey-armed:<journey>:<lead_id>` | journeys | `spin_retention_journeys::armed::Armed`: when a date (a birthday, inactivity, a reorder) next enters the person, and its slot |
+//! | `person-tags:<lead_id>#n`, `#<slot>`, `#snap` | journeys | a person's tags ([`crate::tags`], a [`crate::sets`]): what journeys' `tag` step added, the profile fact `tags` |
+//! | `journey-armed:<hash>` | journeys | `spin_retention_journeys::armed::Armed`: who a date (a birthday, inactivity, a reorder) next enters into a journey, when, and its slot (the hash of journey and person, which the minute's log names instead of the person) |
 //! | `journeys-due-from:<minute>` | journeys        | JSON number: the first slot of that minute's log that may still be pending ([`crate::walk`]) |
 //! | `journeys-due-mark`          | journeys        | JSON number: the first minute whose due steps may still be pending |
 //! | `journey-seen:<journey>:<event_id>` | journeys | counter: `1` for the one request that enters a person on that event |

@@ -48,14 +48,18 @@ pub struct Contact {
 /// kept: `MM-DD`, a day that exists in a leap year.
 pub fn birthday(raw: &str) -> Option<String> {
     let raw = raw.trim();
-    let day = match raw.len() {
-        10 => raw.get(5..)?,
-        7 => raw.strip_prefix("--")?,
-        _ => raw,
+    if !raw.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return None;
+    }
+    let (year, day) = match raw.len() {
+        10 => (raw.get(..5)?.strip_suffix('-')?, raw.get(5..)?),
+        7 => ("2024", raw.strip_prefix("--")?),
+        _ => ("2024", raw),
     };
     let (month, date) = day.split_once('-')?;
-    let (m, d): (u32, u32) = (month.parse().ok()?, date.parse().ok()?);
-    (month.len() == 2 && date.len() == 2 && chrono::NaiveDate::from_ymd_opt(2024, m, d).is_some())
+    let (y, m, d): (i32, u32, u32) = (year.parse().ok()?, month.parse().ok()?, date.parse().ok()?);
+    // A real day: of its year when one is given (no 29 February 1990).
+    (year.len() == 4 && month.len() == 2 && date.len() == 2 && chrono::NaiveDate::from_ymd_opt(y, m, d).is_some())
         .then(|| format!("{m:02}-{d:02}"))
 }
 
@@ -844,7 +848,18 @@ mod tests {
         assert_eq!(birthday("1990-04-17").as_deref(), Some("04-17"));
         assert_eq!(birthday("--02-29").as_deref(), Some("02-29"));
         assert_eq!(birthday(" 12-01 ").as_deref(), Some("12-01"));
-        for bad in ["1990-02-30", "4-17", "13-01", "1990/04/17", "", "04-17x"] {
+        assert_eq!(birthday("2000-02-29").as_deref(), Some("02-29"));
+        for bad in [
+            "1990-02-30",
+            "1990-02-29",
+            "4-17",
+            "+4-17",
+            "13-01",
+            "1990/04/17",
+            "",
+            "04-17x",
+            "xxxxx04-17",
+        ] {
             assert_eq!(birthday(bad), None, "{bad}");
         }
     }

@@ -45,6 +45,7 @@ pub mod signed;
 pub mod slots;
 pub mod sorted_sets;
 pub mod store;
+pub mod tags;
 pub mod team;
 pub mod text;
 pub mod turns;

@@ -18,6 +18,8 @@ pub struct Inputs {
     pub surveys: LeadSurveys,
     /// What customers folded of the person's purchases.
     pub customer: Option<spin_retention_core::customer::Customer>,
+    /// The person's tags (journeys' `tag` step).
+    pub tags: Vec<String>,
     /// What was read of the two logs.
     seen: (Seen, Seen),
 }
@@ -39,6 +41,7 @@ pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, S
     };
     let (surveys, surveys_seen) = spin_retention_core::signals::load_counted(store, lead_id)?;
     let customer = spin_retention_core::customer::load(store, lead_id)?;
+    let tags = spin_retention_core::tags::list(store, lead_id)?;
     let mut submissions = history.submissions;
     submissions.reverse();
     Ok(Some(Inputs {
@@ -46,6 +49,7 @@ pub fn read_inputs(store: &dyn Store, lead_id: &str) -> Result<Option<Inputs>, S
         submissions,
         surveys,
         customer,
+        tags,
         seen: (history.seen, surveys_seen),
     }))
 }

@@ -50,6 +50,7 @@ pub const CATALOGUE: &[(&str, FactType, &str)] = &[
     ("language", FactType::Text, "preferred language"),
     ("visits", FactType::Number, "number of form submissions (repeat visits)"),
     ("pages_seen", FactType::List, "every page seen across visits"),
+    ("tags", FactType::List, "the person's tags, as journeys' tag steps set them"),
     ("surveys_answered", FactType::Number, "surveys answered"),
     ("surveys_opened", FactType::Number, "surveys opened"),
     ("customer", FactType::Bool, "has bought something (customers)"),
@@ -119,6 +120,7 @@ pub const PROFILE: &[&str] = &[
     "language",
     "visits",
     "pages_seen",
+    "tags",
     "surveys_answered",
     "surveys_opened",
     "customer",
@@ -226,6 +228,8 @@ pub struct Facts<'a> {
     pub now: DateTime<Utc>,
     /// What customers folded of their purchases (none: never bought).
     pub customer: Option<&'a Customer>,
+    /// The person's tags.
+    pub tags: &'a [String],
 }
 
 impl<'a> Facts<'a> {
@@ -262,7 +266,14 @@ impl<'a> Facts<'a> {
             free_mail,
             now,
             customer: None,
+            tags: &[],
         }
+    }
+
+    /// These facts with the person's tags.
+    pub fn with_tags(mut self, tags: &'a [String]) -> Self {
+        self.tags = tags;
+        self
     }
 
     /// These facts with the person's purchases.
@@ -312,6 +323,7 @@ impl<'a> Facts<'a> {
             "language" => text(lead.language.as_ref()),
             "visits" => Value::Number(lead.submission_count.max(lead.submissions.len() as u64) as f64),
             "pages_seen" => Value::List(lead.pages_seen.clone()),
+            "tags" => Value::List(self.tags.to_vec()),
             "surveys_answered" => Value::Number(self.surveys.answers.len() as f64),
             "surveys_opened" => Value::Number(self.surveys.opened.len() as f64),
             "customer" => Value::Bool(self.customer.is_some_and(Customer::is_customer)),

@@ -13,7 +13,7 @@
 //! armed one (a purchase moved it, an erase took it) is passed; a yearly
 //! date arms the next year as it enters.
 
-use crate::document::{Catalogue, Journey};
+use crate::document::{Catalogue, Journey, Status};
 use crate::{instance, keys};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -28,8 +28,8 @@ use spin_retention_core::walk::Visit;
 /// What a time trigger counts from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Timed<'a> {
-    /// `date:birthday`: the person's birthday (`MM-DD`, from a form or the
-    /// shop), each year, at the start of their day.
+    /// `date:birthday`: the person's birthday (`MM-DD`, from a form), each
+    /// year, at the start of their day.
     Birthday,
     /// `date:first_purchase`: the day of the first purchase, each year.
     FirstPurchase,
@@ -68,27 +68,33 @@ impl<'a> Timed<'a> {
     }
 }
 
-/// `journey-armed:<journey>:<lead>`: when the person enters, and the slot
-/// of the minute's log that brings them (which erase deletes).
+/// `journey-armed:<hash of journey and person>`: who enters, when, and the
+/// slot of the minute's log that brings them (which erase deletes). The
+/// log's entry names only the hash, so one left behind (two arms at once)
+/// names nobody once erase has deleted this record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Armed {
+    pub lead_id: String,
     pub at: DateTime<Utc>,
     pub slot: String,
 }
 
-/// An entry of a minute's log that enters a person (beside the due steps).
+/// An entry of a minute's log that enters a person (beside the due steps):
+/// the journey, the hash of journey and person ([`keys::armed_who`]), when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Arm {
     pub enters: String,
-    pub lead_id: String,
+    pub who: String,
     pub at: DateTime<Utc>,
 }
 
-/// Arms the person for every live timed journey that `happened` sets the
-/// date of: the journeys armed.
+/// Arms the person for every timed journey that `happened` sets the date
+/// of: the journeys armed. A paused journey's dates keep moving (it enters
+/// nobody, but resumed it counts from the right day); an archived one's
+/// stop.
 pub fn hear(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Vec<String>, StoreError> {
     let mut armed = Vec::new();
-    for journey in catalogue.journeys.iter().filter(|j| j.is_live()) {
+    for journey in catalogue.journeys.iter().filter(|j| j.status != Status::Archived) {
         let Some(timed) = Timed::of(&journey.enters_on) else {
             continue;
         };
@@ -96,7 +102,7 @@ pub fn hear(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Vec
             continue;
         }
         if let Some(at) = when(ctx, catalogue, journey, &timed, &happened.lead_id, Some(happened))? {
-            if arm(ctx, journey, &happened.lead_id, at)? {
+            if arm(ctx, journey, &timed, &happened.lead_id, at, false)? {
                 armed.push(journey.id.clone());
             }
         }
@@ -120,23 +126,28 @@ fn when(
         Timed::Inactive(_) => happened.map(|h| h.at + offset),
         Timed::Replenishment => spin_retention_core::customer::load(ctx.store, lead_id)?.and_then(|c| {
             let interval = Duration::seconds((c.typical_interval_days? * 86_400.0) as i64);
-            Some(c.last_purchase_at? + interval + offset)
+            let last = c.last_purchase_at?;
+            // An interval shorter than the offset: no reminder before it
+            // was bought.
+            Some(last + interval + offset).filter(|at| *at > last)
         }),
         Timed::Birthday | Timed::FirstPurchase => {
             let Some(lead) = spin_retention_core::lead::load(ctx.store, lead_id)? else {
                 return Ok(None);
             };
             let zone = crate::pressure::zone_of(&catalogue.settings, &lead);
-            let day = match timed {
-                Timed::Birthday => lead.contact.birthday.as_deref().and_then(month_day),
-                _ => spin_retention_core::customer::load(ctx.store, lead_id)?
-                    .and_then(|c| c.first_purchase_at)
-                    .map(|at| {
+            let (day, first_year) = match timed {
+                Timed::Birthday => (lead.contact.birthday.as_deref().and_then(month_day), None),
+                _ => match spin_retention_core::customer::load(ctx.store, lead_id)?.and_then(|c| c.first_purchase_at) {
+                    Some(at) => {
                         let local = at.with_timezone(&zone).date_naive();
-                        (local.month(), local.day())
-                    }),
+                        // An anniversary: a year after, at the earliest.
+                        (Some((local.month(), local.day())), Some(local.year() + 1))
+                    }
+                    None => (None, None),
+                },
             };
-            day.and_then(|(month, date)| next_yearly(month, date, journey.offset_days, zone, ctx.now))
+            day.and_then(|(month, date)| next_yearly(month, date, journey.offset_days, zone, ctx.now, first_year))
         }
     };
     // A date just passed (a replayed event) enters now; the tick has
@@ -152,17 +163,19 @@ fn month_day(mm_dd: &str) -> Option<(u32, u32)> {
 }
 
 /// The first start of a local day, `offset_days` from the day `month`-`date`
-/// of some year, that is still to come (29 February is 28 February in
-/// other years).
+/// of some year (`from_year` or later), that is still to come (29 February
+/// is 28 February in other years).
 pub fn next_yearly(
     month: u32,
     date: u32,
     offset_days: i32,
     zone: spin_retention_zones::Zone,
     now: DateTime<Utc>,
+    from_year: Option<i32>,
 ) -> Option<DateTime<Utc>> {
     let year = now.with_timezone(&zone).year();
     (year - 1..=year + 2)
+        .filter(|y| from_year.is_none_or(|from| *y >= from))
         .filter_map(|year| {
             let day = NaiveDate::from_ymd_opt(year, month, date)
                 .or_else(|| NaiveDate::from_ymd_opt(year, month, date - 1))?;
@@ -173,22 +186,41 @@ pub fn next_yearly(
 
 /// Sets the person's entry into `journey` at `at`, unless it is set for
 /// then already: whether it was set now. The entry it replaces leaves its
-/// minute's log, so a log holds no one who will not enter from it.
-fn arm(ctx: &Ctx, journey: &Journey, lead_id: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+/// minute's log. An inactivity or a reorder only moves later (an older
+/// event heard late does not bring it back); a yearly date already due
+/// stays for the tick, which arms the next year as it enters (`by_tick`).
+fn arm(
+    ctx: &Ctx,
+    journey: &Journey,
+    timed: &Timed,
+    lead_id: &str,
+    at: DateTime<Utc>,
+    by_tick: bool,
+) -> Result<bool, StoreError> {
     let store = ctx.store;
     let key = keys::armed(&journey.id, lead_id);
     let before = store.get_json(&key)?;
-    if before.as_ref().is_some_and(|a| a.at == at) {
-        return Ok(false);
+    if let Some(before) = &before {
+        let keep = match timed.yearly() {
+            true => !by_tick && before.at <= ctx.now && at > before.at,
+            false => at < before.at,
+        };
+        if before.at == at || keep {
+            return Ok(false);
+        }
     }
     let entry = Arm {
         enters: journey.id.clone(),
-        lead_id: lead_id.to_string(),
+        who: keys::armed_who(&journey.id, lead_id),
         at,
     };
     let mut writes = slots::prepare_append(store, &keys::due(crate::due::minute(at)), &[json_bytes(&entry)])?;
     let slot = writes[0].0.clone();
-    writes.push(key.entry(&Armed { at, slot }));
+    writes.push(key.entry(&Armed {
+        lead_id: lead_id.to_string(),
+        at,
+        slot,
+    }));
     store.set_many(&writes)?;
     if let Some(before) = before {
         store.delete(&before.slot)?;
@@ -201,17 +233,28 @@ pub fn visit(ctx: &Ctx, catalogue: &Catalogue, entry: &Arm, raised: &mut Vec<Eve
     if entry.at > ctx.now {
         return Ok(Visit::Waiting);
     }
-    let Some(journey) = catalogue.journeys.iter().find(|j| j.id == entry.enters && j.is_live()) else {
-        return Ok(Visit::Finished); // paused or archived: no date enters it
+    let Some(journey) = catalogue
+        .journeys
+        .iter()
+        .find(|j| j.id == entry.enters && j.status != Status::Archived)
+    else {
+        return Ok(Visit::Finished); // archived: no date enters it
+    };
+    let Some(timed) = Timed::of(&journey.enters_on) else {
+        return Ok(Visit::Finished);
+    };
+    let key = keys::armed_by_who(&entry.who);
+    let Some(armed) = ctx.store.get_json(&key)?.filter(|a: &Armed| a.at == entry.at) else {
+        return Ok(Visit::Finished); // moved, or erased
     };
     let happened = Happened {
         // Once per person and date: two ticks, or the entry logged twice,
         // enter once. Hashed: the key it marks names no person.
         id: format!(
             "armed-{}",
-            &keys::hashed(&format!("{}:{}:{}", journey.id, entry.lead_id, entry.at.timestamp()))
+            &keys::hashed(&format!("{}:{}", entry.who, entry.at.timestamp()))
         ),
-        lead_id: entry.lead_id.clone(),
+        lead_id: armed.lead_id.clone(),
         kind: journey.enters_on.clone(),
         activity: None,
         at: ctx.now,
@@ -220,45 +263,36 @@ pub fn visit(ctx: &Ctx, catalogue: &Catalogue, entry: &Arm, raised: &mut Vec<Eve
         currency: None,
         items: Vec::new(),
     };
-    if ctx.store.exists(&keys::seen(&journey.id, &happened.id))? {
+    let seen = keys::seen(&journey.id, &happened.id);
+    if ctx.store.exists(&seen)? {
         return Ok(Visit::Finished);
     }
-    let turn = |w| keys::arm_turn(&journey.id, &entry.lead_id, entry.at, w);
+    let turn = |w| format!("journey-turn:{}:{w}", keys::hashed(&happened.id));
     if !turns::take(ctx.store, turn, entry.at, ctx.now)? {
         return Ok(Visit::Waiting); // another tick has it
     }
-    raised.extend(enter(ctx, catalogue, journey, entry, &happened)?);
-    Ok(Visit::Completed)
-}
-
-/// Enters the person if the entry is still the one armed (the way an event
-/// enters: `when`, re-entry, one live copy), and arms a yearly date's next
-/// year. Answers the `journey.entered` it raised.
-fn enter(
-    ctx: &Ctx,
-    catalogue: &Catalogue,
-    journey: &Journey,
-    entry: &Arm,
-    happened: &Happened,
-) -> Result<Option<Event>, StoreError> {
-    let Some(timed) = Timed::of(&journey.enters_on) else {
-        return Ok(None);
-    };
-    let armed = ctx.store.get_json(&keys::armed(&journey.id, &entry.lead_id))?;
-    if armed.is_none_or(|a| a.at != entry.at) {
-        return Ok(None); // moved, or erased
-    }
     if timed.yearly() {
-        // From the date given now, which may have changed since.
+        // From the date given now, which may have changed since. A paused
+        // journey enters nobody but keeps its dates.
         let tomorrow = Ctx {
             now: entry.at + Duration::days(1),
             ..*ctx
         };
-        if let Some(next) = when(&tomorrow, catalogue, journey, &timed, &entry.lead_id, None)? {
-            arm(ctx, journey, &entry.lead_id, next)?;
+        if let Some(next) = when(&tomorrow, catalogue, journey, &timed, &armed.lead_id, None)? {
+            arm(ctx, journey, &timed, &armed.lead_id, next, true)?;
         }
     }
-    Ok(instance::enter(ctx, journey, happened)?
-        .ok()
-        .map(|entered| instance::raise(What::JourneyEntered, instance::in_journey(&entered), ctx.now)))
+    if journey.is_live() {
+        if let Ok(entered) = instance::enter(ctx, journey, &happened)? {
+            raised.push(instance::raise(
+                What::JourneyEntered,
+                instance::in_journey(&entered),
+                ctx.now,
+            ));
+        }
+    }
+    // Taken, entered or not (a `when` that did not hold, re-entry): never
+    // taken again.
+    ctx.store.increment(&seen, 1)?;
+    Ok(Visit::Completed)
 }

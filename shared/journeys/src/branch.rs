@@ -39,7 +39,8 @@ pub fn holds(
     now: chrono::DateTime<chrono::Utc>,
 ) -> bool {
     let facts = Facts::new(&inputs.lead, &inputs.submissions, &inputs.surveys, &[], now)
-        .with_customer(inputs.customer.as_ref());
+        .with_customer(inputs.customer.as_ref())
+        .with_tags(&inputs.tags);
     when.iter().all(|c| c.holds(&|name: &str| facts.get(name, None)))
 }
 

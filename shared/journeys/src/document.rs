@@ -122,6 +122,19 @@ pub enum Step {
     GoTo(usize),
     /// Tells the owner, through lead-alerts, to follow the person up.
     Alert(Alert),
+    /// Adds or removes one of the person's tags (`core::tags`, the profile
+    /// fact `tags` of scoring rules, audiences and journeys), then has
+    /// lead-scoring score them again, so their score and audiences follow.
+    /// Data, not a message: the holdout is tagged too.
+    Tag(Tag),
+}
+
+/// `{"tag": {"add": "birthday-club"}}` or `{"tag": {"remove": "vip"}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Tag {
+    Add(String),
+    Remove(String),
 }
 
 /// `{"alert": {"note": "Call {first_name}: a loyal customer slipping"}}`:
@@ -588,8 +601,12 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
     if j.steps.is_empty() || j.steps.len() > MAX_STEPS {
         bad(&format!("{at}.steps"), &format!("1 to {MAX_STEPS} steps"));
     }
-    if !j.steps.iter().any(|s| matches!(s, Step::Send(_) | Step::Alert(_))) {
-        bad(&format!("{at}.steps"), "sends nothing");
+    if !j
+        .steps
+        .iter()
+        .any(|s| matches!(s, Step::Send(_) | Step::Alert(_) | Step::Tag(_)))
+    {
+        bad(&format!("{at}.steps"), "sends, alerts and tags nothing");
     }
     let steps = j.steps.len();
     for (n, step) in j.steps.iter().enumerate() {
@@ -627,6 +644,11 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
                         &field,
                         &format!("{{{unknown}}} is none of {{{}}}", MESSAGE_PLACEHOLDERS.join("}, {")),
                     );
+                }
+            }
+            Step::Tag(Tag::Add(tag) | Tag::Remove(tag)) => {
+                if !plain(tag) {
+                    bad(&format!("{at}.tag"), "a tag: 1-64 lowercase letters, digits and -");
                 }
             }
             Step::WaitFor(w) => {
@@ -775,6 +797,8 @@ pub fn describe(step: &Step) -> (&'static str, String) {
         Step::WaitFor(w) => ("wait_for", format!("{} within {}", w.event, describe_wait(&w.within))),
         Step::GoTo(to) => ("go_to", format!("to step {}", to + 1)),
         Step::Alert(alert) => ("alert", short(&alert.note)),
+        Step::Tag(Tag::Add(tag)) => ("tag", format!("+{tag}")),
+        Step::Tag(Tag::Remove(tag)) => ("tag", format!("-{tag}")),
     }
 }
 

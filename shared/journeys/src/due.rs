@@ -286,6 +286,7 @@ pub fn record(
         Outcome::Failed { .. } => "failed".to_string(),
         Outcome::Heard { .. } => "wait_for:heard".to_string(),
         Outcome::Alerted => "alerted".to_string(),
+        Outcome::Tagged => "tagged".to_string(),
         Outcome::TimedOut { .. } => "wait_for:timed_out".to_string(),
         Outcome::Split { taken: true, .. } => "split:taken".to_string(),
         Outcome::Waited { .. }

@@ -1,8 +1,8 @@
 //! Erase: everything journeys keeps of a person, in every journey ever
 //! set (`journeys-known`): each time through (instance, steps, exit), the
 //! due steps still waiting in the minutes' logs, the turns taken, what
-//! their sends counted against the contact budget, their opt-outs, and
-//! the dates armed to enter them.
+//! their sends counted against the contact budget, their opt-outs, the
+//! dates armed to enter them, and their tags.
 
 use crate::document::{Catalogue, Journey, Step};
 use crate::due::Due;
@@ -52,6 +52,7 @@ pub fn forget(store: &dyn Store, lead_id: &str) -> Result<(), StoreError> {
     topics.dedup();
     gone.extend(topics.iter().map(|t| keys::opt_out(lead_id, t).to_string()));
     gone.push(keys::surveyed(lead_id).to_string());
+    spin_retention_core::tags::erase(store, lead_id)?;
     for chunk in gone.chunks(200) {
         store.delete_many(chunk)?;
     }

@@ -90,6 +90,9 @@ pub enum Outcome {
     },
     /// lead-alerts took the owner's alert.
     Alerted,
+    /// The person's tags changed (or already were so), and lead-scoring
+    /// scored them again.
+    Tagged,
     /// A `go_to`: the person goes on at step `to`.
     Jumped {
         to: usize,
@@ -124,6 +127,7 @@ impl Outcome {
             Outcome::Split { taken: true, .. } => "split_taken",
             Outcome::Split { .. } => "split",
             Outcome::Alerted => "alerted",
+            Outcome::Tagged => "tagged",
             Outcome::Jumped { .. } => "jumped",
             Outcome::Heard { .. } => "heard",
             Outcome::TimedOut { .. } => "timed_out",
@@ -151,6 +155,7 @@ impl Outcome {
         "split_taken",
         "split",
         "alerted",
+        "tagged",
         "jumped",
         "heard",
         "timed_out",

@@ -9,7 +9,7 @@ use spin_retention_core::admin_doc::{self, Document, Stored};
 use spin_retention_core::contracts::journeys::{Funnel, FunnelStep, Overview, PersonJourneys, SetStatus, Summary};
 use spin_retention_core::happened::{Happened, Interest};
 use spin_retention_core::http::{Reply, Request};
-use spin_retention_core::jobs::{Job, Outcome, Task, ALERTS, SURVEY};
+use spin_retention_core::jobs::{Job, Outcome, Task, ALERTS, SCORING, SURVEY};
 use spin_retention_core::keys::Key;
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::problem::Problem;
@@ -21,8 +21,9 @@ pub const JOB: Job = Job {
     name: "journeys",
     prefix: "/journeys",
     // Survey invitations: survey makes each person's link; lead-alerts
-    // hears of the `journey.*` events a webhook wants.
-    handoffs: &[SURVEY, ALERTS],
+    // hears of the `journey.*` events a webhook wants; lead-scoring scores
+    // a person again once a step changed their tags.
+    handoffs: &[SURVEY, ALERTS, SCORING],
     streamed: &[],
     routes: &[
         Route {
@@ -352,6 +353,8 @@ const FIGURES: &[&str] = &[
     "deferred:survey",
     "deferred:alerts",
     "alerted",
+    "tagged",
+    "deferred:scoring",
     "clicked",
     "clicks",
     "split:taken",

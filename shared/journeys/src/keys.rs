@@ -14,15 +14,18 @@ pub fn version(journey: &str, version: &str) -> Key<Journey> {
 }
 
 /// When the person enters a journey that a date enters (one record per
-/// journey and person).
+/// journey and person), under the hash that the minute's log names.
 pub fn armed(journey: &str, lead_id: &str) -> Key<crate::armed::Armed> {
-    Key::new(format!("journey-armed:{journey}:{lead_id}"))
+    armed_by_who(&armed_who(journey, lead_id))
 }
 
-/// The turn of an armed entry, hashed like [`turn`].
-pub fn arm_turn(journey: &str, lead_id: &str, at: chrono::DateTime<chrono::Utc>, window: i64) -> String {
-    let of = hashed(&format!("{journey}:{lead_id}:{}", at.timestamp()));
-    format!("journey-turn:{of}:{window}")
+/// The hash of journey and person that an armed entry names.
+pub fn armed_who(journey: &str, lead_id: &str) -> String {
+    hashed(&format!("armed\n{journey}\n{lead_id}"))
+}
+
+pub fn armed_by_who(who: &str) -> Key<crate::armed::Armed> {
+    Key::new(format!("journey-armed:{who}"))
 }
 
 /// 32 hex digits of a SHA-256: a key part that names no person.

@@ -9,7 +9,7 @@ use crate::due::Due;
 use crate::instance::{Instance, Outcome};
 use crate::{branch, clicks, coupons, keys, pressure, render, unsubscribe};
 use chrono::{DateTime, Duration, Utc};
-use spin_retention_core::jobs::{handoff_request, ALERTS, SURVEY};
+use spin_retention_core::jobs::{handoff_request, ALERTS, SCORING, SURVEY};
 use spin_retention_core::lead::{self, Lead};
 use spin_retention_core::ports::Ctx;
 use spin_retention_core::store::JsonStore;
@@ -53,6 +53,7 @@ pub fn take(
         },
         Some(Step::GoTo(to)) => Outcome::Jumped { to: *to },
         Some(Step::Alert(alert)) => self::alert(ctx, instance, due, alert)?,
+        Some(Step::Tag(tag)) => self::tag(ctx, instance, due, tag)?,
         Some(Step::WaitFor(wait)) if due.attempt == 0 => Outcome::Listening {
             until: due.at + wait.within.duration(),
         },
@@ -307,6 +308,31 @@ fn alert(ctx: &Ctx, instance: &Instance, due: &Due, alert: &crate::document::Ale
         Err(e) => Ok(e),
     };
     Ok(retry_or_fail(failed, due, ctx.now, "alerts"))
+}
+
+/// Changes the tag, then asks lead-scoring to score the person again (the
+/// score's facts and, through it, the audiences), trying that call again
+/// later as an alert does.
+fn tag(ctx: &Ctx, instance: &Instance, due: &Due, tag: &crate::document::Tag) -> Result<Outcome, StoreError> {
+    if !lead::exists(ctx.store, &instance.lead_id)? {
+        return Ok(Outcome::Exited { why: "gone".into() });
+    }
+    match tag {
+        crate::document::Tag::Add(tag) => spin_retention_core::tags::add(ctx.store, &instance.lead_id, tag)?,
+        crate::document::Tag::Remove(tag) => spin_retention_core::tags::remove(ctx.store, &instance.lead_id, tag)?,
+    };
+    let url = format!(
+        "{}{}",
+        SCORING.base_url(ctx.config).trim_end_matches('/'),
+        spin_retention_core::jobs::calls::score_lead(&instance.lead_id)
+    );
+    let token = ctx.config.get(spin_retention_core::auth::ADMIN_TOKEN);
+    let failed = match ctx.outbound.send(handoff_request(ctx, url, token.as_deref())) {
+        Ok(r) if r.status < 300 => return Ok(Outcome::Tagged),
+        Ok(r) => Ok(format!("HTTP {}", r.status)),
+        Err(e) => Ok(e),
+    };
+    Ok(retry_or_fail(failed, due, ctx.now, "scoring"))
 }
 
 /// What a failed attempt at a call comes to: failed for good (`Err`: a

@@ -81,12 +81,14 @@ fn score_once(ctx: &Ctx, inputs: &Inputs) -> Result<ScoreRecord, StoreError> {
         submissions,
         surveys,
         customer,
+        tags,
         ..
     } = inputs;
     let lead_id = lead.id.as_str();
     let rules = current_rules(store)?;
-    let facts =
-        Facts::new(lead, submissions, surveys, &rules.free_mail_domains, ctx.now).with_customer(customer.as_ref());
+    let facts = Facts::new(lead, submissions, surveys, &rules.free_mail_domains, ctx.now)
+        .with_customer(customer.as_ref())
+        .with_tags(tags);
     let score = engine::evaluate(&rules, &facts);
     let last_activity_at = facts.activities.first().map_or(lead.updated_at, |a| a.at);
     let previous: Option<ScoreRecord> = store.get_json(&keys::score(lead_id))?;

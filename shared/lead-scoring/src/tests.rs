@@ -465,6 +465,12 @@ fn a_slipping_customer_is_at_risk_and_their_purchases_are_facts() {
     assert_eq!(facts.get("days_since_purchase", None), Value::Number(50.0));
     assert_eq!(facts.get("orders", None), Value::Number(3.0));
     assert_eq!(facts.get("revenue", None), Value::Number(450.0));
+    assert_eq!(facts.get("tags", None), Value::List(Vec::new()));
+    // A journey's tag step: read with the rest of the person.
+    spin_retention_core::tags::add(&store, &id, "vip-club").unwrap();
+    let inputs = read_inputs(&store, &id).unwrap().unwrap();
+    let tagged = Facts::new(&inputs.lead, &inputs.submissions, &inputs.surveys, &[], now).with_tags(&inputs.tags);
+    assert_eq!(tagged.get("tags", None), Value::List(vec!["vip-club".into()]));
     // Five days earlier the same customer was not slipping yet.
     let earlier = Facts::new(
         &inputs.lead,

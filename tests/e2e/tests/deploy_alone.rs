@@ -33,7 +33,11 @@ fn each_single_component_manifest_serves_its_component() {
                 "journeys_url",
             ][..],
         ),
-        ("journeys", "/journeys", &["survey_url", "alerts_url"][..]),
+        (
+            "journeys",
+            "/journeys",
+            &["survey_url", "alerts_url", "scoring_url"][..],
+        ),
     ] {
         let mut config = SpinConfig::new(repo_root().join(format!("deploy/{component}.spin.toml")))
             .probe(&format!("{prefix}/health"))

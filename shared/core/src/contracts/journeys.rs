@@ -105,13 +105,13 @@ pub struct Funnel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunnelStep {
     pub step: usize,
-    /// `wait`, `send`, `split`, `wait_for`, `go_to` or `alert`.
+    /// `wait`, `send`, `split`, `wait_for`, `go_to`, `alert` or `tag`.
     pub kind: String,
     /// What it is: an email's English subject, a channel, a wait's length.
     pub label: String,
     /// How people went on from it, by outcome (`waited`, `sent`,
     /// `held_out`, `skipped`, `failed`, `exited`, `split_taken`, `split`,
-    /// `alerted`, `jumped`, `heard`, `timed_out`), those above zero.
+    /// `alerted`, `tagged`, `jumped`, `heard`, `timed_out`), those above zero.
     pub outcomes: BTreeMap<String, u64>,
 }
 
@@ -164,7 +164,7 @@ pub struct StepDone {
     pub attempt: u32,
     pub at: chrono::DateTime<chrono::Utc>,
     /// `sent`, `held_out`, `deferred`, `skipped`, `waited`, `exited`,
-    /// `failed`, `split`, `alerted`, `jumped`, `listening`, `heard`,
+    /// `failed`, `split`, `alerted`, `tagged`, `jumped`, `listening`, `heard`,
     /// `timed_out`.
     pub outcome: String,
     /// A message's channel.
