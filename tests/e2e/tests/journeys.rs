@@ -338,6 +338,44 @@ fn a_birthday_from_the_form_gets_its_greeting_on_the_day() {
     assert_eq!(sent[0]["subject"], "Happy birthday, Noa!", "{}", sent[0]);
 }
 
+/// A tag step under Spin: the tag lands, lead-scoring (over service
+/// chaining) scores the person again, and a split on the `tags` fact sends
+/// the tagged branch.
+#[test]
+fn a_tag_step_tags_the_buyer_and_scoring_takes_the_call() {
+    let provider = MockProvider::start();
+    let Some(app) = start(&provider) else { return };
+    let base = &app.base_url;
+    let mut doc: Value = serde_json::from_str(include_str!("../../../shared/journeys/defaults/journeys.json")).unwrap();
+    let email = |subject: &str| json!({"send": {"channel": "email", "subject": {"en": subject}, "text": {"en": "Hi {first_name}"}}});
+    doc["journeys"] = json!([{"id": "club", "name": "Club", "status": "live", "purpose": "marketing",
+        "enters_on": "purchase", "reentry": "always", "steps": [
+            {"tag": {"add": "vip-club"}},
+            {"split": {"when": [{"fact": "tags", "contains": "vip-club"}], "go_to": 3}},
+            email("untagged"),
+            email("Welcome to the club")]}]);
+    let reply = call(base, "PUT", "/journeys/admin/journeys", ADMIN_TOKEN, 0, &doc);
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let lead = shop_event(
+        base,
+        0,
+        json!({"type": "purchase", "id": "o-club", "order_id": "o-club", "amount": "18.00", "currency": "USD",
+               "email": "club@example.com", "first_name": "Dana", "at": at(0), "consent_marketing": true}),
+    );
+    journeys_of(base, &lead, 1);
+    for minute in 1..4 {
+        tick(base, minute);
+    }
+    let sent = provider.wait_for(1);
+    let subjects: Vec<Value> = to(&sent, "club@example.com")
+        .iter()
+        .map(|m| m["subject"].clone())
+        .collect();
+    assert_eq!(subjects, [json!("Welcome to the club")]);
+    let steps = journeys_of(base, &lead, 1)["journeys"][0]["steps"].clone();
+    assert_eq!(steps[0]["outcome"], "tagged", "lead-scoring answered: {steps}");
+}
+
 #[test]
 fn one_click_unsubscribe_as_gmail_does_it_stops_the_next_message() {
     let provider = MockProvider::start();
