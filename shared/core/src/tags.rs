@@ -8,7 +8,8 @@
 use crate::sets;
 use crate::store::{Store, StoreError};
 
-/// The most tags a person keeps; a step adding one more is refused.
+/// The most tags a person keeps; a step adding one more adds nothing
+/// (and goes on).
 pub const MAX_TAGS: usize = 100;
 
 pub fn set_name(lead_id: &str) -> String {

@@ -101,10 +101,14 @@ pub fn hear(ctx: &Ctx, catalogue: &Catalogue, happened: &Happened) -> Result<Vec
         if !timed.armed_by().iter().any(|name| instance::matches(name, happened)) {
             continue;
         }
-        if let Some(at) = when(ctx, catalogue, journey, &timed, &happened.lead_id, Some(happened))? {
-            if arm(ctx, journey, &timed, &happened.lead_id, at, false)? {
-                armed.push(journey.id.clone());
+        match when(ctx, catalogue, journey, &timed, &happened.lead_id, Some(happened))? {
+            Some(at) => {
+                armed.extend(arm(ctx, journey, &timed, &happened.lead_id, at, false)?.then(|| journey.id.clone()))
             }
+            // The fold no longer gives a reorder (an interval now too
+            // short): the one armed from older figures goes.
+            None if timed == Timed::Replenishment => disarm(ctx, journey, &happened.lead_id)?,
+            None => {}
         }
     }
     Ok(armed)
@@ -184,11 +188,26 @@ pub fn next_yearly(
         .find(|at| *at > now)
 }
 
+/// How long a due yearly entry is left for the tick before an event may
+/// arm past it (a tick runs every minute, or on the back of requests).
+const PENDING_MINUTES: i64 = 30;
+
+/// The id of the entering an armed entry makes: once per person and date
+/// (two ticks, or the entry logged twice, enter once), hashed so the key
+/// it marks names no person.
+fn entry_id(journey: &str, lead_id: &str, at: DateTime<Utc>) -> String {
+    format!(
+        "armed-{}",
+        keys::hashed(&format!("{}:{}", keys::armed_who(journey, lead_id), at.timestamp()))
+    )
+}
+
 /// Sets the person's entry into `journey` at `at`, unless it is set for
 /// then already: whether it was set now. The entry it replaces leaves its
-/// minute's log. An inactivity or a reorder only moves later (an older
-/// event heard late does not bring it back); a yearly date already due
-/// stays for the tick, which arms the next year as it enters (`by_tick`).
+/// minute's log. An inactivity only moves later (an older event heard late
+/// does not bring it back); a reorder follows the customer's fold; a
+/// yearly date due moments ago and not yet taken stays for the tick, which
+/// arms the next year as it enters (`by_tick`).
 fn arm(
     ctx: &Ctx,
     journey: &Journey,
@@ -201,9 +220,17 @@ fn arm(
     let key = keys::armed(&journey.id, lead_id);
     let before = store.get_json(&key)?;
     if let Some(before) = &before {
-        let keep = match timed.yearly() {
-            true => !by_tick && before.at <= ctx.now && at > before.at,
-            false => at < before.at,
+        let keep = match timed {
+            // Due and still waiting for the tick (a few minutes at most,
+            // and not yet taken): the tick enters them and arms next year.
+            _ if timed.yearly() => {
+                !by_tick
+                    && before.at <= ctx.now
+                    && ctx.now - before.at < Duration::minutes(PENDING_MINUTES)
+                    && !store.exists(&keys::seen(&journey.id, &entry_id(&journey.id, lead_id, before.at)))?
+            }
+            Timed::Inactive(_) => at < before.at,
+            _ => false,
         };
         if before.at == at || keep {
             return Ok(false);
@@ -228,6 +255,14 @@ fn arm(
     Ok(true)
 }
 
+fn disarm(ctx: &Ctx, journey: &Journey, lead_id: &str) -> Result<(), StoreError> {
+    let key = keys::armed(&journey.id, lead_id);
+    if let Some(before) = ctx.store.get_json(&key)? {
+        ctx.store.delete_many(&[before.slot, key.to_string()])?;
+    }
+    Ok(())
+}
+
 /// The tick's visit of an entry of a minute's log that enters a person.
 pub fn visit(ctx: &Ctx, catalogue: &Catalogue, entry: &Arm, raised: &mut Vec<Event>) -> Result<Visit, StoreError> {
     if entry.at > ctx.now {
@@ -248,12 +283,7 @@ pub fn visit(ctx: &Ctx, catalogue: &Catalogue, entry: &Arm, raised: &mut Vec<Eve
         return Ok(Visit::Finished); // moved, or erased
     };
     let happened = Happened {
-        // Once per person and date: two ticks, or the entry logged twice,
-        // enter once. Hashed: the key it marks names no person.
-        id: format!(
-            "armed-{}",
-            &keys::hashed(&format!("{}:{}", entry.who, entry.at.timestamp()))
-        ),
+        id: entry_id(&journey.id, &armed.lead_id, entry.at),
         lead_id: armed.lead_id.clone(),
         kind: journey.enters_on.clone(),
         activity: None,
@@ -267,22 +297,30 @@ pub fn visit(ctx: &Ctx, catalogue: &Catalogue, entry: &Arm, raised: &mut Vec<Eve
     if ctx.store.exists(&seen)? {
         return Ok(Visit::Finished);
     }
-    let turn = |w| format!("journey-turn:{}:{w}", keys::hashed(&happened.id));
+    let turn = |w| keys::arm_turn(&happened.id, w);
     if !turns::take(ctx.store, turn, entry.at, ctx.now)? {
         return Ok(Visit::Waiting); // another tick has it
     }
+    let mut enters = journey.is_live();
     if timed.yearly() {
-        // From the date given now, which may have changed since. A paused
-        // journey enters nobody but keeps its dates.
-        let tomorrow = Ctx {
-            now: entry.at + Duration::days(1),
+        // The date as given now: a birthday edited since it was armed
+        // enters on the new day, not this one.
+        let just_before = Ctx {
+            now: entry.at - Duration::seconds(1),
             ..*ctx
         };
-        if let Some(next) = when(&tomorrow, catalogue, journey, &timed, &armed.lead_id, None)? {
+        let still = when(&just_before, catalogue, journey, &timed, &armed.lead_id, None)? == Some(entry.at);
+        enters &= still;
+        // A paused journey enters nobody but keeps its dates.
+        let from = Ctx {
+            now: if still { entry.at + Duration::days(1) } else { ctx.now },
+            ..*ctx
+        };
+        if let Some(next) = when(&from, catalogue, journey, &timed, &armed.lead_id, None)? {
             arm(ctx, journey, &timed, &armed.lead_id, next, true)?;
         }
     }
-    if journey.is_live() {
+    if enters {
         if let Ok(entered) = instance::enter(ctx, journey, &happened)? {
             raised.push(instance::raise(
                 What::JourneyEntered,

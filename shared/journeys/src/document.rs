@@ -646,9 +646,16 @@ fn check_journey(j: &Journey, at: &str, bad: &mut impl FnMut(&str, &str)) {
                     );
                 }
             }
-            Step::Tag(Tag::Add(tag) | Tag::Remove(tag)) => {
+            Step::Tag(change) => {
+                let (field, tag) = match change {
+                    Tag::Add(tag) => ("add", tag),
+                    Tag::Remove(tag) => ("remove", tag),
+                };
                 if !plain(tag) {
-                    bad(&format!("{at}.tag"), "a tag: 1-64 lowercase letters, digits and -");
+                    bad(
+                        &format!("{at}.tag.{field}"),
+                        "a tag: 1-64 lowercase letters, digits and -",
+                    );
                 }
             }
             Step::WaitFor(w) => {

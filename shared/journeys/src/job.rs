@@ -305,13 +305,15 @@ fn simulate(req: &Request, ctx: &Ctx, p: &Params) -> Result<Outcome, Reply> {
 pub fn interest(catalogue: &Catalogue) -> Interest {
     let mut names = BTreeSet::new();
     for j in &catalogue.journeys {
-        if j.status == Status::Live {
-            match crate::armed::Timed::of(&j.enters_on) {
-                Some(timed) => names.extend(timed.armed_by().into_iter().map(str::to_string)),
-                None => {
-                    names.insert(j.enters_on.clone());
-                }
+        match crate::armed::Timed::of(&j.enters_on) {
+            // A paused date journey's dates keep moving.
+            Some(timed) if j.status != Status::Archived => {
+                names.extend(timed.armed_by().into_iter().map(str::to_string))
             }
+            None if j.status == Status::Live => {
+                names.insert(j.enters_on.clone());
+            }
+            _ => {}
         }
         if j.status != Status::Archived {
             if j.enters_on == crate::goal::DETRACTOR {

@@ -28,6 +28,12 @@ pub fn armed_by_who(who: &str) -> Key<crate::armed::Armed> {
     Key::new(format!("journey-armed:{who}"))
 }
 
+/// The turn of an armed entry (`entry` its entering's id), hashed like
+/// [`turn`].
+pub fn arm_turn(entry: &str, window: i64) -> String {
+    format!("journey-turn:{}:{window}", hashed(entry))
+}
+
 /// 32 hex digits of a SHA-256: a key part that names no person.
 pub fn hashed(s: &str) -> String {
     spin_retention_core::ids::sha256_hex(s)[..32].to_string()

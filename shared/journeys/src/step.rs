@@ -321,6 +321,11 @@ fn tag(ctx: &Ctx, instance: &Instance, due: &Due, tag: &crate::document::Tag) ->
         crate::document::Tag::Add(tag) => spin_retention_core::tags::add(ctx.store, &instance.lead_id, tag)?,
         crate::document::Tag::Remove(tag) => spin_retention_core::tags::remove(ctx.store, &instance.lead_id, tag)?,
     };
+    // An erase that ran between the check and the write: it leaves nothing.
+    if !lead::exists(ctx.store, &instance.lead_id)? {
+        spin_retention_core::tags::erase(ctx.store, &instance.lead_id)?;
+        return Ok(Outcome::Exited { why: "gone".into() });
+    }
     let url = format!(
         "{}{}",
         SCORING.base_url(ctx.config).trim_end_matches('/'),

@@ -1707,3 +1707,43 @@ fn an_anniversary_waits_a_year_after_the_first_purchase() {
         Some("2026-12-31T00:00:00Z".parse().unwrap())
     );
 }
+
+#[test]
+fn a_paused_date_journey_still_hears_what_moves_its_dates() {
+    let mut doc: Value = serde_json::from_str(include_str!("../defaults/journeys.json")).unwrap();
+    let mut paused = timed("inactive:purchase", 30);
+    paused["status"] = json!("paused");
+    doc["journeys"] = json!([paused]);
+    let catalogue = crate::document::parse(&serde_json::to_vec(&doc).unwrap()).unwrap();
+    assert_eq!(crate::job::interest(&catalogue).names, ["purchase"]);
+    doc["journeys"][0]["status"] = json!("archived");
+    let catalogue = crate::document::parse(&serde_json::to_vec(&doc).unwrap()).unwrap();
+    assert!(crate::job::interest(&catalogue).names.is_empty());
+}
+
+#[test]
+fn a_reorder_follows_the_fold_earlier_too_and_goes_when_it_no_longer_holds() {
+    let w = World::new();
+    let lead = consented(&w, "dana@example.com");
+    let fold = |interval: f64| {
+        let customer = json!({"lead_id": lead, "orders": 3, "revenue": {"USD": 9000}, "main_revenue": 9000,
+            "currency": "USD", "average_order_value": {"USD": 3000}, "last_purchase_at": w.at(0),
+            "typical_interval_days": interval, "events": 3, "updated_at": w.at(0)});
+        let customer: spin_retention_core::customer::Customer = serde_json::from_value(customer).unwrap();
+        w.store
+            .set_json(&spin_retention_core::customer::key(&lead), &customer)
+            .unwrap();
+    };
+    w.set(0, |doc| doc["journeys"] = json!([timed("replenishment", -5)]));
+    fold(60.0);
+    w.happen(0, "ord_1", &lead, "purchase", None);
+    assert_eq!(armed_at(&w, &lead), Some(w.at(55 * DAY)));
+    fold(35.0);
+    w.happen(0, "ord_2", &lead, "purchase", None);
+    assert_eq!(armed_at(&w, &lead), Some(w.at(30 * DAY)), "a shorter rhythm: earlier");
+    fold(3.0);
+    w.happen(0, "ord_3", &lead, "purchase", None);
+    assert_eq!(armed_at(&w, &lead), None, "too short to remind before it runs out");
+    let left = left_of(&w, &lead);
+    assert!(left.iter().all(|k| !k.starts_with("journeys-due")), "{left:?}");
+}
