@@ -388,23 +388,29 @@ fn refused_rules_show_each_error_beside_its_line() {
     );
 }
 
-#[test]
-fn hebrew_pages_read_right_to_left() {
-    let app = App::new(hot_queue());
-    let cookie = app.sign_in();
+/// The language cookie of a switch to Hebrew from `back` (which the switch
+/// sends the browser back to).
+fn hebrew(app: &App, back: &str) -> String {
     let switched = app.call({
         let mut req = Request::new("GET", "/dashboard/lang");
-        req.query = "to=he&back=%2Fdashboard%2Fhot".into();
+        req.query = format!("to=he&back={}", crate::page::urlencode(back));
         req
     });
-    assert_eq!(switched.header("location"), Some("/dashboard/hot"));
-    let lang = switched
+    assert_eq!(switched.header("location"), Some(back));
+    switched
         .header("set-cookie")
         .unwrap()
         .split(';')
         .next()
         .unwrap()
-        .to_string();
+        .to_string()
+}
+
+#[test]
+fn hebrew_pages_read_right_to_left() {
+    let app = App::new(hot_queue());
+    let cookie = app.sign_in();
+    let lang = hebrew(&app, "/dashboard/hot");
     let (_, page) = app.get("/dashboard/hot", &format!("{cookie}; {lang}"));
     assert!(page.contains("<html lang=\"he\" dir=\"rtl\">") && page.contains("לידים חמים"));
 }
@@ -1065,18 +1071,7 @@ fn a_journeys_page_shows_its_step_funnel_in_both_languages() {
         page.contains("<td class=\"num\">38</td><td class=\"num\">95%</td><td>sent: 30, skipped: 8</td>"),
         "{page}"
     );
-    let switched = app.call({
-        let mut req = Request::new("GET", "/dashboard/lang");
-        req.query = "to=he&back=%2Fdashboard%2Fjourneys".into();
-        req
-    });
-    let lang = switched
-        .header("set-cookie")
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let lang = hebrew(&app, "/dashboard/journeys");
     let (_, hebrew) = app.get("/dashboard/journeys/abandoned-checkout", &format!("{cookie}; {lang}"));
     assert!(
         hebrew.contains("נשלחו: 30, דולגו: 8") && hebrew.contains("המתנה"),

@@ -1344,13 +1344,11 @@ fn an_inactivity_counts_from_the_last_event_only() {
 fn a_reorder_reminder_comes_days_before_the_customers_own_interval_runs_out() {
     let w = World::new();
     let lead = consented(&w, "dana@example.com");
-    let customer = json!({"lead_id": lead, "orders": 3, "revenue": {"USD": 9000}, "main_revenue": 9000,
-        "currency": "USD", "average_order_value": {"USD": 3000}, "first_purchase_at": w.at(-60 * DAY),
-        "last_purchase_at": w.at(0), "typical_interval_days": 30.0, "events": 3, "updated_at": w.at(0)});
-    let customer: spin_retention_core::customer::Customer = serde_json::from_value(customer).unwrap();
-    w.store
-        .set_json(&spin_retention_core::customer::key(&lead), &customer)
-        .unwrap();
+    fold(
+        &w,
+        &lead,
+        json!({"first_purchase_at": w.at(-60 * DAY), "typical_interval_days": 30.0}),
+    );
     w.set(0, |doc| doc["journeys"] = json!([timed("replenishment", -5)]));
     assert_eq!(w.happen(0, "ord_3", &lead, "purchase", None)["armed"], json!(["timed"]));
     w.tick(25 * DAY - 1);
@@ -1408,13 +1406,12 @@ fn the_shipped_birthday_gives_the_loyal_the_bigger_benefit() {
         ])
     };
     let (gold, plain) = (born("gold@example.com"), born("plain@example.com"));
-    let customer = json!({"lead_id": gold, "orders": 6, "revenue": {"USD": 90000}, "main_revenue": 90000,
-        "currency": "USD", "average_order_value": {"USD": 15000}, "loyalty_tier": "gold", "events": 6,
-        "updated_at": w.at(0)});
-    let customer: spin_retention_core::customer::Customer = serde_json::from_value(customer).unwrap();
-    w.store
-        .set_json(&spin_retention_core::customer::key(&gold), &customer)
-        .unwrap();
+    fold(
+        &w,
+        &gold,
+        json!({"orders": 6, "revenue": {"USD": 90000}, "main_revenue": 90000,
+               "average_order_value": {"USD": 15000}, "loyalty_tier": "gold", "events": 6}),
+    );
     w.set(0, |doc| doc["journeys"][5]["status"] = json!("live"));
     for (n, lead) in [&gold, &plain].into_iter().enumerate() {
         w.happen(0, &format!("created_{n}"), lead, "lead.created", None);
@@ -1674,13 +1671,7 @@ fn dates_survive_a_pause_and_never_move_back() {
 
     let w = World::new();
     let lead = consented(&w, "dana@example.com");
-    let customer = json!({"lead_id": lead, "orders": 3, "revenue": {"USD": 9000}, "main_revenue": 9000,
-        "currency": "USD", "average_order_value": {"USD": 3000}, "last_purchase_at": w.at(0),
-        "typical_interval_days": 4.0, "events": 3, "updated_at": w.at(0)});
-    let customer: spin_retention_core::customer::Customer = serde_json::from_value(customer).unwrap();
-    w.store
-        .set_json(&spin_retention_core::customer::key(&lead), &customer)
-        .unwrap();
+    fold(&w, &lead, json!({"typical_interval_days": 4.0}));
     w.set(0, |doc| doc["journeys"] = json!([timed("replenishment", -5)]));
     assert_eq!(w.happen(0, "ord_3", &lead, "purchase", None)["armed"], Value::Null);
 }
@@ -1725,25 +1716,33 @@ fn a_paused_date_journey_still_hears_what_moves_its_dates() {
 fn a_reorder_follows_the_fold_earlier_too_and_goes_when_it_no_longer_holds() {
     let w = World::new();
     let lead = consented(&w, "dana@example.com");
-    let fold = |interval: f64| {
-        let customer = json!({"lead_id": lead, "orders": 3, "revenue": {"USD": 9000}, "main_revenue": 9000,
-            "currency": "USD", "average_order_value": {"USD": 3000}, "last_purchase_at": w.at(0),
-            "typical_interval_days": interval, "events": 3, "updated_at": w.at(0)});
-        let customer: spin_retention_core::customer::Customer = serde_json::from_value(customer).unwrap();
-        w.store
-            .set_json(&spin_retention_core::customer::key(&lead), &customer)
-            .unwrap();
-    };
+    let rhythm = |interval: f64| fold(&w, &lead, json!({"typical_interval_days": interval}));
     w.set(0, |doc| doc["journeys"] = json!([timed("replenishment", -5)]));
-    fold(60.0);
+    rhythm(60.0);
     w.happen(0, "ord_1", &lead, "purchase", None);
     assert_eq!(armed_at(&w, &lead), Some(w.at(55 * DAY)));
-    fold(35.0);
+    rhythm(35.0);
     w.happen(0, "ord_2", &lead, "purchase", None);
     assert_eq!(armed_at(&w, &lead), Some(w.at(30 * DAY)), "a shorter rhythm: earlier");
-    fold(3.0);
+    rhythm(3.0);
     w.happen(0, "ord_3", &lead, "purchase", None);
     assert_eq!(armed_at(&w, &lead), None, "too short to remind before it runs out");
     let left = left_of(&w, &lead);
     assert!(left.iter().all(|k| !k.starts_with("journeys-due")), "{left:?}");
+}
+
+/// The person's fold as customers writes it: three orders of 30.00 USD,
+/// the last at the start, with `more` (an interval, a tier) on top.
+fn fold(w: &World, lead: &str, more: Value) {
+    let mut customer = json!({"lead_id": lead, "orders": 3, "revenue": {"USD": 9000}, "main_revenue": 9000,
+        "currency": "USD", "average_order_value": {"USD": 3000}, "last_purchase_at": w.at(0), "events": 3,
+        "updated_at": w.at(0)});
+    customer
+        .as_object_mut()
+        .unwrap()
+        .extend(more.as_object().unwrap().clone());
+    let customer: spin_retention_core::customer::Customer = serde_json::from_value(customer).unwrap();
+    w.store
+        .set_json(&spin_retention_core::customer::key(lead), &customer)
+        .unwrap();
 }

@@ -80,6 +80,26 @@ fn shop_event(base: &str, minutes: i64, event: Value) -> String {
     reply.json()["lead_id"].as_str().unwrap().to_string()
 }
 
+/// A lead posted to the form (as the admin, at the start): its id.
+fn form_lead(base: &str, lead: Value) -> String {
+    let auth = format!("Bearer {ADMIN_TOKEN}");
+    let clock = at(0);
+    let posted = request(
+        "POST",
+        base,
+        "/intake/leads",
+        &[
+            ("authorization", &auth),
+            ("content-type", "application/json"),
+            ("accept", "application/json"),
+            ("x-test-clock", &clock),
+        ],
+        lead.to_string().as_bytes(),
+    );
+    assert_eq!(posted.status, 201, "{}", posted.text());
+    posted.json()["id"].as_str().unwrap().to_string()
+}
+
 fn checkout(base: &str, email: &str, id: &str) -> String {
     shop_event(
         base,
@@ -247,23 +267,10 @@ fn a_new_lead_from_the_form_gets_the_welcome_a_day_later() {
     let Some(app) = start(&provider) else { return };
     let base = &app.base_url;
     set_live(base, &["welcome"]);
-    let auth = format!("Bearer {ADMIN_TOKEN}");
-    let clock = at(0);
-    let lead = json!({"email": "new@example.com", "first_name": "Noa", "consent_marketing": true});
-    let posted = request(
-        "POST",
+    let lead = form_lead(
         base,
-        "/intake/leads",
-        &[
-            ("authorization", &auth),
-            ("content-type", "application/json"),
-            ("accept", "application/json"),
-            ("x-test-clock", &clock),
-        ],
-        lead.to_string().as_bytes(),
+        json!({"email": "new@example.com", "first_name": "Noa", "consent_marketing": true}),
     );
-    assert_eq!(posted.status, 201, "{}", posted.text());
-    let lead = posted.json()["id"].as_str().unwrap().to_string();
     let journeys = journeys_of(base, &lead, 1);
     assert_eq!(journeys["journeys"][0]["instance"]["journey"], "welcome", "{journeys}");
     tick(base, 60);
@@ -295,24 +302,11 @@ fn a_birthday_from_the_form_gets_its_greeting_on_the_day() {
     let Some(app) = start(&provider) else { return };
     let base = &app.base_url;
     set_live(base, &["birthday"]);
-    let auth = format!("Bearer {ADMIN_TOKEN}");
-    let clock = at(0);
-    let lead = json!({"email": "born@example.com", "first_name": "Noa", "consent_marketing": true,
-                      "birthday": "1990-12-09"});
-    let posted = request(
-        "POST",
+    let lead = form_lead(
         base,
-        "/intake/leads",
-        &[
-            ("authorization", &auth),
-            ("content-type", "application/json"),
-            ("accept", "application/json"),
-            ("x-test-clock", &clock),
-        ],
-        lead.to_string().as_bytes(),
+        json!({"email": "born@example.com", "first_name": "Noa", "consent_marketing": true,
+               "birthday": "1990-12-09"}),
     );
-    assert_eq!(posted.status, 201, "{}", posted.text());
-    let lead = posted.json()["id"].as_str().unwrap().to_string();
     // 9 December starts (the shipped zone is UTC) 38 h after the start.
     let day = 38 * 60;
     tick(base, day - 1);
